@@ -1,0 +1,60 @@
+/* confab-error.h: the ConfabError domain.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * ConfabError:
+ * @CONFAB_ERROR_FAILED: anything not covered below
+ * @CONFAB_ERROR_INVALID_NAME: a peer name breaks the rules of SPEC §2
+ * @CONFAB_ERROR_NAME_TAKEN: the name is already logged in
+ * @CONFAB_ERROR_SERVER_FULL: the peer limit is reached
+ * @CONFAB_ERROR_NO_SUCH_PEER: a recipient is not connected
+ * @CONFAB_ERROR_BAD_MESSAGE: a chat line is not `dest, dest: text`
+ * @CONFAB_ERROR_TOO_MANY_RECIPIENTS: more recipients than the limit
+ * @CONFAB_ERROR_EMPTY_MESSAGE: the text is empty after trimming
+ * @CONFAB_ERROR_INVALID_UTF8: a line is not valid UTF-8
+ * @CONFAB_ERROR_CONTROL_CHARACTER: a line holds NUL or another control character
+ * @CONFAB_ERROR_LINE_TOO_LONG: a line is longer than the limit
+ * @CONFAB_ERROR_LOGIN_TIMEOUT: no name arrived in time
+ * @CONFAB_ERROR_SLOW_CONSUMER: the peer's outgoing queue overflowed
+ * @CONFAB_ERROR_KICKED: an administrator removed the peer
+ * @CONFAB_ERROR_SHUTTING_DOWN: the server is stopping
+ * @CONFAB_ERROR_INVALID_CONFIG: the configuration cannot be used
+ * @CONFAB_ERROR_INVALID_ADDRESS: a listen address cannot be parsed
+ *
+ * Error codes of confab. Their nicks ("name-taken", …) are the stable
+ * machine-readable codes the protocols and D-Bus show.
+ */
+typedef enum
+{
+  CONFAB_ERROR_FAILED,
+  CONFAB_ERROR_INVALID_NAME,
+  CONFAB_ERROR_NAME_TAKEN,
+  CONFAB_ERROR_SERVER_FULL,
+  CONFAB_ERROR_NO_SUCH_PEER,
+  CONFAB_ERROR_BAD_MESSAGE,
+  CONFAB_ERROR_TOO_MANY_RECIPIENTS,
+  CONFAB_ERROR_EMPTY_MESSAGE,
+  CONFAB_ERROR_INVALID_UTF8,
+  CONFAB_ERROR_CONTROL_CHARACTER,
+  CONFAB_ERROR_LINE_TOO_LONG,
+  CONFAB_ERROR_LOGIN_TIMEOUT,
+  CONFAB_ERROR_SLOW_CONSUMER,
+  CONFAB_ERROR_KICKED,
+  CONFAB_ERROR_SHUTTING_DOWN,
+  CONFAB_ERROR_INVALID_CONFIG,
+  CONFAB_ERROR_INVALID_ADDRESS,
+} ConfabError;
+
+#define CONFAB_ERROR (confab_error_quark ())
+GQuark confab_error_quark (void);
+
+const char *confab_error_code_to_string (ConfabError code);
+
+G_END_DECLS

@@ -1,0 +1,46 @@
+/* confab-validate.h: the pure rules of SPEC §2 (names and chat text).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CONFAB_NAME_MAX_CHARS 32
+
+/*
+ * confab_validate_name:
+ * @name: candidate name, @len bytes, not necessarily NUL-terminated
+ * @len: its length in bytes, or -1 if @name is NUL-terminated
+ * @error: set to CONFAB_ERROR_INVALID_NAME (or CONFAB_ERROR_INVALID_UTF8,
+ *   CONFAB_ERROR_CONTROL_CHARACTER) with a plain-words, untranslated
+ *   message such as "invalid name: names may not contain ':'".
+ *
+ * A name is 1 to 32 Unicode characters, valid UTF-8, with no white space
+ * (any Unicode space, g_unichar_isspace), no control or format characters
+ * (C0, C1, DEL; g_unichar_iscntrl and also U+200B..U+200F, U+2028..U+202E,
+ * U+2060..U+2064, U+FEFF: invisible characters would let two names look
+ * alike), no ',' and no ':', not starting with '@' or '#'. NUL bytes
+ * inside @len are invalid.
+ */
+gboolean confab_validate_name (const char  *name,
+                               gssize       len,
+                               GError     **error);
+
+/*
+ * confab_validate_text:
+ * @text: chat text, @len bytes (already trimmed)
+ * @len: length in bytes, or -1 if NUL-terminated
+ * @error: CONFAB_ERROR_INVALID_UTF8, CONFAB_ERROR_CONTROL_CHARACTER
+ *   ("text contains control characters"), CONFAB_ERROR_EMPTY_MESSAGE
+ *
+ * Chat text must be non-empty valid UTF-8 without NUL and without C0/C1
+ * control characters or DEL, except TAB.
+ */
+gboolean confab_validate_text (const char  *text,
+                               gssize       len,
+                               GError     **error);
+
+G_END_DECLS
