@@ -1,1 +1,785 @@
-/* placeholder */
+/* confab-broker.c: the actor that owns the peer table and routes messages.
+ *
+ * The broker is the one place where "alice joins" and "bob sends to alice"
+ * are put in order: every change to the table and every routing decision
+ * happens here, on the broker's main context, in the order the events are
+ * posted. It knows nothing of sockets or D-Bus: connections reach it
+ * through confab_broker_join()/route()/leave(), and it reaches them back
+ * only through the ConfabBrokerSink callbacks given at join time.
+ *
+ * Each peer's outgoing queue is a GAsyncQueue of ConfabMessage and its
+ * byte count is atomic, so a writer on another thread could drain it; the
+ * table itself is only touched on the broker's context.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-broker.h"
+#include "confab-names.h"
+#include "confab-validate.h"
+
+struct _ConfabBrokerPeer
+{
+  gatomicrefcount          ref_count;
+  char                    *name;        /* (owned) */
+  char                    *address;     /* (owned) */
+  char                    *protocol;    /* (owned) */
+  gint64                   since_usec;  /* real time of the login */
+  GAsyncQueue             *queue;       /* (owned): ConfabMessage, owned refs */
+  gint                     queued_bytes;   /* atomic: queued + handed to the writer, not yet sent */
+  gint                     wake_pending;   /* atomic: a wake was sent and not yet answered */
+  gboolean                 joined;      /* in the broker's table */
+  guint64                  messages_in;
+  guint64                  bytes_in;
+  guint64                  messages_out;
+  guint64                  bytes_out;
+  const ConfabBrokerSink  *sink;        /* (unowned) */
+  gpointer                 sink_data;   /* (unowned) */
+};
+
+struct _ConfabBroker
+{
+  GObject             parent_instance;
+
+  GHashTable         *peers;      /* (owned): name (borrowed from the entry) → ConfabBrokerPeer (owned ref) */
+  ConfabBrokerLimits  limits;
+  ConfabBrokerStats   stats;
+  gboolean            shutting_down;
+};
+
+enum
+{
+  PROP_0,
+  PROP_N_PEERS,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+enum
+{
+  SIGNAL_PEER_JOINED,
+  SIGNAL_PEER_LEFT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (ConfabBroker, confab_broker, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (ConfabBrokerPeer, confab_broker_peer,
+                     confab_broker_peer_ref, confab_broker_peer_unref)
+
+/* ---- peer entries ---------------------------------------------------- */
+
+static ConfabBrokerPeer *
+broker_peer_new (const char             *name,
+                 const char             *address,
+                 const char             *protocol,
+                 const ConfabBrokerSink *sink,
+                 gpointer                sink_data)
+{
+  ConfabBrokerPeer *peer = g_new0 (ConfabBrokerPeer, 1);
+
+  g_atomic_ref_count_init (&peer->ref_count);
+  peer->name = g_strdup (name);
+  peer->address = g_strdup (address != NULL ? address : "");
+  peer->protocol = g_strdup (protocol != NULL ? protocol : "text");
+  peer->since_usec = g_get_real_time ();
+  peer->queue = g_async_queue_new_full ((GDestroyNotify) confab_message_unref);
+  peer->sink = sink;
+  peer->sink_data = sink_data;
+
+  return peer;
+}
+
+ConfabBrokerPeer *
+confab_broker_peer_ref (ConfabBrokerPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, NULL);
+
+  g_atomic_ref_count_inc (&peer->ref_count);
+  return peer;
+}
+
+void
+confab_broker_peer_unref (ConfabBrokerPeer *peer)
+{
+  g_return_if_fail (peer != NULL);
+
+  if (!g_atomic_ref_count_dec (&peer->ref_count))
+    return;
+
+  g_async_queue_unref (peer->queue);
+  g_free (peer->name);
+  g_free (peer->address);
+  g_free (peer->protocol);
+  g_free (peer);
+}
+
+const char *
+confab_broker_peer_get_name (ConfabBrokerPeer *peer)
+{
+  return peer->name;
+}
+
+const char *
+confab_broker_peer_get_address (ConfabBrokerPeer *peer)
+{
+  return peer->address;
+}
+
+const char *
+confab_broker_peer_get_protocol (ConfabBrokerPeer *peer)
+{
+  return peer->protocol;
+}
+
+/* Returns: the login time, real time in µs since the Unix epoch */
+gint64
+confab_broker_peer_get_since (ConfabBrokerPeer *peer)
+{
+  return peer->since_usec;
+}
+
+gboolean
+confab_broker_peer_is_joined (ConfabBrokerPeer *peer)
+{
+  return peer->joined;
+}
+
+guint64
+confab_broker_peer_get_messages_in (ConfabBrokerPeer *peer)
+{
+  return peer->messages_in;
+}
+
+guint64
+confab_broker_peer_get_messages_out (ConfabBrokerPeer *peer)
+{
+  return peer->messages_out;
+}
+
+guint64
+confab_broker_peer_get_bytes_in (ConfabBrokerPeer *peer)
+{
+  return peer->bytes_in;
+}
+
+guint64
+confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer)
+{
+  return peer->bytes_out;
+}
+
+/* Returns: bytes queued for the peer and not yet handed to the kernel */
+gsize
+confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
+{
+  return (gsize) g_atomic_int_get (&peer->queued_bytes);
+}
+
+/* Writer side. A writer answers a wake by clearing wake_pending and then
+ * popping until the queue is empty or the socket is full; a push after
+ * the clear wakes it again, so no message is left behind unnoticed. */
+
+ConfabMessage *
+confab_broker_peer_pop (ConfabBrokerPeer *peer)
+{
+  ConfabMessage *message;
+
+  confab_broker_peer_lock (peer);
+  message = confab_broker_peer_pop_unlocked (peer);
+  confab_broker_peer_unlock (peer);
+  return message;
+}
+
+void
+confab_broker_peer_lock (ConfabBrokerPeer *peer)
+{
+  g_atomic_int_set (&peer->wake_pending, 0);
+  g_async_queue_lock (peer->queue);
+}
+
+/*
+ * confab_broker_peer_pop_unlocked:
+ *
+ * Takes the next message off the queue. Its bytes still count against
+ * the peer's queue limit until the writer reports them sent with
+ * confab_broker_peer_written().
+ *
+ * Returns: (transfer full) (nullable): the next message, or %NULL
+ */
+ConfabMessage *
+confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
+{
+  ConfabMessage *message = g_async_queue_try_pop_unlocked (peer->queue);
+
+  if (message != NULL)
+    {
+      gsize len;
+
+      confab_message_get_line (message, &len);
+      peer->messages_out++;
+      peer->bytes_out += len;
+    }
+  return message;
+}
+
+void
+confab_broker_peer_unlock (ConfabBrokerPeer *peer)
+{
+  g_async_queue_unlock (peer->queue);
+}
+
+void
+confab_broker_peer_written (ConfabBrokerPeer *peer,
+                            gsize             bytes)
+{
+  g_atomic_int_add (&peer->queued_bytes, -(gint) bytes);
+}
+
+void
+confab_broker_peer_received (ConfabBrokerPeer *peer,
+                             gsize             bytes)
+{
+  peer->bytes_in += bytes;
+}
+
+/* ---- the table ------------------------------------------------------- */
+
+static void
+emit_n_peers_changed (ConfabBroker *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_PEERS]);
+}
+
+/* Takes @peer out of the table; the caller still holds its own ref. */
+static void
+broker_remove (ConfabBroker     *self,
+               ConfabBrokerPeer *peer,
+               const char       *reason)
+{
+  g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
+
+  if (!peer->joined)
+    return;
+
+  peer->joined = FALSE;
+  g_hash_table_remove (self->peers, peer->name);
+  self->stats.peers--;
+
+  g_debug ("peer %s left: %s", peer->name, reason);
+  g_signal_emit (self, signals[SIGNAL_PEER_LEFT], 0, peer, reason);
+  emit_n_peers_changed (self);
+}
+
+static void
+drop_slow_consumer (ConfabBroker     *self,
+                    ConfabBrokerPeer *peer)
+{
+  g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
+
+  self->stats.slow_consumers_dropped++;
+  broker_remove (self, peer, CONFAB_REASON_SLOW_CONSUMER);
+  peer->sink->close (peer->sink_data, FALSE, CONFAB_REASON_SLOW_CONSUMER);
+}
+
+/* Appends @message to @peer's queue. With @enforce_limit, a peer whose
+ * queue would pass queue_max_bytes is dropped as a slow consumer instead:
+ * nobody else ever waits for it. The final notice of a kick or shutdown
+ * is queued without the check, so it is never lost to it. */
+static gboolean
+peer_push (ConfabBroker     *self,
+           ConfabBrokerPeer *peer,
+           ConfabMessage    *message,
+           gboolean          enforce_limit)
+{
+  gsize len;
+  gint before;
+
+  if (!peer->joined)
+    return FALSE;
+
+  confab_message_get_line (message, &len);
+  before = g_atomic_int_add (&peer->queued_bytes, (gint) len);
+  if (enforce_limit && (gsize) before + len > self->limits.queue_max_bytes)
+    {
+      g_atomic_int_add (&peer->queued_bytes, -(gint) len);
+      drop_slow_consumer (self, peer);
+      return FALSE;
+    }
+
+  g_async_queue_push (peer->queue, confab_message_ref (message));
+  if (g_atomic_int_compare_and_exchange (&peer->wake_pending, 0, 1))
+    peer->sink->wake (peer->sink_data);
+  return TRUE;
+}
+
+/**
+ * confab_broker_join:
+ * @name: the requested name (validated here)
+ * @address: the remote address, for ListPeers and logs
+ * @protocol: "text" or "json"
+ * @sink: how to reach the connection; must outlive the entry
+ *
+ * Returns: (transfer full): the new entry, in the table; %NULL with
+ *   CONFAB_ERROR_INVALID_NAME, _NAME_TAKEN, _SERVER_FULL or _SHUTTING_DOWN.
+ */
+ConfabBrokerPeer *
+confab_broker_join (ConfabBroker           *self,
+                    const char             *name,
+                    const char             *address,
+                    const char             *protocol,
+                    const ConfabBrokerSink *sink,
+                    gpointer                sink_data,
+                    GError                **error)
+{
+  ConfabBrokerPeer *peer;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (sink != NULL && sink->wake != NULL && sink->close != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!confab_validate_name (name, -1, error))
+    goto rejected;
+
+  if (self->shutting_down)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SHUTTING_DOWN,
+                           "server shutting down");
+      goto rejected;
+    }
+
+  if (g_hash_table_contains (self->peers, name))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NAME_TAKEN,
+                   "name taken: %s", name);
+      goto rejected;
+    }
+
+  if (self->stats.peers >= self->limits.peers_max)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SERVER_FULL,
+                           "server full");
+      goto rejected;
+    }
+
+  peer = broker_peer_new (name, address, protocol, sink, sink_data);
+  peer->joined = TRUE;
+  g_hash_table_insert (self->peers, peer->name, confab_broker_peer_ref (peer));
+  self->stats.peers++;
+  self->stats.peers_peak = MAX (self->stats.peers_peak, self->stats.peers);
+  self->stats.logins++;
+
+  g_signal_emit (self, signals[SIGNAL_PEER_JOINED], 0, peer);
+  emit_n_peers_changed (self);
+
+  return peer;
+
+rejected:
+  self->stats.logins_rejected++;
+  return NULL;
+}
+
+/**
+ * confab_broker_leave:
+ * @peer: an entry from confab_broker_join()
+ * @reason: why, for PeerLeft and the logs
+ *
+ * Removes @peer from the table (its name is free again at once). What is
+ * already queued for it stays queued, so a connection that is closing
+ * gracefully may still deliver it. Leaving twice is harmless.
+ */
+void
+confab_broker_leave (ConfabBroker     *self,
+                     ConfabBrokerPeer *peer,
+                     const char       *reason)
+{
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+  g_return_if_fail (peer != NULL);
+
+  broker_remove (self, peer, reason);
+}
+
+/**
+ * confab_broker_route:
+ * @sender: the sending entry
+ * @recipients: de-duplicated recipient names
+ * @message: a chat message from @sender
+ *
+ * Queues @message to each connected recipient; for each name that is not
+ * connected, queues "error: no such peer: NAME" to the sender.
+ */
+void
+confab_broker_route (ConfabBroker      *self,
+                     ConfabBrokerPeer  *sender,
+                     const char *const *recipients,
+                     guint              n_recipients,
+                     ConfabMessage     *message)
+{
+  gsize len;
+
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+  g_return_if_fail (sender != NULL);
+  g_return_if_fail (message != NULL);
+
+  if (!sender->joined)
+    return;
+
+  confab_message_get_line (message, &len);
+  sender->messages_in++;
+  self->stats.messages_routed++;
+
+  for (guint i = 0; i < n_recipients; i++)
+    {
+      ConfabBrokerPeer *recipient = g_hash_table_lookup (self->peers, recipients[i]);
+
+      if (recipient == NULL)
+        {
+          g_autoptr(ConfabMessage) error = NULL;
+
+          error = confab_message_new_errorf (CONFAB_ERROR_NO_SUCH_PEER,
+                                             "no such peer: %s", recipients[i]);
+          self->stats.errors_sent++;
+          peer_push (self, sender, error, TRUE);
+          continue;
+        }
+
+      if (peer_push (self, recipient, message, TRUE))
+        {
+          self->stats.deliveries++;
+          self->stats.bytes_routed += len;
+        }
+    }
+}
+
+/* A snapshot of the table: pushing may drop a slow consumer, which must
+ * not happen while iterating the table itself. */
+static GPtrArray *
+snapshot_peers (ConfabBroker *self)
+{
+  GPtrArray *peers = g_ptr_array_new_full (g_hash_table_size (self->peers),
+                                           (GDestroyNotify) confab_broker_peer_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (peers, confab_broker_peer_ref (value));
+  return peers;
+}
+
+/**
+ * confab_broker_broadcast:
+ * @text: validated single-line text
+ *
+ * Queues "from @server: TEXT" to every peer.
+ *
+ * Returns: how many peers it was queued to
+ */
+guint
+confab_broker_broadcast (ConfabBroker *self,
+                         const char   *text)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  gsize len;
+  guint n = 0;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), 0);
+  g_return_val_if_fail (text != NULL, 0);
+
+  message = confab_message_new_chat (CONFAB_SERVER_SENDER, text, strlen (text), 0);
+  confab_message_get_line (message, &len);
+  peers = snapshot_peers (self);
+  self->stats.messages_routed++;
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      if (peer_push (self, g_ptr_array_index (peers, i), message, TRUE))
+        {
+          n++;
+          self->stats.deliveries++;
+          self->stats.bytes_routed += len;
+        }
+    }
+  return n;
+}
+
+/* Queues a final error line, removes the peer, and asks its connection to
+ * deliver what was queued and close. */
+static void
+close_with_notice (ConfabBroker     *self,
+                   ConfabBrokerPeer *peer,
+                   ConfabError       code,
+                   const char       *notice,
+                   const char       *reason)
+{
+  g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
+  g_autoptr(ConfabMessage) message = confab_message_new_error (code, notice);
+
+  if (peer_push (self, peer, message, FALSE))
+    self->stats.errors_sent++;
+  broker_remove (self, peer, reason);
+  peer->sink->close (peer->sink_data, TRUE, reason);
+}
+
+/**
+ * confab_broker_kick:
+ * @name: the peer to remove
+ * @reason: shown to the peer as "error: kicked: REASON"
+ *
+ * Returns: %FALSE with CONFAB_ERROR_NO_SUCH_PEER if @name is not connected
+ */
+gboolean
+confab_broker_kick (ConfabBroker  *self,
+                    const char    *name,
+                    const char    *reason,
+                    GError       **error)
+{
+  ConfabBrokerPeer *peer;
+  g_autofree char *notice = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  peer = g_hash_table_lookup (self->peers, name);
+  if (peer == NULL)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_PEER,
+                   "no such peer: %s", name);
+      return FALSE;
+    }
+
+  notice = g_strdup_printf ("kicked: %s", reason != NULL && *reason != '\0' ? reason : "no reason given");
+  self->stats.kicks++;
+  close_with_notice (self, peer, CONFAB_ERROR_KICKED, notice, CONFAB_REASON_KICKED);
+  return TRUE;
+}
+
+/**
+ * confab_broker_shutdown:
+ *
+ * Refuses further logins, queues "error: server shutting down" after what
+ * every peer already has queued, and asks every connection to deliver its
+ * queue and close.
+ */
+void
+confab_broker_shutdown (ConfabBroker *self)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+
+  self->shutting_down = TRUE;
+  peers = snapshot_peers (self);
+  for (guint i = 0; i < peers->len; i++)
+    close_with_notice (self, g_ptr_array_index (peers, i),
+                       CONFAB_ERROR_SHUTTING_DOWN, "server shutting down",
+                       CONFAB_REASON_SHUTDOWN);
+}
+
+/**
+ * confab_broker_send_error:
+ * @peer: the entry to tell
+ * @text: plain words, shown as "error: TEXT"
+ *
+ * Queues a non-fatal error line to @peer, in order with its other output.
+ */
+void
+confab_broker_send_error (ConfabBroker     *self,
+                          ConfabBrokerPeer *peer,
+                          ConfabError       code,
+                          const char       *text)
+{
+  g_autoptr(ConfabMessage) message = NULL;
+
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+  g_return_if_fail (peer != NULL);
+  g_return_if_fail (text != NULL);
+
+  message = confab_message_new_error (code, text);
+  if (peer_push (self, peer, message, TRUE))
+    self->stats.errors_sent++;
+}
+
+/* For refusals that happen before a login reaches the broker (a login
+ * line that is not even text, a timeout, a full server). */
+void
+confab_broker_count_rejected_login (ConfabBroker *self)
+{
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+
+  self->stats.logins_rejected++;
+  self->stats.errors_sent++;
+}
+
+/* Returns: (transfer none) (nullable): the entry called @name */
+ConfabBrokerPeer *
+confab_broker_lookup (ConfabBroker *self,
+                      const char   *name)
+{
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return g_hash_table_lookup (self->peers, name);
+}
+
+static int
+compare_peer_names (gconstpointer a,
+                    gconstpointer b)
+{
+  const ConfabBrokerPeer *pa = *(ConfabBrokerPeer *const *) a;
+  const ConfabBrokerPeer *pb = *(ConfabBrokerPeer *const *) b;
+
+  return strcmp (pa->name, pb->name);
+}
+
+/* Returns: (transfer container) (element-type ConfabBrokerPeer): the
+ *   entries, sorted by name */
+GPtrArray *
+confab_broker_list_peers (ConfabBroker *self)
+{
+  GPtrArray *peers;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
+
+  peers = snapshot_peers (self);
+  g_ptr_array_sort (peers, compare_peer_names);
+  return peers;
+}
+
+guint
+confab_broker_get_n_peers (ConfabBroker *self)
+{
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), 0);
+
+  return self->stats.peers;
+}
+
+void
+confab_broker_get_stats (ConfabBroker      *self,
+                         ConfabBrokerStats *stats)
+{
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+  g_return_if_fail (stats != NULL);
+
+  *stats = self->stats;
+}
+
+void
+confab_broker_set_limits (ConfabBroker             *self,
+                          const ConfabBrokerLimits *limits)
+{
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+  g_return_if_fail (limits != NULL);
+
+  /* Lowering peers_max never drops anyone; it only refuses new logins. */
+  self->limits = *limits;
+}
+
+void
+confab_broker_get_limits (ConfabBroker       *self,
+                          ConfabBrokerLimits *limits)
+{
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+  g_return_if_fail (limits != NULL);
+
+  *limits = self->limits;
+}
+
+/* ---- GObject --------------------------------------------------------- */
+
+static void
+confab_broker_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  ConfabBroker *self = CONFAB_BROKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_PEERS:
+      g_value_set_uint (value, self->stats.peers);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_broker_finalize (GObject *object)
+{
+  ConfabBroker *self = CONFAB_BROKER (object);
+
+  g_clear_pointer (&self->peers, g_hash_table_unref);
+
+  G_OBJECT_CLASS (confab_broker_parent_class)->finalize (object);
+}
+
+static void
+confab_broker_class_init (ConfabBrokerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = confab_broker_get_property;
+  object_class->finalize = confab_broker_finalize;
+
+  props[PROP_N_PEERS] =
+    g_param_spec_uint ("n-peers", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * ConfabBroker::peer-joined:
+   * @peer: the new entry
+   */
+  signals[SIGNAL_PEER_JOINED] =
+    g_signal_new ("peer-joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CONFAB_TYPE_BROKER_PEER);
+
+  /**
+   * ConfabBroker::peer-left:
+   * @peer: the entry, already out of the table
+   * @reason: why it left
+   */
+  signals[SIGNAL_PEER_LEFT] =
+    g_signal_new ("peer-left", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, CONFAB_TYPE_BROKER_PEER, G_TYPE_STRING);
+}
+
+static void
+confab_broker_init (ConfabBroker *self)
+{
+  self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify) confab_broker_peer_unref);
+  self->limits.peers_max = G_MAXUINT;
+  self->limits.queue_max_bytes = G_MAXINT;
+  self->stats.started_usec = g_get_monotonic_time ();
+}
+
+/**
+ * confab_broker_new:
+ * @limits: (nullable): initial limits; %NULL for none
+ *
+ * Returns: (transfer full): a new broker with an empty table
+ */
+ConfabBroker *
+confab_broker_new (const ConfabBrokerLimits *limits)
+{
+  ConfabBroker *self = g_object_new (CONFAB_TYPE_BROKER, NULL);
+
+  if (limits != NULL)
+    self->limits = *limits;
+  return self;
+}

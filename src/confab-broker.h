@@ -124,6 +124,11 @@ ConfabMessage      *confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer);
 void                confab_broker_peer_unlock    (ConfabBrokerPeer *peer);
 void                confab_broker_peer_written   (ConfabBrokerPeer *peer,
                                                   gsize             bytes);
+void                confab_broker_peer_received  (ConfabBrokerPeer *peer,
+                                                  gsize             bytes);
+
+#define CONFAB_TYPE_BROKER_PEER (confab_broker_peer_get_type ())
+GType               confab_broker_peer_get_type  (void) G_GNUC_CONST;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabBrokerPeer, confab_broker_peer_unref)
 

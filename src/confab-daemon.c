@@ -1,1 +1,371 @@
-/* placeholder */
+/* confab-daemon.c: the composition root of confabd.
+ *
+ * Owns the configuration, the broker and the socket server, wires them
+ * together, and runs the life cycle: start-up order, SIGHUP reload, and a
+ * shutdown that delivers everything already accepted (bounded by the
+ * shutdown timeout) before "finished" is emitted.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sys/resource.h>
+#include <glib/gi18n.h>
+
+#include "confab-address.h"
+#include "confab-broker.h"
+#include "confab-config.h"
+#include "confab-daemon.h"
+#include "confab-names.h"
+#include "confab-server.h"
+
+struct _ConfabDaemon
+{
+  GObject          parent_instance;
+
+  char            *config_path;     /* (owned) (nullable) */
+  gboolean         config_explicit; /* given with --config: must exist */
+  char           **listen;          /* (owned) (nullable): from --listen */
+  ConfabBusChoice  bus;
+  ConfabConfig    *config;          /* (owned) */
+  ConfabBroker    *broker;          /* (owned) */
+  ConfabServer    *server;          /* (owned) */
+  guint            shutdown_timeout_id;
+  gboolean         stopping;
+  gboolean         finished;
+};
+
+enum
+{
+  SIGNAL_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (ConfabDaemon, confab_daemon, G_TYPE_OBJECT)
+
+static void
+limits_from_config (const ConfabConfig *config,
+                    ConfabBrokerLimits *broker_limits,
+                    ConfabPeerLimits   *peer_limits)
+{
+  broker_limits->peers_max = config->peers_max;
+  broker_limits->queue_max_bytes = config->queue_max_bytes;
+  peer_limits->line_max_bytes = config->line_max_bytes;
+  peer_limits->recipients_max = config->recipients_max;
+  peer_limits->login_timeout_sec = config->login_timeout_sec;
+}
+
+/* Loads the file, or the defaults if the default file does not exist. */
+static ConfabConfig *
+load_config (ConfabDaemon  *self,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ConfabConfig *config;
+
+  if (self->config_path == NULL)
+    return confab_config_new_default ();
+
+  config = confab_config_load_file (self->config_path, &local_error);
+  if (config != NULL)
+    return config;
+
+  if (!self->config_explicit &&
+      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_debug ("no configuration file at %s, using defaults", self->config_path);
+      return confab_config_new_default ();
+    }
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
+/* A server wants as many descriptors as it may: raise the soft limit to
+ * the hard one, as systemd services commonly do. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_debug ("cannot raise RLIMIT_NOFILE: %s", g_strerror (errno));
+    }
+}
+
+static gboolean
+listen_on (ConfabDaemon  *self,
+           const char    *text,
+           GError       **error)
+{
+  g_autoptr(GSocketAddress) address = confab_address_parse (text, error);
+
+  if (address == NULL)
+    return FALSE;
+  return confab_server_listen (self->server, address, error);
+}
+
+/**
+ * confab_daemon_start:
+ *
+ * Binds every listen address and starts accepting. Explicit addresses
+ * (--listen or the config file) must all bind; of the built-in defaults,
+ * one the machine cannot bind (such as ::1 without IPv6) is skipped with a
+ * warning, as long as one binds.
+ */
+gboolean
+confab_daemon_start (ConfabDaemon  *self,
+                     GError       **error)
+{
+  const char * const defaults[] = { CONFAB_DEFAULT_LISTEN_V4, CONFAB_DEFAULT_LISTEN_V6, NULL };
+  const char * const *addresses = defaults;
+  gboolean explicit = TRUE;
+  guint bound = 0;
+
+  g_return_val_if_fail (CONFAB_IS_DAEMON (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  raise_fd_limit ();
+
+  if (self->listen != NULL && self->listen[0] != NULL)
+    addresses = (const char * const *) self->listen;
+  else if (self->config->listen != NULL && self->config->listen[0] != NULL)
+    addresses = (const char * const *) self->config->listen;
+  else
+    explicit = FALSE;
+
+  for (guint i = 0; addresses[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (listen_on (self, addresses[i], &local_error))
+        {
+          bound++;
+          continue;
+        }
+      if (explicit)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_warning ("%s", local_error->message);
+    }
+
+  if (bound == 0)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS,
+                           _("No address to listen on could be bound"));
+      return FALSE;
+    }
+
+  if (self->bus != CONFAB_BUS_NONE)
+    g_debug ("the D-Bus interface is not available in this version; serving chat only");
+
+  confab_server_start (self->server);
+  return TRUE;
+}
+
+static void
+finish (ConfabDaemon *self)
+{
+  if (self->finished)
+    return;
+
+  self->finished = TRUE;
+  g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
+  g_message ("All connections closed");
+  g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
+}
+
+static void
+connection_closed_cb (ConfabServer *server,
+                      gpointer      user_data)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+
+  if (self->stopping && confab_server_get_n_connections (server) == 0)
+    finish (self);
+}
+
+static gboolean
+shutdown_timeout_cb (gpointer user_data)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+
+  self->shutdown_timeout_id = 0;
+  g_warning ("Shutdown timeout: closing %u connections that have not drained",
+             confab_server_get_n_connections (self->server));
+  confab_server_abort_all (self->server);
+  finish (self);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * confab_daemon_shutdown:
+ *
+ * Stops accepting, tells every peer the server is shutting down after
+ * what is already queued for it, and emits "finished" once every
+ * connection has drained and closed, or the shutdown timeout has passed.
+ * A second call closes everything at once.
+ */
+void
+confab_daemon_shutdown (ConfabDaemon *self)
+{
+  g_return_if_fail (CONFAB_IS_DAEMON (self));
+
+  if (self->stopping)
+    {
+      g_message ("Asked again to stop: closing all connections now");
+      confab_server_abort_all (self->server);
+      finish (self);
+      return;
+    }
+
+  self->stopping = TRUE;
+  g_message ("Shutting down: delivering queued messages to %u peers",
+             confab_broker_get_n_peers (self->broker));
+  confab_server_shutdown (self->server);
+  confab_broker_shutdown (self->broker);
+
+  if (confab_server_get_n_connections (self->server) == 0)
+    {
+      finish (self);
+      return;
+    }
+  self->shutdown_timeout_id = g_timeout_add_seconds (self->config->shutdown_timeout_sec,
+                                                     shutdown_timeout_cb, self);
+}
+
+/**
+ * confab_daemon_reload:
+ *
+ * Re-reads the configuration file and applies its limits to the running
+ * server; nobody is disconnected. A file that cannot be read or is invalid
+ * leaves the previous configuration in force.
+ */
+void
+confab_daemon_reload (ConfabDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+  ConfabBrokerLimits broker_limits;
+  ConfabPeerLimits peer_limits;
+
+  g_return_if_fail (CONFAB_IS_DAEMON (self));
+
+  if (self->stopping)
+    return;
+
+  config = load_config (self, &error);
+  if (config == NULL)
+    {
+      g_warning ("Cannot reload the configuration: %s. Keeping the previous configuration",
+                 error->message);
+      return;
+    }
+
+  limits_from_config (config, &broker_limits, &peer_limits);
+  confab_broker_set_limits (self->broker, &broker_limits);
+  confab_server_set_limits (self->server, &peer_limits, config->peers_max);
+  g_clear_pointer (&self->config, confab_config_free);
+  self->config = g_steal_pointer (&config);
+
+  g_message ("Reloaded configuration from %s",
+             self->config_path != NULL ? self->config_path : "built-in defaults");
+}
+
+static void
+confab_daemon_dispose (GObject *object)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (object);
+
+  g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
+  g_clear_object (&self->server);
+  g_clear_object (&self->broker);
+
+  G_OBJECT_CLASS (confab_daemon_parent_class)->dispose (object);
+}
+
+static void
+confab_daemon_finalize (GObject *object)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (object);
+
+  g_clear_pointer (&self->config, confab_config_free);
+  g_clear_pointer (&self->listen, g_strfreev);
+  g_free (self->config_path);
+
+  G_OBJECT_CLASS (confab_daemon_parent_class)->finalize (object);
+}
+
+static void
+confab_daemon_class_init (ConfabDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = confab_daemon_dispose;
+  object_class->finalize = confab_daemon_finalize;
+
+  /**
+   * ConfabDaemon::finished:
+   *
+   * The shutdown is complete: every connection is closed.
+   */
+  signals[SIGNAL_FINISHED] =
+    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+confab_daemon_init (ConfabDaemon *self)
+{
+}
+
+/**
+ * confab_daemon_new:
+ * @config_path: (nullable): the configuration file
+ * @config_explicit: whether @config_path was asked for (then it must
+ *   exist); the default path may be missing
+ * @listen: (nullable): addresses from the command line, replacing the
+ *   configured and default ones
+ * @bus: which bus to serve the admin interface on
+ *
+ * Returns: (transfer full): the daemon, not listening yet; %NULL if the
+ *   configuration cannot be loaded
+ */
+ConfabDaemon *
+confab_daemon_new (const char          *config_path,
+                   gboolean             config_explicit,
+                   const char * const  *listen,
+                   ConfabBusChoice      bus,
+                   GError             **error)
+{
+  g_autoptr(ConfabDaemon) self = g_object_new (CONFAB_TYPE_DAEMON, NULL);
+  ConfabBrokerLimits broker_limits;
+  ConfabPeerLimits peer_limits;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self->config_path = g_strdup (config_path);
+  self->config_explicit = config_explicit;
+  self->listen = g_strdupv ((char **) listen);
+  self->bus = bus;
+
+  self->config = load_config (self, error);
+  if (self->config == NULL)
+    return NULL;
+
+  limits_from_config (self->config, &broker_limits, &peer_limits);
+  self->broker = confab_broker_new (&broker_limits);
+  self->server = confab_server_new (self->broker, &peer_limits, self->config->peers_max);
+  g_signal_connect_object (self->server, "connection-closed",
+                           G_CALLBACK (connection_closed_cb), self, G_CONNECT_DEFAULT);
+
+  return g_steal_pointer (&self);
+}

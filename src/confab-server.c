@@ -1,1 +1,338 @@
-/* placeholder */
+/* confab-server.c: the socket service that turns connections into peers.
+ *
+ * The GSocketService "incoming" handler only creates a ConfabPeer (which
+ * keeps its own reference on the connection) and returns; everything else
+ * happens in the peer. The server owns the peers until they close.
+ *
+ * Running out of file descriptors: GSocketService logs a warning and
+ * re-arms its accept at once when accept() fails, so at EMFILE it would
+ * spin on the still-readable listening socket. The server therefore never
+ * lets it get there: descriptors are allocated lowest-first, so the number
+ * of an accepted socket tells how many are in use; when it comes within
+ * FD_HEADROOM of RLIMIT_NOFILE, accepting pauses (pending connections wait
+ * in the kernel's backlog) until a connection closes.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <glib/gi18n.h>
+
+#include "confab-address.h"
+#include "confab-server.h"
+
+/* Descriptors kept free for everything that is not a client: D-Bus,
+ * reloading the config file, logging. */
+#define FD_HEADROOM     16
+#define LISTEN_BACKLOG  1024
+
+struct _ConfabServer
+{
+  GObject           parent_instance;
+
+  GSocketService   *service;           /* (owned) */
+  ConfabPeerShared  shared;            /* (owned): buffers and flush list */
+  GHashTable       *peers;             /* (owned): ConfabPeer set, owned refs */
+  GPtrArray        *listen_addresses;  /* (owned): strings, NULL-terminated */
+  guint             connections_max;
+  gboolean          accepting;         /* wanted: not stopped for shutdown */
+  gboolean          paused_for_fds;
+};
+
+G_DEFINE_TYPE (ConfabServer, confab_server, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_CONNECTION_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static rlim_t
+fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return G_MAXINT;
+  return limit.rlim_cur;
+}
+
+/* Returns: (transfer container): the connections, each with a ref of its
+ * own, so they can be closed (and leave the table) while iterating */
+static GPtrArray *
+snapshot_peers (ConfabServer *self)
+{
+  GPtrArray *peers = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (peers, g_object_ref (key));
+  return peers;
+}
+
+static void
+update_accepting (ConfabServer *self)
+{
+  gboolean want = self->accepting && !self->paused_for_fds;
+
+  if (want == g_socket_service_is_active (self->service))
+    return;
+  if (want)
+    g_socket_service_start (self->service);
+  else
+    g_socket_service_stop (self->service);
+}
+
+static void
+peer_closed_cb (ConfabPeer *peer,
+                gpointer    user_data)
+{
+  ConfabServer *self = CONFAB_SERVER (user_data);
+
+  g_hash_table_remove (self->peers, peer);
+  g_signal_emit (self, signals[SIGNAL_CONNECTION_CLOSED], 0);
+
+  if (self->paused_for_fds)
+    {
+      g_message ("A connection closed: accepting new connections again");
+      self->paused_for_fds = FALSE;
+      update_accepting (self);
+    }
+}
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  ConfabServer *self = CONFAB_SERVER (user_data);
+  g_autoptr(ConfabPeer) peer = NULL;
+  int fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
+
+  peer = confab_peer_new (&self->shared, connection);
+  g_hash_table_add (self->peers, g_object_ref (peer));
+
+  if ((rlim_t) fd + FD_HEADROOM >= fd_limit ())
+    {
+      g_warning ("Too many open files (%d in use): not accepting connections until one closes", fd + 1);
+      self->paused_for_fds = TRUE;
+      update_accepting (self);
+    }
+
+  if (g_hash_table_size (self->peers) > self->connections_max)
+    confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
+
+  return TRUE;
+}
+
+/**
+ * confab_server_listen:
+ * @address: where to listen; port 0 picks a free port
+ *
+ * Binds and listens on @address; accepting begins with
+ * confab_server_start(). The bound address (with the real port) is added
+ * to the listen addresses and logged as "Listening on ADDRESS".
+ */
+gboolean
+confab_server_listen (ConfabServer    *self,
+                      GSocketAddress  *address,
+                      GError         **error)
+{
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET_ADDRESS (address), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                                      NULL, &effective, error))
+    {
+      g_autofree char *wanted = confab_address_to_string (address);
+
+      g_prefix_error (error, _("Cannot listen on %s: "), wanted);
+      return FALSE;
+    }
+
+  text = confab_address_to_string (effective);
+  g_ptr_array_insert (self->listen_addresses, self->listen_addresses->len - 1,
+                      g_strdup (text));
+  g_message ("Listening on %s", text);
+  return TRUE;
+}
+
+/* Begins accepting connections on every address listened on. */
+void
+confab_server_start (ConfabServer *self)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  self->accepting = TRUE;
+  update_accepting (self);
+}
+
+/* Stops accepting and closes the listening sockets (frees the ports). */
+void
+confab_server_stop_accepting (ConfabServer *self)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  self->accepting = FALSE;
+  update_accepting (self);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+}
+
+/* Tells connections that have not logged in that the server is going
+ * away; logged-in peers hear it from confab_broker_shutdown(). */
+void
+confab_server_shutdown (ConfabServer *self)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  confab_server_stop_accepting (self);
+  peers = snapshot_peers (self);
+  for (guint i = 0; i < peers->len; i++)
+    confab_peer_shutdown (g_ptr_array_index (peers, i));
+}
+
+/* Closes every connection at once (the shutdown timeout ran out). */
+void
+confab_server_abort_all (ConfabServer *self)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  peers = snapshot_peers (self);
+  for (guint i = 0; i < peers->len; i++)
+    confab_peer_abort (g_ptr_array_index (peers, i));
+}
+
+void
+confab_server_set_limits (ConfabServer           *self,
+                          const ConfabPeerLimits *limits,
+                          guint                   connections_max)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+  g_return_if_fail (limits != NULL);
+
+  self->shared.limits = *limits;
+  self->connections_max = connections_max;
+}
+
+guint
+confab_server_get_n_connections (ConfabServer *self)
+{
+  g_return_val_if_fail (CONFAB_IS_SERVER (self), 0);
+
+  return g_hash_table_size (self->peers);
+}
+
+/* Returns: (transfer none): the bound addresses, NULL-terminated */
+const char *const *
+confab_server_get_listen_addresses (ConfabServer *self)
+{
+  g_return_val_if_fail (CONFAB_IS_SERVER (self), NULL);
+
+  return (const char *const *) self->listen_addresses->pdata;
+}
+
+static void
+confab_server_dispose (GObject *object)
+{
+  ConfabServer *self = CONFAB_SERVER (object);
+
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_signal_handlers_disconnect_by_data (self->service, self);
+      g_clear_object (&self->service);
+    }
+  if (self->peers != NULL)
+    {
+      confab_server_abort_all (self);
+      g_clear_pointer (&self->peers, g_hash_table_unref);
+    }
+
+  G_OBJECT_CLASS (confab_server_parent_class)->dispose (object);
+}
+
+static void
+confab_server_finalize (GObject *object)
+{
+  ConfabServer *self = CONFAB_SERVER (object);
+
+  confab_peer_shared_clear (&self->shared);
+  g_clear_pointer (&self->listen_addresses, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (confab_server_parent_class)->finalize (object);
+}
+
+static void
+confab_server_class_init (ConfabServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = confab_server_dispose;
+  object_class->finalize = confab_server_finalize;
+
+  /**
+   * ConfabServer::connection-closed:
+   *
+   * A connection has closed; confab_server_get_n_connections() is already
+   * one less. The daemon waits on it for the end of a shutdown.
+   */
+  signals[SIGNAL_CONNECTION_CLOSED] =
+    g_signal_new ("connection-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+confab_server_init (ConfabServer *self)
+{
+  self->peers = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  self->listen_addresses = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->listen_addresses, NULL);
+}
+
+/**
+ * confab_server_new:
+ * @broker: where peers log in
+ * @limits: per-connection limits
+ * @connections_max: connections allowed at once, logged in or not
+ *
+ * Returns: (transfer full): a server listening nowhere yet
+ */
+ConfabServer *
+confab_server_new (ConfabBroker           *broker,
+                   const ConfabPeerLimits *limits,
+                   guint                   connections_max)
+{
+  ConfabServer *self;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (broker), NULL);
+  g_return_val_if_fail (limits != NULL, NULL);
+
+  self = g_object_new (CONFAB_TYPE_SERVER, NULL);
+  self->connections_max = connections_max;
+  confab_peer_shared_init (&self->shared, broker, limits, peer_closed_cb, self);
+
+  self->service = g_socket_service_new ();
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
+  /* Created active; stays idle until confab_server_start(). */
+  g_socket_service_stop (self->service);
+  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
+
+  return self;
+}

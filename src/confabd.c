@@ -1,1 +1,153 @@
-int main (void) { return 1; }
+/* confabd.c: the chat daemon's main(): options, locale, signals, loop.
+ *
+ * All behaviour lives in ConfabDaemon; this file only starts things.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "confab-daemon.h"
+
+typedef struct
+{
+  GMainLoop    *loop;    /* (unowned) */
+  ConfabDaemon *daemon;  /* (unowned) */
+} SignalContext;
+
+static gboolean
+on_terminate (gpointer user_data)
+{
+  SignalContext *ctx = user_data;
+
+  confab_daemon_shutdown (ctx->daemon);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hangup (gpointer user_data)
+{
+  SignalContext *ctx = user_data;
+
+  confab_daemon_reload (ctx->daemon);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+finished_cb (ConfabDaemon *daemon,
+             gpointer      user_data)
+{
+  g_main_loop_quit (user_data);
+}
+
+static gboolean
+parse_bus (const char       *text,
+           ConfabBusChoice  *bus,
+           GError          **error)
+{
+  if (text == NULL || g_str_equal (text, "session"))
+    *bus = CONFAB_BUS_SESSION;
+  else if (g_str_equal (text, "system"))
+    *bus = CONFAB_BUS_SYSTEM;
+  else if (g_str_equal (text, "none"))
+    *bus = CONFAB_BUS_NONE;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Unknown bus “%s”: expected session, system or none"), text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(ConfabDaemon) daemon = NULL;
+  g_auto(GStrv) listen = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *bus_name = NULL;
+  gboolean version = FALSE;
+  gboolean verbose = FALSE;
+  ConfabBusChoice bus;
+  SignalContext ctx;
+  guint signal_ids[3];
+  const GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
+      N_("Listen on ADDR (HOST:PORT, [IPV6]:PORT or unix:PATH); may repeat, replaces the defaults"), N_("ADDR") },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      N_("Read the configuration from FILE (default: " CONFAB_CONFIG_FILE ")"), N_("FILE") },
+    { "bus", 'b', 0, G_OPTION_ARG_STRING, &bus_name,
+      N_("Serve the admin interface on BUS: session, system or none (default: session)"), N_("BUS") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+      N_("Log per-connection detail (as G_MESSAGES_DEBUG=confab does)"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("The confab chat daemon."));
+  g_option_context_set_description (context,
+    _("Signals: SIGTERM or SIGINT stop the daemon after delivering every accepted "
+      "message; SIGHUP reloads the limits from the configuration file.\n"
+      "Set G_MESSAGES_DEBUG=confab to log each connection."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) ||
+      !parse_bus (bus_name, &bus, &error))
+    {
+      g_printerr ("confabd: %s\n", error->message);
+      return 2;
+    }
+  if (argc > 1)
+    {
+      g_printerr (_("confabd: unexpected argument “%s”\n"), argv[1]);
+      return 2;
+    }
+
+  if (version)
+    {
+      g_print ("confabd %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  daemon = confab_daemon_new (config_path != NULL ? config_path : CONFAB_CONFIG_FILE,
+                              config_path != NULL,
+                              (const char * const *) listen, bus, &error);
+  if (daemon == NULL || !confab_daemon_start (daemon, &error))
+    {
+      g_printerr ("confabd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  ctx.loop = loop;
+  ctx.daemon = daemon;
+  g_signal_connect (daemon, "finished", G_CALLBACK (finished_cb), loop);
+  signal_ids[0] = g_unix_signal_add (SIGTERM, on_terminate, &ctx);
+  signal_ids[1] = g_unix_signal_add (SIGINT, on_terminate, &ctx);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &ctx);
+
+  g_main_loop_run (loop);
+
+  for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
+  g_message ("Stopped");
+  return EXIT_SUCCESS;
+}

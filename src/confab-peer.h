@@ -1,0 +1,66 @@
+/* confab-peer.h: one client connection, served readiness-style.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "confab-broker.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_PEER (confab_peer_get_type ())
+G_DECLARE_FINAL_TYPE (ConfabPeer, confab_peer, CONFAB, PEER, GObject)
+
+/* Per-connection limits, owned by the server and changed on SIGHUP. */
+typedef struct
+{
+  guint line_max_bytes;
+  guint recipients_max;
+  guint login_timeout_sec;
+} ConfabPeerLimits;
+
+typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
+                                      gpointer    user_data);
+
+/*
+ * ConfabPeerShared:
+ * What all connections of one server share: the broker, the limits, one
+ * receive buffer and one send buffer (a connection only needs them while
+ * it is being served, and everything runs on one main context), and the
+ * list of connections with output waiting for the once-per-iteration
+ * flush. Owned by the server; peers borrow it.
+ */
+typedef struct
+{
+  ConfabBroker          *broker;       /* (owned) */
+  ConfabPeerLimits       limits;
+  char                  *recv_buf;     /* (owned) */
+  gsize                  recv_buf_size;
+  char                  *send_buf;     /* (owned) */
+  gsize                  send_buf_size;
+  GQueue                 flush_queue;  /* ConfabPeer (owned refs) waiting for a flush */
+  GSource               *flush_source; /* (owned) */
+  ConfabPeerClosedFunc   closed_func;
+  gpointer               closed_data;
+} ConfabPeerShared;
+
+void         confab_peer_shared_init  (ConfabPeerShared       *shared,
+                                       ConfabBroker           *broker,
+                                       const ConfabPeerLimits *limits,
+                                       ConfabPeerClosedFunc    closed_func,
+                                       gpointer                closed_data);
+void         confab_peer_shared_clear (ConfabPeerShared       *shared);
+
+ConfabPeer  *confab_peer_new          (ConfabPeerShared  *shared,
+                                       GSocketConnection *connection);
+void         confab_peer_reject       (ConfabPeer        *self,
+                                       ConfabError        code,
+                                       const char        *text);
+void         confab_peer_shutdown     (ConfabPeer        *self);
+void         confab_peer_abort        (ConfabPeer        *self);
+const char  *confab_peer_get_address  (ConfabPeer        *self);
+gboolean     confab_peer_is_closed    (ConfabPeer        *self);
+
+G_END_DECLS
