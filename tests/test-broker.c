@@ -1,0 +1,637 @@
+/* test-broker.c: the broker alone, with no sockets and no D-Bus.
+ *
+ * Links confab-core only: a GIO call slipping into the broker would fail
+ * to link here.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-broker.h"
+#include "confab-names.h"
+
+/* A stand-in for a connection: records what the broker asks of it. */
+typedef struct
+{
+  guint     wakes;
+  guint     closes;
+  gboolean  close_flush;
+  char     *close_reason;
+} FakeSink;
+
+static void
+fake_wake (gpointer data)
+{
+  FakeSink *sink = data;
+
+  sink->wakes++;
+}
+
+static void
+fake_close (gpointer    data,
+            gboolean    flush,
+            const char *reason)
+{
+  FakeSink *sink = data;
+
+  sink->closes++;
+  sink->close_flush = flush;
+  g_free (sink->close_reason);
+  sink->close_reason = g_strdup (reason);
+}
+
+static const ConfabBrokerSink fake_sink_funcs = {
+  .wake = fake_wake,
+  .close = fake_close,
+};
+
+#define N_SINKS 8
+
+typedef struct
+{
+  ConfabBroker     *broker;
+  FakeSink          sinks[N_SINKS];
+  GPtrArray        *joined_names;  /* from peer-joined */
+  GPtrArray        *left;          /* "name:reason" from peer-left */
+  guint             n_peers_notifies;
+} Fixture;
+
+static void
+peer_joined_cb (ConfabBroker     *broker,
+                ConfabBrokerPeer *peer,
+                Fixture          *fx)
+{
+  g_ptr_array_add (fx->joined_names, g_strdup (confab_broker_peer_get_name (peer)));
+}
+
+static void
+peer_left_cb (ConfabBroker     *broker,
+              ConfabBrokerPeer *peer,
+              const char       *reason,
+              Fixture          *fx)
+{
+  g_assert_false (confab_broker_peer_is_joined (peer));
+  g_ptr_array_add (fx->left, g_strdup_printf ("%s:%s", confab_broker_peer_get_name (peer), reason));
+}
+
+static void
+n_peers_cb (GObject    *object,
+            GParamSpec *pspec,
+            Fixture    *fx)
+{
+  fx->n_peers_notifies++;
+}
+
+static void
+fixture_setup (Fixture       *fx,
+               gconstpointer  data)
+{
+  ConfabBrokerLimits limits = { .peers_max = 4, .queue_max_bytes = 4096 };
+
+  fx->broker = confab_broker_new (&limits);
+  fx->joined_names = g_ptr_array_new_with_free_func (g_free);
+  fx->left = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (fx->broker, "peer-joined", G_CALLBACK (peer_joined_cb), fx);
+  g_signal_connect (fx->broker, "peer-left", G_CALLBACK (peer_left_cb), fx);
+  g_signal_connect (fx->broker, "notify::n-peers", G_CALLBACK (n_peers_cb), fx);
+}
+
+static void
+fixture_teardown (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_assert_finalize_object (fx->broker);
+  for (guint i = 0; i < N_SINKS; i++)
+    g_free (fx->sinks[i].close_reason);
+  g_ptr_array_unref (fx->joined_names);
+  g_ptr_array_unref (fx->left);
+}
+
+static ConfabBrokerPeer *
+join (Fixture    *fx,
+      const char *name,
+      guint       sink)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabBrokerPeer *peer;
+
+  peer = confab_broker_join (fx->broker, name, "127.0.0.1:1", "text",
+                             &fake_sink_funcs, &fx->sinks[sink], &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (peer);
+  return peer;
+}
+
+/* Pops every queued line of @peer into one string, marking them sent. */
+static char *
+drain (ConfabBrokerPeer *peer)
+{
+  GString *out = g_string_new (NULL);
+  ConfabMessage *message;
+
+  while ((message = confab_broker_peer_pop (peer)) != NULL)
+    {
+      gsize len;
+      const char *line = confab_message_get_line (message, &len);
+
+      g_string_append_len (out, line, len);
+      confab_broker_peer_written (peer, len);
+      confab_message_unref (message);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+route_text (Fixture          *fx,
+            ConfabBrokerPeer *sender,
+            const char       *text,
+            const char       *first_recipient,
+            ...)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(ConfabMessage) message = NULL;
+  const char *name;
+  va_list args;
+
+  va_start (args, first_recipient);
+  for (name = first_recipient; name != NULL; name = va_arg (args, const char *))
+    g_ptr_array_add (names, (gpointer) name);
+  va_end (args);
+
+  message = confab_message_new_chat (confab_broker_peer_get_name (sender), text, strlen (text), 0);
+  confab_broker_route (fx->broker, sender, (const char *const *) names->pdata, names->len, message);
+}
+
+static void
+test_join_basic (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  ConfabBrokerStats stats;
+  guint n_peers;
+
+  g_assert_true (confab_broker_peer_is_joined (alice));
+  g_assert_cmpstr (confab_broker_peer_get_name (alice), ==, "alice");
+  g_assert_cmpstr (confab_broker_peer_get_address (alice), ==, "127.0.0.1:1");
+  g_assert_cmpstr (confab_broker_peer_get_protocol (alice), ==, "text");
+  g_assert_cmpint (confab_broker_peer_get_since (alice), >, 0);
+  g_assert_true (confab_broker_lookup (fx->broker, "alice") == alice);
+  g_assert_null (confab_broker_lookup (fx->broker, "bob"));
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 1);
+  g_object_get (fx->broker, "n-peers", &n_peers, NULL);
+  g_assert_cmpuint (n_peers, ==, 1);
+  g_assert_cmpuint (fx->n_peers_notifies, ==, 1);
+  g_assert_cmpuint (fx->joined_names->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fx->joined_names, 0), ==, "alice");
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.peers, ==, 1);
+  g_assert_cmpuint (stats.peers_peak, ==, 1);
+  g_assert_cmpuint (stats.logins, ==, 1);
+  g_assert_cmpuint (stats.logins_rejected, ==, 0);
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+}
+
+static void
+test_join_name_taken (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autoptr(ConfabBrokerPeer) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = NULL;
+  ConfabBrokerStats stats;
+
+  second = confab_broker_join (fx->broker, "alice", "10.0.0.1:2", "text",
+                               &fake_sink_funcs, &fx->sinks[2], &error);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_NAME_TAKEN);
+  g_assert_cmpstr (error->message, ==, "name taken: alice");
+  g_assert_null (second);
+
+  /* The connected alice is untouched: same entry, still receives. */
+  g_assert_true (confab_broker_lookup (fx->broker, "alice") == alice);
+  g_assert_cmpstr (confab_broker_peer_get_address (alice), ==, "127.0.0.1:1");
+  route_text (fx, bob, "still you?", "alice", NULL);
+  got = drain (alice);
+  g_assert_cmpstr (got, ==, "from bob: still you?\n");
+  g_assert_cmpuint (fx->sinks[2].wakes, ==, 0);
+  g_assert_cmpuint (fx->sinks[0].closes, ==, 0);
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.logins_rejected, ==, 1);
+  g_assert_cmpuint (stats.peers, ==, 2);
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+}
+
+static void
+test_join_invalid_name (Fixture       *fx,
+                        gconstpointer  data)
+{
+  const char *bad[] = { "", "a b", "a:b", "a,b", "@server", "#room", "tab\there",
+                        "0123456789012345678901234567890123" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      ConfabBrokerPeer *peer;
+
+      peer = confab_broker_join (fx->broker, bad[i], NULL, NULL,
+                                 &fake_sink_funcs, &fx->sinks[0], &error);
+      g_assert_null (peer);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == CONFAB_ERROR);
+    }
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 0);
+  g_assert_cmpuint (fx->joined_names->len, ==, 0);
+}
+
+static void
+test_join_server_full (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_broker_peer_unref);
+  g_autoptr(GError) error = NULL;
+  ConfabBrokerPeer *extra;
+  ConfabBrokerLimits limits;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u", i);
+
+      g_ptr_array_add (peers, join (fx, name, i));
+    }
+
+  extra = confab_broker_join (fx->broker, "p4", NULL, NULL, &fake_sink_funcs, &fx->sinks[4], &error);
+  g_assert_null (extra);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_SERVER_FULL);
+
+  /* Raising the limit at run time (SIGHUP) lets the next one in. */
+  confab_broker_get_limits (fx->broker, &limits);
+  limits.peers_max = 5;
+  confab_broker_set_limits (fx->broker, &limits);
+  g_ptr_array_add (peers, join (fx, "p4", 4));
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 5);
+
+  for (guint i = 0; i < peers->len; i++)
+    confab_broker_leave (fx->broker, g_ptr_array_index (peers, i), CONFAB_REASON_QUIT);
+}
+
+static void
+test_route_many (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autoptr(ConfabBrokerPeer) carol = join (fx, "carol", 2);
+  g_autoptr(ConfabMessage) message = confab_message_new_chat ("alice", "hi all", 6, 0);
+  const char *to[] = { "bob", "carol", "alice" };
+  ConfabMessage *got_bob, *got_carol, *got_alice;
+  ConfabBrokerStats stats;
+
+  confab_broker_route (fx->broker, alice, to, G_N_ELEMENTS (to), message);
+
+  /* One shared message, not a copy per recipient. */
+  got_bob = confab_broker_peer_pop (bob);
+  got_carol = confab_broker_peer_pop (carol);
+  got_alice = confab_broker_peer_pop (alice);
+  g_assert_true (got_bob == message);
+  g_assert_true (got_carol == message);
+  g_assert_true (got_alice == message);
+  g_assert_cmpstr (confab_message_get_line (message, NULL), ==, "from alice: hi all\n");
+  g_assert_cmpuint (fx->sinks[0].wakes, ==, 1);
+  g_assert_cmpuint (fx->sinks[1].wakes, ==, 1);
+  g_assert_cmpuint (fx->sinks[2].wakes, ==, 1);
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.messages_routed, ==, 1);
+  g_assert_cmpuint (stats.deliveries, ==, 3);
+  g_assert_cmpuint (stats.bytes_routed, ==, 3 * strlen ("from alice: hi all\n"));
+  g_assert_cmpuint (confab_broker_peer_get_messages_in (alice), ==, 1);
+  g_assert_cmpuint (confab_broker_peer_get_messages_out (bob), ==, 1);
+
+  confab_message_unref (got_bob);
+  confab_message_unref (got_carol);
+  confab_message_unref (got_alice);
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, carol, CONFAB_REASON_QUIT);
+}
+
+static void
+test_route_unknown (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autofree char *to_alice = NULL;
+  g_autofree char *to_bob = NULL;
+  ConfabBrokerStats stats;
+
+  route_text (fx, alice, "hello", "ghost", "bob", NULL);
+  to_alice = drain (alice);
+  to_bob = drain (bob);
+  g_assert_cmpstr (to_alice, ==, "error: no such peer: ghost\n");
+  g_assert_cmpstr (to_bob, ==, "from alice: hello\n");
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.errors_sent, ==, 1);
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+}
+
+static void
+test_route_order (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", i);
+
+      route_text (fx, alice, text, "bob", NULL);
+    }
+
+  /* One wake for the whole burst: the writer had not answered yet. */
+  g_assert_cmpuint (fx->sinks[1].wakes, ==, 1);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(ConfabMessage) message = confab_broker_peer_pop (bob);
+      g_autofree char *expected = g_strdup_printf ("from alice: %u\n", i);
+      gsize len;
+
+      g_assert_nonnull (message);
+      g_assert_cmpstr (confab_message_get_line (message, &len), ==, expected);
+      confab_broker_peer_written (bob, len);
+    }
+  g_assert_null (confab_broker_peer_pop (bob));
+  g_assert_cmpuint (confab_broker_peer_get_queued_bytes (bob), ==, 0);
+
+  /* Answered: the next message wakes the writer again. */
+  route_text (fx, alice, "again", "bob", NULL);
+  g_assert_cmpuint (fx->sinks[1].wakes, ==, 2);
+  g_free (drain (bob));
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+}
+
+/* "bob sends to alice" and "alice joins" are ordered by the broker: what
+ * comes first decides. */
+static void
+test_event_order (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autoptr(ConfabBrokerPeer) alice = NULL;
+  g_autofree char *to_bob = NULL;
+  g_autofree char *to_alice = NULL;
+
+  route_text (fx, bob, "too early", "alice", NULL);
+  alice = join (fx, "alice", 0);
+  route_text (fx, bob, "in time", "alice", NULL);
+
+  to_bob = drain (bob);
+  to_alice = drain (alice);
+  g_assert_cmpstr (to_bob, ==, "error: no such peer: alice\n");
+  g_assert_cmpstr (to_alice, ==, "from bob: in time\n");
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+}
+
+static void
+test_leave (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autoptr(ConfabBrokerPeer) alice2 = NULL;
+  g_autofree char *queued = NULL;
+  g_autofree char *to_bob = NULL;
+
+  route_text (fx, bob, "before you go", "alice", NULL);
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);  /* harmless twice */
+
+  g_assert_false (confab_broker_peer_is_joined (alice));
+  g_assert_null (confab_broker_lookup (fx->broker, "alice"));
+  g_assert_cmpuint (fx->left->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fx->left, 0), ==, "alice:" CONFAB_REASON_QUIT);
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 1);
+
+  /* What was queued stays with the handle for a graceful close... */
+  queued = drain (alice);
+  g_assert_cmpstr (queued, ==, "from bob: before you go\n");
+
+  /* ...but nothing new reaches it, and its name is free again. */
+  route_text (fx, bob, "gone?", "alice", NULL);
+  to_bob = drain (bob);
+  g_assert_cmpstr (to_bob, ==, "error: no such peer: alice\n");
+  alice2 = join (fx, "alice", 2);
+  g_assert_true (alice2 != alice);
+
+  confab_broker_leave (fx->broker, alice2, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+}
+
+static void
+test_queue_bound (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) fast = join (fx, "fast", 0);
+  g_autoptr(ConfabBrokerPeer) slow = join (fx, "slow", 1);
+  char text[1001];
+  ConfabBrokerStats stats;
+  guint sent = 0;
+
+  memset (text, 'x', sizeof text - 1);
+  text[sizeof text - 1] = '\0';
+
+  /* 4096-byte limit: the fifth ~1 KiB line overflows the slow queue,
+   * while fast (drained after every message) is never in danger. */
+  while (confab_broker_peer_is_joined (slow) && sent < 100)
+    {
+      route_text (fx, fast, text, "slow", "fast", NULL);
+      g_free (drain (fast));
+      sent++;
+    }
+
+  g_assert_cmpuint (sent, ==, 5);
+  g_assert_false (confab_broker_peer_is_joined (slow));
+  g_assert_true (confab_broker_peer_is_joined (fast));
+  g_assert_cmpuint (fx->sinks[1].closes, ==, 1);
+  g_assert_false (fx->sinks[1].close_flush);
+  g_assert_cmpstr (fx->sinks[1].close_reason, ==, CONFAB_REASON_SLOW_CONSUMER);
+  g_assert_cmpuint (fx->sinks[0].closes, ==, 0);
+  g_assert_cmpuint (confab_broker_peer_get_queued_bytes (slow), <=, 4096);
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.slow_consumers_dropped, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fx->left, 0), ==, "slow:" CONFAB_REASON_SLOW_CONSUMER);
+
+  /* The sender goes on; the slow name is free. */
+  route_text (fx, fast, "still here", "fast", NULL);
+  g_free (drain (slow));
+  {
+    g_autofree char *got = drain (fast);
+
+    g_assert_cmpstr (got, ==, "from fast: still here\n");
+  }
+  confab_broker_leave (fx->broker, fast, CONFAB_REASON_QUIT);
+}
+
+static void
+test_kick (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *to_bob = NULL;
+  ConfabBrokerStats stats;
+
+  route_text (fx, alice, "one", "bob", NULL);
+  g_assert_true (confab_broker_kick (fx->broker, "bob", "spam", &error));
+  g_assert_no_error (error);
+
+  to_bob = drain (bob);
+  g_assert_cmpstr (to_bob, ==, "from alice: one\nerror: kicked: spam\n");
+  g_assert_cmpuint (fx->sinks[1].closes, ==, 1);
+  g_assert_true (fx->sinks[1].close_flush);
+  g_assert_null (confab_broker_lookup (fx->broker, "bob"));
+  g_assert_cmpstr (g_ptr_array_index (fx->left, 0), ==, "bob:" CONFAB_REASON_KICKED);
+
+  g_assert_false (confab_broker_kick (fx->broker, "bob", "again", &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_PEER);
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.kicks, ==, 1);
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+}
+
+static void
+test_broadcast (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autofree char *to_alice = NULL;
+  g_autofree char *to_bob = NULL;
+
+  g_assert_cmpuint (confab_broker_broadcast (fx->broker, "maintenance at noon"), ==, 2);
+  to_alice = drain (alice);
+  to_bob = drain (bob);
+  g_assert_cmpstr (to_alice, ==, "from " CONFAB_SERVER_SENDER ": maintenance at noon\n");
+  g_assert_cmpstr (to_bob, ==, to_alice);
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+}
+
+static void
+test_shutdown (Fixture       *fx,
+               gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  g_autoptr(ConfabBrokerPeer) late = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *to_alice = NULL;
+  g_autofree char *to_bob = NULL;
+
+  route_text (fx, alice, "last words", "bob", NULL);
+  confab_broker_shutdown (fx->broker);
+
+  /* Accepted messages come first, then the notice. */
+  to_bob = drain (bob);
+  to_alice = drain (alice);
+  g_assert_cmpstr (to_bob, ==, "from alice: last words\nerror: server shutting down\n");
+  g_assert_cmpstr (to_alice, ==, "error: server shutting down\n");
+  g_assert_true (fx->sinks[0].close_flush);
+  g_assert_true (fx->sinks[1].close_flush);
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 0);
+
+  late = confab_broker_join (fx->broker, "carol", NULL, NULL, &fake_sink_funcs, &fx->sinks[2], &error);
+  g_assert_null (late);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_SHUTTING_DOWN);
+}
+
+static void
+test_list_peers (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) c = join (fx, "carol", 2);
+  g_autoptr(ConfabBrokerPeer) a = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) b = join (fx, "bob", 1);
+  g_autoptr(GPtrArray) peers = confab_broker_list_peers (fx->broker);
+
+  g_assert_cmpuint (peers->len, ==, 3);
+  g_assert_cmpstr (confab_broker_peer_get_name (g_ptr_array_index (peers, 0)), ==, "alice");
+  g_assert_cmpstr (confab_broker_peer_get_name (g_ptr_array_index (peers, 1)), ==, "bob");
+  g_assert_cmpstr (confab_broker_peer_get_name (g_ptr_array_index (peers, 2)), ==, "carol");
+
+  confab_broker_leave (fx->broker, a, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, b, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, c, CONFAB_REASON_QUIT);
+}
+
+static void
+test_message_lines (void)
+{
+  g_autoptr(ConfabMessage) chat = confab_message_new_chat ("bob", "hi there", 8, 42);
+  g_autoptr(ConfabMessage) error = confab_message_new_errorf (CONFAB_ERROR_NO_SUCH_PEER, "no such peer: %s", "x");
+  const char *text;
+  gsize len;
+
+  g_assert_cmpint (confab_message_get_kind (chat), ==, CONFAB_MESSAGE_CHAT);
+  g_assert_cmpstr (confab_message_get_sender (chat), ==, "bob");
+  g_assert_cmpint (confab_message_get_timestamp (chat), ==, 42);
+  text = confab_message_get_text (chat, &len);
+  g_assert_cmpmem (text, len, "hi there", 8);
+  g_assert_cmpstr (confab_message_get_line (chat, &len), ==, "from bob: hi there\n");
+  g_assert_cmpuint (len, ==, strlen ("from bob: hi there\n"));
+
+  g_assert_cmpint (confab_message_get_kind (error), ==, CONFAB_MESSAGE_ERROR);
+  g_assert_cmpint (confab_message_get_code (error), ==, CONFAB_ERROR_NO_SUCH_PEER);
+  g_assert_cmpstr (confab_message_get_line (error, NULL), ==, "error: no such peer: x\n");
+  g_assert_cmpstr (confab_error_code_to_string (CONFAB_ERROR_NO_SUCH_PEER), ==, "no-such-peer");
+  g_assert_cmpstr (confab_error_code_to_string (CONFAB_ERROR_LINE_TOO_LONG), ==, "line-too-long");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/broker/join/basic", test_join_basic);
+  ADD ("/broker/join/name-taken", test_join_name_taken);
+  ADD ("/broker/join/invalid-name", test_join_invalid_name);
+  ADD ("/broker/join/server-full", test_join_server_full);
+  ADD ("/broker/route/many", test_route_many);
+  ADD ("/broker/route/unknown-recipient", test_route_unknown);
+  ADD ("/broker/route/order", test_route_order);
+  ADD ("/broker/route/event-order", test_event_order);
+  ADD ("/broker/leave", test_leave);
+  ADD ("/broker/queue/bound", test_queue_bound);
+  ADD ("/broker/kick", test_kick);
+  ADD ("/broker/broadcast", test_broadcast);
+  ADD ("/broker/shutdown", test_shutdown);
+  ADD ("/broker/list-peers", test_list_peers);
+#undef ADD
+  g_test_add_func ("/message/lines", test_message_lines);
+
+  return g_test_run ();
+}
