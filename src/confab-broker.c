@@ -305,7 +305,9 @@ peer_push (ConfabBroker     *self,
 
   confab_message_get_line (message, &len);
   before = g_atomic_int_add (&peer->queued_bytes, (gint) len);
-  if (enforce_limit && (gsize) before + len > self->limits.queue_max_bytes)
+  /* A message always fits an empty queue, so a limit below the line
+   * length cannot make every peer a slow consumer. */
+  if (enforce_limit && before > 0 && (gsize) before + len > self->limits.queue_max_bytes)
     {
       g_atomic_int_add (&peer->queued_bytes, -(gint) len);
       drop_slow_consumer (self, peer);
