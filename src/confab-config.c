@@ -1,1 +1,394 @@
-/* placeholder */
+/* confab-config.c: the daemon's configuration, read from a GKeyFile.
+ *
+ * Numbers are parsed here rather than with g_key_file_get_integer(), which
+ * takes "12abc" as 12 and wraps negative values: a limit the administrator
+ * mistyped must stop the daemon with a clear message, not quietly become
+ * some other limit.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-config.h"
+#include "confab-error.h"
+
+#define GROUP_SERVER "server"
+#define GROUP_LIMITS "limits"
+#define KEY_LISTEN   "listen"
+
+typedef struct
+{
+  const char *key;
+  gsize       offset;   /* of its guint in ConfabConfig */
+  guint       min;
+  guint       max;
+} LimitKey;
+
+/* The ranges of confab-config.h, in file order. */
+static const LimitKey limit_keys[] = {
+  { "line_max_bytes", G_STRUCT_OFFSET (ConfabConfig, line_max_bytes),
+    64, 1024 * 1024 },
+  { "recipients_max", G_STRUCT_OFFSET (ConfabConfig, recipients_max),
+    1, 1024 },
+  { "peers_max", G_STRUCT_OFFSET (ConfabConfig, peers_max),
+    1, 1000000 },
+  { "queue_max_bytes", G_STRUCT_OFFSET (ConfabConfig, queue_max_bytes),
+    4096, 1024 * 1024 * 1024 },
+  { "login_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, login_timeout_sec),
+    1, 3600 },
+  { "shutdown_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, shutdown_timeout_sec),
+    1, 3600 },
+};
+
+static gboolean
+is_known_key (const char *group,
+              const char *key)
+{
+  if (g_str_equal (group, GROUP_SERVER))
+    return g_str_equal (key, KEY_LISTEN);
+
+  if (g_str_equal (group, GROUP_LIMITS))
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
+        {
+          if (g_str_equal (key, limit_keys[i].key))
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* Unknown groups and keys only get a message, so that a config file written
+ * for a newer confab still loads; g_message rather than g_warning because
+ * the tests (and cautious deployments) run with fatal warnings. */
+static void
+report_unknown (GKeyFile   *key_file,
+                const char *source)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (key_file, NULL);
+
+  for (gsize i = 0; groups[i] != NULL; i++)
+    {
+      g_auto(GStrv) keys = NULL;
+
+      if (!g_str_equal (groups[i], GROUP_SERVER) &&
+          !g_str_equal (groups[i], GROUP_LIMITS))
+        {
+          /* GKeyFile does not check that names are UTF-8; logs must be. */
+          g_autofree char *group = g_utf8_make_valid (groups[i], -1);
+
+          if (source != NULL)
+            g_message (_("ignoring unknown group [%s] in %s"), group, source);
+          else
+            g_message (_("ignoring unknown group [%s]"), group);
+          continue;
+        }
+
+      /* Translations ("key[de]") are not listed: they are harmless. */
+      keys = g_key_file_get_keys (key_file, groups[i], NULL, NULL);
+      for (gsize j = 0; keys != NULL && keys[j] != NULL; j++)
+        {
+          g_autofree char *key = NULL;
+
+          if (is_known_key (groups[i], keys[j]))
+            continue;
+
+          key = g_utf8_make_valid (keys[j], -1);
+          if (source != NULL)
+            g_message (_("ignoring unknown key [%s] %s in %s"),
+                       groups[i], key, source);
+          else
+            g_message (_("ignoring unknown key [%s] %s"), groups[i], key);
+        }
+    }
+}
+
+static gboolean
+parse_limit (GKeyFile        *key_file,
+             const LimitKey  *limit,
+             ConfabConfig    *config,
+             GError         **error)
+{
+  g_autofree char *value = NULL;
+  g_autofree char *shown = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 number;
+
+  /* The raw value: escapes make no sense in a number. */
+  value = g_key_file_get_value (key_file, GROUP_LIMITS, limit->key, NULL);
+  if (value == NULL)
+    return TRUE;   /* absent: keep the default */
+
+  /* GKeyFile drops leading white space only; trailing white space is
+   * invisible in an editor, so it must not make a value invalid. */
+  g_strchomp (value);
+
+  if (*value == '\0')
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                   _("[%s] %s: empty value (expected a number from %u to %u)"),
+                   GROUP_LIMITS, limit->key, limit->min, limit->max);
+      return FALSE;
+    }
+
+  /* The value may hold anything, invalid UTF-8 and control characters
+   * included: escape it before it goes into a message. */
+  shown = g_strescape (value, NULL);
+
+  if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &number,
+                                   &local_error))
+    {
+      gboolean out_of_range;
+
+      /* Only overflow fails with OUT_OF_BOUNDS here; "-5" is a number too,
+       * just one below the range. */
+      out_of_range =
+        g_error_matches (local_error, G_NUMBER_PARSER_ERROR,
+                         G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS) ||
+        (value[0] == '-' &&
+         g_ascii_string_to_unsigned (value + 1, 10, 0, G_MAXUINT64, NULL, NULL));
+
+      if (!out_of_range)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("[%s] %s: “%s” is not a number (expected %u to %u)"),
+                       GROUP_LIMITS, limit->key, shown, limit->min, limit->max);
+          return FALSE;
+        }
+    }
+  else if (number >= limit->min && number <= limit->max)
+    {
+      G_STRUCT_MEMBER (guint, config, limit->offset) = (guint) number;
+      return TRUE;
+    }
+
+  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+               _("[%s] %s: %s is out of range (%u to %u)"),
+               GROUP_LIMITS, limit->key, shown, limit->min, limit->max);
+  return FALSE;
+}
+
+/* Only checks that each entry is a non-empty string: parsing addresses
+ * needs GIO, which the core library does not link; the daemon parses them
+ * with confab_address_parse() and reports its own errors. */
+static gboolean
+parse_listen (GKeyFile      *key_file,
+              ConfabConfig  *config,
+              GError       **error)
+{
+  g_auto(GStrv) listen = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize n_listen = 0;
+
+  if (!g_key_file_has_key (key_file, GROUP_SERVER, KEY_LISTEN, NULL))
+    return TRUE;   /* absent: the daemon uses its default addresses */
+
+  listen = g_key_file_get_string_list (key_file, GROUP_SERVER, KEY_LISTEN,
+                                       &n_listen, &local_error);
+  if (local_error != NULL)
+    {
+      /* The key exists, so the only failure left is bad UTF-8; GKeyFile's
+       * own message would quote the invalid bytes. */
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                   _("[%s] %s: the value is not valid UTF-8"),
+                   GROUP_SERVER, KEY_LISTEN);
+      return FALSE;
+    }
+
+  if (n_listen == 0)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                   _("[%s] %s: no address given (remove the key to use the default addresses)"),
+                   GROUP_SERVER, KEY_LISTEN);
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < n_listen; i++)
+    {
+      /* "a; b" is a natural way to write a list, and no address starts
+       * or ends with white space. */
+      g_strstrip (listen[i]);
+
+      if (listen[i][0] == '\0')
+        {
+          g_autofree char *value = g_key_file_get_value (key_file, GROUP_SERVER,
+                                                         KEY_LISTEN, NULL);
+          g_autofree char *shown = g_strescape (value, NULL);
+
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("[%s] %s: address %" G_GSIZE_FORMAT " of “%s” is empty"),
+                       GROUP_SERVER, KEY_LISTEN, i + 1, shown);
+          return FALSE;
+        }
+    }
+
+  config->listen = g_steal_pointer (&listen);
+  return TRUE;
+}
+
+/* @source: the file's display name, or %NULL for data from memory. Errors
+ * do not name the file: the caller prefixes it. */
+static ConfabConfig *
+config_from_key_file (GKeyFile    *key_file,
+                      const char  *source,
+                      GError     **error)
+{
+  g_autoptr(ConfabConfig) config = confab_config_new_default ();
+
+  report_unknown (key_file, source);
+
+  if (!parse_listen (key_file, config, error))
+    return NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
+    {
+      if (!parse_limit (key_file, &limit_keys[i], config, error))
+        return NULL;
+    }
+
+  return g_steal_pointer (&config);
+}
+
+/**
+ * confab_config_new_default:
+ *
+ * Returns: (transfer full): the defaults of SPEC §5, with @listen %NULL
+ */
+ConfabConfig *
+confab_config_new_default (void)
+{
+  ConfabConfig *self = g_new0 (ConfabConfig, 1);
+
+  self->listen = NULL;
+  self->line_max_bytes = CONFAB_DEFAULT_LINE_MAX_BYTES;
+  self->recipients_max = CONFAB_DEFAULT_RECIPIENTS_MAX;
+  self->peers_max = CONFAB_DEFAULT_PEERS_MAX;
+  self->queue_max_bytes = CONFAB_DEFAULT_QUEUE_MAX_BYTES;
+  self->login_timeout_sec = CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC;
+  self->shutdown_timeout_sec = CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC;
+
+  return self;
+}
+
+/**
+ * confab_config_load_file:
+ * @path: the config file
+ * @error: a #GFileError (prefixed with @path) when the file cannot be
+ *   read, or %CONFAB_ERROR_INVALID_CONFIG naming @path when it cannot be used
+ *
+ * Returns: (transfer full) (nullable): the configuration; keys the file
+ *   does not set keep their defaults
+ */
+ConfabConfig *
+confab_config_load_file (const char  *path,
+                         GError     **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *display_name = NULL;
+  ConfabConfig *config;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  display_name = g_filename_display_name (path);
+
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (local_error->domain == G_KEY_FILE_ERROR)
+        {
+          /* A syntax error is an unusable config like any other; GKeyFile
+           * quotes the offending line, which may not be UTF-8. */
+          g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       "%s: %s", display_name, message);
+        }
+      else
+        {
+          /* Keep the GFileError: a caller may accept a missing default
+           * file (G_FILE_ERROR_NOENT) but not an unreadable one. */
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "%s: ", display_name);
+        }
+      return NULL;
+    }
+
+  config = config_from_key_file (key_file, display_name, &local_error);
+  if (config == NULL)
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                "%s: ", display_name);
+
+  return config;
+}
+
+/**
+ * confab_config_load_data:
+ * @data: the contents of a config file
+ * @len: the length of @data in bytes, or (gsize) -1 if it is nul-terminated
+ * @error: %CONFAB_ERROR_INVALID_CONFIG when it cannot be used
+ *
+ * Like confab_config_load_file(), for a file already in memory; errors
+ * start with the group instead of a file name.
+ *
+ * Returns: (transfer full) (nullable): the configuration
+ */
+ConfabConfig *
+confab_config_load_data (const char  *data,
+                         gsize        len,
+                         GError     **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_key_file_load_from_data (key_file, data != NULL ? data : "", len,
+                                  G_KEY_FILE_NONE, &local_error))
+    {
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                           message);
+      return NULL;
+    }
+
+  return config_from_key_file (key_file, NULL, error);
+}
+
+/**
+ * confab_config_copy:
+ * @self: a #ConfabConfig
+ *
+ * Returns: (transfer full): a deep copy of @self
+ */
+ConfabConfig *
+confab_config_copy (const ConfabConfig *self)
+{
+  ConfabConfig *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof (*self));
+  copy->listen = g_strdupv (self->listen);
+
+  return copy;
+}
+
+/**
+ * confab_config_free:
+ * @self: (nullable): a #ConfabConfig
+ */
+void
+confab_config_free (ConfabConfig *self)
+{
+  if (self == NULL)
+    return;
+
+  g_strfreev (self->listen);
+  g_free (self);
+}

@@ -32,9 +32,20 @@ G_BEGIN_DECLS
  *   login_timeout_sec=10       (1 .. 3600)
  *   shutdown_timeout_sec=10    (1 .. 3600)
  *
- * Unknown groups or keys are a warning (logged, not fatal), so a newer
- * config file still loads; a value of the wrong type or out of range is an
- * error (CONFAB_ERROR_INVALID_CONFIG naming the file, group, key and range).
+ * Keys that are absent keep their default; listen is then NULL and the
+ * daemon uses its default addresses (SPEC §1). listen entries are trimmed
+ * of white space and must not be empty, nor the list; they are not parsed
+ * here (that needs GIO: see confab_address_parse()). Limits are decimal
+ * digits only; trailing white space is ignored.
+ *
+ * Unknown groups or keys are logged with g_message() (not fatal, not a
+ * warning), so a newer config file still loads; a value of the wrong type
+ * or out of range is an error (CONFAB_ERROR_INVALID_CONFIG naming the file,
+ * group, key, value and range, e.g. "confab.conf: [limits] line_max_bytes:
+ * 10 is out of range (64 to 1048576)"). confab_config_load_file() returns
+ * a G_FILE_ERROR, prefixed with the path, when the file cannot be read.
+ * confab_config_load_data() takes len = (gsize) -1 for a nul-terminated
+ * string.
  */
 typedef struct
 {

@@ -1,0 +1,777 @@
+/* test-config.c: tests of ConfabConfig, the daemon's configuration.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "confab-config.h"
+#include "confab-error.h"
+#include "confab-names.h"
+
+/* Messages (g_message) logged while capture is on. GLib 2.74's
+ * g_test_expect_message() does not see structured logging, so a writer
+ * collects them instead. */
+static GPtrArray *captured_messages;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  if (captured_messages != NULL && (log_level & G_LOG_LEVEL_MESSAGE) != 0)
+    {
+      for (gsize i = 0; i < n_fields; i++)
+        {
+          if (g_str_equal (fields[i].key, "MESSAGE"))
+            {
+              const char *value = fields[i].value;
+
+              g_ptr_array_add (captured_messages,
+                               fields[i].length < 0
+                                 ? g_strdup (value)
+                                 : g_strndup (value, fields[i].length));
+              return G_LOG_WRITER_HANDLED;
+            }
+        }
+    }
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+static void
+capture_start (void)
+{
+  g_assert_null (captured_messages);
+  captured_messages = g_ptr_array_new_with_free_func (g_free);
+}
+
+/* Returns: (transfer full): the messages logged since capture_start() */
+static GPtrArray *
+capture_stop (void)
+{
+  return g_steal_pointer (&captured_messages);
+}
+
+/* Whether @messages holds exactly the strings of @expected, in any order. */
+static gboolean
+messages_match (GPtrArray         *messages,
+                const char *const *expected)
+{
+  if (messages->len != g_strv_length ((char **) expected))
+    return FALSE;
+
+  for (gsize i = 0; expected[i] != NULL; i++)
+    {
+      if (!g_ptr_array_find_with_equal_func (messages, expected[i],
+                                             g_str_equal, NULL))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+assert_defaults (const ConfabConfig *config)
+{
+  g_assert_nonnull (config);
+  g_assert_null (config->listen);
+  g_assert_cmpuint (config->line_max_bytes, ==, CONFAB_DEFAULT_LINE_MAX_BYTES);
+  g_assert_cmpuint (config->recipients_max, ==, CONFAB_DEFAULT_RECIPIENTS_MAX);
+  g_assert_cmpuint (config->peers_max, ==, CONFAB_DEFAULT_PEERS_MAX);
+  g_assert_cmpuint (config->queue_max_bytes, ==, CONFAB_DEFAULT_QUEUE_MAX_BYTES);
+  g_assert_cmpuint (config->login_timeout_sec, ==, CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC);
+  g_assert_cmpuint (config->shutdown_timeout_sec, ==, CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC);
+}
+
+/* The limits as the contract states them, kept apart from the
+ * implementation's own table on purpose. */
+typedef struct
+{
+  const char *key;
+  gsize       offset;
+  guint       min;
+  guint       max;
+  guint       default_value;
+} LimitCase;
+
+static const LimitCase limits[] = {
+  { "line_max_bytes", G_STRUCT_OFFSET (ConfabConfig, line_max_bytes),
+    64, 1048576, CONFAB_DEFAULT_LINE_MAX_BYTES },
+  { "recipients_max", G_STRUCT_OFFSET (ConfabConfig, recipients_max),
+    1, 1024, CONFAB_DEFAULT_RECIPIENTS_MAX },
+  { "peers_max", G_STRUCT_OFFSET (ConfabConfig, peers_max),
+    1, 1000000, CONFAB_DEFAULT_PEERS_MAX },
+  { "queue_max_bytes", G_STRUCT_OFFSET (ConfabConfig, queue_max_bytes),
+    4096, 1073741824, CONFAB_DEFAULT_QUEUE_MAX_BYTES },
+  { "login_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, login_timeout_sec),
+    1, 3600, CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC },
+  { "shutdown_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, shutdown_timeout_sec),
+    1, 3600, CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC },
+};
+
+static guint
+limit_value (const ConfabConfig *config,
+             const LimitCase    *limit)
+{
+  return G_STRUCT_MEMBER (guint, config, limit->offset);
+}
+
+static ConfabConfig *
+load_string (const char  *data,
+             GError     **error)
+{
+  return confab_config_load_data (data, strlen (data), error);
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(ConfabConfig) config = confab_config_new_default ();
+
+  assert_defaults (config);
+
+  /* The defaults must themselves be within range. */
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      g_assert_cmpuint (limits[i].default_value, >=, limits[i].min);
+      g_assert_cmpuint (limits[i].default_value, <=, limits[i].max);
+      g_assert_cmpuint (limit_value (config, &limits[i]), ==, limits[i].default_value);
+    }
+}
+
+static void
+test_load_defaults (void)
+{
+  const char *inputs[] = {
+    "",
+    "\n\n",
+    "# only a comment\n",
+    "[server]\n",
+    "[limits]\n",
+    "[server]\n# listen=unix:/x\n[limits]\n#peers_max=1\n",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ConfabConfig) config = NULL;
+
+      g_test_message ("input: %s", inputs[i]);
+      config = load_string (inputs[i], &error);
+      g_assert_no_error (error);
+      assert_defaults (config);
+    }
+
+  /* (gsize) -1 means nul-terminated; NULL with length 0 is empty. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ConfabConfig) config = confab_config_load_data ("[limits]\n",
+                                                              (gsize) -1,
+                                                              &error);
+    g_autoptr(ConfabConfig) empty = NULL;
+
+    g_assert_no_error (error);
+    assert_defaults (config);
+
+    empty = confab_config_load_data (NULL, 0, &error);
+    g_assert_no_error (error);
+    assert_defaults (empty);
+  }
+}
+
+static void
+test_load_all_keys (void)
+{
+  const char *data =
+    "[server]\n"
+    "listen=0.0.0.0:1;[::]:2;unix:/run/confab.sock\n"
+    "\n"
+    "[limits]\n"
+    "line_max_bytes=100\n"
+    "recipients_max=2\n"
+    "peers_max=3\n"
+    "queue_max_bytes=5000\n"
+    "login_timeout_sec=6\n"
+    "shutdown_timeout_sec=7\n";
+  const char *expected_listen[] = {
+    "0.0.0.0:1", "[::]:2", "unix:/run/confab.sock", NULL
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+
+  config = load_string (data, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_cmpstrv (config->listen, expected_listen);
+  g_assert_cmpuint (config->line_max_bytes, ==, 100);
+  g_assert_cmpuint (config->recipients_max, ==, 2);
+  g_assert_cmpuint (config->peers_max, ==, 3);
+  g_assert_cmpuint (config->queue_max_bytes, ==, 5000);
+  g_assert_cmpuint (config->login_timeout_sec, ==, 6);
+  g_assert_cmpuint (config->shutdown_timeout_sec, ==, 7);
+}
+
+/* Each key alone, at both ends of its range and with forms that are still
+ * plain numbers; the other keys keep their defaults. */
+static void
+test_load_range_bounds (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      const LimitCase *limit = &limits[i];
+      const struct
+      {
+        const char *before;
+        guint       expected;
+        const char *after;
+      } cases[] = {
+        { "", limit->min, "" },
+        { "", limit->max, "" },
+        { "  ", limit->min, "" },      /* GKeyFile drops leading white space */
+        { "", limit->max, " \t" },    /* trailing white space is invisible */
+        { "000", limit->min, "" },     /* leading zeros are still decimal */
+      };
+
+      for (gsize j = 0; j < G_N_ELEMENTS (cases); j++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(ConfabConfig) config = NULL;
+          g_autofree char *data = NULL;
+
+          data = g_strdup_printf ("[limits]\n%s=%s%u%s\n", limit->key,
+                                  cases[j].before, cases[j].expected,
+                                  cases[j].after);
+          g_test_message ("input: %s", data);
+
+          config = load_string (data, &error);
+          g_assert_no_error (error);
+          g_assert_nonnull (config);
+          g_assert_cmpuint (limit_value (config, limit), ==, cases[j].expected);
+
+          for (gsize k = 0; k < G_N_ELEMENTS (limits); k++)
+            {
+              if (k != i)
+                g_assert_cmpuint (limit_value (config, &limits[k]), ==,
+                                  limits[k].default_value);
+            }
+        }
+    }
+}
+
+static void
+assert_rejected (const char *data,
+                 const char *expected_message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+
+  g_test_message ("input: %s", data);
+  config = load_string (data, &error);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
+  g_assert_null (config);
+  if (expected_message != NULL)
+    g_assert_cmpstr (error->message, ==, expected_message);
+}
+
+static void
+test_reject_out_of_range (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      const LimitCase *limit = &limits[i];
+      g_autofree char *below = g_strdup_printf ("%u", limit->min - 1);
+      g_autofree char *above = g_strdup_printf ("%u", limit->max + 1);
+      g_autofree char *past_guint = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                     (guint64) G_MAXUINT + 1);
+      g_autofree char *past_guint_wrapping =
+        g_strdup_printf ("%" G_GUINT64_FORMAT,
+                         (guint64) G_MAXUINT + 1 + limit->default_value);
+      const char *values[] = {
+        below,
+        above,
+        "0",
+        "-1",
+        "-0",
+        past_guint,
+        past_guint_wrapping,   /* would be the default again if truncated */
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999999999999999999999",
+      };
+
+      for (gsize j = 0; j < G_N_ELEMENTS (values); j++)
+        {
+          g_autofree char *data = NULL;
+          g_autofree char *expected = NULL;
+
+          data = g_strdup_printf ("[limits]\n%s=%s\n", limit->key, values[j]);
+          expected = g_strdup_printf ("[limits] %s: %s is out of range (%u to %u)",
+                                      limit->key, values[j],
+                                      limit->min, limit->max);
+          assert_rejected (data, expected);
+        }
+    }
+}
+
+static void
+test_reject_not_a_number (void)
+{
+  const char *values[] = {
+    "abc",
+    "4k",
+    "4096abc",
+    "4096 # a comment",
+    "0x100",
+    "+100",
+    "--100",
+    "-",
+    "- 100",
+    "100.0",
+    "1e3",
+    "1 000",
+    "１００",          /* fullwidth digits */
+    "100\\n",        /* an escape is not a digit */
+    "\xff\xfe",      /* not UTF-8 */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      for (gsize j = 0; j < G_N_ELEMENTS (values); j++)
+        {
+          g_autofree char *data = NULL;
+          g_autofree char *shown = g_strescape (values[j], NULL);
+          g_autofree char *expected = NULL;
+
+          data = g_strdup_printf ("[limits]\n%s=%s\n", limits[i].key, values[j]);
+          expected = g_strdup_printf ("[limits] %s: “%s” is not a number (expected %u to %u)",
+                                      limits[i].key, shown,
+                                      limits[i].min, limits[i].max);
+          assert_rejected (data, expected);
+          g_assert_true (g_utf8_validate (expected, -1, NULL));
+        }
+    }
+}
+
+static void
+test_reject_empty_value (void)
+{
+  const char *values[] = { "", " ", "\t  " };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      for (gsize j = 0; j < G_N_ELEMENTS (values); j++)
+        {
+          g_autofree char *data = NULL;
+          g_autofree char *expected = NULL;
+
+          data = g_strdup_printf ("[limits]\n%s=%s\n", limits[i].key, values[j]);
+          expected = g_strdup_printf ("[limits] %s: empty value (expected a number from %u to %u)",
+                                      limits[i].key, limits[i].min, limits[i].max);
+          assert_rejected (data, expected);
+        }
+    }
+}
+
+static void
+test_load_listen (void)
+{
+  const struct
+  {
+    const char *value;
+    const char *expected[4];
+  } cases[] = {
+    { "127.0.0.1:8080", { "127.0.0.1:8080" } },
+    { "127.0.0.1:8080;", { "127.0.0.1:8080" } },
+    { "127.0.0.1:8080;[::1]:8080", { "127.0.0.1:8080", "[::1]:8080" } },
+    { "127.0.0.1:8080; [::1]:8080 ;unix:x", { "127.0.0.1:8080", "[::1]:8080", "unix:x" } },
+    { "unix:/a\\sb", { "unix:/a b" } },   /* GKeyFile escapes apply */
+    { "unix:/a\\;b;unix:c", { "unix:/a;b", "unix:c" } },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ConfabConfig) config = NULL;
+      g_autofree char *data = g_strdup_printf ("[server]\nlisten=%s\n",
+                                               cases[i].value);
+
+      g_test_message ("input: %s", data);
+      config = load_string (data, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (config);
+      g_assert_cmpstrv (config->listen, cases[i].expected);
+    }
+}
+
+static void
+test_reject_listen (void)
+{
+  const struct
+  {
+    const char *data;
+    const char *message;
+  } cases[] = {
+    { "[server]\nlisten=\n",
+      "[server] listen: no address given (remove the key to use the default addresses)" },
+    { "[server]\nlisten=  \n",
+      "[server] listen: no address given (remove the key to use the default addresses)" },
+    { "[server]\nlisten=;\n",
+      "[server] listen: address 1 of “;” is empty" },
+    { "[server]\nlisten=a;;b\n",
+      "[server] listen: address 2 of “a;;b” is empty" },
+    { "[server]\nlisten=a; ;b\n",
+      "[server] listen: address 2 of “a; ;b” is empty" },
+    { "[server]\nlisten=unix:/\xff\n",
+      "[server] listen: the value is not valid UTF-8" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_rejected (cases[i].data, cases[i].message);
+}
+
+/* Not a key file at all: still CONFAB_ERROR_INVALID_CONFIG. */
+static void
+test_reject_syntax (void)
+{
+  const char *inputs[] = {
+    "peers_max=10\n",                 /* no group */
+    "[limits]\npeers_max\n",          /* no '=' */
+    "[limits\npeers_max=10\n",        /* unclosed group */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ConfabConfig) config = NULL;
+
+      g_test_message ("input: %s", inputs[i]);
+      config = load_string (inputs[i], &error);
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
+      g_assert_null (config);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+}
+
+/* The first bad key is the one reported; good keys around it do not help. */
+static void
+test_reject_first_error (void)
+{
+  assert_rejected ("[limits]\npeers_max=10\nrecipients_max=0\nline_max_bytes=1\n",
+                   "[limits] line_max_bytes: 1 is out of range (64 to 1048576)");
+}
+
+static void
+test_load_unknown (void)
+{
+  const char *data =
+    "[server]\n"
+    "listen=unix:/x\n"
+    "hostname=example\n"
+    "[limits]\n"
+    "peers_max=5\n"
+    "peers_max[de]=6\n"      /* a translation: GKeyFile hides it */
+    "rate_limit=100\n"
+    "bad\xff=1\n"            /* GKeyFile takes names that are not UTF-8 */
+    "[future]\n"
+    "a=b\n"
+    "c=d\n"
+    "[\xfe]\n";
+  const char *expected_messages[] = {
+    "ignoring unknown key [server] hostname",
+    "ignoring unknown key [limits] rate_limit",
+    "ignoring unknown group [future]",
+    "ignoring unknown key [limits] bad\xef\xbf\xbd",
+    "ignoring unknown group [\xef\xbf\xbd]",
+    NULL
+  };
+  const char *expected_listen[] = { "unix:/x", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  capture_start ();
+  config = load_string (data, &error);
+  messages = capture_stop ();
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_cmpstrv (config->listen, expected_listen);
+  g_assert_cmpuint (config->peers_max, ==, 5);
+
+  for (guint i = 0; i < messages->len; i++)
+    g_test_message ("logged: %s", (const char *) messages->pdata[i]);
+  g_assert_true (messages_match (messages, expected_messages));
+}
+
+static void
+test_copy (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+  g_autoptr(ConfabConfig) defaults = confab_config_new_default ();
+  g_autoptr(ConfabConfig) defaults_copy = NULL;
+
+  config = load_string ("[server]\nlisten=unix:a;unix:b\n"
+                        "[limits]\nline_max_bytes=64\nrecipients_max=2\n"
+                        "peers_max=3\nqueue_max_bytes=4096\n"
+                        "login_timeout_sec=5\nshutdown_timeout_sec=6\n",
+                        &error);
+  g_assert_no_error (error);
+
+  copy = confab_config_copy (config);
+  g_assert_nonnull (copy);
+  g_assert_true (copy != config);
+  g_assert_cmpstrv (copy->listen, config->listen);
+  g_assert_true (copy->listen != config->listen);   /* a deep copy */
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    g_assert_cmpuint (limit_value (copy, &limits[i]), ==,
+                      limit_value (config, &limits[i]));
+
+  /* The copy outlives its original. */
+  g_clear_pointer (&config, confab_config_free);
+  g_assert_cmpstr (copy->listen[1], ==, "unix:b");
+
+  defaults_copy = confab_config_copy (defaults);
+  assert_defaults (defaults_copy);
+
+  confab_config_free (NULL);
+}
+
+/* A scratch directory with one file, removed again by tmp_file_free(). */
+typedef struct
+{
+  char *dir;
+  char *path;
+} TmpFile;
+
+static TmpFile *
+tmp_file_new (const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  TmpFile *tmp = g_new0 (TmpFile, 1);
+
+  tmp->dir = g_dir_make_tmp ("test-config-XXXXXX", &error);
+  g_assert_no_error (error);
+  tmp->path = g_build_filename (tmp->dir, "confab.conf", NULL);
+  if (contents != NULL)
+    {
+      g_file_set_contents (tmp->path, contents, -1, &error);
+      g_assert_no_error (error);
+    }
+
+  return tmp;
+}
+
+static void
+tmp_file_free (TmpFile *tmp)
+{
+  /* The file may not exist (the missing-file test): ignore that. */
+  g_remove (tmp->path);
+  g_assert_no_errno (g_rmdir (tmp->dir));
+  g_free (tmp->path);
+  g_free (tmp->dir);
+  g_free (tmp);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmpFile, tmp_file_free)
+
+static void
+test_file_load (void)
+{
+  g_autoptr(TmpFile) tmp = tmp_file_new ("[server]\n"
+                                         "listen=[::1]:0\n"
+                                         "[limits]\n"
+                                         "peers_max=2\n"
+                                         "[other]\n");
+  const char *expected_listen[] = { "[::1]:0", NULL };
+  const char *expected_messages[] = { NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autofree char *expected_message = NULL;
+
+  capture_start ();
+  config = confab_config_load_file (tmp->path, &error);
+  messages = capture_stop ();
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_cmpstrv (config->listen, expected_listen);
+  g_assert_cmpuint (config->peers_max, ==, 2);
+  g_assert_cmpuint (config->line_max_bytes, ==, CONFAB_DEFAULT_LINE_MAX_BYTES);
+
+  /* Messages about a file name the file. */
+  expected_message = g_strdup_printf ("ignoring unknown group [other] in %s",
+                                      tmp->path);
+  expected_messages[0] = expected_message;
+  g_assert_true (messages_match (messages, expected_messages));
+}
+
+static void
+test_file_missing (void)
+{
+  g_autoptr(TmpFile) tmp = tmp_file_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+
+  config = confab_config_load_file (tmp->path, &error);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_assert_null (config);
+  g_assert_true (g_str_has_prefix (error->message, tmp->path));
+}
+
+static void
+test_file_reject (void)
+{
+  const struct
+  {
+    const char *contents;
+    const char *message;   /* after "PATH: " */
+  } cases[] = {
+    { "[limits]\nline_max_bytes=10\n",
+      "[limits] line_max_bytes: 10 is out of range (64 to 1048576)" },
+    { "[limits]\nqueue_max_bytes=1M\n",
+      "[limits] queue_max_bytes: “1M” is not a number (expected 4096 to 1073741824)" },
+    { "[server]\nlisten=;\n",
+      "[server] listen: address 1 of “;” is empty" },
+    { "no group\n", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TmpFile) tmp = tmp_file_new (cases[i].contents);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ConfabConfig) config = NULL;
+      g_autofree char *prefix = g_strconcat (tmp->path, ": ", NULL);
+
+      config = confab_config_load_file (tmp->path, &error);
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
+      g_assert_null (config);
+      g_assert_true (g_str_has_prefix (error->message, prefix));
+      if (cases[i].message != NULL)
+        g_assert_cmpstr (error->message + strlen (prefix), ==, cases[i].message);
+    }
+}
+
+/* A directory is not a config file, and says so without crashing. */
+static void
+test_file_directory (void)
+{
+  g_autoptr(TmpFile) tmp = tmp_file_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+
+  config = confab_config_load_file (tmp->dir, &error);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
+  g_assert_null (config);
+  g_assert_true (g_str_has_prefix (error->message, tmp->dir));
+}
+
+static char *
+example_path (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "..", "data", "confab.conf", NULL);
+}
+
+/* The shipped example changes nothing ... */
+static void
+test_file_example (void)
+{
+  g_autofree char *path = example_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  capture_start ();
+  config = confab_config_load_file (path, &error);
+  messages = capture_stop ();
+
+  g_assert_no_error (error);
+  assert_defaults (config);
+  g_assert_cmpuint (messages->len, ==, 0);
+}
+
+/* ... and uncommented, it documents every key with its real default. */
+static void
+test_file_example_uncommented (void)
+{
+  g_autofree char *path = example_path ();
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) uncommented = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  const char *expected_listen[] = {
+    CONFAB_DEFAULT_LISTEN_V4, CONFAB_DEFAULT_LISTEN_V6, NULL
+  };
+  guint n_keys = 0;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+
+  /* A commented-out setting is '#' directly followed by "key=". */
+  lines = g_strsplit (contents, "\n", -1);
+  for (gsize i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (line[0] == '#' && g_ascii_islower (line[1]) && strchr (line, '=') != NULL)
+        {
+          line++;
+          n_keys++;
+        }
+      g_string_append_printf (uncommented, "%s\n", line);
+    }
+
+  /* listen and the six limits, each once. */
+  g_assert_cmpuint (n_keys, ==, 1 + G_N_ELEMENTS (limits));
+
+  capture_start ();
+  config = load_string (uncommented->str, &error);
+  messages = capture_stop ();
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_cmpuint (messages->len, ==, 0);   /* no unknown key */
+  g_assert_cmpstrv (config->listen, expected_listen);
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    g_assert_cmpuint (limit_value (config, &limits[i]), ==, limits[i].default_value);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
+
+  g_test_add_func ("/config/defaults", test_defaults);
+  g_test_add_func ("/config/load/defaults", test_load_defaults);
+  g_test_add_func ("/config/load/all-keys", test_load_all_keys);
+  g_test_add_func ("/config/load/range-bounds", test_load_range_bounds);
+  g_test_add_func ("/config/load/listen", test_load_listen);
+  g_test_add_func ("/config/load/unknown", test_load_unknown);
+  g_test_add_func ("/config/load/reject/out-of-range", test_reject_out_of_range);
+  g_test_add_func ("/config/load/reject/not-a-number", test_reject_not_a_number);
+  g_test_add_func ("/config/load/reject/empty-value", test_reject_empty_value);
+  g_test_add_func ("/config/load/reject/listen", test_reject_listen);
+  g_test_add_func ("/config/load/reject/syntax", test_reject_syntax);
+  g_test_add_func ("/config/load/reject/first-error", test_reject_first_error);
+  g_test_add_func ("/config/copy", test_copy);
+  g_test_add_func ("/config/file/load", test_file_load);
+  g_test_add_func ("/config/file/missing", test_file_missing);
+  g_test_add_func ("/config/file/reject", test_file_reject);
+  g_test_add_func ("/config/file/directory", test_file_directory);
+  g_test_add_func ("/config/file/example", test_file_example);
+  g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
+
+  return g_test_run ();
+}
