@@ -39,6 +39,9 @@ typedef enum
  * @len: length in bytes
  *
  * Returns: FALSE to stop framing (e.g. the connection is being closed).
+ *   The framer does not touch itself after a FALSE, so the callback may
+ *   have cleared or freed it; it may also call confab_framer_clear() and
+ *   return TRUE (framing then goes on with the rest of the input).
  */
 typedef gboolean (*ConfabFramerLineFunc) (char     *line,
                                           gsize     len,
@@ -54,7 +57,11 @@ void               confab_framer_clear       (ConfabFramer *self);
  * @max_line: the longest allowed line in bytes, not counting "\n" or
  *   "\r\n". A line longer than that returns CONFAB_FRAMER_TOO_LONG as soon
  *   as it is known to be too long (without waiting for its newline), so
- *   memory stays bounded by @max_line + 2.
+ *   memory stays bounded by @max_line + 2. A partial line of @max_line + 1
+ *   bytes is kept only if its last byte is '\r'.
+ *
+ * Lines are handed out in order; lines completed before an overlong one
+ * in the same @data have been handed out when TOO_LONG is returned.
  */
 ConfabFramerStatus confab_framer_feed        (ConfabFramer         *self,
                                               char                 *data,

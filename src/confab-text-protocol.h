@@ -54,6 +54,11 @@ gboolean confab_text_parse_login   (char         *line,
  *     be a valid name,
  *   TOO_MANY_RECIPIENTS "too many recipients (limit N)",
  *   EMPTY_MESSAGE "empty message".
+ * Items are checked left to right and the first fault is reported; the
+ * recipient list is checked before the text. Recipients are counted after
+ * de-duplication (byte-wise). A @max_recipients above the hard limit is
+ * treated as CONFAB_TEXT_MAX_RECIPIENTS_HARD. On failure @line may have
+ * been partly modified and @msg holds nothing usable.
  */
 gboolean confab_text_parse_message (char               *line,
                                     gsize               len,

@@ -1,1 +1,171 @@
-/* placeholder */
+/* confab-validate.c: the pure rules of SPEC §2 (names and chat text).
+ *
+ * Every message set here goes verbatim onto the wire after "error: ", so
+ * they are plain, untranslated English.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-error.h"
+#include "confab-validate.h"
+
+/* Characters that render as nothing (or reorder what follows), so two
+ * names that differ only by them would look the same. GLib's FORMAT
+ * category covers most of them; the explicit ranges keep the rule stable
+ * whatever Unicode version GLib's tables follow. */
+static gboolean
+unichar_is_invisible (gunichar c)
+{
+  return (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202E) ||
+         (c >= 0x2060 && c <= 0x2064) ||
+         c == 0xFEFF ||
+         g_unichar_type (c) == G_UNICODE_FORMAT;
+}
+
+static gboolean
+name_error (GError     **error,
+            const char  *reason)
+{
+  g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME,
+               "invalid name: %s", reason);
+  return FALSE;
+}
+
+/* The checks run in a fixed order (empty, NUL, UTF-8, leading '@'/'#',
+ * forbidden characters, length), so a bad name always gets the same
+ * message whatever else is wrong with it. */
+gboolean
+confab_validate_name (const char  *name,
+                      gssize       len,
+                      GError     **error)
+{
+  const char *p;
+  const char *end;
+  gsize n_bytes;
+
+  g_return_val_if_fail (name != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  n_bytes = len < 0 ? strlen (name) : (gsize) len;
+  if (n_bytes == 0)
+    return name_error (error, "empty");
+
+  /* g_utf8_validate_len() would call a NUL invalid UTF-8; it is valid
+   * UTF-8 but a control character, so say that instead. */
+  if (memchr (name, '\0', n_bytes) != NULL)
+    return name_error (error, "names may not contain control characters");
+
+  if (!g_utf8_validate_len (name, n_bytes, NULL))
+    return name_error (error, "not valid UTF-8");
+
+  if (name[0] == '@' || name[0] == '#')
+    return name_error (error, "names may not start with '@' or '#'");
+
+  end = name + n_bytes;
+  for (p = name; p < end; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      /* White space first: U+2028/U+2029 are both space and invisible,
+       * and "white space" is the clearer word for them. */
+      if (g_unichar_isspace (c))
+        return name_error (error, "names may not contain white space");
+      if (g_unichar_iscntrl (c) || unichar_is_invisible (c))
+        return name_error (error, "names may not contain control characters");
+      if (c == ',')
+        return name_error (error, "names may not contain ','");
+      if (c == ':')
+        return name_error (error, "names may not contain ':'");
+    }
+
+  if (g_utf8_strlen (name, n_bytes) > CONFAB_NAME_MAX_CHARS)
+    return name_error (error, "longer than " G_STRINGIFY (CONFAB_NAME_MAX_CHARS) " characters");
+
+  return TRUE;
+}
+
+/* Like g_utf8_validate_len(), but NUL bytes count as valid characters, so
+ * that a caller can tell "not UTF-8" from "holds a NUL" independently of
+ * where in the buffer each problem sits. */
+static gboolean
+utf8_validate_allowing_nul (const char *text,
+                            gsize       len)
+{
+  const char *p = text;
+  const char *end = text + len;
+
+  while (p < end)
+    {
+      const char *stop;
+
+      if (g_utf8_validate_len (p, end - p, &stop))
+        return TRUE;
+      if (*stop != '\0')
+        return FALSE;
+      p = stop + 1;
+    }
+
+  return TRUE;
+}
+
+/* C0 (except TAB), DEL and C1. On valid UTF-8, C1 characters are exactly
+ * the two-byte sequences 0xC2 0x80..0x9F, so a byte scan suffices and the
+ * hot path never decodes characters. */
+static gboolean
+text_has_control (const char *text,
+                  gsize       len)
+{
+  const guchar *p = (const guchar *) text;
+  const guchar *end = p + len;
+
+  for (; p < end; p++)
+    {
+      if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
+        return TRUE;
+      if (*p == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9F)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The control-character message says "line" because the text protocol
+ * runs this check over whole lines (and says so on the wire). */
+gboolean
+confab_validate_text (const char  *text,
+                      gssize       len,
+                      GError     **error)
+{
+  gsize n_bytes;
+
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  n_bytes = len < 0 ? strlen (text) : (gsize) len;
+  if (n_bytes == 0)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_EMPTY_MESSAGE,
+                           "empty message");
+      return FALSE;
+    }
+
+  if (!utf8_validate_allowing_nul (text, n_bytes))
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_UTF8,
+                           "invalid UTF-8");
+      return FALSE;
+    }
+
+  if (text_has_control (text, n_bytes))
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER,
+                           "line contains control characters");
+      return FALSE;
+    }
+
+  return TRUE;
+}

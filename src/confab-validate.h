@@ -14,9 +14,15 @@ G_BEGIN_DECLS
  * confab_validate_name:
  * @name: candidate name, @len bytes, not necessarily NUL-terminated
  * @len: its length in bytes, or -1 if @name is NUL-terminated
- * @error: set to CONFAB_ERROR_INVALID_NAME (or CONFAB_ERROR_INVALID_UTF8,
- *   CONFAB_ERROR_CONTROL_CHARACTER) with a plain-words, untranslated
- *   message such as "invalid name: names may not contain ':'".
+ * @error: set to CONFAB_ERROR_INVALID_NAME, whatever the fault (bad
+ *   UTF-8 and control characters included), with a plain-words,
+ *   untranslated message such as "invalid name: names may not contain ':'".
+ *   Checked in this order: "empty"; "names may not contain control
+ *   characters" for a NUL byte; "not valid UTF-8"; "names may not start
+ *   with '@' or '#'"; then the first offending character gives "names may
+ *   not contain white space", "names may not contain control characters"
+ *   (invisible characters too), "names may not contain ','" or "names may
+ *   not contain ':'"; last "longer than 32 characters".
  *
  * A name is 1 to 32 Unicode characters, valid UTF-8, with no white space
  * (any Unicode space, g_unichar_isspace), no control or format characters
@@ -24,6 +30,11 @@ G_BEGIN_DECLS
  * U+2060..U+2064, U+FEFF: invisible characters would let two names look
  * alike), no ',' and no ':', not starting with '@' or '#'. NUL bytes
  * inside @len are invalid.
+ *
+ * Every other Unicode format character (general category Cf, e.g. the
+ * bidi isolates U+2066..U+2069, U+00AD SOFT HYPHEN, the tag characters
+ * U+E0020..U+E007F) is refused as a control character too, for the same
+ * reason.
  */
 gboolean confab_validate_name (const char  *name,
                                gssize       len,
@@ -33,11 +44,15 @@ gboolean confab_validate_name (const char  *name,
  * confab_validate_text:
  * @text: chat text, @len bytes (already trimmed)
  * @len: length in bytes, or -1 if NUL-terminated
- * @error: CONFAB_ERROR_INVALID_UTF8, CONFAB_ERROR_CONTROL_CHARACTER
- *   ("text contains control characters"), CONFAB_ERROR_EMPTY_MESSAGE
+ * @error: CONFAB_ERROR_EMPTY_MESSAGE ("empty message"),
+ *   CONFAB_ERROR_INVALID_UTF8 ("invalid UTF-8"), then
+ *   CONFAB_ERROR_CONTROL_CHARACTER ("line contains control characters":
+ *   the text protocol runs this over whole lines); invalid UTF-8 wins over
+ *   a NUL byte wherever each sits
  *
  * Chat text must be non-empty valid UTF-8 without NUL and without C0/C1
- * control characters or DEL, except TAB.
+ * control characters or DEL, except TAB. It is not trimmed here: " " is
+ * valid text.
  */
 gboolean confab_validate_text (const char  *text,
                                gssize       len,

@@ -1,0 +1,443 @@
+/* test-text-protocol.c: parsing the login and chat lines of SPEC §2,
+ * with every bad input a peer could send.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-error.h"
+#include "confab-text-protocol.h"
+
+/* A literal with its exact length, so that NUL bytes inside count. */
+#define BYTES(s) (s), (sizeof (s) - 1)
+
+#define DEFAULT_MAX_RECIPIENTS 64
+#define BAD_MESSAGE  CONFAB_ERROR_BAD_MESSAGE, "expected 'name, name: text'"
+#define BAD_UTF8     CONFAB_ERROR_INVALID_UTF8, "invalid UTF-8"
+#define CONTROL      CONFAB_ERROR_CONTROL_CHARACTER, "line contains control characters"
+#define EMPTY        CONFAB_ERROR_EMPTY_MESSAGE, "empty message"
+#define BAD_NAME(n)  CONFAB_ERROR_INVALID_NAME, "invalid recipient name: " n
+
+/* A parsable copy as the framer hands lines out: writable, @len bytes
+ * followed by a NUL, and nothing more (so the sanitizer build sees any
+ * access past it). */
+static char *
+line_new (const char *input,
+          gsize       len)
+{
+  char *line = g_malloc (len + 1);
+
+  memcpy (line, input, len);
+  line[len] = '\0';
+  return line;
+}
+
+/* Asserts that @p (with its NUL) lies inside @line: the parser cuts the
+ * line up in place rather than copying. */
+static void
+assert_inside (const char *p,
+               const char *line,
+               gsize       len)
+{
+  g_assert_true (p >= line && p + strlen (p) <= line + len);
+}
+
+/* Login */
+
+typedef struct
+{
+  const char *path;
+  const char *input;
+  gsize       len;
+  const char *name;      /* NULL: refused */
+  const char *message;
+} LoginCase;
+
+static const LoginCase login_cases[] = {
+  { "plain", BYTES ("alice"), "alice", NULL },
+  { "trimmed", BYTES ("  alice \t "), "alice", NULL },
+  { "trailing-cr", BYTES ("alice\r"), "alice", NULL },
+  { "multibyte", BYTES ("\xc3\xa9lise"), "\xc3\xa9lise", NULL },
+  { "at-inside", BYTES ("a@b"), "a@b", NULL },
+  { "empty", BYTES (""), NULL, "invalid name: empty" },
+  { "white-space-only", BYTES (" \t "), NULL, "invalid name: empty" },
+  { "inner-space", BYTES ("al ice"), NULL, "invalid name: names may not contain white space" },
+  { "nbsp-not-trimmed", BYTES ("\xc2\xa0" "alice"), NULL, "invalid name: names may not contain white space" },
+  { "colon", BYTES ("bob: hi"), NULL, "invalid name: names may not contain ':'" },
+  { "comma", BYTES ("bob,carol"), NULL, "invalid name: names may not contain ','" },
+  { "server", BYTES ("@server"), NULL, "invalid name: names may not start with '@' or '#'" },
+  { "room", BYTES ("#general"), NULL, "invalid name: names may not start with '@' or '#'" },
+  { "nul-inside", BYTES ("ali\0ce"), NULL, "invalid name: names may not contain control characters" },
+  { "escape", BYTES ("\x1b[31malice"), NULL, "invalid name: names may not contain control characters" },
+  { "zero-width", BYTES ("ali\xe2\x80\x8b" "ce"), NULL, "invalid name: names may not contain control characters" },
+  { "invalid-utf8", BYTES ("ali\xff"), NULL, "invalid name: not valid UTF-8" },
+  { "overlong", BYTES ("\xc1\x81lice"), NULL, "invalid name: not valid UTF-8" },
+  { "surrogate", BYTES ("\xed\xb2\x80"), NULL, "invalid name: not valid UTF-8" },
+  { "33-chars", BYTES ("abcdefghijklmnopqrstuvwxyz0123456"), NULL, "invalid name: longer than 32 characters" },
+};
+
+static void
+test_login (gconstpointer data)
+{
+  const LoginCase *lc = data;
+  g_autofree char *line = line_new (lc->input, lc->len);
+  g_autoptr(GError) error = NULL;
+  const char *name = NULL;
+  gboolean ok;
+
+  ok = confab_text_parse_login (line, lc->len, &name, &error);
+
+  if (lc->name != NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpstr (name, ==, lc->name);
+      assert_inside (name, line, lc->len);
+    }
+  else
+    {
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME);
+      g_assert_false (ok);
+      g_assert_cmpstr (error->message, ==, lc->message);
+    }
+}
+
+/* Messages that parse */
+
+typedef struct
+{
+  const char *path;
+  const char *input;
+  const char *recipients[6];   /* NULL-terminated */
+  const char *text;
+} MessageCase;
+
+static const MessageCase message_cases[] = {
+  { "basic", "bob: hi", { "bob" }, "hi" },
+  { "no-space", "bob:hi", { "bob" }, "hi" },
+  { "two", "bob, carol: hello", { "bob", "carol" }, "hello" },
+  { "white-space-around-names", "  bob  ,\tcarol :  hello world \t", { "bob", "carol" }, "hello world" },
+  { "dedupe", "bob, carol, bob,bob , carol: x", { "bob", "carol" }, "x" },
+  { "dedupe-keeps-first-order", "carol, bob, carol: x", { "carol", "bob" }, "x" },
+  { "dedupe-is-byte-wise", "Bob, bob, BOB: x", { "Bob", "bob", "BOB" }, "x" },
+  { "dedupe-prefix-differs", "bo, bob, b: x", { "bo", "bob", "b" }, "x" },
+  { "first-colon-splits", "bob: a: b: c", { "bob" }, "a: b: c" },
+  { "comma-in-text", "bob: one, two", { "bob" }, "one, two" },
+  { "tab-inside-text", "bob: a\tb", { "bob" }, "a\tb" },
+  { "text-trimmed", "bob:\t  spaced out \t ", { "bob" }, "spaced out" },
+  { "multibyte", "\xc3\xa9lise, \xf0\x9f\x98\x80: \xc3\xbcn\xc3\xaf", { "\xc3\xa9lise", "\xf0\x9f\x98\x80" }, "\xc3\xbcn\xc3\xaf" },
+  { "at-inside-name", "a@b: x", { "a@b" }, "x" },
+  { "text-starting-with-at", "bob: @carol look", { "bob" }, "@carol look" },
+  { "zero-width-in-text", "bob: a\xe2\x80\x8b" "b", { "bob" }, "a\xe2\x80\x8b" "b" },
+  { "32-char-name", "abcdefghijklmnopqrstuvwxyz012345: x", { "abcdefghijklmnopqrstuvwxyz012345" }, "x" },
+};
+
+static void
+test_message (gconstpointer data)
+{
+  const MessageCase *mc = data;
+  gsize len = strlen (mc->input);
+  g_autofree char *line = line_new (mc->input, len);
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  g_assert_true (confab_text_parse_message (line, len, DEFAULT_MAX_RECIPIENTS, msg, &error));
+  g_assert_no_error (error);
+
+  while (mc->recipients[n] != NULL)
+    {
+      g_assert_cmpuint (n, <, msg->n_recipients);
+      g_assert_cmpstr (msg->recipients[n], ==, mc->recipients[n]);
+      assert_inside (msg->recipients[n], line, len);
+      n++;
+    }
+  g_assert_cmpuint (msg->n_recipients, ==, n);
+
+  g_assert_cmpstr (msg->text, ==, mc->text);
+  g_assert_cmpuint (msg->text_len, ==, strlen (mc->text));
+  assert_inside (msg->text, line, len);
+}
+
+/* Messages that do not */
+
+typedef struct
+{
+  const char *path;
+  const char *input;
+  gsize       len;
+  gint        code;
+  const char *message;
+} RejectCase;
+
+static const RejectCase reject_cases[] = {
+  { "empty-line", BYTES (""), BAD_MESSAGE },
+  { "no-colon", BYTES ("hello there"), BAD_MESSAGE },
+  { "white-space-only", BYTES ("   \t "), BAD_MESSAGE },
+  { "colon-alone", BYTES (":"), BAD_MESSAGE },
+  { "no-recipients", BYTES (": x"), BAD_MESSAGE },
+  { "blank-recipients", BYTES (" : x"), BAD_MESSAGE },
+  { "empty-item-middle", BYTES ("a,,b: x"), BAD_MESSAGE },
+  { "empty-item-first", BYTES (", a: x"), BAD_MESSAGE },
+  { "empty-item-last", BYTES ("a,: x"), BAD_MESSAGE },
+  { "blank-item", BYTES ("a, ,b: x"), BAD_MESSAGE },
+  { "commas-only", BYTES (",,: x"), BAD_MESSAGE },
+  { "no-text", BYTES ("a:"), EMPTY },
+  { "white-space-text", BYTES ("a:  \t  "), EMPTY },
+  { "name-with-space", BYTES ("a b: x"), BAD_NAME ("a b") },
+  { "name-server", BYTES ("bob, @server: x"), BAD_NAME ("@server") },
+  { "name-room", BYTES ("#room: x"), BAD_NAME ("#room") },
+  { "name-too-long", BYTES ("abcdefghijklmnopqrstuvwxyz0123456: x"),
+    BAD_NAME ("abcdefghijklmnopqrstuvwxyz0123456") },
+  { "name-33-two-byte",
+    BYTES ("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+           "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+           "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+           "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+           "\xc3\xa9: x"),
+    BAD_NAME ("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+              "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+              "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+              "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+              "\xc3\xa9") },
+  { "name-zero-width", BYTES ("bo\xe2\x80\x8b" "b: x"), BAD_NAME ("bo\xe2\x80\x8b" "b") },
+  { "name-nbsp", BYTES ("\xc2\xa0" "bob: x"), BAD_NAME ("\xc2\xa0" "bob") },
+  { "invalid-utf8-name", BYTES ("\xff: x"), BAD_UTF8 },
+  { "invalid-utf8-text", BYTES ("bob: caf\xe9"), BAD_UTF8 },
+  { "overlong-text", BYTES ("bob: \xc0\xaf"), BAD_UTF8 },
+  { "overlong-colon", BYTES ("bob\xc0\xba x"), BAD_UTF8 },
+  { "surrogate-text", BYTES ("bob: \xed\xa0\x80"), BAD_UTF8 },
+  { "truncated-at-end", BYTES ("bob: x\xe6\x97"), BAD_UTF8 },
+  { "nul-in-text", BYTES ("bob: a\0b"), CONTROL },
+  { "nul-in-name", BYTES ("b\0ob: x"), CONTROL },
+  { "nul-only", BYTES ("\0"), CONTROL },
+  { "escape-in-text", BYTES ("bob: \x1b[2J"), CONTROL },
+  { "c1-in-text", BYTES ("bob: a\xc2\x85" "b"), CONTROL },
+  { "del-in-text", BYTES ("bob: a\x7f"), CONTROL },
+  { "cr-in-text", BYTES ("bob: a\rb"), CONTROL },
+  { "control-in-name", BYTES ("bo\x01" "b: x"), CONTROL },
+  /* Precedence: the whole line, then the recipients, then the text. */
+  { "order/utf8-before-nul", BYTES ("\xff\0: x"), BAD_UTF8 },
+  { "order/control-before-colon", BYTES ("no colon\x01"), CONTROL },
+  { "order/empty-item-before-text", BYTES ("a,,b:"), BAD_MESSAGE },
+  { "order/name-before-text", BYTES ("a b:"), BAD_NAME ("a b") },
+  { "order/left-to-right", BYTES ("a b, , @c: x"), BAD_NAME ("a b") },
+};
+
+static void
+test_reject (gconstpointer data)
+{
+  const RejectCase *rc = data;
+  g_autofree char *line = line_new (rc->input, rc->len);
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (confab_text_parse_message (line, rc->len, DEFAULT_MAX_RECIPIENTS, msg, &error));
+  g_assert_error (error, CONFAB_ERROR, rc->code);
+  g_assert_cmpstr (error->message, ==, rc->message);
+}
+
+/* Recipient limits */
+
+/* "p0, p1, …, p{n-1}: hi", with every name listed @copies times. */
+static char *
+recipients_line (guint n,
+                 guint copies)
+{
+  GString *s = g_string_new (NULL);
+  guint c;
+  guint i;
+
+  for (c = 0; c < copies; c++)
+    for (i = 0; i < n; i++)
+      g_string_append_printf (s, "%sp%u", s->len > 0 ? ", " : "", i);
+  g_string_append (s, ": hi");
+  return g_string_free (s, FALSE);
+}
+
+/* @line_out keeps the line alive: @msg points into it. */
+static gboolean
+parse_recipients (guint               n,
+                  guint               copies,
+                  guint               max_recipients,
+                  ConfabTextMessage  *msg,
+                  char              **line_out,
+                  GError            **error)
+{
+  *line_out = recipients_line (n, copies);
+  return confab_text_parse_message (*line_out, strlen (*line_out),
+                                    max_recipients, msg, error);
+}
+
+static void
+test_limit_at (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_true (parse_recipients (64, 1, 64, msg, &line, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, 64);
+}
+
+static void
+test_limit_over (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_false (parse_recipients (65, 1, 64, msg, &line, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_TOO_MANY_RECIPIENTS);
+  g_assert_cmpstr (error->message, ==, "too many recipients (limit 64)");
+}
+
+/* 64 names listed three times are 64 recipients, not 192. */
+static void
+test_limit_duplicates_count_once (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_true (parse_recipients (64, 3, 64, msg, &line, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, 64);
+  g_assert_cmpstr (msg->recipients[0], ==, "p0");
+  g_assert_cmpstr (msg->recipients[63], ==, "p63");
+}
+
+/* 65 items of which two are the same: 64 recipients, within the limit. */
+static void
+test_limit_65_items_one_duplicate (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *names = recipients_line (64, 1);
+  g_autofree char *line = NULL;
+  char *colon = strchr (names, ':');
+
+  *colon = '\0';
+  line = g_strconcat (names, ", p17: hi", NULL);
+
+  g_assert_true (confab_text_parse_message (line, strlen (line), 64, msg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, 64);
+  g_assert_cmpstr (msg->text, ==, "hi");
+}
+
+static void
+test_limit_small (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dup = g_strdup ("a, a: x");
+  g_autofree char *two = g_strdup ("a, b: x");
+
+  g_assert_true (confab_text_parse_message (dup, strlen (dup), 1, msg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, 1);
+
+  g_assert_false (confab_text_parse_message (two, strlen (two), 1, msg, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_TOO_MANY_RECIPIENTS);
+  g_assert_cmpstr (error->message, ==, "too many recipients (limit 1)");
+}
+
+/* A configured limit above the array in ConfabTextMessage cannot overrun
+ * it: the hard limit applies. */
+static void
+test_limit_hard (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *longer = NULL;
+  g_autofree char *expected = g_strdup_printf ("too many recipients (limit %u)",
+                                               CONFAB_TEXT_MAX_RECIPIENTS_HARD);
+
+  g_assert_true (parse_recipients (CONFAB_TEXT_MAX_RECIPIENTS_HARD, 1, G_MAXUINT, msg, &line, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, CONFAB_TEXT_MAX_RECIPIENTS_HARD);
+
+  g_assert_false (parse_recipients (CONFAB_TEXT_MAX_RECIPIENTS_HARD + 1, 1, G_MAXUINT, msg, &longer, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_TOO_MANY_RECIPIENTS);
+  g_assert_cmpstr (error->message, ==, expected);
+}
+
+/* A peer may address itself: the parser has no notion of "self", so a
+ * name is a name. Checked here so that nobody adds such a rule to the
+ * parser by accident. */
+static void
+test_self_addressed (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *login = g_strdup ("alice");
+  g_autofree char *line = g_strdup ("alice: note to self");
+  const char *name = NULL;
+
+  g_assert_true (confab_text_parse_login (login, strlen (login), &name, &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_text_parse_message (line, strlen (line), 64, msg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, 1);
+  g_assert_cmpstr (msg->recipients[0], ==, name);
+}
+
+/* The parser fills a caller's struct that may hold an earlier message;
+ * nothing of that may leak into the new one. */
+static void
+test_reuse_message (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = g_strdup ("a, b, c: one");
+  g_autofree char *second = g_strdup ("d: two");
+
+  g_assert_true (confab_text_parse_message (first, strlen (first), 64, msg, &error));
+  g_assert_cmpuint (msg->n_recipients, ==, 3);
+  g_assert_true (confab_text_parse_message (second, strlen (second), 64, msg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, 1);
+  g_assert_cmpstr (msg->recipients[0], ==, "d");
+  g_assert_cmpstr (msg->text, ==, "two");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  gsize i;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  for (i = 0; i < G_N_ELEMENTS (login_cases); i++)
+    {
+      g_autofree char *path = g_strconcat ("/text/login/", login_cases[i].path, NULL);
+      g_test_add_data_func (path, &login_cases[i], test_login);
+    }
+  for (i = 0; i < G_N_ELEMENTS (message_cases); i++)
+    {
+      g_autofree char *path = g_strconcat ("/text/message/", message_cases[i].path, NULL);
+      g_test_add_data_func (path, &message_cases[i], test_message);
+    }
+  for (i = 0; i < G_N_ELEMENTS (reject_cases); i++)
+    {
+      g_autofree char *path = g_strconcat ("/text/message/reject/", reject_cases[i].path, NULL);
+      g_test_add_data_func (path, &reject_cases[i], test_reject);
+    }
+
+  g_test_add_func ("/text/message/self-addressed", test_self_addressed);
+  g_test_add_func ("/text/message/reuse", test_reuse_message);
+  g_test_add_func ("/text/recipients/limit/at", test_limit_at);
+  g_test_add_func ("/text/recipients/limit/over", test_limit_over);
+  g_test_add_func ("/text/recipients/limit/duplicates-count-once", test_limit_duplicates_count_once);
+  g_test_add_func ("/text/recipients/limit/65-items-one-duplicate", test_limit_65_items_one_duplicate);
+  g_test_add_func ("/text/recipients/limit/small", test_limit_small);
+  g_test_add_func ("/text/recipients/limit/hard", test_limit_hard);
+
+  return g_test_run ();
+}
