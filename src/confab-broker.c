@@ -29,7 +29,7 @@ struct _ConfabBrokerPeer
   char                    *protocol;    /* (owned) */
   gint64                   since_usec;  /* real time of the login */
   GAsyncQueue             *queue;       /* (owned): ConfabMessage, owned refs */
-  gint                     queued_bytes;   /* atomic: queued + handed to the writer, not yet sent */
+  gint                     queued_bytes;   /* atomic: text-line bytes of the queued messages */
   gint                     wake_pending;   /* atomic: a wake was sent and not yet answered */
   gboolean                 joined;      /* in the broker's table */
   guint64                  messages_in;
@@ -174,7 +174,7 @@ confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer)
   return peer->bytes_out;
 }
 
-/* Returns: bytes queued for the peer and not yet handed to the kernel */
+/* Returns: bytes queued for the peer (measured as text lines) */
 gsize
 confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
 {
@@ -206,9 +206,8 @@ confab_broker_peer_lock (ConfabBrokerPeer *peer)
 /*
  * confab_broker_peer_pop_unlocked:
  *
- * Takes the next message off the queue. Its bytes still count against
- * the peer's queue limit until the writer reports them sent with
- * confab_broker_peer_written().
+ * Takes the next message off the queue; from then on it is the writer's
+ * (whose own buffer is bounded) and no longer counts against the limit.
  *
  * Returns: (transfer full) (nullable): the next message, or %NULL
  */
@@ -222,6 +221,7 @@ confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
       gsize len;
 
       confab_message_get_line (message, &len);
+      g_atomic_int_add (&peer->queued_bytes, -(gint) len);
       peer->messages_out++;
       peer->bytes_out += len;
     }
@@ -232,13 +232,6 @@ void
 confab_broker_peer_unlock (ConfabBrokerPeer *peer)
 {
   g_async_queue_unlock (peer->queue);
-}
-
-void
-confab_broker_peer_written (ConfabBrokerPeer *peer,
-                            gsize             bytes)
-{
-  g_atomic_int_add (&peer->queued_bytes, -(gint) bytes);
 }
 
 void
@@ -495,7 +488,7 @@ confab_broker_broadcast (ConfabBroker *self,
   g_return_val_if_fail (CONFAB_IS_BROKER (self), 0);
   g_return_val_if_fail (text != NULL, 0);
 
-  message = confab_message_new_chat (CONFAB_SERVER_SENDER, text, strlen (text), 0);
+  message = confab_message_new_chat (CONFAB_SERVER_SENDER, NULL, 0, text, strlen (text), 0);
   confab_message_get_line (message, &len);
   peers = snapshot_peers (self);
   self->stats.messages_routed++;
@@ -608,6 +601,26 @@ confab_broker_send_error (ConfabBroker     *self,
   message = confab_message_new_error (code, text);
   if (peer_push (self, peer, message, TRUE))
     self->stats.errors_sent++;
+}
+
+/**
+ * confab_broker_send_message:
+ * @peer: the entry to send to
+ * @message: a message for @peer alone (a reply to a request of its own)
+ *
+ * Queues @message to @peer, in order with its other output, under the
+ * same queue limit as chat.
+ */
+void
+confab_broker_send_message (ConfabBroker     *self,
+                            ConfabBrokerPeer *peer,
+                            ConfabMessage    *message)
+{
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+  g_return_if_fail (peer != NULL);
+  g_return_if_fail (message != NULL);
+
+  peer_push (self, peer, message, TRUE);
 }
 
 /* For refusals that happen before a login reaches the broker (a login

@@ -93,6 +93,9 @@ void                confab_broker_send_error     (ConfabBroker     *self,
                                                   ConfabBrokerPeer *peer,
                                                   ConfabError       code,
                                                   const char       *text);
+void                confab_broker_send_message   (ConfabBroker     *self,
+                                                  ConfabBrokerPeer *peer,
+                                                  ConfabMessage    *message);
 void                confab_broker_count_rejected_login (ConfabBroker *self);
 
 ConfabBrokerPeer   *confab_broker_lookup         (ConfabBroker     *self,
@@ -122,8 +125,6 @@ ConfabMessage      *confab_broker_peer_pop       (ConfabBrokerPeer *peer);
 void                confab_broker_peer_lock      (ConfabBrokerPeer *peer);
 ConfabMessage      *confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer);
 void                confab_broker_peer_unlock    (ConfabBrokerPeer *peer);
-void                confab_broker_peer_written   (ConfabBrokerPeer *peer,
-                                                  gsize             bytes);
 void                confab_broker_peer_received  (ConfabBrokerPeer *peer,
                                                   gsize             bytes);
 

@@ -27,6 +27,7 @@ G_BEGIN_DECLS
  * @CONFAB_ERROR_SHUTTING_DOWN: the server is stopping
  * @CONFAB_ERROR_INVALID_CONFIG: the configuration cannot be used
  * @CONFAB_ERROR_INVALID_ADDRESS: a listen address cannot be parsed
+ * @CONFAB_ERROR_BAD_JSON: a JSON-lines frame is not a JSON object (or too deep)
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -50,6 +51,7 @@ typedef enum
   CONFAB_ERROR_SHUTTING_DOWN,
   CONFAB_ERROR_INVALID_CONFIG,
   CONFAB_ERROR_INVALID_ADDRESS,
+  CONFAB_ERROR_BAD_JSON,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

@@ -1,7 +1,8 @@
 /* confab-message.c: refcounted, immutable messages.
  *
- * One allocation per message: the struct is followed by the sender's name
- * and the finished text-protocol line, so routing a message to many peers
+ * One allocation per message: the struct is followed by its recipients,
+ * the sender's name, the text (only where the line shows it escaped) and
+ * the finished text-protocol line, so routing a message to many peers
  * costs one reference each, never a copy or a format.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -21,61 +22,144 @@ struct _ConfabMessage
   ConfabMessageKind  kind;
   ConfabError        code;
   gint64             timestamp_usec;
-  gsize              line_len;     /* bytes of line, '\n' included */
-  gsize              text_offset;  /* text starts at line + text_offset */
+  const char        *sender;
+  const char       **recipients;   /* n_recipients + 1, NULL-terminated */
+  guint              n_recipients;
+  const char        *text;
   gsize              text_len;
-  char              *line;         /* points into data, after the sender */
-  char               data[];       /* sender '\0' line '\0' */
+  const char        *line;
+  gsize              line_len;     /* bytes of line, '\n' included */
+  GBytes            *encodings[CONFAB_N_ENCODINGS];  /* atomic, (owned) (nullable) */
+  char               data[];
 };
 
-/* Lays out "SENDER\0" then the line: chat lines are "from SENDER: TEXT\n",
- * error lines "error: TEXT\n". One allocation, no formatting. */
+/* Newlines and carriage returns (possible only in JSON texts) would start
+ * a new line in a text peer's stream: they are shown as "\n" and "\r". */
+static gsize
+count_escapes (const char *text,
+               gsize       len)
+{
+  gsize n = 0;
+
+  for (gsize i = 0; i < len; i++)
+    n += text[i] == '\n' || text[i] == '\r';
+  return n;
+}
+
+static char *
+copy_escaped (char       *out,
+              const char *text,
+              gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      if (text[i] == '\n' || text[i] == '\r')
+        {
+          *out++ = '\\';
+          *out++ = text[i] == '\n' ? 'n' : 'r';
+        }
+      else
+        *out++ = text[i];
+    }
+  return out;
+}
+
+static char *
+append (char       *out,
+        const char *bytes,
+        gsize       len)
+{
+  memcpy (out, bytes, len);
+  return out + len;
+}
+
+/* Lays the message out in one block: recipient pointers, recipient names,
+ * sender, text (when escaped), line. */
 static ConfabMessage *
-message_alloc (ConfabMessageKind  kind,
-               const char        *sender,
-               gsize              sender_len,
-               const char        *text,
-               gsize              text_len)
+message_alloc (ConfabMessageKind   kind,
+               const char         *sender,
+               const char * const *recipients,
+               guint               n_recipients,
+               const char         *text,
+               gsize               text_len)
 {
   ConfabMessage *self;
   gboolean chat = kind == CONFAB_MESSAGE_CHAT;
-  gsize prefix_len = chat ? strlen (FROM_PREFIX) + sender_len + 2 : strlen (ERROR_PREFIX);
-  gsize line_len = prefix_len + text_len + 1;
+  gsize sender_len = strlen (sender);
+  gsize escapes = kind == CONFAB_MESSAGE_RAW ? 0 : count_escapes (text, text_len);
+  gsize prefix_len;
+  gsize line_len;
+  gsize names_len = 0;
+  gsize size;
   char *p;
 
-  self = g_malloc (sizeof (ConfabMessage) + sender_len + 1 + line_len + 1);
+  if (kind == CONFAB_MESSAGE_RAW)
+    prefix_len = 0;
+  else if (chat)
+    prefix_len = strlen (FROM_PREFIX) + sender_len + 2;
+  else
+    prefix_len = strlen (ERROR_PREFIX);
+  line_len = prefix_len + text_len + escapes + (kind == CONFAB_MESSAGE_RAW ? 0 : 1);
+
+  for (guint i = 0; i < n_recipients; i++)
+    names_len += strlen (recipients[i]) + 1;
+
+  size = sizeof (ConfabMessage)
+         + (n_recipients + 1) * sizeof (char *) + names_len
+         + sender_len + 1
+         + (escapes > 0 ? text_len + 1 : 0)
+         + line_len + 1;
+  self = g_malloc (size);
+  memset (self, 0, sizeof (ConfabMessage));
   g_atomic_ref_count_init (&self->ref_count);
   self->kind = kind;
   self->code = CONFAB_ERROR_FAILED;
   self->timestamp_usec = g_get_real_time ();
 
-  p = self->data;
-  memcpy (p, sender, sender_len);
-  p[sender_len] = '\0';
+  /* Pointers first, for their alignment. */
+  self->recipients = (const char **) (void *) self->data;
+  self->n_recipients = n_recipients;
+  p = self->data + (n_recipients + 1) * sizeof (char *);
+  for (guint i = 0; i < n_recipients; i++)
+    {
+      self->recipients[i] = p;
+      p = append (p, recipients[i], strlen (recipients[i]) + 1);
+    }
+  self->recipients[n_recipients] = NULL;
 
-  self->line = p + sender_len + 1;
-  self->line_len = line_len;
-  self->text_offset = prefix_len;
+  self->sender = p;
+  p = append (p, sender, sender_len);
+  *p++ = '\0';
+
+  if (escapes > 0)
+    {
+      self->text = p;
+      p = append (p, text, text_len);
+      *p++ = '\0';
+    }
   self->text_len = text_len;
 
-  p = self->line;
+  self->line = p;
+  self->line_len = line_len;
   if (chat)
     {
-      memcpy (p, FROM_PREFIX, strlen (FROM_PREFIX));
-      p += strlen (FROM_PREFIX);
-      memcpy (p, sender, sender_len);
-      p += sender_len;
-      *p++ = ':';
-      *p++ = ' ';
+      p = append (p, FROM_PREFIX, strlen (FROM_PREFIX));
+      p = append (p, sender, sender_len);
+      p = append (p, ": ", 2);
     }
-  else
+  else if (kind == CONFAB_MESSAGE_ERROR)
     {
-      memcpy (p, ERROR_PREFIX, strlen (ERROR_PREFIX));
-      p += strlen (ERROR_PREFIX);
+      p = append (p, ERROR_PREFIX, strlen (ERROR_PREFIX));
     }
-  memcpy (p, text, text_len);
-  p[text_len] = '\n';
-  p[text_len + 1] = '\0';
+  if (escapes == 0)
+    self->text = p;  /* the text stands unescaped inside the line */
+  if (kind == CONFAB_MESSAGE_RAW)
+    p = append (p, text, text_len);
+  else
+    p = copy_escaped (p, text, text_len);
+  if (kind != CONFAB_MESSAGE_RAW)
+    *p++ = '\n';
+  *p = '\0';
 
   return self;
 }
@@ -83,24 +167,28 @@ message_alloc (ConfabMessageKind  kind,
 /**
  * confab_message_new_chat:
  * @sender: the sender's name
- * @text: the (validated, single-line) text; @text_len bytes
+ * @recipients: the (de-duplicated) names it was addressed to
+ * @text: the validated text; @text_len bytes; may hold '\n' (JSON peers)
  * @timestamp_usec: server receive time, or 0 for now
  *
  * Returns: (transfer full): a message whose line is "from SENDER: TEXT\n"
  */
 ConfabMessage *
-confab_message_new_chat (const char *sender,
-                         const char *text,
-                         gsize       text_len,
-                         gint64      timestamp_usec)
+confab_message_new_chat (const char         *sender,
+                         const char * const *recipients,
+                         guint               n_recipients,
+                         const char         *text,
+                         gsize               text_len,
+                         gint64              timestamp_usec)
 {
   ConfabMessage *self;
 
   g_return_val_if_fail (sender != NULL, NULL);
+  g_return_val_if_fail (recipients != NULL || n_recipients == 0, NULL);
   g_return_val_if_fail (text != NULL || text_len == 0, NULL);
 
-  self = message_alloc (CONFAB_MESSAGE_CHAT, sender, strlen (sender),
-                        text, text_len);
+  self = message_alloc (CONFAB_MESSAGE_CHAT, sender, recipients, n_recipients,
+                        text != NULL ? text : "", text_len);
   if (timestamp_usec != 0)
     self->timestamp_usec = timestamp_usec;
   return self;
@@ -121,7 +209,7 @@ confab_message_new_error (ConfabError  code,
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  self = message_alloc (CONFAB_MESSAGE_ERROR, "", 0, text, strlen (text));
+  self = message_alloc (CONFAB_MESSAGE_ERROR, "", NULL, 0, text, strlen (text));
   self->code = code;
   return self;
 }
@@ -141,6 +229,21 @@ confab_message_new_errorf (ConfabError  code,
   return confab_message_new_error (code, text);
 }
 
+/**
+ * confab_message_new_raw:
+ * @line: bytes already encoded for one connection's protocol, '\n' included
+ *
+ * Returns: (transfer full): a message sent as it is, whatever the protocol
+ */
+ConfabMessage *
+confab_message_new_raw (const char *line,
+                        gsize       len)
+{
+  g_return_val_if_fail (line != NULL, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_RAW, "", NULL, 0, line, len);
+}
+
 ConfabMessage *
 confab_message_ref (ConfabMessage *self)
 {
@@ -155,8 +258,12 @@ confab_message_unref (ConfabMessage *self)
 {
   g_return_if_fail (self != NULL);
 
-  if (g_atomic_ref_count_dec (&self->ref_count))
-    g_free (self);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  for (guint i = 0; i < CONFAB_N_ENCODINGS; i++)
+    g_clear_pointer (&self->encodings[i], g_bytes_unref);
+  g_free (self);
 }
 
 ConfabMessageKind
@@ -171,21 +278,31 @@ confab_message_get_code (const ConfabMessage *self)
   return self->code;
 }
 
-/* Returns: the sender's name; "" for an error message */
+/* Returns: the sender's name; "" for error and raw messages */
 const char *
 confab_message_get_sender (const ConfabMessage *self)
 {
-  return self->data;
+  return self->sender;
 }
 
-/* Returns: the text, not NUL-terminated (it is followed by '\n') */
+/* Returns: (array length=n_recipients): NULL-terminated names */
+const char * const *
+confab_message_get_recipients (const ConfabMessage *self,
+                               guint               *n_recipients)
+{
+  if (n_recipients != NULL)
+    *n_recipients = self->n_recipients;
+  return (const char * const *) self->recipients;
+}
+
+/* Returns: the text, unescaped, not necessarily NUL-terminated */
 const char *
 confab_message_get_text (const ConfabMessage *self,
                          gsize               *len)
 {
   if (len != NULL)
     *len = self->text_len;
-  return self->line + self->text_offset;
+  return self->text;
 }
 
 gint64
@@ -201,4 +318,37 @@ confab_message_get_line (const ConfabMessage *self,
   if (len != NULL)
     *len = self->line_len;
   return self->line;
+}
+
+/* Returns: (transfer none) (nullable): the cached encoding */
+GBytes *
+confab_message_get_encoding (ConfabMessage  *self,
+                             ConfabEncoding  encoding)
+{
+  g_return_val_if_fail (encoding < CONFAB_N_ENCODINGS, NULL);
+
+  return g_atomic_pointer_get (&self->encodings[encoding]);
+}
+
+/**
+ * confab_message_set_encoding:
+ * @bytes: (transfer full): the encoded message
+ *
+ * Caches @bytes unless another writer cached one first.
+ *
+ * Returns: (transfer none): the cached encoding, @bytes or the earlier one
+ */
+GBytes *
+confab_message_set_encoding (ConfabMessage  *self,
+                             ConfabEncoding  encoding,
+                             GBytes         *bytes)
+{
+  g_return_val_if_fail (encoding < CONFAB_N_ENCODINGS, NULL);
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  if (g_atomic_pointer_compare_and_exchange (&self->encodings[encoding], NULL, bytes))
+    return bytes;
+
+  g_bytes_unref (bytes);
+  return g_atomic_pointer_get (&self->encodings[encoding]);
 }

@@ -26,6 +26,7 @@
 
 #include "confab-address.h"
 #include "confab-framer.h"
+#include "confab-json-protocol.h"
 #include "confab-names.h"
 #include "confab-peer.h"
 #include "confab-text-protocol.h"
@@ -45,6 +46,12 @@ typedef enum
   PEER_CLOSED,
 } PeerState;
 
+typedef enum
+{
+  PROTOCOL_TEXT,
+  PROTOCOL_JSON,
+} PeerProtocol;
+
 struct _ConfabPeer
 {
   GObject            parent_instance;
@@ -55,6 +62,7 @@ struct _ConfabPeer
   char              *address;       /* (owned) */
   ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
   PeerState          state;
+  PeerProtocol       protocol;       /* chosen by the first line */
 
   ConfabFramer       framer;
   GSource           *read_source;   /* (owned) (nullable) */
@@ -140,14 +148,6 @@ keep_unsent (ConfabPeer *self,
   self->unsent_off = 0;
 }
 
-static void
-account_sent (ConfabPeer *self,
-              gsize       n)
-{
-  if (self->entry != NULL && n > 0)
-    confab_broker_peer_written (self->entry, n);
-}
-
 /* Returns: TRUE if everything held back is sent */
 static gboolean
 send_unsent (ConfabPeer *self)
@@ -161,7 +161,6 @@ send_unsent (ConfabPeer *self)
   n = send_some (self, self->unsent + self->unsent_off, left);
   if (n < 0)
     return FALSE;
-  account_sent (self, n);
   self->unsent_off += n;
   if ((gsize) n < left)
     return FALSE;
@@ -182,14 +181,27 @@ discard_queue (ConfabPeer *self)
 
   confab_broker_peer_lock (self->entry);
   while ((message = confab_broker_peer_pop_unlocked (self->entry)) != NULL)
-    {
-      gsize len;
-
-      confab_message_get_line (message, &len);
-      confab_broker_peer_written (self->entry, len);
-      confab_message_unref (message);
-    }
+    confab_message_unref (message);
   confab_broker_peer_unlock (self->entry);
+}
+
+/* The bytes of @message in this connection's protocol: the text line, or
+ * the JSON frame, encoded once per message and shared by its recipients. */
+static const char *
+encode (ConfabPeer    *self,
+        ConfabMessage *message,
+        gsize         *len)
+{
+  GBytes *bytes;
+
+  if (self->protocol == PROTOCOL_TEXT || confab_message_get_kind (message) == CONFAB_MESSAGE_RAW)
+    return confab_message_get_line (message, len);
+
+  bytes = confab_message_get_encoding (message, CONFAB_ENCODING_JSON);
+  if (bytes == NULL)
+    bytes = confab_message_set_encoding (message, CONFAB_ENCODING_JSON,
+                                         confab_json_encode_message (message));
+  return g_bytes_get_data (bytes, len);
 }
 
 /* Gathers queued lines into the shared send buffer.
@@ -221,7 +233,7 @@ gather (ConfabPeer     *self,
       if (message == NULL)
         break;
 
-      line = confab_message_get_line (message, &len);
+      line = encode (self, message, &len);
       if (len > size - used)
         {
           if (used == 0)
@@ -251,7 +263,6 @@ send_or_keep (ConfabPeer *self,
 
   if (n < 0)
     return FALSE;
-  account_sent (self, n);
   if ((gsize) n < len)
     {
       keep_unsent (self, data + n, len - n);
@@ -261,13 +272,32 @@ send_or_keep (ConfabPeer *self,
 }
 
 /* Final line for a slow consumer, only if it does not cut a line in two. */
+static char *
+format_error (ConfabPeer  *self,
+              ConfabError  code,
+              const char  *text,
+              gsize       *len)
+{
+  char *line;
+
+  if (self->protocol == PROTOCOL_JSON)
+    return confab_json_encode_error (code, text, len);
+
+  line = g_strconcat ("error: ", text, "\n", NULL);
+  *len = strlen (line);
+  return line;
+}
+
 static void
 send_slow_consumer_notice (ConfabPeer *self)
 {
-  static const char notice[] = "error: slow consumer\n";
+  g_autofree char *notice = NULL;
+  gsize len;
 
-  if (self->unsent == NULL && self->carry == NULL)
-    send_some (self, notice, strlen (notice));
+  if (self->unsent != NULL || self->carry != NULL)
+    return;
+  notice = format_error (self, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer", &len);
+  send_some (self, notice, len);
 }
 
 static void
@@ -315,7 +345,7 @@ peer_flush (ConfabPeer *self)
         goto blocked;
       if (big != NULL)
         {
-          const char *line = confab_message_get_line (big, &len);
+          const char *line = encode (self, big, &len);
 
           if (!send_or_keep (self, line, len))
             goto blocked;
@@ -528,10 +558,12 @@ peer_begin_close (ConfabPeer *self)
 
 /* A fatal error line, sent ahead of anything else queued, then close. */
 static void
-close_with_error (ConfabPeer *self,
-                  const char *text)
+close_with_error (ConfabPeer  *self,
+                  ConfabError  code,
+                  const char  *text)
 {
-  g_autofree char *line = g_strconcat ("error: ", text, "\n", NULL);
+  gsize len;
+  g_autofree char *line = format_error (self, code, text, &len);
 
   if (self->entry != NULL)
     {
@@ -545,19 +577,19 @@ close_with_error (ConfabPeer *self,
   g_clear_pointer (&self->read_source, source_destroy_and_unref);
   if (self->unsent == NULL)
     {
-      keep_unsent (self, line, strlen (line));
+      keep_unsent (self, line, len);
     }
   else
     {
       /* Append after the partly sent bytes, which must finish first. */
       gsize left = self->unsent_len - self->unsent_off;
-      char *joined = g_malloc (left + strlen (line));
+      char *joined = g_malloc (left + len);
 
       memcpy (joined, self->unsent + self->unsent_off, left);
-      memcpy (joined + left, line, strlen (line));
+      memcpy (joined + left, line, len);
       g_free (self->unsent);
       self->unsent = joined;
-      self->unsent_len = left + strlen (line);
+      self->unsent_len = left + len;
       self->unsent_off = 0;
     }
   schedule_flush (self);
@@ -575,31 +607,59 @@ on_login_timeout (gpointer user_data)
     {
       g_debug ("login timeout for %s", self->address);
       confab_broker_count_rejected_login (self->shared->broker);
-      close_with_error (self, "login timeout");
+      close_with_error (self, CONFAB_ERROR_LOGIN_TIMEOUT, "login timeout");
     }
   return G_SOURCE_REMOVE;
 }
 
+/* Queues a reply for this connection alone, in order with its output. */
 static void
-handle_login (ConfabPeer *self,
-              char       *line,
-              gsize       len)
+reply (ConfabPeer *self,
+       char       *line,
+       gsize       len)
+{
+  g_autoptr(ConfabMessage) message = confab_message_new_raw (line, len);
+
+  confab_broker_send_message (self->shared->broker, self->entry, message);
+}
+
+static void
+reply_peers (ConfabPeer *self)
+{
+  g_autoptr(GPtrArray) peers = confab_broker_list_peers (self->shared->broker);
+  g_autofree const char **names = g_new0 (const char *, peers->len + 1);
+  g_autofree char *line = NULL;
+  gsize len;
+
+  for (guint i = 0; i < peers->len; i++)
+    names[i] = confab_broker_peer_get_name (g_ptr_array_index (peers, i));
+
+  if (self->protocol == PROTOCOL_JSON)
+    {
+      line = confab_json_encode_peers (names, peers->len, &len);
+    }
+  else
+    {
+      g_autofree char *joined = g_strjoinv (" ", (char **) names);
+
+      line = g_strconcat ("peers: ", joined, "\n", NULL);
+      len = strlen (line);
+    }
+  reply (self, line, len);
+}
+
+static void
+login (ConfabPeer *self,
+       const char *name)
 {
   g_autoptr(GError) error = NULL;
-  const char *name;
-
-  if (!confab_text_parse_login (line, len, &name, &error))
-    {
-      confab_broker_count_rejected_login (self->shared->broker);
-      close_with_error (self, error->message);
-      return;
-    }
 
   self->entry = confab_broker_join (self->shared->broker, name, self->address,
-                                    "text", &peer_sink, self, &error);
+                                    self->protocol == PROTOCOL_JSON ? "json" : "text",
+                                    &peer_sink, self, &error);
   if (self->entry == NULL)
     {
-      close_with_error (self, error->message);
+      close_with_error (self, error->code, error->message);
       return;
     }
 
@@ -610,16 +670,84 @@ handle_login (ConfabPeer *self,
                     CONFAB_LOG_FIELD_ADDRESS, self->address,
                     CONFAB_LOG_FIELD_EVENT, "login",
                     "MESSAGE", "%s logged in from %s", name, self->address);
+
+  if (self->protocol == PROTOCOL_JSON)
+    {
+      gsize len;
+      g_autofree char *welcome = confab_json_encode_welcome (name, &len);
+
+      reply (self, welcome, len);
+    }
 }
 
 static void
-handle_message (ConfabPeer *self,
-                char       *line,
-                gsize       len)
+handle_login (ConfabPeer *self,
+              char       *line,
+              gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  const char *name;
+
+  if (confab_json_is_json_line (line, len))
+    {
+      ConfabJsonRequest request;
+
+      self->protocol = PROTOCOL_JSON;
+      if (!confab_json_parse_request (line, len, self->shared->limits.recipients_max,
+                                      &request, NULL, &error))
+        {
+          confab_broker_count_rejected_login (self->shared->broker);
+          close_with_error (self, error->code, error->message);
+          return;
+        }
+      if (request.type != CONFAB_JSON_REQUEST_LOGIN)
+        {
+          confab_json_request_clear (&request);
+          confab_broker_count_rejected_login (self->shared->broker);
+          close_with_error (self, CONFAB_ERROR_BAD_MESSAGE, "the first frame must be a login");
+          return;
+        }
+      login (self, request.name);
+      confab_json_request_clear (&request);
+      return;
+    }
+
+  if (!confab_text_parse_login (line, len, &name, &error))
+    {
+      confab_broker_count_rejected_login (self->shared->broker);
+      close_with_error (self, error->code, error->message);
+      return;
+    }
+  login (self, name);
+}
+
+/* The one command of the text protocol; it has no ':' and so can never
+ * be a chat line. */
+static gboolean
+is_peers_command (const char *line,
+                  gsize       len)
+{
+  while (len > 0 && g_ascii_isspace (line[len - 1]))
+    len--;
+  while (len > 0 && g_ascii_isspace (*line))
+    line++, len--;
+  return len == strlen ("/peers") && memcmp (line, "/peers", len) == 0;
+}
+
+static void
+handle_text_message (ConfabPeer *self,
+                     char       *line,
+                     gsize       len)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabMessage) message = NULL;
   ConfabTextMessage parsed;
+
+  if (is_peers_command (line, len))
+    {
+      reply_peers (self);
+      return;
+    }
 
   if (!confab_text_parse_message (line, len, self->shared->limits.recipients_max,
                                   &parsed, &error))
@@ -630,9 +758,50 @@ handle_message (ConfabPeer *self,
     }
 
   message = confab_message_new_chat (confab_broker_peer_get_name (self->entry),
+                                     parsed.recipients, parsed.n_recipients,
                                      parsed.text, parsed.text_len, 0);
   confab_broker_route (self->shared->broker, self->entry,
                        parsed.recipients, parsed.n_recipients, message);
+}
+
+static void
+handle_json_message (ConfabPeer *self,
+                     char       *line,
+                     gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  ConfabJsonRequest request;
+
+  if (!confab_json_parse_request (line, len, self->shared->limits.recipients_max,
+                                  &request, NULL, &error))
+    {
+      confab_broker_send_error (self->shared->broker, self->entry,
+                                error->code, error->message);
+      return;
+    }
+
+  switch (request.type)
+    {
+    case CONFAB_JSON_REQUEST_MESSAGE:
+      message = confab_message_new_chat (confab_broker_peer_get_name (self->entry),
+                                         (const char * const *) request.to, request.n_to,
+                                         request.text, request.text_len, 0);
+      confab_broker_route (self->shared->broker, self->entry,
+                           (const char * const *) request.to, request.n_to, message);
+      break;
+
+    case CONFAB_JSON_REQUEST_PEERS:
+      reply_peers (self);
+      break;
+
+    case CONFAB_JSON_REQUEST_LOGIN:
+    default:
+      confab_broker_send_error (self->shared->broker, self->entry,
+                                CONFAB_ERROR_BAD_MESSAGE, "already logged in");
+      break;
+    }
+  confab_json_request_clear (&request);
 }
 
 static gboolean
@@ -649,7 +818,10 @@ on_line (char     *line,
       break;
 
     case PEER_ACTIVE:
-      handle_message (self, line, len);
+      if (self->protocol == PROTOCOL_JSON)
+        handle_json_message (self, line, len);
+      else
+        handle_text_message (self, line, len);
       break;
 
     case PEER_CLOSING:
@@ -732,7 +904,7 @@ on_readable (GSocket      *socket,
 
       if (self->state == PEER_LOGIN)
         confab_broker_count_rejected_login (shared->broker);
-      close_with_error (self, text);
+      close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
     }
 
   return G_SOURCE_CONTINUE;
@@ -756,7 +928,7 @@ confab_peer_reject (ConfabPeer  *self,
   if (self->state != PEER_LOGIN)
     return;
   confab_broker_count_rejected_login (self->shared->broker);
-  close_with_error (self, text);
+  close_with_error (self, code, text);
 }
 
 /**
@@ -772,7 +944,7 @@ confab_peer_shutdown (ConfabPeer *self)
   g_return_if_fail (CONFAB_IS_PEER (self));
 
   if (self->state == PEER_LOGIN)
-    close_with_error (self, "server shutting down");
+    close_with_error (self, CONFAB_ERROR_SHUTTING_DOWN, "server shutting down");
 }
 
 /* Closes at once, dropping whatever is still queued (shutdown timeout). */

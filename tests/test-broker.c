@@ -137,7 +137,6 @@ drain (ConfabBrokerPeer *peer)
       const char *line = confab_message_get_line (message, &len);
 
       g_string_append_len (out, line, len);
-      confab_broker_peer_written (peer, len);
       confab_message_unref (message);
     }
   return g_string_free (out, FALSE);
@@ -160,7 +159,9 @@ route_text (Fixture          *fx,
     g_ptr_array_add (names, (gpointer) name);
   va_end (args);
 
-  message = confab_message_new_chat (confab_broker_peer_get_name (sender), text, strlen (text), 0);
+  message = confab_message_new_chat (confab_broker_peer_get_name (sender),
+                                     (const char * const *) names->pdata, names->len,
+                                     text, strlen (text), 0);
   confab_broker_route (fx->broker, sender, (const char *const *) names->pdata, names->len, message);
 }
 
@@ -289,8 +290,8 @@ test_route_many (Fixture       *fx,
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
   g_autoptr(ConfabBrokerPeer) carol = join (fx, "carol", 2);
-  g_autoptr(ConfabMessage) message = confab_message_new_chat ("alice", "hi all", 6, 0);
   const char *to[] = { "bob", "carol", "alice" };
+  g_autoptr(ConfabMessage) message = confab_message_new_chat ("alice", to, G_N_ELEMENTS (to), "hi all", 6, 0);
   ConfabMessage *got_bob, *got_carol, *got_alice;
   ConfabBrokerStats stats;
 
@@ -370,7 +371,7 @@ test_route_order (Fixture       *fx,
 
       g_assert_nonnull (message);
       g_assert_cmpstr (confab_message_get_line (message, &len), ==, expected);
-      confab_broker_peer_written (bob, len);
+      g_assert_cmpuint (len, ==, strlen (expected));
     }
   g_assert_null (confab_broker_peer_pop (bob));
   g_assert_cmpuint (confab_broker_peer_get_queued_bytes (bob), ==, 0);
@@ -587,7 +588,12 @@ test_list_peers (Fixture       *fx,
 static void
 test_message_lines (void)
 {
-  g_autoptr(ConfabMessage) chat = confab_message_new_chat ("bob", "hi there", 8, 42);
+  const char *to[] = { "alice", "carol" };
+  g_autoptr(ConfabMessage) chat = confab_message_new_chat ("bob", to, 2, "hi there", 8, 42);
+  g_autoptr(ConfabMessage) multi = confab_message_new_chat ("bob", to, 2, "one\ntwo\r", 8, 0);
+  g_autoptr(ConfabMessage) raw = confab_message_new_raw ("{}\n", 3);
+  const char * const *recipients;
+  guint n;
   g_autoptr(ConfabMessage) error = confab_message_new_errorf (CONFAB_ERROR_NO_SUCH_PEER, "no such peer: %s", "x");
   const char *text;
   gsize len;
@@ -599,6 +605,27 @@ test_message_lines (void)
   g_assert_cmpmem (text, len, "hi there", 8);
   g_assert_cmpstr (confab_message_get_line (chat, &len), ==, "from bob: hi there\n");
   g_assert_cmpuint (len, ==, strlen ("from bob: hi there\n"));
+
+  recipients = confab_message_get_recipients (chat, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpstr (recipients[0], ==, "alice");
+  g_assert_cmpstr (recipients[1], ==, "carol");
+  g_assert_null (recipients[2]);
+
+  /* A multi-line text stays one line for text peers, and exact for JSON. */
+  g_assert_cmpstr (confab_message_get_line (multi, NULL), ==, "from bob: one\\ntwo\\r\n");
+  text = confab_message_get_text (multi, &len);
+  g_assert_cmpmem (text, len, "one\ntwo\r", 8);
+
+  g_assert_cmpint (confab_message_get_kind (raw), ==, CONFAB_MESSAGE_RAW);
+  g_assert_cmpstr (confab_message_get_line (raw, &len), ==, "{}\n");
+  g_assert_cmpuint (len, ==, 3);
+  g_assert_null (confab_message_get_encoding (raw, CONFAB_ENCODING_JSON));
+  g_assert_true (confab_message_set_encoding (raw, CONFAB_ENCODING_JSON, g_bytes_new ("x", 1)) ==
+                 confab_message_get_encoding (raw, CONFAB_ENCODING_JSON));
+  /* The first cached encoding wins. */
+  g_assert_cmpuint (g_bytes_get_size (confab_message_set_encoding (raw, CONFAB_ENCODING_JSON,
+                                                                   g_bytes_new ("yy", 2))), ==, 1);
 
   g_assert_cmpint (confab_message_get_kind (error), ==, CONFAB_MESSAGE_ERROR);
   g_assert_cmpint (confab_message_get_code (error), ==, CONFAB_ERROR_NO_SUCH_PEER);

@@ -1,0 +1,478 @@
+/* confab-json-protocol.c: the JSON-lines protocol (docs/protocol.md).
+ *
+ * Decoding is strict where json-glib 1.6 is lenient: the nesting depth is
+ * bounded before the parser sees the line, the frame must be an object,
+ * and every member the server uses is type-checked. Unknown members are
+ * ignored so that later protocol versions can add some.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "confab-json-protocol.h"
+#include "confab-names.h"
+#include "confab-validate.h"
+
+/* Returns: TRUE if the first non-blank byte of @line is '{' */
+gboolean
+confab_json_is_json_line (const char *line,
+                          gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      if (line[i] == ' ' || line[i] == '\t')
+        continue;
+      return line[i] == '{';
+    }
+  return FALSE;
+}
+
+/* Counts bracket depth outside strings; the parser is not even asked
+ * about a line nested deeper than CONFAB_JSON_MAX_DEPTH. */
+static gboolean
+depth_ok (const char *line,
+          gsize       len)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = line[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > CONFAB_JSON_MAX_DEPTH)
+            return FALSE;
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+static gboolean
+fail (GError     **error,
+      const char **field,
+      ConfabError  code,
+      const char  *field_name,
+      const char  *message)
+{
+  if (field != NULL)
+    *field = field_name;
+  g_set_error_literal (error, CONFAB_ERROR, code, message);
+  return FALSE;
+}
+
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* JSON text may hold newlines and tabs, but no other control character. */
+static gboolean
+text_ok (const char  *text,
+         gsize        len,
+         GError     **error)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = text[i];
+
+      if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+        {
+          g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER,
+                               "text contains control characters");
+          return FALSE;
+        }
+    }
+  /* C1 controls are two-byte sequences; validate them the slow way. */
+  for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
+    {
+      gunichar ch = g_utf8_get_char (p);
+
+      if (ch >= 0x80 && ch < 0xa0)
+        {
+          g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER,
+                               "text contains control characters");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_message (JsonObject         *object,
+               guint               max_recipients,
+               ConfabJsonRequest  *request,
+               const char        **field,
+               GError            **error)
+{
+  JsonNode *to_node = json_object_get_member (object, "to");
+  const char *text = get_string_member (object, "text");
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local_error = NULL;
+  JsonArray *to;
+  const char *start;
+  gsize len;
+
+  if (to_node == NULL || !JSON_NODE_HOLDS_ARRAY (to_node))
+    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
+                 "'to' must be an array of names");
+  if (text == NULL)
+    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "text",
+                 "'text' must be a string");
+
+  to = json_node_get_array (to_node);
+  for (guint i = 0; i < json_array_get_length (to); i++)
+    {
+      JsonNode *item = json_array_get_element (to, i);
+      const char *name;
+      gboolean seen = FALSE;
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+        return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
+                     "'to' must be an array of names");
+      name = json_node_get_string (item);
+      if (!confab_validate_name (name, -1, NULL))
+        {
+          g_autofree char *message = g_strdup_printf ("invalid recipient name: %s", name);
+
+          return fail (error, field, CONFAB_ERROR_INVALID_NAME, "to", message);
+        }
+      for (guint j = 0; j < names->len && !seen; j++)
+        seen = g_str_equal (g_ptr_array_index (names, j), name);
+      if (seen)
+        continue;
+      if (names->len >= max_recipients)
+        {
+          g_autofree char *message = g_strdup_printf ("too many recipients (limit %u)", max_recipients);
+
+          return fail (error, field, CONFAB_ERROR_TOO_MANY_RECIPIENTS, "to", message);
+        }
+      g_ptr_array_add (names, g_strdup (name));
+    }
+  if (names->len == 0)
+    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
+                 "'to' must name at least one peer");
+
+  /* Trim surrounding white space, newlines included. */
+  start = text;
+  len = strlen (text);
+  while (len > 0 && g_ascii_isspace (*start))
+    start++, len--;
+  while (len > 0 && g_ascii_isspace (start[len - 1]))
+    len--;
+  if (len == 0)
+    return fail (error, field, CONFAB_ERROR_EMPTY_MESSAGE, "text", "empty message");
+  if (!text_ok (start, len, &local_error))
+    return fail (error, field, local_error->code, "text", local_error->message);
+
+  request->type = CONFAB_JSON_REQUEST_MESSAGE;
+  request->n_to = names->len;
+  g_ptr_array_add (names, NULL);
+  request->to = (char **) g_ptr_array_steal (names, NULL);
+  request->text = g_strndup (start, len);
+  request->text_len = len;
+  return TRUE;
+}
+
+/**
+ * confab_json_parse_request:
+ * @line: one frame, @len bytes, without the newline
+ * @request: (out caller-allocates): zeroed; filled on success
+ * @field: (out) (optional): on error, the offending member or %NULL
+ *
+ * Errors: CONFAB_ERROR_INVALID_UTF8, _BAD_JSON (not a JSON object, too
+ * deep), _BAD_MESSAGE (unknown type, missing or mistyped members), and for
+ * messages _INVALID_NAME, _TOO_MANY_RECIPIENTS, _EMPTY_MESSAGE,
+ * _CONTROL_CHARACTER. Messages are plain, untranslated words.
+ */
+gboolean
+confab_json_parse_request (const char         *line,
+                           gsize               len,
+                           guint               max_recipients,
+                           ConfabJsonRequest  *request,
+                           const char        **field,
+                           GError            **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonObject *object;
+  const char *type;
+
+  g_return_val_if_fail (line != NULL, FALSE);
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  memset (request, 0, sizeof *request);
+  if (field != NULL)
+    *field = NULL;
+
+  if (memchr (line, '\0', len) != NULL)
+    return fail (error, field, CONFAB_ERROR_CONTROL_CHARACTER, NULL,
+                 "line contains control characters");
+  if (!g_utf8_validate_len (line, len, NULL))
+    return fail (error, field, CONFAB_ERROR_INVALID_UTF8, NULL, "invalid UTF-8");
+  if (!depth_ok (line, len))
+    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "JSON nested too deeply");
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, line, len, NULL))
+    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "not valid JSON");
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "a frame must be a JSON object");
+  object = json_node_get_object (root);
+
+  type = get_string_member (object, "type");
+  if (type == NULL)
+    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "type", "'type' must be a string");
+
+  if (g_str_equal (type, "login"))
+    {
+      const char *name = get_string_member (object, "name");
+      JsonNode *protocol = json_object_get_member (object, "protocol");
+      g_autoptr(GError) local_error = NULL;
+
+      if (name == NULL)
+        return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "name", "'name' must be a string");
+      if (protocol != NULL &&
+          (!JSON_NODE_HOLDS_VALUE (protocol) ||
+           json_node_get_value_type (protocol) != G_TYPE_INT64 ||
+           json_node_get_int (protocol) != CONFAB_JSON_PROTOCOL_VERSION))
+        return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "protocol",
+                     "unsupported protocol version (this server speaks 1)");
+      if (!confab_validate_name (name, -1, &local_error))
+        return fail (error, field, CONFAB_ERROR_INVALID_NAME, "name", local_error->message);
+
+      request->type = CONFAB_JSON_REQUEST_LOGIN;
+      request->name = g_strdup (name);
+      return TRUE;
+    }
+
+  if (g_str_equal (type, "message"))
+    return parse_message (object, max_recipients, request, field, error);
+
+  if (g_str_equal (type, "peers"))
+    {
+      request->type = CONFAB_JSON_REQUEST_PEERS;
+      return TRUE;
+    }
+
+  return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "type", "unknown request type");
+}
+
+void
+confab_json_request_clear (ConfabJsonRequest *request)
+{
+  g_clear_pointer (&request->name, g_free);
+  g_clear_pointer (&request->to, g_strfreev);
+  g_clear_pointer (&request->text, g_free);
+  request->n_to = 0;
+  request->text_len = 0;
+}
+
+/* Serialises @builder's object on one line, '\n' included. */
+static char *
+finish_line (JsonBuilder *builder,
+             gsize       *len)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  json_generator_set_root (generator, root);
+  json_generator_to_gstring (generator, out);
+  g_string_append_c (out, '\n');
+  if (len != NULL)
+    *len = out->len;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Error codes with a member to blame (docs/protocol.md). */
+static const char *
+field_for_code (ConfabError code)
+{
+  switch (code)
+    {
+    case CONFAB_ERROR_NO_SUCH_PEER:
+    case CONFAB_ERROR_TOO_MANY_RECIPIENTS:
+      return "to";
+    case CONFAB_ERROR_EMPTY_MESSAGE:
+    case CONFAB_ERROR_CONTROL_CHARACTER:
+      return "text";
+    case CONFAB_ERROR_INVALID_NAME:
+    case CONFAB_ERROR_NAME_TAKEN:
+      return "name";
+    default:
+      return NULL;
+    }
+}
+
+static void
+build_error (JsonBuilder *builder,
+             ConfabError  code,
+             const char  *text,
+             const char  *field)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "error");
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, confab_error_code_to_string (code));
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, text);
+  if (field != NULL)
+    {
+      json_builder_set_member_name (builder, "field");
+      json_builder_add_string_value (builder, field);
+    }
+  json_builder_end_object (builder);
+}
+
+/**
+ * confab_json_encode_error:
+ *
+ * Returns: (transfer full): an error frame, '\n' included
+ */
+char *
+confab_json_encode_error (ConfabError  code,
+                          const char  *text,
+                          gsize       *len)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  build_error (builder, code, text, field_for_code (code));
+  return finish_line (builder, len);
+}
+
+/**
+ * confab_json_encode_message:
+ * @message: a chat or error message
+ *
+ * Returns: (transfer full): the message as a JSON frame, '\n' included
+ */
+GBytes *
+confab_json_encode_message (ConfabMessage *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  char *line;
+  gsize len;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  switch (confab_message_get_kind (message))
+    {
+    case CONFAB_MESSAGE_CHAT:
+      {
+        const char * const *to;
+        const char *text;
+        g_autofree char *text_copy = NULL;
+        gsize text_len;
+        guint n_to;
+
+        to = confab_message_get_recipients (message, &n_to);
+        text = confab_message_get_text (message, &text_len);
+        text_copy = g_strndup (text, text_len);
+
+        json_builder_begin_object (builder);
+        json_builder_set_member_name (builder, "type");
+        json_builder_add_string_value (builder, "message");
+        json_builder_set_member_name (builder, "from");
+        json_builder_add_string_value (builder, confab_message_get_sender (message));
+        json_builder_set_member_name (builder, "to");
+        json_builder_begin_array (builder);
+        for (guint i = 0; i < n_to; i++)
+          json_builder_add_string_value (builder, to[i]);
+        json_builder_end_array (builder);
+        json_builder_set_member_name (builder, "text");
+        json_builder_add_string_value (builder, text_copy);
+        json_builder_set_member_name (builder, "time");
+        json_builder_add_int_value (builder, confab_message_get_timestamp (message));
+        json_builder_end_object (builder);
+      }
+      break;
+
+    case CONFAB_MESSAGE_ERROR:
+      {
+        const char *text;
+        g_autofree char *text_copy = NULL;
+        gsize text_len;
+
+        text = confab_message_get_text (message, &text_len);
+        text_copy = g_strndup (text, text_len);
+        build_error (builder, confab_message_get_code (message), text_copy,
+                     field_for_code (confab_message_get_code (message)));
+      }
+      break;
+
+    case CONFAB_MESSAGE_RAW:
+    default:
+      line = (char *) confab_message_get_line (message, &len);
+      return g_bytes_new (line, len);
+    }
+
+  line = finish_line (builder, &len);
+  return g_bytes_new_take (line, len);
+}
+
+/* Returns: (transfer full): the reply to a successful login */
+char *
+confab_json_encode_welcome (const char *name,
+                            gsize      *len)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "welcome");
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, PACKAGE_NAME " " PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "protocol");
+  json_builder_add_int_value (builder, CONFAB_JSON_PROTOCOL_VERSION);
+  json_builder_end_object (builder);
+  return finish_line (builder, len);
+}
+
+/* Returns: (transfer full): the answer to a "peers" request */
+char *
+confab_json_encode_peers (const char * const *names,
+                          guint               n_names,
+                          gsize              *len)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "peers");
+  json_builder_set_member_name (builder, "peers");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_names; i++)
+    json_builder_add_string_value (builder, names[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  return finish_line (builder, len);
+}
