@@ -1,0 +1,86 @@
+/* confab-peer-private.h: what the files of ConfabPeer share.
+ *
+ * ConfabPeer is one object in three files: confab-peer.c (life cycle and
+ * input), confab-peer-output.c (queue draining and the shared flush) and
+ * confab-peer-requests.c (what each protocol's lines ask for).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "confab-framer.h"
+#include "confab-peer.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PEER_LOGIN,
+  PEER_ACTIVE,
+  PEER_CLOSING,
+  PEER_LINGER,
+  PEER_CLOSED,
+} PeerState;
+
+typedef enum
+{
+  PROTOCOL_TEXT,
+  PROTOCOL_JSON,
+} PeerProtocol;
+
+struct _ConfabPeer
+{
+  GObject            parent_instance;
+
+  ConfabPeerShared  *shared;        /* (unowned): outlives every peer */
+  GSocketConnection *connection;    /* (owned) */
+  GSocket           *socket;        /* (unowned): the connection's */
+  char              *address;       /* (owned) */
+  ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
+  PeerState          state;
+  PeerProtocol       protocol;       /* chosen by the first line */
+
+  ConfabFramer       framer;
+  GSource           *read_source;   /* (owned) (nullable) */
+  GSource           *write_source;  /* (owned) (nullable): only while blocked */
+  GSource           *timer_source;  /* (owned) (nullable): login timeout or linger */
+
+  /* Bytes taken off the queue that the kernel has not accepted yet. */
+  char              *unsent;        /* (owned) (nullable) */
+  gsize              unsent_len;
+  gsize              unsent_off;
+  ConfabMessage     *carry;         /* (owned) (nullable): popped, did not fit the buffer */
+
+  GList              flush_link;    /* in shared->flush_queue while data == self */
+  gboolean           drop_queue;    /* slow consumer: discard instead of delivering */
+  gboolean           eof_seen;
+};
+
+extern const ConfabBrokerSink confab_peer_sink;
+
+/* confab-peer.c */
+void         confab_source_destroy_and_unref (GSource    *source);
+void         confab_peer_close_now           (ConfabPeer *self);
+void         confab_peer_begin_close         (ConfabPeer *self);
+void         confab_peer_close_with_error    (ConfabPeer  *self,
+                                              ConfabError  code,
+                                              const char  *text);
+
+/* confab-peer-output.c */
+void         confab_peer_schedule_flush      (ConfabPeer *self);
+void         confab_peer_unschedule_flush    (ConfabPeer *self);
+void         confab_peer_discard_queue       (ConfabPeer *self);
+void         confab_peer_keep_unsent         (ConfabPeer *self,
+                                              const char *data,
+                                              gsize       len);
+char        *confab_peer_format_error        (ConfabPeer  *self,
+                                              ConfabError  code,
+                                              const char  *text,
+                                              gsize       *len);
+
+/* confab-peer-requests.c */
+gboolean     confab_peer_handle_line         (char       *line,
+                                              gsize       len,
+                                              gpointer    user_data);
+
+G_END_DECLS

@@ -1,0 +1,239 @@
+/* confab-peer-requests.c: what a connection's lines ask for.
+ *
+ * The first line picks the protocol (a JSON object or a text login); then
+ * each line is a chat message or a request, parsed by the protocol's
+ * module and turned into broker calls. Replies go through the broker's
+ * queue for this peer, so they stay in order with everything else.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-json-protocol.h"
+#include "confab-names.h"
+#include "confab-peer-private.h"
+#include "confab-text-protocol.h"
+
+/* Queues a reply for this connection alone, in order with its output. */
+static void
+reply (ConfabPeer *self,
+       char       *line,
+       gsize       len)
+{
+  g_autoptr(ConfabMessage) message = confab_message_new_raw (line, len);
+
+  confab_broker_send_message (self->shared->broker, self->entry, message);
+}
+
+static void
+reply_peers (ConfabPeer *self)
+{
+  g_autoptr(GPtrArray) peers = confab_broker_list_peers (self->shared->broker);
+  g_autofree const char **names = g_new0 (const char *, peers->len + 1);
+  g_autofree char *line = NULL;
+  gsize len;
+
+  for (guint i = 0; i < peers->len; i++)
+    names[i] = confab_broker_peer_get_name (g_ptr_array_index (peers, i));
+
+  if (self->protocol == PROTOCOL_JSON)
+    {
+      line = confab_json_encode_peers (names, peers->len, &len);
+    }
+  else
+    {
+      g_autofree char *joined = g_strjoinv (" ", (char **) names);
+
+      line = g_strconcat ("peers: ", joined, "\n", NULL);
+      len = strlen (line);
+    }
+  reply (self, line, len);
+}
+
+static void
+peer_login (ConfabPeer *self,
+       const char *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->entry = confab_broker_join (self->shared->broker, name, self->address,
+                                    self->protocol == PROTOCOL_JSON ? "json" : "text",
+                                    &confab_peer_sink, self, &error);
+  if (self->entry == NULL)
+    {
+      confab_peer_close_with_error (self, error->code, error->message);
+      return;
+    }
+
+  self->state = PEER_ACTIVE;
+  g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                    CONFAB_LOG_FIELD_PEER, name,
+                    CONFAB_LOG_FIELD_ADDRESS, self->address,
+                    CONFAB_LOG_FIELD_EVENT, "login",
+                    "MESSAGE", "%s logged in from %s", name, self->address);
+
+  if (self->protocol == PROTOCOL_JSON)
+    {
+      gsize len;
+      g_autofree char *welcome = confab_json_encode_welcome (name, &len);
+
+      reply (self, welcome, len);
+    }
+}
+
+static void
+handle_login (ConfabPeer *self,
+              char       *line,
+              gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  const char *name;
+
+  if (confab_json_is_json_line (line, len))
+    {
+      ConfabJsonRequest request;
+
+      self->protocol = PROTOCOL_JSON;
+      if (!confab_json_parse_request (line, len, self->shared->limits.recipients_max,
+                                      &request, NULL, &error))
+        {
+          confab_broker_count_rejected_login (self->shared->broker);
+          confab_peer_close_with_error (self, error->code, error->message);
+          return;
+        }
+      if (request.type != CONFAB_JSON_REQUEST_LOGIN)
+        {
+          confab_json_request_clear (&request);
+          confab_broker_count_rejected_login (self->shared->broker);
+          confab_peer_close_with_error (self, CONFAB_ERROR_BAD_MESSAGE, "the first frame must be a login");
+          return;
+        }
+      peer_login (self, request.name);
+      confab_json_request_clear (&request);
+      return;
+    }
+
+  if (!confab_text_parse_login (line, len, &name, &error))
+    {
+      confab_broker_count_rejected_login (self->shared->broker);
+      confab_peer_close_with_error (self, error->code, error->message);
+      return;
+    }
+  peer_login (self, name);
+}
+
+/* The one command of the text protocol; it has no ':' and so can never
+ * be a chat line. */
+static gboolean
+is_peers_command (const char *line,
+                  gsize       len)
+{
+  while (len > 0 && g_ascii_isspace (line[len - 1]))
+    len--;
+  while (len > 0 && g_ascii_isspace (*line))
+    line++, len--;
+  return len == strlen ("/peers") && memcmp (line, "/peers", len) == 0;
+}
+
+static void
+handle_text_message (ConfabPeer *self,
+                     char       *line,
+                     gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  ConfabTextMessage parsed;
+
+  if (is_peers_command (line, len))
+    {
+      reply_peers (self);
+      return;
+    }
+
+  if (!confab_text_parse_message (line, len, self->shared->limits.recipients_max,
+                                  &parsed, &error))
+    {
+      confab_broker_send_error (self->shared->broker, self->entry,
+                                error->code, error->message);
+      return;
+    }
+
+  message = confab_message_new_chat (confab_broker_peer_get_name (self->entry),
+                                     parsed.recipients, parsed.n_recipients,
+                                     parsed.text, parsed.text_len, 0);
+  confab_broker_route (self->shared->broker, self->entry,
+                       parsed.recipients, parsed.n_recipients, message);
+}
+
+static void
+handle_json_message (ConfabPeer *self,
+                     char       *line,
+                     gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  ConfabJsonRequest request;
+
+  if (!confab_json_parse_request (line, len, self->shared->limits.recipients_max,
+                                  &request, NULL, &error))
+    {
+      confab_broker_send_error (self->shared->broker, self->entry,
+                                error->code, error->message);
+      return;
+    }
+
+  switch (request.type)
+    {
+    case CONFAB_JSON_REQUEST_MESSAGE:
+      message = confab_message_new_chat (confab_broker_peer_get_name (self->entry),
+                                         (const char * const *) request.to, request.n_to,
+                                         request.text, request.text_len, 0);
+      confab_broker_route (self->shared->broker, self->entry,
+                           (const char * const *) request.to, request.n_to, message);
+      break;
+
+    case CONFAB_JSON_REQUEST_PEERS:
+      reply_peers (self);
+      break;
+
+    case CONFAB_JSON_REQUEST_LOGIN:
+    default:
+      confab_broker_send_error (self->shared->broker, self->entry,
+                                CONFAB_ERROR_BAD_MESSAGE, "already logged in");
+      break;
+    }
+  confab_json_request_clear (&request);
+}
+
+gboolean
+confab_peer_handle_line (char     *line,
+         gsize     len,
+         gpointer  user_data)
+{
+  ConfabPeer *self = user_data;
+
+  switch (self->state)
+    {
+    case PEER_LOGIN:
+      handle_login (self, line, len);
+      break;
+
+    case PEER_ACTIVE:
+      if (self->protocol == PROTOCOL_JSON)
+        handle_json_message (self, line, len);
+      else
+        handle_text_message (self, line, len);
+      break;
+
+    case PEER_CLOSING:
+    case PEER_LINGER:
+    case PEER_CLOSED:
+    default:
+      return FALSE;
+    }
+
+  return self->state <= PEER_ACTIVE;
+}
