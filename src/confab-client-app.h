@@ -1,0 +1,58 @@
+/* confab-client-app.h: the interactive client's composition root.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses of confab (documented in its --help). */
+#define CONFAB_CLIENT_EXIT_OK       0  /* input ended, every line handled */
+#define CONFAB_CLIENT_EXIT_FAILURE  1  /* connection problems */
+#define CONFAB_CLIENT_EXIT_USAGE    2  /* bad options, address or name */
+
+#define CONFAB_CLIENT_DEFAULT_ADDRESS "127.0.0.1:8080"
+
+/*
+ * confab_client_parse_address:
+ * @text: "HOST:PORT", "[IPV6]:PORT", "HOST" (port 8080) or "unix:PATH";
+ *   unlike the daemon's --listen, HOST may be a host name
+ *
+ * Returns: (transfer full) (nullable): what to connect to, or %NULL with
+ *   @error set
+ */
+GSocketConnectable *confab_client_parse_address (const char  *text,
+                                                 GError     **error);
+
+#define CONFAB_TYPE_CLIENT_APP (confab_client_app_get_type ())
+G_DECLARE_FINAL_TYPE (ConfabClientApp, confab_client_app, CONFAB, CLIENT_APP, GObject)
+
+/*
+ * confab_client_app_new:
+ * @address: where to connect
+ * @address_text: the same, as the user wrote it (for messages)
+ * @name: (nullable): the name to log in with (valid); %NULL to ask for it
+ *   on a terminal or take the first line of the input
+ * @json: speak the JSON-lines protocol
+ * @quiet: print no notices
+ */
+ConfabClientApp *confab_client_app_new (GSocketConnectable *address,
+                                        const char         *address_text,
+                                        const char         *name,
+                                        gboolean            json,
+                                        gboolean            quiet);
+
+/*
+ * confab_client_app_run:
+ *
+ * Connects, logs in and chats until the input ends (and the server has
+ * answered all of it) or the connection does. On SIGINT, SIGTERM or
+ * SIGHUP it restores the terminal and dies of that signal.
+ *
+ * Returns: the exit status, CONFAB_CLIENT_EXIT_*
+ */
+int              confab_client_app_run (ConfabClientApp    *self);
+
+G_END_DECLS

@@ -1,0 +1,135 @@
+/* confab.c: the interactive chat client's main(): options, locale, run.
+ *
+ * All behaviour lives in ConfabClientApp; this file only starts things.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <glib/gi18n.h>
+
+#include "confab-client-app.h"
+#include "confab-validate.h"
+
+static const char *
+describe (void)
+{
+  return _(
+"Connects to the confab server at ADDR, logs in as NAME, prints every\n"
+"message that arrives and sends each line typed.\n"
+"\n"
+"ADDR is HOST:PORT, [IPV6]:PORT or unix:PATH (default 127.0.0.1:8080);\n"
+"HOST may be a host name, and without :PORT the port is 8080. One argument\n"
+"alone is ADDR. Without NAME, confab asks for it on a terminal, or takes\n"
+"the first line of its input.\n"
+"\n"
+"Lines to type:\n"
+"  bob: hello             send “hello” to bob\n"
+"  bob, carol: hello      send it to bob and to carol\n"
+"  /peers                 list who is online\n"
+"  /help                  show these forms\n"
+"  /quit                  leave (as Ctrl-D, or the end of the input, does)\n"
+"\n"
+"Output: chat goes to standard output. In the text protocol each line is\n"
+"shown as the server sends it (“from bob: hi”, “peers: alice bob”); a\n"
+"multi-line text from a JSON peer shows its newlines as \\n. With --json\n"
+"a message shows as “14:05 bob: hi” (the server's time of it, in local\n"
+"time), further lines of a multi-line text indented below it. Errors from\n"
+"the server (“error: no such peer: carol”) and confab's own notices\n"
+"(“confab: …”) go to standard error, in colour on a terminal (not with\n"
+"NO_COLOR set). Control characters from the network are shown as �.\n"
+"\n"
+"On a terminal, arriving lines are printed above the line being typed.\n"
+"Keys: Backspace, Ctrl-U (erase the line), Ctrl-W (erase a word),\n"
+"Ctrl-L (redraw), Ctrl-D (leave, on an empty line), Ctrl-C (quit at once).\n"
+"\n"
+"At the end of the input confab asks the server for the list of peers and\n"
+"exits once it arrives: by then the server has handled every line sent\n"
+"before and all its answers have been printed. So confab works in a pipe:\n"
+"\n"
+"  printf 'alice\\nbob: hi\\n' | confab 127.0.0.1:8080\n"
+"  printf 'bob: hi\\n/peers\\n' | confab --json chat.example.org:8080 alice\n"
+"  confab unix:/run/confab.sock alice\n"
+"\n"
+"Exit status:\n"
+"  0  the input ended and the server answered all of it (errors about\n"
+"     single messages, such as “no such peer”, do not change this)\n"
+"  1  the server could not be reached, refused the login, closed the\n"
+"     connection (for example when shutting down) or stopped answering\n"
+"  2  wrong usage: unknown option, bad address, invalid or missing name\n"
+"A signal (Ctrl-C, SIGTERM, SIGHUP) ends confab at once, as it ends\n"
+"other programs.");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnectable) address = NULL;
+  g_autoptr(ConfabClientApp) app = NULL;
+  gboolean json = FALSE;
+  gboolean quiet = FALSE;
+  gboolean version = FALSE;
+  const char *address_text = CONFAB_CLIENT_DEFAULT_ADDRESS;
+  const char *name = NULL;
+  const GOptionEntry entries[] = {
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+      N_("Speak the JSON-lines protocol (show times; text on several lines)"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      N_("Print no notices, only what the server sends"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("[ADDR] [NAME]"));
+  g_option_context_set_summary (context, _("Chat on a confab server."));
+  g_option_context_set_description (context, describe ());
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("confab: %s\n", error->message);
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
+
+  if (version)
+    {
+      g_print ("confab %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (argc > 3)
+    {
+      g_printerr (_("confab: unexpected argument “%s”\n"), argv[3]);
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
+  if (argc > 1)
+    address_text = argv[1];
+  if (argc > 2)
+    name = argv[2];
+
+  address = confab_client_parse_address (address_text, &error);
+  if (address == NULL)
+    {
+      g_printerr (_("confab: invalid address “%s”: %s\n"), address_text, error->message);
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
+  if (name != NULL && !confab_validate_name (name, -1, &error))
+    {
+      g_printerr ("confab: %s\n", error->message);
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
+
+  app = confab_client_app_new (address, address_text, name, json, quiet);
+  return confab_client_app_run (app);
+}
