@@ -1,8 +1,9 @@
 /* confab-json-protocol.c: the JSON-lines protocol (docs/protocol.md).
  *
- * Decoding is strict where json-glib 1.6 is lenient: the nesting depth is
- * bounded before the parser sees the line, the frame must be an object,
- * and every member the server uses is type-checked. Unknown members are
+ * Decoding is strict where json-glib 1.6 is lenient: a strict syntax
+ * check with a nesting limit runs before the parser sees the line, the
+ * frame must be an object, and every member the server uses is
+ * type-checked. Unknown members are
  * ignored so that later protocol versions can add some.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -30,38 +31,194 @@ confab_json_is_json_line (const char *line,
   return FALSE;
 }
 
-/* Counts bracket depth outside strings; the parser is not even asked
- * about a line nested deeper than CONFAB_JSON_MAX_DEPTH. */
-static gboolean
-depth_ok (const char *line,
-          gsize       len)
+/* A strict RFC 8259 syntax check, run before json-glib sees a line.
+ * json-glib 1.6 is lenient (single-quoted strings, among others) and has
+ * no nesting limit; this checker has both, without recursion deeper than
+ * CONFAB_JSON_MAX_DEPTH. */
+typedef struct
 {
-  gboolean in_string = FALSE;
-  guint depth = 0;
+  const char *p;
+  const char *end;
+  guint       depth;
+  gboolean    too_deep;
+} Scanner;
 
-  for (gsize i = 0; i < len; i++)
+static gboolean scan_value (Scanner *s);
+
+static void
+skip_space (Scanner *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static gboolean
+scan_literal (Scanner    *s,
+              const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (s->end - s->p) < len || memcmp (s->p, word, len) != 0)
+    return FALSE;
+  s->p += len;
+  return TRUE;
+}
+
+static gboolean
+scan_digits (Scanner *s)
+{
+  const char *start = s->p;
+
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+  return s->p > start;
+}
+
+static gboolean
+scan_number (Scanner *s)
+{
+  if (s->p < s->end && *s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (!scan_digits (s))
+    return FALSE;
+  if (s->p < s->end && *s->p == '.')
     {
-      char c = line[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > CONFAB_JSON_MAX_DEPTH)
-            return FALSE;
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
+      s->p++;
+      if (!scan_digits (s))
+        return FALSE;
+    }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      if (!scan_digits (s))
+        return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+scan_string (Scanner *s)
+{
+  s->p++;  /* the opening quote */
+  while (s->p < s->end)
+    {
+      guchar c = *s->p++;
+
+      if (c == '"')
+        return TRUE;
+      if (c < 0x20)
+        return FALSE;
+      if (c != '\\')
+        continue;
+      if (s->p >= s->end)
+        return FALSE;
+      c = *s->p++;
+      if (c == 'u')
+        {
+          for (guint i = 0; i < 4; i++)
+            if (s->p >= s->end || !g_ascii_isxdigit (*s->p++))
+              return FALSE;
+        }
+      else if (strchr ("\"\\/bfnrt", c) == NULL || c == '\0')
+        return FALSE;
+    }
+  return FALSE;
+}
+
+/* Scans "[ value, ... ]" or "{ string: value, ... }". */
+static gboolean
+scan_container (Scanner *s,
+                char     close)
+{
+  gboolean first = TRUE;
+
+  if (++s->depth > CONFAB_JSON_MAX_DEPTH)
+    {
+      s->too_deep = TRUE;
+      return FALSE;
+    }
+  s->p++;
+  skip_space (s);
+  if (s->p < s->end && *s->p == close)
+    {
+      s->p++;
+      s->depth--;
+      return TRUE;
+    }
+  for (;;)
+    {
+      if (!first)
+        {
+          skip_space (s);
+          if (s->p < s->end && *s->p == close)
+            {
+              s->p++;
+              s->depth--;
+              return TRUE;
+            }
+          if (s->p >= s->end || *s->p != ',')
+            return FALSE;
+          s->p++;
+        }
+      first = FALSE;
+      skip_space (s);
+      if (close == '}')
+        {
+          if (s->p >= s->end || *s->p != '"' || !scan_string (s))
+            return FALSE;
+          skip_space (s);
+          if (s->p >= s->end || *s->p != ':')
+            return FALSE;
+          s->p++;
+        }
+      if (!scan_value (s))
+        return FALSE;
+    }
+}
+
+static gboolean
+scan_value (Scanner *s)
+{
+  skip_space (s);
+  if (s->p >= s->end)
+    return FALSE;
+
+  switch (*s->p)
+    {
+    case '{':
+      return scan_container (s, '}');
+    case '[':
+      return scan_container (s, ']');
+    case '"':
+      return scan_string (s);
+    case 't':
+      return scan_literal (s, "true");
+    case 'f':
+      return scan_literal (s, "false");
+    case 'n':
+      return scan_literal (s, "null");
+    default:
+      return scan_number (s);
+    }
+}
+
+/* Returns: TRUE if @line is exactly one JSON value (with white space
+ * around it); *too_deep tells a nesting refusal from a syntax error. */
+static gboolean
+strict_syntax_ok (const char *line,
+                  gsize       len,
+                  gboolean   *too_deep)
+{
+  Scanner s = { line, line + len, 0, FALSE };
+  gboolean ok = scan_value (&s);
+
+  skip_space (&s);
+  *too_deep = s.too_deep;
+  return ok && s.p == s.end;
 }
 
 static gboolean
@@ -220,6 +377,7 @@ confab_json_parse_request (const char         *line,
   JsonNode *root;
   JsonObject *object;
   const char *type;
+  gboolean too_deep;
 
   g_return_val_if_fail (line != NULL, FALSE);
   g_return_val_if_fail (request != NULL, FALSE);
@@ -233,8 +391,9 @@ confab_json_parse_request (const char         *line,
                  "line contains control characters");
   if (!g_utf8_validate_len (line, len, NULL))
     return fail (error, field, CONFAB_ERROR_INVALID_UTF8, NULL, "invalid UTF-8");
-  if (!depth_ok (line, len))
-    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "JSON nested too deeply");
+  if (!strict_syntax_ok (line, len, &too_deep))
+    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL,
+                 too_deep ? "JSON nested too deeply" : "not valid JSON");
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, line, len, NULL))

@@ -38,7 +38,8 @@ struct _ConfabPeer
   char              *address;       /* (owned) */
   ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
   PeerState          state;
-  PeerProtocol       protocol;       /* chosen by the first line */
+  PeerProtocol       protocol;       /* chosen by the first non-blank byte */
+  gboolean           protocol_known;
 
   ConfabFramer       framer;
   GSource           *read_source;   /* (owned) (nullable) */

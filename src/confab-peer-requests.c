@@ -92,11 +92,10 @@ handle_login (ConfabPeer *self,
   g_autoptr(GError) error = NULL;
   const char *name;
 
-  if (confab_json_is_json_line (line, len))
+  if (self->protocol == PROTOCOL_JSON)
     {
       ConfabJsonRequest request;
 
-      self->protocol = PROTOCOL_JSON;
       if (!confab_json_parse_request (line, len, self->shared->limits.recipients_max,
                                       &request, NULL, &error))
         {

@@ -238,6 +238,24 @@ handle_eof (ConfabPeer *self)
   confab_peer_schedule_flush (self);
 }
 
+/* The first non-blank byte decides the protocol, even before the first
+ * line is complete, so that a fatal error on an unfinished first line
+ * (too long, login timeout) already comes in the client's protocol. */
+static void
+choose_protocol (ConfabPeer *self,
+                 const char *data,
+                 gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      if (data[i] == ' ' || data[i] == '\t')
+        continue;
+      self->protocol = data[i] == '{' ? PROTOCOL_JSON : PROTOCOL_TEXT;
+      self->protocol_known = TRUE;
+      return;
+    }
+}
+
 static gboolean
 on_readable (GSocket      *socket,
              GIOCondition  condition,
@@ -274,6 +292,8 @@ on_readable (GSocket      *socket,
 
   if (self->entry != NULL)
     confab_broker_peer_received (self->entry, n);
+  if (!self->protocol_known)
+    choose_protocol (self, shared->recv_buf, n);
 
   status = confab_framer_feed (&self->framer, shared->recv_buf, n,
                                shared->limits.line_max_bytes, confab_peer_handle_line, self);

@@ -122,6 +122,62 @@ test_refusals (void)
     }
 }
 
+/* json-glib 1.6 accepts more than JSON; the server does not. */
+static void
+test_strict_syntax (void)
+{
+  const char *accepted[] = {
+    "{\"type\":\"peers\",\"n\":-0.5e+10}",
+    "{\"type\":\"peers\",\"n\":0,\"m\":1E3,\"k\":-12.25}",
+    " \t{\"type\" : \"peers\" , \"a\" : [ ] , \"o\" : { } }\r",
+    "{\"type\":\"peers\",\"s\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9\"}",
+    "{\"type\":\"peers\",\"l\":[true,false,null,\"x\",{\"y\":[1]}]}",
+  };
+  const char *refused[] = {
+    "{'type':'peers'}",
+    "{\"type\":\"peers\",}",
+    "{\"type\":\"peers\",\"a\":[1,]}",
+    "{\"type\":\"peers\",\"n\":01}",
+    "{\"type\":\"peers\",\"n\":+1}",
+    "{\"type\":\"peers\",\"n\":1.}",
+    "{\"type\":\"peers\",\"n\":.5}",
+    "{\"type\":\"peers\",\"n\":0x10}",
+    "{\"type\":\"peers\",\"n\":NaN}",
+    "{\"type\":\"peers\",\"n\":Infinity}",
+    "{\"type\":\"peers\"} /* comment */",
+    "{\"type\":\"peers\",\"s\":\"tab\there\"}",
+    "{\"type\":\"peers\",\"s\":\"\\x41\"}",
+    "{\"type\":\"peers\",\"s\":\"\\u12\"}",
+    "{type:\"peers\"}",
+    "{\"type\":\"peers\" \"x\":1}",
+    "{\"type\":\"peers\",\"t\":tru}",
+    "{\"type\":\"peers\"}{}",
+    "{\"type\"\"peers\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      ConfabJsonRequest request;
+
+      g_test_message ("accept: %s", accepted[i]);
+      g_assert_true (confab_json_parse_request (accepted[i], strlen (accepted[i]), MAX_RECIPIENTS,
+                                                &request, NULL, &error));
+      g_assert_no_error (error);
+      confab_json_request_clear (&request);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      ConfabJsonRequest request;
+
+      g_test_message ("refuse: %s", refused[i]);
+      g_assert_false (confab_json_parse_request (refused[i], strlen (refused[i]), MAX_RECIPIENTS,
+                                                 &request, NULL, &error));
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_JSON);
+    }
+}
+
 static void
 test_invalid_utf8_and_nul (void)
 {
@@ -389,6 +445,7 @@ main (int   argc,
   add_corpus ("valid");
   add_corpus ("invalid");
   g_test_add_func ("/json/parse/refusals", test_refusals);
+  g_test_add_func ("/json/parse/strict-syntax", test_strict_syntax);
   g_test_add_func ("/json/parse/invalid-utf8-and-nul", test_invalid_utf8_and_nul);
   g_test_add_func ("/json/parse/depth-limit", test_depth_limit);
   g_test_add_func ("/json/parse/message-fields", test_message_fields);
