@@ -17,6 +17,7 @@
 #include "confab-broker.h"
 #include "confab-config.h"
 #include "confab-daemon.h"
+#include "confab-manager.h"
 #include "confab-names.h"
 #include "confab-server.h"
 
@@ -31,6 +32,10 @@ struct _ConfabDaemon
   ConfabConfig    *config;          /* (owned) */
   ConfabBroker    *broker;          /* (owned) */
   ConfabServer    *server;          /* (owned) */
+  ConfabManager   *manager;         /* (owned) (nullable): only while on a bus */
+  GDBusConnection *connection;      /* (owned) (nullable): the chosen bus */
+  guint            name_owner_id;
+  gboolean         name_owned;
   guint            shutdown_timeout_id;
   gboolean         stopping;
   gboolean         finished;
@@ -111,6 +116,108 @@ listen_on (ConfabDaemon  *self,
   return confab_server_listen (self->server, address, error);
 }
 
+/* ---- D-Bus: the manager does the work; this only picks the bus ---- */
+
+static const char *
+bus_label (ConfabDaemon *self)
+{
+  return self->bus == CONFAB_BUS_SYSTEM ? "system" : "session";
+}
+
+static void
+name_acquired_cb (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+
+  self->name_owned = TRUE;
+  g_message ("Serving the admin interface as %s on the %s bus", name, bus_label (self));
+}
+
+/* Called also when another process holds the name at start-up: we do not
+ * queue for it, since a daemon silently waiting in a queue would look to
+ * an administrator like one that has no D-Bus interface at all. */
+static void
+name_lost_cb (GDBusConnection *connection,
+              const char      *name,
+              gpointer         user_data)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+
+  /* NULL once the connection has closed: bus_closed_cb says it. */
+  if (connection == NULL || g_dbus_connection_is_closed (connection))
+    return;
+
+  if (self->name_owned)
+    g_warning (_("Lost the name %s on the %s bus: "
+                 "the admin interface is unavailable, chat goes on"),
+               name, bus_label (self));
+  else
+    g_warning (_("Cannot own the name %s on the %s bus (is another confabd running?): "
+                 "chat goes on without the admin interface"), name, bus_label (self));
+  self->name_owned = FALSE;
+}
+
+static void
+bus_closed_cb (GDBusConnection *connection,
+               gboolean         remote_peer_vanished,
+               GError          *error,
+               gpointer         user_data)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+
+  self->name_owned = FALSE;
+  g_warning (_("Lost the connection to the %s bus (%s): chat goes on without the admin interface"),
+             bus_label (self), error != NULL ? error->message : _("closed"));
+}
+
+/* Exports the manager on the chosen bus and asks for the name. No session
+ * bus is worth one warning (chat works without it); an explicit system
+ * bus that fails is an error, since an administrator asked for it. */
+static gboolean
+start_dbus (ConfabDaemon  *self,
+            GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(ConfabManager) manager = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  GBusType bus_type = self->bus == CONFAB_BUS_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
+
+  if (self->bus == CONFAB_BUS_NONE)
+    return TRUE;
+
+  connection = g_bus_get_sync (bus_type, NULL, &local_error);
+  manager = confab_manager_new (self->broker, confab_server_get_listen_addresses (self->server));
+  if (connection == NULL ||
+      !confab_manager_export (manager, connection, &local_error))
+    {
+      if (self->bus == CONFAB_BUS_SYSTEM)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      _("Cannot serve the admin interface on the system bus: "));
+          return FALSE;
+        }
+      g_warning (_("Cannot serve the admin interface on the session bus (%s): "
+                   "serving chat without it"), local_error->message);
+      return TRUE;
+    }
+
+  /* By default GDBus raises SIGTERM when the bus goes away: chat must not. */
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  g_signal_connect_object (connection, "closed",
+                           G_CALLBACK (bus_closed_cb), self, G_CONNECT_DEFAULT);
+  confab_manager_set_text_max_bytes (manager, self->config->line_max_bytes);
+
+  self->connection = g_steal_pointer (&connection);
+  self->manager = g_steal_pointer (&manager);
+  self->name_owner_id = g_bus_own_name_on_connection (self->connection, CONFAB_DBUS_NAME,
+                                                      G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                      name_acquired_cb, name_lost_cb,
+                                                      self, NULL);
+  return TRUE;
+}
+
 /**
  * confab_daemon_start:
  *
@@ -164,8 +271,8 @@ confab_daemon_start (ConfabDaemon  *self,
       return FALSE;
     }
 
-  if (self->bus != CONFAB_BUS_NONE)
-    g_debug ("the D-Bus interface is not available in this version; serving chat only");
+  if (!start_dbus (self, error))
+    return FALSE;
 
   confab_server_start (self->server);
   return TRUE;
@@ -273,6 +380,8 @@ confab_daemon_reload (ConfabDaemon *self)
   limits_from_config (config, &broker_limits, &peer_limits);
   confab_broker_set_limits (self->broker, &broker_limits);
   confab_server_set_limits (self->server, &peer_limits, config->peers_max);
+  if (self->manager != NULL)
+    confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
   g_clear_pointer (&self->config, confab_config_free);
   self->config = g_steal_pointer (&config);
 
@@ -286,6 +395,11 @@ confab_daemon_dispose (GObject *object)
   ConfabDaemon *self = CONFAB_DAEMON (object);
 
   g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->name_owner_id, g_bus_unown_name);
+  if (self->manager != NULL)
+    confab_manager_unexport (self->manager);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->connection);
   g_clear_object (&self->server);
   g_clear_object (&self->broker);
 

@@ -1,0 +1,329 @@
+/* confabctl-commands.c: peers, peer, broadcast, kick and stats.
+ *
+ * Each command is one D-Bus call through the generated proxy and one
+ * printout: a table for people, or JSON for scripts with the values as
+ * the daemon sent them.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-names.h"
+#include "confabctl-commands.h"
+#include "confabctl-output.h"
+
+const char *
+confabctl_bus_label (ConfabCtl *ctl)
+{
+  return ctl->bus_type == G_BUS_TYPE_SYSTEM ? _("system") : _("session");
+}
+
+/*
+ * confabctl_report_error:
+ *
+ * Prints a failed call's message for people: without the
+ * "GDBus.Error:org.confab.Confab1.Error.NoSuchPeer: " prefix, and in
+ * plain words when nobody serves the name.
+ *
+ * Returns: CONFABCTL_EXIT_FAILED
+ */
+ConfabCtlExit
+confabctl_report_error (ConfabCtl *ctl,
+                        GError    *error)
+{
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    {
+      /* TRANSLATORS: the second %s is "session" or "system" */
+      g_printerr (_("confabctl: confabd is not running on the %s bus (nobody owns %s)\n"),
+                  confabctl_bus_label (ctl), CONFAB_DBUS_NAME);
+      return CONFABCTL_EXIT_FAILED;
+    }
+
+  g_dbus_error_strip_remote_error (error);
+  g_printerr ("confabctl: %s\n", error->message);
+  return CONFABCTL_EXIT_FAILED;
+}
+
+/* ---- peers ----------------------------------------------------------- */
+
+ConfabCtlExit
+confabctl_peers (ConfabCtl  *ctl,
+                 char      **args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) peers = NULL;
+  g_autoptr(ConfabCtlTable) table = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  gint64 now = g_get_real_time ();
+  GVariantIter iter;
+  const char *name, *address;
+  guint64 since;
+
+  if (!confab_dbus_manager_call_list_peers_sync (ctl->manager, G_DBUS_CALL_FLAGS_NONE, -1,
+                                                 &peers, NULL, &error))
+    return confabctl_report_error (ctl, error);
+
+  if (ctl->json)
+    {
+      builder = json_builder_new ();
+      json_builder_begin_array (builder);
+      g_variant_iter_init (&iter, peers);
+      while (g_variant_iter_next (&iter, "(&s&st)", &name, &address, &since))
+        {
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, name);
+          json_builder_set_member_name (builder, "address");
+          json_builder_add_string_value (builder, address);
+          json_builder_set_member_name (builder, "connected_since");
+          json_builder_add_int_value (builder, (gint64) since);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      confabctl_print_json (builder, TRUE);
+      return CONFABCTL_EXIT_OK;
+    }
+
+  if (g_variant_n_children (peers) == 0)
+    {
+      g_print ("%s\n", _("No peers are connected."));
+      return CONFABCTL_EXIT_OK;
+    }
+
+  table = confabctl_table_new (3);
+  confabctl_table_add_row (table, _("NAME"), _("ADDRESS"), _("CONNECTED SINCE"), NULL);
+  g_variant_iter_init (&iter, peers);
+  while (g_variant_iter_next (&iter, "(&s&st)", &name, &address, &since))
+    {
+      g_autofree char *when = confabctl_format_time (since, now);
+
+      confabctl_table_add_row (table, name, address, when, NULL);
+    }
+  confabctl_table_print (table);
+  return CONFABCTL_EXIT_OK;
+}
+
+/* ---- peer NAME ------------------------------------------------------- */
+
+/* Adds "LABEL:  VALUE" for a numeric key, if the daemon sent it. */
+static void
+add_number_row (ConfabCtlTable *table,
+                GVariant       *dict,
+                const char     *label,
+                const char     *key)
+{
+  gboolean found;
+  guint64 value = confabctl_lookup_number (dict, key, &found);
+  g_autofree char *text = NULL;
+
+  if (!found)
+    return;
+  text = confabctl_format_count (value);
+  confabctl_table_add_row (table, label, text, NULL);
+}
+
+static void
+add_string_row (ConfabCtlTable *table,
+                GVariant       *dict,
+                const char     *label,
+                const char     *key)
+{
+  g_autofree char *value = confabctl_lookup_string (dict, key);
+
+  if (value != NULL)
+    confabctl_table_add_row (table, label, value, NULL);
+}
+
+ConfabCtlExit
+confabctl_peer (ConfabCtl  *ctl,
+                char      **args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(ConfabCtlTable) table = NULL;
+  g_autofree char *when = NULL;
+  gboolean found;
+  guint64 since;
+
+  if (!confab_dbus_manager_call_get_peer_sync (ctl->manager, args[0], G_DBUS_CALL_FLAGS_NONE, -1,
+                                               &info, NULL, &error))
+    return confabctl_report_error (ctl, error);
+
+  if (ctl->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      confabctl_builder_add_members (builder, info);
+      json_builder_end_object (builder);
+      confabctl_print_json (builder, TRUE);
+      return CONFABCTL_EXIT_OK;
+    }
+
+  table = confabctl_table_new (2);
+  confabctl_table_add_row (table, _("Name:"), args[0], NULL);
+  add_string_row (table, info, _("Address:"), "address");
+  add_string_row (table, info, _("Protocol:"), "protocol");
+  since = confabctl_lookup_number (info, "connected_since", &found);
+  if (found)
+    {
+      when = confabctl_format_time (since, g_get_real_time ());
+      confabctl_table_add_row (table, _("Connected since:"), when, NULL);
+    }
+  add_number_row (table, info, _("Messages in:"), "messages_in");
+  add_number_row (table, info, _("Messages out:"), "messages_out");
+  add_number_row (table, info, _("Bytes in:"), "bytes_in");
+  add_number_row (table, info, _("Bytes out:"), "bytes_out");
+  add_number_row (table, info, _("Bytes queued:"), "queued");
+  confabctl_table_print (table);
+  return CONFABCTL_EXIT_OK;
+}
+
+/* ---- broadcast TEXT -------------------------------------------------- */
+
+ConfabCtlExit
+confabctl_broadcast (ConfabCtl  *ctl,
+                     char      **args)
+{
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  if (!confab_dbus_manager_call_broadcast_sync (ctl->manager, args[0], G_DBUS_CALL_FLAGS_NONE, -1,
+                                                &n, NULL, &error))
+    return confabctl_report_error (ctl, error);
+
+  if (ctl->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "peers");
+      json_builder_add_int_value (builder, n);
+      json_builder_end_object (builder);
+      confabctl_print_json (builder, FALSE);
+      return CONFABCTL_EXIT_OK;
+    }
+
+  g_print (ngettext ("Sent to %u peer.\n", "Sent to %u peers.\n", n), n);
+  return CONFABCTL_EXIT_OK;
+}
+
+/* ---- kick NAME [REASON] ---------------------------------------------- */
+
+ConfabCtlExit
+confabctl_kick (ConfabCtl  *ctl,
+                char      **args)
+{
+  g_autoptr(GError) error = NULL;
+  const char *reason = args[1] != NULL ? args[1] : "";
+
+  if (!confab_dbus_manager_call_kick_sync (ctl->manager, args[0], reason,
+                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+    return confabctl_report_error (ctl, error);
+
+  if (ctl->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kicked");
+      json_builder_add_string_value (builder, args[0]);
+      json_builder_end_object (builder);
+      confabctl_print_json (builder, FALSE);
+      return CONFABCTL_EXIT_OK;
+    }
+
+  g_print (_("Kicked %s.\n"), args[0]);
+  return CONFABCTL_EXIT_OK;
+}
+
+/* ---- stats ----------------------------------------------------------- */
+
+static void
+add_stats_json (JsonBuilder *builder,
+                ConfabCtl   *ctl,
+                GVariant    *stats)
+{
+  const char * const *addresses = confab_dbus_manager_get_listen_addresses (ctl->manager);
+  const char *version = confab_dbus_manager_get_version (ctl->manager);
+
+  /* The statistics as sent, then the properties worth a script's time. */
+  json_builder_begin_object (builder);
+  confabctl_builder_add_members (builder, stats);
+  if (version != NULL)
+    {
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_string_value (builder, version);
+    }
+  if (addresses != NULL)
+    {
+      json_builder_set_member_name (builder, "listen_addresses");
+      json_builder_begin_array (builder);
+      for (guint i = 0; addresses[i] != NULL; i++)
+        json_builder_add_string_value (builder, addresses[i]);
+      json_builder_end_array (builder);
+    }
+  json_builder_end_object (builder);
+}
+
+ConfabCtlExit
+confabctl_stats (ConfabCtl  *ctl,
+                 char      **args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(ConfabCtlTable) table = NULL;
+  const char * const *addresses;
+  const char *version;
+  gboolean found;
+  guint64 uptime;
+
+  if (!confab_dbus_manager_call_get_statistics_sync (ctl->manager, G_DBUS_CALL_FLAGS_NONE, -1,
+                                                     &stats, NULL, &error))
+    return confabctl_report_error (ctl, error);
+
+  if (ctl->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      add_stats_json (builder, ctl, stats);
+      confabctl_print_json (builder, TRUE);
+      return CONFABCTL_EXIT_OK;
+    }
+
+  table = confabctl_table_new (2);
+  version = confab_dbus_manager_get_version (ctl->manager);
+  if (version != NULL)
+    confabctl_table_add_row (table, _("Version:"), version, NULL);
+  addresses = confab_dbus_manager_get_listen_addresses (ctl->manager);
+  if (addresses != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (", ", (char **) addresses);
+
+      confabctl_table_add_row (table, _("Listening on:"), joined, NULL);
+    }
+  uptime = confabctl_lookup_number (stats, "uptime_usec", &found);
+  if (found)
+    {
+      g_autofree char *text = confabctl_format_duration (uptime);
+
+      confabctl_table_add_row (table, _("Uptime:"), text, NULL);
+    }
+  add_number_row (table, stats, _("Peers:"), "peers");
+  add_number_row (table, stats, _("Peers at most:"), "peers_peak");
+  add_number_row (table, stats, _("Peer limit:"), "peers_max");
+  add_number_row (table, stats, _("Logins:"), "logins");
+  add_number_row (table, stats, _("Logins rejected:"), "logins_rejected");
+  add_number_row (table, stats, _("Messages routed:"), "messages_routed");
+  add_number_row (table, stats, _("Deliveries:"), "deliveries");
+  add_number_row (table, stats, _("Bytes routed:"), "bytes_routed");
+  add_number_row (table, stats, _("Errors sent:"), "errors_sent");
+  add_number_row (table, stats, _("Kicks:"), "kicks");
+  add_number_row (table, stats, _("Slow consumers dropped:"), "slow_consumers_dropped");
+  add_number_row (table, stats, _("Queue limit (bytes):"), "queue_max_bytes");
+  confabctl_table_print (table);
+  return CONFABCTL_EXIT_OK;
+}

@@ -1,0 +1,180 @@
+/* confabctl.c: the admin tool's main(): options, command choice, proxy.
+ *
+ * confabctl is a thin client of org.confab.Confab1.Manager, through the
+ * same generated code the daemon serves it with. Exit status: 0 success,
+ * 1 a D-Bus error (the daemon refused, or is not running), 2 bad usage.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <glib/gi18n.h>
+
+#include "confab-names.h"
+#include "confabctl-commands.h"
+
+typedef struct
+{
+  const char           *name;
+  const char           *args;       /* N_(): shown in --help */
+  const char           *summary;    /* N_() */
+  guint                 min_args;
+  guint                 max_args;
+  ConfabCtlCommandFunc  func;
+} Command;
+
+static const Command commands[] = {
+  { "peers", "", N_("List the connected peers"), 0, 0, confabctl_peers },
+  { "peer", N_("NAME"), N_("Show one peer in detail"), 1, 1, confabctl_peer },
+  { "broadcast", N_("TEXT"), N_("Send “from @server: TEXT” to every peer"), 1, 1, confabctl_broadcast },
+  { "kick", N_("NAME [REASON]"), N_("Disconnect a peer, telling it REASON"), 1, 2, confabctl_kick },
+  { "stats", "", N_("Show the daemon’s counters and limits"), 0, 0, confabctl_stats },
+  { "monitor", "", N_("Print peers joining and leaving until interrupted"), 0, 0, confabctl_monitor },
+};
+
+static const Command *
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+  return NULL;
+}
+
+/* The command list for --help, aligned whatever the translations. */
+static char *
+commands_summary (void)
+{
+  GString *text = g_string_new (_("Commands:"));
+  guint width = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      const char *args = *commands[i].args != '\0' ? _(commands[i].args) : "";
+
+      width = MAX (width, strlen (commands[i].name) + 1 + g_utf8_strlen (args, -1));
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      const char *args = *commands[i].args != '\0' ? _(commands[i].args) : "";
+      guint used = strlen (commands[i].name) + 1 + g_utf8_strlen (args, -1);
+
+      g_string_append_printf (text, "\n  %s %s%*s  %s", commands[i].name, args,
+                              (int) (width - used), "", _(commands[i].summary));
+    }
+  return g_string_free (text, FALSE);
+}
+
+static ConfabCtlExit
+usage_error (const char *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("confabctl: %s\n", message);
+  g_printerr (_("Try “confabctl --help” for more information.\n"));
+  return CONFABCTL_EXIT_USAGE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = NULL;
+  gboolean system_bus = FALSE;
+  gboolean session_bus = FALSE;
+  gboolean version = FALSE;
+  ConfabCtl ctl = { G_BUS_TYPE_SESSION, FALSE, NULL };
+  const Command *command;
+  guint n_args;
+  ConfabCtlExit status;
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus,
+      N_("Talk to confabd on the system bus"), NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &session_bus,
+      N_("Talk to confabd on the session bus (the default)"), NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &ctl.json,
+      N_("Print JSON for scripts instead of tables"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
+  summary = commands_summary ();
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context,
+    _("Administers a running confabd through its D-Bus interface "
+      CONFAB_DBUS_NAME ".\n"
+      "\n"
+      "Times are shown in local time. With --json, each command prints one "
+      "JSON value (monitor: one object per line); times are microseconds "
+      "since the Unix epoch.\n"
+      "A TEXT or REASON that starts with “-” goes after “--”.\n"
+      "\n"
+      "Exit status: 0 on success, 1 if the daemon reports an error or cannot "
+      "be reached, 2 on a usage error."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error ("%s", error->message);
+
+  if (version)
+    {
+      g_print ("confabctl %s\n", PACKAGE_VERSION);
+      return CONFABCTL_EXIT_OK;
+    }
+  if (system_bus && session_bus)
+    return usage_error (_("--system and --session exclude each other"));
+  if (system_bus)
+    ctl.bus_type = G_BUS_TYPE_SYSTEM;
+
+  if (argc < 2)
+    return usage_error (_("No command given"));
+  command = find_command (argv[1]);
+  if (command == NULL)
+    return usage_error (_("Unknown command “%s”"), argv[1]);
+
+  n_args = argc - 2;
+  if (n_args < command->min_args)
+    return usage_error (_("Missing argument for “%s”: usage: confabctl %s %s"),
+                        command->name, command->name, _(command->args));
+  if (n_args > command->max_args)
+    return usage_error (_("Too many arguments for “%s”: usage: confabctl %s %s"),
+                        command->name, command->name,
+                        *command->args != '\0' ? _(command->args) : "");
+
+  /* Nothing is activated just to be watched. */
+  ctl.manager = confab_dbus_manager_proxy_new_for_bus_sync (ctl.bus_type,
+                                                            command->func == confabctl_monitor
+                                                            ? G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START
+                                                            : G_DBUS_PROXY_FLAGS_NONE,
+                                                            CONFAB_DBUS_NAME, CONFAB_DBUS_PATH,
+                                                            NULL, &error);
+  if (ctl.manager == NULL)
+    {
+      /* TRANSLATORS: the first %s is "session" or "system" */
+      g_printerr (_("confabctl: cannot connect to the %s bus: %s\n"),
+                  confabctl_bus_label (&ctl), error->message);
+      return CONFABCTL_EXIT_FAILED;
+    }
+
+  status = command->func (&ctl, argv + 2);
+  g_clear_object (&ctl.manager);
+  return status;
+}

@@ -1,0 +1,850 @@
+/* test-confabctl.c: the D-Bus interface end to end, as administrators use it.
+ *
+ * The real confabd runs on 127.0.0.1:0 with "--bus session" pointed at a
+ * private dbus-daemon (never the machine's), real chat clients connect
+ * over TCP, and confabctl, gdbus and busctl are run as processes against
+ * it. Also: the bus going away under the daemon, no session bus at all,
+ * an unreachable system bus, the name already taken, and --bus none.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "confab-dbus-test-util.h"
+#include "confab-test-util.h"
+
+/* The contract (SPEC §1, §4), spelled out rather than taken from the
+ * daemon's headers, so that a change there shows up here. */
+#define BUS_NAME    "org.confab.Confab1"
+#define OBJECT_PATH "/org/confab/Confab1"
+#define INTERFACE   "org.confab.Confab1.Manager"
+
+#define WAIT_MS     20000
+#define RUN_MS      30000
+
+typedef struct
+{
+  ConfabDBusTestBus *bus;
+  ConfabTestTmpDir *tmp;
+  char             *config_path;   /* (owned): an empty file, all defaults */
+  GDBusConnection  *connection;    /* (owned): the test's own, to watch names */
+  ConfabTestDaemon *daemon;        /* (owned) (nullable) */
+  guint16           port;
+} Fixture;
+
+G_NORETURN
+static void
+fail_hook (const char *strloc,
+           const char *message)
+{
+  confab_test_fail_at (strloc, "wait", "%s", message);
+}
+
+static void
+fixture_setup (Fixture       *fx,
+               gconstpointer  data)
+{
+  const char * const empty[] = { NULL };
+  g_autoptr(GError) error = NULL;
+
+  confab_dbus_test_set_fail_func (fail_hook);
+  fx->bus = confab_dbus_test_bus_up ();
+  fx->connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
+                                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                           G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                           NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  fx->tmp = confab_test_tmp_dir_new ();
+  fx->config_path = g_build_filename (fx->tmp->path, "confab.conf", NULL);
+  confab_test_write_config (fx->config_path, empty);
+}
+
+static void
+fixture_teardown (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_clear_pointer (&fx->daemon, confab_test_daemon_free);
+  g_dbus_connection_close_sync (fx->connection, NULL, NULL);
+  g_clear_object (&fx->connection);
+  g_clear_pointer (&fx->bus, confab_dbus_test_bus_free);
+  g_clear_pointer (&fx->config_path, g_free);
+  g_clear_pointer (&fx->tmp, confab_test_tmp_dir_free);
+}
+
+/* Starts confabd with @bus_choice ("session", "system", "none"). */
+static void
+start_daemon (Fixture    *fx,
+              const char *bus_choice)
+{
+  const char * const args[] = { "--bus", bus_choice, NULL };
+
+  fx->daemon = confab_test_daemon_start (fx->config_path, args, 0);
+  fx->port = confab_test_daemon_get_port (fx->daemon);
+}
+
+/* The usual set-up: the daemon on the private session bus, name owned. */
+static void
+start_daemon_on_session_bus (Fixture *fx)
+{
+  start_daemon (fx, "session");
+  confab_dbus_test_wait_name (fx->connection, BUS_NAME, TRUE, WAIT_MS);
+}
+
+static char *
+confabctl_path (void)
+{
+  const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
+  g_autofree char *dir = NULL;
+
+  g_assert_nonnull (confabd);
+  dir = g_path_get_dirname (confabd);
+  return g_build_filename (dir, "confabctl", NULL);
+}
+
+/* Runs confabctl with the NULL-terminated arguments; returns its exit status. */
+G_GNUC_NULL_TERMINATED
+static int
+confabctl (const char * const  *env,
+           char               **out,
+           char               **err,
+           ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, confabctl_path ());
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  return confab_dbus_test_run ((const char * const *) argv->pdata, env, RUN_MS, out, err);
+}
+
+/* Runs an administrator's tool; skips the test if it is not installed. */
+static gboolean
+find_tool (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  if (path == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("%s is not installed", name);
+
+      g_test_skip (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+assert_matches (const char *text,
+                const char *pattern)
+{
+  if (!g_regex_match_simple (pattern, text, G_REGEX_MULTILINE, 0))
+    confab_test_fail ("“%s” does not match /%s/", text, pattern);
+}
+
+static ConfabTestClient *
+login (Fixture    *fx,
+       const char *name)
+{
+  return confab_test_client_new_login (fx->port, name);
+}
+
+/* ---- confabctl -------------------------------------------------------- */
+
+static void
+test_peers (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  gint64 started = g_get_real_time ();
+  JsonArray *array;
+
+  g_test_summary ("confabctl peers: an aligned table, and JSON with name, address and "
+                  "connected_since");
+
+  start_daemon_on_session_bus (fx);
+  g_assert_cmpint (confabctl (NULL, &out, &err, "peers", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "No peers are connected.\n");
+  g_clear_pointer (&out, g_free);
+
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "peers", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  assert_matches (out, "\\ANAME   ADDRESS +CONNECTED SINCE\n");
+  assert_matches (out, "^alice  127\\.0\\.0\\.1:[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2} "
+                       "[0-9]{2}:[0-9]{2}:[0-9]{2} \\((just now|[0-9]+ s ago)\\)$");
+  assert_matches (out, "^bob    127\\.0\\.0\\.1:[0-9]+ ");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--json", "peers", NULL), ==, 0);
+  root = parse_json (out);
+  array = json_node_get_array (root);
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *peer = json_array_get_object_element (array, i);
+      gint64 since = json_object_get_int_member (peer, "connected_since");
+
+      g_assert_cmpstr (json_object_get_string_member (peer, "name"), ==, i == 0 ? "alice" : "bob");
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (peer, "address"), "127.0.0.1:"));
+      g_assert_cmpint (since, >=, started);
+      g_assert_cmpint (since, <=, g_get_real_time ());
+    }
+}
+
+static void
+test_peer (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char * const keys[] = {
+    "name", "address", "protocol", "connected_since", "messages_in", "messages_out",
+    "bytes_in", "bytes_out", "queued",
+  };
+  JsonObject *object;
+
+  g_test_summary ("confabctl peer NAME: details for people and scripts; NoSuchPeer exits 1 "
+                  "with the plain message");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");  /* its sync line counts: one message each way */
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "peer", "alice", NULL), ==, 0);
+  assert_matches (out, "^Name: +alice$");
+  assert_matches (out, "^Address: +127\\.0\\.0\\.1:[0-9]+$");
+  assert_matches (out, "^Protocol: +text$");
+  assert_matches (out, "^Connected since: +[0-9-]{10} [0-9:]{8} \\(.*\\)$");
+  assert_matches (out, "^Messages in: +1$");
+  assert_matches (out, "^Messages out: +1$");
+  assert_matches (out, "^Bytes queued: +0$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "peer", "--json", "alice", NULL), ==, 0);
+  root = parse_json (out);
+  object = json_node_get_object (root);
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_true (json_object_has_member (object, keys[i]));
+  g_assert_cmpstr (json_object_get_string_member (object, "protocol"), ==, "text");
+  g_assert_cmpint (json_object_get_int_member (object, "messages_in"), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "peer", "nobody", NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpstr (err, ==, "confabctl: No such peer: nobody\n");
+}
+
+static void
+test_broadcast (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_test_summary ("confabctl broadcast: every client reads “from @server: TEXT”; bad text "
+                  "exits 1 and reaches nobody");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "broadcast", "maintenance at 17:00", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Sent to 2 peers.\n");
+  confab_test_client_expect_line (alice, "from @server: maintenance at 17:00");
+  confab_test_client_expect_line (bob, "from @server: maintenance at 17:00");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--json", "broadcast", "ünïcödé", NULL), ==, 0);
+  root = parse_json (out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "peers"), ==, 2);
+  confab_test_client_expect_line (alice, "from @server: ünïcödé");
+  confab_test_client_expect_line (bob, "from @server: ünïcödé");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "broadcast", "two\nlines", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "confabctl: The text contains control characters or line breaks\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (confabctl (NULL, NULL, &err, "broadcast", "", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "confabctl: The text is empty\n");
+
+  /* Nothing arrived in between: the next line is each client's own. */
+  confab_test_client_sync (alice, "alice");
+  confab_test_client_sync (bob, "bob");
+}
+
+static void
+test_kick (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) carol = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_test_summary ("confabctl kick: the client reads “error: kicked: REASON”, then EOF; "
+                  "the others chat on; an unknown name exits 1");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+  carol = login (fx, "carol");
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "kick", "bob", "too loud", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Kicked bob.\n");
+  confab_test_client_expect_line (bob, "error: kicked: too loud");
+  confab_test_client_expect_eof (bob);
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--json", "kick", "carol", NULL), ==, 0);
+  root = parse_json (out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "kicked"), ==, "carol");
+  confab_test_client_expect_line (carol, "error: kicked: no reason given");
+  confab_test_client_expect_eof (carol);
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "kick", "bob", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "confabctl: No such peer: bob\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (confabctl (NULL, NULL, &err, "kick", "alice", "a\nb", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "confabctl: The reason contains control characters or line breaks\n");
+
+  /* The name is free again, and alice was never touched. */
+  g_clear_pointer (&bob, confab_test_client_free);
+  bob = confab_test_login_retry (fx->port, "bob", WAIT_MS);
+  confab_test_client_send_line (alice, "bob: still here?");
+  confab_test_client_expect_line (bob, "from alice: still here?");
+}
+
+static void
+test_stats (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *listen = NULL;
+  const char * const keys[] = {
+    "uptime_usec", "peers", "peers_max", "messages_routed", "bytes_routed",
+    "logins_rejected", "errors_sent", "slow_consumers_dropped",
+    "peers_peak", "logins", "deliveries", "kicks", "queue_max_bytes",
+  };
+  JsonObject *object;
+  JsonArray *addresses;
+
+  g_test_summary ("confabctl stats: counters, version and listen addresses, as a table and JSON");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", NULL), ==, 0);
+  assert_matches (out, "^Version: +" PACKAGE_VERSION "$");
+  listen = g_strdup_printf ("^Listening on: +127\\.0\\.0\\.1:%u$", fx->port);
+  assert_matches (out, listen);
+  assert_matches (out, "^Uptime: +[0-9]+ (s|min [0-9]+ s)$");
+  assert_matches (out, "^Peers: +2$");
+  assert_matches (out, "^Peer limit: +10000$");
+  assert_matches (out, "^Slow consumers dropped: +0$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", "--json", NULL), ==, 0);
+  root = parse_json (out);
+  object = json_node_get_object (root);
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_test_message ("key %s", keys[i]);
+      g_assert_true (json_object_has_member (object, keys[i]));
+      g_assert_cmpint (json_node_get_value_type (json_object_get_member (object, keys[i])), ==, G_TYPE_INT64);
+    }
+  g_assert_cmpint (json_object_get_int_member (object, "peers"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (object, "logins"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (object, "version"), ==, PACKAGE_VERSION);
+  addresses = json_object_get_array_member (object, "listen_addresses");
+  g_assert_cmpuint (json_array_get_length (addresses), ==, 1);
+}
+
+static void
+test_monitor (Fixture       *fx,
+              gconstpointer  data)
+{
+  gboolean json = GPOINTER_TO_INT (data);
+  g_autofree char *ctl = confabctl_path ();
+  const char *argv[] = { ctl, "monitor", json ? "--json" : NULL, NULL };
+  g_autoptr(ConfabDBusTestProc) monitor = NULL;
+  g_autoptr(ConfabTestClient) dave = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_test_summary ("confabctl monitor prints a join and a leave as they happen, and exits 0 "
+                  "on SIGINT");
+
+  start_daemon_on_session_bus (fx);
+  monitor = confab_dbus_test_proc_spawn (argv, NULL);
+  confab_dbus_test_proc_wait_output (monitor, TRUE, 0, "Watching", WAIT_MS);
+
+  dave = login (fx, "dave");
+  confab_dbus_test_proc_wait_output (monitor, FALSE, 0, "dave", WAIT_MS);
+  confab_test_client_close (dave);
+  confab_dbus_test_proc_wait_output (monitor, FALSE, 0, "quit", WAIT_MS);
+
+  confab_dbus_test_proc_signal (monitor, SIGINT);
+  g_assert_cmpint (confab_dbus_test_proc_wait (monitor, WAIT_MS), ==, 0);
+
+  out = confab_dbus_test_proc_dup_stdout (monitor);
+  g_test_message ("monitor printed:\n%s", out);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[2], ==, "");
+
+  if (!json)
+    {
+      assert_matches (lines[0], "^[0-9]{2}:[0-9]{2}:[0-9]{2}  joined  dave  127\\.0\\.0\\.1:[0-9]+$");
+      assert_matches (lines[1], "^[0-9]{2}:[0-9]{2}:[0-9]{2}  left    dave  quit$");
+      return;
+    }
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonNode) root = parse_json (lines[i]);
+      JsonObject *event = json_node_get_object (root);
+
+      g_assert_cmpstr (json_object_get_string_member (event, "event"), ==, i == 0 ? "joined" : "left");
+      g_assert_cmpstr (json_object_get_string_member (event, "name"), ==, "dave");
+      g_assert_cmpint (json_object_get_int_member (event, "time"), >, 0);
+      if (i == 0)
+        g_assert_true (g_str_has_prefix (json_object_get_string_member (event, "address"), "127.0.0.1:"));
+      else
+        g_assert_cmpstr (json_object_get_string_member (event, "reason"), ==, "quit");
+    }
+}
+
+static void
+test_usage (Fixture       *fx,
+            gconstpointer  data)
+{
+  const struct { const char *args[5]; const char *err; } bad[] = {
+    { { NULL }, "No command given" },
+    { { "frobnicate", NULL }, "Unknown command “frobnicate”" },
+    { { "peer", NULL }, "Missing argument for “peer”" },
+    { { "broadcast", NULL }, "Missing argument for “broadcast”" },
+    { { "peers", "extra", NULL }, "Too many arguments for “peers”" },
+    { { "kick", "a", "b", "c", NULL }, "Too many arguments for “kick”" },
+    { { "--bogus", "peers", NULL }, "Unknown option --bogus" },
+    { { "--system", "--session", "peers", NULL }, "exclude each other" },
+  };
+  g_autofree char *ctl = confabctl_path ();
+  g_autofree char *out = NULL;
+
+  g_test_summary ("confabctl: usage errors exit 2 with a hint; --help and --version exit 0");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *argv[7] = { ctl };
+      g_autofree char *err = NULL;
+
+      for (gsize j = 0; bad[i].args[j] != NULL; j++)
+        argv[j + 1] = bad[i].args[j];
+      g_assert_cmpint (confab_dbus_test_run (argv, NULL, RUN_MS, NULL, &err), ==, 2);
+      g_assert_nonnull (strstr (err, bad[i].err));
+      g_assert_nonnull (strstr (err, "Try “confabctl --help”"));
+    }
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Commands:"));
+  assert_matches (out, "^  kick NAME \\[REASON\\] +Disconnect a peer");
+  assert_matches (out, "^  monitor +Print peers joining and leaving");
+  assert_matches (out, "^  -j, --json +Print JSON");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--version", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "confabctl " PACKAGE_VERSION "\n");
+}
+
+static void
+test_not_running (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *no_bus = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=unix:path=%s/no-bus", fx->tmp->path);
+  const char * const env[] = { no_bus, NULL };
+
+  g_test_summary ("confabctl exits 1 with a plain message when no confabd is on the bus, "
+                  "or no bus at all");
+
+  g_assert_cmpint (confabctl (NULL, NULL, &err, "peers", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "confabctl: confabd is not running on the session bus "
+                            "(nobody owns org.confab.Confab1)\n");
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (confabctl (env, NULL, &err, "stats", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "confabctl: cannot connect to the session bus: "));
+}
+
+/* ---- gdbus and busctl ------------------------------------------------- */
+
+static void
+test_gdbus (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *list_peers[] = {
+    "gdbus", "call", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
+    "--method", INTERFACE ".ListPeers", NULL
+  };
+  const char *broadcast[] = {
+    "gdbus", "call", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
+    "--method", INTERFACE ".Broadcast", "from gdbus", NULL
+  };
+  const char *kick[] = {
+    "gdbus", "call", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
+    "--method", INTERFACE ".Kick", "nobody", "", NULL
+  };
+  const char *introspect[] = {
+    "gdbus", "introspect", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH, NULL
+  };
+
+  g_test_summary ("gdbus call and introspect, as an administrator types them");
+
+  if (!find_tool ("gdbus"))
+    return;
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+
+  g_assert_cmpint (confab_dbus_test_run (list_peers, NULL, RUN_MS, &out, NULL), ==, 0);
+  assert_matches (out, "^\\(\\[\\('alice', '127\\.0\\.0\\.1:[0-9]+', uint64 [0-9]+\\), "
+                       "\\('bob', '127\\.0\\.0\\.1:[0-9]+', [0-9]+\\)\\],\\)$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confab_dbus_test_run (broadcast, NULL, RUN_MS, &out, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "(uint32 2,)\n");
+  confab_test_client_expect_line (alice, "from @server: from gdbus");
+  confab_test_client_expect_line (bob, "from @server: from gdbus");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confab_dbus_test_run (kick, NULL, RUN_MS, NULL, &err), !=, 0);
+  g_assert_nonnull (strstr (err, "GDBus.Error:org.confab.Confab1.Error.NoSuchPeer: No such peer: nobody"));
+
+  g_assert_cmpint (confab_dbus_test_run (introspect, NULL, RUN_MS, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "interface " INTERFACE " {"));
+  g_assert_nonnull (strstr (out, "Kick(in  s name,"));
+  assert_matches (out, "readonly u PeerCount = 2;");
+}
+
+static void
+test_busctl (Fixture       *fx,
+             gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *address = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=%s",
+                                              confab_dbus_test_bus_get_address (fx->bus));
+  /* busctl --user reads DBUS_SESSION_BUS_ADDRESS; set it explicitly anyway,
+   * so that nothing here can reach the machine's own bus. */
+  const char * const env[] = { address, "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", NULL };
+  const char *list_peers[] = {
+    "busctl", "--user", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "ListPeers", NULL
+  };
+  const char *introspect[] = {
+    "busctl", "--user", "--no-pager", "introspect", BUS_NAME, OBJECT_PATH, INTERFACE, NULL
+  };
+  const char *get_property[] = {
+    "busctl", "--user", "get-property", BUS_NAME, OBJECT_PATH, INTERFACE, "PeerCount", NULL
+  };
+  const char *kick[] = {
+    "busctl", "--user", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "Kick", "ss", "bob", "bye", NULL
+  };
+  const char *get_peer[] = {
+    "busctl", "--user", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "GetPeer", "s", "nobody", NULL
+  };
+  const char *broadcast[] = {
+    "busctl", "--user", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "Broadcast", "s", "", NULL
+  };
+
+  g_test_summary ("busctl call, introspect and get-property, as an administrator types them");
+
+  if (!find_tool ("busctl"))
+    return;
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+
+  g_assert_cmpint (confab_dbus_test_run (list_peers, env, RUN_MS, &out, NULL), ==, 0);
+  assert_matches (out, "^a\\(sst\\) 2 \"alice\" \"127\\.0\\.0\\.1:[0-9]+\" [0-9]+ "
+                       "\"bob\" \"127\\.0\\.0\\.1:[0-9]+\" [0-9]+$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confab_dbus_test_run (introspect, env, RUN_MS, &out, NULL), ==, 0);
+  assert_matches (out, "^\\.ListPeers +method +- +a\\(sst\\) +-$");
+  assert_matches (out, "^\\.PeerCount +property +u +2 +emits-change$");
+  assert_matches (out, "^\\.Version +property +s +\"" PACKAGE_VERSION "\" +const$");
+  assert_matches (out, "^\\.ListenAddresses +property +as +1 \"127\\.0\\.0\\.1:[0-9]+\" +const$");
+  assert_matches (out, "^\\.PeerLeft +signal +ss +- +-$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confab_dbus_test_run (get_property, env, RUN_MS, &out, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "u 2\n");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confab_dbus_test_run (kick, env, RUN_MS, &out, NULL), ==, 0);
+  confab_test_client_expect_line (bob, "error: kicked: bye");
+  confab_test_client_expect_eof (bob);
+
+  g_assert_cmpint (confab_dbus_test_run (get_peer, env, RUN_MS, NULL, &err), !=, 0);
+  g_assert_nonnull (strstr (err, "No such peer: nobody"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (confab_dbus_test_run (broadcast, env, RUN_MS, NULL, &err), !=, 0);
+  g_assert_nonnull (strstr (err, "The text is empty"));
+
+  confab_test_client_sync (alice, "alice");
+}
+
+/* ---- the daemon and its bus ------------------------------------------- */
+
+static void
+test_bus_gone (Fixture       *fx,
+               gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) carol = NULL;
+
+  g_test_summary ("The private bus dies under the daemon: logged, and chat goes on");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+
+  g_dbus_connection_close_sync (fx->connection, NULL, NULL);
+  confab_dbus_test_bus_stop (fx->bus);
+  confab_test_daemon_wait_for_log (fx->daemon, 0, "Lost the connection to the session bus", WAIT_MS);
+
+  confab_test_client_send_line (alice, "bob: still there?");
+  confab_test_client_expect_line (bob, "from alice: still there?");
+  carol = login (fx, "carol");
+  confab_test_client_send_line (carol, "alice, bob: hello");
+  confab_test_client_expect_line (alice, "from carol: hello");
+  confab_test_client_expect_line (bob, "from carol: hello");
+
+  confab_test_daemon_stop (fx->daemon);
+}
+
+static guint
+count_occurrences (const char *text,
+                   const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+static void
+test_no_session_bus (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autofree char *no_bus = g_strdup_printf ("unix:path=%s/no-bus", fx->tmp->path);
+  g_autofree char *log = NULL;
+
+  g_test_summary ("--bus session without a session bus: one warning, and chat works");
+
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", no_bus, TRUE);
+  start_daemon (fx, "session");
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", confab_dbus_test_bus_get_address (fx->bus), TRUE);
+
+  alice = login (fx, "alice");
+  confab_test_client_send_line (alice, "alice: alone");
+  confab_test_client_expect_line (alice, "from alice: alone");
+
+  log = confab_test_daemon_dup_log (fx->daemon);
+  g_assert_cmpuint (count_occurrences (log, "WARNING"), ==, 1);
+  g_assert_cmpuint (count_occurrences (log, "Cannot serve the admin interface on the session bus"), ==, 1);
+  confab_test_daemon_stop (fx->daemon);
+}
+
+static void
+test_system_bus_unreachable (Fixture       *fx,
+                             gconstpointer  data)
+{
+  g_autofree char *no_bus = g_strdup_printf ("unix:path=%s/no-system-bus", fx->tmp->path);
+  g_autofree char *previous = g_strdup (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
+  const char * const args[] = {
+    "--listen", "127.0.0.1:0", "--bus", "system", "--config", fx->config_path, NULL
+  };
+
+  g_test_summary ("--bus system that cannot be reached is fatal, with a clear message");
+
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", no_bus, TRUE);
+  fx->daemon = confab_test_daemon_spawn (args, 0);
+  if (previous != NULL)
+    g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", previous, TRUE);
+  else
+    g_unsetenv ("DBUS_SYSTEM_BUS_ADDRESS");
+
+  confab_test_daemon_wait_exit (fx->daemon, WAIT_MS);
+  confab_test_daemon_assert_exit_status (fx->daemon, 1);
+  confab_test_daemon_wait_for_log (fx->daemon, 0,
+                                   "confabd: Cannot serve the admin interface on the system bus: ",
+                                   WAIT_MS);
+}
+
+static void
+test_system_bus (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autofree char *previous = g_strdup (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
+  g_autofree char *system = g_strdup_printf ("DBUS_SYSTEM_BUS_ADDRESS=%s",
+                                             confab_dbus_test_bus_get_address (fx->bus));
+  g_autofree char *no_session = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=unix:path=%s/no-bus",
+                                                 fx->tmp->path);
+  const char * const env[] = { system, no_session, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_test_summary ("--bus system and confabctl --system, on a private bus posing as the "
+                  "system bus");
+
+  /* The private bus stands in for the system bus: the machine's is never used. */
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", confab_dbus_test_bus_get_address (fx->bus), TRUE);
+  start_daemon (fx, "system");
+  if (previous != NULL)
+    g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", previous, TRUE);
+  else
+    g_unsetenv ("DBUS_SYSTEM_BUS_ADDRESS");
+  confab_dbus_test_wait_name (fx->connection, BUS_NAME, TRUE, WAIT_MS);
+  confab_test_daemon_wait_for_log (fx->daemon, 0, "on the system bus", WAIT_MS);
+
+  alice = login (fx, "alice");
+  g_assert_cmpint (confabctl (env, &out, NULL, "--system", "peers", NULL), ==, 0);
+  assert_matches (out, "^alice  127\\.0\\.0\\.1:");
+  g_assert_cmpint (confabctl (env, NULL, &err, "--session", "peers", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "confabctl: cannot connect to the session bus"));
+}
+
+static void
+test_name_taken (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  guint32 result;
+
+  g_test_summary ("Another owner of org.confab.Confab1: a warning, and chat goes on");
+
+  reply = g_dbus_connection_call_sync (fx->connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName", g_variant_new ("(su)", BUS_NAME, 0),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
+                                       5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &result);
+  g_assert_cmpuint (result, ==, 1);  /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
+
+  start_daemon (fx, "session");
+  confab_test_daemon_wait_for_log (fx->daemon, 0, "Cannot own the name " BUS_NAME, WAIT_MS);
+
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+  confab_test_client_send_line (alice, "bob: hi");
+  confab_test_client_expect_line (bob, "from alice: hi");
+  confab_test_daemon_stop (fx->daemon);
+}
+
+static void
+test_bus_none (Fixture       *fx,
+               gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autofree char *log = NULL;
+
+  g_test_summary ("--bus none: no D-Bus at all, chat as before");
+
+  start_daemon (fx, "none");
+  alice = login (fx, "alice");
+  g_assert_false (confab_dbus_test_name_has_owner (fx->connection, BUS_NAME));
+  log = confab_test_daemon_dup_log (fx->daemon);
+  g_assert_null (strstr (log, "admin interface"));
+  g_assert_null (strstr (log, "WARNING"));
+  confab_test_daemon_stop (fx->daemon);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, data, func) \
+  g_test_add ("/confabctl/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+
+  ADD ("peers", NULL, test_peers);
+  ADD ("peer", NULL, test_peer);
+  ADD ("broadcast", NULL, test_broadcast);
+  ADD ("kick", NULL, test_kick);
+  ADD ("stats", NULL, test_stats);
+  ADD ("monitor/human", GINT_TO_POINTER (FALSE), test_monitor);
+  ADD ("monitor/json", GINT_TO_POINTER (TRUE), test_monitor);
+  ADD ("usage", NULL, test_usage);
+  ADD ("not-running", NULL, test_not_running);
+  ADD ("tools/gdbus", NULL, test_gdbus);
+  ADD ("tools/busctl", NULL, test_busctl);
+  ADD ("daemon/bus-gone", NULL, test_bus_gone);
+  ADD ("daemon/no-session-bus", NULL, test_no_session_bus);
+  ADD ("daemon/system-bus-unreachable", NULL, test_system_bus_unreachable);
+  ADD ("daemon/system-bus", NULL, test_system_bus);
+  ADD ("daemon/name-taken", NULL, test_name_taken);
+  ADD ("daemon/bus-none", NULL, test_bus_none);
+
+#undef ADD
+
+  return g_test_run ();
+}

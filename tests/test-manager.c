@@ -1,0 +1,871 @@
+/* test-manager.c: the D-Bus layer alone, on a private bus.
+ *
+ * A real ConfabBroker with fake connections (as in test-broker.c) is
+ * served by a ConfabManager on a private bus (ConfabDBusTestBus), and driven from a second
+ * connection through the generated proxy: what a client sees, error
+ * names included. No sockets, no daemon.
+ *
+ * Service and client share this thread's main context, so every call is
+ * asynchronous and awaited with a bounded spin.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-broker.h"
+#include "confab-dbus.h"
+#include "confab-dbus-test-util.h"
+#include "confab-manager.h"
+#include "confab-names.h"
+
+#define WAIT_MS 10000
+
+/* A stand-in for a connection: records what the broker asks of it. */
+typedef struct
+{
+  guint     closes;
+  gboolean  close_flush;
+  char     *close_reason;
+} FakeSink;
+
+static void
+fake_wake (gpointer data)
+{
+}
+
+static void
+fake_close (gpointer    data,
+            gboolean    flush,
+            const char *reason)
+{
+  FakeSink *sink = data;
+
+  sink->closes++;
+  sink->close_flush = flush;
+  g_free (sink->close_reason);
+  sink->close_reason = g_strdup (reason);
+}
+
+static const ConfabBrokerSink fake_sink_funcs = {
+  .wake = fake_wake,
+  .close = fake_close,
+};
+
+#define N_SINKS 4
+
+typedef struct
+{
+  ConfabDBusTestBus *bus;
+  GDBusConnection   *service;     /* the manager's side */
+  GDBusConnection   *client;      /* the proxy's side */
+  ConfabBroker      *broker;
+  ConfabManager     *manager;
+  ConfabDBusManager *proxy;
+  FakeSink           sinks[N_SINKS];
+  ConfabBrokerPeer  *peers[N_SINKS];
+  GPtrArray         *events;      /* "joined NAME ADDRESS", "left NAME REASON", "count N" */
+} Fixture;
+
+static const char * const listen_addresses[] = { "127.0.0.1:8080", "unix:/run/confab.sock", NULL };
+
+static GDBusConnection *
+connect_to_bus (Fixture *fx)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+static void
+peer_joined_cb (ConfabDBusManager *proxy,
+                const char        *name,
+                const char        *address,
+                Fixture           *fx)
+{
+  g_ptr_array_add (fx->events, g_strdup_printf ("joined %s %s", name, address));
+}
+
+static void
+peer_left_cb (ConfabDBusManager *proxy,
+              const char        *name,
+              const char        *reason,
+              Fixture           *fx)
+{
+  g_ptr_array_add (fx->events, g_strdup_printf ("left %s %s", name, reason));
+}
+
+static void
+properties_changed_cb (GDBusProxy         *proxy,
+                       GVariant           *changed,
+                       const char * const *invalidated,
+                       Fixture            *fx)
+{
+  guint32 count;
+
+  if (g_variant_lookup (changed, "PeerCount", "u", &count))
+    g_ptr_array_add (fx->events, g_strdup_printf ("count %u", count));
+  /* Version and ListenAddresses are const: never announced. */
+  g_assert_false (g_variant_lookup (changed, "Version", "*", NULL));
+  g_assert_false (g_variant_lookup (changed, "ListenAddresses", "*", NULL));
+}
+
+static void
+fixture_setup (Fixture       *fx,
+               gconstpointer  data)
+{
+  ConfabBrokerLimits limits = { .peers_max = 16, .queue_max_bytes = 65536 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fx->bus = confab_dbus_test_bus_up ();
+  fx->service = connect_to_bus (fx);
+  fx->client = connect_to_bus (fx);
+  fx->events = g_ptr_array_new_with_free_func (g_free);
+
+  fx->broker = confab_broker_new (&limits);
+  fx->manager = confab_manager_new (fx->broker, listen_addresses);
+  confab_manager_export (fx->manager, fx->service, &error);
+  g_assert_no_error (error);
+
+  /* The service's unique name stands in for the well-known one, which is
+   * the daemon's business (tested end to end). */
+  confab_dbus_manager_proxy_new (fx->client, G_DBUS_PROXY_FLAGS_NONE,
+                                 g_dbus_connection_get_unique_name (fx->service),
+                                 CONFAB_DBUS_PATH, NULL,
+                                 confab_dbus_test_store_result_cb, &result);
+  result = confab_dbus_test_await (&result);
+  fx->proxy = confab_dbus_manager_proxy_new_finish (result, &error);
+  g_assert_no_error (error);
+
+  g_signal_connect (fx->proxy, "peer-joined", G_CALLBACK (peer_joined_cb), fx);
+  g_signal_connect (fx->proxy, "peer-left", G_CALLBACK (peer_left_cb), fx);
+  g_signal_connect (fx->proxy, "g-properties-changed", G_CALLBACK (properties_changed_cb), fx);
+}
+
+static void
+fixture_teardown (Fixture       *fx,
+                  gconstpointer  data)
+{
+  for (guint i = 0; i < N_SINKS; i++)
+    {
+      if (fx->peers[i] != NULL)
+        {
+          confab_broker_leave (fx->broker, fx->peers[i], CONFAB_REASON_QUIT);
+          confab_broker_peer_unref (fx->peers[i]);
+        }
+      g_free (fx->sinks[i].close_reason);
+    }
+
+  g_clear_object (&fx->proxy);
+  g_assert_finalize_object (fx->manager);
+  g_assert_finalize_object (fx->broker);
+
+  g_dbus_connection_close_sync (fx->client, NULL, NULL);
+  g_dbus_connection_close_sync (fx->service, NULL, NULL);
+  g_clear_object (&fx->client);
+  g_clear_object (&fx->service);
+  g_clear_pointer (&fx->bus, confab_dbus_test_bus_free);
+  g_ptr_array_unref (fx->events);
+}
+
+static ConfabBrokerPeer *
+join (Fixture    *fx,
+      guint       slot,
+      const char *name,
+      const char *address)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (fx->peers[slot]);
+  fx->peers[slot] = confab_broker_join (fx->broker, name, address, "text",
+                                        &fake_sink_funcs, &fx->sinks[slot], &error);
+  g_assert_no_error (error);
+  return fx->peers[slot];
+}
+
+/* Pops every line queued for @peer into one string. */
+static char *
+drain (ConfabBrokerPeer *peer)
+{
+  GString *out = g_string_new (NULL);
+  ConfabMessage *message;
+
+  while ((message = confab_broker_peer_pop (peer)) != NULL)
+    {
+      gsize len;
+      const char *line = confab_message_get_line (message, &len);
+
+      g_string_append_len (out, line, len);
+      confab_message_unref (message);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+has_event (Fixture    *fx,
+           const char *event)
+{
+  for (guint i = 0; i < fx->events->len; i++)
+    if (g_str_equal (g_ptr_array_index (fx->events, i), event))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Spins (bounded) until the proxy has reported @event. */
+static void
+wait_event (Fixture    *fx,
+            const char *event)
+{
+  gint64 deadline = g_get_monotonic_time () +
+                    (gint64) confab_dbus_test_scale_ms (WAIT_MS) * G_TIME_SPAN_MILLISECOND;
+  guint tick = g_timeout_add (50, tick_cb, NULL);
+
+  while (!has_event (fx, event))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for the event “%s”", event);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+}
+
+/* ---- calls, awaited --------------------------------------------------- */
+
+static GVariant *
+call_list_peers (Fixture  *fx,
+                 GError  **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GVariant *peers = NULL;
+
+  confab_dbus_manager_call_list_peers (fx->proxy, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       confab_dbus_test_store_result_cb, &result);
+  result = confab_dbus_test_await (&result);
+  confab_dbus_manager_call_list_peers_finish (fx->proxy, &peers, result, error);
+  return peers;
+}
+
+static GVariant *
+call_get_peer (Fixture     *fx,
+               const char  *name,
+               GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GVariant *info = NULL;
+
+  confab_dbus_manager_call_get_peer (fx->proxy, name, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                     confab_dbus_test_store_result_cb, &result);
+  result = confab_dbus_test_await (&result);
+  confab_dbus_manager_call_get_peer_finish (fx->proxy, &info, result, error);
+  return info;
+}
+
+static gboolean
+call_broadcast (Fixture     *fx,
+                const char  *text,
+                guint       *n,
+                GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  confab_dbus_manager_call_broadcast (fx->proxy, text, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                      confab_dbus_test_store_result_cb, &result);
+  result = confab_dbus_test_await (&result);
+  return confab_dbus_manager_call_broadcast_finish (fx->proxy, n, result, error);
+}
+
+static gboolean
+call_kick (Fixture     *fx,
+           const char  *name,
+           const char  *reason,
+           GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  confab_dbus_manager_call_kick (fx->proxy, name, reason, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                 confab_dbus_test_store_result_cb, &result);
+  result = confab_dbus_test_await (&result);
+  return confab_dbus_manager_call_kick_finish (fx->proxy, result, error);
+}
+
+static GVariant *
+call_get_statistics (Fixture  *fx,
+                     GError  **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GVariant *stats = NULL;
+
+  confab_dbus_manager_call_get_statistics (fx->proxy, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                           confab_dbus_test_store_result_cb, &result);
+  result = confab_dbus_test_await (&result);
+  confab_dbus_manager_call_get_statistics_finish (fx->proxy, &stats, result, error);
+  return stats;
+}
+
+/* Asserts the error a client sees: its D-Bus name, and (since this
+ * process registered the domain too) its mapping back to ConfabDBusError. */
+static void
+assert_dbus_error (GError          *error,
+                   ConfabDBusError  code,
+                   const char      *name)
+{
+  g_autofree char *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, name);
+  g_assert_error (error, CONFAB_DBUS_ERROR, (int) code);
+}
+
+#define assert_no_such_peer(e) \
+  assert_dbus_error ((e), CONFAB_DBUS_ERROR_NO_SUCH_PEER, "org.confab.Confab1.Error.NoSuchPeer")
+#define assert_invalid_argument(e) \
+  assert_dbus_error ((e), CONFAB_DBUS_ERROR_INVALID_ARGUMENT, "org.confab.Confab1.Error.InvalidArgument")
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void
+test_properties (Fixture       *fx,
+                 gconstpointer  data)
+{
+  const char * const *addresses;
+
+  g_test_summary ("Version, ListenAddresses and PeerCount as the client's proxy reads them");
+
+  g_assert_cmpstr (confab_dbus_manager_get_version (fx->proxy), ==, PACKAGE_VERSION);
+  addresses = confab_dbus_manager_get_listen_addresses (fx->proxy);
+  g_assert_nonnull (addresses);
+  g_assert_cmpstrv (addresses, listen_addresses);
+  g_assert_cmpuint (confab_dbus_manager_get_peer_count (fx->proxy), ==, 0);
+}
+
+static void
+test_introspection (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  GDBusInterfaceInfo *iface;
+  const char *xml;
+  const struct { const char *property; const char *emits; } annotations[] = {
+    { "Version", "const" },
+    { "PeerCount", "true" },
+    { "ListenAddresses", "const" },
+  };
+  const char * const methods[] = { "ListPeers", "GetPeer", "Broadcast", "Kick", "GetStatistics" };
+  const char * const signals[] = { "PeerJoined", "PeerLeft" };
+
+  g_test_summary ("The object introspects with every member and the "
+                  "EmitsChangedSignal annotations busctl shows");
+
+  g_dbus_connection_call (fx->client, g_dbus_connection_get_unique_name (fx->service),
+                          CONFAB_DBUS_PATH, "org.freedesktop.DBus.Introspectable", "Introspect",
+                          NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          confab_dbus_test_store_result_cb, &result);
+  result = confab_dbus_test_await (&result);
+  reply = g_dbus_connection_call_finish (fx->client, result, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(&s)", &xml);
+
+  node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  iface = g_dbus_node_info_lookup_interface (node, CONFAB_DBUS_INTERFACE);
+  g_assert_nonnull (iface);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
+    g_assert_nonnull (g_dbus_interface_info_lookup_method (iface, methods[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_assert_nonnull (g_dbus_interface_info_lookup_signal (iface, signals[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (annotations); i++)
+    {
+      GDBusPropertyInfo *property = g_dbus_interface_info_lookup_property (iface, annotations[i].property);
+
+      g_assert_nonnull (property);
+      g_assert_cmpstr (g_dbus_annotation_info_lookup (property->annotations,
+                                                      "org.freedesktop.DBus.Property.EmitsChangedSignal"),
+                       ==, annotations[i].emits);
+    }
+  g_assert_cmpstr (g_dbus_interface_info_lookup_method (iface, "ListPeers")->out_args[0]->signature,
+                   ==, "a(sst)");
+}
+
+static void
+test_list_peers (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) peers = NULL;
+  ConfabBrokerPeer *bob, *alice;
+  const char *name, *address;
+  guint64 since;
+
+  g_test_summary ("ListPeers: (name, address, µs since the epoch), sorted by name");
+
+  peers = call_list_peers (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_variant_get_type_string (peers), ==, "a(sst)");
+  g_assert_cmpuint (g_variant_n_children (peers), ==, 0);
+  g_clear_pointer (&peers, g_variant_unref);
+
+  bob = join (fx, 0, "bob", "[::1]:40001");
+  alice = join (fx, 1, "alice", "unix:uid=1000");
+
+  peers = call_list_peers (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (peers), ==, 2);
+
+  g_variant_get_child (peers, 0, "(&s&st)", &name, &address, &since);
+  g_assert_cmpstr (name, ==, "alice");
+  g_assert_cmpstr (address, ==, "unix:uid=1000");
+  g_assert_cmpuint (since, ==, (guint64) confab_broker_peer_get_since (alice));
+  g_assert_cmpuint (since, <=, (guint64) g_get_real_time ());
+  g_assert_cmpuint (since, >, (guint64) g_get_real_time () - 60 * G_USEC_PER_SEC);
+
+  g_variant_get_child (peers, 1, "(&s&st)", &name, &address, &since);
+  g_assert_cmpstr (name, ==, "bob");
+  g_assert_cmpstr (address, ==, "[::1]:40001");
+  g_assert_cmpuint (since, ==, (guint64) confab_broker_peer_get_since (bob));
+}
+
+static void
+assert_entry (GVariant           *dict,
+              const char         *key,
+              const GVariantType *type)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (dict, key, NULL);
+
+  if (value == NULL)
+    g_error ("no “%s” in %s", key, g_variant_print (dict, TRUE));
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, g_variant_type_peek_string (type));
+}
+
+static guint64
+lookup_u64 (GVariant   *dict,
+            const char *key)
+{
+  guint64 value = 0;
+
+  g_assert_true (g_variant_lookup (dict, key, "t", &value));
+  return value;
+}
+
+static void
+test_get_peer (Fixture       *fx,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  g_autofree char *bob_lines = NULL;
+  ConfabBrokerPeer *alice, *bob;
+  const char *recipients[] = { "bob" };
+  const char *text = "hello";
+  const char *s;
+  guint32 queued;
+
+  g_test_summary ("GetPeer: every documented key, with its documented type, "
+                  "following the broker's counters");
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+  bob = join (fx, 1, "bob", "127.0.0.1:5002");
+  message = confab_message_new_chat ("alice", recipients, 1, text, strlen (text), 0);
+  confab_broker_route (fx->broker, alice, recipients, 1, message);
+  confab_broker_peer_received (alice, strlen ("bob: hello\n"));
+
+  info = call_get_peer (fx, "alice", &error);
+  g_assert_no_error (error);
+  assert_entry (info, "name", G_VARIANT_TYPE_STRING);
+  assert_entry (info, "address", G_VARIANT_TYPE_STRING);
+  assert_entry (info, "protocol", G_VARIANT_TYPE_STRING);
+  assert_entry (info, "connected_since", G_VARIANT_TYPE_UINT64);
+  assert_entry (info, "messages_in", G_VARIANT_TYPE_UINT64);
+  assert_entry (info, "messages_out", G_VARIANT_TYPE_UINT64);
+  assert_entry (info, "bytes_in", G_VARIANT_TYPE_UINT64);
+  assert_entry (info, "bytes_out", G_VARIANT_TYPE_UINT64);
+  assert_entry (info, "queued", G_VARIANT_TYPE_UINT32);
+
+  g_assert_true (g_variant_lookup (info, "name", "&s", &s));
+  g_assert_cmpstr (s, ==, "alice");
+  g_assert_true (g_variant_lookup (info, "address", "&s", &s));
+  g_assert_cmpstr (s, ==, "127.0.0.1:5001");
+  g_assert_true (g_variant_lookup (info, "protocol", "&s", &s));
+  g_assert_cmpstr (s, ==, "text");
+  g_assert_cmpuint (lookup_u64 (info, "connected_since"), ==, confab_broker_peer_get_since (alice));
+  g_assert_cmpuint (lookup_u64 (info, "messages_in"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (info, "bytes_in"), ==, strlen ("bob: hello\n"));
+  g_assert_cmpuint (lookup_u64 (info, "messages_out"), ==, 0);
+  g_clear_pointer (&info, g_variant_unref);
+
+  /* Bob's line is queued, then handed to his connection. */
+  info = call_get_peer (fx, "bob", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (info, "queued", "u", &queued));
+  g_assert_cmpuint (queued, ==, strlen ("from alice: hello\n"));
+  g_assert_cmpuint (lookup_u64 (info, "messages_out"), ==, 0);
+  g_clear_pointer (&info, g_variant_unref);
+
+  bob_lines = drain (bob);
+  g_assert_cmpstr (bob_lines, ==, "from alice: hello\n");
+  info = call_get_peer (fx, "bob", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (info, "queued", "u", &queued));
+  g_assert_cmpuint (queued, ==, 0);
+  g_assert_cmpuint (lookup_u64 (info, "messages_out"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (info, "bytes_out"), ==, strlen ("from alice: hello\n"));
+}
+
+static void
+test_get_peer_errors (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) info = NULL;
+
+  g_test_summary ("GetPeer: NoSuchPeer for an unknown name, InvalidArgument for an empty one");
+
+  join (fx, 0, "alice", "127.0.0.1:5001");
+
+  info = call_get_peer (fx, "bob", &error);
+  g_assert_null (info);
+  assert_no_such_peer (error);
+  g_assert_nonnull (strstr (error->message, "No such peer: bob"));
+  g_clear_error (&error);
+
+  /* Names are exact: no case folding, no trimming. */
+  info = call_get_peer (fx, "Alice", &error);
+  assert_no_such_peer (error);
+  g_clear_error (&error);
+  info = call_get_peer (fx, " alice", &error);
+  assert_no_such_peer (error);
+  g_clear_error (&error);
+
+  info = call_get_peer (fx, "", &error);
+  g_assert_null (info);
+  assert_invalid_argument (error);
+}
+
+static void
+test_broadcast (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *alice_lines = NULL;
+  g_autofree char *bob_lines = NULL;
+  ConfabBrokerPeer *alice, *bob;
+  guint n = 0;
+
+  g_test_summary ("Broadcast: “from @server: TEXT” to every peer, trimmed; returns the count");
+
+  g_assert_true (call_broadcast (fx, "nobody hears this", &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 0);
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+  bob = join (fx, 1, "bob", "127.0.0.1:5002");
+
+  g_assert_true (call_broadcast (fx, "maintenance at 5 pm", &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_true (call_broadcast (fx, " \t padded\tinside \t ", &n, &error));
+  g_assert_no_error (error);
+  g_assert_true (call_broadcast (fx, "ünïcödé ✓", &n, &error));
+  g_assert_no_error (error);
+
+  alice_lines = drain (alice);
+  bob_lines = drain (bob);
+  g_assert_cmpstr (alice_lines, ==,
+                   "from @server: maintenance at 5 pm\n"
+                   "from @server: padded\tinside\n"
+                   "from @server: ünïcödé ✓\n");
+  g_assert_cmpstr (bob_lines, ==, alice_lines);
+}
+
+static void
+test_broadcast_errors (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *at_limit = g_strnfill (4096, 'x');
+  g_autofree char *over_limit = g_strnfill (4097, 'x');
+  g_autofree char *lines = NULL;
+  const char * const invalid[] = {
+    "", "   ", " \t ", "two\nlines", "trailing newline\n", "carriage\rreturn",
+    "bell\a", "escape\033[31mred", "del\177", "c1 \302\205 next line", over_limit,
+  };
+  ConfabBrokerPeer *alice;
+  ConfabBrokerStats stats;
+  guint n = 0;
+
+  g_test_summary ("Broadcast: empty, control characters, line breaks and over-long "
+                  "text get InvalidArgument and reach nobody");
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_test_message ("text %" G_GSIZE_FORMAT ": “%.40s”", i, invalid[i]);
+      g_assert_false (call_broadcast (fx, invalid[i], &n, &error));
+      assert_invalid_argument (error);
+      g_clear_error (&error);
+    }
+  g_assert_null (confab_broker_peer_pop (alice));
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.messages_routed, ==, 0);
+
+  /* The limit is inclusive, and the daemon may change it (SIGHUP). */
+  g_assert_true (call_broadcast (fx, at_limit, &n, &error));
+  g_assert_no_error (error);
+  confab_manager_set_text_max_bytes (fx->manager, 8);
+  g_assert_true (call_broadcast (fx, "12345678", &n, &error));
+  g_assert_no_error (error);
+  g_assert_false (call_broadcast (fx, "123456789", &n, &error));
+  assert_invalid_argument (error);
+  g_assert_nonnull (strstr (error->message, "longer than 8 bytes"));
+
+  lines = drain (alice);
+  g_assert_true (g_str_has_suffix (lines, "xxx\nfrom @server: 12345678\n"));
+}
+
+static void
+test_kick (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bob_lines = NULL;
+  g_autofree char *carol_lines = NULL;
+  ConfabBrokerPeer *bob, *carol;
+  ConfabBrokerStats stats;
+  guint n;
+
+  g_test_summary ("Kick: the peer gets “error: kicked: REASON” after its queue, "
+                  "is closed with a flush and leaves with the reason “kicked”");
+
+  join (fx, 0, "alice", "127.0.0.1:5001");
+  bob = join (fx, 1, "bob", "127.0.0.1:5002");
+  carol = join (fx, 2, "carol", "127.0.0.1:5003");
+  g_assert_true (call_broadcast (fx, "behave", &n, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (call_kick (fx, "bob", "  too loud ", &error));
+  g_assert_no_error (error);
+  g_assert_false (confab_broker_peer_is_joined (bob));
+  g_assert_cmpuint (fx->sinks[1].closes, ==, 1);
+  g_assert_true (fx->sinks[1].close_flush);
+  g_assert_cmpstr (fx->sinks[1].close_reason, ==, CONFAB_REASON_KICKED);
+  bob_lines = drain (bob);
+  g_assert_cmpstr (bob_lines, ==, "from @server: behave\nerror: kicked: too loud\n");
+  wait_event (fx, "left bob kicked");
+
+  /* An empty reason is allowed. */
+  g_assert_true (call_kick (fx, "carol", "", &error));
+  g_assert_no_error (error);
+  carol_lines = drain (carol);
+  g_assert_cmpstr (carol_lines, ==, "from @server: behave\nerror: kicked: no reason given\n");
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.kicks, ==, 2);
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 1);
+}
+
+static void
+test_kick_errors (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *long_reason = g_strnfill (4097, 'r');
+  ConfabBrokerPeer *alice;
+
+  g_test_summary ("Kick: NoSuchPeer, and InvalidArgument for an empty name or a bad "
+                  "reason, which leave the peer connected");
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+
+  g_assert_false (call_kick (fx, "bob", "bye", &error));
+  assert_no_such_peer (error);
+  g_assert_nonnull (strstr (error->message, "No such peer: bob"));
+  g_clear_error (&error);
+
+  g_assert_false (call_kick (fx, "", "bye", &error));
+  assert_invalid_argument (error);
+  g_clear_error (&error);
+
+  g_assert_false (call_kick (fx, "alice", "line one\nerror: forged", &error));
+  assert_invalid_argument (error);
+  g_clear_error (&error);
+
+  g_assert_false (call_kick (fx, "alice", long_reason, &error));
+  assert_invalid_argument (error);
+  g_clear_error (&error);
+
+  g_assert_true (confab_broker_peer_is_joined (alice));
+  g_assert_cmpuint (fx->sinks[0].closes, ==, 0);
+  g_assert_null (confab_broker_peer_pop (alice));
+}
+
+static void
+test_statistics (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  ConfabBrokerPeer *alice;
+  const char *recipients[] = { "alice", "nobody" };
+  const struct { const char *key; const char *type; } keys[] = {
+    { "uptime_usec", "t" }, { "peers", "u" }, { "peers_peak", "u" }, { "peers_max", "u" },
+    { "queue_max_bytes", "u" }, { "logins", "t" }, { "logins_rejected", "t" },
+    { "messages_routed", "t" }, { "deliveries", "t" }, { "bytes_routed", "t" },
+    { "errors_sent", "t" }, { "kicks", "t" }, { "slow_consumers_dropped", "t" },
+  };
+  guint32 u;
+
+  g_test_summary ("GetStatistics: every documented key with its type, following the broker");
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+  join (fx, 1, "bob", "127.0.0.1:5002");
+  g_assert_null (confab_broker_join (fx->broker, "bob", "127.0.0.1:5003", "text",
+                                     &fake_sink_funcs, &fx->sinks[2], NULL));
+  message = confab_message_new_chat ("alice", recipients, 2, "hi", 2, 0);
+  confab_broker_route (fx->broker, alice, recipients, 2, message);
+  g_assert_true (call_kick (fx, "bob", "", &error));
+  g_assert_no_error (error);
+
+  stats = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    assert_entry (stats, keys[i].key, G_VARIANT_TYPE (keys[i].type));
+
+  g_assert_cmpuint (lookup_u64 (stats, "uptime_usec"), >, 0);
+  g_assert_true (g_variant_lookup (stats, "peers", "u", &u));
+  g_assert_cmpuint (u, ==, 1);
+  g_assert_true (g_variant_lookup (stats, "peers_peak", "u", &u));
+  g_assert_cmpuint (u, ==, 2);
+  g_assert_true (g_variant_lookup (stats, "peers_max", "u", &u));
+  g_assert_cmpuint (u, ==, 16);
+  g_assert_true (g_variant_lookup (stats, "queue_max_bytes", "u", &u));
+  g_assert_cmpuint (u, ==, 65536);
+  g_assert_cmpuint (lookup_u64 (stats, "logins"), ==, 2);
+  g_assert_cmpuint (lookup_u64 (stats, "logins_rejected"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (stats, "messages_routed"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (stats, "deliveries"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (stats, "bytes_routed"), ==, strlen ("from alice: hi\n"));
+  /* "no such peer: nobody" and bob's "kicked" notice. */
+  g_assert_cmpuint (lookup_u64 (stats, "errors_sent"), ==, 2);
+  g_assert_cmpuint (lookup_u64 (stats, "kicks"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (stats, "slow_consumers_dropped"), ==, 0);
+}
+
+static void
+test_signals (Fixture       *fx,
+              gconstpointer  data)
+{
+  ConfabBrokerPeer *alice;
+
+  g_test_summary ("PeerJoined, PeerLeft and PeerCount's PropertiesChanged follow the broker");
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+  wait_event (fx, "joined alice 127.0.0.1:5001");
+  wait_event (fx, "count 1");
+  g_assert_cmpuint (confab_dbus_manager_get_peer_count (fx->proxy), ==, 1);
+
+  /* The signal is sent at once; the count from an idle, so it follows. */
+  g_assert_cmpstr (g_ptr_array_index (fx->events, 0), ==, "joined alice 127.0.0.1:5001");
+
+  join (fx, 1, "bob", "[::1]:5002");
+  wait_event (fx, "joined bob [::1]:5002");
+  wait_event (fx, "count 2");
+
+  /* Forget "count 1" from above, so that it is not taken for the new one. */
+  g_ptr_array_set_size (fx->events, 0);
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  wait_event (fx, "left alice quit");
+  wait_event (fx, "count 1");
+  g_assert_cmpuint (confab_dbus_manager_get_peer_count (fx->proxy), ==, 1);
+}
+
+static void
+test_unexport (Fixture       *fx,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) peers = NULL;
+
+  g_test_summary ("After unexport, calls fail cleanly and the broker is untouched");
+
+  join (fx, 0, "alice", "127.0.0.1:5001");
+  confab_manager_unexport (fx->manager);
+  confab_manager_unexport (fx->manager);
+
+  peers = call_list_peers (fx, &error);
+  g_assert_null (peers);
+  g_assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+                 g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT));
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 1);
+}
+
+static void
+test_error_names (void)
+{
+  const struct { ConfabDBusError code; const char *name; } names[] = {
+    { CONFAB_DBUS_ERROR_NO_SUCH_PEER, "org.confab.Confab1.Error.NoSuchPeer" },
+    { CONFAB_DBUS_ERROR_INVALID_ARGUMENT, "org.confab.Confab1.Error.InvalidArgument" },
+    { CONFAB_DBUS_ERROR_ACCESS_DENIED, "org.confab.Confab1.Error.AccessDenied" },
+  };
+
+  g_test_summary ("Each ConfabDBusError code maps to its D-Bus name and back");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (CONFAB_DBUS_ERROR, names[i].code, "x");
+      g_autoptr(GError) back = NULL;
+      g_autofree char *encoded = g_dbus_error_encode_gerror (error);
+
+      g_assert_cmpstr (encoded, ==, names[i].name);
+      back = g_dbus_error_new_for_dbus_error (names[i].name, "message");
+      g_assert_error (back, CONFAB_DBUS_ERROR, (int) names[i].code);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/manager/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("properties", test_properties);
+  ADD ("introspection", test_introspection);
+  ADD ("list-peers", test_list_peers);
+  ADD ("get-peer", test_get_peer);
+  ADD ("get-peer/errors", test_get_peer_errors);
+  ADD ("broadcast", test_broadcast);
+  ADD ("broadcast/errors", test_broadcast_errors);
+  ADD ("kick", test_kick);
+  ADD ("kick/errors", test_kick_errors);
+  ADD ("statistics", test_statistics);
+  ADD ("signals", test_signals);
+  ADD ("unexport", test_unexport);
+  g_test_add_func ("/manager/error-names", test_error_names);
+
+#undef ADD
+
+  return g_test_run ();
+}
