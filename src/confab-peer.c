@@ -169,7 +169,10 @@ confab_peer_close_with_error (ConfabPeer  *self,
 
   if (self->entry != NULL)
     {
-      confab_broker_leave (self->shared->broker, self->entry, text);
+      /* PeerLeft shows stable reasons, not the error's wording. */
+      confab_broker_leave (self->shared->broker, self->entry,
+                           code == CONFAB_ERROR_LINE_TOO_LONG ? CONFAB_REASON_LINE_TOO_LONG
+                                                              : CONFAB_REASON_ERROR);
       /* What was queued is dropped, so the error is not cut off by it. */
       confab_peer_discard_queue (self);
       g_clear_pointer (&self->carry, confab_message_unref);

@@ -817,6 +817,35 @@ test_bus_none (Fixture       *fx,
   confab_test_daemon_stop (fx->daemon);
 }
 
+/* PeerLeft carries a stable reason for each way of leaving. */
+static void
+test_monitor_reasons (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autofree char *ctl = confabctl_path ();
+  const char *argv[] = { ctl, "monitor", NULL };
+  g_autoptr(ConfabDBusTestProc) monitor = NULL;
+  g_autoptr(ConfabTestClient) erin = NULL;
+  g_autoptr(ConfabTestClient) fred = NULL;
+  g_autofree char *long_line = g_strnfill (5000, 'x');
+
+  start_daemon_on_session_bus (fx);
+  monitor = confab_dbus_test_proc_spawn (argv, NULL);
+  confab_dbus_test_proc_wait_output (monitor, TRUE, 0, "Watching", WAIT_MS);
+
+  erin = login (fx, "erin");
+  confab_test_client_send_line (erin, long_line);
+  confab_test_client_expect_prefix (erin, "error: line too long");
+  confab_dbus_test_proc_wait_output (monitor, FALSE, 0, "erin  line too long\n", WAIT_MS);
+
+  fred = login (fx, "fred");
+  confab_test_client_reset (fred);
+  confab_dbus_test_proc_wait_output (monitor, FALSE, 0, "fred  connection error\n", WAIT_MS);
+
+  confab_dbus_test_proc_signal (monitor, SIGINT);
+  g_assert_cmpint (confab_dbus_test_proc_wait (monitor, WAIT_MS), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -833,6 +862,7 @@ main (int   argc,
   ADD ("stats", NULL, test_stats);
   ADD ("monitor/human", GINT_TO_POINTER (FALSE), test_monitor);
   ADD ("monitor/json", GINT_TO_POINTER (TRUE), test_monitor);
+  ADD ("monitor/reasons", NULL, test_monitor_reasons);
   ADD ("usage", NULL, test_usage);
   ADD ("not-running", NULL, test_not_running);
   ADD ("tools/gdbus", NULL, test_gdbus);
