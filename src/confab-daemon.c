@@ -20,6 +20,10 @@
 #include "confab-manager.h"
 #include "confab-names.h"
 #include "confab-server.h"
+#include "confab-systemd.h"
+
+/* STATUS= updates for the service manager, at most this often. */
+#define STATUS_INTERVAL_SEC 1
 
 struct _ConfabDaemon
 {
@@ -37,6 +41,8 @@ struct _ConfabDaemon
   guint            name_owner_id;
   gboolean         name_owned;
   guint            shutdown_timeout_id;
+  guint            status_timeout_id;
+  gboolean         ready_sent;      /* READY=1 told to the service manager */
   gboolean         stopping;
   gboolean         finished;
 };
@@ -118,6 +124,78 @@ listen_on (ConfabDaemon  *self,
 
 /* ---- D-Bus: the manager does the work; this only picks the bus ---- */
 
+/* Tells the service manager (when there is one) how things stand. */
+static void
+notify (const char *state)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_systemd_notify (state, &error))
+    g_debug ("sd_notify: %s", error->message);
+}
+
+static char *
+describe_status (ConfabDaemon *self)
+{
+  g_autofree char *addresses = g_strjoinv (" ", (char **) confab_server_get_listen_addresses (self->server));
+
+  return g_strdup_printf ("STATUS=Serving %u peers on %s",
+                          confab_broker_get_n_peers (self->broker), addresses);
+}
+
+/* READY=1 once listening and, on a bus, once the name is settled (owned,
+ * or known to be unavailable): only then is the service what it says. */
+static void
+send_ready (ConfabDaemon *self)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *state = NULL;
+
+  if (self->ready_sent || self->stopping)
+    return;
+
+  self->ready_sent = TRUE;
+  status = describe_status (self);
+  state = g_strconcat ("READY=1\n", status, NULL);
+  notify (state);
+}
+
+/* After RELOADING=1: the service is itself again. */
+static void
+notify_ready_again (ConfabDaemon *self)
+{
+  g_autofree char *status = describe_status (self);
+  g_autofree char *state = g_strconcat ("READY=1\n", status, NULL);
+
+  if (self->ready_sent)
+    notify (state);
+}
+
+static gboolean
+status_timeout_cb (gpointer user_data)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+  g_autofree char *status = describe_status (self);
+
+  self->status_timeout_id = 0;
+  notify (status);
+  return G_SOURCE_REMOVE;
+}
+
+/* Peer counts can change thousands of times a second; the status line is
+ * refreshed at most once per STATUS_INTERVAL_SEC. */
+static void
+n_peers_changed_cb (GObject    *broker,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+
+  if (self->status_timeout_id != 0 || !self->ready_sent || self->stopping)
+    return;
+  self->status_timeout_id = g_timeout_add_seconds (STATUS_INTERVAL_SEC, status_timeout_cb, self);
+}
+
 static const char *
 bus_label (ConfabDaemon *self)
 {
@@ -133,6 +211,7 @@ name_acquired_cb (GDBusConnection *connection,
 
   self->name_owned = TRUE;
   g_message ("Serving the admin interface as %s on the %s bus", name, bus_label (self));
+  send_ready (self);
 }
 
 /* Called also when another process holds the name at start-up: we do not
@@ -144,6 +223,8 @@ name_lost_cb (GDBusConnection *connection,
               gpointer         user_data)
 {
   ConfabDaemon *self = CONFAB_DAEMON (user_data);
+
+  send_ready (self);
 
   /* NULL once the connection has closed: bus_closed_cb says it. */
   if (connection == NULL || g_dbus_connection_is_closed (connection))
@@ -232,6 +313,7 @@ confab_daemon_start (ConfabDaemon  *self,
 {
   const char * const defaults[] = { CONFAB_DEFAULT_LISTEN_V4, CONFAB_DEFAULT_LISTEN_V6, NULL };
   const char * const *addresses = defaults;
+  g_autoptr(GPtrArray) activated = NULL;
   gboolean explicit = TRUE;
   guint bound = 0;
 
@@ -239,6 +321,19 @@ confab_daemon_start (ConfabDaemon  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   raise_fd_limit ();
+
+  /* Under socket activation the service manager has bound the addresses;
+   * --listen and the config file's addresses are for running without. */
+  activated = confab_systemd_take_listen_sockets (error);
+  if (activated == NULL)
+    return FALSE;
+  for (guint i = 0; i < activated->len; i++)
+    {
+      if (!confab_server_adopt (self->server, g_ptr_array_index (activated, i), error))
+        return FALSE;
+    }
+  if (activated->len > 0)
+    goto listening;
 
   if (self->listen != NULL && self->listen[0] != NULL)
     addresses = (const char * const *) self->listen;
@@ -271,10 +366,13 @@ confab_daemon_start (ConfabDaemon  *self,
       return FALSE;
     }
 
+listening:
   if (!start_dbus (self, error))
     return FALSE;
 
   confab_server_start (self->server);
+  if (self->name_owner_id == 0)
+    send_ready (self);
   return TRUE;
 }
 
@@ -335,6 +433,8 @@ confab_daemon_shutdown (ConfabDaemon *self)
     }
 
   self->stopping = TRUE;
+  g_clear_handle_id (&self->status_timeout_id, g_source_remove);
+  notify ("STOPPING=1\nSTATUS=Shutting down: delivering queued messages");
   g_message ("Shutting down: delivering queued messages to %u peers",
              confab_broker_get_n_peers (self->broker));
   confab_server_shutdown (self->server);
@@ -369,11 +469,13 @@ confab_daemon_reload (ConfabDaemon *self)
   if (self->stopping)
     return;
 
+  notify ("RELOADING=1\nSTATUS=Reloading the configuration");
   config = load_config (self, &error);
   if (config == NULL)
     {
       g_warning ("Cannot reload the configuration: %s. Keeping the previous configuration",
                  error->message);
+      notify_ready_again (self);
       return;
     }
 
@@ -387,6 +489,7 @@ confab_daemon_reload (ConfabDaemon *self)
 
   g_message ("Reloaded configuration from %s",
              self->config_path != NULL ? self->config_path : "built-in defaults");
+  notify_ready_again (self);
 }
 
 static void
@@ -395,6 +498,7 @@ confab_daemon_dispose (GObject *object)
   ConfabDaemon *self = CONFAB_DAEMON (object);
 
   g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->status_timeout_id, g_source_remove);
   g_clear_handle_id (&self->name_owner_id, g_bus_unown_name);
   if (self->manager != NULL)
     confab_manager_unexport (self->manager);
@@ -480,6 +584,8 @@ confab_daemon_new (const char          *config_path,
   self->server = confab_server_new (self->broker, &peer_limits, self->config->peers_max);
   g_signal_connect_object (self->server, "connection-closed",
                            G_CALLBACK (connection_closed_cb), self, G_CONNECT_DEFAULT);
+  g_signal_connect_object (self->broker, "notify::n-peers",
+                           G_CALLBACK (n_peers_changed_cb), self, G_CONNECT_DEFAULT);
 
   return g_steal_pointer (&self);
 }

@@ -169,6 +169,40 @@ confab_server_listen (ConfabServer    *self,
   return TRUE;
 }
 
+/**
+ * confab_server_adopt:
+ * @socket: a bound, listening socket (from socket activation)
+ *
+ * Serves on @socket as on an address of confab_server_listen(); it is
+ * logged and listed the same way.
+ */
+gboolean
+confab_server_adopt (ConfabServer  *self,
+                     GSocket       *socket,
+                     GError       **error)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  local = g_socket_get_local_address (socket, error);
+  if (local == NULL ||
+      !g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, NULL, error))
+    {
+      g_prefix_error (error, _("Cannot use a socket passed by the service manager: "));
+      return FALSE;
+    }
+
+  text = confab_address_to_string (local);
+  g_ptr_array_insert (self->listen_addresses, self->listen_addresses->len - 1,
+                      g_strdup (text));
+  g_message ("Listening on %s (socket passed by the service manager)", text);
+  return TRUE;
+}
+
 /* Begins accepting connections on every address listened on. */
 void
 confab_server_start (ConfabServer *self)

@@ -20,6 +20,9 @@ ConfabServer  *confab_server_new               (ConfabBroker           *broker,
 gboolean       confab_server_listen            (ConfabServer           *self,
                                                 GSocketAddress         *address,
                                                 GError                **error);
+gboolean       confab_server_adopt             (ConfabServer           *self,
+                                                GSocket                *socket,
+                                                GError                **error);
 void           confab_server_start             (ConfabServer           *self);
 void           confab_server_stop_accepting    (ConfabServer           *self);
 void           confab_server_shutdown          (ConfabServer           *self);

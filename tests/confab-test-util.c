@@ -313,8 +313,13 @@ confab_test_daemon_spawn (const char * const *args,
                                 messages_debug != NULL ? messages_debug : "confab",
                                 TRUE);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
-  /* Not under systemd, whatever the environment running the tests says. */
-  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
+  /* Not under systemd, whatever the environment running the tests says,
+   * unless a test plays the service manager itself. */
+  if (g_getenv (CONFAB_TEST_ENV_NOTIFY_SOCKET) != NULL)
+    g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET",
+                                  g_getenv (CONFAB_TEST_ENV_NOTIFY_SOCKET), TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
   g_subprocess_launcher_unsetenv (launcher, "LISTEN_FDS");
   g_subprocess_launcher_unsetenv (launcher, "LISTEN_PID");
   g_subprocess_launcher_unsetenv (launcher, "LISTEN_FDNAMES");

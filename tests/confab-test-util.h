@@ -27,6 +27,8 @@ G_BEGIN_DECLS
 #define CONFAB_TEST_ENV_WRAPPER        "CONFAB_TEST_WRAPPER"
 #define CONFAB_TEST_ENV_TIMEOUT_SCALE  "CONFAB_TEST_TIMEOUT_SCALE"
 #define CONFAB_TEST_ENV_SHOW_LOG       "CONFAB_TEST_SHOW_LOG"
+/* Given to the spawned daemon as NOTIFY_SOCKET (otherwise unset). */
+#define CONFAB_TEST_ENV_NOTIFY_SOCKET  "CONFAB_TEST_NOTIFY_SOCKET"
 
 /* The log line the daemon prints for each address it accepts on. */
 #define CONFAB_TEST_LISTENING_TEXT     "Listening on "
