@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "confab-config.h"
@@ -17,6 +19,10 @@
 #define GROUP_SERVER "server"
 #define GROUP_LIMITS "limits"
 #define KEY_LISTEN   "listen"
+#define KEY_UNIX_IDENTITY     "unix_identity"
+#define KEY_UNIX_SOCKET_MODE  "unix_socket_mode"
+#define KEY_UNIX_SOCKET_USER  "unix_socket_user"
+#define KEY_UNIX_SOCKET_GROUP "unix_socket_group"
 
 typedef struct
 {
@@ -47,7 +53,11 @@ is_known_key (const char *group,
               const char *key)
 {
   if (g_str_equal (group, GROUP_SERVER))
-    return g_str_equal (key, KEY_LISTEN);
+    return g_str_equal (key, KEY_LISTEN) ||
+           g_str_equal (key, KEY_UNIX_IDENTITY) ||
+           g_str_equal (key, KEY_UNIX_SOCKET_MODE) ||
+           g_str_equal (key, KEY_UNIX_SOCKET_USER) ||
+           g_str_equal (key, KEY_UNIX_SOCKET_GROUP);
 
   if (g_str_equal (group, GROUP_LIMITS))
     {
@@ -171,6 +181,22 @@ parse_limit (GKeyFile        *key_file,
   return FALSE;
 }
 
+/* Returns: NULL if every '\' of @value starts an escape that GKeyFile
+ * takes in a string list (\s \n \t \r \\ \;), else the bad one. */
+static const char *
+find_bad_escape (const char *value)
+{
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p != '\\')
+        continue;
+      if (p[1] == '\0' || strchr ("sntr\\;", p[1]) == NULL)
+        return p;
+      p++;
+    }
+  return NULL;
+}
+
 /* Only checks that each entry is a non-empty string: parsing addresses
  * needs GIO, which the core library does not link; the daemon parses them
  * with confab_address_parse() and reports its own errors. */
@@ -181,20 +207,53 @@ parse_listen (GKeyFile      *key_file,
 {
   g_auto(GStrv) listen = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *raw = NULL;
+  const char *bad_escape;
   gsize n_listen = 0;
 
-  if (!g_key_file_has_key (key_file, GROUP_SERVER, KEY_LISTEN, NULL))
+  raw = g_key_file_get_value (key_file, GROUP_SERVER, KEY_LISTEN, NULL);
+  if (raw == NULL)
     return TRUE;   /* absent: the daemon uses its default addresses */
+
+  /* GKeyFile's own message would quote the invalid bytes. */
+  if (!g_utf8_validate (raw, -1, NULL))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                   _("[%s] %s: the value is not valid UTF-8"),
+                   GROUP_SERVER, KEY_LISTEN);
+      return FALSE;
+    }
+
+  /* Escapes are checked here rather than left to GKeyFile: GLib 2.74
+   * sets its GError twice (a g_warning, fatal under
+   * G_DEBUG=fatal-warnings) for a bad escape followed by a '\' at the
+   * end of the value, and its message would not say which escape. */
+  bad_escape = find_bad_escape (raw);
+  if (bad_escape != NULL)
+    {
+      gunichar next = g_utf8_get_char (bad_escape + 1);
+
+      /* Quote the escape only if it can be seen. */
+      if (next != 0 && g_unichar_isgraph (next))
+        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                     _("[%s] %s: invalid escape sequence “\\%.*s” (use \\s \\n \\t \\r \\\\ or \\;)"),
+                     GROUP_SERVER, KEY_LISTEN,
+                     (int) (g_utf8_next_char (bad_escape + 1) - (bad_escape + 1)),
+                     bad_escape + 1);
+      else
+        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                     _("[%s] %s: a “\\” that starts no escape sequence (use \\s \\n \\t \\r \\\\ or \\;)"),
+                     GROUP_SERVER, KEY_LISTEN);
+      return FALSE;
+    }
 
   listen = g_key_file_get_string_list (key_file, GROUP_SERVER, KEY_LISTEN,
                                        &n_listen, &local_error);
   if (local_error != NULL)
     {
-      /* The key exists, so the only failure left is bad UTF-8; GKeyFile's
-       * own message would quote the invalid bytes. */
+      /* Not expected after the checks above; keep GKeyFile's words. */
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                   _("[%s] %s: the value is not valid UTF-8"),
-                   GROUP_SERVER, KEY_LISTEN);
+                   "[%s] %s: %s", GROUP_SERVER, KEY_LISTEN, local_error->message);
       return FALSE;
     }
 
@@ -229,6 +288,81 @@ parse_listen (GKeyFile      *key_file,
   return TRUE;
 }
 
+/* A [server] string value with surrounding blanks removed, or %NULL. */
+static char *
+get_server_value (GKeyFile   *key_file,
+                  const char *key)
+{
+  char *value = g_key_file_get_value (key_file, GROUP_SERVER, key, NULL);
+
+  if (value != NULL)
+    g_strstrip (value);
+  return value;
+}
+
+static gboolean
+parse_unix_keys (GKeyFile      *key_file,
+                 ConfabConfig  *config,
+                 GError       **error)
+{
+  g_autofree char *identity = get_server_value (key_file, KEY_UNIX_IDENTITY);
+  g_autofree char *mode = get_server_value (key_file, KEY_UNIX_SOCKET_MODE);
+  const char *owner_keys[] = { KEY_UNIX_SOCKET_USER, KEY_UNIX_SOCKET_GROUP };
+  char **owner_fields[] = { &config->unix_socket_user, &config->unix_socket_group };
+
+  if (identity != NULL)
+    {
+      /* Only the two words: GKeyFile would also take "1" and "0". */
+      if (g_str_equal (identity, "true"))
+        config->unix_identity = TRUE;
+      else if (g_str_equal (identity, "false"))
+        config->unix_identity = FALSE;
+      else
+        {
+          g_autofree char *shown = g_utf8_make_valid (identity, -1);
+
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("[%s] %s: “%s” is not true or false"),
+                       GROUP_SERVER, KEY_UNIX_IDENTITY, shown);
+          return FALSE;
+        }
+    }
+
+  if (mode != NULL)
+    {
+      guint64 number;
+
+      if (!g_ascii_string_to_unsigned (mode, 8, 0, 0777, &number, NULL))
+        {
+          g_autofree char *shown = g_utf8_make_valid (mode, -1);
+
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("[%s] %s: “%s” is not an octal mode from 0 to 0777"),
+                       GROUP_SERVER, KEY_UNIX_SOCKET_MODE, shown);
+          return FALSE;
+        }
+      config->unix_socket_mode = number;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (owner_keys); i++)
+    {
+      g_autofree char *value = get_server_value (key_file, owner_keys[i]);
+
+      if (value == NULL)
+        continue;
+      if (value[0] == '\0' || !g_utf8_validate (value, -1, NULL))
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("[%s] %s: expected a user or group name"),
+                       GROUP_SERVER, owner_keys[i]);
+          return FALSE;
+        }
+      g_free (*owner_fields[i]);
+      *owner_fields[i] = g_steal_pointer (&value);
+    }
+  return TRUE;
+}
+
 /* @source: the file's display name, or %NULL for data from memory. Errors
  * do not name the file: the caller prefixes it. */
 static ConfabConfig *
@@ -240,7 +374,8 @@ config_from_key_file (GKeyFile    *key_file,
 
   report_unknown (key_file, source);
 
-  if (!parse_listen (key_file, config, error))
+  if (!parse_listen (key_file, config, error) ||
+      !parse_unix_keys (key_file, config, error))
     return NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -269,6 +404,8 @@ confab_config_new_default (void)
   self->queue_max_bytes = CONFAB_DEFAULT_QUEUE_MAX_BYTES;
   self->login_timeout_sec = CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC;
   self->shutdown_timeout_sec = CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC;
+  self->unix_identity = FALSE;
+  self->unix_socket_mode = CONFAB_DEFAULT_UNIX_SOCKET_MODE;
 
   return self;
 }
@@ -375,6 +512,8 @@ confab_config_copy (const ConfabConfig *self)
 
   copy = g_memdup2 (self, sizeof (*self));
   copy->listen = g_strdupv (self->listen);
+  copy->unix_socket_user = g_strdup (self->unix_socket_user);
+  copy->unix_socket_group = g_strdup (self->unix_socket_group);
 
   return copy;
 }
@@ -390,5 +529,7 @@ confab_config_free (ConfabConfig *self)
     return;
 
   g_strfreev (self->listen);
+  g_free (self->unix_socket_user);
+  g_free (self->unix_socket_group);
   g_free (self);
 }

@@ -23,6 +23,11 @@ G_BEGIN_DECLS
  *
  *   [server]
  *   listen=127.0.0.1:8080;[::1]:8080     (string list; optional)
+ *   unix_identity=false        (true: a login on a Unix socket must use,
+ *                               or is given, the caller's user name)
+ *   unix_socket_mode=0666      (octal; permissions of unix: sockets)
+ *   unix_socket_user=NAME      (owner of unix: sockets; optional)
+ *   unix_socket_group=NAME     (group of unix: sockets; optional)
  *
  *   [limits]
  *   line_max_bytes=4096        (64 .. 1048576)
@@ -47,9 +52,17 @@ G_BEGIN_DECLS
  * confab_config_load_data() takes len = (gsize) -1 for a nul-terminated
  * string.
  */
+/* The mode a Unix listening socket gets unless the config says otherwise:
+ * every local user may connect (with unix_identity on, only as itself). */
+#define CONFAB_DEFAULT_UNIX_SOCKET_MODE      0666
+
 typedef struct
 {
   char  **listen;               /* (owned) (nullable): from [server] listen */
+  gboolean unix_identity;       /* [server] unix_identity: logins on Unix sockets use the caller's user name */
+  guint   unix_socket_mode;     /* [server] unix_socket_mode, octal, 0 .. 0777 */
+  char   *unix_socket_user;     /* (owned) (nullable): [server] unix_socket_user */
+  char   *unix_socket_group;    /* (owned) (nullable): [server] unix_socket_group */
   guint   line_max_bytes;
   guint   recipients_max;
   guint   peers_max;

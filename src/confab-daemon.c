@@ -10,6 +10,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/resource.h>
 #include <glib/gi18n.h>
 
@@ -67,6 +69,45 @@ limits_from_config (const ConfabConfig *config,
   peer_limits->line_max_bytes = config->line_max_bytes;
   peer_limits->recipients_max = config->recipients_max;
   peer_limits->login_timeout_sec = config->login_timeout_sec;
+  peer_limits->unix_identity = config->unix_identity;
+}
+
+/* Resolves [server] unix_socket_user/unix_socket_group for the server. */
+static gboolean
+apply_unix_socket_options (ConfabDaemon  *self,
+                           GError       **error)
+{
+  const ConfabConfig *config = self->config;
+  gint64 uid = -1;
+  gint64 gid = -1;
+
+  if (config->unix_socket_user != NULL)
+    {
+      struct passwd *user = getpwnam (config->unix_socket_user);
+
+      if (user == NULL)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("unix_socket_user: no user called “%s”"), config->unix_socket_user);
+          return FALSE;
+        }
+      uid = user->pw_uid;
+    }
+  if (config->unix_socket_group != NULL)
+    {
+      struct group *group = getgrnam (config->unix_socket_group);
+
+      if (group == NULL)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("unix_socket_group: no group called “%s”"), config->unix_socket_group);
+          return FALSE;
+        }
+      gid = group->gr_gid;
+    }
+
+  confab_server_set_unix_socket_options (self->server, config->unix_socket_mode, uid, gid);
+  return TRUE;
 }
 
 /* Loads the file, or the defaults if the default file does not exist. */
@@ -321,6 +362,8 @@ confab_daemon_start (ConfabDaemon  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   raise_fd_limit ();
+  if (!apply_unix_socket_options (self, error))
+    return FALSE;
 
   /* Under socket activation the service manager has bound the addresses;
    * --listen and the config file's addresses are for running without. */

@@ -28,6 +28,8 @@ G_BEGIN_DECLS
  * @CONFAB_ERROR_INVALID_CONFIG: the configuration cannot be used
  * @CONFAB_ERROR_INVALID_ADDRESS: a listen address cannot be parsed
  * @CONFAB_ERROR_BAD_JSON: a JSON-lines frame is not a JSON object (or too deep)
+ * @CONFAB_ERROR_NOT_YOUR_NAME: on a Unix socket with identity checks, a
+ *   login under a name other than the caller's user name
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -52,6 +54,7 @@ typedef enum
   CONFAB_ERROR_INVALID_CONFIG,
   CONFAB_ERROR_INVALID_ADDRESS,
   CONFAB_ERROR_BAD_JSON,
+  CONFAB_ERROR_NOT_YOUR_NAME,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

@@ -41,6 +41,7 @@ typedef struct
   const char *end;
   guint       depth;
   gboolean    too_deep;
+  gboolean    escaped_nul;  /* a "\u0000" somewhere */
 } Scanner;
 
 static gboolean scan_value (Scanner *s);
@@ -122,6 +123,10 @@ scan_string (Scanner *s)
           for (guint i = 0; i < 4; i++)
             if (s->p >= s->end || !g_ascii_isxdigit (*s->p++))
               return FALSE;
+          /* json-glib cuts the string there, silently: see
+           * confab_json_parse_request(). */
+          if (memcmp (s->p - 4, "0000", 4) == 0)
+            s->escaped_nul = TRUE;
         }
       else if (strchr ("\"\\/bfnrt", c) == NULL || c == '\0')
         return FALSE;
@@ -211,13 +216,15 @@ scan_value (Scanner *s)
 static gboolean
 strict_syntax_ok (const char *line,
                   gsize       len,
-                  gboolean   *too_deep)
+                  gboolean   *too_deep,
+                  gboolean   *escaped_nul)
 {
-  Scanner s = { line, line + len, 0, FALSE };
+  Scanner s = { line, line + len, 0, FALSE, FALSE };
   gboolean ok = scan_value (&s);
 
   skip_space (&s);
   *too_deep = s.too_deep;
+  *escaped_nul = s.escaped_nul;
   return ok && s.p == s.end;
 }
 
@@ -313,7 +320,12 @@ parse_message (JsonObject         *object,
       name = json_node_get_string (item);
       if (!confab_validate_name (name, -1, NULL))
         {
-          g_autofree char *message = g_strdup_printf ("invalid recipient name: %s", name);
+          /* Echo the name only if it is UTF-8: an unpaired surrogate
+           * escape decodes to bytes that are not, and the error frame
+           * must be valid JSON. */
+          g_autofree char *message = g_utf8_validate (name, -1, NULL) ?
+            g_strdup_printf ("invalid recipient name: %s", name) :
+            g_strdup ("invalid recipient name");
 
           return fail (error, field, CONFAB_ERROR_INVALID_NAME, "to", message);
         }
@@ -342,6 +354,10 @@ parse_message (JsonObject         *object,
     len--;
   if (len == 0)
     return fail (error, field, CONFAB_ERROR_EMPTY_MESSAGE, "text", "empty message");
+  /* The line was UTF-8, but json-glib turns an unpaired surrogate escape
+   * ("\ud800") into bytes that are not. */
+  if (!g_utf8_validate_len (start, len, NULL))
+    return fail (error, field, CONFAB_ERROR_INVALID_UTF8, "text", "invalid UTF-8");
   if (!text_ok (start, len, &local_error))
     return fail (error, field, local_error->code, "text", local_error->message);
 
@@ -378,6 +394,7 @@ confab_json_parse_request (const char         *line,
   JsonObject *object;
   const char *type;
   gboolean too_deep;
+  gboolean escaped_nul;
 
   g_return_val_if_fail (line != NULL, FALSE);
   g_return_val_if_fail (request != NULL, FALSE);
@@ -391,9 +408,14 @@ confab_json_parse_request (const char         *line,
                  "line contains control characters");
   if (!g_utf8_validate_len (line, len, NULL))
     return fail (error, field, CONFAB_ERROR_INVALID_UTF8, NULL, "invalid UTF-8");
-  if (!strict_syntax_ok (line, len, &too_deep))
+  if (!strict_syntax_ok (line, len, &too_deep, &escaped_nul))
     return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL,
                  too_deep ? "JSON nested too deeply" : "not valid JSON");
+  /* json-glib ends a string at an escaped NUL without a word, which would
+   * deliver "ab" for "ab\u0000cd": refuse it like a raw NUL. */
+  if (escaped_nul)
+    return fail (error, field, CONFAB_ERROR_CONTROL_CHARACTER, NULL,
+                 "line contains control characters");
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, line, len, NULL))
@@ -422,7 +444,9 @@ confab_json_parse_request (const char         *line,
            json_node_get_int (protocol) != CONFAB_JSON_PROTOCOL_VERSION))
         return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "protocol",
                      "unsupported protocol version (this server speaks 1)");
-      if (!confab_validate_name (name, -1, &local_error))
+      /* An empty name is left to the server: on a Unix socket with
+       * identity checks it means "my user name". */
+      if (*name != '\0' && !confab_validate_name (name, -1, &local_error))
         return fail (error, field, CONFAB_ERROR_INVALID_NAME, "name", local_error->message);
 
       request->type = CONFAB_JSON_REQUEST_LOGIN;

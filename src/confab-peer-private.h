@@ -36,6 +36,7 @@ struct _ConfabPeer
   GSocketConnection *connection;    /* (owned) */
   GSocket           *socket;        /* (unowned): the connection's */
   char              *address;       /* (owned) */
+  gint64             unix_uid;      /* the caller's uid on a Unix socket, else -1 */
   ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
   PeerState          state;
   PeerProtocol       protocol;       /* chosen by the first non-blank byte */

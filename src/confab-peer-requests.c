@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <string.h>
 
 #include "confab-json-protocol.h"
@@ -52,11 +53,58 @@ reply_peers (ConfabPeer *self)
   reply (self, line, len);
 }
 
+/* Returns: (transfer full) (nullable): the user name of @uid */
+static char *
+unix_user_name (gint64 uid)
+{
+  struct passwd entry;
+  struct passwd *result = NULL;
+  char buf[4096];
+
+  if (getpwuid_r ((uid_t) uid, &entry, buf, sizeof buf, &result) != 0 || result == NULL)
+    return NULL;
+  return g_strdup (entry.pw_name);
+}
+
+/* With unix_identity on, a Unix-socket caller is who the kernel says: an
+ * empty name becomes the user name, any other name is refused. */
+static gboolean
+identity_applies (ConfabPeer *self)
+{
+  return self->shared->limits.unix_identity && self->unix_uid >= 0;
+}
+
 static void
 peer_login (ConfabPeer *self,
-       const char *name)
+            const char *requested)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *user = NULL;
+  const char *name = requested;
+
+  if (identity_applies (self))
+    {
+      user = unix_user_name (self->unix_uid);
+      if (user == NULL)
+        {
+          g_autofree char *text = g_strdup_printf ("not your name: uid %" G_GINT64_FORMAT
+                                                   " has no user name", self->unix_uid);
+
+          confab_broker_count_rejected_login (self->shared->broker);
+          confab_peer_close_with_error (self, CONFAB_ERROR_NOT_YOUR_NAME, text);
+          return;
+        }
+      if (*requested == '\0')
+        name = user;
+      else if (!g_str_equal (requested, user))
+        {
+          g_autofree char *text = g_strdup_printf ("not your name: on this socket you are %s", user);
+
+          confab_broker_count_rejected_login (self->shared->broker);
+          confab_peer_close_with_error (self, CONFAB_ERROR_NOT_YOUR_NAME, text);
+          return;
+        }
+    }
 
   self->entry = confab_broker_join (self->shared->broker, name, self->address,
                                     self->protocol == PROTOCOL_JSON ? "json" : "text",
@@ -82,6 +130,18 @@ peer_login (ConfabPeer *self,
 
       reply (self, welcome, len);
     }
+}
+
+static gboolean
+is_blank (const char *line,
+          gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!g_ascii_isspace (line[i]))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -112,6 +172,13 @@ handle_login (ConfabPeer *self,
         }
       peer_login (self, request.name);
       confab_json_request_clear (&request);
+      return;
+    }
+
+  /* An empty login line asks for the caller's own user name. */
+  if (identity_applies (self) && is_blank (line, len))
+    {
+      peer_login (self, "");
       return;
     }
 

@@ -375,19 +375,23 @@ confab_peer_is_closed (ConfabPeer *self)
   return self->state == PEER_CLOSED;
 }
 
+/* On a Unix socket the kernel tells who is calling (SO_PEERCRED). */
 static char *
-describe_remote (GSocketConnection *connection)
+describe_remote (GSocketConnection *connection,
+                 gint64            *unix_uid)
 {
   g_autoptr(GSocketAddress) remote = NULL;
 
+  *unix_uid = -1;
   if (G_IS_UNIX_CONNECTION (connection))
     {
       g_autoptr(GCredentials) credentials = NULL;
 
       credentials = g_socket_get_credentials (g_socket_connection_get_socket (connection), NULL);
-      if (credentials != NULL)
-        return g_strdup_printf ("unix:uid=%u", (guint) g_credentials_get_unix_user (credentials, NULL));
-      return g_strdup ("unix:");
+      if (credentials == NULL)
+        return g_strdup ("unix:");
+      *unix_uid = g_credentials_get_unix_user (credentials, NULL);
+      return g_strdup_printf ("unix:uid=%" G_GINT64_FORMAT, *unix_uid);
     }
 
   remote = g_socket_connection_get_remote_address (connection, NULL);
@@ -416,7 +420,7 @@ confab_peer_new (ConfabPeerShared  *shared,
   self->shared = shared;
   self->connection = g_object_ref (connection);
   self->socket = g_socket_connection_get_socket (connection);
-  self->address = describe_remote (connection);
+  self->address = describe_remote (connection, &self->unix_uid);
 
   g_socket_set_blocking (self->socket, FALSE);
   if (g_socket_get_family (self->socket) != G_SOCKET_FAMILY_UNIX)

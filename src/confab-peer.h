@@ -19,6 +19,7 @@ typedef struct
   guint line_max_bytes;
   guint recipients_max;
   guint login_timeout_sec;
+  gboolean unix_identity;   /* Unix-socket logins must use the caller's user name */
 } ConfabPeerLimits;
 
 typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,

@@ -16,9 +16,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n.h>
+#include <gio/gunixsocketaddress.h>
 
 #include "confab-address.h"
 #include "confab-server.h"
@@ -37,6 +42,10 @@ struct _ConfabServer
   GHashTable       *peers;             /* (owned): ConfabPeer set, owned refs */
   GPtrArray        *listen_addresses;  /* (owned): strings, NULL-terminated */
   guint             connections_max;
+  GPtrArray        *unix_paths;        /* (owned): socket files we created, removed at the end */
+  guint             unix_mode;
+  gint64            unix_uid;          /* -1: leave as created */
+  gint64            unix_gid;
   gboolean          accepting;         /* wanted: not stopped for shutdown */
   gboolean          paused_for_fds;
 };
@@ -132,6 +141,93 @@ incoming_cb (GSocketService    *service,
   return TRUE;
 }
 
+/* A socket file left by a confabd that died is in the way of bind(): it
+ * is removed if nothing answers on it. Anything else at the path (a live
+ * server, a regular file) is an error, never deleted. */
+static gboolean
+clear_stale_unix_socket (const char  *path,
+                         GError     **error)
+{
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0)
+    return TRUE;
+  if (!S_ISSOCK (st.st_mode))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("%s exists and is not a socket"), path);
+      return FALSE;
+    }
+
+  probe = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (probe == NULL)
+    return FALSE;
+  address = g_unix_socket_address_new (path);
+  if (g_socket_connect (probe, address, NULL, &local_error))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                   _("%s is in use by another server"), path);
+      return FALSE;
+    }
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  g_message ("Removing the stale socket %s", path);
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot remove the stale socket %s: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Gives a new socket file the configured mode and owner. */
+static gboolean
+set_unix_socket_access (ConfabServer  *self,
+                        const char    *path,
+                        GError       **error)
+{
+  if (g_chmod (path, self->unix_mode) != 0 ||
+      ((self->unix_uid >= 0 || self->unix_gid >= 0) &&
+       chown (path, self->unix_uid, self->unix_gid) != 0))
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot set the mode or owner of %s: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * confab_server_set_unix_socket_options:
+ * @mode: permissions for socket files created by confab_server_listen()
+ * @uid: their owner, or -1
+ * @gid: their group, or -1
+ */
+void
+confab_server_set_unix_socket_options (ConfabServer *self,
+                                       guint         mode,
+                                       gint64        uid,
+                                       gint64        gid)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  self->unix_mode = mode;
+  self->unix_uid = uid;
+  self->unix_gid = gid;
+}
+
 /**
  * confab_server_listen:
  * @address: where to listen; port 0 picks a free port
@@ -147,12 +243,18 @@ confab_server_listen (ConfabServer    *self,
 {
   g_autoptr(GSocketAddress) effective = NULL;
   g_autofree char *text = NULL;
+  const char *unix_path = NULL;
 
   g_return_val_if_fail (CONFAB_IS_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET_ADDRESS (address), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+  if (G_IS_UNIX_SOCKET_ADDRESS (address) &&
+      g_unix_socket_address_get_address_type (G_UNIX_SOCKET_ADDRESS (address)) == G_UNIX_SOCKET_ADDRESS_PATH)
+    unix_path = g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (address));
+
+  if ((unix_path != NULL && !clear_stale_unix_socket (unix_path, error)) ||
+      !g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
                                       NULL, &effective, error))
     {
@@ -160,6 +262,13 @@ confab_server_listen (ConfabServer    *self,
 
       g_prefix_error (error, _("Cannot listen on %s: "), wanted);
       return FALSE;
+    }
+
+  if (unix_path != NULL)
+    {
+      g_ptr_array_add (self->unix_paths, g_strdup (unix_path));
+      if (!set_unix_socket_access (self, unix_path, error))
+        return FALSE;
     }
 
   text = confab_address_to_string (effective);
@@ -203,6 +312,15 @@ confab_server_adopt (ConfabServer  *self,
   return TRUE;
 }
 
+/* The socket files we made go with the listeners that served them. */
+static void
+remove_unix_paths (ConfabServer *self)
+{
+  for (guint i = 0; i < self->unix_paths->len; i++)
+    g_unlink (g_ptr_array_index (self->unix_paths, i));
+  g_ptr_array_set_size (self->unix_paths, 0);
+}
+
 /* Begins accepting connections on every address listened on. */
 void
 confab_server_start (ConfabServer *self)
@@ -222,6 +340,7 @@ confab_server_stop_accepting (ConfabServer *self)
   self->accepting = FALSE;
   update_accepting (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  remove_unix_paths (self);
 }
 
 /* Tells connections that have not logged in that the server is going
@@ -290,6 +409,7 @@ confab_server_dispose (GObject *object)
     {
       g_socket_service_stop (self->service);
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      remove_unix_paths (self);
       g_signal_handlers_disconnect_by_data (self->service, self);
       g_clear_object (&self->service);
     }
@@ -309,6 +429,7 @@ confab_server_finalize (GObject *object)
 
   confab_peer_shared_clear (&self->shared);
   g_clear_pointer (&self->listen_addresses, g_ptr_array_unref);
+  g_clear_pointer (&self->unix_paths, g_ptr_array_unref);
 
   G_OBJECT_CLASS (confab_server_parent_class)->finalize (object);
 }
@@ -338,6 +459,10 @@ confab_server_init (ConfabServer *self)
   self->peers = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
   self->listen_addresses = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->listen_addresses, NULL);
+  self->unix_paths = g_ptr_array_new_with_free_func (g_free);
+  self->unix_mode = 0666;
+  self->unix_uid = -1;
+  self->unix_gid = -1;
 }
 
 /**

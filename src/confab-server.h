@@ -23,6 +23,10 @@ gboolean       confab_server_listen            (ConfabServer           *self,
 gboolean       confab_server_adopt             (ConfabServer           *self,
                                                 GSocket                *socket,
                                                 GError                **error);
+void           confab_server_set_unix_socket_options (ConfabServer     *self,
+                                                guint                   mode,
+                                                gint64                  uid,
+                                                gint64                  gid);
 void           confab_server_start             (ConfabServer           *self);
 void           confab_server_stop_accepting    (ConfabServer           *self);
 void           confab_server_shutdown          (ConfabServer           *self);

@@ -731,8 +731,8 @@ test_file_example_uncommented (void)
       g_string_append_printf (uncommented, "%s\n", line);
     }
 
-  /* listen and the six limits, each once. */
-  g_assert_cmpuint (n_keys, ==, 1 + G_N_ELEMENTS (limits));
+  /* listen, unix_identity, unix_socket_mode and the six limits, each once. */
+  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits));
 
   capture_start ();
   config = load_string (uncommented->str, &error);
@@ -744,6 +744,54 @@ test_file_example_uncommented (void)
   g_assert_cmpstrv (config->listen, expected_listen);
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
     g_assert_cmpuint (limit_value (config, &limits[i]), ==, limits[i].default_value);
+}
+
+static void
+test_unix_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) defaults = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+  const char *bad[] = {
+    "[server]\nunix_identity=yes\n",
+    "[server]\nunix_identity=1\n",
+    "[server]\nunix_socket_mode=0888\n",
+    "[server]\nunix_socket_mode=01777\n",
+    "[server]\nunix_socket_mode=-1\n",
+    "[server]\nunix_socket_mode=rw\n",
+    "[server]\nunix_socket_user=\n",
+    "[server]\nunix_socket_group=  \n",
+  };
+
+  defaults = load_string ("", &error);
+  g_assert_no_error (error);
+  g_assert_false (defaults->unix_identity);
+  g_assert_cmpuint (defaults->unix_socket_mode, ==, 0666);
+  g_assert_null (defaults->unix_socket_user);
+  g_assert_null (defaults->unix_socket_group);
+
+  config = load_string ("[server]\nunix_identity = true\nunix_socket_mode=0660\n"
+                        "unix_socket_user=nobody\nunix_socket_group=nogroup\n", &error);
+  g_assert_no_error (error);
+  g_assert_true (config->unix_identity);
+  g_assert_cmpuint (config->unix_socket_mode, ==, 0660);
+  g_assert_cmpstr (config->unix_socket_user, ==, "nobody");
+  g_assert_cmpstr (config->unix_socket_group, ==, "nogroup");
+
+  copy = confab_config_copy (config);
+  g_assert_cmpstr (copy->unix_socket_user, ==, "nobody");
+  g_assert_true (copy->unix_socket_user != config->unix_socket_user);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(ConfabConfig) refused = load_string (bad[i], &error);
+
+      g_test_message ("config: %s", bad[i]);
+      g_assert_null (refused);
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
+      g_clear_error (&error);
+    }
 }
 
 int
@@ -770,6 +818,7 @@ main (int    argc,
   g_test_add_func ("/config/file/missing", test_file_missing);
   g_test_add_func ("/config/file/reject", test_file_reject);
   g_test_add_func ("/config/file/directory", test_file_directory);
+  g_test_add_func ("/config/load/unix-keys", test_unix_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
 

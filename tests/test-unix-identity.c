@@ -1,0 +1,359 @@
+/* test-unix-identity.c: Unix-socket listeners, their file mode and owner,
+ * and logins bound to the caller's user name (unix_identity).
+ *
+ * Two users on one socket: the test runs as root and drops to uid 65534
+ * ("nobody") in a subprocess (g_test_trap_subprocess), which then talks
+ * to the same daemon. CI runs as root; elsewhere the cross-user cases
+ * skip.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
+
+#include "confab-test-util.h"
+
+#define ENV_SOCKET_PATH "CONFAB_TEST_UNIX_SOCKET"
+#define NOBODY_UID      65534
+
+typedef struct
+{
+  ConfabTestTmpDir *tmp;
+  char             *socket_path;
+  ConfabTestDaemon *daemon;
+} Fixture;
+
+typedef struct
+{
+  const char *identity;
+  const char *mode;
+  const char *group;
+} Options;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  const Options *options = data;
+  g_autofree char *config_path = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *needle = NULL;
+  const char *kv[] = {
+    "server.unix_identity", options->identity,
+    "server.unix_socket_mode", options->mode,
+    options->group != NULL ? "server.unix_socket_group" : NULL, options->group,
+    NULL
+  };
+
+  f->tmp = confab_test_tmp_dir_new ();
+  /* Another user must reach the socket inside. */
+  g_assert_cmpint (g_chmod (f->tmp->path, 0755), ==, 0);
+  config_path = g_build_filename (f->tmp->path, "confab.conf", NULL);
+  confab_test_write_config (config_path, kv);
+  f->socket_path = g_build_filename (f->tmp->path, "confab.sock", NULL);
+  listen = g_strconcat ("unix:", f->socket_path, NULL);
+
+  f->daemon = confab_test_daemon_spawn ((const char * const []) {
+                                          "--listen", listen, "--bus", "none",
+                                          "--config", config_path, NULL
+                                        }, 0);
+  needle = g_strconcat ("Listening on ", listen, NULL);
+  confab_test_daemon_wait_for_log (f->daemon, 0, needle, 10000);
+  g_setenv (ENV_SOCKET_PATH, f->socket_path, TRUE);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_unsetenv (ENV_SOCKET_PATH);
+  if (!confab_test_daemon_has_exited (f->daemon))
+    confab_test_daemon_stop (f->daemon);
+  g_clear_pointer (&f->daemon, confab_test_daemon_free);
+  /* The daemon removes its socket file when it stops. */
+  g_assert_false (g_file_test (f->socket_path, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&f->socket_path, g_free);
+  g_clear_pointer (&f->tmp, confab_test_tmp_dir_free);
+}
+
+/* Connects to the Unix socket; NULL with @error if refused. */
+static ConfabTestClient *
+unix_client (const char  *path,
+             GError     **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_timeout (socket, confab_test_timeout_ms (10000) / 1000);
+  if (!g_socket_connect (socket, address, NULL, error))
+    return NULL;
+  return confab_test_client_new_for_socket (socket);
+}
+
+static ConfabTestClient *
+unix_client_or_fail (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabTestClient *client = unix_client (path, &error);
+
+  g_assert_no_error (error);
+  return client;
+}
+
+/* In a subprocess: become uid/gid 65534 for good. */
+static void
+become_nobody (void)
+{
+  g_assert_cmpint (setgroups (0, NULL), ==, 0);
+  g_assert_cmpint (setresgid (NOBODY_UID, NOBODY_UID, NOBODY_UID), ==, 0);
+  g_assert_cmpint (setresuid (NOBODY_UID, NOBODY_UID, NOBODY_UID), ==, 0);
+  g_assert_cmpint (geteuid (), ==, NOBODY_UID);
+}
+
+static gboolean
+can_switch_users (void)
+{
+  struct passwd *nobody = getpwuid (NOBODY_UID);
+
+  if (geteuid () != 0 || nobody == NULL)
+    {
+      g_test_skip ("needs root and a user with uid 65534");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char *
+nobody_name (void)
+{
+  return getpwuid (NOBODY_UID)->pw_name;
+}
+
+/* The nobody side of /unix/identity/two-users. */
+static void
+nobody_chats (void)
+{
+  const char *path = g_getenv (ENV_SOCKET_PATH);
+  g_autoptr(ConfabTestClient) me = NULL;
+  g_autoptr(ConfabTestClient) impostor = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *line = NULL;
+
+  become_nobody ();
+
+  /* An empty login is given the user name. */
+  me = unix_client_or_fail (path);
+  confab_test_client_send_line (me, "");
+  confab_test_client_send_line (me, "/peers");
+  expected = g_strdup_printf ("peers: %s root", nobody_name ());
+  confab_test_client_expect_line (me, expected);
+  confab_test_client_send_line (me, "root: hello from nobody");
+  confab_test_client_sync (me, nobody_name ());
+
+  /* Nobody may pose as root. */
+  impostor = unix_client_or_fail (path);
+  confab_test_client_send_line (impostor, "root");
+  line = confab_test_client_read_line (impostor);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("error: not your name: on this socket you are %s", nobody_name ());
+  g_assert_cmpstr (line, ==, expected);
+  confab_test_client_expect_eof (impostor);
+
+  /* The refusal changed nothing for the real root. */
+  confab_test_client_send_line (me, "root: still here");
+  confab_test_client_sync (me, nobody_name ());
+}
+
+static void
+test_two_users (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) root = NULL;
+  g_autoptr(ConfabTestClient) root_as_alice = NULL;
+  g_autofree char *from_nobody = NULL;
+
+  if (!can_switch_users ())
+    return;
+
+  root = unix_client_or_fail (f->socket_path);
+  confab_test_client_login (root, "root");
+
+  /* Root may not be "alice" either. */
+  root_as_alice = unix_client_or_fail (f->socket_path);
+  confab_test_client_send_line (root_as_alice, "alice");
+  confab_test_client_expect_line (root_as_alice, "error: not your name: on this socket you are root");
+  confab_test_client_expect_eof (root_as_alice);
+
+  g_test_trap_subprocess ("/unix/identity/two-users/subprocess/nobody", 0,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+
+  from_nobody = g_strdup_printf ("from %s: hello from nobody", nobody_name ());
+  confab_test_client_expect_line (root, from_nobody);
+  g_clear_pointer (&from_nobody, g_free);
+  from_nobody = g_strdup_printf ("from %s: still here", nobody_name ());
+  confab_test_client_expect_line (root, from_nobody);
+
+  /* Addresses name the uid, as ListPeers shows them. */
+  confab_test_daemon_wait_for_log (f->daemon, 0, "logged in from unix:uid=65534", 10000);
+  confab_test_daemon_wait_for_log (f->daemon, 0, "root logged in from unix:uid=0", 10000);
+}
+
+/* The nobody side of /unix/identity/off. */
+static void
+nobody_as_alice (void)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+
+  become_nobody ();
+  alice = unix_client_or_fail (g_getenv (ENV_SOCKET_PATH));
+  confab_test_client_login (alice, "alice");
+  confab_test_client_send_line (alice, "bob: hi, I am alice today");
+  confab_test_client_sync (alice, "alice");
+}
+
+/* With the mode off, a Unix socket is like TCP: any valid name goes. */
+static void
+test_identity_off (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = NULL;
+
+  if (!can_switch_users ())
+    return;
+
+  bob = unix_client_or_fail (f->socket_path);
+  confab_test_client_login (bob, "bob");
+  g_test_trap_subprocess ("/unix/identity/off/subprocess/nobody", 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  confab_test_client_expect_line (bob, "from alice: hi, I am alice today");
+
+  /* And an empty login is just an invalid name. */
+  {
+    g_autoptr(ConfabTestClient) empty = unix_client_or_fail (f->socket_path);
+
+    confab_test_client_send_line (empty, "");
+    confab_test_client_expect_prefix (empty, "error: invalid name");
+    confab_test_client_expect_eof (empty);
+  }
+}
+
+/* The nobody side of /unix/socket/mode: the socket is root's, 0600. */
+static void
+nobody_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabTestClient) client = NULL;
+
+  become_nobody ();
+  client = unix_client (g_getenv (ENV_SOCKET_PATH), &error);
+  g_assert_null (client);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+}
+
+static void
+test_socket_mode (Fixture       *f,
+                  gconstpointer  data)
+{
+  struct group *nogroup = getgrnam ("nogroup");
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (f->socket_path, &st), ==, 0);
+  g_assert_true (S_ISSOCK (st.st_mode));
+  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+  g_assert_nonnull (nogroup);
+  g_assert_cmpint (st.st_gid, ==, nogroup->gr_gid);
+
+  if (!can_switch_users ())
+    return;
+  g_test_trap_subprocess ("/unix/socket/mode/subprocess/nobody", 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* A socket file left behind by a dead server is replaced; a live one is
+ * not touched, and a regular file is never removed. */
+static void
+test_stale_socket (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *path = g_build_filename (tmp->path, "confab.sock", NULL);
+  g_autofree char *listen = g_strconcat ("unix:", path, NULL);
+  g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
+  g_autoptr(GSocket) dead = NULL;
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestDaemon) second = NULL;
+  g_autoptr(ConfabTestClient) client = NULL;
+  const char * const args[] = { "--listen", listen, "--bus", "none", NULL };
+  int status;
+
+  /* Bound, then closed without unlinking: what a crash leaves. */
+  dead = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_socket_bind (dead, address, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_close (dead, NULL);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  daemon = confab_test_daemon_spawn (args, 0);
+  confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
+  client = unix_client_or_fail (path);
+  confab_test_client_login (client, "alice");
+
+  /* A second daemon on the live socket fails, and leaves it alone. */
+  second = confab_test_daemon_spawn (args, 0);
+  confab_test_daemon_wait_exit (second, confab_test_timeout_ms (10000));
+  g_assert_true (confab_test_daemon_get_exit_status (second, &status));
+  g_assert_cmpint (status, !=, 0);
+  confab_test_client_sync (client, "alice");
+
+  confab_test_client_free (g_steal_pointer (&client));
+  confab_test_daemon_stop (daemon);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* A regular file in the way is an error, not deleted. */
+  g_assert_true (g_file_set_contents (path, "not a socket", -1, NULL));
+  confab_test_daemon_free (g_steal_pointer (&second));
+  second = confab_test_daemon_spawn (args, 0);
+  confab_test_daemon_wait_exit (second, confab_test_timeout_ms (10000));
+  g_assert_true (confab_test_daemon_get_exit_status (second, &status));
+  g_assert_cmpint (status, !=, 0);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_unlink (path);
+}
+
+static const Options identity_on = { "true", "0666", NULL };
+static const Options identity_off = { "false", "0666", NULL };
+static const Options private_socket = { "true", "0600", "nogroup" };
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add ("/unix/identity/two-users", Fixture, &identity_on,
+              fixture_setup, test_two_users, fixture_teardown);
+  g_test_add_func ("/unix/identity/two-users/subprocess/nobody", nobody_chats);
+  g_test_add ("/unix/identity/off", Fixture, &identity_off,
+              fixture_setup, test_identity_off, fixture_teardown);
+  g_test_add_func ("/unix/identity/off/subprocess/nobody", nobody_as_alice);
+  g_test_add ("/unix/socket/mode", Fixture, &private_socket,
+              fixture_setup, test_socket_mode, fixture_teardown);
+  g_test_add_func ("/unix/socket/mode/subprocess/nobody", nobody_refused);
+  g_test_add_func ("/unix/socket/stale", test_stale_socket);
+
+  return g_test_run ();
+}
