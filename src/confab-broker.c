@@ -21,6 +21,9 @@
 #include "confab-names.h"
 #include "confab-validate.h"
 
+/* A GQueue node in a GAsyncQueue, with the allocator's own overhead. */
+#define QUEUE_NODE_SIZE (3 * sizeof (gpointer) + 2 * sizeof (gsize))
+
 struct _ConfabBrokerPeer
 {
   gatomicrefcount          ref_count;
@@ -29,7 +32,7 @@ struct _ConfabBrokerPeer
   char                    *protocol;    /* (owned) */
   gint64                   since_usec;  /* real time of the login */
   GAsyncQueue             *queue;       /* (owned): ConfabMessage, owned refs */
-  gint                     queued_bytes;   /* atomic: text-line bytes of the queued messages */
+  gint                     queued_bytes;   /* atomic: memory held by the queued messages */
   gint                     wake_pending;   /* atomic: a wake was sent and not yet answered */
   gboolean                 joined;      /* in the broker's table */
   guint64                  messages_in;
@@ -174,11 +177,20 @@ confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer)
   return peer->bytes_out;
 }
 
-/* Returns: bytes queued for the peer (measured as text lines) */
+/* Returns: memory held by the messages queued for the peer, in bytes */
 gsize
 confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
 {
   return (gsize) g_atomic_int_get (&peer->queued_bytes);
+}
+
+/* What a queued message holds in memory: the whole message (it may be
+ * shared, but the limit must bound this queue on its own) and the queue's
+ * list node, so that queue_max_bytes bounds memory, not just text. */
+static gsize
+queue_cost (ConfabMessage *message)
+{
+  return confab_message_get_size (message) + QUEUE_NODE_SIZE;
 }
 
 /* Writer side. A writer answers a wake by clearing wake_pending and then
@@ -221,7 +233,7 @@ confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
       gsize len;
 
       confab_message_get_line (message, &len);
-      g_atomic_int_add (&peer->queued_bytes, -(gint) len);
+      g_atomic_int_add (&peer->queued_bytes, -(gint) queue_cost (message));
       peer->messages_out++;
       peer->bytes_out += len;
     }
@@ -290,19 +302,19 @@ peer_push (ConfabBroker     *self,
            ConfabMessage    *message,
            gboolean          enforce_limit)
 {
-  gsize len;
+  gsize cost;
   gint before;
 
   if (!peer->joined)
     return FALSE;
 
-  confab_message_get_line (message, &len);
-  before = g_atomic_int_add (&peer->queued_bytes, (gint) len);
+  cost = queue_cost (message);
+  before = g_atomic_int_add (&peer->queued_bytes, (gint) cost);
   /* A message always fits an empty queue, so a limit below the line
    * length cannot make every peer a slow consumer. */
-  if (enforce_limit && before > 0 && (gsize) before + len > self->limits.queue_max_bytes)
+  if (enforce_limit && before > 0 && (gsize) before + cost > self->limits.queue_max_bytes)
     {
-      g_atomic_int_add (&peer->queued_bytes, -(gint) len);
+      g_atomic_int_add (&peer->queued_bytes, -(gint) cost);
       drop_slow_consumer (self, peer);
       return FALSE;
     }

@@ -29,6 +29,7 @@ struct _ConfabMessage
   gsize              text_len;
   const char        *line;
   gsize              line_len;     /* bytes of line, '\n' included */
+  gsize              size;         /* of the whole allocation */
   GBytes            *encodings[CONFAB_N_ENCODINGS];  /* atomic, (owned) (nullable) */
   char               data[];
 };
@@ -111,6 +112,7 @@ message_alloc (ConfabMessageKind   kind,
          + line_len + 1;
   self = g_malloc (size);
   memset (self, 0, sizeof (ConfabMessage));
+  self->size = size;
   g_atomic_ref_count_init (&self->ref_count);
   self->kind = kind;
   self->code = CONFAB_ERROR_FAILED;
@@ -309,6 +311,14 @@ gint64
 confab_message_get_timestamp (const ConfabMessage *self)
 {
   return self->timestamp_usec;
+}
+
+/* Returns: the bytes the message occupies (not counting a cached
+ * encoding for another protocol) */
+gsize
+confab_message_get_size (const ConfabMessage *self)
+{
+  return self->size;
 }
 
 const char *

@@ -51,6 +51,7 @@ const char * const *confab_message_get_recipients (const ConfabMessage *self,
 const char        *confab_message_get_text     (const ConfabMessage *self,
                                                 gsize               *len);
 gint64             confab_message_get_timestamp (const ConfabMessage *self);
+gsize              confab_message_get_size     (const ConfabMessage *self);
 
 /* The text-protocol line, '\n' included; built once at creation and
  * shared by every recipient. Newlines in the text appear escaped. */

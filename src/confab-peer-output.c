@@ -42,6 +42,8 @@ wait_writable (ConfabPeer *self)
     return;
 
   self->write_source = g_socket_create_source (self->socket, G_IO_OUT, NULL);
+  /* As for the read source: see watch_readable(). */
+  g_source_set_can_recurse (self->write_source, TRUE);
   g_source_set_callback (self->write_source, (GSourceFunc) G_CALLBACK (on_writable), self, NULL);
   g_source_attach (self->write_source, g_main_context_get_thread_default ());
 }

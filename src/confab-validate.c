@@ -38,6 +38,41 @@ name_error (GError     **error,
 /* The checks run in a fixed order (empty, NUL, UTF-8, leading '@'/'#',
  * forbidden characters, length), so a bad name always gets the same
  * message whatever else is wrong with it. */
+/* The common case, decided without decoding: printable ASCII only (no
+ * space, no control), none of ',' ':', no '@'/'#' first, short enough.
+ * Anything else takes the full path below, which also words the error. */
+static gboolean
+is_plain_ascii_name (const char *name,
+                     gsize       n_bytes)
+{
+  if (n_bytes > CONFAB_NAME_MAX_CHARS || name[0] == '@' || name[0] == '#')
+    return FALSE;
+
+  for (gsize i = 0; i < n_bytes; i++)
+    {
+      guchar c = name[i];
+
+      if (c <= ' ' || c >= 0x7f || c == ',' || c == ':')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Printable ASCII and TAB: valid UTF-8 without control characters. */
+static gboolean
+is_plain_ascii_text (const char *text,
+                     gsize       n_bytes)
+{
+  for (gsize i = 0; i < n_bytes; i++)
+    {
+      guchar c = text[i];
+
+      if ((c < ' ' && c != '\t') || c >= 0x7f)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 confab_validate_name (const char  *name,
                       gssize       len,
@@ -53,6 +88,8 @@ confab_validate_name (const char  *name,
   n_bytes = len < 0 ? strlen (name) : (gsize) len;
   if (n_bytes == 0)
     return name_error (error, "empty");
+  if (is_plain_ascii_name (name, n_bytes))
+    return TRUE;
 
   /* g_utf8_validate_len() would call a NUL invalid UTF-8; it is valid
    * UTF-8 but a control character, so say that instead. */
@@ -152,6 +189,8 @@ confab_validate_text (const char  *text,
                            "empty message");
       return FALSE;
     }
+  if (is_plain_ascii_text (text, n_bytes))
+    return TRUE;
 
   if (!utf8_validate_allowing_nul (text, n_bytes))
     {

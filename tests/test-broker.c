@@ -88,7 +88,7 @@ static void
 fixture_setup (Fixture       *fx,
                gconstpointer  data)
 {
-  ConfabBrokerLimits limits = { .peers_max = 4, .queue_max_bytes = 4096 };
+  ConfabBrokerLimits limits = { .peers_max = 4, .queue_max_bytes = 1024 * 1024 };
 
   fx->broker = confab_broker_new (&limits);
   fx->joined_names = g_ptr_array_new_with_free_func (g_free);
@@ -450,15 +450,27 @@ test_queue_bound (Fixture       *fx,
 {
   g_autoptr(ConfabBrokerPeer) fast = join (fx, "fast", 0);
   g_autoptr(ConfabBrokerPeer) slow = join (fx, "slow", 1);
+  ConfabBrokerLimits limits;
   char text[1001];
   ConfabBrokerStats stats;
   guint sent = 0;
+  gsize cost;
 
   memset (text, 'x', sizeof text - 1);
   text[sizeof text - 1] = '\0';
+  confab_broker_get_limits (fx->broker, &limits);
+  limits.queue_max_bytes = 4096;
+  confab_broker_set_limits (fx->broker, &limits);
 
-  /* 4096-byte limit: the fifth ~1 KiB line overflows the slow queue,
-   * while fast (drained after every message) is never in danger. */
+  /* A queued message costs its memory, more than its line's length. */
+  route_text (fx, fast, text, "slow", "fast", NULL);
+  g_free (drain (fast));
+  sent++;
+  cost = confab_broker_peer_get_queued_bytes (slow);
+  g_assert_cmpuint (cost, >, strlen ("from fast: ") + sizeof text);
+
+  /* The message that would pass 4096 bytes drops the slow peer, while
+   * fast (drained after every message) is never in danger. */
   while (confab_broker_peer_is_joined (slow) && sent < 100)
     {
       route_text (fx, fast, text, "slow", "fast", NULL);
@@ -466,7 +478,7 @@ test_queue_bound (Fixture       *fx,
       sent++;
     }
 
-  g_assert_cmpuint (sent, ==, 5);
+  g_assert_cmpuint (sent, ==, 4096 / cost + 1);
   g_assert_false (confab_broker_peer_is_joined (slow));
   g_assert_true (confab_broker_peer_is_joined (fast));
   g_assert_cmpuint (fx->sinks[1].closes, ==, 1);
