@@ -1,0 +1,1676 @@
+/* confab-bench.c: a load generator for confab's text protocol (SPEC §2).
+ *
+ *   confab-bench SCENARIO --port PORT [OPTIONS]
+ *
+ * Scenarios: throughput, fanout, idle, slowreader (see --help and
+ * docs/performance.md). Only 127.0.0.1 is ever contacted. Each run prints
+ * a human summary and ends with one line "RESULT key=value ..." for
+ * scripts such as tools/bench-compare.
+ *
+ * The generator shares the machine's cores with the server it measures,
+ * so it is kept cheap per line: one thread, plain epoll over non-blocking
+ * sockets, a window's worth of lines written with one send(), lines split
+ * with memchr() in one shared read buffer, numbers formatted and parsed by
+ * hand, and no allocation per line. GLib is used for option parsing and
+ * for reading /proc only, outside the measured loop.
+ *
+ * Every message text is "SENDER SEQ TIMESTAMP [PADDING]" (decimal sender
+ * index, per-sender sequence number from 0, CLOCK_MONOTONIC in ns), so
+ * each recipient can check order per sender and the sender measures the
+ * latency when its own copy comes back.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#define READ_BUF_SIZE     (256 * 1024)
+#define PART_MAX          512    /* longest line kept across reads */
+#define MAX_EVENTS        512
+#define MAX_ERRORS_SHOWN  5
+#define NUM_MAX_LEN       20     /* digits of a guint64 */
+
+/* Latency histogram: exact below 2048 µs, then 1024 buckets per power of
+ * two (under 0.1 % error), up to 2^40 µs. */
+#define HIST_SUB_BITS     10
+#define HIST_SUB          (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS      (HIST_SUB * 32)
+
+typedef enum
+{
+  SCENARIO_THROUGHPUT,
+  SCENARIO_FANOUT,
+  SCENARIO_IDLE,
+  SCENARIO_SLOWREADER,
+} Scenario;
+
+static const char *const scenario_names[] = {
+  "throughput", "fanout", "idle", "slowreader",
+};
+
+typedef enum
+{
+  CLIENT_NEW,
+  CLIENT_CONNECTING,
+  CLIENT_LOGIN,        /* name sent, waiting for the self round-trip */
+  CLIENT_READY,
+  CLIENT_CLOSED,
+} ClientState;
+
+typedef struct
+{
+  int          fd;
+  guint32      id;
+  ClientState  state;
+  guint32      events;       /* epoll interest currently registered */
+  gboolean     dirty;        /* on the list of clients to fill and flush */
+  gboolean     skip_line;    /* discarding the rest of an overlong line */
+  gboolean     in_epoll;
+  int          close_errno;  /* why it closed: 0 for EOF */
+
+  /* sending */
+  guint32      sent;
+  guint32      done;         /* own copies received back */
+  const char  *dests;        /* (unowned): "cA,cB: " into Bench.dests */
+  gsize        dests_len;
+  char        *out;          /* (owned) (nullable) */
+  gsize        out_len;
+  gsize        out_off;
+  gsize        out_cap;
+
+  /* receiving */
+  guint64      received;     /* lines "from ..." in the timed phase */
+  guint64      expected;
+  guint16      part_len;
+  char         part[PART_MAX];
+} Client;
+
+typedef struct
+{
+  /* options */
+  Scenario   scenario;
+  int        port;
+  int        n_clients;
+  int        messages;
+  int        recipients;
+  int        window;
+  int        payload;
+  int        server_pid;
+  int        connect_batch;
+  double     timeout;
+  double     drain;
+  double     stall;
+
+  /* clients */
+  Client    *clients;        /* (owned) */
+  int        n_total;        /* n_clients plus the slow reader, if any */
+  int        n_senders;
+  char      *dests;          /* (owned): every sender's recipient prefix */
+  char      *padding;        /* (owned) (nullable): " xxx..." */
+  int        epfd;
+  int       *dirty;          /* (owned) */
+  int        n_dirty;
+  char      *rbuf;           /* (owned): the shared read buffer */
+  guint32   *last_seq;       /* (owned): per sender→recipient, seq + 1 */
+  gsize      n_slots;
+
+  /* login phase */
+  int        pending;
+  int        n_ready;
+  int        n_failed;
+
+  /* timed phase */
+  gboolean   timed;
+  gint64     t_start;
+  gint64     t_last_line;
+  gint64     deadline;
+  guint64    lines;
+  guint64    msgs_done;
+  guint64    msgs_total;
+  gint64     t_quarter;      /* when msgs_done reached a quarter */
+  gint64     t_three_quarters;
+  guint64    reordered;
+  guint64    duplicates;
+  guint64    unexpected;
+  guint64    corrupt;
+  guint64    errors;
+  guint64    overlong;
+  int        disconnects;
+  gboolean   stalled;
+  int        slow_index;     /* -1 if none */
+  gboolean   slow_notice;
+
+  guint64   *hist;           /* (owned): HIST_BUCKETS counts, µs */
+  guint64    hist_count;
+  guint64    hist_max;
+} Bench;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static double
+seconds_between (gint64 from,
+                 gint64 to)
+{
+  return (double) (to - from) / 1e9;
+}
+
+static char *
+put_uint (char    *p,
+          guint64  v)
+{
+  char tmp[NUM_MAX_LEN];
+  int n = 0;
+
+  do
+    {
+      tmp[n++] = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v != 0);
+  while (n > 0)
+    *p++ = tmp[--n];
+  return p;
+}
+
+/* Returns: the first byte after the digits, or NULL if there were none */
+static const char *
+get_uint (const char *p,
+          const char *end,
+          guint64    *v)
+{
+  const char *start = p;
+  guint64 x = 0;
+
+  while (p < end && *p >= '0' && *p <= '9')
+    x = x * 10 + (guint64) (*p++ - '0');
+  if (p == start || p - start > NUM_MAX_LEN - 1)
+    return NULL;
+  *v = x;
+  return p;
+}
+
+static double
+cpu_seconds_self (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+         (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Returns: utime + stime of @pid in seconds, or -1 */
+static double
+cpu_seconds_of (int pid)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *p;
+  double ticks;
+
+  if (pid <= 0)
+    return -1;
+  path = g_strdup_printf ("/proc/%d/stat", pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  /* The command name may contain blanks: fields start after its ')'. */
+  p = strrchr (text, ')');
+  if (p == NULL)
+    return -1;
+  fields = g_strsplit (p + 2, " ", 0);
+  /* fields[0] is field 3 (state); utime is field 14, stime field 15. */
+  if (g_strv_length (fields) < 13)
+    return -1;
+  ticks = g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL);
+  return ticks / (double) sysconf (_SC_CLK_TCK);
+}
+
+/* Returns: VmRSS of @pid in KiB, or -1 */
+static gint64
+rss_kib_of (int pid)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  const char *p;
+
+  if (pid <= 0)
+    return -1;
+  path = g_strdup_printf ("/proc/%d/status", pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  p = strstr (text, "\nVmRSS:");
+  if (p == NULL)
+    return -1;
+  return g_ascii_strtoll (p + 7, NULL, 10);
+}
+
+/* The state (as in include/net/tcp_states.h) of the server's side of the
+ * connection from 127.0.0.1:@client_port, from /proc/net/tcp.
+ * Returns: the state, or 0 if the server has no such socket any more */
+static int
+server_side_tcp_state (int port,
+                       int client_port)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/net/tcp", &text, NULL, NULL))
+    return -1;
+  lines = g_strsplit (text, "\n", 0);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      unsigned long laddr, raddr;
+      unsigned int lport, rport, state;
+
+      if (sscanf (lines[i], " %*d: %lx:%x %lx:%x %x",
+                  &laddr, &lport, &raddr, &rport, &state) != 5)
+        continue;
+      if ((int) lport == port && (int) rport == client_port)
+        return (int) state;
+    }
+  return 0;
+}
+
+/* Machine-wide CPU time from the first line of /proc/stat, in seconds:
+ * everything but idle and iowait, and softirq alone (loopback TCP does
+ * most of its work in softirq). */
+static gboolean
+machine_cpu (double *busy,
+             double *softirq)
+{
+  g_autofree char *text = NULL;
+  unsigned long long v[8] = { 0 };
+  double tck = (double) sysconf (_SC_CLK_TCK);
+
+  if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL) ||
+      sscanf (text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+              &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 7)
+    return FALSE;
+  /* user nice system idle iowait irq softirq steal */
+  *busy = (double) (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / tck;
+  *softirq = (double) v[6] / tck;
+  return TRUE;
+}
+
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_printerr ("cannot raise RLIMIT_NOFILE: %s\n", g_strerror (errno));
+    }
+}
+
+static rlim_t
+fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return 1024;
+  return limit.rlim_cur;
+}
+
+/* ---- latency histogram ------------------------------------------------ */
+
+static void
+hist_add (Bench   *b,
+          guint64  us)
+{
+  guint idx;
+
+  if (us < 2 * HIST_SUB)
+    {
+      idx = (guint) us;
+    }
+  else
+    {
+      guint e = (guint) (63 - __builtin_clzll (us)) - HIST_SUB_BITS;
+
+      idx = e * HIST_SUB + (guint) (us >> e);
+      if (idx >= HIST_BUCKETS)
+        idx = HIST_BUCKETS - 1;
+    }
+  b->hist[idx]++;
+  b->hist_count++;
+  if (us > b->hist_max)
+    b->hist_max = us;
+}
+
+/* Returns: the upper bound (µs) of the bucket holding quantile @q */
+static guint64
+hist_quantile (Bench  *b,
+               double  q)
+{
+  guint64 rank, seen = 0;
+
+  if (b->hist_count == 0)
+    return 0;
+  rank = (guint64) (q * (double) b->hist_count + 0.999999);
+  if (rank < 1)
+    rank = 1;
+  for (guint idx = 0; idx < HIST_BUCKETS; idx++)
+    {
+      seen += b->hist[idx];
+      if (seen >= rank)
+        {
+          guint64 v;
+
+          if (idx < 2 * HIST_SUB)
+            return idx;
+          else
+            {
+              guint e = idx / HIST_SUB - 1;
+              guint64 m = idx - e * HIST_SUB;
+
+              v = ((m + 1) << e) - 1;
+            }
+          return MIN (v, b->hist_max);
+        }
+    }
+  return b->hist_max;
+}
+
+/* ---- epoll and sockets -------------------------------------------------- */
+
+static void
+client_set_events (Bench  *b,
+                   Client *c,
+                   guint32 events)
+{
+  struct epoll_event ev = { 0 };
+
+  if (c->in_epoll && c->events == events)
+    return;
+  ev.events = events;
+  ev.data.u64 = c->id;
+  if (epoll_ctl (b->epfd, c->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) != 0)
+    g_printerr ("epoll_ctl: %s\n", g_strerror (errno));
+  c->in_epoll = TRUE;
+  c->events = events;
+}
+
+static void
+client_close (Bench  *b,
+              Client *c)
+{
+  if (c->state == CLIENT_CLOSED)
+    return;
+  if (c->state == CLIENT_CONNECTING || c->state == CLIENT_LOGIN)
+    {
+      b->pending--;
+      b->n_failed++;
+    }
+  else if (c->state == CLIENT_READY)
+    {
+      b->disconnects++;
+    }
+  c->state = CLIENT_CLOSED;
+  close (c->fd);   /* also leaves the epoll set */
+  c->fd = -1;
+  c->in_epoll = FALSE;
+}
+
+static void
+mark_dirty (Bench  *b,
+            Client *c)
+{
+  if (c->dirty)
+    return;
+  c->dirty = TRUE;
+  b->dirty[b->n_dirty++] = (int) c->id;
+}
+
+/* Sends what is buffered; registers for EPOLLOUT if the kernel is full. */
+static void
+client_flush (Bench  *b,
+              Client *c)
+{
+  while (c->out_off < c->out_len)
+    {
+      ssize_t n = send (c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                        MSG_NOSIGNAL | MSG_DONTWAIT);
+
+      if (n > 0)
+        {
+          c->out_off += (gsize) n;
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        {
+          client_set_events (b, c, EPOLLIN | EPOLLOUT);
+          return;
+        }
+      client_close (b, c);
+      return;
+    }
+  c->out_off = c->out_len = 0;
+  if (c->events & EPOLLOUT)
+    client_set_events (b, c, EPOLLIN);
+}
+
+/* Appends as many messages as the window allows, then flushes. */
+static void
+client_fill (Bench  *b,
+             Client *c,
+             gint64  now)
+{
+  gsize line_max = c->dests_len + 3 * NUM_MAX_LEN + 3 + (gsize) b->payload;
+
+  if (c->state != CLIENT_READY || c->out == NULL)
+    return;
+
+  if (c->out_off > 0 && c->out_off < c->out_len)
+    {
+      memmove (c->out, c->out + c->out_off, c->out_len - c->out_off);
+      c->out_len -= c->out_off;
+      c->out_off = 0;
+    }
+  else if (c->out_off == c->out_len)
+    {
+      c->out_off = c->out_len = 0;
+    }
+
+  while (c->sent < (guint32) b->messages && c->sent - c->done < (guint32) b->window)
+    {
+      char *p;
+
+      if (c->out_len + line_max > c->out_cap)
+        {
+          /* Not reached: unsent lines are in flight, so at most a window. */
+          c->out_cap = 2 * (c->out_len + line_max);
+          c->out = g_realloc (c->out, c->out_cap);
+        }
+      p = c->out + c->out_len;
+      memcpy (p, c->dests, c->dests_len);
+      p += c->dests_len;
+      p = put_uint (p, c->id);
+      *p++ = ' ';
+      p = put_uint (p, c->sent);
+      *p++ = ' ';
+      p = put_uint (p, (guint64) now);
+      if (b->payload > 0)
+        {
+          memcpy (p, b->padding, (gsize) b->payload + 1);
+          p += b->payload + 1;
+        }
+      *p++ = '\n';
+      c->out_len = (gsize) (p - c->out);
+      c->sent++;
+    }
+
+  if (c->out_off < c->out_len && !(c->events & EPOLLOUT))
+    client_flush (b, c);
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+/* Returns: the index in last_seq for sender @s at recipient @r, or -1 if
+ * this recipient should not hear from that sender */
+static gssize
+slot_of (Bench   *b,
+         guint32  r,
+         guint64  s)
+{
+  guint32 n = (guint32) b->n_clients;
+
+  if (s >= (guint64) b->n_total)
+    return -1;
+
+  switch (b->scenario)
+    {
+    case SCENARIO_THROUGHPUT:
+      {
+        guint32 d = (r + n - (guint32) s) % n;
+
+        if (d >= (guint32) b->recipients)
+          return -1;
+        return (gssize) r * b->recipients + d;
+      }
+    case SCENARIO_FANOUT:
+      return s == 0 ? (gssize) r : -1;
+    case SCENARIO_SLOWREADER:
+      if ((int) r == b->slow_index)
+        return s < n ? (gssize) (n + s) : -1;
+      return s == r ? (gssize) r : -1;
+    case SCENARIO_IDLE:
+    default:
+      return -1;
+    }
+}
+
+static void
+show_error (Bench      *b,
+            Client     *c,
+            const char *line,
+            gsize       len)
+{
+  b->errors++;
+  if (len >= 20 && memcmp (line, "error: slow consumer", 20) == 0 &&
+      (int) c->id == b->slow_index)
+    b->slow_notice = TRUE;
+  if (b->errors <= MAX_ERRORS_SHOWN)
+    g_printerr ("  c%u got: %.*s\n", c->id, (int) MIN (len, 200), line);
+}
+
+/* One chat line "from cS: S SEQ TS..." (the fast path). */
+static void
+handle_chat (Bench      *b,
+             Client     *c,
+             const char *p,
+             const char *end,
+             gint64      now)
+{
+  guint64 s, s2, seq, ts;
+  gssize slot;
+
+  p = get_uint (p, end, &s);
+  if (p == NULL || end - p < 2 || p[0] != ':' || p[1] != ' ')
+    goto corrupt;
+  p += 2;
+
+  if (c->state == CLIENT_LOGIN)
+    {
+      /* The self round-trip that proves the login was taken. */
+      if (s == c->id)
+        {
+          c->state = CLIENT_READY;
+          b->pending--;
+          b->n_ready++;
+        }
+      return;
+    }
+
+  p = get_uint (p, end, &s2);
+  if (p == NULL || p == end || *p++ != ' ')
+    goto corrupt;
+  p = get_uint (p, end, &seq);
+  if (p == NULL || p == end || *p++ != ' ')
+    goto corrupt;
+  p = get_uint (p, end, &ts);
+  if (p == NULL || s2 != s)
+    goto corrupt;
+
+  if (!b->timed)
+    {
+      b->unexpected++;
+      return;
+    }
+
+  c->received++;
+  b->lines++;
+  b->t_last_line = now;
+
+  slot = slot_of (b, c->id, s);
+  if (slot < 0)
+    {
+      b->unexpected++;
+      return;
+    }
+  if (seq + 1 < b->last_seq[slot])
+    b->reordered++;
+  else if (seq + 1 == b->last_seq[slot])
+    b->duplicates++;
+  else
+    b->last_seq[slot] = (guint32) (seq + 1);
+
+  if (s == c->id && c->sent > c->done)
+    {
+      /* Our own copy: the message is done. */
+      c->done++;
+      b->msgs_done++;
+      hist_add (b, now > (gint64) ts ? (guint64) (now - (gint64) ts) / 1000 : 0);
+      if (b->msgs_done * 4 == b->msgs_total)
+        b->t_quarter = now;
+      if (b->msgs_done * 4 == b->msgs_total * 3)
+        b->t_three_quarters = now;
+      if (c->sent < (guint32) b->messages)
+        mark_dirty (b, c);
+    }
+  return;
+
+corrupt:
+  b->corrupt++;
+}
+
+static void
+handle_line (Bench      *b,
+             Client     *c,
+             const char *line,
+             gsize       len,
+             gint64      now)
+{
+  if (G_LIKELY (len > 6 && memcmp (line, "from c", 6) == 0))
+    handle_chat (b, c, line + 6, line + len, now);
+  else if (len >= 7 && memcmp (line, "error: ", 7) == 0)
+    show_error (b, c, line, len);
+  else
+    b->unexpected++;
+}
+
+/* Reads what is there (a few reads at most, so one busy socket does not
+ * starve the others) and handles each complete line. */
+static void
+client_read (Bench  *b,
+             Client *c)
+{
+  for (int iter = 0; iter < 4; iter++)
+    {
+      gsize pl = c->part_len, total, start = 0, rest;
+      ssize_t n;
+      gint64 now;
+
+      memcpy (b->rbuf, c->part, pl);
+      n = recv (c->fd, b->rbuf + pl, READ_BUF_SIZE - pl, MSG_DONTWAIT);
+      if (n == 0)
+        {
+          client_close (b, c);
+          return;
+        }
+      if (n < 0)
+        {
+          if (errno != EAGAIN && errno != EINTR)
+            {
+              c->close_errno = errno;
+              client_close (b, c);
+            }
+          return;
+        }
+
+      now = now_ns ();
+      total = pl + (gsize) n;
+      if (c->skip_line)
+        {
+          const char *nl = memchr (b->rbuf, '\n', total);
+
+          if (nl == NULL)
+            {
+              c->part_len = 0;
+              continue;
+            }
+          start = (gsize) (nl - b->rbuf) + 1;
+          c->skip_line = FALSE;
+        }
+      for (;;)
+        {
+          const char *line = b->rbuf + start;
+          const char *nl = memchr (line, '\n', total - start);
+
+          if (nl == NULL)
+            break;
+          handle_line (b, c, line, (gsize) (nl - line), now);
+          start = (gsize) (nl - b->rbuf) + 1;
+        }
+      rest = total - start;
+      if (rest > PART_MAX)
+        {
+          b->overlong++;
+          c->skip_line = TRUE;
+          rest = 0;
+        }
+      memcpy (c->part, b->rbuf + start, rest);
+      c->part_len = (guint16) rest;
+      if ((gsize) n < READ_BUF_SIZE - pl)
+        return;
+    }
+}
+
+/* ---- connecting and logging in ----------------------------------------- */
+
+static void
+client_send_login (Bench  *b,
+                   Client *c)
+{
+  char line[2 * NUM_MAX_LEN + 16];
+  char *p = line;
+  ssize_t n;
+
+  /* "cI\ncI: hi\n": the login, then a message to ourselves whose return
+   * proves that the server has taken the name. */
+  *p++ = 'c';
+  p = put_uint (p, c->id);
+  *p++ = '\n';
+  *p++ = 'c';
+  p = put_uint (p, c->id);
+  memcpy (p, ": hi\n", 5);
+  p += 5;
+
+  n = send (c->fd, line, (gsize) (p - line), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n != p - line)
+    {
+      g_printerr ("c%u: sending the login failed: %s\n", c->id,
+                  n < 0 ? g_strerror (errno) : "short write");
+      client_close (b, c);
+      return;
+    }
+  c->state = CLIENT_LOGIN;
+  client_set_events (b, c, EPOLLIN);
+}
+
+static gboolean
+client_start_connect (Bench  *b,
+                      Client *c)
+{
+  struct sockaddr_in sa = { 0 };
+  int one = 1;
+
+  c->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c->fd < 0)
+    {
+      g_printerr ("socket: %s\n", g_strerror (errno));
+      return FALSE;
+    }
+  /* Lines are batched per loop already; Nagle would only add delay. */
+  setsockopt (c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons ((guint16) b->port);
+  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+
+  b->pending++;
+  if (connect (c->fd, (struct sockaddr *) &sa, sizeof sa) == 0)
+    {
+      c->state = CLIENT_CONNECTING;
+      client_send_login (b, c);
+      return TRUE;
+    }
+  if (errno != EINPROGRESS)
+    {
+      g_printerr ("connect: %s\n", g_strerror (errno));
+      c->state = CLIENT_CONNECTING;
+      client_close (b, c);
+      return FALSE;
+    }
+  c->state = CLIENT_CONNECTING;
+  client_set_events (b, c, EPOLLOUT);
+  return TRUE;
+}
+
+static void
+client_connected (Bench  *b,
+                  Client *c)
+{
+  int err = 0;
+  socklen_t len = sizeof err;
+
+  if (getsockopt (c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
+    {
+      if (b->n_failed < MAX_ERRORS_SHOWN)
+        g_printerr ("c%u: connect: %s\n", c->id, g_strerror (err ? err : errno));
+      client_close (b, c);
+      return;
+    }
+  client_send_login (b, c);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+/* Waits up to @timeout_ms for events, handles them, then fills and
+ * flushes every client that became ready to send. */
+static void
+poll_once (Bench *b,
+           int    timeout_ms)
+{
+  struct epoll_event events[MAX_EVENTS];
+  gint64 now;
+  int n, i;
+
+  n = epoll_wait (b->epfd, events, MAX_EVENTS, timeout_ms);
+  if (n < 0)
+    {
+      if (errno != EINTR)
+        g_printerr ("epoll_wait: %s\n", g_strerror (errno));
+      return;
+    }
+
+  for (i = 0; i < n; i++)
+    {
+      Client *c = &b->clients[events[i].data.u64];
+      guint32 ev = events[i].events;
+
+      if (c->state == CLIENT_CLOSED)
+        continue;
+      if (c->state == CLIENT_CONNECTING)
+        {
+          client_connected (b, c);
+          continue;
+        }
+      if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        client_read (b, c);
+      if ((ev & EPOLLOUT) && c->state != CLIENT_CLOSED)
+        {
+          client_flush (b, c);
+          if (c->state == CLIENT_READY && c->out_len == 0)
+            mark_dirty (b, c);
+        }
+    }
+
+  if (b->n_dirty == 0)
+    return;
+  now = now_ns ();
+  for (i = 0; i < b->n_dirty; i++)
+    {
+      Client *c = &b->clients[b->dirty[i]];
+
+      c->dirty = FALSE;
+      client_fill (b, c, now);
+    }
+  b->n_dirty = 0;
+}
+
+static gboolean
+past (gint64 deadline)
+{
+  return now_ns () >= deadline;
+}
+
+/* Connects and logs in clients [first, first + count), at most
+ * connect_batch at a time. Returns: FALSE if some failed or time ran out */
+static gboolean
+connect_clients (Bench *b,
+                 int    first,
+                 int    count)
+{
+  int next = first, end = first + count;
+  gboolean ok = TRUE;
+
+  while ((next < end || b->pending > 0) && !past (b->deadline))
+    {
+      while (ok && next < end && b->pending < b->connect_batch)
+        {
+          Client *c = &b->clients[next++];
+
+          if (!client_start_connect (b, c))
+            ok = FALSE;
+        }
+      if (!ok && b->pending == 0)
+        break;
+      poll_once (b, 100);
+    }
+  return ok && b->n_failed == 0 && next == end && b->pending == 0;
+}
+
+/* ---- set-up -------------------------------------------------------------- */
+
+static void
+bench_setup (Bench *b)
+{
+  GString *dests = g_string_new (NULL);
+  gsize *offsets;
+
+  b->n_total = b->n_clients + (b->scenario == SCENARIO_SLOWREADER ? 1 : 0);
+  b->slow_index = b->scenario == SCENARIO_SLOWREADER ? b->n_clients : -1;
+  b->clients = g_new0 (Client, b->n_total);
+  b->dirty = g_new (int, b->n_total);
+  b->rbuf = g_malloc (READ_BUF_SIZE);
+  b->hist = g_new0 (guint64, HIST_BUCKETS);
+  b->epfd = epoll_create1 (EPOLL_CLOEXEC);
+  if (b->payload > 0)
+    {
+      b->padding = g_malloc ((gsize) b->payload + 1);
+      b->padding[0] = ' ';
+      memset (b->padding + 1, 'x', (gsize) b->payload);
+    }
+
+  switch (b->scenario)
+    {
+    case SCENARIO_THROUGHPUT:
+      b->n_senders = b->n_clients;
+      b->n_slots = (gsize) b->n_clients * (gsize) b->recipients;
+      break;
+    case SCENARIO_FANOUT:
+      b->n_senders = 1;
+      b->n_slots = (gsize) b->n_clients;
+      break;
+    case SCENARIO_SLOWREADER:
+      b->n_senders = b->n_clients;
+      b->n_slots = 2 * (gsize) b->n_clients;
+      break;
+    case SCENARIO_IDLE:
+    default:
+      b->n_senders = 0;
+      b->n_slots = 1;
+      break;
+    }
+  b->last_seq = g_new0 (guint32, b->n_slots);
+  b->msgs_total = (guint64) b->n_senders * (guint64) b->messages;
+
+  /* Recipient prefixes, all in one string: "cA,cB: ". */
+  offsets = g_new0 (gsize, b->n_senders + 1);
+  for (int s = 0; s < b->n_senders; s++)
+    {
+      offsets[s] = dests->len;
+      switch (b->scenario)
+        {
+        case SCENARIO_THROUGHPUT:
+          /* Itself, then the next K-1 in the ring. */
+          for (int k = 0; k < b->recipients; k++)
+            g_string_append_printf (dests, "%sc%d", k ? "," : "",
+                                    (s + k) % b->n_clients);
+          break;
+        case SCENARIO_FANOUT:
+          /* Everyone, the sender last: its own copy is queued after all
+           * the others, so its latency covers the whole fan-out. */
+          for (int k = 1; k <= b->n_clients; k++)
+            g_string_append_printf (dests, "%sc%d", k > 1 ? "," : "",
+                                    k % b->n_clients);
+          break;
+        case SCENARIO_SLOWREADER:
+          g_string_append_printf (dests, "c%d,c%d", s, b->slow_index);
+          break;
+        case SCENARIO_IDLE:
+        default:
+          break;
+        }
+      g_string_append (dests, ": ");
+    }
+  offsets[b->n_senders] = dests->len;
+  b->dests = g_string_free (dests, FALSE);
+
+  for (int i = 0; i < b->n_total; i++)
+    {
+      Client *c = &b->clients[i];
+
+      c->fd = -1;
+      c->id = (guint32) i;
+      c->state = CLIENT_NEW;
+      if (i < b->n_senders)
+        {
+          c->dests = b->dests + offsets[i];
+          c->dests_len = offsets[i + 1] - offsets[i];
+          c->out_cap = (gsize) b->window *
+                       (c->dests_len + 3 * NUM_MAX_LEN + 3 + (gsize) b->payload);
+          c->out = g_malloc (c->out_cap);
+        }
+      switch (b->scenario)
+        {
+        case SCENARIO_THROUGHPUT:
+          c->expected = (guint64) b->recipients * (guint64) b->messages;
+          break;
+        case SCENARIO_FANOUT:
+          c->expected = (guint64) b->messages;
+          break;
+        case SCENARIO_SLOWREADER:
+          c->expected = i == b->slow_index ? 0 : (guint64) b->messages;
+          break;
+        case SCENARIO_IDLE:
+        default:
+          c->expected = 0;
+          break;
+        }
+    }
+  g_free (offsets);
+}
+
+static void
+bench_free (Bench *b)
+{
+  for (int i = 0; i < b->n_total; i++)
+    {
+      if (b->clients[i].fd >= 0)
+        close (b->clients[i].fd);
+      g_free (b->clients[i].out);
+    }
+  if (b->epfd >= 0)
+    close (b->epfd);
+  g_free (b->clients);
+  g_free (b->dirty);
+  g_free (b->rbuf);
+  g_free (b->hist);
+  g_free (b->last_seq);
+  g_free (b->dests);
+  g_free (b->padding);
+}
+
+/* ---- the timed phase ------------------------------------------------------ */
+
+typedef struct
+{
+  gint64    t;
+  double    gen_cpu;
+  double    server_cpu;
+  gboolean  have_machine;
+  double    machine_busy;
+  double    machine_softirq;
+} Snapshot;
+
+static void
+snapshot (Bench    *b,
+          Snapshot *s)
+{
+  s->t = now_ns ();
+  s->gen_cpu = cpu_seconds_self ();
+  s->server_cpu = cpu_seconds_of (b->server_pid);
+  s->have_machine = machine_cpu (&s->machine_busy, &s->machine_softirq);
+}
+
+static gboolean
+all_sent (Bench *b)
+{
+  for (int i = 0; i < b->n_senders; i++)
+    {
+      const Client *c = &b->clients[i];
+
+      if (c->state == CLIENT_READY && c->done < (guint32) b->messages)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+all_received (Bench *b)
+{
+  for (int i = 0; i < b->n_total; i++)
+    {
+      const Client *c = &b->clients[i];
+
+      if (c->state == CLIENT_READY && c->received < c->expected)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static guint64
+count_lost (Bench *b)
+{
+  guint64 lost = 0;
+
+  for (int i = 0; i < b->n_total; i++)
+    {
+      const Client *c = &b->clients[i];
+
+      if (c->received < c->expected)
+        lost += c->expected - c->received;
+    }
+  return lost;
+}
+
+/* Calls @tick (if any) about every 100 ms while sending. */
+typedef void (*TickFunc) (Bench *b, gint64 now, gpointer data);
+
+static gboolean
+run_timed (Bench    *b,
+           Snapshot *start,
+           Snapshot *end,
+           TickFunc  tick,
+           gpointer  tick_data)
+{
+  gint64 drain_end, next_tick, stall_ns = (gint64) (b->stall * 1e9);
+  gboolean finished;
+
+  snapshot (b, start);
+  b->timed = TRUE;
+  b->t_start = b->t_last_line = start->t;
+  for (int i = 0; i < b->n_senders; i++)
+    if (b->clients[i].state == CLIENT_READY)
+      mark_dirty (b, &b->clients[i]);
+
+  next_tick = start->t + 100 * G_GINT64_CONSTANT (1000000);
+  while (!all_sent (b) && !past (b->deadline))
+    {
+      if (now_ns () - b->t_last_line > stall_ns)
+        {
+          g_print ("  STALLED: no line for %.0f s, giving up\n", b->stall);
+          b->stalled = TRUE;
+          break;
+        }
+      poll_once (b, tick ? 20 : 100);
+      if (tick != NULL && now_ns () >= next_tick)
+        {
+          gint64 now = now_ns ();
+
+          tick (b, now, tick_data);
+          next_tick = now + 100 * G_GINT64_CONSTANT (1000000);
+        }
+    }
+
+  /* Own copies may overtake copies to others: wait a little for those. */
+  drain_end = MIN (b->deadline, now_ns () + (gint64) (b->drain * 1e9));
+  while (!all_received (b) && now_ns () < drain_end)
+    poll_once (b, 20);
+
+  finished = all_sent (b) && !past (b->deadline) && !b->stalled;
+  snapshot (b, end);
+  return finished;
+}
+
+static void
+print_cpu (Bench          *b,
+           const Snapshot *start,
+           const Snapshot *end,
+           GString        *result)
+{
+  double wall = MAX (seconds_between (start->t, end->t), 1e-3);
+  double gen = end->gen_cpu - start->gen_cpu;
+  double server = end->server_cpu - start->server_cpu;
+
+  g_print ("  CPU           generator %.2f s (%.0f%% of one core)", gen, 100 * gen / wall);
+  g_string_append_printf (result, " gen_cpu_s=%.3f gen_cpu_pct=%.1f", gen, 100 * gen / wall);
+  if (start->server_cpu >= 0 && end->server_cpu >= 0)
+    {
+      g_print (", server %.2f s (%.0f%%)", server, 100 * server / wall);
+      g_string_append_printf (result, " server_cpu_s=%.3f server_cpu_pct=%.1f",
+                              server, 100 * server / wall);
+      if (b->lines > 0)
+        {
+          g_print (", %.0f ns of server CPU per delivered line",
+                   server * 1e9 / (double) b->lines);
+          g_string_append_printf (result, " server_ns_per_line=%.0f",
+                                  server * 1e9 / (double) b->lines);
+        }
+    }
+  else
+    {
+      g_string_append (result, " server_cpu_s=NA server_cpu_pct=NA");
+    }
+  g_print ("\n");
+
+  if (start->have_machine && end->have_machine)
+    {
+      double busy = end->machine_busy - start->machine_busy;
+      double softirq = end->machine_softirq - start->machine_softirq;
+
+      /* Percent of one core, like the figures above (100 per core).
+       * With tick-based accounting, softirq work done in a process's
+       * context (most of loopback TCP) is charged to that process too, so
+       * "other" is what neither process accounts for: other processes and
+       * ksoftirqd, i.e. mostly noise in this measurement. */
+      double other = busy - gen - (server >= 0 ? server : 0);
+
+      g_print ("  machine       %.0f%% busy (of %ld00%%): softirq %.0f%%,"
+               " not generator or server %.0f%%\n",
+               100 * busy / wall, sysconf (_SC_NPROCESSORS_ONLN), 100 * softirq / wall,
+               100 * other / wall);
+      g_string_append_printf (result, " machine_busy_pct=%.1f machine_softirq_pct=%.1f"
+                              " machine_other_pct=%.1f",
+                              100 * busy / wall, 100 * softirq / wall, 100 * other / wall);
+    }
+}
+
+static void
+print_delivery (Bench   *b,
+                GString *result)
+{
+  double elapsed = seconds_between (b->t_start, b->t_last_line);
+  double lps = elapsed > 0 ? (double) b->lines / elapsed : 0;
+  double mps = elapsed > 0 ? (double) b->msgs_done / elapsed : 0;
+  guint64 lost = count_lost (b);
+  guint64 p50 = hist_quantile (b, 0.50), p99 = hist_quantile (b, 0.99);
+  guint64 p999 = hist_quantile (b, 0.999);
+
+  g_print ("  elapsed       %.3f s (to the last line received)\n", elapsed);
+  g_print ("  delivered     %" G_GUINT64_FORMAT " lines, %.0f lines/s\n", b->lines, lps);
+  g_print ("  messages      %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " done, %.0f msg/s\n",
+           b->msgs_done, b->msgs_total, mps);
+  g_print ("  latency (us)  p50 %" G_GUINT64_FORMAT "  p99 %" G_GUINT64_FORMAT
+           "  p99.9 %" G_GUINT64_FORMAT "  max %" G_GUINT64_FORMAT "\n",
+           p50, p99, p999, b->hist_max);
+  g_print ("  checks        lost %" G_GUINT64_FORMAT "  reordered %" G_GUINT64_FORMAT
+           "  duplicates %" G_GUINT64_FORMAT "  unexpected %" G_GUINT64_FORMAT
+           "  corrupt %" G_GUINT64_FORMAT "  errors %" G_GUINT64_FORMAT
+           "  disconnects %d\n",
+           lost, b->reordered, b->duplicates, b->unexpected, b->corrupt,
+           b->errors, b->disconnects);
+
+  g_string_append_printf (result,
+                          " elapsed_s=%.3f lines=%" G_GUINT64_FORMAT " lines_per_s=%.0f"
+                          " msgs=%" G_GUINT64_FORMAT " msgs_per_s=%.0f"
+                          " p50_us=%" G_GUINT64_FORMAT " p99_us=%" G_GUINT64_FORMAT
+                          " p999_us=%" G_GUINT64_FORMAT " max_us=%" G_GUINT64_FORMAT
+                          " lost=%" G_GUINT64_FORMAT " reordered=%" G_GUINT64_FORMAT
+                          " duplicates=%" G_GUINT64_FORMAT " unexpected=%" G_GUINT64_FORMAT
+                          " corrupt=%" G_GUINT64_FORMAT " errors=%" G_GUINT64_FORMAT
+                          " disconnects=%d",
+                          elapsed, b->lines, lps, b->msgs_done, mps, p50, p99, p999,
+                          b->hist_max, lost, b->reordered, b->duplicates, b->unexpected,
+                          b->corrupt, b->errors, b->disconnects);
+}
+
+/* ---- scenarios ------------------------------------------------------------ */
+
+static const char *
+login_status (Bench *b,
+              gboolean ok)
+{
+  if (ok)
+    return "ok";
+  return past (b->deadline) ? "timeout" : "failed";
+}
+
+static const char *
+timed_status (Bench    *b,
+              gboolean  finished)
+{
+  if (b->stalled)
+    return "stalled";
+  if (!finished)
+    return "timeout";
+  if (b->disconnects > 0)
+    return "disconnected";
+  return "ok";
+}
+
+static int
+run_messages (Bench   *b,
+              GString *result)
+{
+  Snapshot start, end;
+  gint64 t0 = now_ns ();
+  gboolean ok;
+  const char *status;
+
+  ok = connect_clients (b, 0, b->n_total);
+  g_print ("  logins        %d of %d settled in %.3f s\n", b->n_ready, b->n_total,
+           seconds_between (t0, now_ns ()));
+  if (!ok)
+    {
+      g_string_append_printf (result, " status=%s connected=%d", login_status (b, ok),
+                              b->n_ready);
+      return 1;
+    }
+
+  ok = run_timed (b, &start, &end, NULL, NULL);
+  status = timed_status (b, ok);
+  g_string_append_printf (result, " status=%s", status);
+  print_delivery (b, result);
+  print_cpu (b, &start, &end, result);
+  if (!ok && !b->stalled)
+    g_print ("  TIMEOUT after %.0f s: figures above are partial\n", b->timeout);
+  return ok && b->disconnects == 0 ? 0 : 1;
+}
+
+/* Samples the server's CPU use over @seconds while the clients stay idle
+ * (their sockets are still served, so nothing piles up). Returns: percent
+ * of one core, or -1 */
+static double
+server_idle_cpu (Bench  *b,
+                 double  seconds)
+{
+  double before = cpu_seconds_of (b->server_pid), after;
+  gint64 t0 = now_ns (), t1 = t0 + (gint64) (seconds * 1e9);
+
+  if (before < 0)
+    return -1;
+  while (now_ns () < t1)
+    poll_once (b, 50);
+  after = cpu_seconds_of (b->server_pid);
+  if (after < 0)
+    return -1;
+  return 100 * (after - before) / seconds_between (t0, now_ns ());
+}
+
+static int
+run_idle (Bench   *b,
+          GString *result)
+{
+  gint64 rss_before, rss_after, t0;
+  double login_s, gen0 = cpu_seconds_self (), idle_cpu;
+  gboolean ok;
+
+  if (b->server_pid <= 0)
+    {
+      g_printerr ("idle: --server-pid is required (to read the server's RSS)\n");
+      return 2;
+    }
+  if ((rlim_t) b->n_clients + 64 > fd_limit ())
+    g_printerr ("warning: %d clients but RLIMIT_NOFILE is %lu\n",
+                b->n_clients, (unsigned long) fd_limit ());
+
+  rss_before = rss_kib_of (b->server_pid);
+  t0 = now_ns ();
+  ok = connect_clients (b, 0, b->n_total);
+  login_s = seconds_between (t0, now_ns ());
+  rss_after = rss_kib_of (b->server_pid);
+  idle_cpu = server_idle_cpu (b, 1.0);
+
+  g_print ("  logins        %d of %d settled in %.3f s (%.0f logins/s)\n",
+           b->n_ready, b->n_total, login_s, b->n_ready / login_s);
+  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before, %" G_GINT64_FORMAT
+           " KiB with %d idle connections: %.2f KiB per connection\n",
+           rss_before, rss_after, b->n_ready,
+           b->n_ready ? (double) (rss_after - rss_before) / b->n_ready : 0.0);
+  g_print ("  server CPU    %.1f%% of one core over 1 s with everyone idle\n", idle_cpu);
+  g_print ("  generator CPU %.2f s\n", cpu_seconds_self () - gen0);
+
+  g_string_append_printf (result,
+                          " status=%s connected=%d login_s=%.3f logins_per_s=%.0f"
+                          " rss_before_kib=%" G_GINT64_FORMAT " rss_after_kib=%" G_GINT64_FORMAT
+                          " kib_per_conn=%.2f server_idle_cpu_pct=%.1f gen_cpu_s=%.3f",
+                          login_status (b, ok), b->n_ready, login_s, b->n_ready / login_s,
+                          rss_before, rss_after,
+                          b->n_ready ? (double) (rss_after - rss_before) / b->n_ready : 0.0,
+                          idle_cpu, cpu_seconds_self () - gen0);
+  return ok ? 0 : 1;
+}
+
+typedef struct
+{
+  int     slow_port;      /* our local port of the slow connection */
+  gint64  rss_peak;
+  gint64  dropped_at;     /* 0: not seen */
+  int     last_state;
+} SlowWatch;
+
+#define TCP_ESTABLISHED_STATE 1
+
+static void
+slow_tick (Bench    *b,
+           gint64    now,
+           gpointer  data)
+{
+  SlowWatch *w = data;
+  gint64 rss = rss_kib_of (b->server_pid);
+
+  if (rss > w->rss_peak)
+    w->rss_peak = rss;
+  if (w->dropped_at == 0)
+    {
+      w->last_state = server_side_tcp_state (b->port, w->slow_port);
+      if (w->last_state >= 0 && w->last_state != TCP_ESTABLISHED_STATE)
+        w->dropped_at = now;
+    }
+}
+
+/* Reads the slow connection to its end: until EOF or reset, or nothing
+ * new for @quiet_s, or @max_s in all. Returns: "eof", "reset" or "open" */
+static const char *
+drain_slow (Bench  *b,
+            Client *c,
+            double  quiet_s,
+            double  max_s)
+{
+  gint64 end = now_ns () + (gint64) (max_s * 1e9);
+  const char *how = "open";
+
+  while (now_ns () < end)
+    {
+      struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+      int r = poll (&pfd, 1, (int) (quiet_s * 1000));
+
+      if (r == 0)
+        break;
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        break;
+      client_read (b, c);
+      if (c->state == CLIENT_CLOSED)
+        {
+          how = c->close_errno == 0 ? "eof" : "reset";
+          break;
+        }
+    }
+  return how;
+}
+
+static int
+run_slowreader (Bench   *b,
+                GString *result)
+{
+  Snapshot start, end;
+  SlowWatch watch = { 0 };
+  Client *slow = &b->clients[b->slow_index];
+  struct sockaddr_in sa;
+  socklen_t sa_len = sizeof sa;
+  gint64 rss_before, rss_after, t0 = now_ns ();
+  guint64 slow_lines_before;
+  double q1_rate = 0, q4_rate = 0, idle_cpu;
+  const char *slow_end;
+  gboolean ok;
+
+  rss_before = rss_kib_of (b->server_pid);
+  ok = connect_clients (b, 0, b->n_total);
+  g_print ("  logins        %d of %d settled in %.3f s\n", b->n_ready, b->n_total,
+           seconds_between (t0, now_ns ()));
+  if (!ok)
+    {
+      g_string_append_printf (result, " status=%s connected=%d", login_status (b, ok),
+                              b->n_ready);
+      return 1;
+    }
+
+  /* The slow reader stops reading: out of the epoll set altogether. */
+  epoll_ctl (b->epfd, EPOLL_CTL_DEL, slow->fd, NULL);
+  slow->in_epoll = FALSE;
+  getsockname (slow->fd, (struct sockaddr *) &sa, &sa_len);
+  watch.slow_port = ntohs (sa.sin_port);
+  watch.rss_peak = rss_before;
+
+  ok = run_timed (b, &start, &end, slow_tick, &watch);
+  slow_tick (b, end.t, &watch);
+  rss_after = rss_kib_of (b->server_pid);
+
+  if (b->t_quarter > b->t_start)
+    q1_rate = (double) (b->msgs_total / 4) / seconds_between (b->t_start, b->t_quarter);
+  if (b->t_three_quarters > 0 && b->t_last_line > b->t_three_quarters)
+    q4_rate = (double) (b->msgs_total - b->msgs_total * 3 / 4) /
+              seconds_between (b->t_three_quarters, b->t_last_line);
+
+  g_string_append_printf (result, " status=%s", timed_status (b, ok));
+  print_delivery (b, result);
+  print_cpu (b, &start, &end, result);
+
+  /* Now the slow reader reads what the server kept for it. */
+  slow_lines_before = slow->received;
+  slow_end = drain_slow (b, slow, 2.0, 20.0);
+  idle_cpu = server_idle_cpu (b, 1.0);
+
+  g_print ("  senders       %.0f msg/s in the first quarter, %.0f msg/s in the last\n",
+           q1_rate, q4_rate);
+  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before, peak %" G_GINT64_FORMAT
+           " KiB (+%" G_GINT64_FORMAT "), %" G_GINT64_FORMAT " KiB after sending\n",
+           rss_before, watch.rss_peak, watch.rss_peak - rss_before, rss_after);
+  if (watch.dropped_at)
+    g_print ("  slow reader   dropped by the server %.3f s into the run\n",
+             seconds_between (b->t_start, watch.dropped_at));
+  else
+    g_print ("  slow reader   still connected at the end of the run (server side state %d)\n",
+             watch.last_state);
+  g_print ("  slow reader   read %" G_GUINT64_FORMAT " lines afterwards, then %s;"
+           " \"error: slow consumer\" %s\n",
+           slow->received - slow_lines_before,
+           g_str_equal (slow_end, "open") ? "nothing more (still open)" : slow_end,
+           b->slow_notice ? "received" : "not received");
+  g_print ("  server CPU    %.1f%% of one core over 1 s after the run\n", idle_cpu);
+
+  g_string_append_printf (result,
+                          " rss_before_kib=%" G_GINT64_FORMAT " rss_peak_kib=%" G_GINT64_FORMAT
+                          " rss_growth_kib=%" G_GINT64_FORMAT " rss_after_kib=%" G_GINT64_FORMAT
+                          " slow_dropped=%s slow_dropped_at_s=%.3f slow_end=%s"
+                          " slow_notice=%s slow_lines=%" G_GUINT64_FORMAT
+                          " rate_first_msgs_per_s=%.0f rate_last_msgs_per_s=%.0f"
+                          " server_idle_cpu_pct=%.1f",
+                          rss_before, watch.rss_peak, watch.rss_peak - rss_before, rss_after,
+                          watch.dropped_at ? "yes" : "no",
+                          watch.dropped_at ? seconds_between (b->t_start, watch.dropped_at) : -1.0,
+                          slow_end, b->slow_notice ? "yes" : "no",
+                          slow->received - slow_lines_before, q1_rate, q4_rate, idle_cpu);
+  return ok ? 0 : 1;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static gboolean
+parse_scenario (const char *name,
+                Scenario   *scenario)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (scenario_names); i++)
+    if (g_str_equal (name, scenario_names[i]))
+      {
+        *scenario = (Scenario) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+apply_defaults (Bench *b)
+{
+  static const struct
+  {
+    int clients, messages, recipients;
+  } defaults[] = {
+    [SCENARIO_THROUGHPUT] = { 100, 5000, 4 },
+    [SCENARIO_FANOUT] = { 200, 5000, 0 },
+    [SCENARIO_IDLE] = { 1000, 0, 0 },
+    [SCENARIO_SLOWREADER] = { 10, 50000, 2 },
+  };
+
+  if (b->n_clients < 0)
+    b->n_clients = defaults[b->scenario].clients;
+  if (b->messages < 0)
+    b->messages = defaults[b->scenario].messages;
+  if (b->recipients < 0)
+    b->recipients = defaults[b->scenario].recipients;
+  if (b->scenario == SCENARIO_FANOUT)
+    b->recipients = b->n_clients;
+  if (b->scenario == SCENARIO_SLOWREADER)
+    b->recipients = 2;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  Bench b = { 0 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) result = NULL;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &b.port, "Server port on 127.0.0.1 (required)", "PORT" },
+    { "clients", 'n', 0, G_OPTION_ARG_INT, &b.n_clients,
+      "Clients (throughput 100, fanout 200, idle 1000, slowreader 10 senders)", "N" },
+    { "messages", 'm', 0, G_OPTION_ARG_INT, &b.messages,
+      "Messages per sender (5000; slowreader 50000)", "M" },
+    { "recipients", 'k', 0, G_OPTION_ARG_INT, &b.recipients,
+      "throughput: recipients per message, the sender and the next K-1 (4)", "K" },
+    { "window", 'w', 0, G_OPTION_ARG_INT, &b.window,
+      "Messages in flight per sender (16)", "W" },
+    { "payload", 0, 0, G_OPTION_ARG_INT, &b.payload,
+      "Padding bytes added to each message text (0)", "BYTES" },
+    { "server-pid", 0, 0, G_OPTION_ARG_INT, &b.server_pid,
+      "Server process, for its CPU time and RSS from /proc", "PID" },
+    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &b.timeout,
+      "Give up after this many seconds, report what was measured (120)", "SEC" },
+    { "drain", 0, 0, G_OPTION_ARG_DOUBLE, &b.drain,
+      "After the last message is done, wait this long for lines still due (3)", "SEC" },
+    { "stall", 0, 0, G_OPTION_ARG_DOUBLE, &b.stall,
+      "Give up when no line has arrived for this many seconds (10)", "SEC" },
+    { "connect-batch", 0, 0, G_OPTION_ARG_INT, &b.connect_batch,
+      "Logins in progress at once (256)", "N" },
+    { NULL }
+  };
+  int status;
+
+  b.n_clients = b.messages = b.recipients = -1;
+  b.window = 16;
+  b.timeout = 120;
+  b.drain = 3;
+  b.stall = 10;
+  b.connect_batch = 256;
+  b.epfd = -1;
+
+  context = g_option_context_new ("SCENARIO - load generator for confabd's text protocol");
+  g_option_context_set_summary (context,
+    "Scenarios:\n"
+    "  throughput  N clients each send M messages to itself and the next K-1\n"
+    "  fanout      client c0 sends M messages to all N clients\n"
+    "  idle        N idle logged-in connections: server RSS per connection\n"
+    "  slowreader  N senders to themselves and to one client that never reads\n"
+    "\n"
+    "Only 127.0.0.1 is contacted. The last line printed is \"RESULT key=value ...\".");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (argc != 2 || !parse_scenario (argv[1], &b.scenario))
+    {
+      g_printerr ("Usage: %s {throughput|fanout|idle|slowreader} --port PORT [OPTION...]\n",
+                  g_get_prgname ());
+      return 2;
+    }
+  apply_defaults (&b);
+  if (b.port <= 0 || b.port > 65535 || b.n_clients < 1 || b.messages < 0 ||
+      b.window < 1 || b.payload < 0 || b.payload > 65536 || b.timeout <= 0 ||
+      b.drain < 0 || b.stall <= 0 || b.connect_batch < 1 || b.messages > G_MAXINT32)
+    {
+      g_printerr ("Invalid option value (see --help); --port is required.\n");
+      return 2;
+    }
+  if (b.scenario == SCENARIO_THROUGHPUT &&
+      (b.recipients < 1 || b.recipients > b.n_clients))
+    {
+      g_printerr ("--recipients must be between 1 and --clients\n");
+      return 2;
+    }
+  if (b.scenario == SCENARIO_SLOWREADER && b.server_pid <= 0)
+    g_printerr ("warning: without --server-pid there is no RSS to sample\n");
+
+  signal (SIGPIPE, SIG_IGN);
+  raise_fd_limit ();
+  b.deadline = now_ns () + (gint64) (b.timeout * 1e9);
+  bench_setup (&b);
+
+  result = g_string_new ("RESULT");
+  g_string_append_printf (result, " scenario=%s clients=%d", scenario_names[b.scenario],
+                          b.n_clients);
+  if (b.scenario != SCENARIO_IDLE)
+    g_string_append_printf (result, " recipients=%d messages=%d window=%d payload=%d",
+                            b.recipients, b.messages, b.window, b.payload);
+  g_print ("%s: %d clients", scenario_names[b.scenario], b.n_clients);
+  if (b.scenario != SCENARIO_IDLE)
+    g_print (", %d recipients per message, %d messages per sender, window %d",
+             b.recipients, b.messages, b.window);
+  g_print (", 127.0.0.1:%d\n", b.port);
+
+  switch (b.scenario)
+    {
+    case SCENARIO_IDLE:
+      status = run_idle (&b, result);
+      break;
+    case SCENARIO_SLOWREADER:
+      status = run_slowreader (&b, result);
+      break;
+    case SCENARIO_THROUGHPUT:
+    case SCENARIO_FANOUT:
+    default:
+      status = run_messages (&b, result);
+      break;
+    }
+
+  g_print ("%s\n", result->str);
+  bench_free (&b);
+  return status;
+}
