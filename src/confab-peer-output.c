@@ -224,37 +224,12 @@ confab_peer_format_error (ConfabPeer  *self,
 }
 
 static void
-send_slow_consumer_notice (ConfabPeer *self)
-{
-  g_autofree char *notice = NULL;
-  gsize len;
-
-  if (self->unsent != NULL || self->carry != NULL)
-    return;
-  notice = confab_peer_format_error (self, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer", &len);
-  send_some (self, notice, len);
-}
-
-static void
 peer_flush (ConfabPeer *self)
 {
   g_autoptr(ConfabPeer) ref = g_object_ref (self);
 
   if (self->state == PEER_CLOSED || self->state == PEER_LINGER)
     return;
-
-  if (self->drop_queue)
-    {
-      /* Even while blocked: a slow consumer must not hold its queue. */
-      g_clear_pointer (&self->write_source, confab_source_destroy_and_unref);
-      confab_peer_discard_queue (self);
-      send_slow_consumer_notice (self);
-      g_clear_pointer (&self->carry, confab_message_unref);
-      g_clear_pointer (&self->unsent, g_free);
-      if (self->state != PEER_CLOSED)
-        confab_peer_begin_close (self);
-      return;
-    }
 
   if (self->write_source != NULL)
     return;  /* blocked: G_IO_OUT calls back */

@@ -54,7 +54,6 @@ struct _ConfabPeer
   ConfabMessage     *carry;         /* (owned) (nullable): popped, did not fit the buffer */
 
   GList              flush_link;    /* in shared->flush_queue while data == self */
-  gboolean           drop_queue;    /* slow consumer: discard instead of delivering */
   gboolean           eof_seen;
 };
 

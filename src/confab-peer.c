@@ -27,6 +27,9 @@
 
 /* How long a closing connection waits for the client to close its side. */
 #define LINGER_SECONDS  2
+/* How long a fatal error line may wait for a client that does not read
+ * (a slow consumer's notice) before the connection is closed anyway. */
+#define ERROR_CLOSE_SECONDS 10
 
 G_DEFINE_TYPE (ConfabPeer, confab_peer, G_TYPE_OBJECT)
 
@@ -49,8 +52,13 @@ sink_close (gpointer    sink_data,
     return;
 
   g_debug ("closing %s: %s", self->address, reason);
+  if (!flush)
+    {
+      /* A slow consumer: its queue goes now; the notice waits for room. */
+      confab_peer_close_with_error (self, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer");
+      return;
+    }
   self->state = PEER_CLOSING;
-  self->drop_queue = !flush;
   g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
   confab_peer_schedule_flush (self);
 }
@@ -97,6 +105,17 @@ confab_peer_close_now (ConfabPeer *self)
 
   if (self->shared->closed_func != NULL)
     self->shared->closed_func (self, self->shared->closed_data);
+}
+
+static gboolean
+on_close_deadline (gpointer user_data)
+{
+  ConfabPeer *self = user_data;
+
+  g_clear_pointer (&self->timer_source, g_source_unref);
+  g_debug ("%s did not take its last line in time", self->address);
+  confab_peer_close_now (self);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -185,6 +204,8 @@ confab_peer_close_with_error (ConfabPeer  *self,
 
   self->state = PEER_CLOSING;
   g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
+  g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
+  self->timer_source = add_seconds_timer (self, ERROR_CLOSE_SECONDS, on_close_deadline);
   if (self->unsent == NULL)
     {
       confab_peer_keep_unsent (self, line, len);
