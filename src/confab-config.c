@@ -278,8 +278,8 @@ parse_listen (GKeyFile      *key_file,
           g_autofree char *shown = g_strescape (value, NULL);
 
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("[%s] %s: address %" G_GSIZE_FORMAT " of “%s” is empty"),
-                       GROUP_SERVER, KEY_LISTEN, i + 1, shown);
+                       _("[%s] %s: address %u of “%s” is empty"),
+                       GROUP_SERVER, KEY_LISTEN, (guint) (i + 1), shown);
           return FALSE;
         }
     }

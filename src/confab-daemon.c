@@ -311,6 +311,8 @@ start_dbus (ConfabDaemon  *self,
 
   connection = g_bus_get_sync (bus_type, NULL, &local_error);
   manager = confab_manager_new (self->broker, confab_server_get_listen_addresses (self->server));
+  /* On the session bus every caller is the session's own user. */
+  confab_manager_set_enforce_authorization (manager, self->bus == CONFAB_BUS_SYSTEM);
   if (connection == NULL ||
       !confab_manager_export (manager, connection, &local_error))
     {

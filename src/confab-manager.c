@@ -8,7 +8,8 @@
  * sees. Bus ownership stays with the daemon; the manager only exports.
  *
  * Every handler runs on the main context, as the broker requires, and
- * ends in exactly one reply.
+ * ends in exactly one reply. Before it, every call passes one choke point,
+ * in confab-manager-auth.c, which GLib runs in a worker thread.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -19,6 +20,7 @@
 
 #include "confab-dbus.h"
 #include "confab-manager.h"
+#include "confab-manager-auth.h"
 #include "confab-names.h"
 #include "confab-validate.h"
 
@@ -28,6 +30,7 @@ struct _ConfabManager
 
   ConfabBroker      *broker;            /* (owned) */
   ConfabDBusManager *skeleton;          /* (owned) */
+  ConfabAuthState   *auth;              /* (owned) */
   char             **listen_addresses;  /* (owned) */
   guint              text_max_bytes;
 };
@@ -38,6 +41,7 @@ enum
   PROP_BROKER,
   PROP_LISTEN_ADDRESSES,
   PROP_TEXT_MAX_BYTES,
+  PROP_ENFORCE_AUTHORIZATION,
   N_PROPS
 };
 
@@ -405,6 +409,37 @@ confab_manager_get_text_max_bytes (ConfabManager *self)
 }
 
 /**
+ * confab_manager_set_enforce_authorization:
+ * @enforce: whether Broadcast and Kick need root or the admin group
+ *
+ * On (the default) for the system bus, where callers are any local user.
+ * The daemon turns it off on the session bus, whose callers all run as
+ * the session's own user: there is nobody to keep out. Takes effect from
+ * the next call; anything that is not a member of the interface stays
+ * refused either way.
+ */
+void
+confab_manager_set_enforce_authorization (ConfabManager *self,
+                                          gboolean       enforce)
+{
+  g_return_if_fail (CONFAB_IS_MANAGER (self));
+
+  enforce = !!enforce;
+  if (confab_auth_state_get_enforce (self->auth) == enforce)
+    return;
+  confab_auth_state_set_enforce (self->auth, enforce);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ENFORCE_AUTHORIZATION]);
+}
+
+gboolean
+confab_manager_get_enforce_authorization (ConfabManager *self)
+{
+  g_return_val_if_fail (CONFAB_IS_MANAGER (self), FALSE);
+
+  return confab_auth_state_get_enforce (self->auth);
+}
+
+/**
  * confab_manager_new:
  * @broker: the broker to administer
  * @listen_addresses: (nullable): the bound addresses, for ListenAddresses
@@ -443,6 +478,7 @@ confab_manager_constructed (GObject *object)
                                             : no_addresses);
   confab_dbus_manager_set_peer_count (self->skeleton, confab_broker_get_n_peers (self->broker));
 
+  confab_auth_state_attach (self->auth, G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_signal_connect_object (self->skeleton, "handle-list-peers",
                            G_CALLBACK (handle_list_peers), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-get-peer",
@@ -484,6 +520,10 @@ confab_manager_get_property (GObject    *object,
       g_value_set_uint (value, self->text_max_bytes);
       break;
 
+    case PROP_ENFORCE_AUTHORIZATION:
+      g_value_set_boolean (value, confab_manager_get_enforce_authorization (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -511,6 +551,10 @@ confab_manager_set_property (GObject      *object,
       confab_manager_set_text_max_bytes (self, g_value_get_uint (value));
       break;
 
+    case PROP_ENFORCE_AUTHORIZATION:
+      confab_manager_set_enforce_authorization (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -535,6 +579,7 @@ confab_manager_finalize (GObject *object)
   ConfabManager *self = CONFAB_MANAGER (object);
 
   g_clear_pointer (&self->listen_addresses, g_strfreev);
+  g_clear_pointer (&self->auth, confab_auth_state_unref);
 
   G_OBJECT_CLASS (confab_manager_parent_class)->finalize (object);
 }
@@ -562,6 +607,11 @@ confab_manager_class_init (ConfabManagerClass *klass)
     g_param_spec_uint ("text-max-bytes", NULL, NULL,
                        1, G_MAXUINT, CONFAB_MANAGER_DEFAULT_TEXT_MAX_BYTES,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Default on: a manager nobody configured keeps Broadcast and Kick shut. */
+  props[PROP_ENFORCE_AUTHORIZATION] =
+    g_param_spec_boolean ("enforce-authorization", NULL, NULL,
+                          TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /* Register the error names before any handler can use the domain. */
@@ -572,5 +622,6 @@ static void
 confab_manager_init (ConfabManager *self)
 {
   self->skeleton = confab_dbus_manager_skeleton_new ();
+  self->auth = confab_auth_state_new (TRUE);
   self->text_max_bytes = CONFAB_MANAGER_DEFAULT_TEXT_MAX_BYTES;
 }

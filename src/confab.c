@@ -85,9 +85,11 @@ main (int   argc,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
+  /* Set to a build tree's locale directory, it finds the translations there. */
+  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -36,7 +36,7 @@ confabctl_report_error (ConfabCtl *ctl,
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
     {
-      /* TRANSLATORS: the second %s is "session" or "system" */
+      /* TRANSLATORS: the first %s is "session" or "system" */
       g_printerr (_("confabctl: confabd is not running on the %s bus (nobody owns %s)\n"),
                   confabctl_bus_label (ctl), CONFAB_DBUS_NAME);
       return CONFABCTL_EXIT_FAILED;

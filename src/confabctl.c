@@ -90,6 +90,7 @@ main (int   argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
+  g_autofree char *description = NULL;
   gboolean system_bus = FALSE;
   gboolean session_bus = FALSE;
   gboolean version = FALSE;
@@ -108,18 +109,19 @@ main (int   argc,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
+  /* Set to a build tree's locale directory, it finds the translations there. */
+  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
   context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
   summary = commands_summary ();
   g_option_context_set_summary (context, summary);
-  g_option_context_set_description (context,
-    _("Administers a running confabd through its D-Bus interface "
-      CONFAB_DBUS_NAME ".\n"
+  /* TRANSLATORS: %s is the D-Bus name, org.confab.Confab1 */
+  description = g_strdup_printf (_("Administers a running confabd through its D-Bus interface %s.\n"
       "\n"
       "Times are shown in local time. With --json, each command prints one "
       "JSON value (monitor: one object per line); times are microseconds "
@@ -127,7 +129,8 @@ main (int   argc,
       "A TEXT or REASON that starts with “-” goes after “--”.\n"
       "\n"
       "Exit status: 0 on success, 1 if the daemon reports an error or cannot "
-      "be reached, 2 on a usage error."));
+      "be reached, 2 on a usage error."), CONFAB_DBUS_NAME);
+  g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
 

@@ -80,11 +80,12 @@ main (int   argc,
   ConfabBusChoice bus;
   SignalContext ctx;
   guint signal_ids[3];
-  const GOptionEntry entries[] = {
+  g_autofree char *config_help = NULL;
+  GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
       N_("Listen on ADDR (HOST:PORT, [IPV6]:PORT or unix:PATH); may repeat, replaces the defaults"), N_("ADDR") },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      N_("Read the configuration from FILE (default: " CONFAB_CONFIG_FILE ")"), N_("FILE") },
+      NULL /* config_help */, N_("FILE") },
     { "bus", 'b', 0, G_OPTION_ARG_STRING, &bus_name,
       N_("Serve the admin interface on BUS: session, system or none (default: session)"), N_("BUS") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
@@ -93,11 +94,18 @@ main (int   argc,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
+  /* Set to a build tree's locale directory, it finds the translations there. */
+  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* The default path is only known at build time: no literal for it. */
+  config_help = g_strdup_printf (_("Read the configuration from FILE (default: %s)"),
+                                 CONFAB_CONFIG_FILE);
+  entries[1].description = config_help;
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("The confab chat daemon."));

@@ -454,9 +454,10 @@ confab_dbus_test_run (const char * const *argv,
 
 struct _ConfabDBusTestBus
 {
-  char               *dir;      /* (owned): config file and socket */
-  char               *address;  /* (owned) */
-  ConfabDBusTestProc *daemon;   /* (owned) (nullable): NULL once stopped */
+  char               *dir;       /* (owned): config file and socket */
+  char               *address;   /* (owned) */
+  const char         *env_name;  /* DBUS_SESSION_BUS_ADDRESS or DBUS_SYSTEM_BUS_ADDRESS */
+  ConfabDBusTestProc *daemon;    /* (owned) (nullable): NULL once stopped */
 };
 
 /* What GTestDBus writes, with the socket in our own directory. */
@@ -471,27 +472,77 @@ static const char bus_config[] =
   "  </policy>\n"
   "</busconfig>\n";
 
-ConfabDBusTestBus *
-confab_dbus_test_bus_up (void)
+/* The policy of Debian 12's /usr/share/dbus-1/system.conf (dbus 1.14),
+ * without what needs a real system: no <user>, <fork>, pid file, syslog,
+ * service helper or the machine's system.d. %s: the socket's directory,
+ * then the caller's extra configuration. */
+static const char system_bus_config[] =
+  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+  "<busconfig>\n"
+  "  <type>system</type>\n"
+  "  <auth>EXTERNAL</auth>\n"
+  "  <listen>unix:path=%s/system_bus_socket</listen>\n"
+  "  <policy context=\"default\">\n"
+  "    <allow user=\"*\"/>\n"
+  "    <deny own=\"*\"/>\n"
+  "    <deny send_type=\"method_call\"/>\n"
+  "    <allow send_type=\"signal\"/>\n"
+  "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+  "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+  "    <allow receive_type=\"method_call\"/>\n"
+  "    <allow receive_type=\"method_return\"/>\n"
+  "    <allow receive_type=\"error\"/>\n"
+  "    <allow receive_type=\"signal\"/>\n"
+  "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
+  "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+  "           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+  "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+  "           send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+  "    <deny send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"\n"
+  "          send_member=\"UpdateActivationEnvironment\"/>\n"
+  "    <deny send_destination=\"org.freedesktop.DBus\"\n"
+  "          send_interface=\"org.freedesktop.DBus.Debug.Stats\"/>\n"
+  "    <deny send_destination=\"org.freedesktop.DBus\"\n"
+  "          send_interface=\"org.freedesktop.systemd1.Activator\"/>\n"
+  "  </policy>\n"
+  "  <policy user=\"root\">\n"
+  "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+  "           send_interface=\"org.freedesktop.DBus.Monitoring\"/>\n"
+  "  </policy>\n"
+  "%s\n"
+  "</busconfig>\n";
+
+/* A bus object with its directory, not started yet. */
+static ConfabDBusTestBus *
+bus_new (const char *env_name,
+         int         dir_mode)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *config = NULL;
-  g_autofree char *config_path = NULL;
-  g_autofree char *config_arg = NULL;
-  g_autofree char *out = NULL;
   ConfabDBusTestBus *self = g_new0 (ConfabDBusTestBus, 1);
-  const char *argv[] = { "dbus-daemon", NULL, "--nofork", "--print-address=1", NULL };
-  gsize end;
 
+  self->env_name = env_name;
   self->dir = g_dir_make_tmp ("confab-test-bus-XXXXXX", &error);
   g_assert_no_error (error);
-  config = g_strdup_printf (bus_config, self->dir);
-  config_path = g_build_filename (self->dir, "bus.conf", NULL);
+  g_assert_cmpint (g_chmod (self->dir, dir_mode), ==, 0);
+  return self;
+}
+
+/* Writes @config, starts dbus-daemon on it and waits for its address. */
+static ConfabDBusTestBus *
+bus_start (ConfabDBusTestBus *self,
+           const char        *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config_path = g_build_filename (self->dir, "bus.conf", NULL);
+  g_autofree char *config_arg = g_strdup_printf ("--config-file=%s", config_path);
+  g_autofree char *out = NULL;
+  const char *argv[] = { "dbus-daemon", config_arg, "--nofork", "--print-address=1", NULL };
+  gsize end;
+
   g_file_set_contents (config_path, config, -1, &error);
   g_assert_no_error (error);
 
-  config_arg = g_strdup_printf ("--config-file=%s", config_path);
-  argv[1] = config_arg;
   self->daemon = confab_dbus_test_proc_spawn (argv, NULL);
   end = confab_dbus_test_proc_wait_output (self->daemon, FALSE, 0, "\n", 10000);
   out = confab_dbus_test_proc_dup_stdout (self->daemon);
@@ -500,8 +551,29 @@ confab_dbus_test_bus_up (void)
   g_unsetenv ("DISPLAY");
   g_unsetenv ("DBUS_STARTER_ADDRESS");
   g_unsetenv ("DBUS_STARTER_BUS_TYPE");
-  g_setenv ("DBUS_SESSION_BUS_ADDRESS", self->address, TRUE);
+  g_setenv (self->env_name, self->address, TRUE);
   return self;
+}
+
+ConfabDBusTestBus *
+confab_dbus_test_bus_up (void)
+{
+  ConfabDBusTestBus *self = bus_new ("DBUS_SESSION_BUS_ADDRESS", 0700);
+  g_autofree char *config = g_strdup_printf (bus_config, self->dir);
+
+  return bus_start (self, config);
+}
+
+ConfabDBusTestBus *
+confab_dbus_test_bus_up_system (const char *extra_config)
+{
+  /* 0755: unprivileged callers must reach the socket (dbus-daemon makes
+   * the socket itself 0777). */
+  ConfabDBusTestBus *self = bus_new ("DBUS_SYSTEM_BUS_ADDRESS", 0755);
+  g_autofree char *config = g_strdup_printf (system_bus_config, self->dir,
+                                             extra_config != NULL ? extra_config : "");
+
+  return bus_start (self, config);
 }
 
 const char *
@@ -531,7 +603,7 @@ confab_dbus_test_bus_free (ConfabDBusTestBus *self)
     return;
 
   confab_dbus_test_bus_stop (self);
-  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_unsetenv (self->env_name);
 
   /* The config file and any socket left behind. */
   dir = g_dir_open (self->dir, 0, NULL);

@@ -75,9 +75,24 @@ typedef struct _ConfabDBusTestBus ConfabDBusTestBus;
  * g_test_dbus_up() does). */
 ConfabDBusTestBus *confab_dbus_test_bus_up          (void);
 const char        *confab_dbus_test_bus_get_address (ConfabDBusTestBus *self);
+/**
+ * confab_dbus_test_bus_up_system:
+ * @extra_config: (nullable): more configuration, inserted last in the
+ *   <busconfig>: <include> of a policy file, further <policy> blocks
+ *
+ * Starts a dbus-daemon configured as Debian's system bus: <type>system</type>,
+ * EXTERNAL authentication only, a unix:path socket in a directory every
+ * user may reach, and the default policy of /usr/share/dbus-1/system.conf
+ * (any user may connect; nobody may own a name or call a method unless a
+ * policy file opens it). GTestDBus cannot do this: it writes an
+ * allow-everything configuration. Points DBUS_SYSTEM_BUS_ADDRESS at it
+ * (and unsets DBUS_STARTER_ADDRESS and DBUS_STARTER_BUS_TYPE). Fails
+ * the test if dbus-daemon refuses the configuration.
+ */
+ConfabDBusTestBus *confab_dbus_test_bus_up_system   (const char *extra_config);
 /* Stops the dbus-daemon (SIGTERM, bounded wait): the bus goes away. */
 void               confab_dbus_test_bus_stop        (ConfabDBusTestBus *self);
-/* Stops it if needed, unsets DBUS_SESSION_BUS_ADDRESS, removes its files. */
+/* Stops it if needed, unsets the address variable it set, removes its files. */
 void               confab_dbus_test_bus_free        (ConfabDBusTestBus *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabDBusTestBus, confab_dbus_test_bus_free)

@@ -835,7 +835,7 @@ test_monitor_reasons (Fixture       *fx,
 
   erin = login (fx, "erin");
   confab_test_client_send_line (erin, long_line);
-  confab_test_client_expect_prefix (erin, "error: line too long");
+  g_free (confab_test_client_expect_prefix (erin, "error: line too long"));
   confab_dbus_test_proc_wait_output (monitor, FALSE, 0, "erin  line too long\n", WAIT_MS);
 
   fred = login (fx, "fred");

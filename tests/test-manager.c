@@ -8,11 +8,19 @@
  * Service and client share this thread's main context, so every call is
  * asynchronous and awaited with a bounded spin.
  *
+ * Authorization: the rules are pure functions, tested for any uid and
+ * groups; on the bus, the fixture serves with enforcement off (session-bus
+ * semantics) unless a test asks for it, and then the caller is this
+ * process, whatever user runs the tests (test-dbus-policy.c calls as an
+ * unprivileged user through a system-like bus).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
 #include <string.h>
+#include <grp.h>
+#include <unistd.h>
 
 #include "confab-broker.h"
 #include "confab-dbus.h"
@@ -117,6 +125,9 @@ properties_changed_cb (GDBusProxy         *proxy,
   g_assert_false (g_variant_lookup (changed, "ListenAddresses", "*", NULL));
 }
 
+/* Fixture data: serve with authorization enforced, as on the system bus. */
+static const char enforced[] = "enforced";
+
 static void
 fixture_setup (Fixture       *fx,
                gconstpointer  data)
@@ -132,6 +143,7 @@ fixture_setup (Fixture       *fx,
 
   fx->broker = confab_broker_new (&limits);
   fx->manager = confab_manager_new (fx->broker, listen_addresses);
+  confab_manager_set_enforce_authorization (fx->manager, data == enforced);
   confab_manager_export (fx->manager, fx->service, &error);
   g_assert_no_error (error);
 
@@ -335,6 +347,8 @@ assert_dbus_error (GError          *error,
   assert_dbus_error ((e), CONFAB_DBUS_ERROR_NO_SUCH_PEER, "org.confab.Confab1.Error.NoSuchPeer")
 #define assert_invalid_argument(e) \
   assert_dbus_error ((e), CONFAB_DBUS_ERROR_INVALID_ARGUMENT, "org.confab.Confab1.Error.InvalidArgument")
+#define assert_access_denied(e) \
+  assert_dbus_error ((e), CONFAB_DBUS_ERROR_ACCESS_DENIED, "org.confab.Confab1.Error.AccessDenied")
 
 /* ---- tests ------------------------------------------------------------ */
 
@@ -820,6 +834,233 @@ test_unexport (Fixture       *fx,
   g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 1);
 }
 
+/* ---- authorization ------------------------------------------------------ */
+
+static void
+test_auth_member_access (void)
+{
+  const struct
+  {
+    const char          *interface_name;
+    const char          *method_name;
+    ConfabManagerAccess  access;
+  } cases[] = {
+    { CONFAB_DBUS_INTERFACE, "ListPeers", CONFAB_MANAGER_ACCESS_OPEN },
+    { CONFAB_DBUS_INTERFACE, "GetPeer", CONFAB_MANAGER_ACCESS_OPEN },
+    { CONFAB_DBUS_INTERFACE, "GetStatistics", CONFAB_MANAGER_ACCESS_OPEN },
+    { CONFAB_DBUS_INTERFACE, "Broadcast", CONFAB_MANAGER_ACCESS_ADMIN },
+    { CONFAB_DBUS_INTERFACE, "Kick", CONFAB_MANAGER_ACCESS_ADMIN },
+    { "org.freedesktop.DBus.Properties", "Get", CONFAB_MANAGER_ACCESS_OPEN },
+    { "org.freedesktop.DBus.Properties", "GetAll", CONFAB_MANAGER_ACCESS_OPEN },
+    /* Deny by default: whatever is not listed. */
+    { "org.freedesktop.DBus.Properties", "Set", CONFAB_MANAGER_ACCESS_DENIED },
+    { CONFAB_DBUS_INTERFACE, "Shutdown", CONFAB_MANAGER_ACCESS_DENIED },
+    { CONFAB_DBUS_INTERFACE, "broadcast", CONFAB_MANAGER_ACCESS_DENIED },
+    { CONFAB_DBUS_INTERFACE, "", CONFAB_MANAGER_ACCESS_DENIED },
+    { CONFAB_DBUS_INTERFACE, NULL, CONFAB_MANAGER_ACCESS_DENIED },
+    { "org.example.Other", "ListPeers", CONFAB_MANAGER_ACCESS_DENIED },
+    { "org.freedesktop.DBus.Introspectable", "Introspect", CONFAB_MANAGER_ACCESS_DENIED },
+    { NULL, "Broadcast", CONFAB_MANAGER_ACCESS_DENIED },
+    { NULL, NULL, CONFAB_MANAGER_ACCESS_DENIED },
+  };
+
+  g_test_summary ("Read-only members are open, Broadcast and Kick need privilege, "
+                  "anything else is refused");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s.%s", cases[i].interface_name, cases[i].method_name);
+      g_assert_cmpint (confab_manager_get_member_access (cases[i].interface_name,
+                                                         cases[i].method_name),
+                       ==, cases[i].access);
+    }
+}
+
+static void
+test_auth_every_method (void)
+{
+  GDBusInterfaceInfo *info = confab_dbus_manager_interface_info ();
+
+  g_test_summary ("Every method of the XML has a rule, so a method added without one "
+                  "is noticed here rather than refused in production");
+
+  for (guint i = 0; info->methods[i] != NULL; i++)
+    {
+      const char *name = info->methods[i]->name;
+      ConfabManagerAccess access = confab_manager_get_member_access (info->name, name);
+      gboolean changes_state = g_str_equal (name, "Broadcast") || g_str_equal (name, "Kick");
+
+      g_test_message ("%s", name);
+      g_assert_cmpint (access, ==, changes_state ? CONFAB_MANAGER_ACCESS_ADMIN
+                                                 : CONFAB_MANAGER_ACCESS_OPEN);
+    }
+}
+
+static void
+test_auth_caller_is_admin (void)
+{
+  const guint32 groups[] = { 100, 27, 4242, 65534 };
+  const guint32 admin_only[] = { 4242 };
+
+  g_test_summary ("Root is always an administrator; anyone else only as a member of "
+                  "the admin group, if the system has one");
+
+  /* root, with any groups or none, with or without the group */
+  g_assert_true (confab_manager_caller_is_admin (0, NULL, 0, -1));
+  g_assert_true (confab_manager_caller_is_admin (0, NULL, 0, 4242));
+  g_assert_true (confab_manager_caller_is_admin (0, groups, G_N_ELEMENTS (groups), 999));
+
+  /* a member: the group anywhere in the list */
+  g_assert_true (confab_manager_caller_is_admin (1000, groups, G_N_ELEMENTS (groups), 4242));
+  g_assert_true (confab_manager_caller_is_admin (1000, groups, G_N_ELEMENTS (groups), 65534));
+  g_assert_true (confab_manager_caller_is_admin (1000, admin_only, 1, 4242));
+
+  /* not a member, no groups, no such group on this system */
+  g_assert_false (confab_manager_caller_is_admin (1000, groups, G_N_ELEMENTS (groups), 999));
+  g_assert_false (confab_manager_caller_is_admin (1000, NULL, 0, 4242));
+  g_assert_false (confab_manager_caller_is_admin (1000, groups, G_N_ELEMENTS (groups), -1));
+  g_assert_false (confab_manager_caller_is_admin (65534, groups, 1, 65534));
+
+  /* the service's own user is nothing special */
+  g_assert_false (confab_manager_caller_is_admin (G_MAXUINT32, NULL, 0, 4242));
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_auth_property (void)
+{
+  ConfabBrokerLimits limits = { .peers_max = 4, .queue_max_bytes = 4096 };
+  g_autoptr(ConfabBroker) broker = confab_broker_new (&limits);
+  g_autoptr(ConfabManager) manager = confab_manager_new (broker, NULL);
+  gboolean enforce = FALSE;
+  guint notified = 0;
+
+  g_test_summary ("enforce-authorization: on by default, notified only on a change");
+
+  g_assert_true (confab_manager_get_enforce_authorization (manager));
+  g_signal_connect (manager, "notify::enforce-authorization",
+                    G_CALLBACK (count_notify_cb), &notified);
+
+  confab_manager_set_enforce_authorization (manager, TRUE);
+  g_assert_cmpuint (notified, ==, 0);
+  confab_manager_set_enforce_authorization (manager, FALSE);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_false (confab_manager_get_enforce_authorization (manager));
+
+  g_object_set (manager, "enforce-authorization", TRUE, NULL);
+  g_assert_cmpuint (notified, ==, 2);
+  g_object_get (manager, "enforce-authorization", &enforce, NULL);
+  g_assert_true (enforce);
+}
+
+/* What the manager should decide for this process, computed the way it
+ * does: the bus reports the groups the kernel gave this process. */
+static gboolean
+this_process_is_admin (void)
+{
+  g_autofree gid_t *gids = NULL;
+  g_autofree guint32 *groups = NULL;
+  struct group *admin = getgrnam (CONFAB_MANAGER_ADMIN_GROUP);
+  int n = getgroups (0, NULL);
+
+  g_assert_cmpint (n, >=, 0);
+  gids = g_new0 (gid_t, n + 1);
+  groups = g_new0 (guint32, n + 1);
+  n = getgroups (n, gids);
+  g_assert_cmpint (n, >=, 0);
+  for (int i = 0; i < n; i++)
+    groups[i] = gids[i];
+
+  return confab_manager_caller_is_admin (getuid (), groups, n,
+                                         admin != NULL ? (gint64) admin->gr_gid : -1);
+}
+
+static void
+test_auth_enforced (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) peers = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GVariant) info = NULL;
+  g_autofree char *line = NULL;
+  ConfabBrokerPeer *alice;
+  gboolean admin = this_process_is_admin ();
+  guint n = 0;
+
+  g_test_summary ("With enforcement on, read-only calls work for anyone and Broadcast "
+                  "and Kick follow the caller's uid and groups, asked of the bus");
+  g_test_message ("this process (uid %u) is %san administrator", (guint) getuid (),
+                  admin ? "" : "not ");
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+
+  peers = call_list_peers (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (peers), ==, 1);
+  info = call_get_peer (fx, "alice", &error);
+  g_assert_no_error (error);
+  stats = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (confab_dbus_manager_get_peer_count (fx->proxy), ==, 1);
+
+  if (admin)
+    {
+      g_assert_true (call_broadcast (fx, "hello", &n, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (n, ==, 1);
+      line = drain (alice);
+      g_assert_cmpstr (line, ==, "from @server: hello\n");
+
+      g_assert_true (call_kick (fx, "alice", "bye", &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (fx->sinks[0].closes, ==, 1);
+      return;
+    }
+
+  g_assert_false (call_broadcast (fx, "hello", &n, &error));
+  assert_access_denied (error);
+  g_assert_nonnull (strstr (error->message, CONFAB_MANAGER_ADMIN_GROUP));
+  g_clear_error (&error);
+  line = drain (alice);
+  g_assert_cmpstr (line, ==, "");
+
+  g_assert_false (call_kick (fx, "alice", "bye", &error));
+  assert_access_denied (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (fx->sinks[0].closes, ==, 0);
+
+  /* Refused before the lookup: a caller cannot probe for names. */
+  g_assert_false (call_kick (fx, "nobody-here", "", &error));
+  assert_access_denied (error);
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 1);
+}
+
+static void
+test_auth_not_enforced (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint n = G_MAXUINT;
+
+  g_test_summary ("With enforcement off (the session bus), Broadcast and Kick need "
+                  "no privilege; the answer is the method's own");
+
+  g_assert_true (call_broadcast (fx, "hello", &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 0);
+
+  g_assert_false (call_kick (fx, "nobody", "", &error));
+  assert_no_such_peer (error);
+}
+
 static void
 test_error_names (void)
 {
@@ -865,6 +1106,14 @@ main (int   argc,
   ADD ("signals", test_signals);
   ADD ("unexport", test_unexport);
   g_test_add_func ("/manager/error-names", test_error_names);
+
+  g_test_add_func ("/manager/authorization/member-access", test_auth_member_access);
+  g_test_add_func ("/manager/authorization/every-method", test_auth_every_method);
+  g_test_add_func ("/manager/authorization/caller-is-admin", test_auth_caller_is_admin);
+  g_test_add_func ("/manager/authorization/property", test_auth_property);
+  g_test_add ("/manager/authorization/enforced", Fixture, enforced,
+              fixture_setup, test_auth_enforced, fixture_teardown);
+  ADD ("authorization/not-enforced", test_auth_not_enforced);
 
 #undef ADD
 

@@ -244,7 +244,7 @@ test_identity_off (Fixture       *f,
     g_autoptr(ConfabTestClient) empty = unix_client_or_fail (f->socket_path);
 
     confab_test_client_send_line (empty, "");
-    confab_test_client_expect_prefix (empty, "error: invalid name");
+    g_free (confab_test_client_expect_prefix (empty, "error: invalid name"));
     confab_test_client_expect_eof (empty);
   }
 }
