@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "confab-client-protocol.h"
+#include "confab-json-protocol.h"
 
 #define TEXT_FROM_PREFIX   "from "
 #define TEXT_ERROR_PREFIX  "error:"
@@ -103,53 +104,6 @@ confab_client_decode_text (const char *line,
 
 /* ---- JSON protocol ---------------------------------------------------- */
 
-/* Nesting depth of @line, counting brackets outside strings; stops
- * counting past @max. */
-static guint
-json_depth (const char *line,
-            gsize       len,
-            guint       max)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0, deepest = 0;
-
-  for (gsize i = 0; i < len && deepest <= max; i++)
-    {
-      char c = line[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;  /* whatever is escaped cannot end the string */
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          depth++;
-          deepest = MAX (deepest, depth);
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-
-  return deepest;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gboolean
 member_int (JsonObject *object,
             const char *name,
@@ -206,15 +160,15 @@ decode_json_object (ConfabClientEvent  *event,
                     JsonObject         *object,
                     GError            **error)
 {
-  const char *type = member_string (object, "type");
+  const char *type = confab_json_get_string (object, "type");
 
   if (type == NULL)
     return invalid (error, "no \"type\"");
 
   if (g_str_equal (type, "message"))
     {
-      const char *from = member_string (object, "from");
-      const char *text = member_string (object, "text");
+      const char *from = confab_json_get_string (object, "from");
+      const char *text = confab_json_get_string (object, "text");
 
       if (from == NULL || text == NULL)
         return invalid (error, "a message without \"from\" or \"text\"");
@@ -227,8 +181,8 @@ decode_json_object (ConfabClientEvent  *event,
     }
   else if (g_str_equal (type, "error"))
     {
-      const char *code = member_string (object, "code");
-      const char *message = member_string (object, "message");
+      const char *code = confab_json_get_string (object, "code");
+      const char *message = confab_json_get_string (object, "message");
 
       if (code == NULL && message == NULL)
         return invalid (error, "an error without \"code\" or \"message\"");
@@ -246,8 +200,8 @@ decode_json_object (ConfabClientEvent  *event,
   else if (g_str_equal (type, "welcome"))
     {
       event->kind = CONFAB_CLIENT_EVENT_WELCOME;
-      event->name = g_strdup (member_string (object, "name"));
-      event->server = g_strdup (member_string (object, "server"));
+      event->name = g_strdup (confab_json_get_string (object, "name"));
+      event->server = g_strdup (confab_json_get_string (object, "server"));
       if (!member_int (object, "protocol", &event->protocol))
         event->protocol = 0;
     }
@@ -274,9 +228,10 @@ confab_client_decode_json (const char  *line,
       invalid (error, "not UTF-8 text");
       return NULL;
     }
-  if (json_depth (line, len, CONFAB_CLIENT_JSON_MAX_DEPTH) > CONFAB_CLIENT_JSON_MAX_DEPTH)
+  /* The same strict check (and nesting limit) as the server's. */
+  if (!confab_json_check_syntax (line, len, &parse_error))
     {
-      invalid (error, "nested too deeply");
+      invalid (error, parse_error->message);
       return NULL;
     }
 

@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "confab-json-protocol.h"
+
 G_BEGIN_DECLS
 
 #define CONFAB_CLIENT_PROTOCOL_ERROR (confab_client_protocol_error_quark ())
@@ -30,7 +32,7 @@ GQuark confab_client_protocol_error_quark (void);
 
 /* Deeper server lines are refused unparsed: json-glib 1.6 would recurse
  * without bound. The server's own frames nest two levels. */
-#define CONFAB_CLIENT_JSON_MAX_DEPTH 32
+#define CONFAB_CLIENT_JSON_MAX_DEPTH CONFAB_JSON_MAX_DEPTH
 
 typedef enum
 {

@@ -228,6 +228,32 @@ strict_syntax_ok (const char *line,
   return ok && s.p == s.end;
 }
 
+/**
+ * confab_json_check_syntax:
+ * @line: bytes that should be exactly one JSON value (white space around
+ *   it allowed), nested at most CONFAB_JSON_MAX_DEPTH deep
+ *
+ * The server's strict check, for anyone about to hand a line from the
+ * network to json-glib (the client does too).
+ *
+ * Returns: %FALSE with CONFAB_ERROR_BAD_JSON ("not valid JSON" or "JSON
+ *   nested too deeply") otherwise
+ */
+gboolean
+confab_json_check_syntax (const char  *line,
+                          gsize        len,
+                          GError     **error)
+{
+  gboolean too_deep;
+  gboolean escaped_nul;
+
+  if (strict_syntax_ok (line, len, &too_deep, &escaped_nul))
+    return TRUE;
+  g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_JSON,
+                       too_deep ? "JSON nested too deeply" : "not valid JSON");
+  return FALSE;
+}
+
 static gboolean
 fail (GError     **error,
       const char **field,
@@ -241,9 +267,10 @@ fail (GError     **error,
   return FALSE;
 }
 
-static const char *
-get_string_member (JsonObject *object,
-                   const char *name)
+/* Returns: (nullable): member @name of @object if it is a string */
+const char *
+confab_json_get_string (JsonObject *object,
+                        const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -293,7 +320,7 @@ parse_message (JsonObject         *object,
                GError            **error)
 {
   JsonNode *to_node = json_object_get_member (object, "to");
-  const char *text = get_string_member (object, "text");
+  const char *text = confab_json_get_string (object, "text");
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) local_error = NULL;
   JsonArray *to;
@@ -426,13 +453,13 @@ confab_json_parse_request (const char         *line,
     return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "a frame must be a JSON object");
   object = json_node_get_object (root);
 
-  type = get_string_member (object, "type");
+  type = confab_json_get_string (object, "type");
   if (type == NULL)
     return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "type", "'type' must be a string");
 
   if (g_str_equal (type, "login"))
     {
-      const char *name = get_string_member (object, "name");
+      const char *name = confab_json_get_string (object, "name");
       JsonNode *protocol = json_object_get_member (object, "protocol");
       g_autoptr(GError) local_error = NULL;
 

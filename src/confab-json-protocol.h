@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "confab-message.h"
 
@@ -37,6 +37,11 @@ typedef struct
 
 gboolean  confab_json_is_json_line     (const char        *line,
                                         gsize              len);
+gboolean  confab_json_check_syntax     (const char        *line,
+                                        gsize              len,
+                                        GError           **error);
+const char *confab_json_get_string     (JsonObject        *object,
+                                        const char        *name);
 gboolean  confab_json_parse_request    (const char        *line,
                                         gsize              len,
                                         guint              max_recipients,

@@ -16,6 +16,9 @@
 /* The name broadcasts and server notices come from; '@' is reserved for it. */
 #define CONFAB_SERVER_SENDER        "@server"
 
+/* Environment: a build tree's locale directory (development aid). */
+#define CONFAB_ENV_LOCALEDIR        "CONFAB_LOCALEDIR"
+
 /* Structured log fields (journald indexes them). */
 #define CONFAB_LOG_FIELD_PEER       "CONFAB_PEER"
 #define CONFAB_LOG_FIELD_ADDRESS    "CONFAB_ADDRESS"

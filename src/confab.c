@@ -6,11 +6,11 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
 #include "confab-client-app.h"
+#include "confab-i18n.h"
 #include "confab-validate.h"
 
 static const char *
@@ -85,13 +85,8 @@ main (int   argc,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  /* Set to a build tree's locale directory, it finds the translations there. */
-  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  confab_i18n_init ();
 
   context = g_option_context_new (_("[ADDR] [NAME]"));
   g_option_context_set_summary (context, _("Chat on a confab server."));

@@ -8,9 +8,9 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <glib/gi18n.h>
 
+#include "confab-i18n.h"
 #include "confab-names.h"
 #include "confabctl-commands.h"
 
@@ -109,13 +109,8 @@ main (int   argc,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  /* Set to a build tree's locale directory, it finds the translations there. */
-  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  confab_i18n_init ();
 
   context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
   summary = commands_summary ();

@@ -6,12 +6,12 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
 #include "confab-daemon.h"
+#include "confab-i18n.h"
 
 typedef struct
 {
@@ -94,13 +94,8 @@ main (int   argc,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  /* Set to a build tree's locale directory, it finds the translations there. */
-  const char *localedir = g_getenv ("CONFAB_LOCALEDIR");
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  confab_i18n_init ();
 
   /* The default path is only known at build time: no literal for it. */
   config_help = g_strdup_printf (_("Read the configuration from FILE (default: %s)"),
