@@ -267,7 +267,8 @@ broker_remove (ConfabBroker     *self,
                ConfabBrokerPeer *peer,
                const char       *reason)
 {
-  g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
+  /* Keeps @peer alive through signal handlers that may drop it. */
+  G_GNUC_UNUSED g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
 
   if (!peer->joined)
     return;
@@ -285,7 +286,8 @@ static void
 drop_slow_consumer (ConfabBroker     *self,
                     ConfabBrokerPeer *peer)
 {
-  g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
+  /* Keeps @peer alive through signal handlers that may drop it. */
+  G_GNUC_UNUSED g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
 
   self->stats.slow_consumers_dropped++;
   broker_remove (self, peer, CONFAB_REASON_SLOW_CONSUMER);
@@ -526,7 +528,8 @@ close_with_notice (ConfabBroker     *self,
                    const char       *notice,
                    const char       *reason)
 {
-  g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
+  /* Keeps @peer alive through signal handlers that may drop it. */
+  G_GNUC_UNUSED g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
   g_autoptr(ConfabMessage) message = confab_message_new_error (code, notice);
 
   if (peer_push (self, peer, message, FALSE))

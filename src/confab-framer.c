@@ -73,17 +73,23 @@ confab_framer_feed (ConfabFramer         *self,
                     ConfabFramerLineFunc  func,
                     gpointer              user_data)
 {
-  char *p = data;
-  char *end = data + len;
+  char *p;
+  char *end;
   gsize cap;
 
   g_return_val_if_fail (self != NULL, CONFAB_FRAMER_STOPPED);
   g_return_val_if_fail (data != NULL || len == 0, CONFAB_FRAMER_STOPPED);
   g_return_val_if_fail (func != NULL, CONFAB_FRAMER_STOPPED);
 
+  /* Nothing to do; and NULL + 0 below would be undefined behaviour. */
+  if (len == 0)
+    return CONFAB_FRAMER_OK;
+
   /* Keep max_line + 2 from wrapping for an "unlimited" G_MAXSIZE. */
   max_line = MIN (max_line, G_MAXSIZE - 2);
   cap = max_line + 2;
+  p = data;
+  end = data + len;
 
   while (p < end)
     {

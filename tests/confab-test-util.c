@@ -290,6 +290,17 @@ confab_test_daemon_spawn (const char * const *args,
   if (confabd == NULL || *confabd == '\0')
     confab_test_fail ("$" CONFAB_TEST_ENV_CONFABD " is not set; run the tests with meson test");
 
+  if (nofile > 0 && wrapper_env != NULL && *wrapper_env != '\0')
+    {
+      /* Under a wrapper the test itself usually runs under valgrind too
+       * (meson test --setup valgrind), and valgrind only pretends to
+       * apply a setrlimit() of RLIMIT_NOFILE: the child_setup() below
+       * would not reach the daemon. prlimit(1) runs natively between the
+       * fork and the wrapper, and execs in place (the PID stays). */
+      g_ptr_array_add (argv, g_strdup ("prlimit"));
+      g_ptr_array_add (argv, g_strdup_printf ("--nofile=%u:%u", nofile, nofile));
+      g_ptr_array_add (argv, g_strdup ("--"));
+    }
   if (wrapper_env != NULL && *wrapper_env != '\0')
     {
       if (!g_shell_parse_argv (wrapper_env, NULL, &wrapper, &error))
