@@ -133,12 +133,14 @@ main (int   argc,
   daemon = confab_daemon_new (config_path != NULL ? config_path : CONFAB_CONFIG_FILE,
                               config_path != NULL,
                               (const char * const *) listen, bus, &error);
-  if (daemon == NULL || !confab_daemon_start (daemon, &error))
+  if (daemon == NULL)
     {
       g_printerr ("confabd: %s\n", error->message);
       return EXIT_FAILURE;
     }
 
+  /* Signals are caught before the daemon says it listens (the log line,
+   * READY=1): a SIGTERM that follows at once must drain, not kill. */
   loop = g_main_loop_new (NULL, FALSE);
   ctx.loop = loop;
   ctx.daemon = daemon;
@@ -146,6 +148,14 @@ main (int   argc,
   signal_ids[0] = g_unix_signal_add (SIGTERM, on_terminate, &ctx);
   signal_ids[1] = g_unix_signal_add (SIGINT, on_terminate, &ctx);
   signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &ctx);
+
+  if (!confab_daemon_start (daemon, &error))
+    {
+      g_printerr ("confabd: %s\n", error->message);
+      for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+        g_source_remove (signal_ids[i]);
+      return EXIT_FAILURE;
+    }
 
   g_main_loop_run (loop);
 
