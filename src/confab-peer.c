@@ -22,6 +22,7 @@
 #include <netinet/tcp.h>
 
 #include "confab-address.h"
+#include "confab-json-protocol.h"
 #include "confab-names.h"
 #include "confab-peer-private.h"
 
@@ -279,7 +280,8 @@ choose_protocol (ConfabPeer *self,
     {
       if (data[i] == ' ' || data[i] == '\t')
         continue;
-      self->protocol = data[i] == '{' ? PROTOCOL_JSON : PROTOCOL_TEXT;
+      /* The JSON module says what starts a JSON line. */
+      self->protocol = confab_json_is_json_line (data + i, len - i) ? PROTOCOL_JSON : PROTOCOL_TEXT;
       self->protocol_known = TRUE;
       return;
     }
