@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "confab-json-protocol.h"
+#include "confab-name-set.h"
 #include "confab-names.h"
 #include "confab-validate.h"
 
@@ -326,6 +327,11 @@ parse_message (JsonObject         *object,
   JsonArray *to;
   const char *start;
   gsize len;
+  ConfabNameSet seen;
+
+  /* The set of names seen is the real bound, whatever the configuration says. */
+  max_recipients = MIN (max_recipients, CONFAB_NAME_SET_MAX);
+  confab_name_set_init (&seen);
 
   if (to_node == NULL || !JSON_NODE_HOLDS_ARRAY (to_node))
     return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
@@ -339,7 +345,6 @@ parse_message (JsonObject         *object,
     {
       JsonNode *item = json_array_get_element (to, i);
       const char *name;
-      gboolean seen = FALSE;
 
       if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
         return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
@@ -356,16 +361,18 @@ parse_message (JsonObject         *object,
 
           return fail (error, field, CONFAB_ERROR_INVALID_NAME, "to", message);
         }
-      for (guint j = 0; j < names->len && !seen; j++)
-        seen = g_str_equal (g_ptr_array_index (names, j), name);
-      if (seen)
-        continue;
+      /* A repeat is skipped, even past the limit: only distinct names
+       * count. The names stay in the parsed object while the set is used. */
       if (names->len >= max_recipients)
         {
+          if (confab_name_set_contains (&seen, name, strlen (name)))
+            continue;
           g_autofree char *message = g_strdup_printf ("too many recipients (limit %u)", max_recipients);
 
           return fail (error, field, CONFAB_ERROR_TOO_MANY_RECIPIENTS, "to", message);
         }
+      if (!confab_name_set_add (&seen, name, strlen (name)))
+        continue;
       g_ptr_array_add (names, g_strdup (name));
     }
   if (names->len == 0)

@@ -11,8 +11,11 @@
 #include <string.h>
 
 #include "confab-error.h"
+#include "confab-name-set.h"
 #include "confab-text-protocol.h"
 #include "confab-validate.h"
+
+G_STATIC_ASSERT (CONFAB_TEXT_MAX_RECIPIENTS_HARD <= CONFAB_NAME_SET_MAX);
 
 #define BAD_MESSAGE_TEXT "expected 'name, name: text'"
 
@@ -51,9 +54,11 @@ confab_text_parse_login (char         *line,
 
 /* Records the recipient [start, end), unless it is already listed. The
  * name is NUL-terminated in place, which is safe: its end is a separator
- * or trimmed white space, both already looked at. */
+ * or trimmed white space, both already looked at (and @seen only reads
+ * the name's own bytes). */
 static gboolean
 add_recipient (ConfabTextMessage  *msg,
+               ConfabNameSet      *seen,
                char               *line,
                const char         *start,
                const char         *end,
@@ -61,7 +66,6 @@ add_recipient (ConfabTextMessage  *msg,
                GError            **error)
 {
   gsize len = end - start;
-  guint i;
 
   if (len == 0)
     {
@@ -84,22 +88,17 @@ add_recipient (ConfabTextMessage  *msg,
       return FALSE;
     }
 
-  /* Byte-wise, and bounded by max_recipients: on a duplicate-heavy line
-   * this is O(items × limit), which stays small for any sane limit. */
-  for (i = 0; i < msg->n_recipients; i++)
-    {
-      const char *seen = msg->recipients[i];
-
-      if (strncmp (seen, start, len) == 0 && seen[len] == '\0')
-        return TRUE;
-    }
-
+  /* A repeat is skipped, even past the limit: only distinct names count. */
   if (msg->n_recipients >= max_recipients)
     {
+      if (confab_name_set_contains (seen, start, len))
+        return TRUE;
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_TOO_MANY_RECIPIENTS,
                    "too many recipients (limit %u)", max_recipients);
       return FALSE;
     }
+  if (!confab_name_set_add (seen, start, len))
+    return TRUE;
 
   line[end - line] = '\0';
   msg->recipients[msg->n_recipients++] = start;
@@ -117,6 +116,7 @@ confab_text_parse_message (char               *line,
   const char *p;
   const char *start;
   const char *end;
+  ConfabNameSet seen;
 
   g_return_val_if_fail (line != NULL, FALSE);
   g_return_val_if_fail (msg != NULL, FALSE);
@@ -126,6 +126,7 @@ confab_text_parse_message (char               *line,
   max_recipients = MIN (max_recipients, CONFAB_TEXT_MAX_RECIPIENTS_HARD);
 
   msg->n_recipients = 0;
+  confab_name_set_init (&seen);
   msg->text = NULL;
   msg->text_len = 0;
 
@@ -154,7 +155,7 @@ confab_text_parse_message (char               *line,
       start = p;
       end = item_end;
       trim_ascii (&start, &end);
-      if (!add_recipient (msg, line, start, end, max_recipients, error))
+      if (!add_recipient (msg, &seen, line, start, end, max_recipients, error))
         return FALSE;
 
       if (comma == NULL)

@@ -271,6 +271,33 @@ test_recipient_limit (void)
   g_assert_cmpstr (error->message, ==, "too many recipients (limit 64)");
 }
 
+/* Every name listed three times, in first-seen order: repeats are
+ * skipped, also past the point where the limit is reached. */
+static void
+test_recipient_repeats (void)
+{
+  g_autoptr(GString) frame = g_string_new ("{\"type\":\"message\",\"text\":\"x\",\"to\":[");
+  g_autoptr(GError) error = NULL;
+  ConfabJsonRequest request;
+
+  for (guint copy = 0; copy < 3; copy++)
+    for (guint i = 0; i < MAX_RECIPIENTS; i++)
+      g_string_append_printf (frame, "%s\"p%u\"", copy + i > 0 ? "," : "", i);
+  g_string_append (frame, "]}");
+
+  g_assert_true (confab_json_parse_request (frame->str, frame->len, MAX_RECIPIENTS,
+                                            &request, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (request.n_to, ==, MAX_RECIPIENTS);
+  for (guint i = 0; i < MAX_RECIPIENTS; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("p%u", i);
+
+      g_assert_cmpstr (request.to[i], ==, expected);
+    }
+  confab_json_request_clear (&request);
+}
+
 static JsonObject *
 parse_object (const char *line,
               gsize       len,
@@ -450,6 +477,7 @@ main (int   argc,
   g_test_add_func ("/json/parse/depth-limit", test_depth_limit);
   g_test_add_func ("/json/parse/message-fields", test_message_fields);
   g_test_add_func ("/json/parse/recipient-limit", test_recipient_limit);
+  g_test_add_func ("/json/parse/recipient-repeats", test_recipient_repeats);
   g_test_add_func ("/json/parse/mutations", test_mutations);
   g_test_add_func ("/json/encode/message", test_encode_message);
   g_test_add_func ("/json/encode/error", test_encode_error);

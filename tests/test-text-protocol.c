@@ -367,6 +367,22 @@ test_limit_hard (void)
   g_assert_cmpstr (error->message, ==, expected);
 }
 
+/* At the hard limit every name is listed twice: the repeats, found in the
+ * name table rather than by scanning, are skipped and do not count. */
+static void
+test_limit_hard_with_repeats (void)
+{
+  g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_true (parse_recipients (CONFAB_TEXT_MAX_RECIPIENTS_HARD, 2, G_MAXUINT, msg, &line, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg->n_recipients, ==, CONFAB_TEXT_MAX_RECIPIENTS_HARD);
+  g_assert_cmpstr (msg->recipients[0], ==, "p0");
+  g_assert_cmpstr (msg->recipients[CONFAB_TEXT_MAX_RECIPIENTS_HARD - 1], ==, "p1023");
+}
+
 /* A peer may address itself: the parser has no notion of "self", so a
  * name is a name. Checked here so that nobody adds such a rule to the
  * parser by accident. */
@@ -436,6 +452,7 @@ main (int    argc,
   g_test_add_func ("/text/recipients/limit/over", test_limit_over);
   g_test_add_func ("/text/recipients/limit/duplicates-count-once", test_limit_duplicates_count_once);
   g_test_add_func ("/text/recipients/limit/65-items-one-duplicate", test_limit_65_items_one_duplicate);
+  g_test_add_func ("/text/recipients/limit/hard-with-repeats", test_limit_hard_with_repeats);
   g_test_add_func ("/text/recipients/limit/small", test_limit_small);
   g_test_add_func ("/text/recipients/limit/hard", test_limit_hard);
 

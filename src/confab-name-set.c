@@ -1,0 +1,163 @@
+/* confab-name-set.c: finding repeated names in a recipient list.
+ *
+ * A short list is scanned (hash and length compared before the bytes);
+ * at CONFAB_NAME_SET_LINEAR names the set switches to an open-addressing
+ * table twice the size of the largest set, so a probe meets an empty slot
+ * quickly and the table never fills.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-name-set.h"
+
+#define N_SLOTS G_N_ELEMENTS (((ConfabNameSet *) NULL)->slots)
+
+G_STATIC_ASSERT ((N_SLOTS & (N_SLOTS - 1)) == 0);
+G_STATIC_ASSERT (N_SLOTS > CONFAB_NAME_SET_MAX);
+G_STATIC_ASSERT (CONFAB_NAME_SET_MAX < G_MAXUINT16);
+
+/* FNV-1a: short names, and only ever compared within one message. */
+static guint32
+hash_name (const char *name,
+           gsize       len)
+{
+  guint32 h = 2166136261u;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      h ^= (guchar) name[i];
+      h *= 16777619u;
+    }
+  return h;
+}
+
+static gboolean
+same_name (const ConfabNameSet *set,
+           guint                index,
+           const char          *name,
+           gsize                len,
+           guint32              hash)
+{
+  return set->hashes[index] == hash && set->lengths[index] == len &&
+         memcmp (set->names[index], name, len) == 0;
+}
+
+/* Returns: the slot holding an equal name, or the empty slot it would go in */
+static guint
+find_slot (const ConfabNameSet *set,
+           const char          *name,
+           gsize                len,
+           guint32              hash)
+{
+  guint slot = hash & (N_SLOTS - 1);
+
+  while (set->slots[slot] != 0 &&
+         !same_name (set, set->slots[slot] - 1u, name, len, hash))
+    slot = (slot + 1) & (N_SLOTS - 1);
+  return slot;
+}
+
+static void
+build_index (ConfabNameSet *set)
+{
+  memset (set->slots, 0, sizeof set->slots);
+  for (guint i = 0; i < set->n_names; i++)
+    {
+      guint slot = find_slot (set, set->names[i], set->lengths[i], set->hashes[i]);
+
+      set->slots[slot] = (guint16) (i + 1);
+    }
+  set->indexed = TRUE;
+}
+
+void
+confab_name_set_init (ConfabNameSet *set)
+{
+  g_return_if_fail (set != NULL);
+
+  /* The arrays are written before they are read; the table is cleared
+   * only if a list grows long enough to need it. */
+  set->n_names = 0;
+  set->indexed = FALSE;
+}
+
+/**
+ * confab_name_set_add:
+ * @name: (array length=len): the name's bytes, not necessarily
+ *   NUL-terminated; they must stay unchanged while @set is used
+ *
+ * Returns: TRUE if @name was new and is now in @set, FALSE if it was
+ *   already there. Adding a new name to a full set is a programming
+ *   error: check the caller's own limit first, with
+ *   confab_name_set_contains() for names that may be repeats.
+ */
+gboolean
+confab_name_set_add (ConfabNameSet *set,
+                     const char    *name,
+                     gsize          len)
+{
+  guint32 hash;
+  guint slot = 0;
+
+  g_return_val_if_fail (set != NULL, FALSE);
+  g_return_val_if_fail (name != NULL || len == 0, FALSE);
+  g_return_val_if_fail (len <= G_MAXUINT32, FALSE);
+
+  hash = hash_name (name, len);
+  if (set->indexed)
+    {
+      slot = find_slot (set, name, len, hash);
+      if (set->slots[slot] != 0)
+        return FALSE;
+    }
+  else
+    {
+      for (guint i = 0; i < set->n_names; i++)
+        if (same_name (set, i, name, len, hash))
+          return FALSE;
+    }
+
+  g_return_val_if_fail (set->n_names < CONFAB_NAME_SET_MAX, FALSE);
+
+  set->names[set->n_names] = name;
+  set->lengths[set->n_names] = (guint32) len;
+  set->hashes[set->n_names] = hash;
+  set->n_names++;
+
+  if (set->indexed)
+    set->slots[slot] = (guint16) set->n_names;
+  else if (set->n_names == CONFAB_NAME_SET_LINEAR)
+    build_index (set);
+  return TRUE;
+}
+
+/* Returns: TRUE if @name (@len bytes) is in @set */
+gboolean
+confab_name_set_contains (const ConfabNameSet *set,
+                          const char          *name,
+                          gsize                len)
+{
+  guint32 hash;
+
+  g_return_val_if_fail (set != NULL, FALSE);
+  g_return_val_if_fail (name != NULL || len == 0, FALSE);
+
+  hash = hash_name (name, len);
+  if (set->indexed)
+    return set->slots[find_slot (set, name, len, hash)] != 0;
+  for (guint i = 0; i < set->n_names; i++)
+    if (same_name (set, i, name, len, hash))
+      return TRUE;
+  return FALSE;
+}
+
+guint
+confab_name_set_size (const ConfabNameSet *set)
+{
+  g_return_val_if_fail (set != NULL, 0);
+
+  return set->n_names;
+}
