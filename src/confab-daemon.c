@@ -626,7 +626,9 @@ confab_daemon_new (const char          *config_path,
 
   limits_from_config (self->config, &broker_limits, &peer_limits);
   self->broker = confab_broker_new (&broker_limits);
-  self->server = confab_server_new (self->broker, &peer_limits, self->config->peers_max);
+  self->server = confab_server_new (self->broker, &peer_limits, self->config->peers_max, error);
+  if (self->server == NULL)
+    return NULL;
   g_signal_connect_object (self->server, "connection-closed",
                            G_CALLBACK (connection_closed_cb), self, G_CONNECT_DEFAULT);
   g_signal_connect_object (self->broker, "notify::n-peers",

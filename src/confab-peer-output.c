@@ -3,8 +3,8 @@
  * A wake from the broker puts the connection on the shared flush list;
  * one GSource drains that list once per main-loop iteration, gathering
  * everything queued for a connection into one contiguous send from the
- * buffer all connections share. Only a socket that would block gets a
- * G_IO_OUT source, until it is drained; bytes the kernel did not take
+ * buffer all connections share. Only a socket that would block is watched
+ * for G_IO_OUT, until it is drained; bytes the kernel did not take
  * are the only per-connection output buffer, and only while blocked.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -22,30 +22,19 @@
 /* A flush sends at most this many buffers before yielding to others. */
 #define FLUSH_ROUNDS    4
 
-static gboolean
-on_writable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+/* The blocked socket has room again (or failed: the send will say). */
+void
+confab_peer_on_writable (ConfabPeer *self)
 {
-  ConfabPeer *self = user_data;
-
-  g_source_destroy (self->write_source);
-  g_clear_pointer (&self->write_source, g_source_unref);
+  confab_peer_set_watching (self, self->reading, FALSE);
   confab_peer_schedule_flush (self);
-  return G_SOURCE_REMOVE;
 }
 
 static void
 wait_writable (ConfabPeer *self)
 {
-  if (self->write_source != NULL)
-    return;
-
-  self->write_source = g_socket_create_source (self->socket, G_IO_OUT, NULL);
-  /* As for the read source: see watch_readable(). */
-  g_source_set_can_recurse (self->write_source, TRUE);
-  g_source_set_callback (self->write_source, (GSourceFunc) G_CALLBACK (on_writable), self, NULL);
-  g_source_attach (self->write_source, g_main_context_get_thread_default ());
+  if (!self->writing)
+    confab_peer_set_watching (self, self->reading, TRUE);
 }
 
 /* Sends @len bytes without blocking. Returns the number sent (possibly
@@ -231,8 +220,8 @@ peer_flush (ConfabPeer *self)
   if (self->state == PEER_CLOSED || self->state == PEER_LINGER)
     return;
 
-  if (self->write_source != NULL)
-    return;  /* blocked: G_IO_OUT calls back */
+  if (self->writing)
+    return;  /* blocked: the poller calls back when there is room */
 
   for (guint round = 0; round < FLUSH_ROUNDS; round++)
     {
@@ -340,14 +329,18 @@ confab_peer_unschedule_flush (ConfabPeer *self)
 
 /* ---- shared state ---------------------------------------------------- */
 
-void
+gboolean
 confab_peer_shared_init (ConfabPeerShared       *shared,
                          ConfabBroker           *broker,
                          const ConfabPeerLimits *limits,
                          ConfabPeerClosedFunc    closed_func,
-                         gpointer                closed_data)
+                         gpointer                closed_data,
+                         GError                **error)
 {
   memset (shared, 0, sizeof *shared);
+  shared->poller = confab_poller_new (g_main_context_get_thread_default (), error);
+  if (shared->poller == NULL)
+    return FALSE;
   shared->broker = g_object_ref (broker);
   shared->limits = *limits;
   shared->recv_buf_size = RECV_BUF_SIZE;
@@ -364,6 +357,7 @@ confab_peer_shared_init (ConfabPeerShared       *shared,
   ((FlushSource *) shared->flush_source)->shared = shared;
   g_source_set_name (shared->flush_source, "confab flush");
   g_source_attach (shared->flush_source, g_main_context_get_thread_default ());
+  return TRUE;
 }
 
 void
@@ -379,6 +373,7 @@ confab_peer_shared_clear (ConfabPeerShared *shared)
       g_object_unref (peer);
     }
   g_clear_pointer (&shared->flush_source, confab_source_destroy_and_unref);
+  g_clear_pointer (&shared->poller, confab_poller_free);
   g_clear_object (&shared->broker);
   g_clear_pointer (&shared->recv_buf, g_free);
   g_clear_pointer (&shared->send_buf, g_free);

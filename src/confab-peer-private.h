@@ -10,6 +10,7 @@
 
 #include "confab-framer.h"
 #include "confab-peer.h"
+#include "confab-poller.h"
 
 G_BEGIN_DECLS
 
@@ -43,8 +44,9 @@ struct _ConfabPeer
   gboolean           protocol_known;
 
   ConfabFramer       framer;
-  GSource           *read_source;   /* (owned) (nullable) */
-  GSource           *write_source;  /* (owned) (nullable): only while blocked */
+  ConfabWatch        watch;         /* in shared->poller */
+  gboolean           reading;       /* watching for input */
+  gboolean           writing;       /* watching for room to send: only while blocked */
   GSource           *timer_source;  /* (owned) (nullable): login timeout or linger */
 
   /* Bytes taken off the queue that the kernel has not accepted yet. */
@@ -63,11 +65,15 @@ extern const ConfabBrokerSink confab_peer_sink;
 void         confab_source_destroy_and_unref (GSource    *source);
 void         confab_peer_close_now           (ConfabPeer *self);
 void         confab_peer_begin_close         (ConfabPeer *self);
+void         confab_peer_set_watching        (ConfabPeer *self,
+                                              gboolean    reading,
+                                              gboolean    writing);
 void         confab_peer_close_with_error    (ConfabPeer  *self,
                                               ConfabError  code,
                                               const char  *text);
 
 /* confab-peer-output.c */
+void         confab_peer_on_writable         (ConfabPeer *self);
 void         confab_peer_schedule_flush      (ConfabPeer *self);
 void         confab_peer_unschedule_flush    (ConfabPeer *self);
 void         confab_peer_discard_queue       (ConfabPeer *self);

@@ -1,7 +1,8 @@
 /* confab-peer.c: one client connection, served readiness-style.
  *
- * A connection does not keep a stream, a GTask or a buffer of its own
- * while idle: it has one persistent G_IO_IN source on its GSocket, reads
+ * A connection does not keep a stream, a GTask, a GSource or a buffer of
+ * its own while idle: its socket is watched for input in the server's
+ * poller (confab-poller.c), and when it is ready the connection reads
  * into the buffer all connections share, frames complete lines in place
  * and keeps only an unfinished line. Output is in confab-peer-output.c,
  * the meaning of each line in confab-peer-requests.c.
@@ -60,7 +61,7 @@ sink_close (gpointer    sink_data,
       return;
     }
   self->state = PEER_CLOSING;
-  g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
+  confab_peer_set_watching (self, FALSE, self->writing);
   confab_peer_schedule_flush (self);
 }
 
@@ -87,8 +88,7 @@ confab_peer_close_now (ConfabPeer *self)
     return;
 
   self->state = PEER_CLOSED;
-  g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
-  g_clear_pointer (&self->write_source, confab_source_destroy_and_unref);
+  confab_peer_set_watching (self, FALSE, FALSE);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
   confab_peer_unschedule_flush (self);
 
@@ -129,21 +129,36 @@ on_linger_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean on_readable (GSocket      *socket,
-                             GIOCondition  condition,
-                             gpointer      user_data);
-
-static void
-watch_readable (ConfabPeer *self)
+static gboolean
+close_unwatchable (ConfabPeer *self)
 {
-  self->read_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  /* A non-recursive source is blocked and unblocked around every
-   * dispatch, which walks the context's whole poll list: at a thousand
-   * connections that was a third of the daemon's CPU. Nothing here runs
-   * the main loop from inside a callback, so recursion cannot happen. */
-  g_source_set_can_recurse (self->read_source, TRUE);
-  g_source_set_callback (self->read_source, (GSourceFunc) G_CALLBACK (on_readable), self, NULL);
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
+  if (self->entry != NULL)
+    confab_broker_leave (self->shared->broker, self->entry, CONFAB_REASON_ERROR);
+  confab_peer_close_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Says what the socket is watched for. If the kernel refuses to watch it
+ * (out of memory, or past fs.epoll.max_user_watches), the connection could
+ * never be served: it is closed, from an idle callback, since the caller
+ * may be in the middle of using it. */
+void
+confab_peer_set_watching (ConfabPeer *self,
+                          gboolean    reading,
+                          gboolean    writing)
+{
+  g_autoptr(GError) error = NULL;
+  GIOCondition events = (reading ? G_IO_IN : 0) | (writing ? G_IO_OUT : 0);
+
+  self->reading = reading;
+  self->writing = writing;
+  if (confab_poller_set_events (self->shared->poller, &self->watch, events, &error))
+    return;
+
+  g_warning ("Cannot watch the connection from %s: %s", self->address, error->message);
+  if (events != 0 && self->state != PEER_CLOSED)
+    g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) close_unwatchable,
+                     g_object_ref (self), g_object_unref);
 }
 
 static GSource *
@@ -179,8 +194,8 @@ confab_peer_begin_close (ConfabPeer *self)
   confab_framer_clear (&self->framer);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
   self->timer_source = add_seconds_timer (self, LINGER_SECONDS, on_linger_timeout);
-  if (self->read_source == NULL)
-    watch_readable (self);
+  if (!self->reading)
+    confab_peer_set_watching (self, TRUE, self->writing);
 }
 
 /* A fatal error line, sent ahead of anything else queued, then close. */
@@ -204,7 +219,7 @@ confab_peer_close_with_error (ConfabPeer  *self,
     }
 
   self->state = PEER_CLOSING;
-  g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
+  confab_peer_set_watching (self, FALSE, self->writing);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
   self->timer_source = add_seconds_timer (self, ERROR_CLOSE_SECONDS, on_close_deadline);
   if (self->unsent == NULL)
@@ -248,7 +263,7 @@ static void
 handle_eof (ConfabPeer *self)
 {
   self->eof_seen = TRUE;
-  g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
+  confab_peer_set_watching (self, FALSE, self->writing);
 
   if (self->state == PEER_LINGER)
     {
@@ -287,39 +302,35 @@ choose_protocol (ConfabPeer *self,
     }
 }
 
-static gboolean
-on_readable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+static void
+on_readable (ConfabPeer *self)
 {
-  ConfabPeer *self = user_data;
-  g_autoptr(ConfabPeer) ref = g_object_ref (self);
   g_autoptr(GError) error = NULL;
   ConfabPeerShared *shared = self->shared;
   ConfabFramerStatus status;
   gssize n;
 
-  n = g_socket_receive_with_blocking (socket, shared->recv_buf, shared->recv_buf_size,
+  n = g_socket_receive_with_blocking (self->socket, shared->recv_buf, shared->recv_buf_size,
                                       FALSE, NULL, &error);
   if (n < 0)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        return G_SOURCE_CONTINUE;
+        return;
       g_debug ("receive from %s failed: %s", self->address, error->message);
       if (self->entry != NULL)
         confab_broker_leave (shared->broker, self->entry, CONFAB_REASON_ERROR);
       confab_peer_close_now (self);
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   if (n == 0)
     {
       handle_eof (self);
-      return G_SOURCE_CONTINUE;
+      return;
     }
 
   if (self->state >= PEER_CLOSING)
-    return G_SOURCE_CONTINUE;  /* lingering: input is discarded */
+    return;  /* lingering: input is discarded */
 
   if (self->entry != NULL)
     confab_broker_peer_received (self->entry, n);
@@ -337,8 +348,20 @@ on_readable (GSocket      *socket,
         confab_broker_count_rejected_login (shared->broker);
       confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
     }
+}
 
-  return G_SOURCE_CONTINUE;
+/* The poller's callback: what the socket is ready for, as watched. */
+static void
+on_socket_ready (GIOCondition condition,
+                 gpointer     user_data)
+{
+  ConfabPeer *self = user_data;
+  g_autoptr(ConfabPeer) ref = g_object_ref (self);
+
+  if (self->writing && (condition & (G_IO_OUT | G_IO_HUP | G_IO_ERR)))
+    confab_peer_on_writable (self);
+  if (self->reading && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    on_readable (self);
 }
 
 /* ---- public ---------------------------------------------------------- */
@@ -457,7 +480,8 @@ confab_peer_new (ConfabPeerShared  *shared,
       g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
     }
 
-  watch_readable (self);
+  confab_watch_init (&self->watch, g_socket_get_fd (self->socket), on_socket_ready, self);
+  confab_peer_set_watching (self, TRUE, FALSE);
   self->timer_source = add_seconds_timer (self, shared->limits.login_timeout_sec,
                                           on_login_timeout);
   g_debug ("connection from %s", self->address);
@@ -470,8 +494,8 @@ confab_peer_finalize (GObject *object)
   ConfabPeer *self = CONFAB_PEER (object);
 
   g_assert (self->flush_link.data == NULL);
-  g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
-  g_clear_pointer (&self->write_source, confab_source_destroy_and_unref);
+  if (self->reading || self->writing)
+    confab_peer_set_watching (self, FALSE, FALSE);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
   g_clear_pointer (&self->carry, confab_message_unref);

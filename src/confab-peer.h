@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "confab-broker.h"
+#include "confab-poller.h"
 
 G_BEGIN_DECLS
 
@@ -43,15 +44,17 @@ typedef struct
   gsize                  send_buf_size;
   GQueue                 flush_queue;  /* ConfabPeer (owned refs) waiting for a flush */
   GSource               *flush_source; /* (owned) */
+  ConfabPoller          *poller;       /* (owned): every connection's socket */
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;
 } ConfabPeerShared;
 
-void         confab_peer_shared_init  (ConfabPeerShared       *shared,
+gboolean     confab_peer_shared_init  (ConfabPeerShared       *shared,
                                        ConfabBroker           *broker,
                                        const ConfabPeerLimits *limits,
                                        ConfabPeerClosedFunc    closed_func,
-                                       gpointer                closed_data);
+                                       gpointer                closed_data,
+                                       GError                **error);
 void         confab_peer_shared_clear (ConfabPeerShared       *shared);
 
 ConfabPeer  *confab_peer_new          (ConfabPeerShared  *shared,

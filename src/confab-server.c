@@ -471,21 +471,25 @@ confab_server_init (ConfabServer *self)
  * @limits: per-connection limits
  * @connections_max: connections allowed at once, logged in or not
  *
- * Returns: (transfer full): a server listening nowhere yet
+ * Returns: (transfer full): a server listening nowhere yet, or NULL if
+ *   the kernel would not give it a poller
  */
 ConfabServer *
 confab_server_new (ConfabBroker           *broker,
                    const ConfabPeerLimits *limits,
-                   guint                   connections_max)
+                   guint                   connections_max,
+                   GError                **error)
 {
-  ConfabServer *self;
+  g_autoptr(ConfabServer) self = NULL;
 
   g_return_val_if_fail (CONFAB_IS_BROKER (broker), NULL);
   g_return_val_if_fail (limits != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (CONFAB_TYPE_SERVER, NULL);
   self->connections_max = connections_max;
-  confab_peer_shared_init (&self->shared, broker, limits, peer_closed_cb, self);
+  if (!confab_peer_shared_init (&self->shared, broker, limits, peer_closed_cb, self, error))
+    return NULL;
 
   self->service = g_socket_service_new ();
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
@@ -493,5 +497,5 @@ confab_server_new (ConfabBroker           *broker,
   g_socket_service_stop (self->service);
   g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
 
-  return self;
+  return g_steal_pointer (&self);
 }

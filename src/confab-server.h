@@ -16,7 +16,8 @@ G_DECLARE_FINAL_TYPE (ConfabServer, confab_server, CONFAB, SERVER, GObject)
 
 ConfabServer  *confab_server_new               (ConfabBroker           *broker,
                                                 const ConfabPeerLimits *limits,
-                                                guint                   connections_max);
+                                                guint                   connections_max,
+                                                GError                **error);
 gboolean       confab_server_listen            (ConfabServer           *self,
                                                 GSocketAddress         *address,
                                                 GError                **error);
