@@ -111,6 +111,7 @@ typedef struct
   int        payload;
   int        server_pid;
   int        connect_batch;
+  gint64     queue_cap;      /* slowreader: server's queue_max_bytes, or -1 */
   double     timeout;
   double     drain;
   double     stall;
@@ -153,6 +154,9 @@ typedef struct
   gboolean   stalled;
   int        slow_index;     /* -1 if none */
   gboolean   slow_notice;
+  char       slow_gone[48];  /* "error: no such peer: cSLOW" */
+  gsize      slow_gone_len;
+  gint64     slow_gone_at;   /* when a sender first got it; 0: not yet */
 
   guint64   *hist;           /* (owned): HIST_BUCKETS counts, µs */
   guint64    hist_count;
@@ -573,12 +577,18 @@ static void
 show_error (Bench      *b,
             Client     *c,
             const char *line,
-            gsize       len)
+            gsize       len,
+            gint64      now)
 {
   b->errors++;
   if (len >= 20 && memcmp (line, "error: slow consumer", 20) == 0 &&
       (int) c->id == b->slow_index)
     b->slow_notice = TRUE;
+  /* The server forgot the slow reader's name: it has dropped it, even if
+   * the connection stays open while its last notice waits. */
+  if (b->slow_gone_at == 0 && b->slow_gone_len > 0 && len == b->slow_gone_len &&
+      memcmp (line, b->slow_gone, len) == 0)
+    b->slow_gone_at = now;
   if (b->errors <= MAX_ERRORS_SHOWN)
     g_printerr ("  c%u got: %.*s\n", c->id, (int) MIN (len, 200), line);
 }
@@ -673,7 +683,7 @@ handle_line (Bench      *b,
   if (G_LIKELY (len > 6 && memcmp (line, "from c", 6) == 0))
     handle_chat (b, c, line + 6, line + len, now);
   else if (len >= 7 && memcmp (line, "error: ", 7) == 0)
-    show_error (b, c, line, len);
+    show_error (b, c, line, len, now);
   else
     b->unexpected++;
 }
@@ -930,6 +940,9 @@ bench_setup (Bench *b)
 
   b->n_total = b->n_clients + (b->scenario == SCENARIO_SLOWREADER ? 1 : 0);
   b->slow_index = b->scenario == SCENARIO_SLOWREADER ? b->n_clients : -1;
+  if (b->slow_index >= 0)
+    b->slow_gone_len = (gsize) g_snprintf (b->slow_gone, sizeof b->slow_gone,
+                                           "error: no such peer: c%d", b->slow_index);
   b->clients = g_new0 (Client, b->n_total);
   b->dirty = g_new (int, b->n_total);
   b->rbuf = g_malloc (READ_BUF_SIZE);
@@ -1377,7 +1390,7 @@ typedef struct
 {
   int     slow_port;      /* our local port of the slow connection */
   gint64  rss_peak;
-  gint64  dropped_at;     /* 0: not seen */
+  gint64  tcp_left_at;    /* when its server side left ESTABLISHED; 0: not seen */
   int     last_state;
 } SlowWatch;
 
@@ -1393,11 +1406,11 @@ slow_tick (Bench    *b,
 
   if (rss > w->rss_peak)
     w->rss_peak = rss;
-  if (w->dropped_at == 0)
+  if (w->tcp_left_at == 0)
     {
       w->last_state = server_side_tcp_state (b->port, w->slow_port);
       if (w->last_state >= 0 && w->last_state != TCP_ESTABLISHED_STATE)
-        w->dropped_at = now;
+        w->tcp_left_at = now;
     }
 }
 
@@ -1442,10 +1455,11 @@ run_slowreader (Bench   *b,
   Client *slow = &b->clients[b->slow_index];
   struct sockaddr_in sa;
   socklen_t sa_len = sizeof sa;
-  gint64 rss_before, rss_after, t0 = now_ns ();
+  gint64 rss_before, rss_start, rss_after, rss_bound = -1, t0 = now_ns ();
+  gint64 dropped_at = 0;
   guint64 slow_lines_before;
   double q1_rate = 0, q4_rate = 0, idle_cpu;
-  const char *slow_end;
+  const char *slow_end, *dropped_by = "none";
   gboolean ok;
 
   rss_before = rss_kib_of (b->server_pid);
@@ -1464,7 +1478,9 @@ run_slowreader (Bench   *b,
   slow->in_epoll = FALSE;
   getsockname (slow->fd, (struct sockaddr *) &sa, &sa_len);
   watch.slow_port = ntohs (sa.sin_port);
-  watch.rss_peak = rss_before;
+  /* Everyone is logged in: what grows from here is the messages. */
+  rss_start = rss_kib_of (b->server_pid);
+  watch.rss_peak = MAX (rss_before, rss_start);
 
   ok = run_timed (b, &start, &end, slow_tick, &watch);
   slow_tick (b, end.t, &watch);
@@ -1485,17 +1501,45 @@ run_slowreader (Bench   *b,
   slow_end = drain_slow (b, slow, 2.0, 20.0);
   idle_cpu = server_idle_cpu (b, 1.0);
 
+  /* The drop shows first as "error: no such peer: cSLOW" to a sender
+   * (confabd may keep the connection open a while for its last notice),
+   * or as the server's side of the connection leaving ESTABLISHED. */
+  if (b->slow_gone_at != 0 &&
+      (watch.tcp_left_at == 0 || b->slow_gone_at <= watch.tcp_left_at))
+    {
+      dropped_at = b->slow_gone_at;
+      dropped_by = "no-such-peer";
+    }
+  else if (watch.tcp_left_at != 0)
+    {
+      dropped_at = watch.tcp_left_at;
+      dropped_by = "tcp-state";
+    }
+  if (b->queue_cap >= 0 && rss_start >= 0)
+    rss_bound = (gint64) ((double) (rss_start + b->queue_cap / 1024) * 1.1);
+
   g_print ("  senders       %.0f msg/s in the first quarter, %.0f msg/s in the last\n",
            q1_rate, q4_rate);
-  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before, peak %" G_GINT64_FORMAT
-           " KiB (+%" G_GINT64_FORMAT "), %" G_GINT64_FORMAT " KiB after sending\n",
-           rss_before, watch.rss_peak, watch.rss_peak - rss_before, rss_after);
-  if (watch.dropped_at)
-    g_print ("  slow reader   dropped by the server %.3f s into the run\n",
-             seconds_between (b->t_start, watch.dropped_at));
+  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before connecting, %" G_GINT64_FORMAT
+           " KiB at the start (all logged in), peak %" G_GINT64_FORMAT " KiB (+%" G_GINT64_FORMAT
+           " from before, +%" G_GINT64_FORMAT " from the start), %" G_GINT64_FORMAT
+           " KiB after sending\n",
+           rss_before, rss_start, watch.rss_peak, watch.rss_peak - rss_before,
+           watch.rss_peak - rss_start, rss_after);
+  if (rss_bound >= 0)
+    g_print ("  server RSS    peak %" G_GINT64_FORMAT " KiB %s (start + queue cap %" G_GINT64_FORMAT
+             " KiB) + 10%% = %" G_GINT64_FORMAT " KiB\n",
+             watch.rss_peak, watch.rss_peak <= rss_bound ? "within" : "OVER",
+             b->queue_cap / 1024, rss_bound);
+  if (dropped_at)
+    g_print ("  slow reader   dropped by the server %.3f s into the run (seen by %s)\n",
+             seconds_between (b->t_start, dropped_at), dropped_by);
   else
-    g_print ("  slow reader   still connected at the end of the run (server side state %d)\n",
+    g_print ("  slow reader   not dropped during the run (server side state %d)\n",
              watch.last_state);
+  if (watch.tcp_left_at)
+    g_print ("  slow reader   server side left ESTABLISHED %.3f s into the run\n",
+             seconds_between (b->t_start, watch.tcp_left_at));
   g_print ("  slow reader   read %" G_GUINT64_FORMAT " lines afterwards, then %s;"
            " \"error: slow consumer\" %s\n",
            slow->received - slow_lines_before,
@@ -1504,15 +1548,27 @@ run_slowreader (Bench   *b,
   g_print ("  server CPU    %.1f%% of one core over 1 s after the run\n", idle_cpu);
 
   g_string_append_printf (result,
-                          " rss_before_kib=%" G_GINT64_FORMAT " rss_peak_kib=%" G_GINT64_FORMAT
-                          " rss_growth_kib=%" G_GINT64_FORMAT " rss_after_kib=%" G_GINT64_FORMAT
-                          " slow_dropped=%s slow_dropped_at_s=%.3f slow_end=%s"
+                          " rss_before_kib=%" G_GINT64_FORMAT " rss_start_kib=%" G_GINT64_FORMAT
+                          " rss_peak_kib=%" G_GINT64_FORMAT
+                          " rss_growth_kib=%" G_GINT64_FORMAT
+                          " rss_growth_from_start_kib=%" G_GINT64_FORMAT
+                          " rss_after_kib=%" G_GINT64_FORMAT,
+                          rss_before, rss_start, watch.rss_peak, watch.rss_peak - rss_before,
+                          watch.rss_peak - rss_start, rss_after);
+  if (rss_bound >= 0)
+    g_string_append_printf (result, " queue_cap_kib=%" G_GINT64_FORMAT
+                            " rss_bound_kib=%" G_GINT64_FORMAT " rss_within_bound=%s",
+                            b->queue_cap / 1024, rss_bound,
+                            watch.rss_peak <= rss_bound ? "yes" : "no");
+  g_string_append_printf (result,
+                          " slow_dropped=%s slow_dropped_by=%s slow_dropped_at_s=%.3f"
+                          " slow_tcp_left_at_s=%.3f slow_end=%s"
                           " slow_notice=%s slow_lines=%" G_GUINT64_FORMAT
                           " rate_first_msgs_per_s=%.0f rate_last_msgs_per_s=%.0f"
                           " server_idle_cpu_pct=%.1f",
-                          rss_before, watch.rss_peak, watch.rss_peak - rss_before, rss_after,
-                          watch.dropped_at ? "yes" : "no",
-                          watch.dropped_at ? seconds_between (b->t_start, watch.dropped_at) : -1.0,
+                          dropped_at ? "yes" : "no", dropped_by,
+                          dropped_at ? seconds_between (b->t_start, dropped_at) : -1.0,
+                          watch.tcp_left_at ? seconds_between (b->t_start, watch.tcp_left_at) : -1.0,
                           slow_end, b->slow_notice ? "yes" : "no",
                           slow->received - slow_lines_before, q1_rate, q4_rate, idle_cpu);
   return ok ? 0 : 1;
@@ -1588,11 +1644,14 @@ main (int    argc,
       "Give up when no line has arrived for this many seconds (10)", "SEC" },
     { "connect-batch", 0, 0, G_OPTION_ARG_INT, &b.connect_batch,
       "Logins in progress at once (256)", "N" },
+    { "queue-cap", 0, 0, G_OPTION_ARG_INT64, &b.queue_cap,
+      "slowreader: the server's queue_max_bytes, to compare its RSS peak with", "BYTES" },
     { NULL }
   };
   int status;
 
   b.n_clients = b.messages = b.recipients = -1;
+  b.queue_cap = -1;
   b.window = 16;
   b.timeout = 120;
   b.drain = 3;
@@ -1623,6 +1682,7 @@ main (int    argc,
     }
   apply_defaults (&b);
   if (b.port <= 0 || b.port > 65535 || b.n_clients < 1 || b.messages < 0 ||
+      b.queue_cap < -1 ||
       b.window < 1 || b.payload < 0 || b.payload > 65536 || b.timeout <= 0 ||
       b.drain < 0 || b.stall <= 0 || b.connect_batch < 1 || b.messages > G_MAXINT32)
     {
