@@ -2,7 +2,7 @@
  *
  *   confab-bench SCENARIO --port PORT [OPTIONS]
  *
- * Scenarios: throughput, fanout, idle, slowreader (see --help and
+ * Scenarios: throughput, fanout, idle, slowreader, logins (see --help and
  * docs/performance.md). Only 127.0.0.1 is ever contacted. Each run prints
  * a human summary and ends with one line "RESULT key=value ..." for
  * scripts such as tools/bench-compare.
@@ -56,10 +56,11 @@ typedef enum
   SCENARIO_FANOUT,
   SCENARIO_IDLE,
   SCENARIO_SLOWREADER,
+  SCENARIO_LOGINS,
 } Scenario;
 
 static const char *const scenario_names[] = {
-  "throughput", "fanout", "idle", "slowreader",
+  "throughput", "fanout", "idle", "slowreader", "logins",
 };
 
 typedef enum
@@ -81,6 +82,11 @@ typedef struct
   gboolean     skip_line;    /* discarding the rest of an overlong line */
   gboolean     in_epoll;
   int          close_errno;  /* why it closed: 0 for EOF */
+
+  /* logging in (CLOCK_MONOTONIC ns; 0 until it happens) */
+  gint64       t_connect;    /* connect() started */
+  gint64       t_established;/* the TCP connection was up */
+  gint64       t_logged_in;  /* the self round-trip came back */
 
   /* sending */
   guint32      sent;
@@ -111,6 +117,7 @@ typedef struct
   int        payload;
   int        server_pid;
   int        connect_batch;
+  int        logins;         /* logins: the timed logins */
   gint64     queue_cap;      /* slowreader: server's queue_max_bytes, or -1 */
   double     timeout;
   double     drain;
@@ -157,6 +164,7 @@ typedef struct
   char       slow_gone[48];  /* "error: no such peer: cSLOW" */
   gsize      slow_gone_len;
   gint64     slow_gone_at;   /* when a sender first got it; 0: not yet */
+  int        timed_first;    /* logins: first client whose login is timed */
 
   guint64   *hist;           /* (owned): HIST_BUCKETS counts, µs */
   guint64    hist_count;
@@ -615,6 +623,7 @@ handle_chat (Bench      *b,
       if (s == c->id)
         {
           c->state = CLIENT_READY;
+          c->t_logged_in = now;
           b->pending--;
           b->n_ready++;
         }
@@ -794,6 +803,7 @@ client_start_connect (Bench  *b,
   struct sockaddr_in sa = { 0 };
   int one = 1;
 
+  c->t_connect = now_ns ();
   c->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0)
     {
@@ -811,6 +821,7 @@ client_start_connect (Bench  *b,
   if (connect (c->fd, (struct sockaddr *) &sa, sizeof sa) == 0)
     {
       c->state = CLIENT_CONNECTING;
+      c->t_established = now_ns ();
       client_send_login (b, c);
       return TRUE;
     }
@@ -840,6 +851,7 @@ client_connected (Bench  *b,
       client_close (b, c);
       return;
     }
+  c->t_established = now_ns ();
   client_send_login (b, c);
 }
 
@@ -939,6 +951,9 @@ bench_setup (Bench *b)
   gsize *offsets;
 
   b->n_total = b->n_clients + (b->scenario == SCENARIO_SLOWREADER ? 1 : 0);
+  if (b->scenario == SCENARIO_LOGINS)
+    b->n_total += b->logins;
+  b->timed_first = b->scenario == SCENARIO_LOGINS ? b->n_clients : b->n_total;
   b->slow_index = b->scenario == SCENARIO_SLOWREADER ? b->n_clients : -1;
   if (b->slow_index >= 0)
     b->slow_gone_len = (gsize) g_snprintf (b->slow_gone, sizeof b->slow_gone,
@@ -970,6 +985,7 @@ bench_setup (Bench *b)
       b->n_slots = 2 * (gsize) b->n_clients;
       break;
     case SCENARIO_IDLE:
+    case SCENARIO_LOGINS:
     default:
       b->n_senders = 0;
       b->n_slots = 1;
@@ -1386,6 +1402,152 @@ run_idle (Bench   *b,
   return ok ? 0 : 1;
 }
 
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Returns: the nearest-rank quantile @q of the @n sorted values, or 0 */
+static gint64
+sorted_quantile (const gint64 *v,
+                 gsize         n,
+                 double        q)
+{
+  gsize rank;
+
+  if (n == 0)
+    return 0;
+  rank = (gsize) (q * (double) n + 0.999999);
+  return v[CLAMP (rank, 1, n) - 1];
+}
+
+/* Logs in --clients idle clients, then times --logins more: each is done
+ * when its self round-trip returns, with at most --connect-batch in
+ * progress. Reports logins/s, first and last completion, per-login
+ * latency (connect() started to the self round-trip; the TCP connect
+ * alone too) and the server's CPU and RSS. */
+static int
+run_logins (Bench   *b,
+            GString *result)
+{
+  Snapshot start, end;
+  gint64 rss_before, rss_idle, rss_after, t0, t_first = 0, t_last = 0;
+  g_autofree gint64 *lat = g_new (gint64, b->logins);
+  g_autofree gint64 *conn = g_new (gint64, b->logins);
+  gsize n_lat = 0, n_conn = 0;
+  int failed_before, disconnects_before;
+  double bg_s, first_s, last_s, rate, server = -1, wall;
+  gboolean ok;
+
+  if (b->server_pid <= 0)
+    g_printerr ("warning: without --server-pid there is no server CPU or RSS\n");
+  if ((rlim_t) b->n_total + 64 > fd_limit ())
+    g_printerr ("warning: %d connections but RLIMIT_NOFILE is %lu\n",
+                b->n_total, (unsigned long) fd_limit ());
+  if (b->n_total > 10000)
+    g_printerr ("warning: %d connections: confabd refuses logins past its peers_max"
+                " (default 10000)\n", b->n_total);
+
+  rss_before = rss_kib_of (b->server_pid);
+  t0 = now_ns ();
+  ok = connect_clients (b, 0, b->n_clients);
+  bg_s = seconds_between (t0, now_ns ());
+  rss_idle = rss_kib_of (b->server_pid);
+  g_print ("  background    %d of %d idle clients logged in in %.3f s\n",
+           b->n_ready, b->n_clients, bg_s);
+  if (!ok)
+    {
+      g_string_append_printf (result, " status=%s connected=%d", login_status (b, ok),
+                              b->n_ready);
+      return 1;
+    }
+
+  failed_before = b->n_failed;
+  disconnects_before = b->disconnects;
+  snapshot (b, &start);
+  b->t_start = start.t;
+  ok = connect_clients (b, b->timed_first, b->logins);
+  snapshot (b, &end);
+  rss_after = rss_kib_of (b->server_pid);
+
+  for (int i = b->timed_first; i < b->n_total; i++)
+    {
+      const Client *c = &b->clients[i];
+
+      if (c->t_established != 0)
+        conn[n_conn++] = c->t_established - c->t_connect;
+      if (c->t_logged_in == 0)
+        continue;
+      lat[n_lat++] = c->t_logged_in - c->t_connect;
+      if (t_first == 0 || c->t_logged_in < t_first)
+        t_first = c->t_logged_in;
+      if (c->t_logged_in > t_last)
+        t_last = c->t_logged_in;
+    }
+  qsort (lat, n_lat, sizeof *lat, compare_gint64);
+  qsort (conn, n_conn, sizeof *conn, compare_gint64);
+  first_s = t_first ? seconds_between (start.t, t_first) : -1.0;
+  last_s = t_last ? seconds_between (start.t, t_last) : -1.0;
+  rate = last_s > 0 ? (double) n_lat / last_s : 0;
+  wall = MAX (seconds_between (start.t, end.t), 1e-3);
+  if (start.server_cpu >= 0 && end.server_cpu >= 0)
+    server = end.server_cpu - start.server_cpu;
+
+  g_print ("  timed logins  %" G_GSIZE_FORMAT " of %d done, %d failed, %.0f logins/s;"
+           " first done at %.3f s, last at %.3f s\n",
+           n_lat, b->logins, b->n_failed - failed_before, rate, first_s, last_s);
+  g_print ("  login (us)    p50 %" G_GINT64_FORMAT "  p99 %" G_GINT64_FORMAT
+           "  max %" G_GINT64_FORMAT " (connect() to the self round-trip)\n",
+           sorted_quantile (lat, n_lat, 0.50) / 1000, sorted_quantile (lat, n_lat, 0.99) / 1000,
+           n_lat ? lat[n_lat - 1] / 1000 : 0);
+  g_print ("  connect (us)  p50 %" G_GINT64_FORMAT "  p99 %" G_GINT64_FORMAT
+           "  max %" G_GINT64_FORMAT " (TCP connect alone)\n",
+           sorted_quantile (conn, n_conn, 0.50) / 1000,
+           sorted_quantile (conn, n_conn, 0.99) / 1000,
+           n_conn ? conn[n_conn - 1] / 1000 : 0);
+  print_cpu (b, &start, &end, result);
+  if (server >= 0 && n_lat > 0)
+    g_print ("  server CPU    %.1f us per timed login\n", server * 1e6 / (double) n_lat);
+  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before, %" G_GINT64_FORMAT
+           " KiB with the idle clients, %" G_GINT64_FORMAT " KiB after the timed logins\n",
+           rss_before, rss_idle, rss_after);
+  if (b->disconnects > disconnects_before)
+    g_print ("  disconnects   %d logged-in clients were closed during the timed logins\n",
+             b->disconnects - disconnects_before);
+
+  g_string_append_printf (result,
+                          " status=%s background=%d background_login_s=%.3f"
+                          " logged_in=%" G_GSIZE_FORMAT " failed=%d logins_per_s=%.0f"
+                          " first_login_s=%.3f last_login_s=%.3f"
+                          " login_p50_us=%" G_GINT64_FORMAT " login_p99_us=%" G_GINT64_FORMAT
+                          " login_max_us=%" G_GINT64_FORMAT
+                          " connect_p50_us=%" G_GINT64_FORMAT " connect_p99_us=%" G_GINT64_FORMAT
+                          " server_us_per_login=",
+                          login_status (b, ok), b->n_clients, bg_s, n_lat,
+                          b->n_failed - failed_before, rate, first_s, last_s,
+                          sorted_quantile (lat, n_lat, 0.50) / 1000,
+                          sorted_quantile (lat, n_lat, 0.99) / 1000,
+                          n_lat ? lat[n_lat - 1] / 1000 : 0,
+                          sorted_quantile (conn, n_conn, 0.50) / 1000,
+                          sorted_quantile (conn, n_conn, 0.99) / 1000);
+  if (server >= 0 && n_lat > 0)
+    g_string_append_printf (result, "%.1f", server * 1e6 / (double) n_lat);
+  else
+    g_string_append (result, "NA");
+  g_string_append_printf (result,
+                          " rss_before_kib=%" G_GINT64_FORMAT " rss_idle_kib=%" G_GINT64_FORMAT
+                          " rss_after_kib=%" G_GINT64_FORMAT " kib_per_login=%.2f"
+                          " errors=%" G_GUINT64_FORMAT " disconnects=%d timed_wall_s=%.3f",
+                          rss_before, rss_idle, rss_after,
+                          n_lat ? (double) (rss_after - rss_idle) / (double) n_lat : 0.0,
+                          b->errors, b->disconnects - disconnects_before, wall);
+  return ok ? 0 : 1;
+}
+
 typedef struct
 {
   int     slow_port;      /* our local port of the slow connection */
@@ -1600,6 +1762,7 @@ apply_defaults (Bench *b)
     [SCENARIO_FANOUT] = { 200, 5000, 0 },
     [SCENARIO_IDLE] = { 1000, 0, 0 },
     [SCENARIO_SLOWREADER] = { 10, 50000, 2 },
+    [SCENARIO_LOGINS] = { 5000, 0, 0 },
   };
 
   if (b->n_clients < 0)
@@ -1612,6 +1775,8 @@ apply_defaults (Bench *b)
     b->recipients = b->n_clients;
   if (b->scenario == SCENARIO_SLOWREADER)
     b->recipients = 2;
+  if (b->logins < 0)
+    b->logins = 2000;
 }
 
 int
@@ -1625,7 +1790,8 @@ main (int    argc,
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &b.port, "Server port on 127.0.0.1 (required)", "PORT" },
     { "clients", 'n', 0, G_OPTION_ARG_INT, &b.n_clients,
-      "Clients (throughput 100, fanout 200, idle 1000, slowreader 10 senders)", "N" },
+      "Clients (throughput 100, fanout 200, idle 1000, slowreader 10 senders,"
+      " logins 5000 idle ones, may be 0)", "N" },
     { "messages", 'm', 0, G_OPTION_ARG_INT, &b.messages,
       "Messages per sender (5000; slowreader 50000)", "M" },
     { "recipients", 'k', 0, G_OPTION_ARG_INT, &b.recipients,
@@ -1644,13 +1810,15 @@ main (int    argc,
       "Give up when no line has arrived for this many seconds (10)", "SEC" },
     { "connect-batch", 0, 0, G_OPTION_ARG_INT, &b.connect_batch,
       "Logins in progress at once (256)", "N" },
+    { "logins", 'l', 0, G_OPTION_ARG_INT, &b.logins,
+      "logins: logins timed after the --clients idle ones are in (2000)", "L" },
     { "queue-cap", 0, 0, G_OPTION_ARG_INT64, &b.queue_cap,
       "slowreader: the server's queue_max_bytes, to compare its RSS peak with", "BYTES" },
     { NULL }
   };
   int status;
 
-  b.n_clients = b.messages = b.recipients = -1;
+  b.n_clients = b.messages = b.recipients = b.logins = -1;
   b.queue_cap = -1;
   b.window = 16;
   b.timeout = 120;
@@ -1666,6 +1834,7 @@ main (int    argc,
     "  fanout      client c0 sends M messages to all N clients\n"
     "  idle        N idle logged-in connections: server RSS per connection\n"
     "  slowreader  N senders to themselves and to one client that never reads\n"
+    "  logins      N idle clients log in, then L more are timed: logins/s, latency\n"
     "\n"
     "Only 127.0.0.1 is contacted. The last line printed is \"RESULT key=value ...\".");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -1676,13 +1845,14 @@ main (int    argc,
     }
   if (argc != 2 || !parse_scenario (argv[1], &b.scenario))
     {
-      g_printerr ("Usage: %s {throughput|fanout|idle|slowreader} --port PORT [OPTION...]\n",
+      g_printerr ("Usage: %s {throughput|fanout|idle|slowreader|logins} --port PORT [OPTION...]\n",
                   g_get_prgname ());
       return 2;
     }
   apply_defaults (&b);
-  if (b.port <= 0 || b.port > 65535 || b.n_clients < 1 || b.messages < 0 ||
-      b.queue_cap < -1 ||
+  if (b.port <= 0 || b.port > 65535 || b.messages < 0 ||
+      b.n_clients < (b.scenario == SCENARIO_LOGINS ? 0 : 1) ||
+      (b.scenario == SCENARIO_LOGINS && b.logins < 1) || b.queue_cap < -1 ||
       b.window < 1 || b.payload < 0 || b.payload > 65536 || b.timeout <= 0 ||
       b.drain < 0 || b.stall <= 0 || b.connect_batch < 1 || b.messages > G_MAXINT32)
     {
@@ -1706,11 +1876,15 @@ main (int    argc,
   result = g_string_new ("RESULT");
   g_string_append_printf (result, " scenario=%s clients=%d", scenario_names[b.scenario],
                           b.n_clients);
-  if (b.scenario != SCENARIO_IDLE)
+  if (b.scenario == SCENARIO_LOGINS)
+    g_string_append_printf (result, " logins=%d connect_batch=%d", b.logins, b.connect_batch);
+  else if (b.scenario != SCENARIO_IDLE)
     g_string_append_printf (result, " recipients=%d messages=%d window=%d payload=%d",
                             b.recipients, b.messages, b.window, b.payload);
   g_print ("%s: %d clients", scenario_names[b.scenario], b.n_clients);
-  if (b.scenario != SCENARIO_IDLE)
+  if (b.scenario == SCENARIO_LOGINS)
+    g_print (" idle, then %d timed logins, at most %d at once", b.logins, b.connect_batch);
+  else if (b.scenario != SCENARIO_IDLE)
     g_print (", %d recipients per message, %d messages per sender, window %d",
              b.recipients, b.messages, b.window);
   g_print (", 127.0.0.1:%d\n", b.port);
@@ -1722,6 +1896,9 @@ main (int    argc,
       break;
     case SCENARIO_SLOWREADER:
       status = run_slowreader (&b, result);
+      break;
+    case SCENARIO_LOGINS:
+      status = run_logins (&b, result);
       break;
     case SCENARIO_THROUGHPUT:
     case SCENARIO_FANOUT:
