@@ -2,7 +2,7 @@
  *
  *   confab-bench SCENARIO --port PORT [OPTIONS]
  *
- * Scenarios: throughput, fanout, idle, slowreader (see --help and
+ * Scenarios: throughput, fanout, idle, slowreader, logins (see --help and
  * docs/performance.md). Only 127.0.0.1 is ever contacted. Each run prints
  * a human summary and ends with one line "RESULT key=value ..." for
  * scripts such as tools/bench-compare.
@@ -56,10 +56,11 @@ typedef enum
   SCENARIO_FANOUT,
   SCENARIO_IDLE,
   SCENARIO_SLOWREADER,
+  SCENARIO_LOGINS,
 } Scenario;
 
 static const char *const scenario_names[] = {
-  "throughput", "fanout", "idle", "slowreader",
+  "throughput", "fanout", "idle", "slowreader", "logins",
 };
 
 typedef enum
@@ -81,6 +82,11 @@ typedef struct
   gboolean     skip_line;    /* discarding the rest of an overlong line */
   gboolean     in_epoll;
   int          close_errno;  /* why it closed: 0 for EOF */
+
+  /* logging in (CLOCK_MONOTONIC ns; 0 until it happens) */
+  gint64       t_connect;    /* connect() started */
+  gint64       t_established;/* the TCP connection was up */
+  gint64       t_logged_in;  /* the self round-trip came back */
 
   /* sending */
   guint32      sent;
@@ -111,6 +117,8 @@ typedef struct
   int        payload;
   int        server_pid;
   int        connect_batch;
+  int        logins;         /* logins: the timed logins */
+  gint64     queue_cap;      /* slowreader: server's queue_max_bytes, or -1 */
   double     timeout;
   double     drain;
   double     stall;
@@ -153,6 +161,10 @@ typedef struct
   gboolean   stalled;
   int        slow_index;     /* -1 if none */
   gboolean   slow_notice;
+  char       slow_gone[48];  /* "error: no such peer: cSLOW" */
+  gsize      slow_gone_len;
+  gint64     slow_gone_at;   /* when a sender first got it; 0: not yet */
+  int        timed_first;    /* logins: first client whose login is timed */
 
   guint64   *hist;           /* (owned): HIST_BUCKETS counts, µs */
   guint64    hist_count;
@@ -573,12 +585,18 @@ static void
 show_error (Bench      *b,
             Client     *c,
             const char *line,
-            gsize       len)
+            gsize       len,
+            gint64      now)
 {
   b->errors++;
   if (len >= 20 && memcmp (line, "error: slow consumer", 20) == 0 &&
       (int) c->id == b->slow_index)
     b->slow_notice = TRUE;
+  /* The server forgot the slow reader's name: it has dropped it, even if
+   * the connection stays open while its last notice waits. */
+  if (b->slow_gone_at == 0 && b->slow_gone_len > 0 && len == b->slow_gone_len &&
+      memcmp (line, b->slow_gone, len) == 0)
+    b->slow_gone_at = now;
   if (b->errors <= MAX_ERRORS_SHOWN)
     g_printerr ("  c%u got: %.*s\n", c->id, (int) MIN (len, 200), line);
 }
@@ -605,6 +623,7 @@ handle_chat (Bench      *b,
       if (s == c->id)
         {
           c->state = CLIENT_READY;
+          c->t_logged_in = now;
           b->pending--;
           b->n_ready++;
         }
@@ -673,7 +692,7 @@ handle_line (Bench      *b,
   if (G_LIKELY (len > 6 && memcmp (line, "from c", 6) == 0))
     handle_chat (b, c, line + 6, line + len, now);
   else if (len >= 7 && memcmp (line, "error: ", 7) == 0)
-    show_error (b, c, line, len);
+    show_error (b, c, line, len, now);
   else
     b->unexpected++;
 }
@@ -784,6 +803,7 @@ client_start_connect (Bench  *b,
   struct sockaddr_in sa = { 0 };
   int one = 1;
 
+  c->t_connect = now_ns ();
   c->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0)
     {
@@ -801,6 +821,7 @@ client_start_connect (Bench  *b,
   if (connect (c->fd, (struct sockaddr *) &sa, sizeof sa) == 0)
     {
       c->state = CLIENT_CONNECTING;
+      c->t_established = now_ns ();
       client_send_login (b, c);
       return TRUE;
     }
@@ -830,6 +851,7 @@ client_connected (Bench  *b,
       client_close (b, c);
       return;
     }
+  c->t_established = now_ns ();
   client_send_login (b, c);
 }
 
@@ -929,7 +951,13 @@ bench_setup (Bench *b)
   gsize *offsets;
 
   b->n_total = b->n_clients + (b->scenario == SCENARIO_SLOWREADER ? 1 : 0);
+  if (b->scenario == SCENARIO_LOGINS)
+    b->n_total += b->logins;
+  b->timed_first = b->scenario == SCENARIO_LOGINS ? b->n_clients : b->n_total;
   b->slow_index = b->scenario == SCENARIO_SLOWREADER ? b->n_clients : -1;
+  if (b->slow_index >= 0)
+    b->slow_gone_len = (gsize) g_snprintf (b->slow_gone, sizeof b->slow_gone,
+                                           "error: no such peer: c%d", b->slow_index);
   b->clients = g_new0 (Client, b->n_total);
   b->dirty = g_new (int, b->n_total);
   b->rbuf = g_malloc (READ_BUF_SIZE);
@@ -957,6 +985,7 @@ bench_setup (Bench *b)
       b->n_slots = 2 * (gsize) b->n_clients;
       break;
     case SCENARIO_IDLE:
+    case SCENARIO_LOGINS:
     default:
       b->n_senders = 0;
       b->n_slots = 1;
@@ -1373,11 +1402,157 @@ run_idle (Bench   *b,
   return ok ? 0 : 1;
 }
 
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Returns: the nearest-rank quantile @q of the @n sorted values, or 0 */
+static gint64
+sorted_quantile (const gint64 *v,
+                 gsize         n,
+                 double        q)
+{
+  gsize rank;
+
+  if (n == 0)
+    return 0;
+  rank = (gsize) (q * (double) n + 0.999999);
+  return v[CLAMP (rank, 1, n) - 1];
+}
+
+/* Logs in --clients idle clients, then times --logins more: each is done
+ * when its self round-trip returns, with at most --connect-batch in
+ * progress. Reports logins/s, first and last completion, per-login
+ * latency (connect() started to the self round-trip; the TCP connect
+ * alone too) and the server's CPU and RSS. */
+static int
+run_logins (Bench   *b,
+            GString *result)
+{
+  Snapshot start, end;
+  gint64 rss_before, rss_idle, rss_after, t0, t_first = 0, t_last = 0;
+  g_autofree gint64 *lat = g_new (gint64, b->logins);
+  g_autofree gint64 *conn = g_new (gint64, b->logins);
+  gsize n_lat = 0, n_conn = 0;
+  int failed_before, disconnects_before;
+  double bg_s, first_s, last_s, rate, server = -1, wall;
+  gboolean ok;
+
+  if (b->server_pid <= 0)
+    g_printerr ("warning: without --server-pid there is no server CPU or RSS\n");
+  if ((rlim_t) b->n_total + 64 > fd_limit ())
+    g_printerr ("warning: %d connections but RLIMIT_NOFILE is %lu\n",
+                b->n_total, (unsigned long) fd_limit ());
+  if (b->n_total > 10000)
+    g_printerr ("warning: %d connections: confabd refuses logins past its peers_max"
+                " (default 10000)\n", b->n_total);
+
+  rss_before = rss_kib_of (b->server_pid);
+  t0 = now_ns ();
+  ok = connect_clients (b, 0, b->n_clients);
+  bg_s = seconds_between (t0, now_ns ());
+  rss_idle = rss_kib_of (b->server_pid);
+  g_print ("  background    %d of %d idle clients logged in in %.3f s\n",
+           b->n_ready, b->n_clients, bg_s);
+  if (!ok)
+    {
+      g_string_append_printf (result, " status=%s connected=%d", login_status (b, ok),
+                              b->n_ready);
+      return 1;
+    }
+
+  failed_before = b->n_failed;
+  disconnects_before = b->disconnects;
+  snapshot (b, &start);
+  b->t_start = start.t;
+  ok = connect_clients (b, b->timed_first, b->logins);
+  snapshot (b, &end);
+  rss_after = rss_kib_of (b->server_pid);
+
+  for (int i = b->timed_first; i < b->n_total; i++)
+    {
+      const Client *c = &b->clients[i];
+
+      if (c->t_established != 0)
+        conn[n_conn++] = c->t_established - c->t_connect;
+      if (c->t_logged_in == 0)
+        continue;
+      lat[n_lat++] = c->t_logged_in - c->t_connect;
+      if (t_first == 0 || c->t_logged_in < t_first)
+        t_first = c->t_logged_in;
+      if (c->t_logged_in > t_last)
+        t_last = c->t_logged_in;
+    }
+  qsort (lat, n_lat, sizeof *lat, compare_gint64);
+  qsort (conn, n_conn, sizeof *conn, compare_gint64);
+  first_s = t_first ? seconds_between (start.t, t_first) : -1.0;
+  last_s = t_last ? seconds_between (start.t, t_last) : -1.0;
+  rate = last_s > 0 ? (double) n_lat / last_s : 0;
+  wall = MAX (seconds_between (start.t, end.t), 1e-3);
+  if (start.server_cpu >= 0 && end.server_cpu >= 0)
+    server = end.server_cpu - start.server_cpu;
+
+  g_print ("  timed logins  %" G_GSIZE_FORMAT " of %d done, %d failed, %.0f logins/s;"
+           " first done at %.3f s, last at %.3f s\n",
+           n_lat, b->logins, b->n_failed - failed_before, rate, first_s, last_s);
+  g_print ("  login (us)    p50 %" G_GINT64_FORMAT "  p99 %" G_GINT64_FORMAT
+           "  max %" G_GINT64_FORMAT " (connect() to the self round-trip)\n",
+           sorted_quantile (lat, n_lat, 0.50) / 1000, sorted_quantile (lat, n_lat, 0.99) / 1000,
+           n_lat ? lat[n_lat - 1] / 1000 : 0);
+  g_print ("  connect (us)  p50 %" G_GINT64_FORMAT "  p99 %" G_GINT64_FORMAT
+           "  max %" G_GINT64_FORMAT " (TCP connect alone)\n",
+           sorted_quantile (conn, n_conn, 0.50) / 1000,
+           sorted_quantile (conn, n_conn, 0.99) / 1000,
+           n_conn ? conn[n_conn - 1] / 1000 : 0);
+  print_cpu (b, &start, &end, result);
+  if (server >= 0 && n_lat > 0)
+    g_print ("  server CPU    %.1f us per timed login\n", server * 1e6 / (double) n_lat);
+  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before, %" G_GINT64_FORMAT
+           " KiB with the idle clients, %" G_GINT64_FORMAT " KiB after the timed logins\n",
+           rss_before, rss_idle, rss_after);
+  if (b->disconnects > disconnects_before)
+    g_print ("  disconnects   %d logged-in clients were closed during the timed logins\n",
+             b->disconnects - disconnects_before);
+
+  g_string_append_printf (result,
+                          " status=%s background=%d background_login_s=%.3f"
+                          " logged_in=%" G_GSIZE_FORMAT " failed=%d logins_per_s=%.0f"
+                          " first_login_s=%.3f last_login_s=%.3f"
+                          " login_p50_us=%" G_GINT64_FORMAT " login_p99_us=%" G_GINT64_FORMAT
+                          " login_max_us=%" G_GINT64_FORMAT
+                          " connect_p50_us=%" G_GINT64_FORMAT " connect_p99_us=%" G_GINT64_FORMAT
+                          " server_us_per_login=",
+                          login_status (b, ok), b->n_clients, bg_s, n_lat,
+                          b->n_failed - failed_before, rate, first_s, last_s,
+                          sorted_quantile (lat, n_lat, 0.50) / 1000,
+                          sorted_quantile (lat, n_lat, 0.99) / 1000,
+                          n_lat ? lat[n_lat - 1] / 1000 : 0,
+                          sorted_quantile (conn, n_conn, 0.50) / 1000,
+                          sorted_quantile (conn, n_conn, 0.99) / 1000);
+  if (server >= 0 && n_lat > 0)
+    g_string_append_printf (result, "%.1f", server * 1e6 / (double) n_lat);
+  else
+    g_string_append (result, "NA");
+  g_string_append_printf (result,
+                          " rss_before_kib=%" G_GINT64_FORMAT " rss_idle_kib=%" G_GINT64_FORMAT
+                          " rss_after_kib=%" G_GINT64_FORMAT " kib_per_login=%.2f"
+                          " errors=%" G_GUINT64_FORMAT " disconnects=%d timed_wall_s=%.3f",
+                          rss_before, rss_idle, rss_after,
+                          n_lat ? (double) (rss_after - rss_idle) / (double) n_lat : 0.0,
+                          b->errors, b->disconnects - disconnects_before, wall);
+  return ok ? 0 : 1;
+}
+
 typedef struct
 {
   int     slow_port;      /* our local port of the slow connection */
   gint64  rss_peak;
-  gint64  dropped_at;     /* 0: not seen */
+  gint64  tcp_left_at;    /* when its server side left ESTABLISHED; 0: not seen */
   int     last_state;
 } SlowWatch;
 
@@ -1393,11 +1568,11 @@ slow_tick (Bench    *b,
 
   if (rss > w->rss_peak)
     w->rss_peak = rss;
-  if (w->dropped_at == 0)
+  if (w->tcp_left_at == 0)
     {
       w->last_state = server_side_tcp_state (b->port, w->slow_port);
       if (w->last_state >= 0 && w->last_state != TCP_ESTABLISHED_STATE)
-        w->dropped_at = now;
+        w->tcp_left_at = now;
     }
 }
 
@@ -1442,10 +1617,11 @@ run_slowreader (Bench   *b,
   Client *slow = &b->clients[b->slow_index];
   struct sockaddr_in sa;
   socklen_t sa_len = sizeof sa;
-  gint64 rss_before, rss_after, t0 = now_ns ();
+  gint64 rss_before, rss_start, rss_after, rss_bound = -1, t0 = now_ns ();
+  gint64 dropped_at = 0;
   guint64 slow_lines_before;
   double q1_rate = 0, q4_rate = 0, idle_cpu;
-  const char *slow_end;
+  const char *slow_end, *dropped_by = "none";
   gboolean ok;
 
   rss_before = rss_kib_of (b->server_pid);
@@ -1464,7 +1640,9 @@ run_slowreader (Bench   *b,
   slow->in_epoll = FALSE;
   getsockname (slow->fd, (struct sockaddr *) &sa, &sa_len);
   watch.slow_port = ntohs (sa.sin_port);
-  watch.rss_peak = rss_before;
+  /* Everyone is logged in: what grows from here is the messages. */
+  rss_start = rss_kib_of (b->server_pid);
+  watch.rss_peak = MAX (rss_before, rss_start);
 
   ok = run_timed (b, &start, &end, slow_tick, &watch);
   slow_tick (b, end.t, &watch);
@@ -1485,17 +1663,45 @@ run_slowreader (Bench   *b,
   slow_end = drain_slow (b, slow, 2.0, 20.0);
   idle_cpu = server_idle_cpu (b, 1.0);
 
+  /* The drop shows first as "error: no such peer: cSLOW" to a sender
+   * (confabd may keep the connection open a while for its last notice),
+   * or as the server's side of the connection leaving ESTABLISHED. */
+  if (b->slow_gone_at != 0 &&
+      (watch.tcp_left_at == 0 || b->slow_gone_at <= watch.tcp_left_at))
+    {
+      dropped_at = b->slow_gone_at;
+      dropped_by = "no-such-peer";
+    }
+  else if (watch.tcp_left_at != 0)
+    {
+      dropped_at = watch.tcp_left_at;
+      dropped_by = "tcp-state";
+    }
+  if (b->queue_cap >= 0 && rss_start >= 0)
+    rss_bound = (gint64) ((double) (rss_start + b->queue_cap / 1024) * 1.1);
+
   g_print ("  senders       %.0f msg/s in the first quarter, %.0f msg/s in the last\n",
            q1_rate, q4_rate);
-  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before, peak %" G_GINT64_FORMAT
-           " KiB (+%" G_GINT64_FORMAT "), %" G_GINT64_FORMAT " KiB after sending\n",
-           rss_before, watch.rss_peak, watch.rss_peak - rss_before, rss_after);
-  if (watch.dropped_at)
-    g_print ("  slow reader   dropped by the server %.3f s into the run\n",
-             seconds_between (b->t_start, watch.dropped_at));
+  g_print ("  server RSS    %" G_GINT64_FORMAT " KiB before connecting, %" G_GINT64_FORMAT
+           " KiB at the start (all logged in), peak %" G_GINT64_FORMAT " KiB (+%" G_GINT64_FORMAT
+           " from before, +%" G_GINT64_FORMAT " from the start), %" G_GINT64_FORMAT
+           " KiB after sending\n",
+           rss_before, rss_start, watch.rss_peak, watch.rss_peak - rss_before,
+           watch.rss_peak - rss_start, rss_after);
+  if (rss_bound >= 0)
+    g_print ("  server RSS    peak %" G_GINT64_FORMAT " KiB %s (start + queue cap %" G_GINT64_FORMAT
+             " KiB) + 10%% = %" G_GINT64_FORMAT " KiB\n",
+             watch.rss_peak, watch.rss_peak <= rss_bound ? "within" : "OVER",
+             b->queue_cap / 1024, rss_bound);
+  if (dropped_at)
+    g_print ("  slow reader   dropped by the server %.3f s into the run (seen by %s)\n",
+             seconds_between (b->t_start, dropped_at), dropped_by);
   else
-    g_print ("  slow reader   still connected at the end of the run (server side state %d)\n",
+    g_print ("  slow reader   not dropped during the run (server side state %d)\n",
              watch.last_state);
+  if (watch.tcp_left_at)
+    g_print ("  slow reader   server side left ESTABLISHED %.3f s into the run\n",
+             seconds_between (b->t_start, watch.tcp_left_at));
   g_print ("  slow reader   read %" G_GUINT64_FORMAT " lines afterwards, then %s;"
            " \"error: slow consumer\" %s\n",
            slow->received - slow_lines_before,
@@ -1504,15 +1710,27 @@ run_slowreader (Bench   *b,
   g_print ("  server CPU    %.1f%% of one core over 1 s after the run\n", idle_cpu);
 
   g_string_append_printf (result,
-                          " rss_before_kib=%" G_GINT64_FORMAT " rss_peak_kib=%" G_GINT64_FORMAT
-                          " rss_growth_kib=%" G_GINT64_FORMAT " rss_after_kib=%" G_GINT64_FORMAT
-                          " slow_dropped=%s slow_dropped_at_s=%.3f slow_end=%s"
+                          " rss_before_kib=%" G_GINT64_FORMAT " rss_start_kib=%" G_GINT64_FORMAT
+                          " rss_peak_kib=%" G_GINT64_FORMAT
+                          " rss_growth_kib=%" G_GINT64_FORMAT
+                          " rss_growth_from_start_kib=%" G_GINT64_FORMAT
+                          " rss_after_kib=%" G_GINT64_FORMAT,
+                          rss_before, rss_start, watch.rss_peak, watch.rss_peak - rss_before,
+                          watch.rss_peak - rss_start, rss_after);
+  if (rss_bound >= 0)
+    g_string_append_printf (result, " queue_cap_kib=%" G_GINT64_FORMAT
+                            " rss_bound_kib=%" G_GINT64_FORMAT " rss_within_bound=%s",
+                            b->queue_cap / 1024, rss_bound,
+                            watch.rss_peak <= rss_bound ? "yes" : "no");
+  g_string_append_printf (result,
+                          " slow_dropped=%s slow_dropped_by=%s slow_dropped_at_s=%.3f"
+                          " slow_tcp_left_at_s=%.3f slow_end=%s"
                           " slow_notice=%s slow_lines=%" G_GUINT64_FORMAT
                           " rate_first_msgs_per_s=%.0f rate_last_msgs_per_s=%.0f"
                           " server_idle_cpu_pct=%.1f",
-                          rss_before, watch.rss_peak, watch.rss_peak - rss_before, rss_after,
-                          watch.dropped_at ? "yes" : "no",
-                          watch.dropped_at ? seconds_between (b->t_start, watch.dropped_at) : -1.0,
+                          dropped_at ? "yes" : "no", dropped_by,
+                          dropped_at ? seconds_between (b->t_start, dropped_at) : -1.0,
+                          watch.tcp_left_at ? seconds_between (b->t_start, watch.tcp_left_at) : -1.0,
                           slow_end, b->slow_notice ? "yes" : "no",
                           slow->received - slow_lines_before, q1_rate, q4_rate, idle_cpu);
   return ok ? 0 : 1;
@@ -1544,6 +1762,7 @@ apply_defaults (Bench *b)
     [SCENARIO_FANOUT] = { 200, 5000, 0 },
     [SCENARIO_IDLE] = { 1000, 0, 0 },
     [SCENARIO_SLOWREADER] = { 10, 50000, 2 },
+    [SCENARIO_LOGINS] = { 5000, 0, 0 },
   };
 
   if (b->n_clients < 0)
@@ -1556,6 +1775,8 @@ apply_defaults (Bench *b)
     b->recipients = b->n_clients;
   if (b->scenario == SCENARIO_SLOWREADER)
     b->recipients = 2;
+  if (b->logins < 0)
+    b->logins = 2000;
 }
 
 int
@@ -1569,7 +1790,8 @@ main (int    argc,
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &b.port, "Server port on 127.0.0.1 (required)", "PORT" },
     { "clients", 'n', 0, G_OPTION_ARG_INT, &b.n_clients,
-      "Clients (throughput 100, fanout 200, idle 1000, slowreader 10 senders)", "N" },
+      "Clients (throughput 100, fanout 200, idle 1000, slowreader 10 senders,"
+      " logins 5000 idle ones, may be 0)", "N" },
     { "messages", 'm', 0, G_OPTION_ARG_INT, &b.messages,
       "Messages per sender (5000; slowreader 50000)", "M" },
     { "recipients", 'k', 0, G_OPTION_ARG_INT, &b.recipients,
@@ -1588,11 +1810,16 @@ main (int    argc,
       "Give up when no line has arrived for this many seconds (10)", "SEC" },
     { "connect-batch", 0, 0, G_OPTION_ARG_INT, &b.connect_batch,
       "Logins in progress at once (256)", "N" },
+    { "logins", 'l', 0, G_OPTION_ARG_INT, &b.logins,
+      "logins: logins timed after the --clients idle ones are in (2000)", "L" },
+    { "queue-cap", 0, 0, G_OPTION_ARG_INT64, &b.queue_cap,
+      "slowreader: the server's queue_max_bytes, to compare its RSS peak with", "BYTES" },
     { NULL }
   };
   int status;
 
-  b.n_clients = b.messages = b.recipients = -1;
+  b.n_clients = b.messages = b.recipients = b.logins = -1;
+  b.queue_cap = -1;
   b.window = 16;
   b.timeout = 120;
   b.drain = 3;
@@ -1607,6 +1834,7 @@ main (int    argc,
     "  fanout      client c0 sends M messages to all N clients\n"
     "  idle        N idle logged-in connections: server RSS per connection\n"
     "  slowreader  N senders to themselves and to one client that never reads\n"
+    "  logins      N idle clients log in, then L more are timed: logins/s, latency\n"
     "\n"
     "Only 127.0.0.1 is contacted. The last line printed is \"RESULT key=value ...\".");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -1617,12 +1845,14 @@ main (int    argc,
     }
   if (argc != 2 || !parse_scenario (argv[1], &b.scenario))
     {
-      g_printerr ("Usage: %s {throughput|fanout|idle|slowreader} --port PORT [OPTION...]\n",
+      g_printerr ("Usage: %s {throughput|fanout|idle|slowreader|logins} --port PORT [OPTION...]\n",
                   g_get_prgname ());
       return 2;
     }
   apply_defaults (&b);
-  if (b.port <= 0 || b.port > 65535 || b.n_clients < 1 || b.messages < 0 ||
+  if (b.port <= 0 || b.port > 65535 || b.messages < 0 ||
+      b.n_clients < (b.scenario == SCENARIO_LOGINS ? 0 : 1) ||
+      (b.scenario == SCENARIO_LOGINS && b.logins < 1) || b.queue_cap < -1 ||
       b.window < 1 || b.payload < 0 || b.payload > 65536 || b.timeout <= 0 ||
       b.drain < 0 || b.stall <= 0 || b.connect_batch < 1 || b.messages > G_MAXINT32)
     {
@@ -1646,11 +1876,15 @@ main (int    argc,
   result = g_string_new ("RESULT");
   g_string_append_printf (result, " scenario=%s clients=%d", scenario_names[b.scenario],
                           b.n_clients);
-  if (b.scenario != SCENARIO_IDLE)
+  if (b.scenario == SCENARIO_LOGINS)
+    g_string_append_printf (result, " logins=%d connect_batch=%d", b.logins, b.connect_batch);
+  else if (b.scenario != SCENARIO_IDLE)
     g_string_append_printf (result, " recipients=%d messages=%d window=%d payload=%d",
                             b.recipients, b.messages, b.window, b.payload);
   g_print ("%s: %d clients", scenario_names[b.scenario], b.n_clients);
-  if (b.scenario != SCENARIO_IDLE)
+  if (b.scenario == SCENARIO_LOGINS)
+    g_print (" idle, then %d timed logins, at most %d at once", b.logins, b.connect_batch);
+  else if (b.scenario != SCENARIO_IDLE)
     g_print (", %d recipients per message, %d messages per sender, window %d",
              b.recipients, b.messages, b.window);
   g_print (", 127.0.0.1:%d\n", b.port);
@@ -1662,6 +1896,9 @@ main (int    argc,
       break;
     case SCENARIO_SLOWREADER:
       status = run_slowreader (&b, result);
+      break;
+    case SCENARIO_LOGINS:
+      status = run_logins (&b, result);
       break;
     case SCENARIO_THROUGHPUT:
     case SCENARIO_FANOUT:
