@@ -32,6 +32,8 @@
  * reloading the config file, logging. */
 #define FD_HEADROOM     16
 #define LISTEN_BACKLOG  1024
+/* Connections taken from the backlog per wake-up of the service. */
+#define ACCEPT_BATCH    64
 
 struct _ConfabServer
 {
@@ -41,6 +43,7 @@ struct _ConfabServer
   ConfabPeerShared  shared;            /* (owned): buffers and flush list */
   GHashTable       *peers;             /* (owned): ConfabPeer set, owned refs */
   GPtrArray        *listen_addresses;  /* (owned): strings, NULL-terminated */
+  GPtrArray        *listen_sockets;    /* (owned): GSocket, non-blocking, for draining the backlog */
   guint             connections_max;
   GPtrArray        *unix_paths;        /* (owned): socket files we created, removed at the end */
   guint             unix_mode;
@@ -115,13 +118,10 @@ peer_closed_cb (ConfabPeer *peer,
     }
 }
 
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+static void
+serve_connection (ConfabServer      *self,
+                  GSocketConnection *connection)
 {
-  ConfabServer *self = CONFAB_SERVER (user_data);
   g_autoptr(ConfabPeer) peer = NULL;
   int fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
 
@@ -137,8 +137,68 @@ incoming_cb (GSocketService    *service,
 
   if (g_hash_table_size (self->peers) > self->connections_max)
     confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
+}
 
+/* GSocketService hands over one connection per main-loop iteration and
+ * then sets up its next accept, so a crowd connecting at once would wait
+ * one iteration each. What else is in the backlogs now is taken here, in
+ * a bounded batch (the service is woken again for the rest). */
+static void
+drain_backlogs (ConfabServer *self)
+{
+  guint taken = 0;
+
+  for (guint i = 0; i < self->listen_sockets->len; i++)
+    {
+      GSocket *listening = g_ptr_array_index (self->listen_sockets, i);
+
+      while (taken < ACCEPT_BATCH && self->accepting && !self->paused_for_fds)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GSocket) socket = g_socket_accept (listening, NULL, &error);
+          g_autoptr(GSocketConnection) connection = NULL;
+
+          if (socket == NULL)
+            {
+              if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+                g_debug ("accept failed: %s", error->message);
+              break;
+            }
+          connection = g_socket_connection_factory_create_connection (socket);
+          serve_connection (self, connection);
+          taken++;
+        }
+    }
+}
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  ConfabServer *self = CONFAB_SERVER (user_data);
+
+  serve_connection (self, connection);
+  drain_backlogs (self);
   return TRUE;
+}
+
+/* Every listening socket the service makes, so the server can drain it.
+ * Non-blocking, so that draining an empty backlog returns at once; the
+ * service only accepts when poll() says a connection is waiting. */
+static void
+listener_event_cb (GSocketListener      *listener,
+                   GSocketListenerEvent  event,
+                   GSocket              *socket,
+                   gpointer              user_data)
+{
+  ConfabServer *self = CONFAB_SERVER (user_data);
+
+  if (event != G_SOCKET_LISTENER_LISTENED)
+    return;
+  g_socket_set_blocking (socket, FALSE);
+  g_ptr_array_add (self->listen_sockets, g_object_ref (socket));
 }
 
 /* A socket file left by a confabd that died is in the way of bind(): it
@@ -304,6 +364,8 @@ confab_server_adopt (ConfabServer  *self,
       g_prefix_error (error, _("Cannot use a socket passed by the service manager: "));
       return FALSE;
     }
+  g_socket_set_blocking (socket, FALSE);
+  g_ptr_array_add (self->listen_sockets, g_object_ref (socket));
 
   text = confab_address_to_string (local);
   g_ptr_array_insert (self->listen_addresses, self->listen_addresses->len - 1,
@@ -340,6 +402,7 @@ confab_server_stop_accepting (ConfabServer *self)
   self->accepting = FALSE;
   update_accepting (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_ptr_array_set_size (self->listen_sockets, 0);
   remove_unix_paths (self);
 }
 
@@ -429,6 +492,7 @@ confab_server_finalize (GObject *object)
 
   confab_peer_shared_clear (&self->shared);
   g_clear_pointer (&self->listen_addresses, g_ptr_array_unref);
+  g_clear_pointer (&self->listen_sockets, g_ptr_array_unref);
   g_clear_pointer (&self->unix_paths, g_ptr_array_unref);
 
   G_OBJECT_CLASS (confab_server_parent_class)->finalize (object);
@@ -459,6 +523,7 @@ confab_server_init (ConfabServer *self)
   self->peers = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
   self->listen_addresses = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->listen_addresses, NULL);
+  self->listen_sockets = g_ptr_array_new_with_free_func (g_object_unref);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->unix_mode = 0666;
   self->unix_uid = -1;
@@ -496,6 +561,7 @@ confab_server_new (ConfabBroker           *broker,
   /* Created active; stays idle until confab_server_start(). */
   g_socket_service_stop (self->service);
   g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
+  g_signal_connect (self->service, "event", G_CALLBACK (listener_event_cb), self);
 
   return g_steal_pointer (&self);
 }

@@ -605,6 +605,97 @@ test_login_timeout (Fixture       *f,
   confab_test_client_sync (carol, "carol");
 }
 
+/* Clients that connect while the daemon is stopped (SIGSTOP) all wait in
+ * the listen backlog at once: the daemon takes them in batches when it
+ * runs again, and serves each. */
+#define CROWD 300
+
+static void
+test_login_crowd (Fixture       *f,
+                  gconstpointer  data)
+{
+  ConfabTestClient **clients = g_new0 (ConfabTestClient *, CROWD);
+
+  g_test_summary ("300 clients waiting in the backlog at once all log in "
+                  "and are served");
+
+  confab_test_daemon_send_signal (f->daemon, SIGSTOP);
+  for (guint i = 0; i < CROWD; i++)
+    {
+      g_autofree char *login = g_strdup_printf ("crowd%u\n", i);
+
+      clients[i] = confab_test_client_new (f->port);
+      confab_test_client_send_raw (clients[i], login, strlen (login));
+    }
+  confab_test_daemon_send_signal (f->daemon, SIGCONT);
+
+  for (guint i = 0; i < CROWD; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("crowd%u", i);
+
+      confab_test_client_sync (clients[i], name);
+    }
+  confab_test_client_send_line (clients[0], "crowd1, crowd299: all here");
+  confab_test_client_expect_line (clients[1], "from crowd0: all here");
+  confab_test_client_expect_line (clients[CROWD - 1], "from crowd0: all here");
+
+  for (guint i = 0; i < CROWD; i++)
+    confab_test_client_free (clients[i]);
+  g_free (clients);
+}
+
+/* The same crowd against peers_max: taking many connections at once must
+ * not let more in than allowed; the rest are told and closed. */
+static void
+test_login_crowd_server_full (Fixture       *f,
+                              gconstpointer  data)
+{
+  enum { N = 40, PEERS_MAX = 3 };
+  ConfabTestClient *clients[N];
+  guint logged_in = 0, refused = 0;
+
+  g_test_summary ("Of 40 clients waiting in the backlog at once, exactly "
+                  "peers_max log in; the others get “error: server full”");
+
+  confab_test_daemon_send_signal (f->daemon, SIGSTOP);
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree char *login = g_strdup_printf ("c%u\n", i);
+
+      clients[i] = confab_test_client_new (f->port);
+      confab_test_client_send_raw (clients[i], login, strlen (login));
+    }
+  confab_test_daemon_send_signal (f->daemon, SIGCONT);
+
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree char *self_line = g_strdup_printf ("c%u: here", i);
+      g_autofree char *line = NULL;
+
+      /* A refused client may be closed before this arrives. */
+      confab_test_client_try_send_raw (clients[i], self_line, strlen (self_line), NULL);
+      confab_test_client_try_send_raw (clients[i], "\n", 1, NULL);
+      line = confab_test_client_read_line (clients[i]);
+      if (g_str_equal (line, "error: server full"))
+        {
+          confab_test_client_expect_eof (clients[i]);
+          refused++;
+        }
+      else
+        {
+          g_autofree char *expected = g_strdup_printf ("from c%u: here", i);
+
+          g_assert_cmpstr (line, ==, expected);
+          logged_in++;
+        }
+    }
+  g_assert_cmpuint (logged_in, ==, PEERS_MAX);
+  g_assert_cmpuint (refused, ==, N - PEERS_MAX);
+
+  for (guint i = 0; i < N; i++)
+    confab_test_client_free (clients[i]);
+}
+
 static void
 test_login_server_full (Fixture       *f,
                         gconstpointer  data)
@@ -1592,6 +1683,9 @@ main (int    argc,
   add_daemon_test ("/daemon/login/name-freed", NULL, test_login_name_freed);
   add_daemon_test ("/daemon/login/timeout", &login_timeout_options, test_login_timeout);
   add_daemon_test ("/daemon/login/server-full", &server_full_options, test_login_server_full);
+  add_daemon_test ("/daemon/login/crowd", NULL, test_login_crowd);
+  add_daemon_test ("/daemon/login/crowd-server-full", &server_full_options,
+                   test_login_crowd_server_full);
 
   add_daemon_test ("/daemon/message/recipients", NULL, test_message_recipients);
   add_daemon_test ("/daemon/message/no-such-peer", NULL, test_message_no_such_peer);
