@@ -1677,8 +1677,9 @@ run_slowreader (Bench   *b,
       dropped_at = watch.tcp_left_at;
       dropped_by = "tcp-state";
     }
+  /* The bound: start + the cap + 10 % of the cap. */
   if (b->queue_cap >= 0 && rss_start >= 0)
-    rss_bound = (gint64) ((double) (rss_start + b->queue_cap / 1024) * 1.1);
+    rss_bound = rss_start + (gint64) ((double) (b->queue_cap / 1024) * 1.1);
 
   g_print ("  senders       %.0f msg/s in the first quarter, %.0f msg/s in the last\n",
            q1_rate, q4_rate);
@@ -1689,8 +1690,8 @@ run_slowreader (Bench   *b,
            rss_before, rss_start, watch.rss_peak, watch.rss_peak - rss_before,
            watch.rss_peak - rss_start, rss_after);
   if (rss_bound >= 0)
-    g_print ("  server RSS    peak %" G_GINT64_FORMAT " KiB %s (start + queue cap %" G_GINT64_FORMAT
-             " KiB) + 10%% = %" G_GINT64_FORMAT " KiB\n",
+    g_print ("  server RSS    peak %" G_GINT64_FORMAT " KiB %s start + queue cap %" G_GINT64_FORMAT
+             " KiB + 10%% of it = %" G_GINT64_FORMAT " KiB\n",
              watch.rss_peak, watch.rss_peak <= rss_bound ? "within" : "OVER",
              b->queue_cap / 1024, rss_bound);
   if (dropped_at)
