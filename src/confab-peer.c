@@ -239,6 +239,7 @@ on_login_timeout (gpointer user_data)
     {
       g_debug ("login timeout for %s", self->address);
       confab_broker_count_rejected_login (self->shared->broker);
+      confab_broker_count_limit (self->shared->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
       confab_peer_close_with_error (self, CONFAB_ERROR_LOGIN_TIMEOUT, "login timeout");
     }
   return G_SOURCE_REMOVE;
@@ -335,6 +336,7 @@ on_readable (GSocket      *socket,
 
       if (self->state == PEER_LOGIN)
         confab_broker_count_rejected_login (shared->broker);
+      confab_broker_count_limit (shared->broker, CONFAB_LIMIT_LINE_LENGTH);
       confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
     }
 

@@ -136,7 +136,10 @@ incoming_cb (GSocketService    *service,
     }
 
   if (g_hash_table_size (self->peers) > self->connections_max)
-    confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
+    {
+      confab_broker_count_limit (self->shared.broker, CONFAB_LIMIT_PEERS);
+      confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
+    }
 
   return TRUE;
 }
