@@ -683,6 +683,9 @@ confab_broker_count_limit (ConfabBroker *self,
     case CONFAB_LIMIT_RECIPIENTS:
       self->stats.messages_too_many_recipients++;
       break;
+    case CONFAB_LIMIT_RATE:
+      self->stats.rate_limit_pauses++;
+      break;
     default:
       g_return_if_reached ();
     }

@@ -57,6 +57,7 @@ typedef struct
   guint64 login_timeouts;
   guint64 lines_too_long;
   guint64 messages_too_many_recipients;
+  guint64 rate_limit_pauses;
 } ConfabBrokerStats;
 
 /**
@@ -68,6 +69,8 @@ typedef struct
  * @CONFAB_LIMIT_LINE_LENGTH: a line was too long (line_max_bytes)
  * @CONFAB_LIMIT_RECIPIENTS: a message named too many recipients
  *   (recipients_max)
+ * @CONFAB_LIMIT_RATE: reading from a peer paused because it sent faster
+ *   than rate_limit_messages_per_sec
  *
  * The limits whose enforcement is counted with confab_broker_count_limit().
  * The slow-consumer limit (queue_max_bytes) is the broker's own and counted
@@ -79,6 +82,7 @@ typedef enum
   CONFAB_LIMIT_LOGIN_TIMEOUT,
   CONFAB_LIMIT_LINE_LENGTH,
   CONFAB_LIMIT_RECIPIENTS,
+  CONFAB_LIMIT_RATE,
 } ConfabLimit;
 
 /* Limits the broker enforces; changeable at run time (SIGHUP). */

@@ -90,6 +90,7 @@ confab_peer_close_now (ConfabPeer *self)
   g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
   g_clear_pointer (&self->write_source, confab_source_destroy_and_unref);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
+  g_clear_pointer (&self->rate_source, confab_source_destroy_and_unref);
   confab_peer_unschedule_flush (self);
 
   if (self->entry != NULL)
@@ -144,6 +145,14 @@ watch_readable (ConfabPeer *self)
   g_source_set_can_recurse (self->read_source, TRUE);
   g_source_set_callback (self->read_source, (GSourceFunc) G_CALLBACK (on_readable), self, NULL);
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
+}
+
+/* Ends a pause in reading under the rate limit (confab-peer-rate.c). */
+void
+confab_peer_resume_reading (ConfabPeer *self)
+{
+  if (self->state == PEER_ACTIVE && self->read_source == NULL)
+    watch_readable (self);
 }
 
 static GSource *
@@ -340,6 +349,10 @@ on_readable (GSocket      *socket,
       confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
     }
 
+  /* The lines just handled count against the rate limit. */
+  if (self->rate_lines > 0)
+    confab_peer_charge_rate (self);
+
   return G_SOURCE_CONTINUE;
 }
 
@@ -475,6 +488,7 @@ confab_peer_finalize (GObject *object)
   g_clear_pointer (&self->read_source, confab_source_destroy_and_unref);
   g_clear_pointer (&self->write_source, confab_source_destroy_and_unref);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
+  g_clear_pointer (&self->rate_source, confab_source_destroy_and_unref);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
   g_clear_pointer (&self->carry, confab_message_unref);
   g_clear_pointer (&self->unsent, g_free);

@@ -598,6 +598,7 @@ test_count_limits (Fixture       *fx,
   g_assert_cmpuint (before.login_timeouts, ==, 0);
   g_assert_cmpuint (before.lines_too_long, ==, 0);
   g_assert_cmpuint (before.messages_too_many_recipients, ==, 0);
+  g_assert_cmpuint (before.rate_limit_pauses, ==, 0);
 
   confab_broker_count_limit (fx->broker, CONFAB_LIMIT_PEERS);
   confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
@@ -606,12 +607,15 @@ test_count_limits (Fixture       *fx,
   confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
   confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
   confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RECIPIENTS);
+  for (guint i = 0; i < 5; i++)
+    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RATE);
 
   confab_broker_get_stats (fx->broker, &stats);
   g_assert_cmpuint (stats.logins_refused_server_full, ==, 1);
   g_assert_cmpuint (stats.login_timeouts, ==, 2);
   g_assert_cmpuint (stats.lines_too_long, ==, 3);
   g_assert_cmpuint (stats.messages_too_many_recipients, ==, 1);
+  g_assert_cmpuint (stats.rate_limit_pauses, ==, 5);
   /* Only counted: the other counters are the caller's business. */
   g_assert_cmpuint (stats.logins_rejected, ==, before.logins_rejected);
   g_assert_cmpuint (stats.errors_sent, ==, before.errors_sent);

@@ -365,7 +365,7 @@ test_stats (Fixture       *fx,
     "logins_rejected", "errors_sent", "slow_consumers_dropped",
     "peers_peak", "logins", "deliveries", "kicks", "queue_max_bytes",
     "logins_refused_server_full", "login_timeouts", "lines_too_long",
-    "messages_too_many_recipients",
+    "messages_too_many_recipients", "rate_limit_pauses",
   };
   JsonObject *object;
   JsonArray *addresses;
@@ -451,6 +451,7 @@ test_stats_server_full (Fixture       *fx,
   assert_matches (out, "^Login timeouts: +0$");
   assert_matches (out, "^Lines too long: +0$");
   assert_matches (out, "^Too many recipients: +0$");
+  assert_matches (out, "^Rate-limit pauses: +0$");
 }
 
 static void
@@ -461,6 +462,8 @@ test_stats_limits (Fixture       *fx,
     "login_timeout_sec", "1",
     "recipients_max", "2",
     "line_max_bytes", "64",
+    "rate_limit_messages_per_sec", "20",
+    "rate_limit_burst", "2",
     NULL
   };
   g_autoptr(ConfabTestClient) alice = NULL;
@@ -471,7 +474,7 @@ test_stats_limits (Fixture       *fx,
   g_autofree char *out = NULL;
 
   g_test_summary ("Each limit has its counter in GetStatistics: login "
-                  "timeout, line too long, too many recipients");
+                  "timeout, line too long, too many recipients, rate limit");
 
   confab_test_write_config (fx->config_path, config);
   start_daemon_on_session_bus (fx);
@@ -492,10 +495,21 @@ test_stats_limits (Fixture       *fx,
   confab_test_client_expect_line (silent, "error: login timeout");
   confab_test_client_expect_eof (silent);
 
+  /* The rate limit: more lines at once than the burst; all arrive. */
+  confab_test_client_send_raw (alice, "alice: 1\nalice: 2\nalice: 3\nalice: 4\n", 36);
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("from alice: %u", i);
+
+      confab_test_client_expect_line (alice, expected);
+    }
+
   stats = get_stats ();
   g_assert_cmpint (json_object_get_int_member (stats, "messages_too_many_recipients"), ==, 1);
   g_assert_cmpint (json_object_get_int_member (stats, "lines_too_long"), ==, 1);
   g_assert_cmpint (json_object_get_int_member (stats, "login_timeouts"), ==, 1);
+  /* How many pauses depends on how the lines were split into reads. */
+  g_assert_cmpint (json_object_get_int_member (stats, "rate_limit_pauses"), >=, 1);
   g_assert_cmpint (json_object_get_int_member (stats, "logins_refused_server_full"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (stats, "slow_consumers_dropped"), ==, 0);
 
@@ -503,6 +517,7 @@ test_stats_limits (Fixture       *fx,
   assert_matches (out, "^Login timeouts: +1$");
   assert_matches (out, "^Lines too long: +1$");
   assert_matches (out, "^Too many recipients: +1$");
+  assert_matches (out, "^Rate-limit pauses: +[1-9][0-9]*$");
 }
 
 static void

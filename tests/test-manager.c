@@ -749,6 +749,7 @@ test_statistics (Fixture       *fx,
     { "errors_sent", "t" }, { "kicks", "t" }, { "slow_consumers_dropped", "t" },
     { "logins_refused_server_full", "t" }, { "login_timeouts", "t" },
     { "lines_too_long", "t" }, { "messages_too_many_recipients", "t" },
+    { "rate_limit_pauses", "t" },
   };
   guint32 u;
 
@@ -771,6 +772,8 @@ test_statistics (Fixture       *fx,
     confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
   for (guint i = 0; i < 4; i++)
     confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RECIPIENTS);
+  for (guint i = 0; i < 5; i++)
+    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RATE);
 
   stats = call_get_statistics (fx, &error);
   g_assert_no_error (error);
@@ -799,6 +802,7 @@ test_statistics (Fixture       *fx,
   g_assert_cmpuint (lookup_u64 (stats, "login_timeouts"), ==, 2);
   g_assert_cmpuint (lookup_u64 (stats, "lines_too_long"), ==, 3);
   g_assert_cmpuint (lookup_u64 (stats, "messages_too_many_recipients"), ==, 4);
+  g_assert_cmpuint (lookup_u64 (stats, "rate_limit_pauses"), ==, 5);
 }
 
 static void
