@@ -374,6 +374,7 @@ confab_broker_join (ConfabBroker           *self,
     {
       g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SERVER_FULL,
                            "server full");
+      confab_broker_count_limit (self, CONFAB_LIMIT_PEERS);
       goto rejected;
     }
 
@@ -613,6 +614,11 @@ confab_broker_send_error (ConfabBroker     *self,
   g_return_if_fail (peer != NULL);
   g_return_if_fail (text != NULL);
 
+  /* Both protocols refuse too many recipients with this error, through
+   * here: counting it here keeps the request code free of counters. */
+  if (code == CONFAB_ERROR_TOO_MANY_RECIPIENTS)
+    confab_broker_count_limit (self, CONFAB_LIMIT_RECIPIENTS);
+
   message = confab_message_new_error (code, text);
   if (peer_push (self, peer, message, TRUE))
     self->stats.errors_sent++;
@@ -647,6 +653,42 @@ confab_broker_count_rejected_login (ConfabBroker *self)
 
   self->stats.logins_rejected++;
   self->stats.errors_sent++;
+}
+
+/**
+ * confab_broker_count_limit:
+ * @limit: the limit that was enforced
+ *
+ * Counts one enforcement of @limit for GetStatistics. Only counts: what
+ * the peer is told, and the logins_rejected and errors_sent counters, are
+ * up to the caller as before.
+ */
+void
+confab_broker_count_limit (ConfabBroker *self,
+                           ConfabLimit   limit)
+{
+  g_return_if_fail (CONFAB_IS_BROKER (self));
+
+  switch (limit)
+    {
+    case CONFAB_LIMIT_PEERS:
+      self->stats.logins_refused_server_full++;
+      break;
+    case CONFAB_LIMIT_LOGIN_TIMEOUT:
+      self->stats.login_timeouts++;
+      break;
+    case CONFAB_LIMIT_LINE_LENGTH:
+      self->stats.lines_too_long++;
+      break;
+    case CONFAB_LIMIT_RECIPIENTS:
+      self->stats.messages_too_many_recipients++;
+      break;
+    case CONFAB_LIMIT_RATE:
+      self->stats.rate_limit_pauses++;
+      break;
+    default:
+      g_return_if_reached ();
+    }
 }
 
 /* Returns: (transfer none) (nullable): the entry called @name */

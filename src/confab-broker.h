@@ -52,7 +52,38 @@ typedef struct
   guint64 errors_sent;
   guint64 slow_consumers_dropped;
   guint64 kicks;
+  /* Each limit of SPEC §5 enforced, by limit (see ConfabLimit). */
+  guint64 logins_refused_server_full;
+  guint64 login_timeouts;
+  guint64 lines_too_long;
+  guint64 messages_too_many_recipients;
+  guint64 rate_limit_pauses;
 } ConfabBrokerStats;
+
+/**
+ * ConfabLimit:
+ * @CONFAB_LIMIT_PEERS: a connection was refused with "server full"
+ *   (peers_max)
+ * @CONFAB_LIMIT_LOGIN_TIMEOUT: a connection sent no name in time
+ *   (login_timeout_sec)
+ * @CONFAB_LIMIT_LINE_LENGTH: a line was too long (line_max_bytes)
+ * @CONFAB_LIMIT_RECIPIENTS: a message named too many recipients
+ *   (recipients_max)
+ * @CONFAB_LIMIT_RATE: reading from a peer paused because it sent faster
+ *   than rate_limit_messages_per_sec
+ *
+ * The limits whose enforcement is counted with confab_broker_count_limit().
+ * The slow-consumer limit (queue_max_bytes) is the broker's own and counted
+ * where it drops the peer.
+ */
+typedef enum
+{
+  CONFAB_LIMIT_PEERS,
+  CONFAB_LIMIT_LOGIN_TIMEOUT,
+  CONFAB_LIMIT_LINE_LENGTH,
+  CONFAB_LIMIT_RECIPIENTS,
+  CONFAB_LIMIT_RATE,
+} ConfabLimit;
 
 /* Limits the broker enforces; changeable at run time (SIGHUP). */
 typedef struct
@@ -97,6 +128,8 @@ void                confab_broker_send_message   (ConfabBroker     *self,
                                                   ConfabBrokerPeer *peer,
                                                   ConfabMessage    *message);
 void                confab_broker_count_rejected_login (ConfabBroker *self);
+void                confab_broker_count_limit    (ConfabBroker     *self,
+                                                  ConfabLimit       limit);
 
 ConfabBrokerPeer   *confab_broker_lookup         (ConfabBroker     *self,
                                                   const char       *name);

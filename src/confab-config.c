@@ -46,6 +46,10 @@ static const LimitKey limit_keys[] = {
     1, 3600 },
   { "shutdown_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, shutdown_timeout_sec),
     1, 3600 },
+  { "rate_limit_messages_per_sec", G_STRUCT_OFFSET (ConfabConfig, rate_limit_messages_per_sec),
+    0, 1000000 },
+  { "rate_limit_burst", G_STRUCT_OFFSET (ConfabConfig, rate_limit_burst),
+    1, 1000000 },
 };
 
 static gboolean
@@ -404,6 +408,8 @@ confab_config_new_default (void)
   self->queue_max_bytes = CONFAB_DEFAULT_QUEUE_MAX_BYTES;
   self->login_timeout_sec = CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC;
   self->shutdown_timeout_sec = CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC;
+  self->rate_limit_messages_per_sec = CONFAB_DEFAULT_RATE_LIMIT_MESSAGES_PER_SEC;
+  self->rate_limit_burst = CONFAB_DEFAULT_RATE_LIMIT_BURST;
   self->unix_identity = FALSE;
   self->unix_socket_mode = CONFAB_DEFAULT_UNIX_SOCKET_MODE;
 

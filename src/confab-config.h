@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 #define CONFAB_DEFAULT_QUEUE_MAX_BYTES       (1024 * 1024)
 #define CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC     10
 #define CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC  10
+/* Per-peer rate limit: off (0) unless configured; the burst applies once
+ * it is on. */
+#define CONFAB_DEFAULT_RATE_LIMIT_MESSAGES_PER_SEC 0
+#define CONFAB_DEFAULT_RATE_LIMIT_BURST      10
 
 /*
  * ConfabConfig:
@@ -36,6 +40,8 @@ G_BEGIN_DECLS
  *   queue_max_bytes=1048576    (4096 .. 1073741824)
  *   login_timeout_sec=10       (1 .. 3600)
  *   shutdown_timeout_sec=10    (1 .. 3600)
+ *   rate_limit_messages_per_sec=0   (0 .. 1000000; 0: no rate limit)
+ *   rate_limit_burst=10        (1 .. 1000000)
  *
  * Keys that are absent keep their default; listen is then NULL and the
  * daemon uses its default addresses (SPEC §1). listen entries are trimmed
@@ -69,6 +75,8 @@ typedef struct
   guint   queue_max_bytes;
   guint   login_timeout_sec;
   guint   shutdown_timeout_sec;
+  guint   rate_limit_messages_per_sec;  /* per peer; 0: off */
+  guint   rate_limit_burst;             /* messages a peer may send at once */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new_default (void);

@@ -70,6 +70,8 @@ limits_from_config (const ConfabConfig *config,
   peer_limits->recipients_max = config->recipients_max;
   peer_limits->login_timeout_sec = config->login_timeout_sec;
   peer_limits->unix_identity = config->unix_identity;
+  peer_limits->rate_limit_per_sec = config->rate_limit_messages_per_sec;
+  peer_limits->rate_limit_burst = config->rate_limit_burst;
 }
 
 /* Resolves [server] unix_socket_user/unix_socket_group for the server. */

@@ -308,6 +308,11 @@ handle_get_statistics (ConfabManager         *self,
   dict_add_u64 (&dict, "errors_sent", stats.errors_sent);
   dict_add_u64 (&dict, "kicks", stats.kicks);
   dict_add_u64 (&dict, "slow_consumers_dropped", stats.slow_consumers_dropped);
+  dict_add_u64 (&dict, "logins_refused_server_full", stats.logins_refused_server_full);
+  dict_add_u64 (&dict, "login_timeouts", stats.login_timeouts);
+  dict_add_u64 (&dict, "lines_too_long", stats.lines_too_long);
+  dict_add_u64 (&dict, "messages_too_many_recipients", stats.messages_too_many_recipients);
+  dict_add_u64 (&dict, "rate_limit_pauses", stats.rate_limit_pauses);
 
   confab_dbus_manager_complete_get_statistics (skeleton, invocation, g_variant_builder_end (&dict));
   return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -1,8 +1,9 @@
 /* confab-peer-private.h: what the files of ConfabPeer share.
  *
- * ConfabPeer is one object in three files: confab-peer.c (life cycle and
- * input), confab-peer-output.c (queue draining and the shared flush) and
- * confab-peer-requests.c (what each protocol's lines ask for).
+ * ConfabPeer is one object in four files: confab-peer.c (life cycle and
+ * input), confab-peer-output.c (queue draining and the shared flush),
+ * confab-peer-requests.c (what each protocol's lines ask for) and
+ * confab-peer-rate.c (pausing input under the per-peer rate limit).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,6 +12,7 @@
 #include "confab-framer.h"
 #include "confab-peer.h"
 #include "confab-poller.h"
+#include "confab-rate-limit.h"
 
 G_BEGIN_DECLS
 
@@ -57,6 +59,11 @@ struct _ConfabPeer
 
   GList              flush_link;    /* in shared->flush_queue while data == self */
   gboolean           eof_seen;
+
+  /* The per-peer rate limit (confab-peer-rate.c). */
+  ConfabRateLimit    rate;
+  guint              rate_lines;    /* lines handled since the bucket was charged */
+  GSource           *rate_source;   /* (owned) (nullable): ends a pause in reading */
 };
 
 extern const ConfabBrokerSink confab_peer_sink;
@@ -71,6 +78,7 @@ void         confab_peer_set_watching        (ConfabPeer *self,
 void         confab_peer_close_with_error    (ConfabPeer  *self,
                                               ConfabError  code,
                                               const char  *text);
+void         confab_peer_resume_reading      (ConfabPeer *self);
 
 /* confab-peer-output.c */
 void         confab_peer_on_writable         (ConfabPeer *self);
@@ -84,6 +92,9 @@ char        *confab_peer_format_error        (ConfabPeer  *self,
                                               ConfabError  code,
                                               const char  *text,
                                               gsize       *len);
+
+/* confab-peer-rate.c */
+void         confab_peer_charge_rate         (ConfabPeer *self);
 
 /* confab-peer-requests.c */
 gboolean     confab_peer_handle_line         (char       *line,

@@ -288,6 +288,7 @@ confab_peer_handle_line (char     *line,
       break;
 
     case PEER_ACTIVE:
+      self->rate_lines++;
       if (self->protocol == PROTOCOL_JSON)
         handle_json_message (self, line, len);
       else

@@ -90,6 +90,7 @@ confab_peer_close_now (ConfabPeer *self)
   self->state = PEER_CLOSED;
   confab_peer_set_watching (self, FALSE, FALSE);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
+  g_clear_pointer (&self->rate_source, confab_source_destroy_and_unref);
   confab_peer_unschedule_flush (self);
 
   if (self->entry != NULL)
@@ -159,6 +160,14 @@ confab_peer_set_watching (ConfabPeer *self,
   if (events != 0 && self->state != PEER_CLOSED)
     g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) close_unwatchable,
                      g_object_ref (self), g_object_unref);
+}
+
+/* Ends a pause in reading under the rate limit (confab-peer-rate.c). */
+void
+confab_peer_resume_reading (ConfabPeer *self)
+{
+  if (self->state == PEER_ACTIVE && !self->reading)
+    confab_peer_set_watching (self, TRUE, self->writing);
 }
 
 static GSource *
@@ -254,6 +263,7 @@ on_login_timeout (gpointer user_data)
     {
       g_debug ("login timeout for %s", self->address);
       confab_broker_count_rejected_login (self->shared->broker);
+      confab_broker_count_limit (self->shared->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
       confab_peer_close_with_error (self, CONFAB_ERROR_LOGIN_TIMEOUT, "login timeout");
     }
   return G_SOURCE_REMOVE;
@@ -346,8 +356,13 @@ on_readable (ConfabPeer *self)
 
       if (self->state == PEER_LOGIN)
         confab_broker_count_rejected_login (shared->broker);
+      confab_broker_count_limit (shared->broker, CONFAB_LIMIT_LINE_LENGTH);
       confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
     }
+
+  /* The lines just handled count against the rate limit. */
+  if (self->rate_lines > 0)
+    confab_peer_charge_rate (self);
 }
 
 /* The poller's callback: what the socket is ready for, as watched. */
@@ -497,6 +512,7 @@ confab_peer_finalize (GObject *object)
   if (self->reading || self->writing)
     confab_peer_set_watching (self, FALSE, FALSE);
   g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
+  g_clear_pointer (&self->rate_source, confab_source_destroy_and_unref);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
   g_clear_pointer (&self->carry, confab_message_unref);
   g_clear_pointer (&self->unsent, g_free);

@@ -21,6 +21,8 @@ typedef struct
   guint recipients_max;
   guint login_timeout_sec;
   gboolean unix_identity;   /* Unix-socket logins must use the caller's user name */
+  guint rate_limit_per_sec; /* messages a second per peer; 0: no limit */
+  guint rate_limit_burst;
 } ConfabPeerLimits;
 
 typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,

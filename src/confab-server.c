@@ -136,7 +136,10 @@ serve_connection (ConfabServer      *self,
     }
 
   if (g_hash_table_size (self->peers) > self->connections_max)
-    confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
+    {
+      confab_broker_count_limit (self->shared.broker, CONFAB_LIMIT_PEERS);
+      confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
+    }
 }
 
 /* GSocketService hands over one connection per main-loop iteration and

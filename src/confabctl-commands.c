@@ -323,6 +323,11 @@ confabctl_stats (ConfabCtl  *ctl,
   add_number_row (table, stats, _("Errors sent:"), "errors_sent");
   add_number_row (table, stats, _("Kicks:"), "kicks");
   add_number_row (table, stats, _("Slow consumers dropped:"), "slow_consumers_dropped");
+  add_number_row (table, stats, _("Refused (server full):"), "logins_refused_server_full");
+  add_number_row (table, stats, _("Login timeouts:"), "login_timeouts");
+  add_number_row (table, stats, _("Lines too long:"), "lines_too_long");
+  add_number_row (table, stats, _("Too many recipients:"), "messages_too_many_recipients");
+  add_number_row (table, stats, _("Rate-limit pauses:"), "rate_limit_pauses");
   add_number_row (table, stats, _("Queue limit (bytes):"), "queue_max_bytes");
   confabctl_table_print (table);
   return CONFABCTL_EXIT_OK;

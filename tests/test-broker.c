@@ -260,6 +260,7 @@ test_join_server_full (Fixture       *fx,
   g_autoptr(GError) error = NULL;
   ConfabBrokerPeer *extra;
   ConfabBrokerLimits limits;
+  ConfabBrokerStats stats;
 
   for (guint i = 0; i < 4; i++)
     {
@@ -271,6 +272,9 @@ test_join_server_full (Fixture       *fx,
   extra = confab_broker_join (fx->broker, "p4", NULL, NULL, &fake_sink_funcs, &fx->sinks[4], &error);
   g_assert_null (extra);
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_SERVER_FULL);
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.logins_refused_server_full, ==, 1);
+  g_assert_cmpuint (stats.logins_rejected, ==, 1);
 
   /* Raising the limit at run time (SIGHUP) lets the next one in. */
   confab_broker_get_limits (fx->broker, &limits);
@@ -579,6 +583,61 @@ test_shutdown (Fixture       *fx,
 }
 
 static void
+test_count_limits (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autofree char *got = NULL;
+  ConfabBrokerStats before;
+  ConfabBrokerStats stats;
+
+  g_test_summary ("Each limit has its own counter; counting one touches no other");
+
+  confab_broker_get_stats (fx->broker, &before);
+  g_assert_cmpuint (before.logins_refused_server_full, ==, 0);
+  g_assert_cmpuint (before.login_timeouts, ==, 0);
+  g_assert_cmpuint (before.lines_too_long, ==, 0);
+  g_assert_cmpuint (before.messages_too_many_recipients, ==, 0);
+  g_assert_cmpuint (before.rate_limit_pauses, ==, 0);
+
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_PEERS);
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RECIPIENTS);
+  for (guint i = 0; i < 5; i++)
+    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RATE);
+
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.logins_refused_server_full, ==, 1);
+  g_assert_cmpuint (stats.login_timeouts, ==, 2);
+  g_assert_cmpuint (stats.lines_too_long, ==, 3);
+  g_assert_cmpuint (stats.messages_too_many_recipients, ==, 1);
+  g_assert_cmpuint (stats.rate_limit_pauses, ==, 5);
+  /* Only counted: the other counters are the caller's business. */
+  g_assert_cmpuint (stats.logins_rejected, ==, before.logins_rejected);
+  g_assert_cmpuint (stats.errors_sent, ==, before.errors_sent);
+  g_assert_cmpuint (stats.slow_consumers_dropped, ==, 0);
+
+  /* The refusal of too many recipients reaches the sender through
+   * send_error, and is counted there, whichever protocol refused it. */
+  confab_broker_send_error (fx->broker, alice, CONFAB_ERROR_TOO_MANY_RECIPIENTS,
+                            "too many recipients (limit 2)");
+  confab_broker_send_error (fx->broker, alice, CONFAB_ERROR_BAD_MESSAGE,
+                            "expected 'name, name: text'");
+  confab_broker_get_stats (fx->broker, &stats);
+  g_assert_cmpuint (stats.messages_too_many_recipients, ==, 2);
+  g_assert_cmpuint (stats.errors_sent, ==, before.errors_sent + 2);
+  got = drain (alice);
+  g_assert_cmpstr (got, ==, "error: too many recipients (limit 2)\n"
+                            "error: expected 'name, name: text'\n");
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+}
+
+static void
 test_list_peers (Fixture       *fx,
                  gconstpointer  data)
 {
@@ -669,6 +728,7 @@ main (int   argc,
   ADD ("/broker/broadcast", test_broadcast);
   ADD ("/broker/shutdown", test_shutdown);
   ADD ("/broker/list-peers", test_list_peers);
+  ADD ("/broker/count-limits", test_count_limits);
 #undef ADD
   g_test_add_func ("/message/lines", test_message_lines);
 

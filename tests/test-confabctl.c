@@ -364,6 +364,8 @@ test_stats (Fixture       *fx,
     "uptime_usec", "peers", "peers_max", "messages_routed", "bytes_routed",
     "logins_rejected", "errors_sent", "slow_consumers_dropped",
     "peers_peak", "logins", "deliveries", "kicks", "queue_max_bytes",
+    "logins_refused_server_full", "login_timeouts", "lines_too_long",
+    "messages_too_many_recipients", "rate_limit_pauses",
   };
   JsonObject *object;
   JsonArray *addresses;
@@ -398,6 +400,124 @@ test_stats (Fixture       *fx,
   g_assert_cmpstr (json_object_get_string_member (object, "version"), ==, PACKAGE_VERSION);
   addresses = json_object_get_array_member (object, "listen_addresses");
   g_assert_cmpuint (json_array_get_length (addresses), ==, 1);
+}
+
+/* Returns: (transfer full): `confabctl --json stats`, parsed */
+static JsonObject *
+get_stats (void)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", "--json", NULL), ==, 0);
+  root = parse_json (out);
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_stats_server_full (Fixture       *fx,
+                        gconstpointer  data)
+{
+  const char * const config[] = { "peers_max", "1", NULL };
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(JsonObject) stats = NULL;
+  g_autofree char *out = NULL;
+
+  g_test_summary ("The peers_max limit has its counter: a connection refused "
+                  "with “server full” moves logins_refused_server_full");
+
+  confab_test_write_config (fx->config_path, config);
+  start_daemon_on_session_bus (fx);
+
+  stats = get_stats ();
+  g_assert_cmpint (json_object_get_int_member (stats, "logins_refused_server_full"), ==, 0);
+  g_clear_pointer (&stats, json_object_unref);
+
+  alice = login (fx, "alice");
+  bob = confab_test_client_new (fx->port);
+  confab_test_client_expect_line (bob, "error: server full");
+  confab_test_client_expect_eof (bob);
+
+  stats = get_stats ();
+  g_assert_cmpint (json_object_get_int_member (stats, "logins_refused_server_full"), ==, 1);
+  /* Still also a rejected login and an error sent, as before. */
+  g_assert_cmpint (json_object_get_int_member (stats, "logins_rejected"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (stats, "errors_sent"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (stats, "login_timeouts"), ==, 0);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", NULL), ==, 0);
+  assert_matches (out, "^Refused \\(server full\\): +1$");
+  assert_matches (out, "^Login timeouts: +0$");
+  assert_matches (out, "^Lines too long: +0$");
+  assert_matches (out, "^Too many recipients: +0$");
+  assert_matches (out, "^Rate-limit pauses: +0$");
+}
+
+static void
+test_stats_limits (Fixture       *fx,
+                   gconstpointer  data)
+{
+  const char * const config[] = {
+    "login_timeout_sec", "1",
+    "recipients_max", "2",
+    "line_max_bytes", "64",
+    "rate_limit_messages_per_sec", "20",
+    "rate_limit_burst", "2",
+    NULL
+  };
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) silent = NULL;
+  g_autoptr(JsonObject) stats = NULL;
+  g_autofree char *long_line = g_strnfill (100, 'x');
+  g_autofree char *out = NULL;
+
+  g_test_summary ("Each limit has its counter in GetStatistics: login "
+                  "timeout, line too long, too many recipients, rate limit");
+
+  confab_test_write_config (fx->config_path, config);
+  start_daemon_on_session_bus (fx);
+
+  /* recipients_max: refused, the connection stays. */
+  alice = login (fx, "alice");
+  confab_test_client_send_line (alice, "alice, bob, carol: hi");
+  confab_test_client_expect_line (alice, "error: too many recipients (limit 2)");
+
+  /* line_max_bytes, after the login. */
+  bob = login (fx, "bob");
+  confab_test_client_send_line (bob, long_line);
+  confab_test_client_expect_line (bob, "error: line too long (limit 64 bytes)");
+  confab_test_client_expect_eof (bob);
+
+  /* login_timeout_sec. */
+  silent = confab_test_client_new (fx->port);
+  confab_test_client_expect_line (silent, "error: login timeout");
+  confab_test_client_expect_eof (silent);
+
+  /* The rate limit: more lines at once than the burst; all arrive. */
+  confab_test_client_send_raw (alice, "alice: 1\nalice: 2\nalice: 3\nalice: 4\n", 36);
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("from alice: %u", i);
+
+      confab_test_client_expect_line (alice, expected);
+    }
+
+  stats = get_stats ();
+  g_assert_cmpint (json_object_get_int_member (stats, "messages_too_many_recipients"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (stats, "lines_too_long"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (stats, "login_timeouts"), ==, 1);
+  /* How many pauses depends on how the lines were split into reads. */
+  g_assert_cmpint (json_object_get_int_member (stats, "rate_limit_pauses"), >=, 1);
+  g_assert_cmpint (json_object_get_int_member (stats, "logins_refused_server_full"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (stats, "slow_consumers_dropped"), ==, 0);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", NULL), ==, 0);
+  assert_matches (out, "^Login timeouts: +1$");
+  assert_matches (out, "^Lines too long: +1$");
+  assert_matches (out, "^Too many recipients: +1$");
+  assert_matches (out, "^Rate-limit pauses: +[1-9][0-9]*$");
 }
 
 static void
@@ -860,6 +980,8 @@ main (int   argc,
   ADD ("broadcast", NULL, test_broadcast);
   ADD ("kick", NULL, test_kick);
   ADD ("stats", NULL, test_stats);
+  ADD ("stats/limits/server-full", NULL, test_stats_server_full);
+  ADD ("stats/limits/others", NULL, test_stats_limits);
   ADD ("monitor/human", GINT_TO_POINTER (FALSE), test_monitor);
   ADD ("monitor/json", GINT_TO_POINTER (TRUE), test_monitor);
   ADD ("monitor/reasons", NULL, test_monitor_reasons);

@@ -87,6 +87,8 @@ assert_defaults (const ConfabConfig *config)
   g_assert_cmpuint (config->queue_max_bytes, ==, CONFAB_DEFAULT_QUEUE_MAX_BYTES);
   g_assert_cmpuint (config->login_timeout_sec, ==, CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC);
   g_assert_cmpuint (config->shutdown_timeout_sec, ==, CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC);
+  g_assert_cmpuint (config->rate_limit_messages_per_sec, ==, 0);   /* off (SPEC §5) */
+  g_assert_cmpuint (config->rate_limit_burst, ==, CONFAB_DEFAULT_RATE_LIMIT_BURST);
 }
 
 /* The limits as the contract states them, kept apart from the
@@ -113,6 +115,10 @@ static const LimitCase limits[] = {
     1, 3600, CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC },
   { "shutdown_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, shutdown_timeout_sec),
     1, 3600, CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC },
+  { "rate_limit_messages_per_sec", G_STRUCT_OFFSET (ConfabConfig, rate_limit_messages_per_sec),
+    0, 1000000, 0 },
+  { "rate_limit_burst", G_STRUCT_OFFSET (ConfabConfig, rate_limit_burst),
+    1, 1000000, CONFAB_DEFAULT_RATE_LIMIT_BURST },
 };
 
 static guint
@@ -198,7 +204,9 @@ test_load_all_keys (void)
     "peers_max=3\n"
     "queue_max_bytes=5000\n"
     "login_timeout_sec=6\n"
-    "shutdown_timeout_sec=7\n";
+    "shutdown_timeout_sec=7\n"
+    "rate_limit_messages_per_sec=8\n"
+    "rate_limit_burst=9\n";
   const char *expected_listen[] = {
     "0.0.0.0:1", "[::]:2", "unix:/run/confab.sock", NULL
   };
@@ -215,6 +223,8 @@ test_load_all_keys (void)
   g_assert_cmpuint (config->queue_max_bytes, ==, 5000);
   g_assert_cmpuint (config->login_timeout_sec, ==, 6);
   g_assert_cmpuint (config->shutdown_timeout_sec, ==, 7);
+  g_assert_cmpuint (config->rate_limit_messages_per_sec, ==, 8);
+  g_assert_cmpuint (config->rate_limit_burst, ==, 9);
 }
 
 /* Each key alone, at both ends of its range and with forms that are still
@@ -309,6 +319,10 @@ test_reject_out_of_range (void)
         {
           g_autofree char *data = NULL;
           g_autofree char *expected = NULL;
+
+          /* A range from 0 (an "off" value) has nothing below it. */
+          if (limit->min == 0 && (values[j] == below || g_str_equal (values[j], "0")))
+            continue;
 
           data = g_strdup_printf ("[limits]\n%s=%s\n", limit->key, values[j]);
           expected = g_strdup_printf ("[limits] %s: %s is out of range (%u to %u)",
@@ -731,7 +745,7 @@ test_file_example_uncommented (void)
       g_string_append_printf (uncommented, "%s\n", line);
     }
 
-  /* listen, unix_identity, unix_socket_mode and the six limits, each once. */
+  /* listen, unix_identity, unix_socket_mode and every limit, each once. */
   g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits));
 
   capture_start ();
@@ -744,6 +758,43 @@ test_file_example_uncommented (void)
   g_assert_cmpstrv (config->listen, expected_listen);
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
     g_assert_cmpuint (limit_value (config, &limits[i]), ==, limits[i].default_value);
+}
+
+/* The rate limit (SPEC §5: per peer, off by default): 0 is a value of
+ * its own, "off", while a burst of 0 would let nothing through. */
+static void
+test_rate_limit_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) off = NULL;
+  g_autoptr(ConfabConfig) on = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+
+  off = load_string ("[limits]\nrate_limit_messages_per_sec=0\nrate_limit_burst=1\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (off->rate_limit_messages_per_sec, ==, 0);
+  g_assert_cmpuint (off->rate_limit_burst, ==, 1);
+
+  /* A burst alone is accepted and changes nothing while the rate is off. */
+  on = load_string ("[limits]\nrate_limit_messages_per_sec=50\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (on->rate_limit_messages_per_sec, ==, 50);
+  g_assert_cmpuint (on->rate_limit_burst, ==, CONFAB_DEFAULT_RATE_LIMIT_BURST);
+  copy = confab_config_copy (on);
+  g_assert_cmpuint (copy->rate_limit_messages_per_sec, ==, 50);
+
+  assert_rejected ("[limits]\nrate_limit_burst=0\n",
+                   "[limits] rate_limit_burst: 0 is out of range (1 to 1000000)");
+  assert_rejected ("[limits]\nrate_limit_messages_per_sec=1000001\n",
+                   "[limits] rate_limit_messages_per_sec: 1000001 is out of range (0 to 1000000)");
+  assert_rejected ("[limits]\nrate_limit_messages_per_sec=-1\n",
+                   "[limits] rate_limit_messages_per_sec: -1 is out of range (0 to 1000000)");
+  assert_rejected ("[limits]\nrate_limit_messages_per_sec=off\n",
+                   "[limits] rate_limit_messages_per_sec: “off” is not a number (expected 0 to 1000000)");
+  assert_rejected ("[limits]\nrate_limit_messages_per_sec=50/s\n",
+                   "[limits] rate_limit_messages_per_sec: “50/s” is not a number (expected 0 to 1000000)");
+  assert_rejected ("[limits]\nrate_limit_burst=\n",
+                   "[limits] rate_limit_burst: empty value (expected a number from 1 to 1000000)");
 }
 
 static void
@@ -819,6 +870,7 @@ main (int    argc,
   g_test_add_func ("/config/file/reject", test_file_reject);
   g_test_add_func ("/config/file/directory", test_file_directory);
   g_test_add_func ("/config/load/unix-keys", test_unix_keys);
+  g_test_add_func ("/config/load/rate-limit", test_rate_limit_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
 

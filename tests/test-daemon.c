@@ -92,6 +92,17 @@ static const DaemonOptions low_nofile_options = {
 static const DaemonOptions reload_options = {
   .config = (const char * const []) { "line_max_bytes", "4096", NULL },
 };
+/* 50 lines a second after a burst of 5: 60 lines and one after them need
+ * (1 + 60 + 1 - 5) / 50 s, the first line being the login's sync. */
+static const DaemonOptions rate_limit_options = {
+  .config = (const char * const []) {
+    "rate_limit_messages_per_sec", "50", "rate_limit_burst", "5", NULL
+  },
+};
+#define RATE_LIMITED_MIN_MS 800   /* well below the 1.14 s owed */
+static const DaemonOptions rate_limit_off_options = {
+  .config = (const char * const []) { "rate_limit_messages_per_sec", "0", NULL },
+};
 static const DaemonOptions reload_invalid_options = {
   .config = (const char * const []) { "line_max_bytes", "200", NULL },
 };
@@ -1510,6 +1521,132 @@ test_lifecycle_sighup_reload (Fixture       *f,
   confab_test_client_sync (bob, "bob");
 }
 
+/* Sends @n lines from @sender ("alice") to @recipient ("bob"), each in
+ * a send of its own, and checks that all arrive in order; then, once they
+ * have, one more line, and waits for it too. Lines the daemon has read
+ * are handled at once even past the rate limit, so it is that last line
+ * that waits for the debt to be repaid.
+ *
+ * Returns: the seconds from the first send to the last line's arrival */
+static double
+time_lines (ConfabTestClient *sender,
+            ConfabTestClient *recipient,
+            guint             n)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("bob: line %u", i);
+
+      confab_test_client_send_line (sender, line);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("from alice: line %u", i);
+
+      confab_test_client_expect_line (recipient, expected);
+    }
+  confab_test_client_send_line (sender, "bob: after");
+  confab_test_client_expect_line (recipient, "from alice: after");
+
+  return (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+}
+
+static void
+test_limits_rate (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) carol = NULL;
+  g_autoptr(GString) burst = g_string_new (NULL);
+  double elapsed;
+
+  g_test_summary ("With a rate limit, a fast sender is slowed down, not "
+                  "refused: every line arrives, in order, and the others "
+                  "are not slowed down");
+
+  alice = confab_test_client_new_login (f->port, "alice");
+  bob = confab_test_client_new_login (f->port, "bob");
+  carol = confab_test_client_new_login (f->port, "carol");
+
+  elapsed = time_lines (alice, bob, 60);
+  g_test_message ("60 lines and one more took %.3f s", elapsed);
+  g_assert_cmpfloat (elapsed * 1000, >=, RATE_LIMITED_MIN_MS);
+
+  /* Into debt again, by about a second (the lines of one send are read
+   * at once), and while confabd does not read from alice, carol's line
+   * goes through. */
+  for (guint i = 1; i <= 50; i++)
+    g_string_append_printf (burst, "bob: %u\n", i);
+  confab_test_client_send_raw (alice, burst->str, burst->len);
+  for (guint i = 1; i <= 50; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("from alice: %u", i);
+
+      confab_test_client_expect_line (bob, expected);
+    }
+  confab_test_client_send_line (alice, "bob: late");
+  confab_test_client_send_line (carol, "bob: not late");
+  confab_test_client_expect_line (bob, "from carol: not late");
+  confab_test_client_expect_line (bob, "from alice: late");
+
+  /* Nothing was lost on the way, and alice's connection is fine. */
+  confab_test_client_sync (alice, "alice");
+  confab_test_client_sync (bob, "bob");
+}
+
+static void
+test_limits_rate_off (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  double elapsed;
+
+  g_test_summary ("Without a rate limit (the default), nothing is delayed");
+
+  alice = confab_test_client_new_login (f->port, "alice");
+  bob = confab_test_client_new_login (f->port, "bob");
+
+  elapsed = time_lines (alice, bob, 60);
+  g_test_message ("60 lines and one more took %.3f s", elapsed);
+  /* A loose bound: on loopback this takes milliseconds. */
+  g_assert_cmpfloat (elapsed * 1000, <, confab_test_timeout_ms (RATE_LIMITED_MIN_MS));
+}
+
+static void
+test_lifecycle_sighup_rate_limit (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  const char * const limited[] = {
+    "rate_limit_messages_per_sec", "50", "rate_limit_burst", "5", NULL
+  };
+  gsize offset;
+  double elapsed;
+
+  g_test_summary ("SIGHUP turns the rate limit on for connections made "
+                  "before it");
+
+  alice = confab_test_client_new_login (f->port, "alice");
+  bob = confab_test_client_new_login (f->port, "bob");
+  elapsed = time_lines (alice, bob, 60);
+  g_test_message ("without a limit: %.3f s", elapsed);
+
+  confab_test_write_config (f->config_path, limited);
+  offset = confab_test_daemon_get_log_length (f->daemon);
+  confab_test_daemon_send_signal (f->daemon, SIGHUP);
+  confab_test_daemon_wait_for_log (f->daemon, offset, "Reloaded configuration", 10000);
+
+  /* The bucket starts full at the first line after the reload. */
+  elapsed = time_lines (alice, bob, 60);
+  g_test_message ("with the limit: %.3f s", elapsed);
+  g_assert_cmpfloat (elapsed * 1000, >=, RATE_LIMITED_MIN_MS);
+}
+
 static void
 test_lifecycle_sighup_invalid (Fixture       *f,
                                gconstpointer  data)
@@ -1705,6 +1842,8 @@ main (int    argc,
   add_daemon_test ("/daemon/limits/slow-consumer", &slow_consumer_options,
                    test_limits_slow_consumer);
   add_daemon_test ("/daemon/limits/low-nofile", &low_nofile_options, test_limits_low_nofile);
+  add_daemon_test ("/daemon/limits/rate", &rate_limit_options, test_limits_rate);
+  add_daemon_test ("/daemon/limits/rate-off", NULL, test_limits_rate_off);
 
   add_daemon_test ("/daemon/input/garbage-login", NULL, test_input_garbage_login);
   add_daemon_test ("/daemon/input/garbage-chat", NULL, test_input_garbage_chat);
@@ -1713,6 +1852,8 @@ main (int    argc,
   add_daemon_test ("/daemon/lifecycle/sigint-drains", NULL, test_lifecycle_sigint);
   add_daemon_test ("/daemon/lifecycle/sighup-reload", &reload_options,
                    test_lifecycle_sighup_reload);
+  add_daemon_test ("/daemon/lifecycle/sighup-rate-limit", &rate_limit_off_options,
+                   test_lifecycle_sighup_rate_limit);
   add_daemon_test ("/daemon/lifecycle/sighup-invalid-config", &reload_invalid_options,
                    test_lifecycle_sighup_invalid);
 

@@ -747,6 +747,9 @@ test_statistics (Fixture       *fx,
     { "queue_max_bytes", "u" }, { "logins", "t" }, { "logins_rejected", "t" },
     { "messages_routed", "t" }, { "deliveries", "t" }, { "bytes_routed", "t" },
     { "errors_sent", "t" }, { "kicks", "t" }, { "slow_consumers_dropped", "t" },
+    { "logins_refused_server_full", "t" }, { "login_timeouts", "t" },
+    { "lines_too_long", "t" }, { "messages_too_many_recipients", "t" },
+    { "rate_limit_pauses", "t" },
   };
   guint32 u;
 
@@ -760,6 +763,17 @@ test_statistics (Fixture       *fx,
   confab_broker_route (fx->broker, alice, recipients, 2, message);
   g_assert_true (call_kick (fx, "bob", "", &error));
   g_assert_no_error (error);
+  /* What the connection layer counts; distinct numbers, so that a key
+   * showing another's counter is caught. */
+  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_PEERS);
+  for (guint i = 0; i < 2; i++)
+    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
+  for (guint i = 0; i < 3; i++)
+    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
+  for (guint i = 0; i < 4; i++)
+    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RECIPIENTS);
+  for (guint i = 0; i < 5; i++)
+    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RATE);
 
   stats = call_get_statistics (fx, &error);
   g_assert_no_error (error);
@@ -784,6 +798,11 @@ test_statistics (Fixture       *fx,
   g_assert_cmpuint (lookup_u64 (stats, "errors_sent"), ==, 2);
   g_assert_cmpuint (lookup_u64 (stats, "kicks"), ==, 1);
   g_assert_cmpuint (lookup_u64 (stats, "slow_consumers_dropped"), ==, 0);
+  g_assert_cmpuint (lookup_u64 (stats, "logins_refused_server_full"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (stats, "login_timeouts"), ==, 2);
+  g_assert_cmpuint (lookup_u64 (stats, "lines_too_long"), ==, 3);
+  g_assert_cmpuint (lookup_u64 (stats, "messages_too_many_recipients"), ==, 4);
+  g_assert_cmpuint (lookup_u64 (stats, "rate_limit_pauses"), ==, 5);
 }
 
 static void

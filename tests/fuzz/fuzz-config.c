@@ -47,6 +47,11 @@ confab_fuzz_config (const uint8_t *data,
   CHECK_RANGE (config, queue_max_bytes, 4096, 1024 * 1024 * 1024);
   CHECK_RANGE (config, login_timeout_sec, 1, 3600);
   CHECK_RANGE (config, shutdown_timeout_sec, 1, 3600);
+  /* From 0 (off): only the upper bound can be broken. */
+  CONFAB_FUZZ_CHECK (config->rate_limit_messages_per_sec <= 1000000,
+                     "rate_limit_messages_per_sec = %u is out of range",
+                     config->rate_limit_messages_per_sec);
+  CHECK_RANGE (config, rate_limit_burst, 1, 1000000);
   if (config->listen != NULL)
     {
       CONFAB_FUZZ_CHECK (config->listen[0] != NULL, "empty listen list");
@@ -69,6 +74,8 @@ confab_fuzz_config (const uint8_t *data,
                      config2->queue_max_bytes == config->queue_max_bytes &&
                      config2->login_timeout_sec == config->login_timeout_sec &&
                      config2->shutdown_timeout_sec == config->shutdown_timeout_sec &&
+                     config2->rate_limit_messages_per_sec == config->rate_limit_messages_per_sec &&
+                     config2->rate_limit_burst == config->rate_limit_burst &&
                      ((config->listen == NULL && config2->listen == NULL) ||
                       (config->listen != NULL && config2->listen != NULL &&
                        g_strv_equal ((const char * const *) config->listen,
