@@ -23,6 +23,9 @@
 
 /* A GQueue node in a GAsyncQueue, with the allocator's own overhead. */
 #define QUEUE_NODE_SIZE (3 * sizeof (gpointer) + 2 * sizeof (gsize))
+/* What malloc adds to the message's own allocation (glibc: a size word
+ * and rounding to 16 bytes, 16 on average). */
+#define MALLOC_OVERHEAD (2 * sizeof (gsize))
 
 struct _ConfabBrokerPeer
 {
@@ -190,7 +193,7 @@ confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
 static gsize
 queue_cost (ConfabMessage *message)
 {
-  return confab_message_get_size (message) + QUEUE_NODE_SIZE;
+  return confab_message_get_size (message) + MALLOC_OVERHEAD + QUEUE_NODE_SIZE;
 }
 
 /* Writer side. A writer answers a wake by clearing wake_pending and then

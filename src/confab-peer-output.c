@@ -343,10 +343,12 @@ confab_peer_shared_init (ConfabPeerShared       *shared,
     return FALSE;
   shared->broker = g_object_ref (broker);
   shared->limits = *limits;
+  /* Cleared, so they are resident from the start: they are the daemon's
+   * fixed cost, not growth under load. */
   shared->recv_buf_size = RECV_BUF_SIZE;
-  shared->recv_buf = g_malloc (RECV_BUF_SIZE);
+  shared->recv_buf = g_malloc0 (RECV_BUF_SIZE);
   shared->send_buf_size = SEND_BUF_SIZE;
-  shared->send_buf = g_malloc (SEND_BUF_SIZE);
+  shared->send_buf = g_malloc0 (SEND_BUF_SIZE);
   g_queue_init (&shared->flush_queue);
   shared->closed_func = closed_func;
   shared->closed_data = closed_data;
