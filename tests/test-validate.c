@@ -308,6 +308,30 @@ test_all_controls (void)
     }
 }
 
+/* The text check reads 8 bytes at a time: every byte value, at every
+ * position of a text longer than two words (so in a whole word and in
+ * the tail), with plain ASCII around it, gets the verdict of the
+ * character-by-character rules. */
+static void
+test_text_every_byte_everywhere (void)
+{
+  for (guint pos = 0; pos < 19; pos++)
+    for (guint byte = 0; byte < 256; byte++)
+      {
+        char buf[19];
+        gboolean plain = (byte >= 0x20 && byte < 0x7f) || byte == '\t';
+        gboolean valid;
+
+        memset (buf, 'x', sizeof buf);
+        buf[pos] = (char) byte;
+        valid = confab_validate_text (buf, sizeof buf, NULL);
+        /* Any other single byte alone is a control character (C0, DEL)
+         * or not UTF-8 (0x80 and above, alone). */
+        if (plain != valid)
+          g_error ("byte 0x%02x at %u: %s", byte, pos, valid ? "accepted" : "refused");
+      }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -339,6 +363,7 @@ main (int    argc,
 
   g_test_add_func ("/validate/name/reject/server-sender", test_name_server_reserved);
   g_test_add_func ("/validate/controls/every-c0-c1", test_all_controls);
+  g_test_add_func ("/validate/text/every-byte-everywhere", test_text_every_byte_everywhere);
 
   return g_test_run ();
 }
