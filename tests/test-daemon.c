@@ -621,6 +621,25 @@ test_login_timeout (Fixture       *f,
  * runs again, and serves each. */
 #define CROWD 300
 
+/* Connects @n clients named PREFIX0... and sends their logins while the
+ * daemon is stopped, so that all of them wait in its backlog at once. */
+static void
+connect_crowd (Fixture           *f,
+               ConfabTestClient **clients,
+               guint              n,
+               const char        *prefix)
+{
+  confab_test_daemon_send_signal (f->daemon, SIGSTOP);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *login = g_strdup_printf ("%s%u\n", prefix, i);
+
+      clients[i] = confab_test_client_new (f->port);
+      confab_test_client_send_raw (clients[i], login, strlen (login));
+    }
+  confab_test_daemon_send_signal (f->daemon, SIGCONT);
+}
+
 static void
 test_login_crowd (Fixture       *f,
                   gconstpointer  data)
@@ -630,15 +649,7 @@ test_login_crowd (Fixture       *f,
   g_test_summary ("300 clients waiting in the backlog at once all log in "
                   "and are served");
 
-  confab_test_daemon_send_signal (f->daemon, SIGSTOP);
-  for (guint i = 0; i < CROWD; i++)
-    {
-      g_autofree char *login = g_strdup_printf ("crowd%u\n", i);
-
-      clients[i] = confab_test_client_new (f->port);
-      confab_test_client_send_raw (clients[i], login, strlen (login));
-    }
-  confab_test_daemon_send_signal (f->daemon, SIGCONT);
+  connect_crowd (f, clients, CROWD, "crowd");
 
   for (guint i = 0; i < CROWD; i++)
     {
@@ -668,15 +679,7 @@ test_login_crowd_server_full (Fixture       *f,
   g_test_summary ("Of 40 clients waiting in the backlog at once, exactly "
                   "peers_max log in; the others get “error: server full”");
 
-  confab_test_daemon_send_signal (f->daemon, SIGSTOP);
-  for (guint i = 0; i < N; i++)
-    {
-      g_autofree char *login = g_strdup_printf ("c%u\n", i);
-
-      clients[i] = confab_test_client_new (f->port);
-      confab_test_client_send_raw (clients[i], login, strlen (login));
-    }
-  confab_test_daemon_send_signal (f->daemon, SIGCONT);
+  connect_crowd (f, clients, N, "c");
 
   for (guint i = 0; i < N; i++)
     {
