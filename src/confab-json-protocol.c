@@ -363,10 +363,9 @@ parse_message (JsonObject         *object,
         }
       /* A repeat is skipped, even past the limit: only distinct names
        * count. The names stay in the parsed object while the set is used. */
-      if (names->len >= max_recipients)
+      if (names->len >= max_recipients &&
+          !confab_name_set_contains (&seen, name, strlen (name)))
         {
-          if (confab_name_set_contains (&seen, name, strlen (name)))
-            continue;
           g_autofree char *message = g_strdup_printf ("too many recipients (limit %u)", max_recipients);
 
           return fail (error, field, CONFAB_ERROR_TOO_MANY_RECIPIENTS, "to", message);

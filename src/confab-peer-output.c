@@ -215,7 +215,7 @@ confab_peer_format_error (ConfabPeer  *self,
 static void
 peer_flush (ConfabPeer *self)
 {
-  g_autoptr(ConfabPeer) ref = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
 
   if (self->state == PEER_CLOSED || self->state == PEER_LINGER)
     return;

@@ -82,7 +82,7 @@ confab_source_destroy_and_unref (GSource *source)
 void
 confab_peer_close_now (ConfabPeer *self)
 {
-  g_autoptr(ConfabPeer) ref = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
 
   if (self->state == PEER_CLOSED)
     return;
@@ -371,7 +371,7 @@ on_socket_ready (GIOCondition condition,
                  gpointer     user_data)
 {
   ConfabPeer *self = user_data;
-  g_autoptr(ConfabPeer) ref = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
 
   if (self->writing && (condition & (G_IO_OUT | G_IO_HUP | G_IO_ERR)))
     confab_peer_on_writable (self);
