@@ -25,7 +25,8 @@ confabctl_bus_label (ConfabCtl *ctl)
  *
  * Prints a failed call's message for people: without the
  * "GDBus.Error:org.confab.Confab1.Error.NoSuchPeer: " prefix, and in
- * plain words when nobody serves the name.
+ * plain words when nobody serves the name or the bus's policy refuses
+ * the call.
  *
  * Returns: CONFABCTL_EXIT_FAILED
  */
@@ -39,6 +40,19 @@ confabctl_report_error (ConfabCtl *ctl,
       /* TRANSLATORS: the first %s is "session" or "system" */
       g_printerr (_("confabctl: confabd is not running on the %s bus (nobody owns %s)\n"),
                   confabctl_bus_label (ctl), CONFAB_DBUS_NAME);
+      return CONFABCTL_EXIT_FAILED;
+    }
+
+  /* The bus's own refusal (its policy) quotes the whole matched rule;
+   * say what it means, and keep the details for debugging. */
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+    {
+      g_dbus_error_strip_remote_error (error);
+      g_debug ("the bus refused the call: %s", error->message);
+      /* TRANSLATORS: %s is "session" or "system" */
+      g_printerr (_("confabctl: the %s bus does not let you make this call "
+                    "(broadcast and kick need root or the group confab-admin)\n"),
+                  confabctl_bus_label (ctl));
       return CONFABCTL_EXIT_FAILED;
     }
 

@@ -147,26 +147,25 @@ fixture_teardown (Fixture       *fx,
 }
 
 /*
- * run_as:
+ * run_program_as:
  * @who: root, or uid/gid 65534 with no supplementary groups
  * @out: (inout): stdout, replaced
  * @err: (inout): stderr, replaced
- * @...: the gdbus arguments, NULL-terminated
+ * @args: the program's arguments, NULL-terminated
  *
- * Returns: gdbus's exit status
+ * Returns: the program's exit status
  */
-G_GNUC_NULL_TERMINATED
 static int
-run_as (Caller   who,
-        char   **out,
-        char   **err,
-        ...)
+run_program_as (Caller       who,
+                const char  *program,
+                char       **out,
+                char       **err,
+                va_list      args)
 {
   /* gdbus is not under test: a warning of its own must not abort it. */
   const char * const env[] = { "G_DEBUG", NULL };
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   const char *arg;
-  va_list args;
 
   if (who == AS_NOBODY)
     {
@@ -175,14 +174,52 @@ run_as (Caller   who,
       g_ptr_array_add (argv, (char *) "--regid=" NOBODY);
       g_ptr_array_add (argv, (char *) "--clear-groups");
     }
-  g_ptr_array_add (argv, (char *) "gdbus");
-  va_start (args, err);
+  g_ptr_array_add (argv, (char *) program);
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
   g_ptr_array_add (argv, NULL);
 
   return confab_dbus_test_run ((const char * const *) argv->pdata, env, RUN_MS, out, err);
+}
+
+/* Runs gdbus with the NULL-terminated arguments as @who. */
+G_GNUC_NULL_TERMINATED
+static int
+run_as (Caller   who,
+        char   **out,
+        char   **err,
+        ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, err);
+  status = run_program_as (who, "gdbus", out, err, args);
+  va_end (args);
+  return status;
+}
+
+/* Runs the confabctl under test with the NULL-terminated arguments as @who. */
+G_GNUC_NULL_TERMINATED
+static int
+confabctl_as (Caller   who,
+              char   **out,
+              char   **err,
+              ...)
+{
+  const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
+  g_autofree char *dir = NULL;
+  g_autofree char *confabctl = NULL;
+  va_list args;
+  int status;
+
+  g_assert_nonnull (confabd);
+  dir = g_path_get_dirname (confabd);
+  confabctl = g_build_filename (dir, "confabctl", NULL);
+  va_start (args, err);
+  status = run_program_as (who, confabctl, out, err, args);
+  va_end (args);
+  return status;
 }
 
 /* gdbus call --system on the Manager; @method is INTERFACE-relative or,
@@ -358,6 +395,40 @@ test_nobody_kick_denied (Fixture       *fx,
 }
 
 static void
+test_nobody_confabctl (Fixture       *fx,
+                       gconstpointer  data)
+{
+  const BusKind *kind = data;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_test_summary ("confabctl run by an unprivileged user: the bus's refusal in "
+                  "plain words, or confabd's own; the read-only stats work");
+
+  if (!fx->ready)
+    return;
+
+  g_assert_cmpint (confabctl_as (AS_NOBODY, &out, &err, "--system", "broadcast", "spam", NULL), ==, 1);
+  if (!kind->lax)
+    {
+      g_assert_cmpstr (err, ==, "confabctl: the system bus does not let you make this call "
+                       "(broadcast and kick need root or the group confab-admin)\n");
+    }
+  else
+    {
+      g_assert_cmpstr (err, ==, "confabctl: Only root and members of the group confab-admin "
+                       "may call Broadcast (the caller is uid " NOBODY ")\n");
+    }
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (confabctl_as (AS_NOBODY, &out, &err, "--system", "peers", NULL), ==, 0);
+  assert_contains (out, "alice");
+
+  assert_alice_untouched (fx);
+}
+
+static void
 test_nobody_own_denied (Fixture       *fx,
                         gconstpointer  data)
 {
@@ -391,12 +462,14 @@ main (int   argc,
   ADD ("nobody/broadcast-denied", strict_bus, test_nobody_broadcast_denied);
   ADD ("nobody/kick-denied", strict_bus, test_nobody_kick_denied);
   ADD ("nobody/own-denied", strict_bus, test_nobody_own_denied);
+  ADD ("nobody/confabctl", strict_bus, test_nobody_confabctl);
 
   ADD ("lax/read-only", lax_bus, test_read_only);
   ADD ("lax/root/broadcast", lax_bus, test_root_broadcast);
   ADD ("lax/root/kick", lax_bus, test_root_kick);
   ADD ("lax/nobody/broadcast-denied", lax_bus, test_nobody_broadcast_denied);
   ADD ("lax/nobody/kick-denied", lax_bus, test_nobody_kick_denied);
+  ADD ("lax/nobody/confabctl", lax_bus, test_nobody_confabctl);
 
 #undef ADD
 
