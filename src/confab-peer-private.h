@@ -40,6 +40,8 @@ struct _ConfabPeer
   GSocket           *socket;        /* (unowned): the connection's */
   char              *address;       /* (owned) */
   gint64             unix_uid;      /* the caller's uid on a Unix socket, else -1 */
+  char              *unix_user;     /* (owned) (nullable): its user name, once looked up */
+  gboolean           unix_user_known;
   ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
   PeerState          state;
   PeerProtocol       protocol;       /* chosen by the first non-blank byte */
@@ -95,6 +97,10 @@ char        *confab_peer_format_error        (ConfabPeer  *self,
 
 /* confab-peer-rate.c */
 void         confab_peer_charge_rate         (ConfabPeer *self);
+
+/* confab-peer-identity.c */
+void         confab_peer_start_identity_lookup (ConfabPeer *self);
+char        *confab_peer_dup_unix_user       (ConfabPeer *self);
 
 /* confab-peer-requests.c */
 gboolean     confab_peer_handle_line         (char       *line,

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <pwd.h>
 #include <string.h>
 
 #include "confab-json-protocol.h"
@@ -53,19 +52,6 @@ reply_peers (ConfabPeer *self)
   reply (self, line, len);
 }
 
-/* Returns: (transfer full) (nullable): the user name of @uid */
-static char *
-unix_user_name (gint64 uid)
-{
-  struct passwd entry;
-  struct passwd *result = NULL;
-  char buf[4096];
-
-  if (getpwuid_r ((uid_t) uid, &entry, buf, sizeof buf, &result) != 0 || result == NULL)
-    return NULL;
-  return g_strdup (entry.pw_name);
-}
-
 /* With unix_identity on, a Unix-socket caller is who the kernel says: an
  * empty name becomes the user name, any other name is refused. */
 static gboolean
@@ -84,7 +70,7 @@ peer_login (ConfabPeer *self,
 
   if (identity_applies (self))
     {
-      user = unix_user_name (self->unix_uid);
+      user = confab_peer_dup_unix_user (self);
       if (user == NULL)
         {
           g_autofree char *text = g_strdup_printf ("not your name: uid %" G_GINT64_FORMAT

@@ -496,7 +496,11 @@ confab_peer_new (ConfabPeerShared  *shared,
     }
 
   confab_watch_init (&self->watch, g_socket_get_fd (self->socket), on_socket_ready, self);
-  confab_peer_set_watching (self, TRUE, FALSE);
+  /* A caller whose user name is its login is read once the name is known. */
+  if (self->unix_uid >= 0 && shared->limits.unix_identity)
+    confab_peer_start_identity_lookup (self);
+  else
+    confab_peer_set_watching (self, TRUE, FALSE);
   self->timer_source = add_seconds_timer (self, shared->limits.login_timeout_sec,
                                           on_login_timeout);
   g_debug ("connection from %s", self->address);
@@ -519,6 +523,7 @@ confab_peer_finalize (GObject *object)
   confab_framer_clear (&self->framer);
   g_clear_object (&self->connection);
   g_free (self->address);
+  g_free (self->unix_user);
 
   G_OBJECT_CLASS (confab_peer_parent_class)->finalize (object);
 }

@@ -283,6 +283,80 @@ test_socket_mode (Fixture       *f,
 
 /* A socket file left behind by a dead server is replaced; a live one is
  * not touched, and a regular file is never removed. */
+/* A slow user database (an NSS backend asking LDAP, say) must not stop
+ * the daemon: the lookup for a Unix-socket caller runs in a thread while
+ * everyone else is served. getpwuid_r() sleeps 3 s here (a preloaded
+ * stand-in); a TCP client's round trip is served meanwhile, before the
+ * Unix client's own line, which waits for its login. */
+#define LOOKUP_DELAY_MS "3000"
+#define SERVED_WITHIN_MS 1500
+
+static void
+test_slow_lookup (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) root = NULL;
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char *socket_path = g_build_filename (tmp->path, "confab.sock", NULL);
+  g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
+  g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
+  g_autofree char *asan_before = g_strdup (g_getenv ("ASAN_OPTIONS"));
+  g_autofree char *asan = NULL;
+  g_autofree char *early = NULL;
+  gint64 started;
+  gint64 elapsed_ms;
+  const char *preload = g_getenv ("CONFAB_TEST_SLOW_GETPWUID");
+
+  g_test_summary ("With a user database that takes 3 s, a Unix-socket login "
+                  "does not hold up a TCP client's round trip");
+
+  g_assert_nonnull (preload);
+  confab_test_write_config (config_path, (const char * const []) {
+                              "server.unix_identity", "true", NULL
+                            });
+
+  /* Only the daemon gets the slow lookup; an instrumented daemon accepts
+   * a library ahead of the sanitizer's runtime. */
+  asan = g_strconcat (asan_before != NULL ? asan_before : "", ":verify_asan_link_order=0", NULL);
+  g_setenv ("ASAN_OPTIONS", asan, TRUE);
+  g_setenv ("LD_PRELOAD", preload, TRUE);
+  g_setenv ("CONFAB_TEST_GETPW_DELAY_MS", LOOKUP_DELAY_MS, TRUE);
+  daemon = confab_test_daemon_start (config_path, (const char * const []) {
+                                       "--listen", listen, NULL
+                                     }, 0);
+  g_unsetenv ("LD_PRELOAD");
+  g_unsetenv ("CONFAB_TEST_GETPW_DELAY_MS");
+  if (asan_before != NULL)
+    g_setenv ("ASAN_OPTIONS", asan_before, TRUE);
+  else
+    g_unsetenv ("ASAN_OPTIONS");
+  confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
+
+  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
+  root = unix_client_or_fail (socket_path);
+  confab_test_client_send_line (root, "");
+  confab_test_client_send_line (root, "root, bob: hello");
+  /* Time for the daemon to take root's login: a lookup on the main loop
+   * would now hold it for the whole delay. */
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+
+  /* Served while root's name is still being looked up: far sooner than
+   * the lookup takes (no event tells when it has started, hence time). */
+  started = g_get_monotonic_time ();
+  confab_test_client_sync (bob, "bob");
+  elapsed_ms = (g_get_monotonic_time () - started) / 1000;
+  if (elapsed_ms >= SERVED_WITHIN_MS)
+    g_error ("bob waited %" G_GINT64_FORMAT " ms for a round trip during the lookup", elapsed_ms);
+  early = confab_test_client_try_read_line (root, 0, NULL);
+  g_assert_null (early);
+
+  /* ...and root is logged in when it is known. */
+  confab_test_client_expect_line (root, "from root: hello");
+  confab_test_client_expect_line (bob, "from root: hello");
+}
+
 static void
 test_stale_socket (void)
 {
@@ -354,6 +428,7 @@ main (int   argc,
               fixture_setup, test_socket_mode, fixture_teardown);
   g_test_add_func ("/unix/socket/mode/subprocess/nobody", nobody_refused);
   g_test_add_func ("/unix/socket/stale", test_stale_socket);
+  g_test_add_func ("/unix/identity/slow-lookup", test_slow_lookup);
 
   return g_test_run ();
 }
