@@ -352,10 +352,11 @@ parse_message (JsonObject         *object,
       name = json_node_get_string (item);
       if (!confab_validate_name (name, -1, NULL))
         {
-          /* Echo the name only if it is UTF-8: an unpaired surrogate
-           * escape decodes to bytes that are not, and the error frame
-           * must be valid JSON. */
-          g_autofree char *message = g_utf8_validate (name, -1, NULL) ?
+          /* Echo the name only if it is text a peer may see, as the text
+           * protocol does: an unpaired surrogate escape decodes to bytes
+           * that are not UTF-8, and a control character would reach a
+           * client's terminal. */
+          g_autofree char *message = confab_validate_text (name, -1, NULL) ?
             g_strdup_printf ("invalid recipient name: %s", name) :
             g_strdup ("invalid recipient name");
 
@@ -509,6 +510,26 @@ confab_json_request_clear (ConfabJsonRequest *request)
   request->text_len = 0;
 }
 
+/* json-glib 1.6 writes some control characters (U+001F, say) into strings
+ * as they are, which RFC 8259 forbids. Outside strings its compact output
+ * has none, so any such byte is in a string and becomes \u00XX. */
+static void
+escape_controls (GString *json)
+{
+  for (gsize i = 0; i < json->len; i++)
+    {
+      guchar c = json->str[i];
+      char escaped[7];
+
+      if (c >= 0x20)
+        continue;
+      g_snprintf (escaped, sizeof escaped, "\\u%04x", c);
+      g_string_erase (json, i, 1);
+      g_string_insert (json, i, escaped);
+      i += strlen (escaped) - 1;
+    }
+}
+
 /* Serialises @builder's object on one line, '\n' included. */
 static char *
 finish_line (JsonBuilder *builder,
@@ -520,6 +541,7 @@ finish_line (JsonBuilder *builder,
 
   json_generator_set_root (generator, root);
   json_generator_to_gstring (generator, out);
+  escape_controls (out);
   g_string_append_c (out, '\n');
   if (len != NULL)
     *len = out->len;

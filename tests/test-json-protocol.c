@@ -360,6 +360,53 @@ test_encode_error (void)
   g_assert_false (json_object_has_member (object, "field"));
 }
 
+/* Every control character in a string is escaped, whatever json-glib's
+ * generator does with it: the frame stays strict JSON on one line. */
+static void
+test_encode_escapes_controls (void)
+{
+  for (guint c = 1; c < 0x20; c++)
+    {
+      char text[] = { 'a', (char) c, 'b', '\0' };
+      g_autofree char *expected = g_strdup_printf ("\\u%04x", c);
+      g_autofree char *frame = NULL;
+      g_autoptr(GError) error = NULL;
+      ConfabJsonRequest request;
+      gsize len;
+
+      frame = confab_json_encode_error (CONFAB_ERROR_BAD_MESSAGE, text, &len);
+      for (gsize i = 0; i + 1 < len; i++)
+        g_assert_cmpint ((guchar) frame[i], >=, 0x20);
+      g_assert_cmpint (frame[len - 1], ==, '\n');
+      /* \n, \t and the like may come in their short forms. */
+      if (strstr (frame, expected) == NULL)
+        g_assert_nonnull (strstr (frame, "\\"));
+      /* Our own strict reader takes it: refused for its type, not its syntax. */
+      g_assert_false (confab_json_parse_request (frame, len - 1, 8, &request, NULL, &error));
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE);
+    }
+}
+
+/* A recipient name holding a control character is not echoed back (a
+ * fuzzer found the echo); a merely invalid one is. */
+static void
+test_invalid_recipient_echo (void)
+{
+  const char *control = "{\"type\":\"message\",\"to\":[\"\\u001fa\"],\"text\":\"x\"}";
+  const char *comma = "{\"type\":\"message\",\"to\":[\"a,b\"],\"text\":\"x\"}";
+  g_autoptr(GError) error = NULL;
+  ConfabJsonRequest request;
+
+  g_assert_false (confab_json_parse_request (control, strlen (control), 8, &request, NULL, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME);
+  g_assert_cmpstr (error->message, ==, "invalid recipient name");
+  g_clear_error (&error);
+
+  g_assert_false (confab_json_parse_request (comma, strlen (comma), 8, &request, NULL, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME);
+  g_assert_cmpstr (error->message, ==, "invalid recipient name: a,b");
+}
+
 static void
 test_encode_replies (void)
 {
@@ -481,6 +528,8 @@ main (int   argc,
   g_test_add_func ("/json/parse/mutations", test_mutations);
   g_test_add_func ("/json/encode/message", test_encode_message);
   g_test_add_func ("/json/encode/error", test_encode_error);
+  g_test_add_func ("/json/encode/escapes-controls", test_encode_escapes_controls);
+  g_test_add_func ("/json/parse/invalid-recipient-echo", test_invalid_recipient_echo);
   g_test_add_func ("/json/encode/replies", test_encode_replies);
   g_test_add_func ("/json/is-json-line", test_is_json_line);
 
