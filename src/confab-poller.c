@@ -204,13 +204,13 @@ confab_poller_set_events (ConfabPoller  *poller,
                           GError       **error)
 {
   struct epoll_event ev = { 0 };
+  int saved_errno = 0;
   int op;
 
   g_return_val_if_fail (poller != NULL, FALSE);
   g_return_val_if_fail (watch != NULL && watch->func != NULL, FALSE);
   g_return_val_if_fail ((events & ~(G_IO_IN | G_IO_OUT)) == 0, FALSE);
 
-  events &= G_IO_IN | G_IO_OUT;
   if (events == watch->events)
     return TRUE;
 
@@ -224,28 +224,27 @@ confab_poller_set_events (ConfabPoller  *poller,
   ev.events = to_epoll (events);
   ev.data.ptr = watch;
   if (epoll_ctl (poller->epfd, op, watch->fd, &ev) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "epoll_ctl: %s", g_strerror (saved_errno));
-      /* A descriptor that is gone is no longer watched either way. */
-      if (op == EPOLL_CTL_DEL)
-        {
-          watch->events = 0;
-          poller->n_watched--;
-          forget_pending (poller, watch);
-        }
-      return FALSE;
-    }
+    saved_errno = errno;
 
   if (op == EPOLL_CTL_DEL)
     {
+      /* Not watched afterwards even if the kernel said no: the
+       * descriptor is then gone already. */
       poller->n_watched--;
       forget_pending (poller, watch);
+      watch->events = 0;
     }
-  else if (op == EPOLL_CTL_ADD)
-    poller->n_watched++;
-  watch->events = events;
+  else if (saved_errno == 0)
+    {
+      poller->n_watched += op == EPOLL_CTL_ADD;
+      watch->events = events;
+    }
+
+  if (saved_errno != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "epoll_ctl: %s", g_strerror (saved_errno));
+      return FALSE;
+    }
   return TRUE;
 }

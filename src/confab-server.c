@@ -187,21 +187,26 @@ incoming_cb (GSocketService    *service,
   return TRUE;
 }
 
-/* Every listening socket the service makes, so the server can drain it.
+/* Keeps a listening socket of the service, so the server can drain it.
  * Non-blocking, so that draining an empty backlog returns at once; the
  * service only accepts when poll() says a connection is waiting. */
+static void
+keep_listening_socket (ConfabServer *self,
+                       GSocket      *socket)
+{
+  g_socket_set_blocking (socket, FALSE);
+  g_ptr_array_add (self->listen_sockets, g_object_ref (socket));
+}
+
+/* Every listening socket the service makes for confab_server_listen(). */
 static void
 listener_event_cb (GSocketListener      *listener,
                    GSocketListenerEvent  event,
                    GSocket              *socket,
                    gpointer              user_data)
 {
-  ConfabServer *self = CONFAB_SERVER (user_data);
-
-  if (event != G_SOCKET_LISTENER_LISTENED)
-    return;
-  g_socket_set_blocking (socket, FALSE);
-  g_ptr_array_add (self->listen_sockets, g_object_ref (socket));
+  if (event == G_SOCKET_LISTENER_LISTENED)
+    keep_listening_socket (CONFAB_SERVER (user_data), socket);
 }
 
 /* A socket file left by a confabd that died is in the way of bind(): it
@@ -367,8 +372,7 @@ confab_server_adopt (ConfabServer  *self,
       g_prefix_error (error, _("Cannot use a socket passed by the service manager: "));
       return FALSE;
     }
-  g_socket_set_blocking (socket, FALSE);
-  g_ptr_array_add (self->listen_sockets, g_object_ref (socket));
+  keep_listening_socket (self, socket);
 
   text = confab_address_to_string (local);
   g_ptr_array_insert (self->listen_addresses, self->listen_addresses->len - 1,
