@@ -700,6 +700,17 @@ confab_test_get_cpu_time (GPid pid)
   return (double) (utime + stime) / sysconf (_SC_CLK_TCK);
 }
 
+char *
+confab_test_program_path (const char *name)
+{
+  const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
+  g_autofree char *dir = NULL;
+
+  g_assert_nonnull (confabd);
+  dir = g_path_get_dirname (confabd);
+  return g_build_filename (dir, name, NULL);
+}
+
 guint
 confab_test_count_fds (GPid pid)
 {
@@ -1133,6 +1144,7 @@ ConfabTestClient *
 confab_test_login_retry_at (guint16     port,
                             const char *name,
                             guint       timeout_ms,
+                            int         rcvbuf,
                             const char *strloc)
 {
   gint64 deadline = g_get_monotonic_time () +
@@ -1148,7 +1160,7 @@ confab_test_login_retry_at (guint16     port,
       attempts++;
       /* Short timeouts per attempt: a server out of file descriptors
        * leaves connections in its backlog unanswered. */
-      self = confab_test_client_new_full (port, 2000, 0, &error);
+      self = confab_test_client_new_full (port, 2000, rcvbuf, &error);
       if (self != NULL)
         {
           g_clear_pointer (&last_error, g_free);

@@ -199,6 +199,10 @@ double   confab_test_get_cpu_time         (GPid pid);
 /* Returns: the number of open file descriptors of @pid (/proc/PID/fd) */
 guint    confab_test_count_fds            (GPid pid);
 
+/* Returns: (transfer full): the path of @name, a program built beside
+ * $CONFABD (confabctl, confab) */
+char    *confab_test_program_path         (const char *name);
+
 /* ------------------------------------------------------------------ */
 /* The client                                                          */
 /* ------------------------------------------------------------------ */
@@ -352,10 +356,14 @@ ConfabTestClient *confab_test_client_new_login_at (guint16     port,
  * when @timeout_ms passes.
  */
 #define confab_test_login_retry(port, name, timeout_ms) \
-  confab_test_login_retry_at ((port), (name), (timeout_ms), G_STRLOC)
+  confab_test_login_retry_at ((port), (name), (timeout_ms), 0, G_STRLOC)
+/* The same with SO_RCVBUF as for confab_test_client_new_full(). */
+#define confab_test_login_retry_rcvbuf(port, name, timeout_ms, rcvbuf) \
+  confab_test_login_retry_at ((port), (name), (timeout_ms), (rcvbuf), G_STRLOC)
 ConfabTestClient *confab_test_login_retry_at  (guint16     port,
                                                const char *name,
                                                guint       timeout_ms,
+                                               int         rcvbuf,
                                                const char *strloc);
 
 /* Closes the connection normally (FIN). */

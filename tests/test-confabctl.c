@@ -98,12 +98,7 @@ start_daemon_on_session_bus (Fixture *fx)
 static char *
 confabctl_path (void)
 {
-  const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
-  g_autofree char *dir = NULL;
-
-  g_assert_nonnull (confabd);
-  dir = g_path_get_dirname (confabd);
-  return g_build_filename (dir, "confabctl", NULL);
+  return confab_test_program_path ("confabctl");
 }
 
 /* Runs confabctl with the NULL-terminated arguments; returns its exit status. */

@@ -207,15 +207,10 @@ confabctl_as (Caller   who,
               char   **err,
               ...)
 {
-  const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
-  g_autofree char *dir = NULL;
-  g_autofree char *confabctl = NULL;
+  g_autofree char *confabctl = confab_test_program_path ("confabctl");
   va_list args;
   int status;
 
-  g_assert_nonnull (confabd);
-  dir = g_path_get_dirname (confabd);
-  confabctl = g_build_filename (dir, "confabctl", NULL);
   va_start (args, err);
   status = run_program_as (who, confabctl, out, err, args);
   va_end (args);

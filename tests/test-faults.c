@@ -48,13 +48,18 @@ typedef struct
 } Fixture;
 
 /* Waits until the descriptor count of @pid is the same @samples times in
- * a row, 50 ms apart (bounded), and returns it. */
+ * a row, @interval_ms apart, for at most @timeout_ms (scaled), and
+ * returns it; *@settled (optional) says whether it did settle. There is
+ * no event that says "the daemon took all it can". */
 static guint
-wait_fds_settled (GPid  pid,
-                  guint samples)
+wait_fds_settled (GPid      pid,
+                  guint     samples,
+                  guint     interval_ms,
+                  guint     timeout_ms,
+                  gboolean *settled)
 {
   gint64 deadline = g_get_monotonic_time () +
-                    confab_test_timeout_ms (5000) * G_TIME_SPAN_MILLISECOND;
+                    confab_test_timeout_ms (timeout_ms) * G_TIME_SPAN_MILLISECOND;
   guint fds = confab_test_count_fds (pid);
   guint same = 0;
 
@@ -62,11 +67,13 @@ wait_fds_settled (GPid  pid,
     {
       guint now;
 
-      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+      g_usleep (interval_ms * G_TIME_SPAN_MILLISECOND);
       now = confab_test_count_fds (pid);
       same = now == fds ? same + 1 : 0;
       fds = now;
     }
+  if (settled != NULL)
+    *settled = same >= samples;
   return fds;
 }
 
@@ -98,7 +105,7 @@ fixture_setup (Fixture       *f,
    * eventfd, say) once the loop runs: the baseline is taken after one
    * peer has come and gone, once the count has settled. */
   warm_up (f);
-  f->fds_baseline = wait_fds_settled (f->pid, 5);
+  f->fds_baseline = wait_fds_settled (f->pid, 5, 50, 5000, NULL);
 }
 
 /* Returns: (transfer full): " FD→TARGET" for each descriptor of @pid */
@@ -232,7 +239,11 @@ make_padding (gsize len,
 }
 
 /* A client with a 4 KiB receive window: a few lines fill it, so what the
- * daemon sends it next waits in the daemon's queue. */
+ * daemon sends it next waits in the daemon's queue. The victims of the
+ * faults below log in with it, retrying while the name is still taken
+ * (confab_test_login_retry_rcvbuf()). */
+#define SMALL_WINDOW 4096
+
 static ConfabTestClient *
 new_small_window_client (guint16     port,
                          const char *name)
@@ -240,35 +251,10 @@ new_small_window_client (guint16     port,
   g_autoptr(GError) error = NULL;
   ConfabTestClient *client;
 
-  client = confab_test_client_new_full (port, 10000, 4096, &error);
+  client = confab_test_client_new_full (port, 10000, SMALL_WINDOW, &error);
   g_assert_no_error (error);
   confab_test_client_login (client, name);
   return client;
-}
-
-/* Like new_small_window_client(), retrying while the name is still
- * taken: the daemon may not have noticed yet that its holder is gone. */
-static ConfabTestClient *
-login_retry_small_window (guint16     port,
-                          const char *name)
-{
-  gint64 deadline = g_get_monotonic_time () +
-                    confab_test_timeout_ms (10000) * G_TIME_SPAN_MILLISECOND;
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(ConfabTestClient) client = NULL;
-      g_autofree char *refusal = NULL;
-
-      client = confab_test_client_new_full (port, 10000, 4096, &error);
-      g_assert_no_error (error);
-      if (confab_test_client_try_login (client, name, &refusal))
-        return g_steal_pointer (&client);
-      if (g_get_monotonic_time () > deadline)
-        confab_test_fail ("cannot log in as %s: %s", name, refusal);
-      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
-    }
 }
 
 /* @sender sends @n lines "RECIPIENT: TAG I PADDING" in one go, then syncs,
@@ -376,7 +362,7 @@ test_reset_during_write (Fixture       *f,
 
       /* The name of the previous round's victim becomes free as soon as
        * the daemon notices the reset. */
-      victim = login_retry_small_window (f->port, "victim");
+      victim = confab_test_login_retry_rcvbuf (f->port, "victim", 10000, SMALL_WINDOW);
 
       /* The daemon is in the middle of writing (blocked on the socket,
        * megabytes still queued) when the reset comes. */
@@ -616,7 +602,7 @@ test_vanish_mid_output (Fixture       *f,
       g_autoptr(ConfabTestClient) victim = NULL;
       gint64 start, elapsed_ms;
 
-      victim = login_retry_small_window (f->port, "victim");
+      victim = confab_test_login_retry_rcvbuf (f->port, "victim", 10000, SMALL_WINDOW);
       send_burst (flooder, "flooder", "victim", "big", VANISH_LINES, padding);
       expect_burst (victim, "flooder", "big", 0, 5, padding);
       confab_test_client_reset (victim);
@@ -674,26 +660,6 @@ connect_no_wait (guint16 port)
   return g_steal_pointer (&socket);
 }
 
-/* Waits until the descriptor count stops changing (ten samples in a
- * row, 1 s): there is no event that says "the daemon took all it can". */
-static guint
-wait_fds_stable (GPid pid)
-{
-  gint64 deadline = g_get_monotonic_time () +
-                    confab_test_timeout_ms (15000) * G_TIME_SPAN_MILLISECOND;
-  guint fds = 0, last = 0, stable = 0;
-
-  while (stable < 10 && g_get_monotonic_time () < deadline)
-    {
-      g_usleep (100 * G_TIME_SPAN_MILLISECOND);
-      fds = confab_test_count_fds (pid);
-      stable = fds == last ? stable + 1 : 0;
-      last = fds;
-    }
-  g_assert_cmpuint (stable, >=, 10);
-  return fds;
-}
-
 static void
 test_emfile_recovery (Fixture       *f,
                       gconstpointer  data)
@@ -702,6 +668,7 @@ test_emfile_recovery (Fixture       *f,
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) served = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
+  gboolean settled;
   guint fds;
 
   g_test_summary ("Out of file descriptors (RLIMIT_NOFILE 64, 150 "
@@ -715,7 +682,8 @@ test_emfile_recovery (Fixture       *f,
 
   for (guint i = 0; i < EXTRA_CONNECTIONS; i++)
     g_ptr_array_add (extra, connect_no_wait (f->port));
-  fds = wait_fds_stable (f->pid);
+  fds = wait_fds_settled (f->pid, 10, 100, 15000, &settled);
+  g_assert_true (settled);
   g_test_message ("saturated: confabd holds %u descriptors of %u", fds, LOW_NOFILE);
   g_assert_cmpuint (fds, <=, LOW_NOFILE);
   /* It cannot hold all 150: some wait unaccepted. */
