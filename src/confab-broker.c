@@ -7,9 +7,8 @@
  * through confab_broker_join()/route()/leave(), and it reaches them back
  * only through the ConfabBrokerSink callbacks given at join time.
  *
- * Each peer's outgoing queue is a GAsyncQueue of ConfabMessage and its
- * byte count is atomic, so a writer on another thread could drain it; the
- * table itself is only touched on the broker's context.
+ * Each peer's entry, with its outgoing queue, is in confab-broker-peer.c;
+ * the table itself is only touched on the broker's context.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -17,34 +16,9 @@
 
 #include <string.h>
 
-#include "confab-broker.h"
+#include "confab-broker-private.h"
 #include "confab-names.h"
 #include "confab-validate.h"
-
-/* A GQueue node in a GAsyncQueue, with the allocator's own overhead. */
-#define QUEUE_NODE_SIZE (3 * sizeof (gpointer) + 2 * sizeof (gsize))
-/* What malloc adds to the message's own allocation (glibc: a size word
- * and rounding to 16 bytes, 16 on average). */
-#define MALLOC_OVERHEAD (2 * sizeof (gsize))
-
-struct _ConfabBrokerPeer
-{
-  gatomicrefcount          ref_count;
-  char                    *name;        /* (owned) */
-  char                    *address;     /* (owned) */
-  char                    *protocol;    /* (owned) */
-  gint64                   since_usec;  /* real time of the login */
-  GAsyncQueue             *queue;       /* (owned): ConfabMessage, owned refs */
-  gint                     queued_bytes;   /* atomic: memory held by the queued messages */
-  gint                     wake_pending;   /* atomic: a wake was sent and not yet answered */
-  gboolean                 joined;      /* in the broker's table */
-  guint64                  messages_in;
-  guint64                  bytes_in;
-  guint64                  messages_out;
-  guint64                  bytes_out;
-  const ConfabBrokerSink  *sink;        /* (unowned) */
-  gpointer                 sink_data;   /* (unowned) */
-};
 
 struct _ConfabBroker
 {
@@ -77,184 +51,6 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (ConfabBroker, confab_broker, G_TYPE_OBJECT)
 G_DEFINE_BOXED_TYPE (ConfabBrokerPeer, confab_broker_peer,
                      confab_broker_peer_ref, confab_broker_peer_unref)
-
-/* ---- peer entries ---------------------------------------------------- */
-
-static ConfabBrokerPeer *
-broker_peer_new (const char             *name,
-                 const char             *address,
-                 const char             *protocol,
-                 const ConfabBrokerSink *sink,
-                 gpointer                sink_data)
-{
-  ConfabBrokerPeer *peer = g_new0 (ConfabBrokerPeer, 1);
-
-  g_atomic_ref_count_init (&peer->ref_count);
-  peer->name = g_strdup (name);
-  peer->address = g_strdup (address != NULL ? address : "");
-  peer->protocol = g_strdup (protocol != NULL ? protocol : "text");
-  peer->since_usec = g_get_real_time ();
-  peer->queue = g_async_queue_new_full ((GDestroyNotify) confab_message_unref);
-  peer->sink = sink;
-  peer->sink_data = sink_data;
-
-  return peer;
-}
-
-ConfabBrokerPeer *
-confab_broker_peer_ref (ConfabBrokerPeer *peer)
-{
-  g_return_val_if_fail (peer != NULL, NULL);
-
-  g_atomic_ref_count_inc (&peer->ref_count);
-  return peer;
-}
-
-void
-confab_broker_peer_unref (ConfabBrokerPeer *peer)
-{
-  g_return_if_fail (peer != NULL);
-
-  if (!g_atomic_ref_count_dec (&peer->ref_count))
-    return;
-
-  g_async_queue_unref (peer->queue);
-  g_free (peer->name);
-  g_free (peer->address);
-  g_free (peer->protocol);
-  g_free (peer);
-}
-
-const char *
-confab_broker_peer_get_name (ConfabBrokerPeer *peer)
-{
-  return peer->name;
-}
-
-const char *
-confab_broker_peer_get_address (ConfabBrokerPeer *peer)
-{
-  return peer->address;
-}
-
-const char *
-confab_broker_peer_get_protocol (ConfabBrokerPeer *peer)
-{
-  return peer->protocol;
-}
-
-/* Returns: the login time, real time in µs since the Unix epoch */
-gint64
-confab_broker_peer_get_since (ConfabBrokerPeer *peer)
-{
-  return peer->since_usec;
-}
-
-gboolean
-confab_broker_peer_is_joined (ConfabBrokerPeer *peer)
-{
-  return peer->joined;
-}
-
-guint64
-confab_broker_peer_get_messages_in (ConfabBrokerPeer *peer)
-{
-  return peer->messages_in;
-}
-
-guint64
-confab_broker_peer_get_messages_out (ConfabBrokerPeer *peer)
-{
-  return peer->messages_out;
-}
-
-guint64
-confab_broker_peer_get_bytes_in (ConfabBrokerPeer *peer)
-{
-  return peer->bytes_in;
-}
-
-guint64
-confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer)
-{
-  return peer->bytes_out;
-}
-
-/* Returns: memory held by the messages queued for the peer, in bytes */
-gsize
-confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
-{
-  return (gsize) g_atomic_int_get (&peer->queued_bytes);
-}
-
-/* What a queued message holds in memory: the whole message (it may be
- * shared, but the limit must bound this queue on its own) and the queue's
- * list node, so that queue_max_bytes bounds memory, not just text. */
-static gsize
-queue_cost (ConfabMessage *message)
-{
-  return confab_message_get_size (message) + MALLOC_OVERHEAD + QUEUE_NODE_SIZE;
-}
-
-/* Writer side. A writer answers a wake by clearing wake_pending and then
- * popping until the queue is empty or the socket is full; a push after
- * the clear wakes it again, so no message is left behind unnoticed. */
-
-ConfabMessage *
-confab_broker_peer_pop (ConfabBrokerPeer *peer)
-{
-  ConfabMessage *message;
-
-  confab_broker_peer_lock (peer);
-  message = confab_broker_peer_pop_unlocked (peer);
-  confab_broker_peer_unlock (peer);
-  return message;
-}
-
-void
-confab_broker_peer_lock (ConfabBrokerPeer *peer)
-{
-  g_atomic_int_set (&peer->wake_pending, 0);
-  g_async_queue_lock (peer->queue);
-}
-
-/*
- * confab_broker_peer_pop_unlocked:
- *
- * Takes the next message off the queue; from then on it is the writer's
- * (whose own buffer is bounded) and no longer counts against the limit.
- *
- * Returns: (transfer full) (nullable): the next message, or %NULL
- */
-ConfabMessage *
-confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
-{
-  ConfabMessage *message = g_async_queue_try_pop_unlocked (peer->queue);
-
-  if (message != NULL)
-    {
-      gsize len;
-
-      confab_message_get_line (message, &len);
-      g_atomic_int_add (&peer->queued_bytes, -(gint) queue_cost (message));
-      peer->messages_out++;
-      peer->bytes_out += len;
-    }
-  return message;
-}
-
-void
-confab_broker_peer_unlock (ConfabBrokerPeer *peer)
-{
-  g_async_queue_unlock (peer->queue);
-}
-
-void
-confab_broker_peer_received (ConfabBrokerPeer *peer,
-                             gsize             bytes)
-{
-  peer->bytes_in += bytes;
-}
 
 /* ---- the table ------------------------------------------------------- */
 
@@ -313,7 +109,7 @@ peer_push (ConfabBroker     *self,
   if (!peer->joined)
     return FALSE;
 
-  cost = queue_cost (message);
+  cost = confab_broker_peer_queue_cost (message);
   before = g_atomic_int_add (&peer->queued_bytes, (gint) cost);
   /* A message always fits an empty queue, so a limit below the line
    * length cannot make every peer a slow consumer. */
@@ -381,7 +177,7 @@ confab_broker_join (ConfabBroker           *self,
       goto rejected;
     }
 
-  peer = broker_peer_new (name, address, protocol, sink, sink_data);
+  peer = confab_broker_peer_new (name, address, protocol, sink, sink_data);
   peer->joined = TRUE;
   g_hash_table_insert (self->peers, peer->name, confab_broker_peer_ref (peer));
   self->stats.peers++;

@@ -1,0 +1,179 @@
+/* confab-broker-peer.c: one peer's entry in the broker.
+ *
+ * An entry outlives its place in the table (the connection keeps a
+ * reference): it holds the peer's outgoing queue, a GAsyncQueue of
+ * ConfabMessage whose memory is counted atomically, so a writer on
+ * another thread could drain it, and the peer's counters for GetPeer.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "confab-broker-private.h"
+
+ConfabBrokerPeer *
+confab_broker_peer_new (const char             *name,
+                        const char             *address,
+                        const char             *protocol,
+                        const ConfabBrokerSink *sink,
+                        gpointer                sink_data)
+{
+  ConfabBrokerPeer *peer = g_new0 (ConfabBrokerPeer, 1);
+
+  g_atomic_ref_count_init (&peer->ref_count);
+  peer->name = g_strdup (name);
+  peer->address = g_strdup (address != NULL ? address : "");
+  peer->protocol = g_strdup (protocol != NULL ? protocol : "text");
+  peer->since_usec = g_get_real_time ();
+  peer->queue = g_async_queue_new_full ((GDestroyNotify) confab_message_unref);
+  peer->sink = sink;
+  peer->sink_data = sink_data;
+
+  return peer;
+}
+
+ConfabBrokerPeer *
+confab_broker_peer_ref (ConfabBrokerPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, NULL);
+
+  g_atomic_ref_count_inc (&peer->ref_count);
+  return peer;
+}
+
+void
+confab_broker_peer_unref (ConfabBrokerPeer *peer)
+{
+  g_return_if_fail (peer != NULL);
+
+  if (!g_atomic_ref_count_dec (&peer->ref_count))
+    return;
+
+  g_async_queue_unref (peer->queue);
+  g_free (peer->name);
+  g_free (peer->address);
+  g_free (peer->protocol);
+  g_free (peer);
+}
+
+const char *
+confab_broker_peer_get_name (ConfabBrokerPeer *peer)
+{
+  return peer->name;
+}
+
+const char *
+confab_broker_peer_get_address (ConfabBrokerPeer *peer)
+{
+  return peer->address;
+}
+
+const char *
+confab_broker_peer_get_protocol (ConfabBrokerPeer *peer)
+{
+  return peer->protocol;
+}
+
+/* Returns: the login time, real time in µs since the Unix epoch */
+gint64
+confab_broker_peer_get_since (ConfabBrokerPeer *peer)
+{
+  return peer->since_usec;
+}
+
+gboolean
+confab_broker_peer_is_joined (ConfabBrokerPeer *peer)
+{
+  return peer->joined;
+}
+
+guint64
+confab_broker_peer_get_messages_in (ConfabBrokerPeer *peer)
+{
+  return peer->messages_in;
+}
+
+guint64
+confab_broker_peer_get_messages_out (ConfabBrokerPeer *peer)
+{
+  return peer->messages_out;
+}
+
+guint64
+confab_broker_peer_get_bytes_in (ConfabBrokerPeer *peer)
+{
+  return peer->bytes_in;
+}
+
+guint64
+confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer)
+{
+  return peer->bytes_out;
+}
+
+/* Returns: memory held by the messages queued for the peer, in bytes */
+gsize
+confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
+{
+  return (gsize) g_atomic_int_get (&peer->queued_bytes);
+}
+
+/* Writer side. A writer answers a wake by clearing wake_pending and then
+ * popping until the queue is empty or the socket is full; a push after
+ * the clear wakes it again, so no message is left behind unnoticed. */
+
+ConfabMessage *
+confab_broker_peer_pop (ConfabBrokerPeer *peer)
+{
+  ConfabMessage *message;
+
+  confab_broker_peer_lock (peer);
+  message = confab_broker_peer_pop_unlocked (peer);
+  confab_broker_peer_unlock (peer);
+  return message;
+}
+
+void
+confab_broker_peer_lock (ConfabBrokerPeer *peer)
+{
+  g_atomic_int_set (&peer->wake_pending, 0);
+  g_async_queue_lock (peer->queue);
+}
+
+/*
+ * confab_broker_peer_pop_unlocked:
+ *
+ * Takes the next message off the queue; from then on it is the writer's
+ * (whose own buffer is bounded) and no longer counts against the limit.
+ *
+ * Returns: (transfer full) (nullable): the next message, or %NULL
+ */
+ConfabMessage *
+confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
+{
+  ConfabMessage *message = g_async_queue_try_pop_unlocked (peer->queue);
+
+  if (message != NULL)
+    {
+      gsize len;
+
+      confab_message_get_line (message, &len);
+      g_atomic_int_add (&peer->queued_bytes, -(gint) confab_broker_peer_queue_cost (message));
+      peer->messages_out++;
+      peer->bytes_out += len;
+    }
+  return message;
+}
+
+void
+confab_broker_peer_unlock (ConfabBrokerPeer *peer)
+{
+  g_async_queue_unlock (peer->queue);
+}
+
+void
+confab_broker_peer_received (ConfabBrokerPeer *peer,
+                             gsize             bytes)
+{
+  peer->bytes_in += bytes;
+}

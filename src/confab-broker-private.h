@@ -1,0 +1,55 @@
+/* confab-broker-private.h: what the broker's files share.
+ *
+ * The broker is one object in two files: confab-broker.c (the table,
+ * routing, limits and counters) and confab-broker-peer.c (a peer's entry:
+ * its queue, the memory it holds, its counters).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "confab-broker.h"
+
+G_BEGIN_DECLS
+
+/* A GQueue node in a GAsyncQueue, with the allocator's own overhead. */
+#define QUEUE_NODE_SIZE (3 * sizeof (gpointer) + 2 * sizeof (gsize))
+/* What malloc adds to the message's own allocation (glibc: a size word
+ * and rounding to 16 bytes, 16 on average). */
+#define MALLOC_OVERHEAD (2 * sizeof (gsize))
+
+struct _ConfabBrokerPeer
+{
+  gatomicrefcount          ref_count;
+  char                    *name;        /* (owned) */
+  char                    *address;     /* (owned) */
+  char                    *protocol;    /* (owned) */
+  gint64                   since_usec;  /* real time of the login */
+  GAsyncQueue             *queue;       /* (owned): ConfabMessage, owned refs */
+  gint                     queued_bytes;   /* atomic: memory held by the queued messages */
+  gint                     wake_pending;   /* atomic: a wake was sent and not yet answered */
+  gboolean                 joined;      /* in the broker's table */
+  guint64                  messages_in;
+  guint64                  bytes_in;
+  guint64                  messages_out;
+  guint64                  bytes_out;
+  const ConfabBrokerSink  *sink;        /* (unowned) */
+  gpointer                 sink_data;   /* (unowned) */
+};
+
+ConfabBrokerPeer *confab_broker_peer_new        (const char             *name,
+                                                 const char             *address,
+                                                 const char             *protocol,
+                                                 const ConfabBrokerSink *sink,
+                                                 gpointer                sink_data);
+
+/* What a queued message holds in memory: the whole message (it may be
+ * shared, but the limit must bound this queue on its own) and the queue's
+ * list node, so that queue_max_bytes bounds memory, not just text. */
+static inline gsize
+confab_broker_peer_queue_cost (ConfabMessage *message)
+{
+  return confab_message_get_size (message) + MALLOC_OVERHEAD + QUEUE_NODE_SIZE;
+}
+
+G_END_DECLS
