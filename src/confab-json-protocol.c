@@ -1,7 +1,8 @@
 /* confab-json-protocol.c: the JSON-lines protocol (docs/protocol.md).
  *
  * Decoding is strict where json-glib 1.6 is lenient: a strict syntax
- * check with a nesting limit runs before the parser sees the line, the
+ * check with a nesting limit (confab-json-syntax.c) runs before the
+ * parser sees the line, the
  * frame must be an object, and every member the server uses is
  * type-checked. Unknown members are
  * ignored so that later protocol versions can add some.
@@ -14,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "confab-json-protocol.h"
+#include "confab-json-syntax.h"
 #include "confab-name-set.h"
 #include "confab-names.h"
 #include "confab-validate.h"
@@ -30,203 +32,6 @@ confab_json_is_json_line (const char *line,
       return line[i] == '{';
     }
   return FALSE;
-}
-
-/* A strict RFC 8259 syntax check, run before json-glib sees a line.
- * json-glib 1.6 is lenient (single-quoted strings, among others) and has
- * no nesting limit; this checker has both, without recursion deeper than
- * CONFAB_JSON_MAX_DEPTH. */
-typedef struct
-{
-  const char *p;
-  const char *end;
-  guint       depth;
-  gboolean    too_deep;
-  gboolean    escaped_nul;  /* a "\u0000" somewhere */
-} Scanner;
-
-static gboolean scan_value (Scanner *s);
-
-static void
-skip_space (Scanner *s)
-{
-  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-    s->p++;
-}
-
-static gboolean
-scan_literal (Scanner    *s,
-              const char *word)
-{
-  gsize len = strlen (word);
-
-  if ((gsize) (s->end - s->p) < len || memcmp (s->p, word, len) != 0)
-    return FALSE;
-  s->p += len;
-  return TRUE;
-}
-
-static gboolean
-scan_digits (Scanner *s)
-{
-  const char *start = s->p;
-
-  while (s->p < s->end && g_ascii_isdigit (*s->p))
-    s->p++;
-  return s->p > start;
-}
-
-static gboolean
-scan_number (Scanner *s)
-{
-  if (s->p < s->end && *s->p == '-')
-    s->p++;
-  if (s->p < s->end && *s->p == '0')
-    s->p++;
-  else if (!scan_digits (s))
-    return FALSE;
-  if (s->p < s->end && *s->p == '.')
-    {
-      s->p++;
-      if (!scan_digits (s))
-        return FALSE;
-    }
-  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
-    {
-      s->p++;
-      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-        s->p++;
-      if (!scan_digits (s))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-scan_string (Scanner *s)
-{
-  s->p++;  /* the opening quote */
-  while (s->p < s->end)
-    {
-      guchar c = *s->p++;
-
-      if (c == '"')
-        return TRUE;
-      if (c < 0x20)
-        return FALSE;
-      if (c != '\\')
-        continue;
-      if (s->p >= s->end)
-        return FALSE;
-      c = *s->p++;
-      if (c == 'u')
-        {
-          for (guint i = 0; i < 4; i++)
-            if (s->p >= s->end || !g_ascii_isxdigit (*s->p++))
-              return FALSE;
-          /* json-glib cuts the string there, silently: see
-           * confab_json_parse_request(). */
-          if (memcmp (s->p - 4, "0000", 4) == 0)
-            s->escaped_nul = TRUE;
-        }
-      else if (strchr ("\"\\/bfnrt", c) == NULL || c == '\0')
-        return FALSE;
-    }
-  return FALSE;
-}
-
-/* Scans "[ value, ... ]" or "{ string: value, ... }". */
-static gboolean
-scan_container (Scanner *s,
-                char     close)
-{
-  gboolean first = TRUE;
-
-  if (++s->depth > CONFAB_JSON_MAX_DEPTH)
-    {
-      s->too_deep = TRUE;
-      return FALSE;
-    }
-  s->p++;
-  skip_space (s);
-  if (s->p < s->end && *s->p == close)
-    {
-      s->p++;
-      s->depth--;
-      return TRUE;
-    }
-  for (;;)
-    {
-      if (!first)
-        {
-          skip_space (s);
-          if (s->p < s->end && *s->p == close)
-            {
-              s->p++;
-              s->depth--;
-              return TRUE;
-            }
-          if (s->p >= s->end || *s->p != ',')
-            return FALSE;
-          s->p++;
-        }
-      first = FALSE;
-      skip_space (s);
-      if (close == '}')
-        {
-          if (s->p >= s->end || *s->p != '"' || !scan_string (s))
-            return FALSE;
-          skip_space (s);
-          if (s->p >= s->end || *s->p != ':')
-            return FALSE;
-          s->p++;
-        }
-      if (!scan_value (s))
-        return FALSE;
-    }
-}
-
-static gboolean
-scan_value (Scanner *s)
-{
-  skip_space (s);
-  if (s->p >= s->end)
-    return FALSE;
-
-  switch (*s->p)
-    {
-    case '{':
-      return scan_container (s, '}');
-    case '[':
-      return scan_container (s, ']');
-    case '"':
-      return scan_string (s);
-    case 't':
-      return scan_literal (s, "true");
-    case 'f':
-      return scan_literal (s, "false");
-    case 'n':
-      return scan_literal (s, "null");
-    default:
-      return scan_number (s);
-    }
-}
-
-/* Returns: TRUE if @line is exactly one JSON value (with white space
- * around it); *too_deep tells a nesting refusal from a syntax error. */
-static gboolean
-strict_syntax_ok (const char *line,
-                  gsize       len,
-                  gboolean   *too_deep,
-                  gboolean   *escaped_nul)
-{
-  Scanner s = { line, line + len, 0, FALSE, FALSE };
-  gboolean ok = scan_value (&s);
-
-  skip_space (&s);
-  *too_deep = s.too_deep;
-  *escaped_nul = s.escaped_nul;
-  return ok && s.p == s.end;
 }
 
 /**
@@ -248,7 +53,7 @@ confab_json_check_syntax (const char  *line,
   gboolean too_deep;
   gboolean escaped_nul;
 
-  if (strict_syntax_ok (line, len, &too_deep, &escaped_nul))
+  if (confab_json_syntax_scan (line, len, &too_deep, &escaped_nul))
     return TRUE;
   g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_JSON,
                        too_deep ? "JSON nested too deeply" : "not valid JSON");
@@ -442,7 +247,7 @@ confab_json_parse_request (const char         *line,
                  "line contains control characters");
   if (!g_utf8_validate_len (line, len, NULL))
     return fail (error, field, CONFAB_ERROR_INVALID_UTF8, NULL, "invalid UTF-8");
-  if (!strict_syntax_ok (line, len, &too_deep, &escaped_nul))
+  if (!confab_json_syntax_scan (line, len, &too_deep, &escaped_nul))
     return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL,
                  too_deep ? "JSON nested too deeply" : "not valid JSON");
   /* json-glib ends a string at an escaped NUL without a word, which would
