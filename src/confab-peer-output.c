@@ -294,6 +294,9 @@ flush_source_dispatch (GSource     *source,
       peer = link->data;
       link->data = NULL;
       peer_flush (peer);
+      /* Its next turn of input, if it had to yield (confab-peer-input.c). */
+      if (peer->pause == INPUT_YIELDED)
+        confab_peer_resume_input (peer);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -341,6 +344,7 @@ confab_peer_shared_init (ConfabPeerShared       *shared,
   shared->poller = confab_poller_new (g_main_context_get_thread_default (), error);
   if (shared->poller == NULL)
     return FALSE;
+  shared->deadlines = confab_deadlines_new (g_main_context_get_thread_default ());
   shared->broker = g_object_ref (broker);
   shared->limits = *limits;
   /* Cleared, so they are resident from the start: they are the daemon's
@@ -376,6 +380,7 @@ confab_peer_shared_clear (ConfabPeerShared *shared)
     }
   g_clear_pointer (&shared->flush_source, confab_source_destroy_and_unref);
   g_clear_pointer (&shared->poller, confab_poller_free);
+  g_clear_pointer (&shared->deadlines, confab_deadlines_free);
   g_clear_object (&shared->broker);
   g_clear_pointer (&shared->recv_buf, g_free);
   g_clear_pointer (&shared->send_buf, g_free);

@@ -1,14 +1,16 @@
 /* confab-peer-private.h: what the files of ConfabPeer share.
  *
- * ConfabPeer is one object in four files: confab-peer.c (life cycle and
- * input), confab-peer-output.c (queue draining and the shared flush),
- * confab-peer-requests.c (what each protocol's lines ask for) and
- * confab-peer-rate.c (pausing input under the per-peer rate limit).
+ * ConfabPeer is one object in several files: confab-peer.c (life cycle
+ * and reading), confab-peer-input.c (framing a read, and holding input
+ * back), confab-peer-output.c (queue draining and the shared flush),
+ * confab-peer-requests.c (what each protocol's lines ask for),
+ * confab-peer-rate.c (the per-peer rate limit) and confab-peer-identity.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include "confab-deadlines.h"
 #include "confab-framer.h"
 #include "confab-peer.h"
 #include "confab-poller.h"
@@ -24,6 +26,14 @@ typedef enum
   PEER_LINGER,
   PEER_CLOSED,
 } PeerState;
+
+/* Why a connection's input is held back (confab-peer-input.c). */
+typedef enum
+{
+  INPUT_FLOWING,
+  INPUT_PAUSED_RATE,    /* the rate limit's bucket is empty */
+  INPUT_YIELDED,        /* it caused enough replies for one turn */
+} InputPause;
 
 typedef enum
 {
@@ -51,7 +61,7 @@ struct _ConfabPeer
   ConfabWatch        watch;         /* in shared->poller */
   gboolean           reading;       /* watching for input */
   gboolean           writing;       /* watching for room to send: only while blocked */
-  GSource           *timer_source;  /* (owned) (nullable): login timeout or linger */
+  ConfabDeadline     timer;         /* in shared->deadlines: login timeout, close or linger */
 
   /* Bytes taken off the queue that the kernel has not accepted yet. */
   char              *unsent;        /* (owned) (nullable) */
@@ -62,10 +72,15 @@ struct _ConfabPeer
   GList              flush_link;    /* in shared->flush_queue while data == self */
   gboolean           eof_seen;
 
+  /* Input read but not framed yet, while input is paused mid-read. */
+  char              *held;          /* (owned) (nullable) */
+  gsize              held_len;
+  gsize              held_off;
+  InputPause         pause;
+
   /* The per-peer rate limit (confab-peer-rate.c). */
   ConfabRateLimit    rate;
-  guint              rate_lines;    /* lines handled since the bucket was charged */
-  GSource           *rate_source;   /* (owned) (nullable): ends a pause in reading */
+  ConfabDeadline     rate_deadline; /* in shared->deadlines: ends a pause in reading */
 };
 
 extern const ConfabBrokerSink confab_peer_sink;
@@ -80,7 +95,10 @@ void         confab_peer_set_watching        (ConfabPeer *self,
 void         confab_peer_close_with_error    (ConfabPeer  *self,
                                               ConfabError  code,
                                               const char  *text);
-void         confab_peer_resume_reading      (ConfabPeer *self);
+void         confab_peer_arm_timer           (ConfabPeer         *self,
+                                              guint               seconds,
+                                              ConfabDeadlineFunc  func);
+void         confab_peer_cancel_timer        (ConfabPeer         *self);
 
 /* confab-peer-output.c */
 void         confab_peer_on_writable         (ConfabPeer *self);
@@ -95,8 +113,17 @@ char        *confab_peer_format_error        (ConfabPeer  *self,
                                               const char  *text,
                                               gsize       *len);
 
+/* confab-peer-input.c */
+void         confab_peer_feed_input          (ConfabPeer *self,
+                                              char       *data,
+                                              gsize       len);
+void         confab_peer_resume_input        (ConfabPeer *self);
+void         confab_peer_drop_held_input     (ConfabPeer *self);
+
 /* confab-peer-rate.c */
-void         confab_peer_charge_rate         (ConfabPeer *self);
+gboolean     confab_peer_take_rate_token     (ConfabPeer *self,
+                                              gint64     *now_usec);
+void         confab_peer_cancel_rate         (ConfabPeer *self);
 
 /* confab-peer-identity.c */
 void         confab_peer_start_identity_lookup (ConfabPeer *self);

@@ -102,7 +102,7 @@ peer_login (ConfabPeer *self,
     }
 
   self->state = PEER_ACTIVE;
-  g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
+  confab_peer_cancel_timer (self);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
                     CONFAB_LOG_FIELD_PEER, name,
                     CONFAB_LOG_FIELD_ADDRESS, self->address,
@@ -274,7 +274,6 @@ confab_peer_handle_line (char     *line,
       break;
 
     case PEER_ACTIVE:
-      self->rate_lines++;
       if (self->protocol == PROTOCOL_JSON)
         handle_json_message (self, line, len);
       else

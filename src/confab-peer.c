@@ -29,11 +29,37 @@
 
 /* How long a closing connection waits for the client to close its side. */
 #define LINGER_SECONDS  2
-/* How long a fatal error line may wait for a client that does not read
- * (a slow consumer's notice) before the connection is closed anyway. */
+/* How long a connection that is closing may take to receive its last
+ * lines (a fatal error, a slow consumer's notice, a kick's queue) before
+ * it is closed anyway: a client that never reads cannot keep it open. */
 #define ERROR_CLOSE_SECONDS 10
 
 G_DEFINE_TYPE (ConfabPeer, confab_peer, G_TYPE_OBJECT)
+
+static void on_close_deadline (gpointer user_data);
+
+/* ---- timers ---------------------------------------------------------- */
+
+/* The connection's one timer (login timeout, close deadline or linger),
+ * in the queue all connections share: no GSource of its own. */
+void
+confab_peer_arm_timer (ConfabPeer         *self,
+                       guint               seconds,
+                       ConfabDeadlineFunc  func)
+{
+  confab_deadlines_arm (self->shared->deadlines, &self->timer,
+                        g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC,
+                        func, self);
+}
+
+void
+confab_peer_cancel_timer (ConfabPeer *self)
+{
+  /* Only an armed timer is looked up: an unarmed one may belong to a
+   * connection that outlives its server. */
+  if (confab_deadline_is_armed (&self->timer))
+    confab_deadlines_cancel (self->shared->deadlines, &self->timer);
+}
 
 /* ---- the broker's sink ------------------------------------------------ */
 
@@ -62,6 +88,8 @@ sink_close (gpointer    sink_data,
     }
   self->state = PEER_CLOSING;
   confab_peer_set_watching (self, FALSE, self->writing);
+  /* A kick or shutdown delivers what is queued, but not forever. */
+  confab_peer_arm_timer (self, ERROR_CLOSE_SECONDS, on_close_deadline);
   confab_peer_schedule_flush (self);
 }
 
@@ -89,8 +117,9 @@ confab_peer_close_now (ConfabPeer *self)
 
   self->state = PEER_CLOSED;
   confab_peer_set_watching (self, FALSE, FALSE);
-  g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
-  g_clear_pointer (&self->rate_source, confab_source_destroy_and_unref);
+  confab_peer_cancel_timer (self);
+  confab_peer_cancel_rate (self);
+  confab_peer_drop_held_input (self);
   confab_peer_unschedule_flush (self);
 
   if (self->entry != NULL)
@@ -109,25 +138,19 @@ confab_peer_close_now (ConfabPeer *self)
     self->shared->closed_func (self, self->shared->closed_data);
 }
 
-static gboolean
+static void
 on_close_deadline (gpointer user_data)
 {
   ConfabPeer *self = user_data;
 
-  g_clear_pointer (&self->timer_source, g_source_unref);
   g_debug ("%s did not take its last line in time", self->address);
   confab_peer_close_now (self);
-  return G_SOURCE_REMOVE;
 }
 
-static gboolean
+static void
 on_linger_timeout (gpointer user_data)
 {
-  ConfabPeer *self = user_data;
-
-  g_clear_pointer (&self->timer_source, g_source_unref);
-  confab_peer_close_now (self);
-  return G_SOURCE_REMOVE;
+  confab_peer_close_now (CONFAB_PEER (user_data));
 }
 
 static gboolean
@@ -162,26 +185,6 @@ confab_peer_set_watching (ConfabPeer *self,
                      g_object_ref (self), g_object_unref);
 }
 
-/* Ends a pause in reading under the rate limit (confab-peer-rate.c). */
-void
-confab_peer_resume_reading (ConfabPeer *self)
-{
-  if (self->state == PEER_ACTIVE && !self->reading)
-    confab_peer_set_watching (self, TRUE, self->writing);
-}
-
-static GSource *
-add_seconds_timer (ConfabPeer  *self,
-                   guint        seconds,
-                   GSourceFunc  func)
-{
-  GSource *source = g_timeout_source_new_seconds (seconds);
-
-  g_source_set_callback (source, func, self, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
-}
-
 /* Everything is delivered: shut the write side so the client sees EOF
  * after the last line, then wait (briefly) for it to close its side. */
 void
@@ -201,8 +204,9 @@ confab_peer_begin_close (ConfabPeer *self)
 
   self->state = PEER_LINGER;
   confab_framer_clear (&self->framer);
-  g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
-  self->timer_source = add_seconds_timer (self, LINGER_SECONDS, on_linger_timeout);
+  confab_peer_drop_held_input (self);
+  confab_peer_cancel_rate (self);
+  confab_peer_arm_timer (self, LINGER_SECONDS, on_linger_timeout);
   if (!self->reading)
     confab_peer_set_watching (self, TRUE, self->writing);
 }
@@ -229,8 +233,7 @@ confab_peer_close_with_error (ConfabPeer  *self,
 
   self->state = PEER_CLOSING;
   confab_peer_set_watching (self, FALSE, self->writing);
-  g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
-  self->timer_source = add_seconds_timer (self, ERROR_CLOSE_SECONDS, on_close_deadline);
+  confab_peer_arm_timer (self, ERROR_CLOSE_SECONDS, on_close_deadline);
   if (self->unsent == NULL)
     {
       confab_peer_keep_unsent (self, line, len);
@@ -253,12 +256,11 @@ confab_peer_close_with_error (ConfabPeer  *self,
 
 /* ---- input ----------------------------------------------------------- */
 
-static gboolean
+static void
 on_login_timeout (gpointer user_data)
 {
   ConfabPeer *self = user_data;
 
-  g_clear_pointer (&self->timer_source, g_source_unref);
   if (self->state == PEER_LOGIN)
     {
       g_debug ("login timeout for %s", self->address);
@@ -266,7 +268,6 @@ on_login_timeout (gpointer user_data)
       confab_broker_count_limit (self->shared->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
       confab_peer_close_with_error (self, CONFAB_ERROR_LOGIN_TIMEOUT, "login timeout");
     }
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -317,7 +318,6 @@ on_readable (ConfabPeer *self)
 {
   g_autoptr(GError) error = NULL;
   ConfabPeerShared *shared = self->shared;
-  ConfabFramerStatus status;
   gssize n;
 
   n = g_socket_receive_with_blocking (self->socket, shared->recv_buf, shared->recv_buf_size,
@@ -347,22 +347,7 @@ on_readable (ConfabPeer *self)
   if (!self->protocol_known)
     choose_protocol (self, shared->recv_buf, n);
 
-  status = confab_framer_feed (&self->framer, shared->recv_buf, n,
-                               shared->limits.line_max_bytes, confab_peer_handle_line, self);
-  if (status == CONFAB_FRAMER_TOO_LONG && self->state <= PEER_ACTIVE)
-    {
-      g_autofree char *text = g_strdup_printf ("line too long (limit %u bytes)",
-                                               shared->limits.line_max_bytes);
-
-      if (self->state == PEER_LOGIN)
-        confab_broker_count_rejected_login (shared->broker);
-      confab_broker_count_limit (shared->broker, CONFAB_LIMIT_LINE_LENGTH);
-      confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
-    }
-
-  /* The lines just handled count against the rate limit. */
-  if (self->rate_lines > 0)
-    confab_peer_charge_rate (self);
+  confab_peer_feed_input (self, shared->recv_buf, n);
 }
 
 /* The poller's callback: what the socket is ready for, as watched. */
@@ -501,8 +486,7 @@ confab_peer_new (ConfabPeerShared  *shared,
     confab_peer_start_identity_lookup (self);
   else
     confab_peer_set_watching (self, TRUE, FALSE);
-  self->timer_source = add_seconds_timer (self, shared->limits.login_timeout_sec,
-                                          on_login_timeout);
+  confab_peer_arm_timer (self, shared->limits.login_timeout_sec, on_login_timeout);
   g_debug ("connection from %s", self->address);
   return self;
 }
@@ -515,8 +499,9 @@ confab_peer_finalize (GObject *object)
   g_assert (self->flush_link.data == NULL);
   if (self->reading || self->writing)
     confab_peer_set_watching (self, FALSE, FALSE);
-  g_clear_pointer (&self->timer_source, confab_source_destroy_and_unref);
-  g_clear_pointer (&self->rate_source, confab_source_destroy_and_unref);
+  confab_peer_cancel_timer (self);
+  confab_peer_cancel_rate (self);
+  g_clear_pointer (&self->held, g_free);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
   g_clear_pointer (&self->carry, confab_message_unref);
   g_clear_pointer (&self->unsent, g_free);

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "confab-broker.h"
+#include "confab-deadlines.h"
 #include "confab-poller.h"
 
 G_BEGIN_DECLS
@@ -34,7 +35,7 @@ typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
  * receive buffer and one send buffer (a connection only needs them while
  * it is being served, and everything runs on one main context), and the
  * list of connections with output waiting for the once-per-iteration
- * flush. Owned by the server; peers borrow it.
+ * flush, and one GSource each for all sockets and all timers. Owned by the server; peers borrow it.
  */
 typedef struct
 {
@@ -47,6 +48,7 @@ typedef struct
   GQueue                 flush_queue;  /* ConfabPeer (owned refs) waiting for a flush */
   GSource               *flush_source; /* (owned) */
   ConfabPoller          *poller;       /* (owned): every connection's socket */
+  ConfabDeadlines       *deadlines;    /* (owned): every connection's timers */
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;
 } ConfabPeerShared;

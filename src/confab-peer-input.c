@@ -1,0 +1,187 @@
+/* confab-peer-input.c: framing what a connection sent, a line at a time.
+ *
+ * Every line of a read used to be handled before anything was sent, so
+ * one read could cause work without bound: a 64 KiB packet of "/peers"
+ * lines on a server of 5 000 peers is nine thousand replies of 50 KB
+ * each, built while every other connection waits. Here each line is
+ * framed and handled in turn, and before each the connection may be told
+ * to wait:
+ *
+ *  - the replies it caused in this turn (its own queue's growth: replies,
+ *    errors, messages to itself) are past REPLY_BUDGET: the rest waits for
+ *    its next turn, after the next flush, so every other connection is
+ *    served in between. A client that does not read its replies is still
+ *    dropped as a slow consumer at queue_max_bytes, as before;
+ *  - the rate limit's bucket is empty (confab-peer-rate.c).
+ *
+ * The rest of the read is then held, in a buffer of the connection's own
+ * (only while paused), and the socket is not watched for input until the
+ * held bytes are framed. A connection that starts closing keeps the held
+ * bytes, unread, until it is done: a line being handled may point into
+ * them.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-peer-private.h"
+
+/* How much a connection's own queue may grow in one turn: a few send
+ * buffers, so that a peer that reads its replies is served at full speed
+ * while one turn's work stays small. */
+#define REPLY_BUDGET (256 * 1024)
+
+void
+confab_peer_drop_held_input (ConfabPeer *self)
+{
+  g_clear_pointer (&self->held, g_free);
+  self->held_len = self->held_off = 0;
+  self->pause = INPUT_FLOWING;
+}
+
+static void
+line_too_long (ConfabPeer *self)
+{
+  ConfabPeerShared *shared = self->shared;
+  g_autofree char *text = g_strdup_printf ("line too long (limit %u bytes)",
+                                           shared->limits.line_max_bytes);
+
+  if (self->state == PEER_LOGIN)
+    confab_broker_count_rejected_login (shared->broker);
+  confab_broker_count_limit (shared->broker, CONFAB_LIMIT_LINE_LENGTH);
+  confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
+}
+
+/* Says whether the next line must wait, and why. @queued_before is the
+ * connection's queue when this turn began. */
+static InputPause
+must_wait (ConfabPeer *self,
+           gsize       queued_before,
+           gint64     *now_usec)
+{
+  if (self->state != PEER_ACTIVE)
+    return INPUT_FLOWING;
+  if (confab_broker_peer_get_queued_bytes (self->entry) >= queued_before + REPLY_BUDGET)
+    return INPUT_YIELDED;
+  if (!confab_peer_take_rate_token (self, now_usec))
+    return INPUT_PAUSED_RATE;
+  return INPUT_FLOWING;
+}
+
+/* Frames and handles the lines of @data until input must wait.
+ * Returns: the number of bytes consumed; the rest is to be held */
+static gsize
+frame (ConfabPeer *self,
+       char       *data,
+       gsize       len)
+{
+  gsize max_line = self->shared->limits.line_max_bytes;
+  /* Before the login there is no queue yet: it starts empty. */
+  gsize queued_before = self->entry != NULL ? confab_broker_peer_get_queued_bytes (self->entry) : 0;
+  gint64 now = 0;
+  char *p = data;
+  char *end = data + len;
+
+  while (p < end)
+    {
+      char *nl = memchr (p, '\n', end - p);
+      char *next = nl != NULL ? nl + 1 : end;
+      ConfabFramerStatus status;
+
+      if (nl != NULL)
+        {
+          self->pause = must_wait (self, queued_before, &now);
+          if (self->pause != INPUT_FLOWING)
+            break;
+        }
+
+      status = confab_framer_feed (&self->framer, p, next - p, max_line,
+                                   confab_peer_handle_line, self);
+      p = next;
+      if (status == CONFAB_FRAMER_TOO_LONG && self->state <= PEER_ACTIVE)
+        line_too_long (self);
+      if (status != CONFAB_FRAMER_OK || self->state > PEER_ACTIVE)
+        return len;  /* closing: the rest is not read */
+    }
+  return p - data;
+}
+
+/* Input waits: nothing more is read until the held bytes are framed. */
+static void
+hold (ConfabPeer *self,
+      const char *rest,
+      gsize       len)
+{
+  if (self->held == NULL)
+    {
+      self->held = g_memdup2 (rest, len);
+      self->held_len = len;
+      self->held_off = 0;
+    }
+  else
+    {
+      /* @rest is the tail of the held buffer itself. */
+      self->held_off = self->held_len - len;
+    }
+  if (self->reading)
+    confab_peer_set_watching (self, FALSE, self->writing);
+  /* The next turn comes after the next flush (confab-peer-output.c). */
+  if (self->pause == INPUT_YIELDED)
+    confab_peer_schedule_flush (self);
+}
+
+/**
+ * confab_peer_feed_input:
+ * @data: bytes just read; they are framed in place
+ *
+ * Handles the lines of @data; what cannot be handled yet is held, and the
+ * socket is not read until it is.
+ */
+void
+confab_peer_feed_input (ConfabPeer *self,
+                        char       *data,
+                        gsize       len)
+{
+  gsize used = frame (self, data, len);
+
+  if (used < len && self->state <= PEER_ACTIVE)
+    hold (self, data + used, len - used);
+}
+
+/**
+ * confab_peer_resume_input:
+ *
+ * Called when the reason to wait may have gone (a token is due, the
+ * connection's output was flushed): frames what is held and, once nothing is held, reads the
+ * socket again.
+ */
+void
+confab_peer_resume_input (ConfabPeer *self)
+{
+  G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
+
+  if (self->state != PEER_ACTIVE || self->pause == INPUT_FLOWING)
+    return;
+
+  self->pause = INPUT_FLOWING;
+  if (self->held != NULL)
+    {
+      char *data = self->held + self->held_off;
+      gsize len = self->held_len - self->held_off;
+      gsize used = frame (self, data, len);
+
+      if (self->state > PEER_ACTIVE)
+        return;  /* closing dropped what was held */
+      if (used < len)
+        {
+          hold (self, data + used, len - used);
+          return;
+        }
+      confab_peer_drop_held_input (self);
+    }
+
+  if (!self->reading)
+    confab_peer_set_watching (self, TRUE, self->writing);
+}
