@@ -10,8 +10,12 @@
  *  - the replies it caused in this turn (its own queue's growth: replies,
  *    errors, messages to itself) are past REPLY_BUDGET: the rest waits for
  *    its next turn, after the next flush, so every other connection is
- *    served in between. A client that does not read its replies is still
- *    dropped as a slow consumer at queue_max_bytes, as before;
+ *    served in between;
+ *  - its own queue is past its share (half of queue_max_bytes): the rest
+ *    waits until the flush has sent the queue below that. A client that
+ *    pipelines requests faster than it reads the replies is slowed down
+ *    (TCP stops it once the kernel's buffers are full) instead of being
+ *    dropped as a slow consumer or growing the daemon;
  *  - the rate limit's bucket is empty (confab-peer-rate.c).
  *
  * The rest of the read is then held, in a buffer of the connection's own
@@ -32,6 +36,16 @@
  * buffers, so that a peer that reads its replies is served at full speed
  * while one turn's work stays small. */
 #define REPLY_BUDGET (256 * 1024)
+
+/* The queue past which a connection's input waits for its output. */
+gsize
+confab_peer_output_share (ConfabPeer *self)
+{
+  ConfabBrokerLimits limits;
+
+  confab_broker_get_limits (self->shared->broker, &limits);
+  return limits.queue_max_bytes / 2;
+}
 
 void
 confab_peer_drop_held_input (ConfabPeer *self)
@@ -59,11 +73,17 @@ line_too_long (ConfabPeer *self)
 static InputPause
 must_wait (ConfabPeer *self,
            gsize       queued_before,
+           gsize       share,
            gint64     *now_usec)
 {
+  gsize queued;
+
   if (self->state != PEER_ACTIVE)
     return INPUT_FLOWING;
-  if (confab_broker_peer_get_queued_bytes (self->entry) >= queued_before + REPLY_BUDGET)
+  queued = confab_broker_peer_get_queued_bytes (self->entry);
+  if (queued >= share)
+    return INPUT_PAUSED_OUTPUT;
+  if (queued >= queued_before + REPLY_BUDGET)
     return INPUT_YIELDED;
   if (!confab_peer_take_rate_token (self, now_usec))
     return INPUT_PAUSED_RATE;
@@ -80,6 +100,7 @@ frame (ConfabPeer *self,
   gsize max_line = self->shared->limits.line_max_bytes;
   /* Before the login there is no queue yet: it starts empty. */
   gsize queued_before = self->entry != NULL ? confab_broker_peer_get_queued_bytes (self->entry) : 0;
+  gsize share = confab_peer_output_share (self);
   gint64 now = 0;
   char *p = data;
   char *end = data + len;
@@ -92,7 +113,7 @@ frame (ConfabPeer *self,
 
       if (nl != NULL)
         {
-          self->pause = must_wait (self, queued_before, &now);
+          self->pause = must_wait (self, queued_before, share, &now);
           if (self->pause != INPUT_FLOWING)
             break;
         }

@@ -295,7 +295,9 @@ flush_source_dispatch (GSource     *source,
       link->data = NULL;
       peer_flush (peer);
       /* Its next turn of input, if it had to yield (confab-peer-input.c). */
-      if (peer->pause == INPUT_YIELDED)
+      if (peer->pause == INPUT_YIELDED ||
+          (peer->pause == INPUT_PAUSED_OUTPUT && peer->state == PEER_ACTIVE &&
+           confab_broker_peer_get_queued_bytes (peer->entry) < confab_peer_output_share (peer)))
         confab_peer_resume_input (peer);
     }
   return G_SOURCE_CONTINUE;

@@ -33,6 +33,7 @@ typedef enum
   INPUT_FLOWING,
   INPUT_PAUSED_RATE,    /* the rate limit's bucket is empty */
   INPUT_YIELDED,        /* it caused enough replies for one turn */
+  INPUT_PAUSED_OUTPUT,  /* its own queue is past its share */
 } InputPause;
 
 typedef enum
@@ -119,6 +120,7 @@ void         confab_peer_feed_input          (ConfabPeer *self,
                                               gsize       len);
 void         confab_peer_resume_input        (ConfabPeer *self);
 void         confab_peer_drop_held_input     (ConfabPeer *self);
+gsize        confab_peer_output_share        (ConfabPeer *self);
 
 /* confab-peer-rate.c */
 gboolean     confab_peer_take_rate_token     (ConfabPeer *self,
