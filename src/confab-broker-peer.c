@@ -53,6 +53,7 @@ confab_broker_peer_unref (ConfabBrokerPeer *peer)
   g_free (peer->name);
   g_free (peer->address);
   g_free (peer->protocol);
+  g_free (peer->notice);
   g_free (peer);
 }
 
@@ -116,6 +117,14 @@ gsize
 confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
 {
   return (gsize) g_atomic_int_get (&peer->queued_bytes);
+}
+
+/* Returns: (nullable): the error line a kick or shutdown closed it with,
+ *   without "error: " ("kicked: REASON"); only on the broker's context */
+const char *
+confab_broker_peer_get_notice (ConfabBrokerPeer *peer)
+{
+  return peer->notice;
 }
 
 /* Writer side. A writer answers a wake by clearing wake_pending and then

@@ -33,6 +33,7 @@ struct _ConfabBrokerPeer
   guint64                  bytes_in;
   guint64                  messages_out;
   guint64                  bytes_out;
+  char                    *notice;      /* (owned) (nullable): the last line of a kick or shutdown */
   const ConfabBrokerSink  *sink;        /* (unowned) */
   gpointer                 sink_data;   /* (unowned) */
 };

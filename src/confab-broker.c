@@ -335,6 +335,9 @@ close_with_notice (ConfabBroker     *self,
   if (peer_push (self, peer, message, FALSE))
     self->stats.errors_sent++;
   broker_remove (self, peer, reason);
+  /* For the connection's log line: it says why. */
+  g_free (peer->notice);
+  peer->notice = g_strdup (notice);
   peer->sink->close (peer->sink_data, TRUE, reason);
 }
 

@@ -27,7 +27,8 @@ typedef struct _ConfabBrokerPeer ConfabBrokerPeer;
  * @close: the broker has removed the peer from its table (kick, slow
  *   consumer, shutdown). With @flush, deliver what is queued (it ends with
  *   the reason's error line), then close; without it, drop the queue and
- *   close at once. The sink must not call back into the broker for this
+ *   close at once. With @flush, confab_broker_peer_get_notice() gives the
+ *   notice the peer was sent ("kicked: REASON"). The sink must not call back into the broker for this
  *   peer's removal: it is done.
  */
 typedef struct
@@ -152,6 +153,7 @@ guint64             confab_broker_peer_get_messages_out (ConfabBrokerPeer *peer)
 guint64             confab_broker_peer_get_bytes_in     (ConfabBrokerPeer *peer);
 guint64             confab_broker_peer_get_bytes_out    (ConfabBrokerPeer *peer);
 gsize               confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer);
+const char         *confab_broker_peer_get_notice (ConfabBrokerPeer *peer);
 
 /* Writer side: safe from any thread. */
 ConfabMessage      *confab_broker_peer_pop       (ConfabBrokerPeer *peer);

@@ -54,6 +54,8 @@ struct _ConfabPeer
   char              *unix_user;     /* (owned) (nullable): its user name, once looked up */
   gboolean           unix_user_known;
   ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
+  const char        *login_name;    /* (unowned) (nullable): the name asked for, while refused */
+  char              *kick_notice;   /* (owned) (nullable): why it was kicked, logged at the close */
   PeerState          state;
   PeerProtocol       protocol;       /* chosen by the first non-blank byte */
   gboolean           protocol_known;
@@ -93,6 +95,9 @@ void         confab_peer_begin_close         (ConfabPeer *self);
 void         confab_peer_set_watching        (ConfabPeer *self,
                                               gboolean    reading,
                                               gboolean    writing);
+void         confab_peer_log                 (ConfabPeer     *self,
+                                              ConfabLogEvent  event,
+                                              const char     *reason);
 void         confab_peer_close_with_error    (ConfabPeer  *self,
                                               ConfabError  code,
                                               const char  *text);

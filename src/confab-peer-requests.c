@@ -61,8 +61,8 @@ identity_applies (ConfabPeer *self)
 }
 
 static void
-peer_login (ConfabPeer *self,
-            const char *requested)
+try_login (ConfabPeer *self,
+           const char *requested)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
@@ -116,6 +116,16 @@ peer_login (ConfabPeer *self,
 
       reply (self, welcome, len);
     }
+}
+
+static void
+peer_login (ConfabPeer *self,
+            const char *requested)
+{
+  /* Named in the log line if the login is refused. */
+  self->login_name = requested;
+  try_login (self, requested);
+  self->login_name = NULL;
 }
 
 static gboolean

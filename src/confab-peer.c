@@ -61,6 +61,60 @@ confab_peer_cancel_timer (ConfabPeer *self)
     confab_deadlines_cancel (self->shared->deadlines, &self->timer);
 }
 
+/* ---- the operator's log ---------------------------------------------- */
+
+static const char *const log_titles[CONFAB_LOG_N_EVENTS] = {
+  [CONFAB_LOG_LOGIN_REFUSED] = "Refused login",
+  [CONFAB_LOG_LINE_TOO_LONG] = "Line too long",
+  [CONFAB_LOG_SERVER_FULL] = "Server full, refused",
+  [CONFAB_LOG_LOGIN_TIMEOUT] = "Login timeout",
+  [CONFAB_LOG_SLOW_CONSUMER] = "Dropped a slow consumer",
+  [CONFAB_LOG_KICKED_CLOSED] = "Closed a kicked peer",
+};
+
+/* One line for the operator: "TITLE: ADDRESS [NAME] (REASON)". */
+void
+confab_peer_log (ConfabPeer     *self,
+                 ConfabLogEvent  event,
+                 const char     *reason)
+{
+  const char *name = self->entry != NULL ? confab_broker_peer_get_name (self->entry) : self->login_name;
+
+  confab_log_event (&self->shared->log_limiter, event, g_get_monotonic_time (),
+                    name, self->address, reason, "%s: %s%s%s (%s)",
+                    log_titles[event], self->address,
+                    name != NULL ? " " : "", name != NULL ? name : "", reason);
+}
+
+/* The operator hears of a fatal error that is the client's doing. */
+static void
+log_fatal_error (ConfabPeer  *self,
+                 ConfabError  code,
+                 const char  *text)
+{
+  switch (code)
+    {
+    case CONFAB_ERROR_LINE_TOO_LONG:
+      confab_peer_log (self, CONFAB_LOG_LINE_TOO_LONG, text);
+      break;
+    case CONFAB_ERROR_SERVER_FULL:
+      confab_peer_log (self, CONFAB_LOG_SERVER_FULL, text);
+      break;
+    case CONFAB_ERROR_LOGIN_TIMEOUT:
+      confab_peer_log (self, CONFAB_LOG_LOGIN_TIMEOUT, text);
+      break;
+    case CONFAB_ERROR_SLOW_CONSUMER:
+      confab_peer_log (self, CONFAB_LOG_SLOW_CONSUMER, text);
+      break;
+    case CONFAB_ERROR_SHUTTING_DOWN:
+      break;
+    default:
+      if (self->state == PEER_LOGIN)
+        confab_peer_log (self, CONFAB_LOG_LOGIN_REFUSED, text);
+      break;
+    }
+}
+
 /* ---- the broker's sink ------------------------------------------------ */
 
 static void
@@ -80,6 +134,11 @@ sink_close (gpointer    sink_data,
     return;
 
   g_debug ("closing %s: %s", self->address, reason);
+  if (flush && g_strcmp0 (reason, CONFAB_REASON_KICKED) == 0 && self->entry != NULL)
+    {
+      g_free (self->kick_notice);
+      self->kick_notice = g_strdup (confab_broker_peer_get_notice (self->entry));
+    }
   if (!flush)
     {
       /* A slow consumer: its queue goes now; the notice waits for room. */
@@ -133,6 +192,11 @@ confab_peer_close_now (ConfabPeer *self)
 
   g_socket_close (self->socket, NULL);
   g_debug ("connection from %s closed", self->address);
+  if (self->kick_notice != NULL)
+    {
+      confab_peer_log (self, CONFAB_LOG_KICKED_CLOSED, self->kick_notice);
+      g_clear_pointer (&self->kick_notice, g_free);
+    }
 
   if (self->shared->closed_func != NULL)
     self->shared->closed_func (self, self->shared->closed_data);
@@ -220,6 +284,7 @@ confab_peer_close_with_error (ConfabPeer  *self,
   gsize len;
   g_autofree char *line = confab_peer_format_error (self, code, text, &len);
 
+  log_fatal_error (self, code, text);
   if (self->entry != NULL)
     {
       /* PeerLeft shows stable reasons, not the error's wording. */
@@ -502,6 +567,7 @@ confab_peer_finalize (GObject *object)
   confab_peer_cancel_timer (self);
   confab_peer_cancel_rate (self);
   g_clear_pointer (&self->held, g_free);
+  g_clear_pointer (&self->kick_notice, g_free);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
   g_clear_pointer (&self->carry, confab_message_unref);
   g_clear_pointer (&self->unsent, g_free);

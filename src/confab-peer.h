@@ -8,6 +8,7 @@
 
 #include "confab-broker.h"
 #include "confab-deadlines.h"
+#include "confab-log.h"
 #include "confab-poller.h"
 
 G_BEGIN_DECLS
@@ -49,6 +50,7 @@ typedef struct
   GSource               *flush_source; /* (owned) */
   ConfabPoller          *poller;       /* (owned): every connection's socket */
   ConfabDeadlines       *deadlines;    /* (owned): every connection's timers */
+  ConfabLogLimiter       log_limiter;  /* budgets of the operator's log lines */
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;
 } ConfabPeerShared;

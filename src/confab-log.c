@@ -1,0 +1,102 @@
+/* confab-log.c: the operator's log lines about clients, rate-limited.
+ *
+ * At the default level an administrator sees one line per refused login,
+ * overlong line, full server, login timeout, slow consumer and kicked
+ * peer's close, each with journal fields CONFAB_PEER, CONFAB_ADDRESS,
+ * CONFAB_REASON and CONFAB_EVENT. Clients cause these lines, so a client
+ * could flood the journal with them: each kind has a token bucket
+ * (CONFAB_LOG_BURST at once, then CONFAB_LOG_PER_SEC), and the lines
+ * over it are counted and reported as one "N similar messages
+ * suppressed" line before the next line of that kind.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <stdarg.h>
+
+#include "confab-log.h"
+#include "confab-names.h"
+
+/* The CONFAB_EVENT value of each kind. */
+static const char *const event_names[CONFAB_LOG_N_EVENTS] = {
+  [CONFAB_LOG_LOGIN_REFUSED] = "login-refused",
+  [CONFAB_LOG_LINE_TOO_LONG] = "line-too-long",
+  [CONFAB_LOG_SERVER_FULL] = "server-full",
+  [CONFAB_LOG_LOGIN_TIMEOUT] = "login-timeout",
+  [CONFAB_LOG_SLOW_CONSUMER] = "slow-consumer",
+  [CONFAB_LOG_KICKED_CLOSED] = "kicked-closed",
+};
+
+static void
+write_line (ConfabLogEvent  event,
+            const char     *peer,
+            const char     *address,
+            const char     *reason,
+            const char     *message)
+{
+  const GLogField fields[] = {
+    { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
+    { "PRIORITY", "5", -1 },   /* G_LOG_LEVEL_MESSAGE: notice */
+    { "MESSAGE", message, -1 },
+    { CONFAB_LOG_FIELD_EVENT, event_names[event], -1 },
+    { CONFAB_LOG_FIELD_PEER, peer != NULL ? peer : "", -1 },
+    { CONFAB_LOG_FIELD_ADDRESS, address != NULL ? address : "", -1 },
+    { CONFAB_LOG_FIELD_REASON, reason != NULL ? reason : "", -1 },
+  };
+
+  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, G_N_ELEMENTS (fields));
+}
+
+/**
+ * confab_log_event:
+ * @now_usec: the current monotonic time
+ * @peer: (nullable): the peer's name, if it has one
+ * @address: (nullable): its remote address
+ * @reason: (nullable): why, in the words the client was told
+ * @format: the message, printf-style
+ *
+ * Logs one line of kind @event at the default level, unless that kind is
+ * over its budget; then it is only counted.
+ */
+void
+confab_log_event (ConfabLogLimiter *limiter,
+                  ConfabLogEvent    event,
+                  gint64            now_usec,
+                  const char       *peer,
+                  const char       *address,
+                  const char       *reason,
+                  const char       *format,
+                  ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  g_return_if_fail (limiter != NULL);
+  g_return_if_fail (event < CONFAB_LOG_N_EVENTS);
+  g_return_if_fail (format != NULL);
+
+  if (confab_rate_limit_get_delay (&limiter->bucket[event], CONFAB_LOG_PER_SEC,
+                                   CONFAB_LOG_BURST, now_usec) > 0)
+    {
+      limiter->suppressed[event]++;
+      return;
+    }
+  confab_rate_limit_take (&limiter->bucket[event], CONFAB_LOG_PER_SEC,
+                          CONFAB_LOG_BURST, 1, now_usec);
+
+  if (limiter->suppressed[event] > 0)
+    {
+      g_autofree char *note = g_strdup_printf ("%u similar messages suppressed (%s)",
+                                               limiter->suppressed[event],
+                                               event_names[event]);
+
+      write_line (event, NULL, NULL, NULL, note);
+      limiter->suppressed[event] = 0;
+    }
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  write_line (event, peer, address, reason, message);
+}
