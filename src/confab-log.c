@@ -87,8 +87,9 @@ confab_log_event (ConfabLogLimiter *limiter,
 
   if (limiter->suppressed[event] > 0)
     {
-      g_autofree char *note = g_strdup_printf ("%u similar messages suppressed (%s)",
-                                               limiter->suppressed[event],
+      guint n = limiter->suppressed[event];
+      g_autofree char *note = g_strdup_printf ("%u similar %s suppressed (%s)", n,
+                                               n == 1 ? "message" : "messages",
                                                event_names[event]);
 
       write_line (event, NULL, NULL, NULL, note);

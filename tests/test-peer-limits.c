@@ -319,6 +319,216 @@ test_rate_one_packet (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------ */
+/* The operator's log                                                  */
+/* ------------------------------------------------------------------ */
+
+#define PEERS_MAX  6
+
+static const Options log_options = {
+  .config = (const char * const []) {
+    "peers_max", G_STRINGIFY (PEERS_MAX),
+    "login_timeout_sec", "1",
+    "queue_max_bytes", "65536",
+    "line_max_bytes", "4096",
+    NULL
+  },
+  .bus = TRUE,
+};
+
+/* Returns: (transfer full): the client's own address, as confabd logs it */
+static char *
+client_address (ConfabTestClient *client)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+
+  local = g_socket_get_local_address (confab_test_client_get_socket (client), &error);
+  g_assert_no_error (error);
+  return g_strdup_printf ("127.0.0.1:%u",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+}
+
+/* Waits for the log line "TITLE: ADDRESS[ NAME] (REASON)". */
+static void
+expect_log (Fixture          *f,
+            const char       *title,
+            ConfabTestClient *client,
+            const char       *name_and_reason)
+{
+  g_autofree char *address = client_address (client);
+  g_autofree char *needle = g_strdup_printf ("%s: %s%s", title, address, name_and_reason);
+
+  confab_test_daemon_wait_for_log (f->daemon, 0, needle, 10000);
+}
+
+static ConfabTestClient *
+new_client (Fixture *f)
+{
+  return confab_test_client_new (f->port);
+}
+
+static void
+test_log_events (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) silent = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *confabctl = confab_test_program_path ("confabctl");
+  const char * const kick[] = { confabctl, "kick", "bob", "too loud", NULL };
+  g_autofree char *padding = g_strnfill (200, 's');
+  g_autofree char *too_long = g_strnfill (5000, 'x');
+  ConfabTestClient *refused;
+  gboolean dropped = FALSE;
+
+  g_test_summary ("At the default level confabd logs one line, naming the "
+                  "address, the name and the reason, for a refused login, a "
+                  "line too long, a full server, a login timeout, a slow "
+                  "consumer and a kicked peer's close");
+
+  alice = confab_test_client_new_login (f->port, "alice");
+
+  /* Server full and, a second later, login timeouts: alice and five
+   * silent connections are all peers_max allows. */
+  for (guint i = 0; i < PEERS_MAX; i++)
+    g_ptr_array_add (silent, new_client (f));
+  refused = g_ptr_array_index (silent, PEERS_MAX - 1);
+  confab_test_client_expect_line (refused, "error: server full");
+  expect_log (f, "Server full, refused", refused, " (server full)");
+  expect_log (f, "Login timeout", g_ptr_array_index (silent, 0), " (login timeout)");
+  g_ptr_array_set_size (silent, 0);
+
+  /* Refused logins: an invalid name, a taken one. */
+  {
+    g_autoptr(ConfabTestClient) c = new_client (f);
+
+    confab_test_client_send_line (c, "@bad");
+    g_free (confab_test_client_expect_prefix (c, "error: "));
+    /* An invalid name is not logged: it may hold anything. */
+    expect_log (f, "Refused login", c, " (invalid name: ");
+  }
+  {
+    g_autoptr(ConfabTestClient) c = new_client (f);
+
+    confab_test_client_send_line (c, "alice");
+    confab_test_client_expect_line (c, "error: name taken: alice");
+    expect_log (f, "Refused login", c, " alice (name taken: alice)");
+  }
+
+  /* A line too long. */
+  {
+    g_autoptr(ConfabTestClient) c = confab_test_client_new_login (f->port, "longline");
+
+    confab_test_client_send_line (c, too_long);
+    g_free (confab_test_client_expect_prefix (c, "error: line too long"));
+    expect_log (f, "Line too long", c, " longline (line too long");
+  }
+
+  /* A slow consumer: it never reads while alice floods it. */
+  {
+    g_autoptr(ConfabTestClient) slow = NULL;
+
+    slow = confab_test_client_new_full (f->port, 10000, 4096, &error);
+    g_assert_no_error (error);
+    confab_test_client_login (slow, "slow");
+    for (guint round = 0; round < 200 && !dropped; round++)
+      {
+        g_autoptr(GString) burst = g_string_new (NULL);
+        g_autofree char *log = NULL;
+
+        for (guint i = 0; i < 200; i++)
+          g_string_append_printf (burst, "slow: %u %s\n", i, padding);
+        confab_test_client_send_raw (alice, burst->str, burst->len);
+        log = confab_test_daemon_dup_log (f->daemon);
+        dropped = strstr (log, "Dropped a slow consumer") != NULL;
+      }
+    expect_log (f, "Dropped a slow consumer", slow, " slow (slow consumer)");
+  }
+
+  /* A kick, logged with the administrator's reason once closed. */
+  {
+    g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+    g_autofree char *address = client_address (bob);
+    g_autofree char *needle = g_strdup_printf ("Closed a kicked peer: %s bob (kicked: too loud)", address);
+
+    g_assert_cmpint (confab_dbus_test_run (kick, NULL, RUN_MS, NULL, NULL), ==, 0);
+    confab_test_client_expect_line (bob, "error: kicked: too loud");
+    confab_test_client_expect_eof (bob);
+    confab_test_client_close (bob);
+    confab_test_daemon_wait_for_log (f->daemon, 0, needle, 10000);
+  }
+}
+
+static const Options log_flood_options = {
+  .config = (const char * const []) { NULL },
+};
+
+/* The budget confab-log.h documents: 10 lines at once, then one a second. */
+#define LOG_BURST   10
+#define LOG_PER_SEC 1
+#define REFUSALS    1000
+
+/* Returns: the number of occurrences of @needle in @haystack */
+static guint
+count_lines (const char *haystack,
+             const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = haystack; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
+static void
+refuse_one (Fixture *f)
+{
+  g_autoptr(ConfabTestClient) c = new_client (f);
+
+  confab_test_client_send_line (c, "@flood");
+  g_free (confab_test_client_expect_prefix (c, "error: "));
+}
+
+static void
+test_log_flood (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *log = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline;
+  double elapsed;
+  guint logged, bound;
+
+  g_test_summary ("1000 refused logins log a bounded number of lines, then one "
+                  "line saying how many were suppressed");
+
+  for (guint i = 0; i < REFUSALS; i++)
+    refuse_one (f);
+  elapsed = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+
+  /* Every refusal is handled (and would be logged) before its reply. */
+  log = confab_test_daemon_dup_log (f->daemon);
+  logged = count_lines (log, "Refused login: ");
+  bound = LOG_BURST + (guint) (elapsed * LOG_PER_SEC) + 1;
+  g_test_message ("%u refusals in %.2f s logged %u lines (at most %u allowed)",
+                  REFUSALS, elapsed, logged, bound);
+  g_assert_cmpuint (logged, >=, 1);
+  g_assert_cmpuint (logged, <=, bound);
+
+  /* Once the budget has a line again, the count comes first. */
+  deadline = g_get_monotonic_time () + confab_test_timeout_ms (10000) * G_TIME_SPAN_MILLISECOND;
+  while (count_lines (log, "similar messages suppressed (login-refused)") == 0 &&
+         g_get_monotonic_time () < deadline)
+    {
+      g_usleep (250 * G_TIME_SPAN_MILLISECOND);
+      refuse_one (f);
+      g_free (log);
+      log = confab_test_daemon_dup_log (f->daemon);
+    }
+  g_assert_cmpuint (count_lines (log, "similar messages suppressed (login-refused)"), >=, 1);
+}
+
+/* ------------------------------------------------------------------ */
 
 int
 main (int    argc,
@@ -339,6 +549,8 @@ main (int    argc,
   ADD ("/peer-limits/kick-non-reader", &kick_options, test_kick_non_reader);
   ADD ("/peer-limits/peers-flood", &flood_options, test_peers_flood);
   ADD ("/peer-limits/rate-one-packet", &rate_options, test_rate_one_packet);
+  ADD ("/peer-limits/log/events", &log_options, test_log_events);
+  ADD ("/peer-limits/log/flood", &log_flood_options, test_log_flood);
 
   return g_test_run ();
 }
