@@ -526,6 +526,9 @@ test_kick (Fixture       *fx,
   g_assert_true (fx->sinks[1].close_flush);
   g_assert_null (confab_broker_lookup (fx->broker, "bob"));
   g_assert_cmpstr (g_ptr_array_index (fx->left, 0), ==, "bob:" CONFAB_REASON_KICKED);
+  /* The connection logs the close with the administrator's words. */
+  g_assert_cmpstr (confab_broker_peer_get_notice (bob), ==, "kicked: spam");
+  g_assert_null (confab_broker_peer_get_notice (alice));
 
   g_assert_false (confab_broker_kick (fx->broker, "bob", "again", &error));
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_PEER);
