@@ -4,8 +4,10 @@
  * its own while idle: its socket is watched for input in the server's
  * poller (confab-poller.c), and when it is ready the connection reads
  * into the buffer all connections share, frames complete lines in place
- * and keeps only an unfinished line. Output is in confab-peer-output.c,
- * the meaning of each line in confab-peer-requests.c.
+ * and keeps only an unfinished line. Framing, and holding input back, is
+ * in confab-peer-input.c, output in confab-peer-output.c, the meaning of
+ * each line in confab-peer-requests.c. Its timers are entries in the
+ * server's one deadline queue (confab-deadlines.c), not GSources.
  *
  * Life cycle: LOGIN (waiting for the name, with a timeout) → ACTIVE →
  * CLOSING (deliver what is queued, read nothing more) → LINGER (write side
