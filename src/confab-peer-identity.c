@@ -4,9 +4,9 @@
  * user name, which comes from the uid the kernel reports (SO_PEERCRED)
  * through getpwuid_r(). That may ask a network service (LDAP, say, via
  * NSS) and take long, so it is never done on the main loop: the lookup
- * starts in a worker thread as the connection is accepted, and the
- * connection is not read until it is done. Its login then finds the name
- * ready. Nothing else waits for it.
+ * starts in the lookup pool (confab-lookup-pool.c) as the connection is
+ * accepted, and the connection is not read until it is done. Its login
+ * then finds the name ready. Nothing else waits for it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,6 +14,7 @@
 
 #include <pwd.h>
 
+#include "confab-lookup-pool.h"
 #include "confab-peer-private.h"
 
 /* Returns: (transfer full) (nullable): the user name of @uid, or NULL if
@@ -73,7 +74,7 @@ confab_peer_start_identity_lookup (ConfabPeer *self)
   /* The task keeps the connection alive until the lookup is done. */
   task = g_task_new (self, NULL, lookup_done, NULL);
   g_task_set_source_tag (task, confab_peer_start_identity_lookup);
-  g_task_run_in_thread (task, lookup_in_thread);
+  confab_lookup_pool_run (task, lookup_in_thread);
 }
 
 /**
