@@ -31,6 +31,8 @@ typedef enum
   PROTOCOL_JSON,
 } PeerProtocol;
 
+typedef struct _ConfabNameCheck ConfabNameCheck;
+
 struct _ConfabPeer
 {
   GObject            parent_instance;
@@ -42,6 +44,7 @@ struct _ConfabPeer
   gint64             unix_uid;      /* the caller's uid on a Unix socket, else -1 */
   char              *unix_user;     /* (owned) (nullable): its user name, once looked up */
   gboolean           unix_user_known;
+  ConfabNameCheck   *name_check;    /* (owned) (nullable): a TCP login waiting for getpwnam */
   ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
   PeerState          state;
   PeerProtocol       protocol;       /* chosen by the first non-blank byte */
@@ -101,10 +104,17 @@ void         confab_peer_charge_rate         (ConfabPeer *self);
 /* confab-peer-identity.c */
 void         confab_peer_start_identity_lookup (ConfabPeer *self);
 char        *confab_peer_dup_unix_user       (ConfabPeer *self);
+void         confab_peer_start_name_check    (ConfabPeer *self,
+                                              const char *name);
+void         confab_peer_hold_line           (ConfabPeer *self,
+                                              const char *line,
+                                              gsize       len);
 
 /* confab-peer-requests.c */
 gboolean     confab_peer_handle_line         (char       *line,
                                               gsize       len,
                                               gpointer    user_data);
+void         confab_peer_join                (ConfabPeer *self,
+                                              const char *name);
 
 G_END_DECLS

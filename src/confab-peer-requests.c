@@ -64,7 +64,6 @@ static void
 peer_login (ConfabPeer *self,
             const char *requested)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
   const char *name = requested;
 
@@ -91,6 +90,23 @@ peer_login (ConfabPeer *self,
           return;
         }
     }
+  else if (self->shared->limits.unix_identity)
+    {
+      /* Local users' names are theirs alone: asked of the user database
+       * off the main loop, then joined (confab-peer-identity.c). */
+      confab_peer_start_name_check (self, name);
+      return;
+    }
+
+  confab_peer_join (self, name);
+}
+
+/* Takes @name in the broker, or closes the connection if it is taken. */
+void
+confab_peer_join (ConfabPeer *self,
+                  const char *name)
+{
+  g_autoptr(GError) error = NULL;
 
   self->entry = confab_broker_join (self->shared->broker, name, self->address,
                                     self->protocol == PROTOCOL_JSON ? "json" : "text",
@@ -270,7 +286,11 @@ confab_peer_handle_line (char     *line,
   switch (self->state)
     {
     case PEER_LOGIN:
-      handle_login (self, line, len);
+      /* Lines after a login that is being checked wait for the check. */
+      if (self->name_check != NULL)
+        confab_peer_hold_line (self, line, len);
+      else
+        handle_login (self, line, len);
       break;
 
     case PEER_ACTIVE:

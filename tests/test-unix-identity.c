@@ -370,6 +370,63 @@ test_slow_lookup (void)
   confab_test_client_expect_line (bob, "from root: hello");
 }
 
+/* With unix_identity on, the names of local accounts are kept for their
+ * owners: a TCP client cannot take "root" ahead of root on the socket.
+ * Other names work on TCP as before, lines sent with the login included. */
+static void
+test_local_names_reserved (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) squatter = NULL;
+  g_autoptr(ConfabTestClient) json_squatter = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) root = NULL;
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char *socket_path = g_build_filename (tmp->path, "confab.sock", NULL);
+  g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
+  g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
+  g_autofree char *line = NULL;
+  guint16 port;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs to run as root, a local user that surely exists");
+      return;
+    }
+  confab_test_write_config (config_path, (const char * const []) {
+                              "server.unix_identity", "true", NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, (const char * const []) {
+                                       "--listen", listen, NULL
+                                     }, 0);
+  confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
+  port = confab_test_daemon_get_port (daemon);
+
+  squatter = confab_test_client_new (port);
+  confab_test_client_send_line (squatter, "root");
+  confab_test_client_send_line (squatter, "root: I am root");
+  confab_test_client_expect_line (squatter, "error: not your name: root is reserved for the "
+                                            "local user of that name, on the Unix socket");
+  confab_test_client_expect_eof (squatter);
+
+  json_squatter = confab_test_client_new (port);
+  confab_test_client_send_line (json_squatter, "{\"type\":\"login\",\"name\":\"root\"}");
+  line = confab_test_client_read_line (json_squatter);
+  g_assert_nonnull (strstr (line, "\"code\":\"not-your-name\""));
+  confab_test_client_expect_eof (json_squatter);
+
+  /* Not a local account: served, with the line sent along the login. */
+  bob = confab_test_client_new (port);
+  confab_test_client_send_line (bob, "confab-test-bob\nconfab-test-bob: first");
+  confab_test_client_expect_line (bob, "from confab-test-bob: first");
+
+  root = unix_client_or_fail (socket_path);
+  confab_test_client_send_line (root, "");
+  confab_test_client_send_line (root, "/peers");
+  confab_test_client_expect_line (root, "peers: confab-test-bob root");
+}
+
 /* Lookups run in a pool of their own: with 100 of them waiting on a slow
  * user database, a D-Bus call (which GDBus runs through GLib's task pool)
  * is answered before the first lookup is even done. */
@@ -430,9 +487,11 @@ test_lookup_pool (void)
   confab_test_client_send_line (root, "/peers");
   for (guint i = 1; i < N_WAITING; i++)
     g_ptr_array_add (waiting, unix_client_or_fail (socket_path));
-  /* A round trip on TCP: the daemon has taken the connections by now. */
-  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
-  confab_test_client_sync (bob, "bob");
+  /* A round trip on TCP (a refused name needs no lookup): the daemon has
+   * taken the connections by now. */
+  bob = confab_test_client_new (confab_test_daemon_get_port (daemon));
+  confab_test_client_send_line (bob, "@bob");
+  confab_test_client_expect_line (bob, "error: invalid name: names may not start with '@' or '#'");
 
   g_dbus_connection_call (connection, "org.confab.Confab1", "/org/confab/Confab1",
                           "org.confab.Confab1.Manager", "ListPeers", NULL,
@@ -450,7 +509,7 @@ test_lookup_pool (void)
 
   /* ...and the lookups still end. */
   first = confab_test_client_read_line (root);
-  g_assert_cmpstr (first, ==, "peers: bob root");
+  g_assert_cmpstr (first, ==, "peers: root");
 }
 
 static void
@@ -526,6 +585,7 @@ main (int   argc,
   g_test_add_func ("/unix/socket/stale", test_stale_socket);
   g_test_add_func ("/unix/identity/slow-lookup", test_slow_lookup);
   g_test_add_func ("/unix/identity/lookup-pool", test_lookup_pool);
+  g_test_add_func ("/unix/identity/local-names-reserved", test_local_names_reserved);
 
   return g_test_run ();
 }
