@@ -410,6 +410,14 @@ static const RejectCase reject_unbracketed_ipv6[] = {
   { NULL, NULL }
 };
 
+/* A list where one address belongs (--listen "A;B"). */
+static const RejectCase reject_list[] = {
+  { "127.0.0.1:0;127.0.0.1:0", "unexpected “;”: give one address per --listen" },
+  { "[::1]:0;[::1]:0", "unexpected “;”: give one address per --listen" },
+  { "127.0.0.1:8080;", "unexpected “;”: give one address per --listen" },
+  { NULL, NULL }
+};
+
 static const RejectCase reject_brackets[] = {
   { "[::1", "“]” is missing after the IPv6 address" },
   { "[::1:8080", NULL },
@@ -466,6 +474,7 @@ main (int    argc,
   g_test_add_data_func ("/address/reject/hostname", reject_hostname, check_rejected);
   g_test_add_data_func ("/address/reject/unbracketed-ipv6", reject_unbracketed_ipv6, check_rejected);
   g_test_add_data_func ("/address/reject/brackets", reject_brackets, check_rejected);
+  g_test_add_data_func ("/address/reject/list", reject_list, check_rejected);
   g_test_add_func ("/address/reject/unix", test_reject_unix);
 
   g_test_add_func ("/address/tap-output-is-text", test_tap_output_is_text);
