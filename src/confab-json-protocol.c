@@ -86,6 +86,14 @@ confab_json_get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/* The white space JSON text may hold, and the only white space trimmed:
+ * FF and VT are control characters, refused wherever they are. */
+static inline gboolean
+is_text_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* JSON text may hold newlines and tabs, but no other control character. */
 static gboolean
 text_ok (const char  *text,
@@ -187,9 +195,9 @@ parse_message (JsonObject         *object,
   /* Trim surrounding white space, newlines included. */
   start = text;
   len = strlen (text);
-  while (len > 0 && g_ascii_isspace (*start))
+  while (len > 0 && is_text_space (*start))
     start++, len--;
-  while (len > 0 && g_ascii_isspace (start[len - 1]))
+  while (len > 0 && is_text_space (start[len - 1]))
     len--;
   if (len == 0)
     return fail (error, field, CONFAB_ERROR_EMPTY_MESSAGE, "text", "empty message");

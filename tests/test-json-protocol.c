@@ -277,6 +277,35 @@ test_nul_line_has_no_field (void)
                                           "field"));
 }
 
+/* Text is trimmed of the white space it may hold (space, TAB, newlines);
+ * FF and VT are control characters at its ends as inside it. */
+static void
+test_text_trimming (void)
+{
+  const char *trimmed = "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"\\n \\thi\\r\\n \"}";
+  const char *refused[] = {
+    "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"\\fhi\"}",
+    "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"hi\\u000b\"}",
+  };
+  g_autoptr(GError) error = NULL;
+  ConfabJsonRequest request;
+
+  g_assert_true (confab_json_parse_request (trimmed, strlen (trimmed), MAX_RECIPIENTS,
+                                            &request, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (request.text, ==, "hi");
+  confab_json_request_clear (&request);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_assert_false (confab_json_parse_request (refused[i], strlen (refused[i]), MAX_RECIPIENTS,
+                                                 &request, NULL, &error));
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER);
+      g_clear_error (&error);
+      confab_json_request_clear (&request);
+    }
+}
+
 static void
 test_depth_limit (void)
 {
@@ -603,6 +632,7 @@ main (int   argc,
   g_test_add_func ("/json/parse/strict-syntax", test_strict_syntax);
   g_test_add_func ("/json/parse/invalid-utf8-and-nul", test_invalid_utf8_and_nul);
   g_test_add_func ("/json/parse/depth-limit", test_depth_limit);
+  g_test_add_func ("/json/parse/text-trimming", test_text_trimming);
   g_test_add_func ("/json/parse/escaped-nul-members", test_escaped_nul_members);
   g_test_add_func ("/json/parse/nul-line-has-no-field", test_nul_line_has_no_field);
   g_test_add_func ("/json/parse/message-fields", test_message_fields);
