@@ -206,6 +206,12 @@ confab_address_parse (const char  *text,
   if (g_str_has_prefix (text, UNIX_PREFIX))
     return parse_unix (text, error);
 
+  /* "A;B" is a list, which only the config file's listen= takes; said
+   * plainly rather than as whatever fault the first address then shows. */
+  if (strchr (text, ';') != NULL)
+    return address_error (error, text,
+                          _("unexpected “;”: give one address per --listen"));
+
   if (text[0] == '[')
     return parse_ipv6 (text, error);
 

@@ -86,6 +86,14 @@ confab_json_get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/* The white space JSON text may hold, and the only white space trimmed:
+ * FF and VT are control characters, refused wherever they are. */
+static inline gboolean
+is_text_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* JSON text may hold newlines and tabs, but no other control character. */
 static gboolean
 text_ok (const char  *text,
@@ -187,9 +195,9 @@ parse_message (JsonObject         *object,
   /* Trim surrounding white space, newlines included. */
   start = text;
   len = strlen (text);
-  while (len > 0 && g_ascii_isspace (*start))
+  while (len > 0 && is_text_space (*start))
     start++, len--;
-  while (len > 0 && g_ascii_isspace (start[len - 1]))
+  while (len > 0 && is_text_space (start[len - 1]))
     len--;
   if (len == 0)
     return fail (error, field, CONFAB_ERROR_EMPTY_MESSAGE, "text", "empty message");
@@ -207,6 +215,26 @@ parse_message (JsonObject         *object,
   request->text = g_strndup (start, len);
   request->text_len = len;
   return TRUE;
+}
+
+/* A copy of the syntactically valid @line with every "\u0000" escape
+ * made "\u0001". Outside strings valid JSON has no '\\', and inside them
+ * each escape is skipped whole, so "\\u0000" (an escaped backslash) stays. */
+static char *
+escaped_nul_to_soh (const char *line,
+                    gsize       len)
+{
+  char *copy = g_strndup (line, len);
+
+  for (gsize i = 0; i + 1 < len; i++)
+    {
+      if (copy[i] != '\\')
+        continue;
+      if (copy[i + 1] == 'u' && i + 6 <= len && memcmp (copy + i + 2, "0000", 4) == 0)
+        copy[i + 5] = '1';
+      i++;  /* the escaped character; \uXXXX's digits are never '\\' */
+    }
+  return copy;
 }
 
 /**
@@ -229,6 +257,7 @@ confab_json_parse_request (const char         *line,
                            GError            **error)
 {
   g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *without_escaped_nul = NULL;
   JsonNode *root;
   JsonObject *object;
   const char *type;
@@ -251,10 +280,11 @@ confab_json_parse_request (const char         *line,
     return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL,
                  too_deep ? "JSON nested too deeply" : "not valid JSON");
   /* json-glib ends a string at an escaped NUL without a word, which would
-   * deliver "ab" for "ab\u0000cd": refuse it like a raw NUL. */
+   * deliver "ab" for "ab\u0000cd". Parsed as U+0001 instead, it is still
+   * refused by the checks of the member that holds it (with that member
+   * named), while a member the server ignores stays ignored. */
   if (escaped_nul)
-    return fail (error, field, CONFAB_ERROR_CONTROL_CHARACTER, NULL,
-                 "line contains control characters");
+    line = without_escaped_nul = escaped_nul_to_soh (line, len);
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, line, len, NULL))
@@ -353,9 +383,13 @@ finish_line (JsonBuilder *builder,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* Error codes with a member to blame (docs/protocol.md). */
+/* The member to blame for an error (docs/protocol.md), or NULL when the
+ * whole line is at fault. The code alone does not say it for two codes,
+ * whose wording does: a bad name in "to" is an "invalid recipient name",
+ * and a NUL anywhere in the line "line contains control characters". */
 static const char *
-field_for_code (ConfabError code)
+field_for_error (ConfabError  code,
+                 const char  *text)
 {
   switch (code)
     {
@@ -363,9 +397,11 @@ field_for_code (ConfabError code)
     case CONFAB_ERROR_TOO_MANY_RECIPIENTS:
       return "to";
     case CONFAB_ERROR_EMPTY_MESSAGE:
-    case CONFAB_ERROR_CONTROL_CHARACTER:
       return "text";
+    case CONFAB_ERROR_CONTROL_CHARACTER:
+      return g_str_has_prefix (text, "line ") ? NULL : "text";
     case CONFAB_ERROR_INVALID_NAME:
+      return g_str_has_prefix (text, "invalid recipient name") ? "to" : "name";
     case CONFAB_ERROR_NAME_TAKEN:
       return "name";
     default:
@@ -406,7 +442,7 @@ confab_json_encode_error (ConfabError  code,
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
-  build_error (builder, code, text, field_for_code (code));
+  build_error (builder, code, text, field_for_error (code, text));
   return finish_line (builder, len);
 }
 
@@ -466,7 +502,7 @@ confab_json_encode_message (ConfabMessage *message)
         text = confab_message_get_text (message, &text_len);
         text_copy = g_strndup (text, text_len);
         build_error (builder, confab_message_get_code (message), text_copy,
-                     field_for_code (confab_message_get_code (message)));
+                     field_for_error (confab_message_get_code (message), text_copy));
       }
       break;
 

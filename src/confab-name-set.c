@@ -3,7 +3,9 @@
  * A short list is scanned (hash and length compared before the bytes);
  * at CONFAB_NAME_SET_LINEAR names the set switches to an open-addressing
  * table twice the size of the largest set, so a probe meets an empty slot
- * quickly and the table never fills.
+ * quickly and the table never fills. Names are hashed with SipHash-1-3
+ * under a key drawn at random once per process, so nobody can choose
+ * names that collide.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -19,19 +21,88 @@ G_STATIC_ASSERT ((N_SLOTS & (N_SLOTS - 1)) == 0);
 G_STATIC_ASSERT (N_SLOTS > CONFAB_NAME_SET_MAX);
 G_STATIC_ASSERT (CONFAB_NAME_SET_MAX < G_MAXUINT16);
 
-/* FNV-1a: short names, and only ever compared within one message. */
+/* The key, drawn once per process: a client that could predict where
+ * names land could send a list of names that all probe the same run of
+ * slots (hash flooding). */
+static guint64 hash_key[2];
+
+static void
+ensure_hash_key (void)
+{
+  static gsize initialised = 0;
+
+  if (g_once_init_enter (&initialised))
+    {
+      /* GRand seeds itself from /dev/urandom. */
+      g_autoptr(GRand) rand = g_rand_new ();
+
+      for (guint i = 0; i < 2; i++)
+        hash_key[i] = ((guint64) g_rand_int (rand) << 32) | g_rand_int (rand);
+      g_once_init_leave (&initialised, 1);
+    }
+}
+
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+#define SIPROUND                                               \
+  G_STMT_START {                                               \
+    v0 += v1; v1 = ROTL64 (v1, 13); v1 ^= v0; v0 = ROTL64 (v0, 32); \
+    v2 += v3; v3 = ROTL64 (v3, 16); v3 ^= v2;                  \
+    v0 += v3; v3 = ROTL64 (v3, 21); v3 ^= v0;                  \
+    v2 += v1; v1 = ROTL64 (v1, 17); v1 ^= v2; v2 = ROTL64 (v2, 32); \
+  } G_STMT_END
+
+/* SipHash-1-3 (one compression round, three finalisation rounds): keyed,
+ * and a few nanoseconds for a name of a few dozen bytes. */
+guint32
+confab_name_hash_keyed (const guint64  key[2],
+                        const char    *name,
+                        gsize          len)
+{
+  const guchar *p = (const guchar *) name;
+  guint64 v0 = key[0] ^ G_GUINT64_CONSTANT (0x736f6d6570736575);
+  guint64 v1 = key[1] ^ G_GUINT64_CONSTANT (0x646f72616e646f6d);
+  guint64 v2 = key[0] ^ G_GUINT64_CONSTANT (0x6c7967656e657261);
+  guint64 v3 = key[1] ^ G_GUINT64_CONSTANT (0x7465646279746573);
+  guint64 last = (guint64) (len & 0xff) << 56;
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 m;
+
+      memcpy (&m, p + i, sizeof m);
+      m = GUINT64_FROM_LE (m);
+      v3 ^= m;
+      SIPROUND;
+      v0 ^= m;
+    }
+  for (guint shift = 0; i < len; i++, shift += 8)
+    last |= (guint64) p[i] << shift;
+  v3 ^= last;
+  SIPROUND;
+  v0 ^= last;
+  v2 ^= 0xff;
+  SIPROUND;
+  SIPROUND;
+  SIPROUND;
+  v0 ^= v1 ^ v2 ^ v3;
+  return (guint32) (v0 ^ (v0 >> 32));
+}
+
+void
+confab_name_hash_get_key (guint64 key[2])
+{
+  ensure_hash_key ();
+  key[0] = hash_key[0];
+  key[1] = hash_key[1];
+}
+
 static guint32
 hash_name (const char *name,
            gsize       len)
 {
-  guint32 h = 2166136261u;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      h ^= (guchar) name[i];
-      h *= 16777619u;
-    }
-  return h;
+  return confab_name_hash_keyed (hash_key, name, len);
 }
 
 static gboolean
@@ -80,6 +151,7 @@ confab_name_set_init (ConfabNameSet *set)
 
   /* The arrays are written before they are read; the table is cleared
    * only if a list grows long enough to need it. */
+  ensure_hash_key ();
   set->n_names = 0;
   set->indexed = FALSE;
 }

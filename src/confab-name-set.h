@@ -42,4 +42,11 @@ gboolean  confab_name_set_contains (const ConfabNameSet *set,
                                    gsize                len);
 guint     confab_name_set_size  (const ConfabNameSet *set);
 
+/* The hash the set uses (SipHash-1-3 folded to 32 bits) under @key, and
+ * the process's own key, drawn at random on first use; for tests. */
+guint32   confab_name_hash_keyed   (const guint64  key[2],
+                                    const char    *name,
+                                    gsize          len);
+void      confab_name_hash_get_key (guint64        key[2]);
+
 G_END_DECLS

@@ -4,16 +4,19 @@
  * user name, which comes from the uid the kernel reports (SO_PEERCRED)
  * through getpwuid_r(). That may ask a network service (LDAP, say, via
  * NSS) and take long, so it is never done on the main loop: the lookup
- * starts in a worker thread as the connection is accepted, and the
- * connection is not read until it is done. Its login then finds the name
- * ready. Nothing else waits for it.
+ * starts in the lookup pool (confab-lookup-pool.c) as the connection is
+ * accepted, and the connection is not read until it is done. Its login
+ * then finds the name ready. Nothing else waits for it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pwd.h>
+#include <string.h>
 
+#include "confab-lookup-pool.h"
 #include "confab-peer-private.h"
 
 /* Returns: (transfer full) (nullable): the user name of @uid, or NULL if
@@ -73,7 +76,7 @@ confab_peer_start_identity_lookup (ConfabPeer *self)
   /* The task keeps the connection alive until the lookup is done. */
   task = g_task_new (self, NULL, lookup_done, NULL);
   g_task_set_source_tag (task, confab_peer_start_identity_lookup);
-  g_task_run_in_thread (task, lookup_in_thread);
+  confab_lookup_pool_run (task, lookup_in_thread);
 }
 
 /**
@@ -91,4 +94,110 @@ confab_peer_dup_unix_user (ConfabPeer *self)
   if (self->unix_user_known)
     return g_strdup (self->unix_user);
   return lookup_user_name (self->unix_uid);
+}
+
+/* ---- local users' names on other sockets ------------------------------ */
+
+/* With unix_identity on, the name of a local account belongs to that user
+ * on the Unix socket, so a TCP login under it is refused; otherwise the
+ * real user would find the name taken. getpwnam_r() may block as long as
+ * getpwuid_r(), so it runs in the lookup pool and the connection is not
+ * read meanwhile: lines that came in the same read as the login are held
+ * as for any other pause (INPUT_PAUSED_LOOKUP, confab-peer-input.c) and
+ * framed once the name is joined. */
+struct _ConfabNameCheck
+{
+  char    *name;   /* (owned) */
+};
+
+static void
+name_check_free (ConfabNameCheck *check)
+{
+  g_free (check->name);
+  g_free (check);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabNameCheck, name_check_free)
+
+/* A buffer for getpwnam_r(), grown on ERANGE up to 1 MiB. */
+#define PASSWD_BUFFER_MAX (1024 * 1024)
+
+static void
+check_in_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  const char *name = task_data;
+  g_autofree char *buf = NULL;
+  struct passwd entry;
+  struct passwd *result = NULL;
+  gsize size = 1024;
+  int err;
+
+  for (;;)
+    {
+      buf = g_realloc (buf, size);
+      err = getpwnam_r (name, &entry, buf, size, &result);
+      if (err != ERANGE || size >= PASSWD_BUFFER_MAX)
+        break;
+      size *= 2;
+    }
+  /* A database that cannot answer leaves the name free, as for a name
+   * it does not know: a local user's name it does know is never free. */
+  g_task_return_boolean (task, err == 0 && result != NULL);
+}
+
+static void
+check_done (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  ConfabPeer *self = CONFAB_PEER (source_object);
+  gboolean reserved = g_task_propagate_boolean (G_TASK (result), NULL);
+  g_autoptr(ConfabNameCheck) check = g_steal_pointer (&self->name_check);
+
+  /* Closed meanwhile (login timeout, a line too long, shutdown). */
+  if (self->state != PEER_LOGIN)
+    return;
+
+  if (reserved)
+    {
+      g_autofree char *text = g_strdup_printf ("not your name: %s is reserved for the local user "
+                                               "of that name, on the Unix socket", check->name);
+
+      confab_broker_count_rejected_login (self->shared->broker);
+      confab_peer_close_with_error (self, CONFAB_ERROR_NOT_YOUR_NAME, text);
+      return;
+    }
+
+  confab_peer_join (self, check->name);
+  /* Frame what came after the login, then read on. */
+  confab_peer_resume_input (self);
+}
+
+/**
+ * confab_peer_start_name_check:
+ * @name: a valid name, asked for by a login on a socket without identity
+ *
+ * Looks @name up in the user database and then joins it, or refuses the
+ * login if it is a local account's. Input is not read until then.
+ */
+void
+confab_peer_start_name_check (ConfabPeer *self,
+                              const char *name)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (self->name_check == NULL);
+
+  self->name_check = g_new0 (ConfabNameCheck, 1);
+  self->name_check->name = g_strdup (name);
+  self->pause = INPUT_PAUSED_LOOKUP;
+  confab_peer_set_watching (self, FALSE, self->writing);
+
+  task = g_task_new (self, NULL, check_done, NULL);
+  g_task_set_source_tag (task, confab_peer_start_name_check);
+  g_task_set_task_data (task, g_strdup (name), g_free);
+  confab_lookup_pool_run (task, check_in_thread);
 }

@@ -16,7 +16,8 @@
  *    pipelines requests faster than it reads the replies is slowed down
  *    (TCP stops it once the kernel's buffers are full) instead of being
  *    dropped as a slow consumer or growing the daemon;
- *  - the rate limit's bucket is empty (confab-peer-rate.c).
+ *  - the rate limit's bucket is empty (confab-peer-rate.c);
+ *  - its login name is being looked up (confab-peer-identity.c).
  *
  * The rest of the read is then held, in a buffer of the connection's own
  * (only while paused), and the socket is not watched for input until the
@@ -78,6 +79,9 @@ must_wait (ConfabPeer *self,
 {
   gsize queued;
 
+  /* Lines after a login being checked wait for the check. */
+  if (self->name_check != NULL)
+    return INPUT_PAUSED_LOOKUP;
   if (self->state != PEER_ACTIVE)
     return INPUT_FLOWING;
   queued = confab_broker_peer_get_queued_bytes (self->entry);

@@ -34,6 +34,7 @@ typedef enum
   INPUT_PAUSED_RATE,    /* the rate limit's bucket is empty */
   INPUT_YIELDED,        /* it caused enough replies for one turn */
   INPUT_PAUSED_OUTPUT,  /* its own queue is past its share */
+  INPUT_PAUSED_LOOKUP,  /* its login name is being looked up */
 } InputPause;
 
 typedef enum
@@ -41,6 +42,8 @@ typedef enum
   PROTOCOL_TEXT,
   PROTOCOL_JSON,
 } PeerProtocol;
+
+typedef struct _ConfabNameCheck ConfabNameCheck;
 
 struct _ConfabPeer
 {
@@ -53,6 +56,7 @@ struct _ConfabPeer
   gint64             unix_uid;      /* the caller's uid on a Unix socket, else -1 */
   char              *unix_user;     /* (owned) (nullable): its user name, once looked up */
   gboolean           unix_user_known;
+  ConfabNameCheck   *name_check;    /* (owned) (nullable): a TCP login waiting for getpwnam */
   ConfabBrokerPeer  *entry;         /* (owned) (nullable): set at login */
   const char        *login_name;    /* (unowned) (nullable): the name asked for, while refused */
   char              *kick_notice;   /* (owned) (nullable): why it was kicked, logged at the close */
@@ -135,10 +139,14 @@ void         confab_peer_cancel_rate         (ConfabPeer *self);
 /* confab-peer-identity.c */
 void         confab_peer_start_identity_lookup (ConfabPeer *self);
 char        *confab_peer_dup_unix_user       (ConfabPeer *self);
+void         confab_peer_start_name_check    (ConfabPeer *self,
+                                              const char *name);
 
 /* confab-peer-requests.c */
 gboolean     confab_peer_handle_line         (char       *line,
                                               gsize       len,
                                               gpointer    user_data);
+void         confab_peer_join                (ConfabPeer *self,
+                                              const char *name);
 
 G_END_DECLS

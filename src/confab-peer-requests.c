@@ -64,7 +64,6 @@ static void
 try_login (ConfabPeer *self,
            const char *requested)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
   const char *name = requested;
 
@@ -91,6 +90,23 @@ try_login (ConfabPeer *self,
           return;
         }
     }
+  else if (self->shared->limits.unix_identity)
+    {
+      /* Local users' names are theirs alone: asked of the user database
+       * off the main loop, then joined (confab-peer-identity.c). */
+      confab_peer_start_name_check (self, name);
+      return;
+    }
+
+  confab_peer_join (self, name);
+}
+
+/* Takes @name in the broker, or closes the connection if it is taken. */
+void
+confab_peer_join (ConfabPeer *self,
+                  const char *name)
+{
+  g_autoptr(GError) error = NULL;
 
   self->entry = confab_broker_join (self->shared->broker, name, self->address,
                                     self->protocol == PROTOCOL_JSON ? "json" : "text",

@@ -19,14 +19,23 @@ G_STATIC_ASSERT (CONFAB_TEXT_MAX_RECIPIENTS_HARD <= CONFAB_NAME_SET_MAX);
 
 #define BAD_MESSAGE_TEXT "expected 'name, name: text'"
 
-/* Narrows [*start, *end) to exclude surrounding ASCII white space. */
+/* The white space a text line may hold: space and TAB. Every other
+ * character g_ascii_isspace() knows (CR, FF; VT it does not) is a control
+ * character, refused in a name and in a message alike, never trimmed. */
+static inline gboolean
+is_line_space (char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* Narrows [*start, *end) to exclude surrounding white space. */
 static void
 trim_ascii (const char **start,
             const char **end)
 {
-  while (*start < *end && g_ascii_isspace (**start))
+  while (*start < *end && is_line_space (**start))
     (*start)++;
-  while (*end > *start && g_ascii_isspace ((*end)[-1]))
+  while (*end > *start && is_line_space ((*end)[-1]))
     (*end)--;
 }
 

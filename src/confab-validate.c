@@ -12,17 +12,41 @@
 #include "confab-error.h"
 #include "confab-validate.h"
 
+/* Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt,
+ * Unicode 15.1), whole: code points a renderer shows as nothing, such as
+ * variation selectors, Hangul fillers and the Mongolian free variation
+ * selectors, so "alice" plus one of them would look like "alice". Kept
+ * here rather than taken from GLib, whose tables have no such property. */
+static const struct { gunichar first, last; } default_ignorable[] = {
+  { 0x00AD, 0x00AD }, { 0x034F, 0x034F }, { 0x061C, 0x061C },
+  { 0x115F, 0x1160 }, { 0x17B4, 0x17B5 }, { 0x180B, 0x180F },
+  { 0x200B, 0x200F }, { 0x202A, 0x202E }, { 0x2060, 0x206F },
+  { 0x3164, 0x3164 }, { 0xFE00, 0xFE0F }, { 0xFEFF, 0xFEFF },
+  { 0xFFA0, 0xFFA0 }, { 0xFFF0, 0xFFF8 }, { 0x1BCA0, 0x1BCA3 },
+  { 0x1D173, 0x1D17A }, { 0xE0000, 0xE0FFF },
+};
+
+static gboolean
+unichar_is_default_ignorable (gunichar c)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (default_ignorable); i++)
+    {
+      if (c < default_ignorable[i].first)
+        return FALSE;
+      if (c <= default_ignorable[i].last)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Characters that render as nothing (or reorder what follows), so two
- * names that differ only by them would look the same. GLib's FORMAT
- * category covers most of them; the explicit ranges keep the rule stable
- * whatever Unicode version GLib's tables follow. */
+ * names that differ only by them would look the same: the default
+ * ignorables, and every other format character (Cf) as before. */
 static gboolean
 unichar_is_invisible (gunichar c)
 {
-  return (c >= 0x200B && c <= 0x200F) ||
-         (c >= 0x2028 && c <= 0x202E) ||
-         (c >= 0x2060 && c <= 0x2064) ||
-         c == 0xFEFF ||
+  return (c >= 0x2028 && c <= 0x202E) ||
+         unichar_is_default_ignorable (c) ||
          g_unichar_type (c) == G_UNICODE_FORMAT;
 }
 

@@ -26,10 +26,13 @@ G_BEGIN_DECLS
  *
  * A name is 1 to 32 Unicode characters, valid UTF-8, with no white space
  * (any Unicode space, g_unichar_isspace), no control or format characters
- * (C0, C1, DEL; g_unichar_iscntrl and also U+200B..U+200F, U+2028..U+202E,
- * U+2060..U+2064, U+FEFF: invisible characters would let two names look
- * alike), no ',' and no ':', not starting with '@' or '#'. NUL bytes
- * inside @len are invalid.
+ * (C0, C1, DEL; g_unichar_iscntrl), no invisible characters (every
+ * Unicode Default_Ignorable_Code_Point: U+00AD, U+034F, U+115F/U+1160,
+ * U+180B..U+180F, U+200B..U+200F, U+202A..U+202E, U+2060..U+206F,
+ * U+3164, the variation selectors U+FE00..U+FE0F and U+E0100..U+E01EF,
+ * U+FEFF, U+FFA0, U+E0000..U+E0FFF and the rest of the list; also
+ * U+2028..U+2029: they would let two names look alike), no ',' and no
+ * ':', not starting with '@' or '#'. NUL bytes inside @len are invalid.
  *
  * Every other Unicode format character (general category Cf, e.g. the
  * bidi isolates U+2066..U+2069, U+00AD SOFT HYPHEN, the tag characters

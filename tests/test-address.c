@@ -26,6 +26,50 @@ typedef struct
   guint32         scope_id;
 } InetCase;
 
+#define PROGRAM "test-address"
+
+/* Test inputs hold raw bytes on purpose; TAP output must stay text. */
+static void
+show_input (const char *what,
+            const char *text)
+{
+  g_autofree char *escaped = g_strescape (text, NULL);
+
+  g_test_message ("%s: %s", what, escaped);
+}
+
+/* What this program prints is TAP, text only: the raw bytes of the inputs
+ * are shown escaped. */
+static void
+test_tap_output_is_text (void)
+{
+  const char *argv[] = { NULL, "--tap", "-s", NULL, NULL };
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  argv[0] = g_test_get_filename (G_TEST_BUILT, PROGRAM, NULL);
+  argv[3] = g_test_get_path ();
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      /* GLib prints a message that is not UTF-8 as "[Invalid UTF-8] ...",
+       * a line TAP does not know. */
+      if (*line != '\0' && !g_str_has_prefix (line, "ok ") && !g_str_has_prefix (line, "not ok ") &&
+          !g_str_has_prefix (line, "#") && !g_str_has_prefix (line, "1.."))
+        g_error ("not a TAP line: %s", line);
+      for (const char *p = line; *p != '\0'; p++)
+        if (*p != '\t' && (*p < ' ' || *p > '~'))
+          g_error ("byte 0x%02x in TAP output: %s", (guchar) *p, line);
+    }
+}
+
 static void
 check_inet_cases (const InetCase *cases,
                   gsize           n_cases)
@@ -41,7 +85,7 @@ check_inet_cases (const InetCase *cases,
       g_autofree char *formatted_again = NULL;
       GInetSocketAddress *inet;
 
-      g_test_message ("input: %s", c->text);
+      show_input ("input", c->text);
       address = confab_address_parse (c->text, &error);
       g_assert_no_error (error);
       g_assert_true (G_IS_INET_SOCKET_ADDRESS (address));
@@ -138,7 +182,7 @@ check_unix (const char             *text,
   g_autofree char *formatted = NULL;
   GUnixSocketAddress *unix_address;
 
-  g_test_message ("input: %s", text);
+  show_input ("input", text);
   address = confab_address_parse (text, &error);
   g_assert_no_error (error);
   g_assert_true (G_IS_UNIX_SOCKET_ADDRESS (address));
@@ -286,7 +330,7 @@ check_rejected (gconstpointer data)
       g_autofree char *shown = g_utf8_make_valid (cases[i].text, -1);
       g_autofree char *prefix = g_strdup_printf ("Invalid address “%s”: ", shown);
 
-      g_test_message ("input: %s", cases[i].text);
+      show_input ("input", cases[i].text);
       address = confab_address_parse (cases[i].text, &error);
       g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS);
       g_assert_null (address);
@@ -366,6 +410,14 @@ static const RejectCase reject_unbracketed_ipv6[] = {
   { NULL, NULL }
 };
 
+/* A list where one address belongs (--listen "A;B"). */
+static const RejectCase reject_list[] = {
+  { "127.0.0.1:0;127.0.0.1:0", "unexpected “;”: give one address per --listen" },
+  { "[::1]:0;[::1]:0", "unexpected “;”: give one address per --listen" },
+  { "127.0.0.1:8080;", "unexpected “;”: give one address per --listen" },
+  { NULL, NULL }
+};
+
 static const RejectCase reject_brackets[] = {
   { "[::1", "“]” is missing after the IPv6 address" },
   { "[::1:8080", NULL },
@@ -422,7 +474,10 @@ main (int    argc,
   g_test_add_data_func ("/address/reject/hostname", reject_hostname, check_rejected);
   g_test_add_data_func ("/address/reject/unbracketed-ipv6", reject_unbracketed_ipv6, check_rejected);
   g_test_add_data_func ("/address/reject/brackets", reject_brackets, check_rejected);
+  g_test_add_data_func ("/address/reject/list", reject_list, check_rejected);
   g_test_add_func ("/address/reject/unix", test_reject_unix);
+
+  g_test_add_func ("/address/tap-output-is-text", test_tap_output_is_text);
 
   return g_test_run ();
 }

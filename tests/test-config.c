@@ -16,6 +16,50 @@
 /* Messages (g_message) logged while capture is on. GLib 2.74's
  * g_test_expect_message() does not see structured logging, so a writer
  * collects them instead. */
+#define PROGRAM "test-config"
+
+/* Test inputs hold raw bytes on purpose; TAP output must stay text. */
+static void
+show_input (const char *what,
+            const char *text)
+{
+  g_autofree char *escaped = g_strescape (text, NULL);
+
+  g_test_message ("%s: %s", what, escaped);
+}
+
+/* What this program prints is TAP, text only: the raw bytes of the inputs
+ * are shown escaped. */
+static void
+test_tap_output_is_text (void)
+{
+  const char *argv[] = { NULL, "--tap", "-s", NULL, NULL };
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  argv[0] = g_test_get_filename (G_TEST_BUILT, PROGRAM, NULL);
+  argv[3] = g_test_get_path ();
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      /* GLib prints a message that is not UTF-8 as "[Invalid UTF-8] ...",
+       * a line TAP does not know. */
+      if (*line != '\0' && !g_str_has_prefix (line, "ok ") && !g_str_has_prefix (line, "not ok ") &&
+          !g_str_has_prefix (line, "#") && !g_str_has_prefix (line, "1.."))
+        g_error ("not a TAP line: %s", line);
+      for (const char *p = line; *p != '\0'; p++)
+        if (*p != '\t' && (*p < ' ' || *p > '~'))
+          g_error ("byte 0x%02x in TAP output: %s", (guchar) *p, line);
+    }
+}
+
 static GPtrArray *captured_messages;
 
 static GLogWriterOutput
@@ -168,7 +212,7 @@ test_load_defaults (void)
       g_autoptr(GError) error = NULL;
       g_autoptr(ConfabConfig) config = NULL;
 
-      g_test_message ("input: %s", inputs[i]);
+      show_input ("input", inputs[i]);
       config = load_string (inputs[i], &error);
       g_assert_no_error (error);
       assert_defaults (config);
@@ -257,7 +301,7 @@ test_load_range_bounds (void)
           data = g_strdup_printf ("[limits]\n%s=%s%u%s\n", limit->key,
                                   cases[j].before, cases[j].expected,
                                   cases[j].after);
-          g_test_message ("input: %s", data);
+          show_input ("input", data);
 
           config = load_string (data, &error);
           g_assert_no_error (error);
@@ -281,7 +325,7 @@ assert_rejected (const char *data,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabConfig) config = NULL;
 
-  g_test_message ("input: %s", data);
+  show_input ("input", data);
   config = load_string (data, &error);
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
   g_assert_null (config);
@@ -415,7 +459,7 @@ test_load_listen (void)
       g_autofree char *data = g_strdup_printf ("[server]\nlisten=%s\n",
                                                cases[i].value);
 
-      g_test_message ("input: %s", data);
+      show_input ("input", data);
       config = load_string (data, &error);
       g_assert_no_error (error);
       g_assert_nonnull (config);
@@ -464,7 +508,7 @@ test_reject_syntax (void)
       g_autoptr(GError) error = NULL;
       g_autoptr(ConfabConfig) config = NULL;
 
-      g_test_message ("input: %s", inputs[i]);
+      show_input ("input", inputs[i]);
       config = load_string (inputs[i], &error);
       g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
       g_assert_null (config);
@@ -519,7 +563,7 @@ test_load_unknown (void)
   g_assert_cmpuint (config->peers_max, ==, 5);
 
   for (guint i = 0; i < messages->len; i++)
-    g_test_message ("logged: %s", (const char *) messages->pdata[i]);
+    show_input ("logged", (const char *) messages->pdata[i]);
   g_assert_true (messages_match (messages, expected_messages));
 }
 
@@ -838,7 +882,7 @@ test_unix_keys (void)
     {
       g_autoptr(ConfabConfig) refused = load_string (bad[i], &error);
 
-      g_test_message ("config: %s", bad[i]);
+      show_input ("config", bad[i]);
       g_assert_null (refused);
       g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
       g_clear_error (&error);
@@ -873,6 +917,8 @@ main (int    argc,
   g_test_add_func ("/config/load/rate-limit", test_rate_limit_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
+
+  g_test_add_func ("/config/tap-output-is-text", test_tap_output_is_text);
 
   return g_test_run ();
 }

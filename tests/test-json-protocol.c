@@ -196,6 +196,116 @@ test_invalid_utf8_and_nul (void)
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER);
 }
 
+typedef struct
+{
+  const char *frame;
+  gint        code;    /* 0: accepted */
+  const char *field;   /* the member blamed on the wire, or NULL */
+} EscapedNulCase;
+
+/* An escaped NUL is refused in the member that holds it, named as such,
+ * and ignored with the member in one the server ignores; so is a number
+ * too large for any type there. */
+static const EscapedNulCase escaped_nul_cases[] = {
+  { "{\"type\":\"peers\",\"x\":\"a\\u0000b\"}", 0, NULL },
+  { "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"hi\",\"x\":[\"\\u0000\"]}", 0, NULL },
+  { "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"hi\",\"x\\u0000y\":1}", 0, NULL },
+  { "{\"type\":\"login\",\"name\":\"alice\",\"x\":1e999}", 0, NULL },
+  { "{\"type\":\"login\",\"name\":\"alice\",\"x\":123456789012345678901234567890}", 0, NULL },
+  { "{\"type\":\"login\",\"name\":\"alice\",\"x\":-1e-999}", 0, NULL },
+  /* An escaped backslash before "u0000" is no NUL. */
+  { "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"a\\\\u0000b\"}", 0, NULL },
+  { "{\"type\":\"login\",\"name\":\"a\\u0000b\"}", CONFAB_ERROR_INVALID_NAME, "name" },
+  { "{\"type\":\"message\",\"to\":[\"b\\u0000ob\"],\"text\":\"hi\"}", CONFAB_ERROR_INVALID_NAME, "to" },
+  { "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"a\\u0000b\"}", CONFAB_ERROR_CONTROL_CHARACTER, "text" },
+  { "{\"type\":\"pe\\u0000ers\"}", CONFAB_ERROR_BAD_MESSAGE, NULL },
+};
+
+static void
+test_escaped_nul_members (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (escaped_nul_cases); i++)
+    {
+      const EscapedNulCase *c = &escaped_nul_cases[i];
+      g_autoptr(GError) error = NULL;
+      ConfabJsonRequest request;
+      gboolean ok = confab_json_parse_request (c->frame, strlen (c->frame), MAX_RECIPIENTS,
+                                               &request, NULL, &error);
+
+      g_test_message ("case %" G_GSIZE_FORMAT, i);
+      if (c->code == 0)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+        }
+      else
+        {
+          g_autofree char *line = NULL;
+          g_autoptr(JsonParser) parser = json_parser_new ();
+          JsonObject *object;
+
+          g_assert_false (ok);
+          g_assert_error (error, CONFAB_ERROR, c->code);
+          line = confab_json_encode_error (error->code, error->message, NULL);
+          g_assert_true (json_parser_load_from_data (parser, line, -1, NULL));
+          object = json_node_get_object (json_parser_get_root (parser));
+          if (c->field == NULL)
+            g_assert_false (json_object_has_member (object, "field"));
+          else
+            g_assert_cmpstr (json_object_get_string_member (object, "field"), ==, c->field);
+        }
+      confab_json_request_clear (&request);
+    }
+}
+
+/* A raw NUL spoils the whole line, not one member. */
+static void
+test_nul_line_has_no_field (void)
+{
+  const char with_nul[] = "{\"type\":\"login\",\"name\":\"a\0b\"}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *line = NULL;
+  ConfabJsonRequest request;
+
+  g_assert_false (confab_json_parse_request (with_nul, sizeof with_nul - 1, MAX_RECIPIENTS,
+                                             &request, NULL, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER);
+  line = confab_json_encode_error (error->code, error->message, NULL);
+  g_assert_true (json_parser_load_from_data (parser, line, -1, NULL));
+  g_assert_false (json_object_has_member (json_node_get_object (json_parser_get_root (parser)),
+                                          "field"));
+}
+
+/* Text is trimmed of the white space it may hold (space, TAB, newlines);
+ * FF and VT are control characters at its ends as inside it. */
+static void
+test_text_trimming (void)
+{
+  const char *trimmed = "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"\\n \\thi\\r\\n \"}";
+  const char *refused[] = {
+    "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"\\fhi\"}",
+    "{\"type\":\"message\",\"to\":[\"bob\"],\"text\":\"hi\\u000b\"}",
+  };
+  g_autoptr(GError) error = NULL;
+  ConfabJsonRequest request;
+
+  g_assert_true (confab_json_parse_request (trimmed, strlen (trimmed), MAX_RECIPIENTS,
+                                            &request, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (request.text, ==, "hi");
+  confab_json_request_clear (&request);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_assert_false (confab_json_parse_request (refused[i], strlen (refused[i]), MAX_RECIPIENTS,
+                                                 &request, NULL, &error));
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER);
+      g_clear_error (&error);
+      confab_json_request_clear (&request);
+    }
+}
+
 static void
 test_depth_limit (void)
 {
@@ -522,6 +632,9 @@ main (int   argc,
   g_test_add_func ("/json/parse/strict-syntax", test_strict_syntax);
   g_test_add_func ("/json/parse/invalid-utf8-and-nul", test_invalid_utf8_and_nul);
   g_test_add_func ("/json/parse/depth-limit", test_depth_limit);
+  g_test_add_func ("/json/parse/text-trimming", test_text_trimming);
+  g_test_add_func ("/json/parse/escaped-nul-members", test_escaped_nul_members);
+  g_test_add_func ("/json/parse/nul-line-has-no-field", test_nul_line_has_no_field);
   g_test_add_func ("/json/parse/message-fields", test_message_fields);
   g_test_add_func ("/json/parse/recipient-limit", test_recipient_limit);
   g_test_add_func ("/json/parse/recipient-repeats", test_recipient_repeats);

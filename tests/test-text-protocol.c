@@ -58,7 +58,12 @@ typedef struct
 static const LoginCase login_cases[] = {
   { "plain", BYTES ("alice"), "alice", NULL },
   { "trimmed", BYTES ("  alice \t "), "alice", NULL },
-  { "trailing-cr", BYTES ("alice\r"), "alice", NULL },
+  /* Only space and TAB are trimmed, as around a message's text: CR (one
+   * more than the line's end drops), FF and VT are refused. */
+  { "extra-cr", BYTES ("alice\r"), NULL, "invalid name: names may not contain white space" },
+  { "form-feed", BYTES ("\falice"), NULL, "invalid name: names may not contain white space" },
+  { "vertical-tab", BYTES ("alice\v"), NULL, "invalid name: names may not contain control characters" },
+  { "vertical-tab-around", BYTES ("\v alice \v"), NULL, "invalid name: names may not contain control characters" },
   { "multibyte", BYTES ("\xc3\xa9lise"), "\xc3\xa9lise", NULL },
   { "at-inside", BYTES ("a@b"), "a@b", NULL },
   { "empty", BYTES (""), NULL, "invalid name: empty" },
@@ -217,6 +222,8 @@ static const RejectCase reject_cases[] = {
   { "c1-in-text", BYTES ("bob: a\xc2\x85" "b"), CONTROL },
   { "del-in-text", BYTES ("bob: a\x7f"), CONTROL },
   { "cr-in-text", BYTES ("bob: a\rb"), CONTROL },
+  { "ff-around-text", BYTES ("bob: \fa\f"), CONTROL },
+  { "vt-around-text", BYTES ("bob: \va\v"), CONTROL },
   { "control-in-name", BYTES ("bo\x01" "b: x"), CONTROL },
   /* Precedence: the whole line, then the recipients, then the text. */
   { "order/utf8-before-nul", BYTES ("\xff\0: x"), BAD_UTF8 },

@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 
+#include "confab-dbus-test-util.h"
 #include "confab-test-util.h"
 
 #define ENV_SOCKET_PATH "CONFAB_TEST_UNIX_SOCKET"
@@ -291,6 +292,34 @@ test_socket_mode (Fixture       *f,
 #define LOOKUP_DELAY_MS "3000"
 #define SERVED_WITHIN_MS 1500
 
+/* Starts confabd (as confab_test_daemon_start()) with getpwuid_r() taking
+ * LOOKUP_DELAY_MS. */
+static ConfabTestDaemon *
+start_slow_daemon (const char         *config_path,
+                   const char * const *extra_args)
+{
+  g_autofree char *asan_before = g_strdup (g_getenv ("ASAN_OPTIONS"));
+  g_autofree char *asan = NULL;
+  const char *preload = g_getenv ("CONFAB_TEST_SLOW_GETPWUID");
+  ConfabTestDaemon *daemon;
+
+  g_assert_nonnull (preload);
+  /* Only the daemon gets the slow lookup; an instrumented daemon accepts
+   * a library ahead of the sanitizer's runtime. */
+  asan = g_strconcat (asan_before != NULL ? asan_before : "", ":verify_asan_link_order=0", NULL);
+  g_setenv ("ASAN_OPTIONS", asan, TRUE);
+  g_setenv ("LD_PRELOAD", preload, TRUE);
+  g_setenv ("CONFAB_TEST_GETPW_DELAY_MS", LOOKUP_DELAY_MS, TRUE);
+  daemon = confab_test_daemon_start (config_path, extra_args, 0);
+  g_unsetenv ("LD_PRELOAD");
+  g_unsetenv ("CONFAB_TEST_GETPW_DELAY_MS");
+  if (asan_before != NULL)
+    g_setenv ("ASAN_OPTIONS", asan_before, TRUE);
+  else
+    g_unsetenv ("ASAN_OPTIONS");
+  return daemon;
+}
+
 static void
 test_slow_lookup (void)
 {
@@ -302,36 +331,20 @@ test_slow_lookup (void)
   g_autofree char *socket_path = g_build_filename (tmp->path, "confab.sock", NULL);
   g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
   g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
-  g_autofree char *asan_before = g_strdup (g_getenv ("ASAN_OPTIONS"));
-  g_autofree char *asan = NULL;
   g_autofree char *early = NULL;
   gint64 started;
   gint64 elapsed_ms;
-  const char *preload = g_getenv ("CONFAB_TEST_SLOW_GETPWUID");
 
   g_test_summary ("With a user database that takes 3 s, a Unix-socket login "
                   "does not hold up a TCP client's round trip");
 
-  g_assert_nonnull (preload);
   confab_test_write_config (config_path, (const char * const []) {
                               "server.unix_identity", "true", NULL
                             });
 
-  /* Only the daemon gets the slow lookup; an instrumented daemon accepts
-   * a library ahead of the sanitizer's runtime. */
-  asan = g_strconcat (asan_before != NULL ? asan_before : "", ":verify_asan_link_order=0", NULL);
-  g_setenv ("ASAN_OPTIONS", asan, TRUE);
-  g_setenv ("LD_PRELOAD", preload, TRUE);
-  g_setenv ("CONFAB_TEST_GETPW_DELAY_MS", LOOKUP_DELAY_MS, TRUE);
-  daemon = confab_test_daemon_start (config_path, (const char * const []) {
-                                       "--listen", listen, NULL
-                                     }, 0);
-  g_unsetenv ("LD_PRELOAD");
-  g_unsetenv ("CONFAB_TEST_GETPW_DELAY_MS");
-  if (asan_before != NULL)
-    g_setenv ("ASAN_OPTIONS", asan_before, TRUE);
-  else
-    g_unsetenv ("ASAN_OPTIONS");
+  daemon = start_slow_daemon (config_path, (const char * const []) {
+                                 "--listen", listen, NULL
+                               });
   confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
 
   bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
@@ -355,6 +368,148 @@ test_slow_lookup (void)
   /* ...and root is logged in when it is known. */
   confab_test_client_expect_line (root, "from root: hello");
   confab_test_client_expect_line (bob, "from root: hello");
+}
+
+/* With unix_identity on, the names of local accounts are kept for their
+ * owners: a TCP client cannot take "root" ahead of root on the socket.
+ * Other names work on TCP as before, lines sent with the login included. */
+static void
+test_local_names_reserved (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) squatter = NULL;
+  g_autoptr(ConfabTestClient) json_squatter = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) root = NULL;
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char *socket_path = g_build_filename (tmp->path, "confab.sock", NULL);
+  g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
+  g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
+  g_autofree char *line = NULL;
+  guint16 port;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs to run as root, a local user that surely exists");
+      return;
+    }
+  confab_test_write_config (config_path, (const char * const []) {
+                              "server.unix_identity", "true", NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, (const char * const []) {
+                                       "--listen", listen, NULL
+                                     }, 0);
+  confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
+  port = confab_test_daemon_get_port (daemon);
+
+  squatter = confab_test_client_new (port);
+  confab_test_client_send_line (squatter, "root");
+  confab_test_client_send_line (squatter, "root: I am root");
+  confab_test_client_expect_line (squatter, "error: not your name: root is reserved for the "
+                                            "local user of that name, on the Unix socket");
+  confab_test_client_expect_eof (squatter);
+
+  json_squatter = confab_test_client_new (port);
+  confab_test_client_send_line (json_squatter, "{\"type\":\"login\",\"name\":\"root\"}");
+  line = confab_test_client_read_line (json_squatter);
+  g_assert_nonnull (strstr (line, "\"code\":\"not-your-name\""));
+  confab_test_client_expect_eof (json_squatter);
+
+  /* Not a local account: served, with the line sent along the login. */
+  bob = confab_test_client_new (port);
+  confab_test_client_send_line (bob, "confab-test-bob\nconfab-test-bob: first");
+  confab_test_client_expect_line (bob, "from confab-test-bob: first");
+
+  root = unix_client_or_fail (socket_path);
+  confab_test_client_send_line (root, "");
+  confab_test_client_send_line (root, "/peers");
+  confab_test_client_expect_line (root, "peers: confab-test-bob root");
+}
+
+/* Lookups run in a pool of their own: with 100 of them waiting on a slow
+ * user database, a D-Bus call (which GDBus runs through GLib's task pool)
+ * is answered before the first lookup is even done. */
+#define N_WAITING 100
+
+static void
+list_peers_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GVariant **reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_lookup_pool (void)
+{
+  g_autoptr(ConfabDBusTestBus) bus = confab_dbus_test_bus_up ();
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char *socket_path = g_build_filename (tmp->path, "confab.sock", NULL);
+  g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
+  g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
+  g_autofree char *first = NULL;
+  ConfabTestClient *root;
+  gint64 deadline;
+
+  g_test_summary ("100 slow user-name lookups do not hold up a D-Bus call");
+
+  confab_test_write_config (config_path, (const char * const []) {
+                              "server.unix_identity", "true", NULL
+                            });
+  daemon = start_slow_daemon (config_path, (const char * const []) {
+                                "--listen", listen, "--bus", "session", NULL
+                              });
+  confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
+  connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (bus),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  confab_dbus_test_wait_name (connection, "org.confab.Confab1", TRUE, 10000);
+
+  /* The first caller logs in and asks; its answer marks the end of its
+   * lookup, the first one queued. */
+  root = unix_client_or_fail (socket_path);
+  g_ptr_array_add (waiting, root);
+  confab_test_client_send_line (root, "");
+  confab_test_client_send_line (root, "/peers");
+  for (guint i = 1; i < N_WAITING; i++)
+    g_ptr_array_add (waiting, unix_client_or_fail (socket_path));
+  /* A round trip on TCP (a refused name needs no lookup): the daemon has
+   * taken the connections by now. */
+  bob = confab_test_client_new (confab_test_daemon_get_port (daemon));
+  confab_test_client_send_line (bob, "@bob");
+  confab_test_client_expect_line (bob, "error: invalid name: names may not start with '@' or '#'");
+
+  g_dbus_connection_call (connection, "org.confab.Confab1", "/org/confab/Confab1",
+                          "org.confab.Confab1.Manager", "ListPeers", NULL,
+                          G_VARIANT_TYPE ("(a(sst))"), G_DBUS_CALL_FLAGS_NONE,
+                          confab_test_timeout_ms (120000), NULL, list_peers_done, &reply);
+  deadline = g_get_monotonic_time () + confab_test_timeout_ms (120000) * G_TIME_SPAN_MILLISECOND;
+  while (reply == NULL && first == NULL && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      first = confab_test_client_try_read_line (root, 10, NULL);
+    }
+  if (first != NULL)
+    g_error ("the first lookup ended (\"%s\") before ListPeers was answered", first);
+  g_assert_nonnull (reply);
+
+  /* ...and the lookups still end. */
+  first = confab_test_client_read_line (root);
+  g_assert_cmpstr (first, ==, "peers: root");
 }
 
 static void
@@ -429,6 +584,8 @@ main (int   argc,
   g_test_add_func ("/unix/socket/mode/subprocess/nobody", nobody_refused);
   g_test_add_func ("/unix/socket/stale", test_stale_socket);
   g_test_add_func ("/unix/identity/slow-lookup", test_slow_lookup);
+  g_test_add_func ("/unix/identity/lookup-pool", test_lookup_pool);
+  g_test_add_func ("/unix/identity/local-names-reserved", test_local_names_reserved);
 
   return g_test_run ();
 }

@@ -56,6 +56,9 @@ static const AcceptCase name_accept_cases[] = {
     GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING
     GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING
     GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING GRINNING, -1 },
+  /* Neighbours of the default ignorables that are visible letters. */
+  { "hangul-jungseong-a", "a\xe1\x85\xa1", -1 },
+  { "mongolian-nirugu", "a\xe1\xa0\x8a", -1 },
   { "31-ascii-plus-cjk", "abcdefghijklmnopqrstuvwxyz01234\xe6\x97\xa5", -1 },
   /* @len bounds the name: what follows is not looked at. */
   { "len-stops-before-colon", "alice:bob", 5 },
@@ -97,6 +100,22 @@ static const RejectCase name_reject_cases[] = {
   { "byte-order-mark", "\xef\xbb\xbf" "alice", -1, NAME_ERR ("names may not contain control characters") },
   { "soft-hyphen", "al\xc2\xad" "ice", -1, NAME_ERR ("names may not contain control characters") },
   { "tag-character", "a\xf3\xa0\x81\x81", -1, NAME_ERR ("names may not contain control characters") },
+  /* Default_Ignorable_Code_Point: "alice" plus any of them looks like "alice". */
+  { "variation-selector-16", "alice\xef\xb8\x8f", -1, NAME_ERR ("names may not contain control characters") },
+  { "variation-selector-1", "alice\xef\xb8\x80", -1, NAME_ERR ("names may not contain control characters") },
+  { "combining-grapheme-joiner", "alice\xcd\x8f", -1, NAME_ERR ("names may not contain control characters") },
+  { "mongolian-fvs-1", "alice\xe1\xa0\x8b", -1, NAME_ERR ("names may not contain control characters") },
+  { "mongolian-fvs-4", "alice\xe1\xa0\x8f", -1, NAME_ERR ("names may not contain control characters") },
+  { "variation-selector-17", "alice\xf3\xa0\x84\x80", -1, NAME_ERR ("names may not contain control characters") },
+  { "variation-selector-256", "alice\xf3\xa0\x87\xaf", -1, NAME_ERR ("names may not contain control characters") },
+  { "hangul-choseong-filler", "alice\xe1\x85\x9f", -1, NAME_ERR ("names may not contain control characters") },
+  { "hangul-jungseong-filler", "alice\xe1\x85\xa0", -1, NAME_ERR ("names may not contain control characters") },
+  { "hangul-filler", "alice\xe3\x85\xa4", -1, NAME_ERR ("names may not contain control characters") },
+  { "halfwidth-hangul-filler", "alice\xef\xbe\xa0", -1, NAME_ERR ("names may not contain control characters") },
+  { "khmer-inherent-aq", "alice\xe1\x9e\xb4", -1, NAME_ERR ("names may not contain control characters") },
+  { "unassigned-u2065", "alice\xe2\x81\xa5", -1, NAME_ERR ("names may not contain control characters") },
+  { "unassigned-ufff0", "alice\xef\xbf\xb0", -1, NAME_ERR ("names may not contain control characters") },
+  { "unassigned-ue0fff", "alice\xf3\xa0\xbf\xbf", -1, NAME_ERR ("names may not contain control characters") },
   { "at-start", "@server", -1, NAME_ERR ("names may not start with '@' or '#'") },
   { "at-alone", "@", -1, NAME_ERR ("names may not start with '@' or '#'") },
   { "hash-start", "#room", -1, NAME_ERR ("names may not start with '@' or '#'") },
