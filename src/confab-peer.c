@@ -477,22 +477,6 @@ confab_peer_abort (ConfabPeer *self)
   confab_peer_close_now (self);
 }
 
-const char *
-confab_peer_get_address (ConfabPeer *self)
-{
-  g_return_val_if_fail (CONFAB_IS_PEER (self), NULL);
-
-  return self->address;
-}
-
-gboolean
-confab_peer_is_closed (ConfabPeer *self)
-{
-  g_return_val_if_fail (CONFAB_IS_PEER (self), TRUE);
-
-  return self->state == PEER_CLOSED;
-}
-
 /* On a Unix socket the kernel tells who is calling (SO_PEERCRED). */
 static char *
 describe_remote (GSocketConnection *connection,

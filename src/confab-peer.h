@@ -70,7 +70,5 @@ void         confab_peer_reject       (ConfabPeer        *self,
                                        const char        *text);
 void         confab_peer_shutdown     (ConfabPeer        *self);
 void         confab_peer_abort        (ConfabPeer        *self);
-const char  *confab_peer_get_address  (ConfabPeer        *self);
-gboolean     confab_peer_is_closed    (ConfabPeer        *self);
 
 G_END_DECLS
