@@ -1526,9 +1526,8 @@ test_lifecycle_sighup_reload (Fixture       *f,
 
 /* Sends @n lines from @sender ("alice") to @recipient ("bob"), each in
  * a send of its own, and checks that all arrive in order; then, once they
- * have, one more line, and waits for it too. Lines the daemon has read
- * are handled at once even past the rate limit, so it is that last line
- * that waits for the debt to be repaid.
+ * have, one more line, and waits for it too. Each line takes a token
+ * before it is handled, so past the burst the lines come at the rate.
  *
  * Returns: the seconds from the first send to the last line's arrival */
 static double
@@ -1578,9 +1577,9 @@ test_limits_rate (Fixture       *f,
   g_test_message ("60 lines and one more took %.3f s", elapsed);
   g_assert_cmpfloat (elapsed * 1000, >=, RATE_LIMITED_MIN_MS);
 
-  /* Into debt again, by about a second (the lines of one send are read
-   * at once), and while confabd does not read from alice, carol's line
-   * goes through. */
+  /* One send of 50 lines: past the burst they wait for tokens, a line
+   * at a time, and while alice's input waits, carol's line goes through
+   * ahead of alice's next one. */
   for (guint i = 1; i <= 50; i++)
     g_string_append_printf (burst, "bob: %u\n", i);
   confab_test_client_send_raw (alice, burst->str, burst->len);
