@@ -284,7 +284,6 @@ confab_test_daemon_spawn (const char * const *args,
   const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
   const char *wrapper_env = g_getenv (CONFAB_TEST_ENV_WRAPPER);
   const char *messages_debug = g_getenv ("G_MESSAGES_DEBUG");
-  const char *identifier;
   ConfabTestDaemon *self;
 
   if (confabd == NULL || *confabd == '\0')
@@ -347,10 +346,7 @@ confab_test_daemon_spawn (const char * const *args,
   if (self->subprocess == NULL)
     confab_test_fail ("Cannot spawn %s: %s", confabd, error->message);
 
-  /* NULL once GLib's worker thread has reaped it: a daemon refusing its
-   * command line can be that quick. */
-  identifier = g_subprocess_get_identifier (self->subprocess);
-  self->pid = identifier != NULL ? atoi (identifier) : 0;
+  self->pid = confab_test_subprocess_get_pid (self->subprocess);
   self->output = g_object_ref (g_subprocess_get_stdout_pipe (self->subprocess));
   self->reader_cancel = g_cancellable_new ();
   self->reader = g_thread_new ("confabd-log", reader_thread, self);
@@ -673,6 +669,14 @@ confab_test_daemon_stop_at (ConfabTestDaemon *self,
 /* ------------------------------------------------------------------ */
 /* /proc                                                               */
 /* ------------------------------------------------------------------ */
+
+GPid
+confab_test_subprocess_get_pid (GSubprocess *subprocess)
+{
+  const char *identifier = g_subprocess_get_identifier (subprocess);
+
+  return identifier != NULL ? atoi (identifier) : 0;
+}
 
 double
 confab_test_get_cpu_time (GPid pid)

@@ -194,6 +194,10 @@ void     confab_test_daemon_stop_at       (ConfabTestDaemon *self,
 /* /proc                                                               */
 /* ------------------------------------------------------------------ */
 
+/* Returns: the process ID of @subprocess, or 0 once GLib's worker thread
+ * has reaped it (a child refusing its command line can be that quick):
+ * for messages only, never for kill(2). */
+GPid     confab_test_subprocess_get_pid   (GSubprocess *subprocess);
 /* Returns: user + system CPU time of @pid in seconds (from /proc/PID/stat) */
 double   confab_test_get_cpu_time         (GPid pid);
 /* Returns: the number of open file descriptors of @pid (/proc/PID/fd) */
