@@ -94,6 +94,9 @@ main (int   argc,
   gboolean system_bus = FALSE;
   gboolean session_bus = FALSE;
   gboolean version = FALSE;
+  g_auto(GStrv) words = NULL;
+  const char *default_words[] = { "peers", NULL };
+  char **cmd_argv;
   ConfabCtl ctl = { G_BUS_TYPE_SESSION, FALSE, NULL };
   const Command *command;
   guint n_args;
@@ -107,6 +110,9 @@ main (int   argc,
       N_("Print JSON for scripts instead of tables"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
+    /* The command and its arguments: GOption takes "--" off here, so a
+     * TEXT or REASON starting with "-" can follow it. */
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &words, NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -142,13 +148,13 @@ main (int   argc,
   if (system_bus)
     ctl.bus_type = G_BUS_TYPE_SYSTEM;
 
-  if (argc < 2)
-    return usage_error (_("No command given"));
-  command = find_command (argv[1]);
+  /* No command lists the peers, as systemctl and loginctl do. */
+  cmd_argv = words != NULL && words[0] != NULL ? words : (char **) default_words;
+  command = find_command (cmd_argv[0]);
   if (command == NULL)
-    return usage_error (_("Unknown command “%s”"), argv[1]);
+    return usage_error (_("Unknown command “%s”"), cmd_argv[0]);
 
-  n_args = argc - 2;
+  n_args = g_strv_length (cmd_argv) - 1;
   if (n_args < command->min_args)
     return usage_error (_("Missing argument for “%s”: usage: confabctl %s %s"),
                         command->name, command->name, _(command->args));
@@ -172,7 +178,7 @@ main (int   argc,
       return CONFABCTL_EXIT_FAILED;
     }
 
-  status = command->func (&ctl, argv + 2);
+  status = command->func (&ctl, cmd_argv + 1);
   g_clear_object (&ctl.manager);
   return status;
 }

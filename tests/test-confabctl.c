@@ -347,6 +347,66 @@ test_kick (Fixture       *fx,
 }
 
 static void
+test_dash_dash (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autofree char *out = NULL;
+
+  g_test_summary ("confabctl: a TEXT or REASON starting with “-” goes after “--”, as --help "
+                  "and the man page show");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "broadcast", "--", "-text", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Sent to 2 peers.\n");
+  confab_test_client_expect_line (alice, "from @server: -text");
+  confab_test_client_expect_line (bob, "from @server: -text");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--json", "broadcast", "--", "--", NULL), ==, 0);
+  confab_test_client_expect_line (alice, "from @server: --");
+  confab_test_client_expect_line (bob, "from @server: --");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "kick", "bob", "--", "-reason", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Kicked bob.\n");
+  confab_test_client_expect_line (bob, "error: kicked: -reason");
+  confab_test_client_expect_eof (bob);
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--", "peer", "alice", NULL), ==, 0);
+  assert_matches (out, "^Name: +alice$");
+}
+
+/* No command lists the peers, as systemctl and loginctl do. */
+static void
+test_default_command (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *peers = NULL;
+
+  g_test_summary ("confabctl without a command lists the peers");
+
+  start_daemon_on_session_bus (fx);
+  g_assert_cmpint (confabctl (NULL, &out, NULL, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "No peers are connected.\n");
+  g_clear_pointer (&out, g_free);
+
+  alice = login (fx, "alice");
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--json", NULL), ==, 0);
+  g_assert_cmpint (confabctl (NULL, &peers, NULL, "--json", "peers", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, peers);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (confabctl (NULL, &out, NULL, NULL), ==, 0);
+  assert_matches (out, "^alice  127\\.0\\.0\\.1:");
+}
+
+static void
 test_stats (Fixture       *fx,
             gconstpointer  data)
 {
@@ -575,7 +635,6 @@ test_usage (Fixture       *fx,
             gconstpointer  data)
 {
   const struct { const char *args[5]; const char *err; } bad[] = {
-    { { NULL }, "No command given" },
     { { "frobnicate", NULL }, "Unknown command “frobnicate”" },
     { { "peer", NULL }, "Missing argument for “peer”" },
     { { "broadcast", NULL }, "Missing argument for “broadcast”" },
@@ -974,6 +1033,8 @@ main (int   argc,
   ADD ("peer", NULL, test_peer);
   ADD ("broadcast", NULL, test_broadcast);
   ADD ("kick", NULL, test_kick);
+  ADD ("dash-dash", NULL, test_dash_dash);
+  ADD ("default-command", NULL, test_default_command);
   ADD ("stats", NULL, test_stats);
   ADD ("stats/limits/server-full", NULL, test_stats_server_full);
   ADD ("stats/limits/others", NULL, test_stats_limits);
