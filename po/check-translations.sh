@@ -138,10 +138,10 @@ check_german () {
   [ "$status" -eq 1 ] || failed "confabctl --session peers without a bus exited with $status, not 1"
   expect "confabctl --session peers" "$tmp/out" "confabctl: Keine Verbindung zum Sitzungsbus möglich"
 
-  timeout 10 "$confabctl" > "$tmp/out" 2>&1
+  timeout 10 "$confabctl" frobnicate > "$tmp/out" 2>&1
   status=$?
-  [ "$status" -eq 2 ] || failed "confabctl without a command exited with $status, not 2"
-  expect "confabctl" "$tmp/out" "confabctl: Kein Befehl angegeben"
+  [ "$status" -eq 2 ] || failed "confabctl frobnicate exited with $status, not 2"
+  expect "confabctl frobnicate" "$tmp/out" "confabctl: Unbekannter Befehl „frobnicate“"
 
   # The German comes from the translation: without LANGUAGE it is English.
   LANGUAGE= timeout 10 "$confabd" --help > "$tmp/out" 2>&1
