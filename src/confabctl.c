@@ -173,8 +173,16 @@ main (int   argc,
   if (ctl.manager == NULL)
     {
       /* TRANSLATORS: the first %s is "session" or "system" */
-      g_printerr (_("confabctl: cannot connect to the %s bus: %s\n"),
+      g_printerr (_("confabctl: cannot reach the %s bus: %s\n"),
                   confabctl_bus_label (&ctl), error->message);
+      /* Over ssh or on a headless machine there is often no session bus;
+       * the packaged daemon runs on the system bus. */
+      if (ctl.bus_type == G_BUS_TYPE_SESSION)
+        g_printerr (_("confabctl: for the confabd on the system bus, use “confabctl --system”; "
+                      "a confabd on the session bus needs one (see dbus-run-session(1)) "
+                      "and may not be running\n"));
+      else
+        g_printerr (_("confabctl: is dbus-daemon running? confabd may not be running either\n"));
       return CONFABCTL_EXIT_FAILED;
     }
 

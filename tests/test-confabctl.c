@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "confab-dbus-test-util.h"
@@ -688,7 +689,39 @@ test_not_running (Fixture       *fx,
   g_clear_pointer (&err, g_free);
 
   g_assert_cmpint (confabctl (env, NULL, &err, "stats", NULL), ==, 1);
-  g_assert_true (g_str_has_prefix (err, "confabctl: cannot connect to the session bus: "));
+  g_assert_true (g_str_has_prefix (err, "confabctl: cannot reach the session bus: "));
+  g_assert_nonnull (strstr (err, "“confabctl --system”"));
+  g_assert_nonnull (strstr (err, "may not be running"));
+}
+
+/* Without DBUS_SESSION_BUS_ADDRESS at all (ssh, a headless machine). */
+static void
+test_no_session_bus_address (Fixture       *fx,
+                             gconstpointer  data)
+{
+  g_autofree char *ctl = confabctl_path ();
+  g_autofree char *err = NULL;
+  g_autofree char *runtime = g_build_filename (fx->tmp->path, "runtime", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("confabctl without any session bus says it cannot reach it and suggests --system");
+
+  /* No address, no $XDG_RUNTIME_DIR/bus and no X11 to autolaunch one. */
+  g_assert_cmpint (g_mkdir (runtime, 0700), ==, 0);
+  g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, ctl, "peers", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "confabctl: cannot reach the session bus: "));
+  g_assert_nonnull (strstr (err, "“confabctl --system”"));
 }
 
 /* ---- gdbus and busctl ------------------------------------------------- */
@@ -939,7 +972,7 @@ test_system_bus (Fixture       *fx,
   g_assert_cmpint (confabctl (env, &out, NULL, "--system", "peers", NULL), ==, 0);
   assert_matches (out, "^alice  127\\.0\\.0\\.1:");
   g_assert_cmpint (confabctl (env, NULL, &err, "--session", "peers", NULL), ==, 1);
-  g_assert_true (g_str_has_prefix (err, "confabctl: cannot connect to the session bus"));
+  g_assert_true (g_str_has_prefix (err, "confabctl: cannot reach the session bus"));
 }
 
 static void
@@ -1043,6 +1076,7 @@ main (int   argc,
   ADD ("monitor/reasons", NULL, test_monitor_reasons);
   ADD ("usage", NULL, test_usage);
   ADD ("not-running", NULL, test_not_running);
+  ADD ("no-session-bus-address", NULL, test_no_session_bus_address);
   ADD ("tools/gdbus", NULL, test_gdbus);
   ADD ("tools/busctl", NULL, test_busctl);
   ADD ("daemon/bus-gone", NULL, test_bus_gone);
