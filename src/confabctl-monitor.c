@@ -1,7 +1,8 @@
 /* confabctl-monitor.c: print peers joining and leaving as it happens.
  *
- * Runs until SIGINT or SIGTERM (exit 0) or until the bus itself goes away
- * (exit 1). The daemon may stop and start meanwhile: the proxy follows
+ * Runs until SIGINT or SIGTERM (exit 0), until stdout's reader goes away
+ * (EPIPE, exit 0), until writing fails otherwise (exit 1) or until the bus
+ * itself goes away (exit 1). The daemon may stop and start meanwhile: the proxy follows
  * the name's owner, and a notice on stderr says so. Events go to stdout,
  * one line each, flushed at once so that a pipe sees them as they come.
  *
@@ -9,6 +10,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
@@ -61,7 +63,21 @@ print_event (Monitor    *monitor,
       int pad = width - g_utf8_strlen (label, -1);
 
       g_print ("%s  %s%*s  %s  %s\n", clock, label, pad, "", name, detail);
-      fflush (stdout);
+    }
+
+  /* A pipe sees each event at once; once nobody reads, stop. */
+  switch (confabctl_flush_output ())
+    {
+    case CONFABCTL_OUTPUT_OK:
+      break;
+    case CONFABCTL_OUTPUT_CLOSED:
+      g_main_loop_quit (monitor->loop);
+      break;
+    case CONFABCTL_OUTPUT_FAILED:
+    default:
+      monitor->status = CONFABCTL_EXIT_FAILED;
+      g_main_loop_quit (monitor->loop);
+      break;
     }
 }
 
@@ -127,6 +143,10 @@ confabctl_monitor (ConfabCtl  *ctl,
   g_autofree char *owner = g_dbus_proxy_get_name_owner (proxy);
   Monitor monitor = { ctl, g_main_loop_new (NULL, FALSE), CONFABCTL_EXIT_OK };
   guint sigint_id, sigterm_id;
+
+  /* A closed pipe must be EPIPE, seen by print_event, whatever the
+   * disposition inherited (GDBus ignores SIGPIPE too, but only once). */
+  signal (SIGPIPE, SIG_IGN);
 
   /* The shared bus connection would raise SIGTERM when it closes, and we
    * would then exit 0 as if interrupted. */

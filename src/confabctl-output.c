@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 
@@ -235,6 +236,56 @@ confabctl_print_json (JsonBuilder *builder,
   json_generator_set_root (generator, root);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
-  /* One object per line for monitor: a pipe must see each at once. */
-  fflush (stdout);
+}
+
+/* The first error in writing stdout, 0 if none: g_print() drops it. */
+static int write_errno;
+
+static void
+print_handler (const char *string)
+{
+  if (write_errno != 0)
+    return;
+  errno = 0;
+  if (fputs (string, stdout) == EOF || fflush (stdout) != 0)
+    write_errno = errno != 0 ? errno : EIO;
+}
+
+/* Makes g_print() keep the errors confabctl_flush_output() reports. */
+void
+confabctl_output_init (void)
+{
+  g_set_print_handler (print_handler);
+}
+
+/*
+ * confabctl_flush_output:
+ *
+ * Flushes stdout and says whether everything printed so far was written.
+ * GDBus ignores SIGPIPE, so a reader that went away (`| head -1`) shows
+ * up only here, as EPIPE: that is no error, and nothing is printed. Any
+ * other write error is reported on stderr, once.
+ *
+ * Returns: %CONFABCTL_OUTPUT_OK, %CONFABCTL_OUTPUT_CLOSED (EPIPE) or
+ *   %CONFABCTL_OUTPUT_FAILED
+ */
+ConfabCtlOutput
+confabctl_flush_output (void)
+{
+  static gboolean reported = FALSE;
+
+  if (write_errno == 0)
+    {
+      errno = 0;
+      if (fflush (stdout) != 0 || ferror (stdout))
+        write_errno = errno != 0 ? errno : EIO;
+    }
+  if (write_errno == 0)
+    return CONFABCTL_OUTPUT_OK;
+  if (write_errno == EPIPE)
+    return CONFABCTL_OUTPUT_CLOSED;
+  if (!reported)
+    g_printerr (_("confabctl: cannot write the output: %s\n"), g_strerror (write_errno));
+  reported = TRUE;
+  return CONFABCTL_OUTPUT_FAILED;
 }

@@ -39,4 +39,14 @@ void            confabctl_builder_add_members (JsonBuilder *builder,
 void            confabctl_print_json      (JsonBuilder    *builder,
                                            gboolean        pretty);
 
+typedef enum
+{
+  CONFABCTL_OUTPUT_OK,
+  CONFABCTL_OUTPUT_CLOSED,  /* the reader went away (EPIPE) */
+  CONFABCTL_OUTPUT_FAILED,  /* any other write error; reported */
+} ConfabCtlOutput;
+
+void            confabctl_output_init     (void);
+ConfabCtlOutput confabctl_flush_output    (void);
+
 G_END_DECLS

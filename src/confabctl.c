@@ -13,6 +13,7 @@
 #include "confab-i18n.h"
 #include "confab-names.h"
 #include "confabctl-commands.h"
+#include "confabctl-output.h"
 
 typedef struct
 {
@@ -117,6 +118,7 @@ main (int   argc,
   };
 
   confab_i18n_init ();
+  confabctl_output_init ();
 
   context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
   summary = commands_summary ();
@@ -187,6 +189,10 @@ main (int   argc,
     }
 
   status = command->func (&ctl, cmd_argv + 1);
+  /* Write errors are errors (but not a reader that went away), and
+   * g_print() does not report them. */
+  if (confabctl_flush_output () == CONFABCTL_OUTPUT_FAILED)
+    status = CONFABCTL_EXIT_FAILED;
   g_clear_object (&ctl.manager);
   return status;
 }

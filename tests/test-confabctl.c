@@ -631,6 +631,72 @@ test_monitor (Fixture       *fx,
     }
 }
 
+/* Reads one line from @stream, failing after confab_dbus_test_await()'s bound. */
+static char *
+read_line_bounded (GDataInputStream *stream)
+{
+  g_autoptr(GAsyncResult) slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *line;
+
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL,
+                                       confab_dbus_test_store_result_cb, &slot);
+  result = confab_dbus_test_await (&slot);
+  line = g_data_input_stream_read_line_finish_utf8 (stream, result, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  return line;
+}
+
+static void
+test_monitor_reader_gone (Fixture       *fx,
+                          gconstpointer  data)
+{
+  gboolean json = GPOINTER_TO_INT (data);
+  g_autofree char *ctl = confabctl_path ();
+  g_autoptr(GSubprocess) monitor = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autoptr(ConfabTestClient) dave = NULL;
+  g_autoptr(ConfabTestClient) erin = NULL;
+  g_autoptr(GAsyncResult) slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *notice = NULL;
+  g_autofree char *line = NULL;
+
+  g_test_summary ("confabctl monitor exits 0 once the reader of its stdout has gone, "
+                  "as in “confabctl --json monitor | head -1”");
+
+  start_daemon_on_session_bus (fx);
+  monitor = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                              ctl, json ? "--json" : "monitor", json ? "monitor" : NULL, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (monitor));
+  notice = read_line_bounded (err);
+  g_assert_true (g_str_has_prefix (notice, "Watching"));
+
+  dave = login (fx, "dave");
+  line = read_line_bounded (out);
+  g_assert_nonnull (strstr (line, "dave"));
+
+  /* The reader goes away; the next event meets a closed pipe. */
+  g_input_stream_close (G_INPUT_STREAM (out), NULL, &error);
+  g_assert_no_error (error);
+  g_input_stream_close (g_subprocess_get_stdout_pipe (monitor), NULL, &error);
+  g_assert_no_error (error);
+  erin = login (fx, "erin");
+
+  g_subprocess_wait_async (monitor, NULL, confab_dbus_test_store_result_cb, &slot);
+  result = confab_dbus_test_await (&slot);
+  g_assert_true (g_subprocess_wait_finish (monitor, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (monitor));
+  g_assert_cmpint (g_subprocess_get_exit_status (monitor), ==, 0);
+}
+
 static void
 test_usage (Fixture       *fx,
             gconstpointer  data)
@@ -1074,6 +1140,8 @@ main (int   argc,
   ADD ("monitor/human", GINT_TO_POINTER (FALSE), test_monitor);
   ADD ("monitor/json", GINT_TO_POINTER (TRUE), test_monitor);
   ADD ("monitor/reasons", NULL, test_monitor_reasons);
+  ADD ("monitor/reader-gone/human", GINT_TO_POINTER (FALSE), test_monitor_reader_gone);
+  ADD ("monitor/reader-gone/json", GINT_TO_POINTER (TRUE), test_monitor_reader_gone);
   ADD ("usage", NULL, test_usage);
   ADD ("not-running", NULL, test_not_running);
   ADD ("no-session-bus-address", NULL, test_no_session_bus_address);
