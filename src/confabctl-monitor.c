@@ -53,8 +53,7 @@ print_event (Monitor    *monitor,
     }
   else
     {
-      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (now / G_USEC_PER_SEC);
-      g_autofree char *clock = g_date_time_format (time, "%H:%M:%S");
+      g_autofree char *clock = confabctl_format_clock (now);
       const char *joined = _("joined");
       const char *left = _("left");
       const char *label = g_str_equal (event, "joined") ? joined : left;

@@ -1,6 +1,7 @@
 /* confabctl-output.c: how confabctl prints, for people and for scripts.
  *
- * People get aligned columns and times as local time plus how long ago;
+ * People get aligned columns and times as local time with its UTC offset
+ * plus how long ago;
  * scripts get JSON built with json-glib, with the values exactly as the
  * daemon sent them (times in µs since the Unix epoch, byte counts).
  *
@@ -112,19 +113,29 @@ confabctl_format_ago (gint64 delta_usec)
                           (guint) (s / 86400));
 }
 
-/* "2024-05-01 14:03:07 (3 min ago)", in the local time zone */
+/* "2024-05-01 14:03:07+02:00": RFC 3339 with a space, in the local time
+ * zone ($TZ), with its offset so that the time means the same anywhere. */
+char *
+confabctl_format_clock (guint64 unix_usec)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (unix_usec / G_USEC_PER_SEC);
+
+  if (time == NULL)
+    return g_strdup ("?");
+  return g_date_time_format (time, "%Y-%m-%d %H:%M:%S%:z");
+}
+
+/* "2024-05-01 14:03:07+02:00 (3 min ago)" */
 char *
 confabctl_format_time (guint64 unix_usec,
                        gint64  now_usec)
 {
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (unix_usec / G_USEC_PER_SEC);
-  g_autofree char *local = NULL;
+  g_autofree char *local = confabctl_format_clock (unix_usec);
   g_autofree char *ago = NULL;
 
-  if (time == NULL)
-    return g_strdup ("?");
+  if (g_str_equal (local, "?"))
+    return g_steal_pointer (&local);
 
-  local = g_date_time_format (time, "%Y-%m-%d %H:%M:%S");
   ago = confabctl_format_ago (now_usec - (gint64) unix_usec);
   return g_strdup_printf ("%s (%s)", local, ago);
 }

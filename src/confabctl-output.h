@@ -20,6 +20,7 @@ void            confabctl_table_print   (ConfabCtlTable *table);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabCtlTable, confabctl_table_free)
 
+char           *confabctl_format_clock    (guint64         unix_usec);
 char           *confabctl_format_time     (guint64         unix_usec,
                                            gint64          now_usec);
 char           *confabctl_format_ago      (gint64          delta_usec);

@@ -195,7 +195,8 @@ test_peers (Fixture       *fx,
   g_assert_cmpstr (err, ==, "");
   assert_matches (out, "\\ANAME   ADDRESS +CONNECTED SINCE\n");
   assert_matches (out, "^alice  127\\.0\\.0\\.1:[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2} "
-                       "[0-9]{2}:[0-9]{2}:[0-9]{2} \\((just now|[0-9]+ s ago)\\)$");
+                       "[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2} "
+                       "\\((just now|[0-9]+ s ago)\\)$");
   assert_matches (out, "^bob    127\\.0\\.0\\.1:[0-9]+ ");
   g_clear_pointer (&out, g_free);
 
@@ -239,7 +240,7 @@ test_peer (Fixture       *fx,
   assert_matches (out, "^Name: +alice$");
   assert_matches (out, "^Address: +127\\.0\\.0\\.1:[0-9]+$");
   assert_matches (out, "^Protocol: +text$");
-  assert_matches (out, "^Connected since: +[0-9-]{10} [0-9:]{8} \\(.*\\)$");
+  assert_matches (out, "^Connected since: +[0-9-]{10} [0-9:]{8}[+-][0-9]{2}:[0-9]{2} \\(.*\\)$");
   assert_matches (out, "^Messages in: +1$");
   assert_matches (out, "^Messages out: +1$");
   assert_matches (out, "^Bytes queued: +0$");
@@ -611,8 +612,8 @@ test_monitor (Fixture       *fx,
 
   if (!json)
     {
-      assert_matches (lines[0], "^[0-9]{2}:[0-9]{2}:[0-9]{2}  joined  dave  127\\.0\\.0\\.1:[0-9]+$");
-      assert_matches (lines[1], "^[0-9]{2}:[0-9]{2}:[0-9]{2}  left    dave  quit$");
+      assert_matches (lines[0], "^[0-9-]{10} [0-9:]{8}[+-][0-9]{2}:[0-9]{2}  joined  dave  127\\.0\\.0\\.1:[0-9]+$");
+      assert_matches (lines[1], "^[0-9-]{10} [0-9:]{8}[+-][0-9]{2}:[0-9]{2}  left    dave  quit$");
       return;
     }
 
@@ -695,6 +696,87 @@ test_monitor_reader_gone (Fixture       *fx,
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (monitor));
   g_assert_cmpint (g_subprocess_get_exit_status (monitor), ==, 0);
+}
+
+/* The time in a line of output, as an instant; NULL if there is none. */
+static GDateTime *
+parse_shown_time (const char *text,
+                  char      **offset)
+{
+  g_autoptr(GRegex) regex = g_regex_new ("([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9:]{8})([+-][0-9]{2}:[0-9]{2})",
+                                         0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *date = NULL;
+  g_autofree char *clock = NULL;
+  g_autofree char *iso = NULL;
+
+  if (!g_regex_match (regex, text, 0, &match))
+    confab_test_fail ("no time with an offset in “%s”", text);
+  date = g_match_info_fetch (match, 1);
+  clock = g_match_info_fetch (match, 2);
+  *offset = g_match_info_fetch (match, 3);
+  iso = g_strdup_printf ("%sT%s%s", date, clock, *offset);
+  return g_date_time_new_from_iso8601 (iso, NULL);
+}
+
+static void
+test_time_zones (Fixture       *fx,
+                 gconstpointer  data)
+{
+  const struct { const char *tz; const char *offset; } zones[] = {
+    { "TZ=UTC", "+00:00" },
+    { "TZ=Asia/Kolkata", "+05:30" },
+    { "TZ=XYZ+7", "-07:00" },  /* a POSIX rule: no tzdata needed */
+  };
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(GDateTime) first = NULL;
+  g_autofree char *ctl = confabctl_path ();
+
+  g_test_summary ("confabctl prints every time with its UTC offset, in the zone $TZ says");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (zones); i++)
+    {
+      const char * const env[] = { zones[i].tz, NULL };
+      const char *argv[] = { ctl, "monitor", NULL };
+      g_autoptr(ConfabDBusTestProc) monitor = NULL;
+      g_autoptr(ConfabTestClient) bob = NULL;
+      g_autoptr(GDateTime) shown = NULL;
+      g_autoptr(GDateTime) detail = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *offset = NULL;
+      g_autofree char *offset2 = NULL;
+      g_autofree char *offset3 = NULL;
+      g_autofree char *events = NULL;
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (confabctl (env, &out, NULL, "peers", NULL), ==, 0);
+      shown = parse_shown_time (out, &offset);
+      g_assert_cmpstr (offset, ==, zones[i].offset);
+      /* The same login, the same instant, whatever the zone. */
+      if (first == NULL)
+        first = g_date_time_ref (shown);
+      g_assert_true (g_date_time_equal (first, shown));
+      g_clear_pointer (&out, g_free);
+
+      g_assert_cmpint (confabctl (env, &out, NULL, "peer", "alice", NULL), ==, 0);
+      detail = parse_shown_time (out, &offset2);
+      g_assert_cmpstr (offset2, ==, zones[i].offset);
+      g_assert_true (g_date_time_equal (first, detail));
+
+      monitor = confab_dbus_test_proc_spawn (argv, env);
+      confab_dbus_test_proc_wait_output (monitor, TRUE, 0, "Watching", WAIT_MS);
+      bob = login (fx, "bob");
+      confab_dbus_test_proc_wait_output (monitor, FALSE, 0, "bob", WAIT_MS);
+      confab_dbus_test_proc_signal (monitor, SIGINT);
+      g_assert_cmpint (confab_dbus_test_proc_wait (monitor, WAIT_MS), ==, 0);
+      events = confab_dbus_test_proc_dup_stdout (monitor);
+      g_clear_pointer (&shown, g_date_time_unref);
+      shown = parse_shown_time (events, &offset3);
+      g_assert_cmpstr (offset3, ==, zones[i].offset);
+    }
 }
 
 static void
@@ -1142,6 +1224,7 @@ main (int   argc,
   ADD ("monitor/reasons", NULL, test_monitor_reasons);
   ADD ("monitor/reader-gone/human", GINT_TO_POINTER (FALSE), test_monitor_reader_gone);
   ADD ("monitor/reader-gone/json", GINT_TO_POINTER (TRUE), test_monitor_reader_gone);
+  ADD ("time-zones", NULL, test_time_zones);
   ADD ("usage", NULL, test_usage);
   ADD ("not-running", NULL, test_not_running);
   ADD ("no-session-bus-address", NULL, test_no_session_bus_address);
