@@ -101,14 +101,17 @@ confabctl_peers (ConfabCtl  *ctl,
       return CONFABCTL_EXIT_OK;
     }
 
+  /* --no-legend: only the rows, as systemctl and loginctl print them. */
   if (g_variant_n_children (peers) == 0)
     {
-      g_print ("%s\n", _("No peers are connected."));
+      if (!ctl->no_legend)
+        g_print ("%s\n", _("No peers are connected."));
       return CONFABCTL_EXIT_OK;
     }
 
   table = confabctl_table_new (3);
-  confabctl_table_add_row (table, _("NAME"), _("ADDRESS"), _("CONNECTED SINCE"), NULL);
+  if (!ctl->no_legend)
+    confabctl_table_add_row (table, _("NAME"), _("ADDRESS"), _("CONNECTED SINCE"), NULL);
   g_variant_iter_init (&iter, peers);
   while (g_variant_iter_next (&iter, "(&s&st)", &name, &address, &since))
     {

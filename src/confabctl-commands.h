@@ -22,6 +22,7 @@ typedef struct
 {
   GBusType           bus_type;
   gboolean           json;
+  gboolean           no_legend;  /* tables without their header and "none" notes */
   ConfabDBusManager *manager;  /* (owned) (nullable): set up by main() */
 } ConfabCtl;
 

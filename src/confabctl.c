@@ -98,7 +98,7 @@ main (int   argc,
   g_auto(GStrv) words = NULL;
   const char *default_words[] = { "peers", NULL };
   char **cmd_argv;
-  ConfabCtl ctl = { G_BUS_TYPE_SESSION, FALSE, NULL };
+  ConfabCtl ctl = { G_BUS_TYPE_SESSION, FALSE, FALSE, NULL };
   const Command *command;
   guint n_args;
   ConfabCtlExit status;
@@ -109,6 +109,8 @@ main (int   argc,
       N_("Talk to confabd on the session bus (the default)"), NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &ctl.json,
       N_("Print JSON for scripts instead of tables"), NULL },
+    { "no-legend", 0, 0, G_OPTION_ARG_NONE, &ctl.no_legend,
+      N_("Print tables without their header line, for scripts"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
     /* The command and its arguments: GOption takes "--" off here, so a

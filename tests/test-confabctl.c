@@ -409,6 +409,34 @@ test_default_command (Fixture       *fx,
 }
 
 static void
+test_no_legend (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_test_summary ("confabctl --no-legend peers prints the rows alone, and nothing without peers");
+
+  start_daemon_on_session_bus (fx);
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--no-legend", "peers", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "peers", "--no-legend", NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  assert_matches (lines[0], "\\Aalice  127\\.0\\.0\\.1:[0-9]+ +[0-9]{4}-");
+  assert_matches (lines[1], "\\Abob    127\\.0\\.0\\.1:[0-9]+ +[0-9]{4}-");
+  g_assert_cmpstr (lines[2], ==, "");
+  /* Piped output is plain text: no escapes. */
+  g_assert_null (strchr (out, '\033'));
+}
+
+static void
 test_stats (Fixture       *fx,
             gconstpointer  data)
 {
@@ -1216,6 +1244,7 @@ main (int   argc,
   ADD ("kick", NULL, test_kick);
   ADD ("dash-dash", NULL, test_dash_dash);
   ADD ("default-command", NULL, test_default_command);
+  ADD ("no-legend", NULL, test_no_legend);
   ADD ("stats", NULL, test_stats);
   ADD ("stats/limits/server-full", NULL, test_stats_server_full);
   ADD ("stats/limits/others", NULL, test_stats_limits);
