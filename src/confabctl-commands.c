@@ -259,6 +259,39 @@ confabctl_kick (ConfabCtl  *ctl,
 
 /* ---- stats ----------------------------------------------------------- */
 
+/* The keys with a label of their own, in the order printed; any other key
+ * is printed after them under its name. */
+static const struct { const char *key; const char *label; } stats_labels[] = {
+  { "peers", N_("Peers:") },
+  { "peers_peak", N_("Peers at most:") },
+  { "peers_max", N_("Peer limit:") },
+  { "logins", N_("Logins:") },
+  { "logins_rejected", N_("Logins rejected:") },
+  { "messages_routed", N_("Messages routed:") },
+  { "deliveries", N_("Deliveries:") },
+  { "bytes_routed", N_("Bytes routed:") },
+  { "errors_sent", N_("Errors sent:") },
+  { "kicks", N_("Kicks:") },
+  { "slow_consumers_dropped", N_("Slow consumers dropped:") },
+  { "logins_refused_server_full", N_("Refused (server full):") },
+  { "login_timeouts", N_("Login timeouts:") },
+  { "lines_too_long", N_("Lines too long:") },
+  { "messages_too_many_recipients", N_("Too many recipients:") },
+  { "rate_limit_pauses", N_("Rate-limit pauses:") },
+  { "queue_max_bytes", N_("Queue limit (bytes):") },
+};
+
+static gboolean
+is_labelled_stat (const char *key)
+{
+  if (g_str_equal (key, "uptime_usec"))
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (stats_labels); i++)
+    if (g_str_equal (key, stats_labels[i].key))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 add_stats_json (JsonBuilder *builder,
                 ConfabCtl   *ctl,
@@ -297,6 +330,9 @@ confabctl_stats (ConfabCtl  *ctl,
   const char *version;
   gboolean found;
   guint64 uptime;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
 
   if (!confab_dbus_manager_call_get_statistics_sync (ctl->manager, G_DBUS_CALL_FLAGS_NONE, -1,
                                                      &stats, NULL, &error))
@@ -329,23 +365,23 @@ confabctl_stats (ConfabCtl  *ctl,
 
       confabctl_table_add_row (table, _("Uptime:"), text, NULL);
     }
-  add_number_row (table, stats, _("Peers:"), "peers");
-  add_number_row (table, stats, _("Peers at most:"), "peers_peak");
-  add_number_row (table, stats, _("Peer limit:"), "peers_max");
-  add_number_row (table, stats, _("Logins:"), "logins");
-  add_number_row (table, stats, _("Logins rejected:"), "logins_rejected");
-  add_number_row (table, stats, _("Messages routed:"), "messages_routed");
-  add_number_row (table, stats, _("Deliveries:"), "deliveries");
-  add_number_row (table, stats, _("Bytes routed:"), "bytes_routed");
-  add_number_row (table, stats, _("Errors sent:"), "errors_sent");
-  add_number_row (table, stats, _("Kicks:"), "kicks");
-  add_number_row (table, stats, _("Slow consumers dropped:"), "slow_consumers_dropped");
-  add_number_row (table, stats, _("Refused (server full):"), "logins_refused_server_full");
-  add_number_row (table, stats, _("Login timeouts:"), "login_timeouts");
-  add_number_row (table, stats, _("Lines too long:"), "lines_too_long");
-  add_number_row (table, stats, _("Too many recipients:"), "messages_too_many_recipients");
-  add_number_row (table, stats, _("Rate-limit pauses:"), "rate_limit_pauses");
-  add_number_row (table, stats, _("Queue limit (bytes):"), "queue_max_bytes");
+  for (gsize i = 0; i < G_N_ELEMENTS (stats_labels); i++)
+    add_number_row (table, stats, _(stats_labels[i].label), stats_labels[i].key);
+
+  /* Every other key too, under its own name: the daemon adds counters
+   * and limits, and an older confabctl must not hide them. */
+  g_variant_iter_init (&iter, stats);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      g_autofree char *label = NULL;
+      g_autofree char *text = NULL;
+
+      if (is_labelled_stat (key))
+        continue;
+      label = g_strconcat (key, ":", NULL);
+      text = confabctl_format_value (value);
+      confabctl_table_add_row (table, label, text, NULL);
+    }
   confabctl_table_print (table);
   return CONFABCTL_EXIT_OK;
 }

@@ -162,6 +162,33 @@ confabctl_format_count (guint64 value)
   return g_strdup_printf ("%" G_GUINT64_FORMAT, value);
 }
 
+/* Any D-Bus value for a table: numbers and strings as they are, booleans
+ * as yes/no, anything else in GVariant text format. */
+char *
+confabctl_format_value (GVariant *value)
+{
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return g_variant_dup_string (value, NULL);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    return g_strdup (g_variant_get_boolean (value) ? _("yes") : _("no"));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (value);
+
+      return confabctl_format_value (inner);
+    }
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64) ||
+      g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32) ||
+      g_variant_is_of_type (value, G_VARIANT_TYPE_UINT16) ||
+      g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE) ||
+      g_variant_is_of_type (value, G_VARIANT_TYPE_INT64) ||
+      g_variant_is_of_type (value, G_VARIANT_TYPE_INT32) ||
+      g_variant_is_of_type (value, G_VARIANT_TYPE_INT16) ||
+      g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+    return g_variant_print (value, FALSE);
+  return g_variant_print (value, TRUE);
+}
+
 /*
  * confabctl_lookup_number:
  * @dict: an a{sv}

@@ -26,6 +26,7 @@ char           *confabctl_format_time     (guint64         unix_usec,
 char           *confabctl_format_ago      (gint64          delta_usec);
 char           *confabctl_format_duration (guint64         usec);
 char           *confabctl_format_count    (guint64         value);
+char           *confabctl_format_value    (GVariant       *value);
 
 guint64         confabctl_lookup_number   (GVariant       *dict,
                                            const char     *key,

@@ -436,6 +436,156 @@ test_no_legend (Fixture       *fx,
   g_assert_null (strchr (out, '\033'));
 }
 
+/* A stand-in for a newer confabd: its GetStatistics returns keys this
+ * confabctl has no label for. It runs in a thread of its own, as
+ * confabctl() blocks the test's main context. */
+typedef struct
+{
+  const char   *address;
+  GMainContext *context;
+  GMainLoop    *loop;
+  GMutex        lock;
+  GCond         cond;
+  gboolean      ready;
+} FakeManager;
+
+static void
+fake_method_cb (GDBusConnection       *connection,
+                const char            *sender,
+                const char            *path,
+                const char            *interface,
+                const char            *method,
+                GVariant              *parameters,
+                GDBusMethodInvocation *invocation,
+                gpointer               user_data)
+{
+  g_autoptr(GVariantBuilder) dict = g_variant_builder_new (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (dict, "{sv}", "peers", g_variant_new_uint32 (3));
+  g_variant_builder_add (dict, "{sv}", "future_limit_max", g_variant_new_uint64 (12345));
+  g_variant_builder_add (dict, "{sv}", "future_mode", g_variant_new_string ("strict"));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a{sv})", dict));
+}
+
+static gpointer
+fake_manager_thread (gpointer data)
+{
+  static const char xml[] =
+    "<node><interface name='" INTERFACE "'>"
+    "<method name='GetStatistics'><arg name='stats' type='a{sv}' direction='out'/></method>"
+    "</interface></node>";
+  static const GDBusInterfaceVTable vtable = { fake_method_cb, NULL, NULL, { 0 } };
+  FakeManager *fake = data;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint id;
+
+  g_main_context_push_thread_default (fake->context);
+  connection = g_dbus_connection_new_for_address_sync (fake->address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  id = g_dbus_connection_register_object (connection, OBJECT_PATH, info->interfaces[0],
+                                          &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+
+  g_mutex_lock (&fake->lock);
+  fake->ready = TRUE;
+  g_cond_signal (&fake->cond);
+  g_mutex_unlock (&fake->lock);
+
+  g_main_loop_run (fake->loop);
+  g_dbus_connection_unregister_object (connection, id);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_main_context_pop_thread_default (fake->context);
+  return NULL;
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_stats_unknown_keys (Fixture       *fx,
+                         gconstpointer  data)
+{
+  FakeManager fake = { confab_dbus_test_bus_get_address (fx->bus) };
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  g_test_summary ("confabctl stats prints every key GetStatistics returns, also the ones "
+                  "it has no label for");
+
+  fake.context = g_main_context_new ();
+  fake.loop = g_main_loop_new (fake.context, FALSE);
+  g_mutex_init (&fake.lock);
+  g_cond_init (&fake.cond);
+  thread = g_thread_new ("fake-manager", fake_manager_thread, &fake);
+  g_mutex_lock (&fake.lock);
+  while (!fake.ready)
+    if (!g_cond_wait_until (&fake.cond, &fake.lock, deadline))
+      break;
+  g_mutex_unlock (&fake.lock);
+  g_assert_true (fake.ready);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", NULL), ==, 0);
+  assert_matches (out, "^Peers: +3$");
+  assert_matches (out, "^future_limit_max: +12345$");
+  assert_matches (out, "^future_mode: +strict$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--json", "stats", NULL), ==, 0);
+  root = parse_json (out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "future_limit_max"), ==, 12345);
+
+  g_main_context_invoke (fake.context, quit_cb, fake.loop);
+  g_thread_join (g_steal_pointer (&thread));
+  g_main_loop_unref (fake.loop);
+  g_main_context_unref (fake.context);
+  g_mutex_clear (&fake.lock);
+  g_cond_clear (&fake.cond);
+}
+
+/* And against the real daemon: one row per key, none left out. */
+static void
+test_stats_every_key (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_test_summary ("confabctl stats: as many rows as GetStatistics has keys, plus the version "
+                  "and the addresses");
+
+  start_daemon_on_session_bus (fx);
+  reply = g_dbus_connection_call_sync (fx->connection, BUS_NAME, OBJECT_PATH, INTERFACE,
+                                       "GetStatistics", NULL, G_VARIANT_TYPE ("(a{sv})"),
+                                       G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, &error);
+  g_assert_no_error (error);
+  stats = g_variant_get_child_value (reply, 0);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  /* Version:, Listening on:, one per key, and the empty string after the last newline. */
+  g_assert_cmpuint (g_strv_length (lines), ==, g_variant_n_children (stats) + 3);
+}
+
 static void
 test_stats (Fixture       *fx,
             gconstpointer  data)
@@ -1246,6 +1396,8 @@ main (int   argc,
   ADD ("default-command", NULL, test_default_command);
   ADD ("no-legend", NULL, test_no_legend);
   ADD ("stats", NULL, test_stats);
+  ADD ("stats/unknown-keys", NULL, test_stats_unknown_keys);
+  ADD ("stats/every-key", NULL, test_stats_every_key);
   ADD ("stats/limits/server-full", NULL, test_stats_server_full);
   ADD ("stats/limits/others", NULL, test_stats_limits);
   ADD ("monitor/human", GINT_TO_POINTER (FALSE), test_monitor);
