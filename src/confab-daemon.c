@@ -344,13 +344,22 @@ start_dbus (ConfabDaemon  *self,
   return TRUE;
 }
 
+/* GIO maps EADDRNOTAVAIL to G_IO_ERROR_FAILED and EAFNOSUPPORT to
+ * G_IO_ERROR_NOT_SUPPORTED; everything else (in use, permission) is real. */
+static gboolean
+default_unavailable (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+}
+
 /**
  * confab_daemon_start:
  *
  * Binds every listen address and starts accepting. Explicit addresses
  * (--listen or the config file) must all bind; of the built-in defaults,
- * one the machine cannot bind (such as ::1 without IPv6) is skipped with a
- * warning, as long as one binds.
+ * one whose address the machine lacks (such as ::1 without IPv6) is
+ * skipped with a warning, as long as one binds; a busy one is fatal.
  */
 gboolean
 confab_daemon_start (ConfabDaemon  *self,
@@ -398,7 +407,10 @@ confab_daemon_start (ConfabDaemon  *self,
           bound++;
           continue;
         }
-      if (explicit)
+      /* Of the defaults only an address the host lacks (EADDRNOTAVAIL, or
+       * no IPv6 at all) is skipped: a busy port would leave clients of
+       * the other address talking to another program. */
+      if (explicit || !default_unavailable (local_error))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;

@@ -1,0 +1,58 @@
+/* test-startup.c: how confabd starts: which listen addresses it binds.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "confab-test-util.h"
+
+/* With 127.0.0.1:8080 held by another program, the built-in defaults must
+ * not be served on [::1]:8080 alone: a busy default port is fatal. The real
+ * default port is used (no --listen, no listen= in the config), so the
+ * test skips when the port is already taken. */
+static void
+test_default_port_busy (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autoptr(GSocket) holder = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autofree char *log = NULL;
+  const char *args[] = { "--bus", "none", "--config", config, NULL };
+
+  holder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  address = g_inet_socket_address_new_from_string ("127.0.0.1", 8080);
+  if (!g_socket_bind (holder, address, FALSE, &error) ||
+      !g_socket_listen (holder, &error))
+    {
+      g_test_skip_printf ("127.0.0.1:8080 is not free: %s", error->message);
+      return;
+    }
+
+  confab_test_write_config (config, NULL);
+  daemon = confab_test_daemon_spawn (args, 0);
+  confab_test_daemon_wait_exit (daemon, 10000);
+  confab_test_daemon_assert_exit_status (daemon, 1);
+  log = confab_test_daemon_dup_log (daemon);
+  g_assert_nonnull (strstr (log, "127.0.0.1:8080"));
+  g_assert_nonnull (strstr (log, "in use"));
+  g_assert_null (strstr (log, "No address to listen on"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/startup/default-port-busy", test_default_port_busy);
+
+  return g_test_run ();
+}
