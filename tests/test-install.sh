@@ -131,6 +131,10 @@ check "/install/unit-execstart" grep -Fqx "ExecStart=$sbindir/confabd --bus syst
 check "/install/activation-exec" grep -Fqx "Exec=$sbindir/confabd --bus system" "$activation"
 check "/install/activation-systemd-service" grep -Fqx "SystemdService=confabd.service" "$activation"
 check "/install/activation-name" grep -Fqx "Name=org.confab.Confab1" "$activation"
+# [::1] must not stop the socket unit on a host whose lo has no IPv6.
+check "/install/socket-freebind" grep -Fqx "FreeBind=true" "$socket"
+check "/install/example-peers-max" grep -Fq "peers_max: the most connections at once" \
+  "$dest$datadir/confab/confab.conf.example"
 check "/install/confabd-runs" "$dest$sbindir/confabd" --version
 
 # ---- systemd ------------------------------------------------------------
