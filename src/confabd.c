@@ -12,6 +12,7 @@
 
 #include "confab-daemon.h"
 #include "confab-i18n.h"
+#include "confab-systemd.h"
 
 typedef struct
 {
@@ -95,6 +96,8 @@ main (int   argc,
     G_OPTION_ENTRY_NULL
   };
 
+  /* Before anything can start a thread. */
+  confab_systemd_claim_listen_env ();
   confab_i18n_init ();
 
   /* The default path is only known at build time: no literal for it. */
@@ -127,8 +130,17 @@ main (int   argc,
       g_print ("confabd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
+  /* confab's own debug lines only, not every library's: GLib's default
+   * writer reads G_MESSAGES_DEBUG at each message. No thread runs yet. */
   if (verbose)
-    g_log_set_debug_enabled (TRUE);
+    {
+      const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+      g_autofree char *value = (domains != NULL && *domains != '\0')
+                               ? g_strconcat (domains, " " G_LOG_DOMAIN, NULL)
+                               : g_strdup (G_LOG_DOMAIN);
+
+      g_setenv ("G_MESSAGES_DEBUG", value, TRUE);
+    }
 
   daemon = confab_daemon_new (config_path != NULL ? config_path : CONFAB_CONFIG_FILE,
                               config_path != NULL,
