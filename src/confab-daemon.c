@@ -277,9 +277,17 @@ name_lost_cb (GDBusConnection *connection,
     g_warning (_("Lost the name %s on the %s bus: "
                  "the admin interface is unavailable, chat goes on"),
                name, bus_label (self));
+  else if (self->bus == CONFAB_BUS_SYSTEM)
+    /* dbus-daemon drops policy rules naming a user or group that does not
+     * exist yet, so a policy loaded before systemd-sysusers denies us. */
+    g_warning (_("Cannot own the name %s on the system bus: chat goes on without the "
+                 "admin interface. Either the bus policy does not allow it (install "
+                 "org.confab.Confab1.conf, create the user confab with systemd-sysusers, "
+                 "then run “systemctl reload dbus”) or another confabd owns the name"),
+               name);
   else
-    g_warning (_("Cannot own the name %s on the %s bus (is another confabd running?): "
-                 "chat goes on without the admin interface"), name, bus_label (self));
+    g_warning (_("Cannot own the name %s on the session bus: another confabd owns it; "
+                 "chat goes on without the admin interface"), name);
   self->name_owned = FALSE;
 }
 
