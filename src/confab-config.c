@@ -539,3 +539,59 @@ confab_config_free (ConfabConfig *self)
   g_free (self->unix_socket_group);
   g_free (self);
 }
+
+static void
+add_change (GPtrArray  *changes,
+            const char *key,
+            const char *before,
+            const char *after)
+{
+  if (g_strcmp0 (before, after) != 0)
+    g_ptr_array_add (changes, g_strdup_printf ("%s: %s → %s", key,
+                                               before != NULL ? before : "(unset)",
+                                               after != NULL ? after : "(unset)"));
+}
+
+/**
+ * confab_config_describe_changes:
+ *
+ * Returns: (transfer full): one "key: OLD → NEW" line for each key whose
+ *   value differs between @before and @after, in file order; empty if
+ *   none does
+ */
+char **
+confab_config_describe_changes (const ConfabConfig *before,
+                                const ConfabConfig *after)
+{
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *listen_before = NULL;
+  g_autofree char *listen_after = NULL;
+  g_autofree char *mode_before = NULL;
+  g_autofree char *mode_after = NULL;
+
+  g_return_val_if_fail (before != NULL && after != NULL, NULL);
+
+  listen_before = before->listen != NULL ? g_strjoinv (";", before->listen) : NULL;
+  listen_after = after->listen != NULL ? g_strjoinv (";", after->listen) : NULL;
+  add_change (changes, KEY_LISTEN, listen_before, listen_after);
+  add_change (changes, KEY_UNIX_IDENTITY, before->unix_identity ? "true" : "false",
+              after->unix_identity ? "true" : "false");
+  mode_before = g_strdup_printf ("%04o", before->unix_socket_mode);
+  mode_after = g_strdup_printf ("%04o", after->unix_socket_mode);
+  add_change (changes, KEY_UNIX_SOCKET_MODE, mode_before, mode_after);
+  add_change (changes, KEY_UNIX_SOCKET_USER, before->unix_socket_user, after->unix_socket_user);
+  add_change (changes, KEY_UNIX_SOCKET_GROUP, before->unix_socket_group, after->unix_socket_group);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
+    {
+      guint old_value = G_STRUCT_MEMBER (guint, before, limit_keys[i].offset);
+      guint new_value = G_STRUCT_MEMBER (guint, after, limit_keys[i].offset);
+      g_autofree char *old_text = g_strdup_printf ("%u", old_value);
+      g_autofree char *new_text = g_strdup_printf ("%u", new_value);
+
+      add_change (changes, limit_keys[i].key, old_text, new_text);
+    }
+
+  g_ptr_array_add (changes, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&changes), FALSE);
+}

@@ -397,7 +397,15 @@ confab_daemon_start (ConfabDaemon  *self,
         return FALSE;
     }
   if (activated->len > 0)
-    goto listening;
+    {
+      /* An administrator who edits listen= must learn why it has no effect. */
+      if (self->listen != NULL && self->listen[0] != NULL)
+        g_warning (_("--listen is ignored: the service manager passed the listening sockets"));
+      else if (self->config->listen != NULL && self->config->listen[0] != NULL)
+        g_warning (_("listen= in %s is ignored: the service manager passed the listening sockets "
+                     "(change them in the socket unit)"), self->config_path);
+      goto listening;
+    }
 
   if (self->listen != NULL && self->listen[0] != NULL)
     addresses = (const char * const *) self->listen;
@@ -528,6 +536,7 @@ confab_daemon_reload (ConfabDaemon *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabConfig) config = NULL;
+  g_auto(GStrv) changes = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits peer_limits;
 
@@ -545,6 +554,12 @@ confab_daemon_reload (ConfabDaemon *self)
       notify_ready_again (self);
       return;
     }
+
+  changes = confab_config_describe_changes (self->config, config);
+  if (changes[0] == NULL)
+    g_message (_("Reload: no change"));
+  for (guint i = 0; changes[i] != NULL; i++)
+    g_message (_("Reload: %s"), changes[i]);
 
   limits_from_config (config, &broker_limits, &peer_limits);
   confab_broker_set_limits (self->broker, &broker_limits);

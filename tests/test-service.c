@@ -189,6 +189,11 @@ test_socket_activation (Fixture       *f,
   guint16 port;
 
   g_assert_nonnull (confabd);
+  {
+    const char * const kv[] = { "server.listen", "127.0.0.1:0", NULL };
+
+    confab_test_write_config (f->config_path, kv);
+  }
   listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                            G_SOCKET_PROTOCOL_DEFAULT, &error);
   g_assert_no_error (error);
@@ -225,6 +230,8 @@ test_socket_activation (Fixture       *f,
   g_assert_no_error (error);
   expected = g_strdup_printf ("Listening on 127.0.0.1:%u (socket passed by the service manager)", port);
   g_assert_nonnull (strstr (log, expected));
+  g_assert_nonnull (strstr (log, "listen= in "));
+  g_assert_nonnull (strstr (log, "is ignored: the service manager passed the listening sockets"));
   if (extra != NULL)
     {
       if (strstr (log, "confab-DEBUG") == NULL || has_foreign_debug (log) ||

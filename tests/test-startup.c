@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 #include <gio/gio.h>
 
@@ -46,6 +47,33 @@ test_default_port_busy (void)
   g_assert_null (strstr (log, "No address to listen on"));
 }
 
+/* SIGHUP logs each changed key with its old and new value, or that
+ * nothing changed. */
+static void
+test_reload_logs_changes (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config = g_build_filename (tmp->path, "confab.conf", NULL);
+  const char * const changed[] = { "peers_max", "500", "login_timeout_sec", "7", NULL };
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  gsize offset;
+
+  confab_test_write_config (config, NULL);
+  daemon = confab_test_daemon_start (config, NULL, 0);
+
+  confab_test_write_config (config, changed);
+  offset = confab_test_daemon_get_log_length (daemon);
+  confab_test_daemon_send_signal (daemon, SIGHUP);
+  offset = confab_test_daemon_wait_for_log (daemon, offset, "Reload: peers_max: 10000 → 500", 10000);
+  offset = confab_test_daemon_wait_for_log (daemon, offset, "Reload: login_timeout_sec: 10 → 7", 10000);
+  offset = confab_test_daemon_wait_for_log (daemon, offset, "Reloaded configuration", 10000);
+
+  confab_test_daemon_send_signal (daemon, SIGHUP);
+  offset = confab_test_daemon_wait_for_log (daemon, offset, "Reload: no change", 10000);
+  confab_test_daemon_wait_for_log (daemon, offset, "Reloaded configuration", 10000);
+  confab_test_daemon_stop (daemon);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -53,6 +81,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/startup/default-port-busy", test_default_port_busy);
+  g_test_add_func ("/startup/reload-logs-changes", test_reload_logs_changes);
 
   return g_test_run ();
 }
