@@ -74,6 +74,53 @@ test_reload_logs_changes (void)
   confab_test_daemon_stop (daemon);
 }
 
+/* Runs `confabd --check-config --config PATH`; returns its output. */
+static char *
+check_config (const char *path,
+              int         expected_status)
+{
+  const char *args[] = { "--check-config", "--config", path, "--bus", "none", NULL };
+  g_autoptr(ConfabTestDaemon) daemon = confab_test_daemon_spawn (args, 0);
+
+  confab_test_daemon_wait_exit (daemon, 10000);
+  confab_test_daemon_assert_exit_status (daemon, expected_status);
+  return confab_test_daemon_dup_log (daemon);
+}
+
+/* --check-config: silent success, or the error and status 1, and never
+ * a bound socket. */
+static void
+test_check_config (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char *missing = g_build_filename (tmp->path, "missing.conf", NULL);
+  const char * const good[] = { "peers_max", "500", "server.listen", "127.0.0.1:0", NULL };
+  const char * const bad_limit[] = { "peers_max", "0", NULL };
+  const char * const bad_listen[] = { "server.listen", "nowhere", NULL };
+  g_autofree char *out = NULL;
+
+  confab_test_write_config (config, good);
+  out = check_config (config, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+
+  confab_test_write_config (config, bad_limit);
+  out = check_config (config, 1);
+  g_assert_nonnull (strstr (out, "peers_max"));
+  g_assert_null (strstr (out, "Listening"));
+  g_clear_pointer (&out, g_free);
+
+  confab_test_write_config (config, bad_listen);
+  out = check_config (config, 1);
+  g_assert_nonnull (strstr (out, "listen"));
+  g_assert_null (strstr (out, "Listening"));
+  g_clear_pointer (&out, g_free);
+
+  out = check_config (missing, 1);
+  g_assert_nonnull (strstr (out, "missing.conf"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -82,6 +129,7 @@ main (int    argc,
 
   g_test_add_func ("/startup/default-port-busy", test_default_port_busy);
   g_test_add_func ("/startup/reload-logs-changes", test_reload_logs_changes);
+  g_test_add_func ("/startup/check-config", test_check_config);
 
   return g_test_run ();
 }
