@@ -75,12 +75,81 @@ is_known_key (const char *group,
   return FALSE;
 }
 
-/* Unknown groups and keys only get a message, so that a config file written
- * for a newer confab still loads; g_message rather than g_warning because
- * the tests (and cautious deployments) run with fatal warnings. */
+/* The 1-based line of @data holding [@group] (@key NULL) or @key in it;
+ * 0 if not found. GKeyFile keeps no line numbers. */
+static guint
+find_line (const char *data,
+           const char *group,
+           const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
+  gboolean in_group = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      gsize key_len;
+
+      while (g_ascii_isspace (*line))
+        line++;
+      if (*line == '[')
+        {
+          const char *end = strchr (line, ']');
+
+          in_group = end != NULL && (gsize) (end - line - 1) == strlen (group) &&
+                     strncmp (line + 1, group, end - line - 1) == 0;
+          if (in_group && key == NULL)
+            return i + 1;
+          continue;
+        }
+      if (!in_group || key == NULL)
+        continue;
+      key_len = strlen (key);
+      if (strncmp (line, key, key_len) == 0)
+        {
+          const char *rest = line + key_len;
+
+          while (*rest == ' ' || *rest == '\t')
+            rest++;
+          if (*rest == '=')
+            return i + 1;
+        }
+    }
+  return 0;
+}
+
+/* Unknown groups and keys do not stop a config file written for a newer
+ * confab. From a file they are warnings with the line (most are typos an
+ * administrator wants to see); data from memory only gets a message. */
+static void
+report_one (const char *source,
+            const char *data,
+            const char *group,
+            const char *key)
+{
+  g_autofree char *shown_group = g_utf8_make_valid (group, -1);
+  g_autofree char *shown_key = key != NULL ? g_utf8_make_valid (key, -1) : NULL;
+  guint line = (source != NULL && data != NULL) ? find_line (data, group, key) : 0;
+
+  /* GKeyFile does not check that names are UTF-8; logs must be. */
+  if (source == NULL)
+    {
+      if (key == NULL)
+        g_message (_("ignoring unknown group [%s]"), shown_group);
+      else
+        g_message (_("ignoring unknown key [%s] %s"), shown_group, shown_key);
+    }
+  else if (key == NULL)
+    g_warning (_("%s:%u: ignoring unknown group [%s]"), source, line, shown_group);
+  else
+    g_warning (_("%s:%u: ignoring unknown key “%s” in [%s]"), source, line,
+               shown_key, shown_group);
+}
+
 static void
 report_unknown (GKeyFile   *key_file,
-                const char *source)
+                const char *source,
+                const char *data)
 {
   g_auto(GStrv) groups = g_key_file_get_groups (key_file, NULL);
 
@@ -91,13 +160,7 @@ report_unknown (GKeyFile   *key_file,
       if (!g_str_equal (groups[i], GROUP_SERVER) &&
           !g_str_equal (groups[i], GROUP_LIMITS))
         {
-          /* GKeyFile does not check that names are UTF-8; logs must be. */
-          g_autofree char *group = g_utf8_make_valid (groups[i], -1);
-
-          if (source != NULL)
-            g_message (_("ignoring unknown group [%s] in %s"), group, source);
-          else
-            g_message (_("ignoring unknown group [%s]"), group);
+          report_one (source, data, groups[i], NULL);
           continue;
         }
 
@@ -105,17 +168,8 @@ report_unknown (GKeyFile   *key_file,
       keys = g_key_file_get_keys (key_file, groups[i], NULL, NULL);
       for (gsize j = 0; keys != NULL && keys[j] != NULL; j++)
         {
-          g_autofree char *key = NULL;
-
-          if (is_known_key (groups[i], keys[j]))
-            continue;
-
-          key = g_utf8_make_valid (keys[j], -1);
-          if (source != NULL)
-            g_message (_("ignoring unknown key [%s] %s in %s"),
-                       groups[i], key, source);
-          else
-            g_message (_("ignoring unknown key [%s] %s"), groups[i], key);
+          if (!is_known_key (groups[i], keys[j]))
+            report_one (source, data, groups[i], keys[j]);
         }
     }
 }
@@ -372,11 +426,12 @@ parse_unix_keys (GKeyFile      *key_file,
 static ConfabConfig *
 config_from_key_file (GKeyFile    *key_file,
                       const char  *source,
+                      const char  *data,
                       GError     **error)
 {
   g_autoptr(ConfabConfig) config = confab_config_new_default ();
 
-  report_unknown (key_file, source);
+  report_unknown (key_file, source, data);
 
   if (!parse_listen (key_file, config, error) ||
       !parse_unix_keys (key_file, config, error))
@@ -432,6 +487,7 @@ confab_config_load_file (const char  *path,
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
   g_autofree char *display_name = NULL;
+  g_autofree char *contents = NULL;
   ConfabConfig *config;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -460,7 +516,10 @@ confab_config_load_file (const char  *path,
       return NULL;
     }
 
-  config = config_from_key_file (key_file, display_name, &local_error);
+  /* Only to give unknown keys their line: GKeyFile keeps no line numbers. */
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    g_clear_pointer (&contents, g_free);
+  config = config_from_key_file (key_file, display_name, contents, &local_error);
   if (config == NULL)
     g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                 "%s: ", display_name);
@@ -500,7 +559,7 @@ confab_config_load_data (const char  *data,
       return NULL;
     }
 
-  return config_from_key_file (key_file, NULL, error);
+  return config_from_key_file (key_file, NULL, NULL, error);
 }
 
 /**

@@ -119,6 +119,19 @@ test_check_config (void)
 
   out = check_config (missing, 1);
   g_assert_nonnull (strstr (out, "missing.conf"));
+  g_clear_pointer (&out, g_free);
+
+  /* A misspelt key is a warning naming file, line and key; still valid. */
+  {
+    const char * const misspelt[] = { "peers_maks", "5", NULL };
+    g_autofree char *where = g_strdup_printf ("%s:", config);
+
+    confab_test_write_config (config, misspelt);
+    out = check_config (config, 0);
+    g_assert_nonnull (strstr (out, where));
+    g_assert_nonnull (strstr (out, "ignoring unknown key “peers_maks” in [limits]"));
+    g_assert_nonnull (strstr (out, "WARNING"));
+  }
 }
 
 int
