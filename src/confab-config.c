@@ -75,12 +75,81 @@ is_known_key (const char *group,
   return FALSE;
 }
 
-/* Unknown groups and keys only get a message, so that a config file written
- * for a newer confab still loads; g_message rather than g_warning because
- * the tests (and cautious deployments) run with fatal warnings. */
+/* The 1-based line of @data holding [@group] (@key NULL) or @key in it;
+ * 0 if not found. GKeyFile keeps no line numbers. */
+static guint
+find_line (const char *data,
+           const char *group,
+           const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
+  gboolean in_group = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      gsize key_len;
+
+      while (g_ascii_isspace (*line))
+        line++;
+      if (*line == '[')
+        {
+          const char *end = strchr (line, ']');
+
+          in_group = end != NULL && (gsize) (end - line - 1) == strlen (group) &&
+                     strncmp (line + 1, group, end - line - 1) == 0;
+          if (in_group && key == NULL)
+            return i + 1;
+          continue;
+        }
+      if (!in_group || key == NULL)
+        continue;
+      key_len = strlen (key);
+      if (strncmp (line, key, key_len) == 0)
+        {
+          const char *rest = line + key_len;
+
+          while (*rest == ' ' || *rest == '\t')
+            rest++;
+          if (*rest == '=')
+            return i + 1;
+        }
+    }
+  return 0;
+}
+
+/* Unknown groups and keys do not stop a config file written for a newer
+ * confab. From a file they are warnings with the line (most are typos an
+ * administrator wants to see); data from memory only gets a message. */
+static void
+report_one (const char *source,
+            const char *data,
+            const char *group,
+            const char *key)
+{
+  g_autofree char *shown_group = g_utf8_make_valid (group, -1);
+  g_autofree char *shown_key = key != NULL ? g_utf8_make_valid (key, -1) : NULL;
+  guint line = (source != NULL && data != NULL) ? find_line (data, group, key) : 0;
+
+  /* GKeyFile does not check that names are UTF-8; logs must be. */
+  if (source == NULL)
+    {
+      if (key == NULL)
+        g_message (_("ignoring unknown group [%s]"), shown_group);
+      else
+        g_message (_("ignoring unknown key [%s] %s"), shown_group, shown_key);
+    }
+  else if (key == NULL)
+    g_warning (_("%s:%u: ignoring unknown group [%s]"), source, line, shown_group);
+  else
+    g_warning (_("%s:%u: ignoring unknown key “%s” in [%s]"), source, line,
+               shown_key, shown_group);
+}
+
 static void
 report_unknown (GKeyFile   *key_file,
-                const char *source)
+                const char *source,
+                const char *data)
 {
   g_auto(GStrv) groups = g_key_file_get_groups (key_file, NULL);
 
@@ -91,13 +160,7 @@ report_unknown (GKeyFile   *key_file,
       if (!g_str_equal (groups[i], GROUP_SERVER) &&
           !g_str_equal (groups[i], GROUP_LIMITS))
         {
-          /* GKeyFile does not check that names are UTF-8; logs must be. */
-          g_autofree char *group = g_utf8_make_valid (groups[i], -1);
-
-          if (source != NULL)
-            g_message (_("ignoring unknown group [%s] in %s"), group, source);
-          else
-            g_message (_("ignoring unknown group [%s]"), group);
+          report_one (source, data, groups[i], NULL);
           continue;
         }
 
@@ -105,17 +168,8 @@ report_unknown (GKeyFile   *key_file,
       keys = g_key_file_get_keys (key_file, groups[i], NULL, NULL);
       for (gsize j = 0; keys != NULL && keys[j] != NULL; j++)
         {
-          g_autofree char *key = NULL;
-
-          if (is_known_key (groups[i], keys[j]))
-            continue;
-
-          key = g_utf8_make_valid (keys[j], -1);
-          if (source != NULL)
-            g_message (_("ignoring unknown key [%s] %s in %s"),
-                       groups[i], key, source);
-          else
-            g_message (_("ignoring unknown key [%s] %s"), groups[i], key);
+          if (!is_known_key (groups[i], keys[j]))
+            report_one (source, data, groups[i], keys[j]);
         }
     }
 }
@@ -372,11 +426,12 @@ parse_unix_keys (GKeyFile      *key_file,
 static ConfabConfig *
 config_from_key_file (GKeyFile    *key_file,
                       const char  *source,
+                      const char  *data,
                       GError     **error)
 {
   g_autoptr(ConfabConfig) config = confab_config_new_default ();
 
-  report_unknown (key_file, source);
+  report_unknown (key_file, source, data);
 
   if (!parse_listen (key_file, config, error) ||
       !parse_unix_keys (key_file, config, error))
@@ -432,6 +487,7 @@ confab_config_load_file (const char  *path,
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
   g_autofree char *display_name = NULL;
+  g_autofree char *contents = NULL;
   ConfabConfig *config;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -460,7 +516,10 @@ confab_config_load_file (const char  *path,
       return NULL;
     }
 
-  config = config_from_key_file (key_file, display_name, &local_error);
+  /* Only to give unknown keys their line: GKeyFile keeps no line numbers. */
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    g_clear_pointer (&contents, g_free);
+  config = config_from_key_file (key_file, display_name, contents, &local_error);
   if (config == NULL)
     g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                 "%s: ", display_name);
@@ -500,7 +559,7 @@ confab_config_load_data (const char  *data,
       return NULL;
     }
 
-  return config_from_key_file (key_file, NULL, error);
+  return config_from_key_file (key_file, NULL, NULL, error);
 }
 
 /**
@@ -538,4 +597,60 @@ confab_config_free (ConfabConfig *self)
   g_free (self->unix_socket_user);
   g_free (self->unix_socket_group);
   g_free (self);
+}
+
+static void
+add_change (GPtrArray  *changes,
+            const char *key,
+            const char *before,
+            const char *after)
+{
+  if (g_strcmp0 (before, after) != 0)
+    g_ptr_array_add (changes, g_strdup_printf ("%s: %s → %s", key,
+                                               before != NULL ? before : "(unset)",
+                                               after != NULL ? after : "(unset)"));
+}
+
+/**
+ * confab_config_describe_changes:
+ *
+ * Returns: (transfer full): one "key: OLD → NEW" line for each key whose
+ *   value differs between @before and @after, in file order; empty if
+ *   none does
+ */
+char **
+confab_config_describe_changes (const ConfabConfig *before,
+                                const ConfabConfig *after)
+{
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *listen_before = NULL;
+  g_autofree char *listen_after = NULL;
+  g_autofree char *mode_before = NULL;
+  g_autofree char *mode_after = NULL;
+
+  g_return_val_if_fail (before != NULL && after != NULL, NULL);
+
+  listen_before = before->listen != NULL ? g_strjoinv (";", before->listen) : NULL;
+  listen_after = after->listen != NULL ? g_strjoinv (";", after->listen) : NULL;
+  add_change (changes, KEY_LISTEN, listen_before, listen_after);
+  add_change (changes, KEY_UNIX_IDENTITY, before->unix_identity ? "true" : "false",
+              after->unix_identity ? "true" : "false");
+  mode_before = g_strdup_printf ("%04o", before->unix_socket_mode);
+  mode_after = g_strdup_printf ("%04o", after->unix_socket_mode);
+  add_change (changes, KEY_UNIX_SOCKET_MODE, mode_before, mode_after);
+  add_change (changes, KEY_UNIX_SOCKET_USER, before->unix_socket_user, after->unix_socket_user);
+  add_change (changes, KEY_UNIX_SOCKET_GROUP, before->unix_socket_group, after->unix_socket_group);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
+    {
+      guint old_value = G_STRUCT_MEMBER (guint, before, limit_keys[i].offset);
+      guint new_value = G_STRUCT_MEMBER (guint, after, limit_keys[i].offset);
+      g_autofree char *old_text = g_strdup_printf ("%u", old_value);
+      g_autofree char *new_text = g_strdup_printf ("%u", new_value);
+
+      add_change (changes, limit_keys[i].key, old_text, new_text);
+    }
+
+  g_ptr_array_add (changes, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&changes), FALSE);
 }

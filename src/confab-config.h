@@ -87,6 +87,8 @@ ConfabConfig *confab_config_load_data   (const char    *data,
                                          GError       **error);
 ConfabConfig *confab_config_copy        (const ConfabConfig *self);
 void          confab_config_free        (ConfabConfig  *self);
+char        **confab_config_describe_changes (const ConfabConfig *before,
+                                              const ConfabConfig *after);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabConfig, confab_config_free)
 

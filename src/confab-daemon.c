@@ -277,9 +277,17 @@ name_lost_cb (GDBusConnection *connection,
     g_warning (_("Lost the name %s on the %s bus: "
                  "the admin interface is unavailable, chat goes on"),
                name, bus_label (self));
+  else if (self->bus == CONFAB_BUS_SYSTEM)
+    /* dbus-daemon drops policy rules naming a user or group that does not
+     * exist yet, so a policy loaded before systemd-sysusers denies us. */
+    g_warning (_("Cannot own the name %s on the system bus: chat goes on without the "
+                 "admin interface. Either the bus policy does not allow it (install "
+                 "org.confab.Confab1.conf, create the user confab with systemd-sysusers, "
+                 "then run “systemctl reload dbus”) or another confabd owns the name"),
+               name);
   else
-    g_warning (_("Cannot own the name %s on the %s bus (is another confabd running?): "
-                 "chat goes on without the admin interface"), name, bus_label (self));
+    g_warning (_("Cannot own the name %s on the session bus: another confabd owns it; "
+                 "chat goes on without the admin interface"), name);
   self->name_owned = FALSE;
 }
 
@@ -344,13 +352,22 @@ start_dbus (ConfabDaemon  *self,
   return TRUE;
 }
 
+/* GIO maps EADDRNOTAVAIL to G_IO_ERROR_FAILED and EAFNOSUPPORT to
+ * G_IO_ERROR_NOT_SUPPORTED; everything else (in use, permission) is real. */
+static gboolean
+default_unavailable (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+}
+
 /**
  * confab_daemon_start:
  *
  * Binds every listen address and starts accepting. Explicit addresses
  * (--listen or the config file) must all bind; of the built-in defaults,
- * one the machine cannot bind (such as ::1 without IPv6) is skipped with a
- * warning, as long as one binds.
+ * one whose address the machine lacks (such as ::1 without IPv6) is
+ * skipped with a warning, as long as one binds; a busy one is fatal.
  */
 gboolean
 confab_daemon_start (ConfabDaemon  *self,
@@ -380,7 +397,15 @@ confab_daemon_start (ConfabDaemon  *self,
         return FALSE;
     }
   if (activated->len > 0)
-    goto listening;
+    {
+      /* An administrator who edits listen= must learn why it has no effect. */
+      if (self->listen != NULL && self->listen[0] != NULL)
+        g_warning (_("--listen is ignored: the service manager passed the listening sockets"));
+      else if (self->config->listen != NULL && self->config->listen[0] != NULL)
+        g_warning (_("listen= in %s is ignored: the service manager passed the listening sockets "
+                     "(change them in the socket unit)"), self->config_path);
+      goto listening;
+    }
 
   if (self->listen != NULL && self->listen[0] != NULL)
     addresses = (const char * const *) self->listen;
@@ -398,7 +423,10 @@ confab_daemon_start (ConfabDaemon  *self,
           bound++;
           continue;
         }
-      if (explicit)
+      /* Of the defaults only an address the host lacks (EADDRNOTAVAIL, or
+       * no IPv6 at all) is skipped: a busy port would leave clients of
+       * the other address talking to another program. */
+      if (explicit || !default_unavailable (local_error))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
@@ -508,6 +536,7 @@ confab_daemon_reload (ConfabDaemon *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabConfig) config = NULL;
+  g_auto(GStrv) changes = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits peer_limits;
 
@@ -525,6 +554,12 @@ confab_daemon_reload (ConfabDaemon *self)
       notify_ready_again (self);
       return;
     }
+
+  changes = confab_config_describe_changes (self->config, config);
+  if (changes[0] == NULL)
+    g_message (_("Reload: no change"));
+  for (guint i = 0; changes[i] != NULL; i++)
+    g_message (_("Reload: %s"), changes[i]);
 
   limits_from_config (config, &broker_limits, &peer_limits);
   confab_broker_set_limits (self->broker, &broker_limits);

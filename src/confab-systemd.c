@@ -116,11 +116,38 @@ confab_systemd_parse_listen_env (const char  *listen_pid,
   return TRUE;
 }
 
+/* The LISTEN_* values taken from the environment, until adopted. */
+static gboolean claimed;
+static char *claimed_pid;
+static char *claimed_fds;
+
+/**
+ * confab_systemd_claim_listen_env:
+ *
+ * Reads and clears the LISTEN_* variables; call it first thing in main():
+ * unsetenv() is unsafe once threads exist (GLib starts some early, and
+ * warns), and no child may see the variables. Later calls do nothing
+ * until confab_systemd_take_listen_sockets() has used the values.
+ */
+void
+confab_systemd_claim_listen_env (void)
+{
+  if (claimed)
+    return;
+  claimed = TRUE;
+  claimed_pid = g_strdup (g_getenv ("LISTEN_PID"));
+  claimed_fds = g_strdup (g_getenv ("LISTEN_FDS"));
+  g_unsetenv ("LISTEN_PID");
+  g_unsetenv ("LISTEN_FDS");
+  g_unsetenv ("LISTEN_FDNAMES");
+}
+
 /**
  * confab_systemd_take_listen_sockets:
  *
- * Adopts the listening sockets passed by socket activation, marks them
- * close-on-exec and clears the LISTEN_* variables so no child sees them.
+ * Adopts the listening sockets passed by socket activation (as claimed
+ * by confab_systemd_claim_listen_env(), which it calls if nothing did)
+ * and marks them close-on-exec.
  *
  * Returns: (transfer full) (element-type GSocket): the passed sockets,
  *   empty when not socket-activated; %NULL on error
@@ -129,17 +156,18 @@ GPtrArray *
 confab_systemd_take_listen_sockets (GError **error)
 {
   g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *listen_pid = NULL;
+  g_autofree char *listen_fds = NULL;
   guint n_fds;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!confab_systemd_parse_listen_env (g_getenv ("LISTEN_PID"), g_getenv ("LISTEN_FDS"),
-                                        getpid (), &n_fds, error))
+  confab_systemd_claim_listen_env ();
+  listen_pid = g_steal_pointer (&claimed_pid);
+  listen_fds = g_steal_pointer (&claimed_fds);
+  claimed = FALSE;
+  if (!confab_systemd_parse_listen_env (listen_pid, listen_fds, getpid (), &n_fds, error))
     return NULL;
-
-  g_unsetenv ("LISTEN_PID");
-  g_unsetenv ("LISTEN_FDS");
-  g_unsetenv ("LISTEN_FDNAMES");
 
   for (guint i = 0; i < n_fds; i++)
     {

@@ -20,6 +20,7 @@ gboolean   confab_systemd_parse_listen_env  (const char  *listen_pid,
                                              GPid         own_pid,
                                              guint       *n_fds,
                                              GError     **error);
+void       confab_systemd_claim_listen_env  (void);
 GPtrArray *confab_systemd_take_listen_sockets (GError   **error);
 
 G_END_DECLS

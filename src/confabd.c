@@ -10,8 +10,11 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "confab-address.h"
+#include "confab-config.h"
 #include "confab-daemon.h"
 #include "confab-i18n.h"
+#include "confab-systemd.h"
 
 typedef struct
 {
@@ -64,6 +67,51 @@ parse_bus (const char       *text,
   return TRUE;
 }
 
+/* --check-config: what start-up would refuse in the configuration (and
+ * in --listen), without binding or owning anything. */
+static gboolean
+check_config (const char          *path,
+              gboolean             explicit,
+              const char * const  *listen,
+              GError             **error)
+{
+  g_autoptr(ConfabConfig) config = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  config = confab_config_load_file (path, &local_error);
+  if (config == NULL)
+    {
+      if (explicit || !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      config = confab_config_new_default ();
+    }
+
+  for (guint i = 0; config->listen != NULL && config->listen[i] != NULL; i++)
+    {
+      g_autoptr(GSocketAddress) address = confab_address_parse (config->listen[i], error);
+
+      if (address == NULL)
+        {
+          g_prefix_error (error, "%s: [server] listen: ", path);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; listen != NULL && listen[i] != NULL; i++)
+    {
+      g_autoptr(GSocketAddress) address = confab_address_parse (listen[i], error);
+
+      if (address == NULL)
+        {
+          g_prefix_error (error, "--listen: ");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -77,6 +125,7 @@ main (int   argc,
   g_autofree char *bus_name = NULL;
   gboolean version = FALSE;
   gboolean verbose = FALSE;
+  gboolean check = FALSE;
   ConfabBusChoice bus;
   SignalContext ctx;
   guint signal_ids[3];
@@ -90,11 +139,15 @@ main (int   argc,
       N_("Serve the admin interface on BUS: session, system or none (default: session)"), N_("BUS") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       N_("Log per-connection detail (as G_MESSAGES_DEBUG=confab does)"), NULL },
+    { "check-config", 't', 0, G_OPTION_ARG_NONE, &check,
+      N_("Check the configuration and exit: status 0 and no output if it is valid"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
 
+  /* Before anything can start a thread. */
+  confab_systemd_claim_listen_env ();
   confab_i18n_init ();
 
   /* The default path is only known at build time: no literal for it. */
@@ -127,8 +180,28 @@ main (int   argc,
       g_print ("confabd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
+  if (check)
+    {
+      if (!check_config (config_path != NULL ? config_path : CONFAB_CONFIG_FILE,
+                         config_path != NULL, (const char * const *) listen, &error))
+        {
+          g_printerr ("confabd: %s\n", error->message);
+          return EXIT_FAILURE;
+        }
+      return EXIT_SUCCESS;
+    }
+
+  /* confab's own debug lines only, not every library's: GLib's default
+   * writer reads G_MESSAGES_DEBUG at each message. No thread runs yet. */
   if (verbose)
-    g_log_set_debug_enabled (TRUE);
+    {
+      const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+      g_autofree char *value = (domains != NULL && *domains != '\0')
+                               ? g_strconcat (domains, " " G_LOG_DOMAIN, NULL)
+                               : g_strdup (G_LOG_DOMAIN);
+
+      g_setenv ("G_MESSAGES_DEBUG", value, TRUE);
+    }
 
   daemon = confab_daemon_new (config_path != NULL ? config_path : CONFAB_CONFIG_FILE,
                               config_path != NULL,

@@ -61,6 +61,7 @@ test_tap_output_is_text (void)
 }
 
 static GPtrArray *captured_messages;
+static GLogLevelFlags saved_fatal;
 
 static GLogWriterOutput
 capture_writer (GLogLevelFlags   log_level,
@@ -68,7 +69,7 @@ capture_writer (GLogLevelFlags   log_level,
                 gsize            n_fields,
                 gpointer         user_data)
 {
-  if (captured_messages != NULL && (log_level & G_LOG_LEVEL_MESSAGE) != 0)
+  if (captured_messages != NULL && (log_level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING)) != 0)
     {
       for (gsize i = 0; i < n_fields; i++)
         {
@@ -93,12 +94,15 @@ capture_start (void)
 {
   g_assert_null (captured_messages);
   captured_messages = g_ptr_array_new_with_free_func (g_free);
+  /* Unknown keys in a file are warnings, expected here. */
+  saved_fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 }
 
 /* Returns: (transfer full): the messages logged since capture_start() */
 static GPtrArray *
 capture_stop (void)
 {
+  g_log_set_always_fatal (saved_fatal);
   return g_steal_pointer (&captured_messages);
 }
 
@@ -647,9 +651,11 @@ test_file_load (void)
                                          "listen=[::1]:0\n"
                                          "[limits]\n"
                                          "peers_max=2\n"
+                                         "peers_maks = 3\n"
                                          "[other]\n");
   const char *expected_listen[] = { "[::1]:0", NULL };
-  const char *expected_messages[] = { NULL, NULL };
+  const char *expected_messages[] = { NULL, NULL, NULL };
+  g_autofree char *expected_key = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabConfig) config = NULL;
   g_autoptr(GPtrArray) messages = NULL;
@@ -665,10 +671,11 @@ test_file_load (void)
   g_assert_cmpuint (config->peers_max, ==, 2);
   g_assert_cmpuint (config->line_max_bytes, ==, CONFAB_DEFAULT_LINE_MAX_BYTES);
 
-  /* Messages about a file name the file. */
-  expected_message = g_strdup_printf ("ignoring unknown group [other] in %s",
-                                      tmp->path);
+  /* Warnings about a file name the file, the line and the key. */
+  expected_message = g_strdup_printf ("%s:6: ignoring unknown group [other]", tmp->path);
+  expected_key = g_strdup_printf ("%s:5: ignoring unknown key “peers_maks” in [limits]", tmp->path);
   expected_messages[0] = expected_message;
+  expected_messages[1] = expected_key;
   g_assert_true (messages_match (messages, expected_messages));
 }
 

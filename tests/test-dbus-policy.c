@@ -442,6 +442,35 @@ test_nobody_own_denied (Fixture       *fx,
   assert_contains (err, BUS_ACCESS_DENIED);
 }
 
+/* A system bus without confab's policy (as before systemd-sysusers and a
+ * reload: dbus-daemon dropped the rules naming the unknown user): the
+ * daemon chats on and says what to do. */
+static void
+test_policy_missing (void)
+{
+  g_autoptr(ConfabDBusTestBus) bus = NULL;
+  g_autoptr(ConfabTestTmpDir) tmp = NULL;
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autofree char *config_path = NULL;
+  const char * const empty[] = { NULL };
+  const char * const args[] = { "--bus", "system", NULL };
+
+  g_test_summary ("Without the policy, the refusal to own the name names the likely cause");
+
+  confab_dbus_test_set_fail_func (fail_hook);
+  bus = confab_dbus_test_bus_up_system (NULL);
+  tmp = confab_test_tmp_dir_new ();
+  config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  confab_test_write_config (config_path, empty);
+
+  daemon = confab_test_daemon_start (config_path, args, 0);
+  confab_test_daemon_wait_for_log (daemon, 0, "Cannot own the name " BUS_NAME " on the system bus",
+                                   WAIT_MS);
+  confab_test_daemon_wait_for_log (daemon, 0, "systemd-sysusers, then run", WAIT_MS);
+  confab_test_daemon_wait_for_log (daemon, 0, "systemctl reload dbus", WAIT_MS);
+  confab_test_daemon_stop (daemon);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -467,6 +496,8 @@ main (int   argc,
   ADD ("lax/nobody/confabctl", lax_bus, test_nobody_confabctl);
 
 #undef ADD
+
+  g_test_add_func ("/dbus-policy/policy-missing", test_policy_missing);
 
   return g_test_run ();
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test-install.sh: what `meson install` lays out, checked in a DESTDIR.
 #
-# Usage: test-install.sh BUILDDIR BINDIR SBINDIR SYSCONFDIR DBUSDIR UNITDIR SYSUSERSDIR MANDIR
+# Usage: test-install.sh BUILDDIR BINDIR SBINDIR SYSCONFDIR DBUSDIR UNITDIR SYSUSERSDIR MANDIR DATADIR
 #   (absolute install paths, as data/meson.build computed them)
 #
 # Installs the build directory into a temporary DESTDIR, then checks that
@@ -15,11 +15,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 
-if [ $# -ne 8 ]; then
-  echo "Bail out! usage: $0 BUILDDIR BINDIR SBINDIR SYSCONFDIR DBUSDIR UNITDIR SYSUSERSDIR MANDIR"
+if [ $# -ne 9 ]; then
+  echo "Bail out! usage: $0 BUILDDIR BINDIR SBINDIR SYSCONFDIR DBUSDIR UNITDIR SYSUSERSDIR MANDIR DATADIR"
   exit 1
 fi
-builddir=$1 bindir=$2 sbindir=$3 sysconfdir=$4 dbusdir=$5 unitdir=$6 sysusersdir=$7 mandir=$8
+builddir=$1 bindir=$2 sbindir=$3 sysconfdir=$4 dbusdir=$5 unitdir=$6 sysusersdir=$7 mandir=$8 datadir=$9
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/confab-test-install-XXXXXX")
 dest=$tmp/root
@@ -100,7 +100,13 @@ expect_file () {
 expect_file x "$sbindir/confabd"
 expect_file x "$bindir/confab"
 expect_file x "$bindir/confabctl"
-expect_file f "$sysconfdir/confab/confab.conf"
+expect_file f "$datadir/confab/confab.conf.example"
+# The administrator's confab.conf is never installed over.
+if [ -e "$dest$sysconfdir/confab/confab.conf" ]; then
+  not_ok "/install/no-sysconf-config" "installed $sysconfdir/confab/confab.conf"
+else
+  ok "/install/no-sysconf-config"
+fi
 expect_file f "$dbusdir/interfaces/org.confab.Confab1.xml"
 expect_file f "$dbusdir/system.d/org.confab.Confab1.conf"
 expect_file f "$dbusdir/system-services/org.confab.Confab1.service"
@@ -125,6 +131,10 @@ check "/install/unit-execstart" grep -Fqx "ExecStart=$sbindir/confabd --bus syst
 check "/install/activation-exec" grep -Fqx "Exec=$sbindir/confabd --bus system" "$activation"
 check "/install/activation-systemd-service" grep -Fqx "SystemdService=confabd.service" "$activation"
 check "/install/activation-name" grep -Fqx "Name=org.confab.Confab1" "$activation"
+# [::1] must not stop the socket unit on a host whose lo has no IPv6.
+check "/install/socket-freebind" grep -Fqx "FreeBind=true" "$socket"
+check "/install/example-peers-max" grep -Fq "peers_max: the most connections at once" \
+  "$dest$datadir/confab/confab.conf.example"
 check "/install/confabd-runs" "$dest$sbindir/confabd" --version
 
 # ---- systemd ------------------------------------------------------------

@@ -151,12 +151,28 @@ wait_exit (GSubprocess *process,
   return done;
 }
 
+/* Lines of a log at debug level from a domain other than confab's. */
+static gboolean
+has_foreign_debug (const char *log)
+{
+  g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "-DEBUG") != NULL && strstr (lines[i], "confab-DEBUG") == NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* As systemd does: the listening socket is descriptor 3, LISTEN_FDS=1 and
- * LISTEN_PID the daemon's own PID (the shell's, which exec keeps). */
+ * LISTEN_PID the daemon's own PID (the shell's, which exec keeps). With
+ * @data "--verbose", that option too: only confab's debug lines, and the
+ * LISTEN_* variables are cleared before a thread exists (GLib warns
+ * otherwise). */
 static void
 test_socket_activation (Fixture       *f,
                         gconstpointer  data)
 {
+  const char *extra = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) listener = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -173,6 +189,11 @@ test_socket_activation (Fixture       *f,
   guint16 port;
 
   g_assert_nonnull (confabd);
+  {
+    const char * const kv[] = { "server.listen", "127.0.0.1:0", NULL };
+
+    confab_test_write_config (f->config_path, kv);
+  }
   listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                            G_SOCKET_PROTOCOL_DEFAULT, &error);
   g_assert_no_error (error);
@@ -184,9 +205,9 @@ test_socket_activation (Fixture       *f,
   g_assert_no_error (error);
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  /* One open file for both streams: two would overwrite each other. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
   g_subprocess_launcher_setenv (launcher, "LISTEN_FDS", "1", TRUE);
   g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
   g_subprocess_launcher_take_fd (launcher, dup (g_socket_get_fd (listener)), 3);
@@ -194,7 +215,7 @@ test_socket_activation (Fixture       *f,
                                         "/bin/sh", "-c",
                                         "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"",
                                         confabd, "--bus", "none", "--config", f->config_path,
-                                        NULL);
+                                        extra, NULL);
   g_assert_no_error (error);
   /* Only the daemon may accept on it now. */
   g_clear_object (&listener);
@@ -209,6 +230,14 @@ test_socket_activation (Fixture       *f,
   g_assert_no_error (error);
   expected = g_strdup_printf ("Listening on 127.0.0.1:%u (socket passed by the service manager)", port);
   g_assert_nonnull (strstr (log, expected));
+  g_assert_nonnull (strstr (log, "listen= in "));
+  g_assert_nonnull (strstr (log, "is ignored: the service manager passed the listening sockets"));
+  if (extra != NULL)
+    {
+      if (strstr (log, "confab-DEBUG") == NULL || has_foreign_debug (log) ||
+          strstr (log, "thread-safe") != NULL)
+        g_error ("unexpected --verbose log:\n%s", log);
+    }
 
   g_subprocess_send_signal (daemon, SIGTERM);
   confab_test_client_expect_line (alice, "error: server shutting down");
@@ -229,6 +258,8 @@ main (int   argc,
 
   g_test_add ("/service/notify", Fixture, NULL, fixture_setup, test_notify, fixture_teardown);
   g_test_add ("/service/socket-activation", Fixture, NULL, fixture_setup,
+              test_socket_activation, fixture_teardown);
+  g_test_add ("/service/socket-activation/verbose", Fixture, "--verbose", fixture_setup,
               test_socket_activation, fixture_teardown);
 
   return g_test_run ();
