@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gio/gunixinputstream.h>
+#include <gio/gunixsocketaddress.h>
 
 #include "confab-address.h"
 #include "confab-client-app.h"
@@ -60,6 +61,7 @@ struct _ConfabClientApp
   gboolean             awaiting_name;
   gboolean             interactive;   /* a person types: re-ask a bad name */
   gboolean             convert_input; /* the locale is not UTF-8 */
+  gboolean             unix_socket;   /* an empty login is allowed */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabClientApp, confab_client_app, G_TYPE_OBJECT)
@@ -108,16 +110,17 @@ static void
 login (ConfabClientApp *self,
        const char      *name)
 {
-  g_autofree char *prompt = g_strdup_printf ("%s> ", name);
+  /* An empty login (Unix sockets only) is given the caller's account
+   * name by the server; show that one. */
+  g_autofree char *login_name = g_strdup (name);
+  g_autofree char *shown = g_strdup (*name != '\0' ? name : g_get_user_name ());
+  g_autofree char *prompt = g_strdup_printf ("%s> ", shown);
 
-  if (name != self->name)
-    {
-      g_free (self->name);
-      self->name = g_strdup (name);
-    }
+  g_free (self->name);
+  self->name = g_steal_pointer (&shown);
   self->awaiting_name = FALSE;
   /* Without notices nothing shows the confirmation, so do not ask. */
-  confab_client_session_login (self->session, name, !self->quiet);
+  confab_client_session_login (self->session, login_name, !self->quiet);
   if (self->term != NULL)
     confab_client_term_set_prompt (self->term, prompt);
 }
@@ -130,7 +133,12 @@ handle_name (ConfabClientApp *self,
   const char *name = g_strstrip (line);
 
   if (*name == '\0')
-    return;  /* ask again (terminal) or take the next line (pipe) */
+    {
+      /* On a Unix socket, Enter at the prompt is the empty login. */
+      if (self->interactive && self->unix_socket)
+        login (self, "");
+      return;  /* ask again (terminal) or take the next line (pipe) */
+    }
 
   if (!confab_validate_name (name, -1, &error))
     {
@@ -577,6 +585,7 @@ confab_client_app_new (GSocketConnectable *address,
   self->address = g_object_ref (address);
   self->address_text = g_strdup (address_text);
   self->name = g_strdup (name);
+  self->unix_socket = G_IS_UNIX_SOCKET_ADDRESS (address);
   self->json = json;
   self->quiet = quiet;
   self->output = confab_client_output_new (quiet);

@@ -121,7 +121,10 @@ main (int   argc,
       g_printerr (_("confab: invalid address “%s”: %s\n"), address_text, error->message);
       return CONFAB_CLIENT_EXIT_USAGE;
     }
-  if (name != NULL && !confab_validate_name (name, -1, &error))
+  /* On a Unix socket an empty name asks a server with unix_identity for
+   * the caller's account name; elsewhere it cannot be valid. */
+  if (name != NULL && !(*name == '\0' && g_str_has_prefix (address_text, "unix:")) &&
+      !confab_validate_name (name, -1, &error))
     {
       g_printerr ("confab: %s\n", error->message);
       return CONFAB_CLIENT_EXIT_USAGE;

@@ -1218,6 +1218,42 @@ test_pipe_text_unix (void)
   confab_test_daemon_stop (daemon);
 }
 
+/* With unix_identity on, an empty name on a Unix socket is the caller's
+ * account name (as the README shows); over TCP it stays a usage error. */
+static void
+test_pipe_text_unix_identity (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char *address = g_strdup_printf ("unix:%s/confab.sock", tmp->path);
+  g_autofree char *expected = g_strdup_printf ("from %s: over unix", g_get_user_name ());
+  const char *extra[] = { "--listen", address, NULL };
+  const char *args[] = { address, "", NULL };
+  const char *tcp_args[] = { "127.0.0.1:1", "", NULL };
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(Client) client = NULL;
+  g_autoptr(Client) tcp = NULL;
+  g_autofree char *err = NULL;
+
+  confab_test_write_config (config_path, (const char * const []) {
+                              "server.unix_identity", "true", NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, extra, 0);
+  confab_test_daemon_wait_for_log (daemon, 0, "Listening on unix:", WAIT_MS);
+  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
+
+  client = run_piped (args, "bob: over unix\n");
+  client_assert_exit (client, 0);
+  confab_test_client_expect_line (bob, expected);
+
+  tcp = run_piped (tcp_args, "");
+  client_assert_exit (tcp, 2);
+  err = client_dup_err (tcp);
+  g_assert_nonnull (strstr (err, "name"));
+  confab_test_daemon_stop (daemon);
+}
+
 /* ------------------------------------------------------------------ */
 /* /client/pipe/json                                                   */
 /* ------------------------------------------------------------------ */
@@ -1468,6 +1504,7 @@ main (int    argc,
   add_daemon_test ("/client/pipe/text/name-taken", test_pipe_text_name_taken);
   add_daemon_test ("/client/pipe/text/server-gone", test_server_gone);
   g_test_add_func ("/client/pipe/text/unix", test_pipe_text_unix);
+  g_test_add_func ("/client/pipe/text/unix-identity", test_pipe_text_unix_identity);
 
   add_daemon_test ("/client/pipe/json/chat", test_pipe_json_chat);
   add_daemon_test ("/client/pipe/json/multiline", test_pipe_json_multiline);
