@@ -1254,6 +1254,67 @@ test_pipe_text_unix_identity (void)
   confab_test_daemon_stop (daemon);
 }
 
+/* At the largest line_max_bytes (1 MiB) a legal message reaches the
+ * client longer than that: with its "from NAME: " prefix in text, with
+ * every '"' escaped in JSON. The client must show it, not give up. */
+static void
+run_longest_message (gboolean json)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  const gsize line_max = 1024 * 1024;
+  const char *prefix = "alice: ";
+  g_autoptr(GString) line = g_string_sized_new (line_max);
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(Client) client = NULL;
+  g_autofree char *address = NULL;
+  const char *args[4] = { NULL };
+  gsize i = 0;
+
+  confab_test_write_config (config_path, (const char * const []) {
+                              "line_max_bytes", "1048576",
+                              "queue_max_bytes", "67108864",
+                              NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, NULL, 0);
+  address = g_strdup_printf ("127.0.0.1:%u", confab_test_daemon_get_port (daemon));
+  if (json)
+    args[i++] = "--json";
+  args[i++] = address;
+  args[i++] = "alice";
+  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
+  client = client_spawn (CLIENT_PIPES, args);
+  client_write (client, "bob: ready\n");
+  confab_test_client_expect_line (bob, "from alice: ready");
+
+  g_string_append (line, prefix);
+  while (line->len < line_max - strlen ("END"))
+    g_string_append_c (line, '"');
+  g_string_append (line, "END");
+  g_assert_cmpuint (line->len, ==, line_max);
+  confab_test_client_send_line (bob, line->str);
+  client_wait_out (client, 0, "\"END\n");
+
+  client_write (client, "bob: got it\n");
+  confab_test_client_expect_line (bob, "from alice: got it");
+  client_close_input (client);
+  client_assert_exit (client, 0);
+  confab_test_daemon_stop (daemon);
+}
+
+static void
+test_pipe_text_longest (void)
+{
+  run_longest_message (FALSE);
+}
+
+static void
+test_pipe_json_longest (void)
+{
+  run_longest_message (TRUE);
+}
+
 /* ------------------------------------------------------------------ */
 /* /client/pipe/json                                                   */
 /* ------------------------------------------------------------------ */
@@ -1505,12 +1566,14 @@ main (int    argc,
   add_daemon_test ("/client/pipe/text/server-gone", test_server_gone);
   g_test_add_func ("/client/pipe/text/unix", test_pipe_text_unix);
   g_test_add_func ("/client/pipe/text/unix-identity", test_pipe_text_unix_identity);
+  g_test_add_func ("/client/pipe/text/longest", test_pipe_text_longest);
 
   add_daemon_test ("/client/pipe/json/chat", test_pipe_json_chat);
   add_daemon_test ("/client/pipe/json/multiline", test_pipe_json_multiline);
   add_daemon_test ("/client/pipe/json/errors", test_pipe_json_errors);
   add_daemon_test ("/client/pipe/json/name-taken", test_pipe_json_name_taken);
   add_daemon_test ("/client/pipe/json/server-gone", test_pipe_json_server_gone);
+  g_test_add_func ("/client/pipe/json/longest", test_pipe_json_longest);
 
   add_daemon_test ("/client/pty/chat", test_pty_chat);
   add_daemon_test ("/client/pty/server-gone", test_pty_server_gone);
