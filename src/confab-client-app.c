@@ -19,6 +19,7 @@
 #include "confab-address.h"
 #include "confab-client-app.h"
 #include "confab-client-output.h"
+#include "confab-client-protocol.h"
 #include "confab-client-session.h"
 #include "confab-client-term.h"
 #include "confab-names.h"
@@ -142,7 +143,7 @@ handle_name (ConfabClientApp *self,
 
   if (!confab_validate_name (name, -1, &error))
     {
-      confab_client_output_problem (self->output, "%s", error->message);
+      confab_client_output_problem (self->output, "%s", confab_client_localize_error (error));
       if (!self->interactive)
         {
           stop_input (self);
@@ -223,7 +224,8 @@ handle_line (ConfabClientApp *self,
     }
 
   if (!confab_client_session_send_line (self->session, line, &error))
-    confab_client_output_problem (self->output, _("not sent: %s"), error->message);
+    confab_client_output_problem (self->output, _("not sent: %s"),
+                                  confab_client_localize_error (error));
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-client-app.h"
+#include "confab-client-protocol.h"
 #include "confab-i18n.h"
 #include "confab-validate.h"
 
@@ -88,7 +89,7 @@ main (int   argc,
 
   confab_i18n_init ();
 
-  context = g_option_context_new (_("[ADDR] [NAME]"));
+  context = g_option_context_new (_("[ADDR [NAME]]"));
   g_option_context_set_summary (context, _("Chat on a confab server."));
   g_option_context_set_description (context, describe ());
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -126,7 +127,7 @@ main (int   argc,
   if (name != NULL && !(*name == '\0' && g_str_has_prefix (address_text, "unix:")) &&
       !confab_validate_name (name, -1, &error))
     {
-      g_printerr ("confab: %s\n", error->message);
+      g_printerr ("confab: %s\n", confab_client_localize_error (error));
       return CONFAB_CLIENT_EXIT_USAGE;
     }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -907,7 +908,7 @@ test_usage_help (void)
 
   client_assert_exit (client, 0);
   out = client_dup_out (client);
-  g_assert_nonnull (strstr (out, "[ADDR] [NAME]"));
+  g_assert_nonnull (strstr (out, "[ADDR [NAME]]"));
   g_assert_nonnull (strstr (out, "--json"));
   g_assert_nonnull (strstr (out, "Exit status:"));
   g_assert_nonnull (strstr (out, "printf 'alice\\nbob: hi\\n' | confab"));
@@ -977,6 +978,55 @@ test_usage_bad_name_line (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* /client/unreachable                                                 */
 /* ------------------------------------------------------------------ */
+
+/* Runs confab with @args in German from the build tree's translations
+ * (CONFAB_LOCALEDIR); it must exit at once. Returns its stderr. */
+static char *
+run_german (const char * const *args,
+            int                 expected_status,
+            char              **out)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(GError) error = NULL;
+  char *err = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) client_path ());
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  envp = g_environ_setenv (envp, "LC_ALL", "C.UTF-8", TRUE);
+  envp = g_environ_setenv (envp, "LANGUAGE", "de", TRUE);
+  envp = g_environ_setenv (envp, "CONFAB_LOCALEDIR", localedir, TRUE);
+  envp = g_environ_unsetenv (envp, "LANG");
+  envp = g_environ_unsetenv (envp, "LC_MESSAGES");
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                     out, &err, &status, &error))
+    confab_test_fail ("Cannot run %s: %s", client_path (), error->message);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, expected_status);
+  return err;
+}
+
+/* German output has no English client errors: the name checks the daemon
+ * shares (and keeps English on the wire) are translated too. */
+static void
+test_usage_german (void)
+{
+  const char *bad_name[] = { "127.0.0.1:1", "a:b", NULL };
+  const char *help[] = { "--help", NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *help_out = NULL;
+  g_autofree char *help_err = NULL;
+
+  err = run_german (bad_name, 2, &out);
+  g_assert_cmpstr (err, ==, "confab: ungültiger Name: Namen dürfen kein „:“ enthalten\n");
+  help_err = run_german (help, 0, &help_out);
+  g_assert_nonnull (strstr (help_out, "[ADRESSE [NAME]]"));
+}
 
 static void
 test_unreachable (void)
@@ -1550,6 +1600,7 @@ main (int    argc,
   g_test_add_func ("/client/usage/help", test_usage_help);
   g_test_add_func ("/client/usage/version", test_usage_version);
   g_test_add_func ("/client/usage/bad", test_usage_bad);
+  g_test_add_func ("/client/usage/german", test_usage_german);
   add_daemon_test ("/client/usage/no-name", test_usage_no_name);
   add_daemon_test ("/client/usage/bad-name-line", test_usage_bad_name_line);
 
