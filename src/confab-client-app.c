@@ -63,6 +63,7 @@ struct _ConfabClientApp
   gboolean             interactive;   /* a person types: re-ask a bad name */
   gboolean             convert_input; /* the locale is not UTF-8 */
   gboolean             unix_socket;   /* an empty login is allowed */
+  gboolean             timestamps;    /* text mode: each line with its time */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabClientApp, confab_client_app, G_TYPE_OBJECT)
@@ -119,6 +120,7 @@ login (ConfabClientApp *self,
 
   g_free (self->name);
   self->name = g_steal_pointer (&shown);
+  confab_client_output_set_highlight (self->output, self->name);
   self->awaiting_name = FALSE;
   /* Without notices nothing shows the confirmation, so do not ask. */
   confab_client_session_login (self->session, login_name, !self->quiet);
@@ -220,6 +222,15 @@ handle_line (ConfabClientApp *self,
   if (g_str_equal (trimmed, "/help"))
     {
       show_help (self);
+      return;
+    }
+
+  /* A '/' word without ':' can be no message (names may start with '/',
+   * "/x: hi" goes to /x); only /peers is the server's. */
+  if (trimmed[0] == '/' && strchr (trimmed, ':') == NULL && !g_str_equal (trimmed, "/peers"))
+    {
+      confab_client_output_problem (self->output, _("unknown command “%s” (/help lists the commands)"),
+                                    trimmed);
       return;
     }
 
@@ -402,6 +413,15 @@ session_event_cb (ConfabClientSession *session,
     }
 
   text = confab_client_format_event (event);
+  if (text != NULL && self->timestamps && !self->json)
+    {
+      /* JSON lines carry their time; text lines get the time they came. */
+      g_autofree char *now = confab_client_format_time (0);
+      g_autofree char *stamped = g_strconcat (now, " ", text, NULL);
+
+      confab_client_output_line (self->output, stamped);
+      return;
+    }
   if (text != NULL)
     confab_client_output_line (self->output, text);
 }
@@ -477,6 +497,15 @@ connected_cb (GObject      *source,
 }
 
 /* ---- life cycle ------------------------------------------------------- */
+
+void
+confab_client_app_set_timestamps (ConfabClientApp *self,
+                                  gboolean         timestamps)
+{
+  g_return_if_fail (CONFAB_IS_CLIENT_APP (self));
+
+  self->timestamps = timestamps;
+}
 
 static gboolean
 signal_cb (gpointer user_data)

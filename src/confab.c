@@ -75,6 +75,7 @@ main (int   argc,
   gboolean json = FALSE;
   gboolean quiet = FALSE;
   gboolean version = FALSE;
+  gboolean timestamps = FALSE;
   const char *address_text = CONFAB_CLIENT_DEFAULT_ADDRESS;
   const char *name = NULL;
   const GOptionEntry entries[] = {
@@ -82,6 +83,8 @@ main (int   argc,
       N_("Speak the JSON-lines protocol (show times; text on several lines)"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       N_("Print no notices, only what the server sends"), NULL },
+    { "timestamps", 't', 0, G_OPTION_ARG_NONE, &timestamps,
+      N_("Show the time each line came (text protocol; JSON always shows it)"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -132,5 +135,6 @@ main (int   argc,
     }
 
   app = confab_client_app_new (address, address_text, name, json, quiet);
+  confab_client_app_set_timestamps (app, timestamps);
   return confab_client_app_run (app);
 }

@@ -1486,6 +1486,60 @@ test_pipe_json_server_gone (Fixture       *f,
   confab_test_daemon_assert_exit_status (f->daemon, 0);
 }
 
+/* A '/' word that is no command of the client's or the server's is
+ * refused by the client, not sent; /peers still goes to the server, and
+ * "/x: text" stays a message to a peer named /x. */
+static void
+test_pipe_text_commands (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, "alice", NULL };
+  g_autoptr(Client) client = run_piped (args, "/nosuch\n/help\n/peers\nbob: after\n/quit\nbob: never\n");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  client_assert_exit (client, 0);
+  confab_test_client_expect_line (bob, "from alice: after");
+  out = client_dup_out (client);
+  err = client_dup_err (client);
+  g_assert_cmpstr (out, ==, "peers: alice bob\n");
+  g_assert_nonnull (strstr (err, "confab: unknown command “/nosuch” (/help lists the commands)\n"));
+  g_assert_nonnull (strstr (err, "/peers to see who is online"));
+  g_assert_null (strstr (err, "expected 'name, name: text'"));
+}
+
+/* --timestamps: each text line comes with the time it arrived. */
+static void
+test_pipe_text_timestamps (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *args[] = { "--timestamps", f->address, "alice", NULL };
+  g_autoptr(Client) client = run_piped (args, "alice: to myself\n");
+  g_autofree char *out = NULL;
+
+  client_assert_exit (client, 0);
+  out = client_dup_out (client);
+  assert_matches (out, "\\A" HHMM " from alice: to myself\n\\z");
+}
+
+/* With colours on, one's own name stands out (bold) in chat lines. */
+static void
+test_pty_highlight (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, "alice", NULL };
+  g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
+  gsize offset;
+
+  offset = client_wait_out (client, 0, "logged in as alice");
+  confab_test_client_send_line (bob, "alice: hi alice");
+  offset = client_wait_out (client, offset, "from bob: hi \033[1malice\033[22m\r\n");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* /client/pty: on a terminal                                          */
 /* ------------------------------------------------------------------ */
@@ -1614,6 +1668,8 @@ main (int    argc,
   add_daemon_test ("/client/pipe/text/receive", test_pipe_text_receive);
   add_daemon_test ("/client/pipe/text/errors", test_pipe_text_errors);
   add_daemon_test ("/client/pipe/text/name-taken", test_pipe_text_name_taken);
+  add_daemon_test ("/client/pipe/text/commands", test_pipe_text_commands);
+  add_daemon_test ("/client/pipe/text/timestamps", test_pipe_text_timestamps);
   add_daemon_test ("/client/pipe/text/server-gone", test_server_gone);
   g_test_add_func ("/client/pipe/text/unix", test_pipe_text_unix);
   g_test_add_func ("/client/pipe/text/unix-identity", test_pipe_text_unix_identity);
@@ -1627,6 +1683,7 @@ main (int    argc,
   g_test_add_func ("/client/pipe/json/longest", test_pipe_json_longest);
 
   add_daemon_test ("/client/pty/chat", test_pty_chat);
+  add_daemon_test ("/client/pty/highlight", test_pty_highlight);
   add_daemon_test ("/client/pty/server-gone", test_pty_server_gone);
   add_daemon_test ("/client/pty/interrupt", test_pty_interrupt);
 
