@@ -342,7 +342,7 @@ read_cb (GObject      *source,
   if (confab_framer_feed (&self->framer, self->read_buffer, n, SERVER_LINE_MAX,
                           on_line, self) == CONFAB_FRAMER_TOO_LONG)
     {
-      emit_closed (self, FALSE, _("the server sent a line longer than 1 MiB"));
+      emit_closed (self, FALSE, _("the server sent a line longer than any server may send"));
       return;
     }
 

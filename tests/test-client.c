@@ -1523,6 +1523,64 @@ test_pipe_text_timestamps (Fixture       *f,
   assert_matches (out, "\\A" HHMM " from alice: to myself\n\\z");
 }
 
+/* On a terminal the name is asked before connecting: typing it more
+ * slowly than the server's login timeout (1 s here) is no problem. */
+static void
+test_pty_slow_name (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(Client) client = NULL;
+  g_autofree char *address = NULL;
+  const char *args[2] = { NULL };
+  gsize offset;
+
+  confab_test_write_config (config_path, (const char * const []) {
+                              "login_timeout_sec", "1", NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, NULL, 0);
+  address = g_strdup_printf ("127.0.0.1:%u", confab_test_daemon_get_port (daemon));
+  args[0] = address;
+  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
+  client = client_spawn (CLIENT_PTY, args);
+
+  offset = client_wait_out (client, 0, "Name: ");
+  client_write (client, "ali");
+  g_usleep (2500 * G_TIME_SPAN_MILLISECOND);  /* past the login timeout */
+  client_write (client, "ce\r");
+  offset = client_wait_out (client, offset, "logged in as alice; online: alice bob");
+  client_write (client, "bob: made it\r");
+  confab_test_client_expect_line (bob, "from alice: made it");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+  confab_test_daemon_stop (daemon);
+}
+
+/* On a terminal a taken name is asked again (and confab connects anew);
+ * piped input keeps exiting with 1 (/client/pipe/text/name-taken). */
+static void
+test_pty_name_taken (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, NULL };
+  g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
+  gsize offset;
+
+  offset = client_wait_out (client, 0, "Name: ");
+  client_write (client, "bob\r");
+  offset = client_wait_out (client, offset, "error: name taken");
+  offset = client_wait_out (client, offset, "Name: ");
+  client_write (client, "alice\r");
+  offset = client_wait_out (client, offset, "logged in as alice; online: alice bob");
+  client_write (client, "bob: second try\r");
+  confab_test_client_expect_line (bob, "from alice: second try");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+}
+
 /* With colours on, one's own name stands out (bold) in chat lines. */
 static void
 test_pty_highlight (Fixture       *f,
@@ -1684,6 +1742,8 @@ main (int    argc,
 
   add_daemon_test ("/client/pty/chat", test_pty_chat);
   add_daemon_test ("/client/pty/highlight", test_pty_highlight);
+  g_test_add_func ("/client/pty/slow-name", test_pty_slow_name);
+  add_daemon_test ("/client/pty/name-taken", test_pty_name_taken);
   add_daemon_test ("/client/pty/server-gone", test_pty_server_gone);
   add_daemon_test ("/client/pty/interrupt", test_pty_interrupt);
 
