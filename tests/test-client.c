@@ -1581,6 +1581,43 @@ test_pty_name_taken (Fixture       *f,
   client_assert_exit (client, 0);
 }
 
+/* Line editing as in readline: cursor keys, Home/End, Ctrl-A/E/K/U/W,
+ * history with Up/Down, TAB kept in the text. */
+static void
+test_pty_editing (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, "alice", NULL };
+  g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
+
+  client_wait_out (client, 0, "logged in as alice");
+
+  /* Left twice, insert; Home, insert; End, append. */
+  client_write (client, "ob: hllo\033[D\033[D\033[D" "e" "\033[H" "b" "\033[F" "!\r");
+  confab_test_client_expect_line (bob, "from alice: hello!");
+  /* Ctrl-A, Ctrl-E, Ctrl-K (kill to the end), Right. */
+  client_write (client, "b: one two\x01" "bo\x05" " three\x01\033[C\033[C\033[C\033[C\033[C\033[C\033[C\x0b" "X\r");
+  confab_test_client_expect_line (bob, "from alice: onX");
+  /* Ctrl-W erases the word before the cursor, Ctrl-U what is before it. */
+  client_write (client, "junk bob: w\x17\x17\x17" "bob: kept\r");
+  confab_test_client_expect_line (bob, "from alice: kept");
+  client_write (client, "xx\x15" "bob: u\r");
+  confab_test_client_expect_line (bob, "from alice: u");
+  /* Up twice brings back "bob: kept". */
+  client_write (client, "\033[A\033[A\r");
+  confab_test_client_expect_line (bob, "from alice: kept");
+  /* History is now …, kept, u, kept: Up, Up, Down is "bob: kept";
+   * Left, Delete (ESC [ 3 ~) takes the t, then v. */
+  client_write (client, "\033[A\033[A\033[B\033[D\033[3~v\r");
+  confab_test_client_expect_line (bob, "from alice: kepv");
+  /* TAB stays in the text. */
+  client_write (client, "bob: a\tb\r");
+  confab_test_client_expect_line (bob, "from alice: a\tb");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+}
+
 /* With colours on, one's own name stands out (bold) in chat lines. */
 static void
 test_pty_highlight (Fixture       *f,
@@ -1636,8 +1673,8 @@ test_pty_chat (Fixture       *f,
   client_write (client, "carol: anyone?\r");
   offset = client_wait_out (client, offset, ERROR_COLOUR "error: no such peer: carol");
 
-  /* Ctrl-U erases what was typed; escape sequences (arrows) are ignored. */
-  client_write (client, "junk\x15" "bob\033[D\033OA: again\r");
+  /* Ctrl-U erases what was typed; function keys do nothing. */
+  client_write (client, "junk\x15" "bob\033[15~\033OP: again\r");
   confab_test_client_expect_line (bob, "from alice: again");
 
   /* Ctrl-D: leave. */
@@ -1742,6 +1779,7 @@ main (int    argc,
 
   add_daemon_test ("/client/pty/chat", test_pty_chat);
   add_daemon_test ("/client/pty/highlight", test_pty_highlight);
+  add_daemon_test ("/client/pty/editing", test_pty_editing);
   g_test_add_func ("/client/pty/slow-name", test_pty_slow_name);
   add_daemon_test ("/client/pty/name-taken", test_pty_name_taken);
   add_daemon_test ("/client/pty/server-gone", test_pty_server_gone);
