@@ -14,10 +14,12 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gio/gunixinputstream.h>
+#include <gio/gunixsocketaddress.h>
 
 #include "confab-address.h"
 #include "confab-client-app.h"
 #include "confab-client-output.h"
+#include "confab-client-protocol.h"
 #include "confab-client-session.h"
 #include "confab-client-term.h"
 #include "confab-names.h"
@@ -60,7 +62,17 @@ struct _ConfabClientApp
   gboolean             awaiting_name;
   gboolean             interactive;   /* a person types: re-ask a bad name */
   gboolean             convert_input; /* the locale is not UTF-8 */
+  gboolean             unix_socket;   /* an empty login is allowed */
+  gboolean             timestamps;    /* text mode: each line with its time */
+  gboolean             input_started;
+  gboolean             connecting;    /* name given, connection not yet made */
+  gboolean             eof_pending;   /* input ended while connecting */
+  gboolean             name_taken;    /* the server refused the login's name */
+  GPtrArray           *early_lines;   /* (owned): typed while connecting */
+  gboolean             quit_pending;  /* /quit among them */
 };
+
+static void connect_to_server (ConfabClientApp *self);
 
 G_DEFINE_FINAL_TYPE (ConfabClientApp, confab_client_app, G_TYPE_OBJECT)
 
@@ -105,21 +117,43 @@ stop_input (ConfabClientApp *self)
 }
 
 static void
+login_now (ConfabClientApp *self,
+           const char      *name)
+{
+  /* An empty login (Unix sockets only) is given the caller's account
+   * name by the server; show that one. */
+  g_autofree char *login_name = g_strdup (name);
+  g_autofree char *shown = g_strdup (*name != '\0' ? name : g_get_user_name ());
+  g_autofree char *prompt = g_strdup_printf ("%s> ", shown);
+
+  g_free (self->name);
+  self->name = g_steal_pointer (&shown);
+  confab_client_output_set_highlight (self->output, self->name);
+  self->awaiting_name = FALSE;
+  /* Without notices nothing shows the confirmation, so do not ask. */
+  confab_client_session_login (self->session, login_name, !self->quiet);
+  if (self->term != NULL)
+    confab_client_term_set_prompt (self->term, prompt);
+}
+
+static void
 login (ConfabClientApp *self,
        const char      *name)
 {
-  g_autofree char *prompt = g_strdup_printf ("%s> ", name);
-
-  if (name != self->name)
+  if (self->session == NULL)
     {
-      g_free (self->name);
-      self->name = g_strdup (name);
+      /* Asked before connecting, so a slow typist meets no login
+       * timeout: connect now, log in once connected. */
+      if (name != self->name)
+        {
+          g_free (self->name);
+          self->name = g_strdup (name);
+        }
+      self->awaiting_name = FALSE;
+      connect_to_server (self);
+      return;
     }
-  self->awaiting_name = FALSE;
-  /* Without notices nothing shows the confirmation, so do not ask. */
-  confab_client_session_login (self->session, name, !self->quiet);
-  if (self->term != NULL)
-    confab_client_term_set_prompt (self->term, prompt);
+  login_now (self, name);
 }
 
 static void
@@ -130,11 +164,16 @@ handle_name (ConfabClientApp *self,
   const char *name = g_strstrip (line);
 
   if (*name == '\0')
-    return;  /* ask again (terminal) or take the next line (pipe) */
+    {
+      /* On a Unix socket, Enter at the prompt is the empty login. */
+      if (self->interactive && self->unix_socket)
+        login (self, "");
+      return;  /* ask again (terminal) or take the next line (pipe) */
+    }
 
   if (!confab_validate_name (name, -1, &error))
     {
-      confab_client_output_problem (self->output, "%s", error->message);
+      confab_client_output_problem (self->output, "%s", confab_client_localize_error (error));
       if (!self->interactive)
         {
           stop_input (self);
@@ -163,6 +202,12 @@ handle_eof (ConfabClientApp *self)
       return;
     }
 
+  if (self->session == NULL)
+    {
+      self->eof_pending = TRUE;  /* finished once connected */
+      return;
+    }
+
   g_debug ("end of input: waiting for the server to answer everything");
   confab_client_session_finish (self->session, QUIET_TIMEOUT_MS);
 }
@@ -184,7 +229,7 @@ handle_line (ConfabClientApp *self,
   g_autofree char *trimmed = NULL;
   gsize len;
 
-  if (self->input_ended)
+  if (self->input_ended && !self->eof_pending)
     return;
 
   line = self->convert_input ? g_locale_to_utf8 (raw, -1, NULL, NULL, NULL) : NULL;
@@ -200,11 +245,22 @@ handle_line (ConfabClientApp *self,
       return;
     }
 
+  if (self->session == NULL)
+    {
+      g_ptr_array_add (self->early_lines, g_strdup (line));
+      return;
+    }
+
   trimmed = g_strstrip (g_strdup (line));
   if (*trimmed == '\0')
     return;
   if (g_str_equal (trimmed, "/quit"))
     {
+      if (self->eof_pending)
+        {
+          self->quit_pending = TRUE;  /* replaying: finished by the caller */
+          return;
+        }
       handle_eof (self);
       return;
     }
@@ -214,8 +270,18 @@ handle_line (ConfabClientApp *self,
       return;
     }
 
+  /* A '/' word without ':' can be no message (names may start with '/',
+   * "/x: hi" goes to /x); only /peers is the server's. */
+  if (trimmed[0] == '/' && strchr (trimmed, ':') == NULL && !g_str_equal (trimmed, "/peers"))
+    {
+      confab_client_output_problem (self->output, _("unknown command “%s” (/help lists the commands)"),
+                                    trimmed);
+      return;
+    }
+
   if (!confab_client_session_send_line (self->session, line, &error))
-    confab_client_output_problem (self->output, _("not sent: %s"), error->message);
+    confab_client_output_problem (self->output, _("not sent: %s"),
+                                  confab_client_localize_error (error));
 }
 
 static void
@@ -303,6 +369,9 @@ start_input (ConfabClientApp *self)
   };
   g_autoptr(GInputStream) in = NULL;
 
+  if (self->input_started)
+    return;
+  self->input_started = TRUE;
   self->convert_input = !g_get_charset (NULL);
   self->interactive = isatty (STDIN_FILENO);
 
@@ -381,6 +450,9 @@ session_event_cb (ConfabClientSession *session,
       break;
 
     case CONFAB_CLIENT_EVENT_ERROR:
+      if (g_strcmp0 (event->code, "name-taken") == 0 ||
+          (!event->json && event->text != NULL && g_str_has_prefix (event->text, "name taken")))
+        self->name_taken = TRUE;  /* the server closes next */
       text = confab_client_format_event (event);
       confab_client_output_error (self->output, text);
       return;
@@ -392,6 +464,15 @@ session_event_cb (ConfabClientSession *session,
     }
 
   text = confab_client_format_event (event);
+  if (text != NULL && self->timestamps && !self->json)
+    {
+      /* JSON lines carry their time; text lines get the time they came. */
+      g_autofree char *now = confab_client_format_time (0);
+      g_autofree char *stamped = g_strconcat (now, " ", text, NULL);
+
+      confab_client_output_line (self->output, stamped);
+      return;
+    }
   if (text != NULL)
     confab_client_output_line (self->output, text);
 }
@@ -403,6 +484,25 @@ session_closed_cb (ConfabClientSession *session,
                    gpointer             user_data)
 {
   ConfabClientApp *self = user_data;
+
+  if (self->name_taken && self->interactive && !self->input_ended)
+    {
+      /* A person may pick another name: ask again, connect anew. */
+      g_signal_handlers_disconnect_by_data (session, self);
+      /* Dropped once the session's own callback has returned. */
+      g_idle_add_once (g_object_unref, g_steal_pointer (&self->session));
+      g_clear_pointer (&self->name, g_free);
+      g_ptr_array_set_size (self->early_lines, 0);
+      self->name_taken = FALSE;
+      self->connecting = FALSE;
+      self->awaiting_name = TRUE;
+      confab_client_output_set_highlight (self->output, NULL);
+      if (self->term != NULL)
+        confab_client_term_set_prompt (self->term, _("Name: "));
+      else
+        g_printerr ("%s", _("Name: "));
+      return;
+    }
 
   stop_input (self);
   if (clean)
@@ -459,14 +559,50 @@ connected_cb (GObject      *source,
   g_signal_connect (self->session, "closed", G_CALLBACK (session_closed_cb), self);
   g_signal_connect (self->session, "drained", G_CALLBACK (session_drained_cb), self);
 
+  self->connecting = FALSE;
   if (self->name != NULL)
     login (self, self->name);
   else
     self->awaiting_name = TRUE;
   start_input (self);
+
+  /* What was typed while connecting, then the end of input if it came. */
+  for (guint i = 0; i < self->early_lines->len && !self->quit_pending; i++)
+    handle_line (self, g_ptr_array_index (self->early_lines, i));
+  g_ptr_array_set_size (self->early_lines, 0);
+  if (self->eof_pending || self->quit_pending)
+    {
+      self->eof_pending = FALSE;
+      g_debug ("end of input: waiting for the server to answer everything");
+      confab_client_session_finish (self->session, QUIET_TIMEOUT_MS);
+    }
+}
+
+static void
+connect_to_server (ConfabClientApp *self)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+  if (self->connecting)
+    return;
+  self->connecting = TRUE;
+  /* A chat protocol has no business with HTTP proxies. */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, CONNECT_TIMEOUT_SEC);
+  g_socket_client_connect_async (client, self->address, self->cancellable,
+                                 connected_cb, self);
 }
 
 /* ---- life cycle ------------------------------------------------------- */
+
+void
+confab_client_app_set_timestamps (ConfabClientApp *self,
+                                  gboolean         timestamps)
+{
+  g_return_if_fail (CONFAB_IS_CLIENT_APP (self));
+
+  self->timestamps = timestamps;
+}
 
 static gboolean
 signal_cb (gpointer user_data)
@@ -485,18 +621,20 @@ signal_cb (gpointer user_data)
 int
 confab_client_app_run (ConfabClientApp *self)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-
   g_return_val_if_fail (CONFAB_IS_CLIENT_APP (self), CONFAB_CLIENT_EXIT_FAILURE);
 
   for (guint i = 0; i < G_N_ELEMENTS (stop_signals); i++)
     self->signal_ids[i] = g_unix_signal_add (stop_signals[i], signal_cb, self);
 
-  /* A chat protocol has no business with HTTP proxies. */
-  g_socket_client_set_enable_proxy (client, FALSE);
-  g_socket_client_set_timeout (client, CONNECT_TIMEOUT_SEC);
-  g_socket_client_connect_async (client, self->address, self->cancellable,
-                                 connected_cb, self);
+  /* A person is asked for the name first, then confab connects; piped
+   * input gives it as its first line, read once connected. */
+  if (self->name == NULL && isatty (STDIN_FILENO))
+    {
+      self->awaiting_name = TRUE;
+      start_input (self);
+    }
+  else
+    connect_to_server (self);
 
   g_main_loop_run (self->loop);
 
@@ -537,6 +675,7 @@ confab_client_app_finalize (GObject *object)
   g_clear_object (&self->address);
   g_clear_pointer (&self->address_text, g_free);
   g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->early_lines, g_ptr_array_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->output, confab_client_output_free);
@@ -557,6 +696,7 @@ static void
 confab_client_app_init (ConfabClientApp *self)
 {
   self->loop = g_main_loop_new (NULL, FALSE);
+  self->early_lines = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();
   self->status = CONFAB_CLIENT_EXIT_FAILURE;
 }
@@ -577,6 +717,7 @@ confab_client_app_new (GSocketConnectable *address,
   self->address = g_object_ref (address);
   self->address_text = g_strdup (address_text);
   self->name = g_strdup (name);
+  self->unix_socket = G_IS_UNIX_SOCKET_ADDRESS (address);
   self->json = json;
   self->quiet = quiet;
   self->output = confab_client_output_new (quiet);

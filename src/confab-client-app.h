@@ -55,4 +55,8 @@ ConfabClientApp *confab_client_app_new (GSocketConnectable *address,
  */
 int              confab_client_app_run (ConfabClientApp    *self);
 
+/* Text mode: show each incoming line with the time (HH:MM) it came. */
+void             confab_client_app_set_timestamps (ConfabClientApp *self,
+                                                   gboolean         timestamps);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "confab-client-output.h"
@@ -12,11 +13,15 @@
 #define COLOUR_ERROR  "\033[1;31m"
 #define COLOUR_NOTICE "\033[2m"
 #define COLOUR_RESET  "\033[0m"
+#define BOLD          "\033[1m"
+#define BOLD_OFF      "\033[22m"
 
 struct _ConfabClientOutput
 {
   gboolean          quiet;
   gboolean          colour;  /* on standard error */
+  gboolean          colour_out;  /* on standard output */
+  char             *highlight;   /* (owned) (nullable): own name */
   ConfabClientTerm *term;    /* (unowned) (nullable) */
 };
 
@@ -37,12 +42,14 @@ confab_client_output_new (gboolean quiet)
 
   self->quiet = quiet;
   self->colour = want_colour (STDERR_FILENO);
+  self->colour_out = want_colour (STDOUT_FILENO);
   return self;
 }
 
 void
 confab_client_output_free (ConfabClientOutput *self)
 {
+  g_free (self->highlight);
   g_free (self);
 }
 
@@ -84,12 +91,35 @@ print (ConfabClientOutput *self,
 }
 
 void
-confab_client_output_line (ConfabClientOutput *self,
-                           const char         *text)
+confab_client_output_set_highlight (ConfabClientOutput *self,
+                                    const char         *name)
 {
   g_return_if_fail (self != NULL);
 
-  print (self, FALSE, NULL, text);
+  g_free (self->highlight);
+  self->highlight = name != NULL && *name != '\0' ? g_strdup (name) : NULL;
+}
+
+void
+confab_client_output_line (ConfabClientOutput *self,
+                           const char         *text)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *bold = NULL;
+  g_autofree char *marked = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  if (!self->colour_out || self->highlight == NULL || strstr (text, self->highlight) == NULL)
+    {
+      print (self, FALSE, NULL, text);
+      return;
+    }
+  /* The text is sanitized, so it holds no escape sequence to split. */
+  parts = g_strsplit (text, self->highlight, -1);
+  bold = g_strconcat (BOLD, self->highlight, BOLD_OFF, NULL);
+  marked = g_strjoinv (bold, parts);
+  print (self, FALSE, NULL, marked);
 }
 
 void

@@ -32,6 +32,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabClientOutput, confab_client_output_free)
 void                confab_client_output_set_term (ConfabClientOutput *self,
                                                    ConfabClientTerm   *term);
 
+/* Own name (or %NULL): shown in bold in chat lines when standard output
+ * is a terminal with colours. */
+void                confab_client_output_set_highlight (ConfabClientOutput *self,
+                                                        const char         *name);
+
 /* @text may span lines; it is printed as it is (sanitize it first). */
 void                confab_client_output_line     (ConfabClientOutput *self,
                                                    const char         *text);

@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
 #include "confab-client-protocol.h"
 #include "confab-json-protocol.h"
+#include "confab-validate.h"
 
 #define TEXT_FROM_PREFIX   "from "
 #define TEXT_ERROR_PREFIX  "error:"
@@ -151,7 +153,7 @@ invalid (GError     **error,
 {
   g_set_error (error, CONFAB_CLIENT_PROTOCOL_ERROR,
                CONFAB_CLIENT_PROTOCOL_ERROR_INVALID,
-               "unreadable line from the server: %s", what);
+               _("unreadable line from the server: %s"), what);
   return FALSE;
 }
 
@@ -163,7 +165,7 @@ decode_json_object (ConfabClientEvent  *event,
   const char *type = confab_json_get_string (object, "type");
 
   if (type == NULL)
-    return invalid (error, "no \"type\"");
+    return invalid (error, _("no \"type\""));
 
   if (g_str_equal (type, "message"))
     {
@@ -171,7 +173,7 @@ decode_json_object (ConfabClientEvent  *event,
       const char *text = confab_json_get_string (object, "text");
 
       if (from == NULL || text == NULL)
-        return invalid (error, "a message without \"from\" or \"text\"");
+        return invalid (error, _("a message without \"from\" or \"text\""));
       event->kind = CONFAB_CLIENT_EVENT_MESSAGE;
       event->from = g_strdup (from);
       event->text = g_strdup (text);
@@ -185,7 +187,7 @@ decode_json_object (ConfabClientEvent  *event,
       const char *message = confab_json_get_string (object, "message");
 
       if (code == NULL && message == NULL)
-        return invalid (error, "an error without \"code\" or \"message\"");
+        return invalid (error, _("an error without \"code\" or \"message\""));
       event->kind = CONFAB_CLIENT_EVENT_ERROR;
       event->code = g_strdup (code);
       event->text = g_strdup (message != NULL ? message : code);
@@ -194,7 +196,7 @@ decode_json_object (ConfabClientEvent  *event,
     {
       event->peers = member_strv (object, "peers");
       if (event->peers == NULL)
-        return invalid (error, "a peers answer without a \"peers\" list");
+        return invalid (error, _("a peers answer without a \"peers\" list"));
       event->kind = CONFAB_CLIENT_EVENT_PEERS;
     }
   else if (g_str_equal (type, "welcome"))
@@ -225,7 +227,7 @@ confab_client_decode_json (const char  *line,
 
   if (memchr (line, '\0', len) != NULL || !g_utf8_validate (line, len, NULL))
     {
-      invalid (error, "not UTF-8 text");
+      invalid (error, _("not UTF-8 text"));
       return NULL;
     }
   /* The same strict check (and nesting limit) as the server's. */
@@ -245,7 +247,7 @@ confab_client_decode_json (const char  *line,
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      invalid (error, "not a JSON object");
+      invalid (error, _("not a JSON object"));
       return NULL;
     }
 
@@ -274,7 +276,7 @@ confab_client_parse_input (const char  *line,
     {
       g_set_error_literal (error, CONFAB_CLIENT_PROTOCOL_ERROR,
                            CONFAB_CLIENT_PROTOCOL_ERROR_INVALID_UTF8,
-                           "the line is not valid UTF-8");
+                           _("the line is not valid UTF-8"));
       return FALSE;
     }
 
@@ -285,7 +287,7 @@ confab_client_parse_input (const char  *line,
     {
       g_set_error_literal (error, CONFAB_CLIENT_PROTOCOL_ERROR,
                            CONFAB_CLIENT_PROTOCOL_ERROR_NOT_A_MESSAGE,
-                           "expected 'name, name: text'");
+                           _("expected 'name, name: text'"));
       return FALSE;
     }
 
@@ -491,4 +493,33 @@ confab_client_format_event (const ConfabClientEvent *event)
     default:
       return NULL;
     }
+}
+
+/* The messages of confab-validate.c, which the daemon also sends over the
+ * wire and so keeps in English; the client shows them in the user's
+ * language. */
+static const char * const validate_messages[] = {
+  N_("invalid name: empty"),
+  N_("invalid name: names may not contain control characters"),
+  N_("invalid name: not valid UTF-8"),
+  N_("invalid name: names may not start with '@' or '#'"),
+  N_("invalid name: names may not contain white space"),
+  N_("invalid name: names may not contain ','"),
+  N_("invalid name: names may not contain ':'"),
+  N_("invalid name: longer than 32 characters"),
+  N_("empty message"),
+  N_("invalid UTF-8"),
+  N_("line contains control characters"),
+};
+G_STATIC_ASSERT (CONFAB_NAME_MAX_CHARS == 32);
+
+const char *
+confab_client_localize_error (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (validate_messages); i++)
+    if (g_str_equal (error->message, validate_messages[i]))
+      return _(validate_messages[i]);
+  return error->message;
 }

@@ -151,4 +151,8 @@ char              *confab_client_format_event (const ConfabClientEvent *event);
 /* "HH:MM" in local time for @time_usec (≤ 0: now). (transfer full) */
 char              *confab_client_format_time  (gint64       time_usec);
 
+/* The message of @error in the user's language: confab-validate.c's
+ * messages are English (the daemon sends them), the rest already is. */
+const char *confab_client_localize_error (const GError *error);
+
 G_END_DECLS

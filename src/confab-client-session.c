@@ -23,9 +23,20 @@
 #include "confab-framer.h"
 
 #define READ_BUFFER_SIZE     16384
-/* Server lines are bounded by the server's line limit plus framing; this
- * only protects the client from a hostile server. */
-#define SERVER_LINE_MAX      (1024 * 1024)
+/* The longest line a server may send, so that the client takes every
+ * legal one and still bounds what a hostile server costs. A peer's line
+ * is at most line_max_bytes, whose maximum is 1 MiB (confab.conf(5)).
+ * Delivered, its text grows by at most 6 bytes per byte in JSON (\u00XX
+ * escapes) and gains a sender, up to recipients_max (at most 1024)
+ * recipients of 32 characters (4 bytes each, escaped at most 6 times
+ * over) and a few members; in text only "from NAME in #ROOM: ". */
+#define PEER_LINE_MAX        (1024 * 1024)
+#define RECIPIENTS_MAX       1024
+#define NAME_MAX_BYTES       (32 * 4)
+#define JSON_ESCAPE_MAX      6
+#define SERVER_LINE_MAX      (JSON_ESCAPE_MAX * PEER_LINE_MAX + \
+                              (RECIPIENTS_MAX + 1) * (JSON_ESCAPE_MAX * NAME_MAX_BYTES + 3) + \
+                              4096)
 /* After a failed write, how long the read side may take to report how
  * the connection ended (usually at once, with the server's last line). */
 #define WRITE_ERROR_GRACE_MS 1000
@@ -331,7 +342,7 @@ read_cb (GObject      *source,
   if (confab_framer_feed (&self->framer, self->read_buffer, n, SERVER_LINE_MAX,
                           on_line, self) == CONFAB_FRAMER_TOO_LONG)
     {
-      emit_closed (self, FALSE, _("the server sent a line longer than 1 MiB"));
+      emit_closed (self, FALSE, _("the server sent a line longer than any server may send"));
       return;
     }
 

@@ -28,6 +28,7 @@
 #define KEY_ESCAPE       0x1b
 #define KEY_DELETE       0x7f
 #define DEFAULT_COLUMNS  80
+#define HISTORY_MAX      500
 
 typedef enum
 {
@@ -52,7 +53,14 @@ struct _ConfabClientTerm
   gboolean                   shown;       /* prompt and line are on the screen */
   guint                      drawn_width; /* their width in columns, as drawn */
   EscapeState                escape;
+  char                       csi_param;   /* a CSI's one parameter byte ("3" of ESC [ 3 ~), '?' if more */
   gboolean                   stopped;
+
+  gsize                      cursor;      /* byte offset in line, at a character start */
+  guint                      cursor_width;/* columns from the prompt's start to the cursor, as drawn */
+  GPtrArray                 *history;     /* (owned) (element-type utf8): lines entered, oldest first */
+  guint                      history_pos; /* == history->len: the line being typed */
+  char                      *draft;       /* (owned) (nullable): that line while browsing */
 };
 
 /* ---- drawing ---------------------------------------------------------- */
@@ -80,6 +88,25 @@ write_str (ConfabClientTerm *self,
            const char       *text)
 {
   write_all (self, text, strlen (text));
+}
+
+/* Writes typed text; a TAB is kept in the line but drawn as one space,
+ * so that every character's width is known. */
+static void
+write_typed (ConfabClientTerm *self,
+             const char       *text,
+             gsize             len)
+{
+  gsize start = 0;
+
+  for (gsize i = 0; i <= len; i++)
+    if (i == len || text[i] == '\t')
+      {
+        write_all (self, text + start, i - start);
+        if (i < len)
+          write_all (self, " ", 1);
+        start = i + 1;
+      }
 }
 
 /* Columns @text takes on a terminal. */
@@ -133,7 +160,7 @@ confab_client_term_hide (ConfabClientTerm *self)
 
   /* The cursor is on the last row of what was drawn (after a full row it
    * waits in the last column), so go up to the first row and clear. */
-  rows_up = self->drawn_width > 0 ? (self->drawn_width - 1) / term_columns (self) : 0;
+  rows_up = self->cursor_width > 0 ? (self->cursor_width - 1) / term_columns (self) : 0;
   if (rows_up > 0)
     {
       up = g_strdup_printf ("\033[%uA", rows_up);
@@ -152,10 +179,30 @@ confab_client_term_show (ConfabClientTerm *self)
     return;
 
   write_str (self, self->prompt);
-  write_all (self, self->line->str, self->line->len);
+  write_typed (self, self->line->str, self->line->len);
   self->drawn_width = text_width (self->prompt, strlen (self->prompt)) +
                       text_width (self->line->str, self->line->len);
+  self->cursor_width = self->drawn_width;
   self->shown = TRUE;
+
+  if (self->cursor < self->line->len)
+    {
+      /* Back to the first row, and draw again up to the cursor: the
+       * cursor ends where the terminal's own wrapping puts it. */
+      guint rows_up = self->drawn_width > 0 ? (self->drawn_width - 1) / term_columns (self) : 0;
+
+      if (rows_up > 0)
+        {
+          g_autofree char *up = g_strdup_printf ("\033[%uA", rows_up);
+
+          write_str (self, up);
+        }
+      write_str (self, "\r");
+      write_str (self, self->prompt);
+      write_typed (self, self->line->str, self->cursor);
+      self->cursor_width = text_width (self->prompt, strlen (self->prompt)) +
+                           text_width (self->line->str, self->cursor);
+    }
 }
 
 static void
@@ -221,63 +268,184 @@ suspend (ConfabClientTerm *self)
 
 /* ---- keys ------------------------------------------------------------- */
 
+static void move_to (ConfabClientTerm *self,
+                     gsize             at);
+
 static void
 key_enter (ConfabClientTerm *self)
 {
   g_autofree char *line = g_strndup (self->line->str, self->line->len);
 
   /* The typed line stays on the screen, after its prompt. */
+  if (self->cursor < self->line->len)
+    move_to (self, self->line->len);
   if (self->shown)
     write_str (self, "\n");
   self->shown = FALSE;
   g_string_truncate (self->line, 0);
+  self->cursor = 0;
+  if (*line != '\0' &&
+      (self->history->len == 0 ||
+       !g_str_equal (line, g_ptr_array_index (self->history, self->history->len - 1))))
+    {
+      if (self->history->len >= HISTORY_MAX)
+        g_ptr_array_remove_index (self->history, 0);
+      g_ptr_array_add (self->history, g_strdup (line));
+    }
+  self->history_pos = self->history->len;
+  g_clear_pointer (&self->draft, g_free);
 
   self->callbacks.line (line, self->user_data);
   confab_client_term_show (self);
 }
 
+static gsize
+prev_char (ConfabClientTerm *self,
+           gsize             at)
+{
+  const char *prev = at > 0 ? g_utf8_find_prev_char (self->line->str, self->line->str + at) : NULL;
+
+  return prev != NULL ? (gsize) (prev - self->line->str) : 0;
+}
+
+static gsize
+next_char (ConfabClientTerm *self,
+           gsize             at)
+{
+  const char *next;
+
+  if (at >= self->line->len)
+    return self->line->len;
+  next = g_utf8_find_next_char (self->line->str + at, self->line->str + self->line->len);
+  return next != NULL ? (gsize) (next - self->line->str) : self->line->len;
+}
+
+static void
+move_to (ConfabClientTerm *self,
+         gsize             at)
+{
+  self->cursor = at;
+  redraw (self);
+}
+
+/* Removes [from, to) of the line; the cursor goes to @from. */
+static void
+erase (ConfabClientTerm *self,
+       gsize             from,
+       gsize             to)
+{
+  g_string_erase (self->line, from, to - from);
+  self->cursor = from;
+  redraw (self);
+}
+
 static void
 key_backspace (ConfabClientTerm *self)
 {
-  const char *prev;
-
-  if (self->line->len == 0)
-    return;
-  prev = g_utf8_find_prev_char (self->line->str, self->line->str + self->line->len);
-  g_string_truncate (self->line, prev != NULL ? (gsize) (prev - self->line->str) : 0);
-  redraw (self);
+  if (self->cursor > 0)
+    erase (self, prev_char (self, self->cursor), self->cursor);
 }
 
 static void
 key_kill_word (ConfabClientTerm *self)
 {
-  gsize len = self->line->len;
+  gsize at = self->cursor;
 
-  while (len > 0 && self->line->str[len - 1] == ' ')
-    len--;
-  while (len > 0 && self->line->str[len - 1] != ' ')
-    len--;
-  g_string_truncate (self->line, len);
-  redraw (self);
+  while (at > 0 && g_ascii_isspace (self->line->str[at - 1]))
+    at--;
+  while (at > 0 && !g_ascii_isspace (self->line->str[at - 1]))
+    at--;
+  erase (self, at, self->cursor);
+}
+
+/* Up (@older) or Down through the lines entered before. */
+static void
+key_history (ConfabClientTerm *self,
+             gboolean          older)
+{
+  if (older ? self->history_pos == 0 : self->history_pos >= self->history->len)
+    return;
+  if (self->history_pos == self->history->len)
+    {
+      g_free (self->draft);
+      self->draft = g_strndup (self->line->str, self->line->len);
+    }
+  self->history_pos += older ? -1 : 1;
+  g_string_assign (self->line, self->history_pos < self->history->len
+                               ? g_ptr_array_index (self->history, self->history_pos)
+                               : self->draft);
+  move_to (self, self->line->len);
 }
 
 static void
 key_insert (ConfabClientTerm *self,
             char              c)
 {
+  if (self->cursor < self->line->len)
+    {
+      g_string_insert_c (self->line, self->cursor, c);
+      self->cursor++;
+      /* Only complete characters are drawn: wait for a UTF-8 sequence's
+       * last byte (the next byte is then no continuation byte). */
+      if (((guchar) c & 0xc0) == 0xc0)
+        return;
+      redraw (self);
+      return;
+    }
   g_string_append_c (self->line, c);
+  self->cursor = self->line->len;
   if (self->shown)
     {
-      write_all (self, &c, 1);
+      write_typed (self, &c, 1);
       /* Counted once the character is complete (a UTF-8 lead byte
        * followed by its continuation bytes). */
       self->drawn_width = text_width (self->prompt, strlen (self->prompt)) +
                           text_width (self->line->str, self->line->len);
+      self->cursor_width = self->drawn_width;
     }
 }
 
-/* Swallows escape sequences (arrows, function keys, Alt+key); returns
- * TRUE while one is being read. */
+/* The editing keys sent as escape sequences: ESC [ or ESC O and a final
+ * byte, with a parameter for ESC [ 1 ~ and the like. */
+static void
+key_sequence (ConfabClientTerm *self,
+              char              param,
+              guchar            final)
+{
+  if (final == '~')
+    final = param == '1' || param == '7' ? 'H' : param == '4' || param == '8' ? 'F' :
+            param == '3' ? 'X' : 0;
+  switch (final)
+    {
+    case 'A':
+      key_history (self, TRUE);
+      break;
+    case 'B':
+      key_history (self, FALSE);
+      break;
+    case 'C':
+      move_to (self, next_char (self, self->cursor));
+      break;
+    case 'D':
+      move_to (self, prev_char (self, self->cursor));
+      break;
+    case 'H':
+      move_to (self, 0);
+      break;
+    case 'F':
+      move_to (self, self->line->len);
+      break;
+    case 'X':  /* Delete */
+      if (self->cursor < self->line->len)
+        erase (self, self->cursor, next_char (self, self->cursor));
+      break;
+    default:
+      break;  /* other keys (function keys, Alt+key) do nothing */
+    }
+}
+
+/* Reads escape sequences (arrows, Home/End, Delete; function keys and
+ * Alt+key do nothing); returns TRUE while one is being read. */
 static gboolean
 key_escape (ConfabClientTerm *self,
             guchar            c)
@@ -286,13 +454,20 @@ key_escape (ConfabClientTerm *self,
     {
     case ESCAPE_START:
       self->escape = c == '[' ? ESCAPE_CSI : c == 'O' ? ESCAPE_SS3 : ESCAPE_NONE;
+      self->csi_param = 0;
       return TRUE;
     case ESCAPE_CSI:
       if (c >= 0x40 && c <= 0x7e)
-        self->escape = ESCAPE_NONE;
+        {
+          self->escape = ESCAPE_NONE;
+          key_sequence (self, self->csi_param, c);
+        }
+      else
+        self->csi_param = self->csi_param == 0 ? (char) c : '?';  /* '?': longer, as F5's 15 */
       return TRUE;
     case ESCAPE_SS3:
       self->escape = ESCAPE_NONE;
+      key_sequence (self, 0, c);
       return TRUE;
     case ESCAPE_NONE:
     default:
@@ -318,8 +493,31 @@ handle_key (ConfabClientTerm *self,
       key_backspace (self);
       break;
     case KEY_CTRL ('U'):
-      g_string_truncate (self->line, 0);
-      redraw (self);
+      erase (self, 0, self->cursor);
+      break;
+    case KEY_CTRL ('K'):
+      erase (self, self->cursor, self->line->len);
+      break;
+    case KEY_CTRL ('A'):
+      move_to (self, 0);
+      break;
+    case KEY_CTRL ('E'):
+      move_to (self, self->line->len);
+      break;
+    case KEY_CTRL ('B'):
+      move_to (self, prev_char (self, self->cursor));
+      break;
+    case KEY_CTRL ('F'):
+      move_to (self, next_char (self, self->cursor));
+      break;
+    case KEY_CTRL ('P'):
+      key_history (self, TRUE);
+      break;
+    case KEY_CTRL ('N'):
+      key_history (self, FALSE);
+      break;
+    case '\t':
+      key_insert (self, c);
       break;
     case KEY_CTRL ('W'):
       key_kill_word (self);
@@ -401,6 +599,7 @@ confab_client_term_new (int                              in_fd,
   self->user_data = user_data;
   self->prompt = g_strdup ("");
   self->line = g_string_new (NULL);
+  self->history = g_ptr_array_new_with_free_func (g_free);
 
   if (tcgetattr (in_fd, &self->saved) != 0 || !set_raw (self))
     {
@@ -439,5 +638,7 @@ confab_client_term_free (ConfabClientTerm *self)
   confab_client_term_stop (self);
   g_free (self->prompt);
   g_string_free (self->line, TRUE);
+  g_ptr_array_unref (self->history);
+  g_free (self->draft);
   g_free (self);
 }

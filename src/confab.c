@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-client-app.h"
+#include "confab-client-protocol.h"
 #include "confab-i18n.h"
 #include "confab-validate.h"
 
@@ -74,6 +75,7 @@ main (int   argc,
   gboolean json = FALSE;
   gboolean quiet = FALSE;
   gboolean version = FALSE;
+  gboolean timestamps = FALSE;
   const char *address_text = CONFAB_CLIENT_DEFAULT_ADDRESS;
   const char *name = NULL;
   const GOptionEntry entries[] = {
@@ -81,6 +83,8 @@ main (int   argc,
       N_("Speak the JSON-lines protocol (show times; text on several lines)"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       N_("Print no notices, only what the server sends"), NULL },
+    { "timestamps", 't', 0, G_OPTION_ARG_NONE, &timestamps,
+      N_("Show the time each line came (text protocol; JSON always shows it)"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -88,7 +92,7 @@ main (int   argc,
 
   confab_i18n_init ();
 
-  context = g_option_context_new (_("[ADDR] [NAME]"));
+  context = g_option_context_new (_("[ADDR [NAME]]"));
   g_option_context_set_summary (context, _("Chat on a confab server."));
   g_option_context_set_description (context, describe ());
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -121,12 +125,16 @@ main (int   argc,
       g_printerr (_("confab: invalid address “%s”: %s\n"), address_text, error->message);
       return CONFAB_CLIENT_EXIT_USAGE;
     }
-  if (name != NULL && !confab_validate_name (name, -1, &error))
+  /* On a Unix socket an empty name asks a server with unix_identity for
+   * the caller's account name; elsewhere it cannot be valid. */
+  if (name != NULL && !(*name == '\0' && g_str_has_prefix (address_text, "unix:")) &&
+      !confab_validate_name (name, -1, &error))
     {
-      g_printerr ("confab: %s\n", error->message);
+      g_printerr ("confab: %s\n", confab_client_localize_error (error));
       return CONFAB_CLIENT_EXIT_USAGE;
     }
 
   app = confab_client_app_new (address, address_text, name, json, quiet);
+  confab_client_app_set_timestamps (app, timestamps);
   return confab_client_app_run (app);
 }

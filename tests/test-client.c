@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -907,7 +908,7 @@ test_usage_help (void)
 
   client_assert_exit (client, 0);
   out = client_dup_out (client);
-  g_assert_nonnull (strstr (out, "[ADDR] [NAME]"));
+  g_assert_nonnull (strstr (out, "[ADDR [NAME]]"));
   g_assert_nonnull (strstr (out, "--json"));
   g_assert_nonnull (strstr (out, "Exit status:"));
   g_assert_nonnull (strstr (out, "printf 'alice\\nbob: hi\\n' | confab"));
@@ -977,6 +978,55 @@ test_usage_bad_name_line (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* /client/unreachable                                                 */
 /* ------------------------------------------------------------------ */
+
+/* Runs confab with @args in German from the build tree's translations
+ * (CONFAB_LOCALEDIR); it must exit at once. Returns its stderr. */
+static char *
+run_german (const char * const *args,
+            int                 expected_status,
+            char              **out)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(GError) error = NULL;
+  char *err = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) client_path ());
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  envp = g_environ_setenv (envp, "LC_ALL", "C.UTF-8", TRUE);
+  envp = g_environ_setenv (envp, "LANGUAGE", "de", TRUE);
+  envp = g_environ_setenv (envp, "CONFAB_LOCALEDIR", localedir, TRUE);
+  envp = g_environ_unsetenv (envp, "LANG");
+  envp = g_environ_unsetenv (envp, "LC_MESSAGES");
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                     out, &err, &status, &error))
+    confab_test_fail ("Cannot run %s: %s", client_path (), error->message);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, expected_status);
+  return err;
+}
+
+/* German output has no English client errors: the name checks the daemon
+ * shares (and keeps English on the wire) are translated too. */
+static void
+test_usage_german (void)
+{
+  const char *bad_name[] = { "127.0.0.1:1", "a:b", NULL };
+  const char *help[] = { "--help", NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *help_out = NULL;
+  g_autofree char *help_err = NULL;
+
+  err = run_german (bad_name, 2, &out);
+  g_assert_cmpstr (err, ==, "confab: ungültiger Name: Namen dürfen kein „:“ enthalten\n");
+  help_err = run_german (help, 0, &help_out);
+  g_assert_nonnull (strstr (help_out, "[ADRESSE [NAME]]"));
+}
 
 static void
 test_unreachable (void)
@@ -1218,6 +1268,103 @@ test_pipe_text_unix (void)
   confab_test_daemon_stop (daemon);
 }
 
+/* With unix_identity on, an empty name on a Unix socket is the caller's
+ * account name (as the README shows); over TCP it stays a usage error. */
+static void
+test_pipe_text_unix_identity (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char *address = g_strdup_printf ("unix:%s/confab.sock", tmp->path);
+  g_autofree char *expected = g_strdup_printf ("from %s: over unix", g_get_user_name ());
+  const char *extra[] = { "--listen", address, NULL };
+  const char *args[] = { address, "", NULL };
+  const char *tcp_args[] = { "127.0.0.1:1", "", NULL };
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(Client) client = NULL;
+  g_autoptr(Client) tcp = NULL;
+  g_autofree char *err = NULL;
+
+  confab_test_write_config (config_path, (const char * const []) {
+                              "server.unix_identity", "true", NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, extra, 0);
+  confab_test_daemon_wait_for_log (daemon, 0, "Listening on unix:", WAIT_MS);
+  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
+
+  client = run_piped (args, "bob: over unix\n");
+  client_assert_exit (client, 0);
+  confab_test_client_expect_line (bob, expected);
+
+  tcp = run_piped (tcp_args, "");
+  client_assert_exit (tcp, 2);
+  err = client_dup_err (tcp);
+  g_assert_nonnull (strstr (err, "name"));
+  confab_test_daemon_stop (daemon);
+}
+
+/* At the largest line_max_bytes (1 MiB) a legal message reaches the
+ * client longer than that: with its "from NAME: " prefix in text, with
+ * every '"' escaped in JSON. The client must show it, not give up. */
+static void
+run_longest_message (gboolean json)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  const gsize line_max = 1024 * 1024;
+  const char *prefix = "alice: ";
+  g_autoptr(GString) line = g_string_sized_new (line_max);
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(Client) client = NULL;
+  g_autofree char *address = NULL;
+  const char *args[4] = { NULL };
+  gsize i = 0;
+
+  confab_test_write_config (config_path, (const char * const []) {
+                              "line_max_bytes", "1048576",
+                              "queue_max_bytes", "67108864",
+                              NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, NULL, 0);
+  address = g_strdup_printf ("127.0.0.1:%u", confab_test_daemon_get_port (daemon));
+  if (json)
+    args[i++] = "--json";
+  args[i++] = address;
+  args[i++] = "alice";
+  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
+  client = client_spawn (CLIENT_PIPES, args);
+  client_write (client, "bob: ready\n");
+  confab_test_client_expect_line (bob, "from alice: ready");
+
+  g_string_append (line, prefix);
+  while (line->len < line_max - strlen ("END"))
+    g_string_append_c (line, '"');
+  g_string_append (line, "END");
+  g_assert_cmpuint (line->len, ==, line_max);
+  confab_test_client_send_line (bob, line->str);
+  client_wait_out (client, 0, "\"END\n");
+
+  client_write (client, "bob: got it\n");
+  confab_test_client_expect_line (bob, "from alice: got it");
+  client_close_input (client);
+  client_assert_exit (client, 0);
+  confab_test_daemon_stop (daemon);
+}
+
+static void
+test_pipe_text_longest (void)
+{
+  run_longest_message (FALSE);
+}
+
+static void
+test_pipe_json_longest (void)
+{
+  run_longest_message (TRUE);
+}
+
 /* ------------------------------------------------------------------ */
 /* /client/pipe/json                                                   */
 /* ------------------------------------------------------------------ */
@@ -1339,6 +1486,155 @@ test_pipe_json_server_gone (Fixture       *f,
   confab_test_daemon_assert_exit_status (f->daemon, 0);
 }
 
+/* A '/' word that is no command of the client's or the server's is
+ * refused by the client, not sent; /peers still goes to the server, and
+ * "/x: text" stays a message to a peer named /x. */
+static void
+test_pipe_text_commands (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, "alice", NULL };
+  g_autoptr(Client) client = run_piped (args, "/nosuch\n/help\n/peers\nbob: after\n/quit\nbob: never\n");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  client_assert_exit (client, 0);
+  confab_test_client_expect_line (bob, "from alice: after");
+  out = client_dup_out (client);
+  err = client_dup_err (client);
+  g_assert_cmpstr (out, ==, "peers: alice bob\n");
+  g_assert_nonnull (strstr (err, "confab: unknown command “/nosuch” (/help lists the commands)\n"));
+  g_assert_nonnull (strstr (err, "/peers to see who is online"));
+  g_assert_null (strstr (err, "expected 'name, name: text'"));
+}
+
+/* --timestamps: each text line comes with the time it arrived. */
+static void
+test_pipe_text_timestamps (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *args[] = { "--timestamps", f->address, "alice", NULL };
+  g_autoptr(Client) client = run_piped (args, "alice: to myself\n");
+  g_autofree char *out = NULL;
+
+  client_assert_exit (client, 0);
+  out = client_dup_out (client);
+  assert_matches (out, "\\A" HHMM " from alice: to myself\n\\z");
+}
+
+/* On a terminal the name is asked before connecting: typing it more
+ * slowly than the server's login timeout (1 s here) is no problem. */
+static void
+test_pty_slow_name (void)
+{
+  g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
+  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autoptr(ConfabTestDaemon) daemon = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(Client) client = NULL;
+  g_autofree char *address = NULL;
+  const char *args[2] = { NULL };
+  gsize offset;
+
+  confab_test_write_config (config_path, (const char * const []) {
+                              "login_timeout_sec", "1", NULL
+                            });
+  daemon = confab_test_daemon_start (config_path, NULL, 0);
+  address = g_strdup_printf ("127.0.0.1:%u", confab_test_daemon_get_port (daemon));
+  args[0] = address;
+  bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
+  client = client_spawn (CLIENT_PTY, args);
+
+  offset = client_wait_out (client, 0, "Name: ");
+  client_write (client, "ali");
+  g_usleep (2500 * G_TIME_SPAN_MILLISECOND);  /* past the login timeout */
+  client_write (client, "ce\r");
+  offset = client_wait_out (client, offset, "logged in as alice; online: alice bob");
+  client_write (client, "bob: made it\r");
+  confab_test_client_expect_line (bob, "from alice: made it");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+  confab_test_daemon_stop (daemon);
+}
+
+/* On a terminal a taken name is asked again (and confab connects anew);
+ * piped input keeps exiting with 1 (/client/pipe/text/name-taken). */
+static void
+test_pty_name_taken (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, NULL };
+  g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
+  gsize offset;
+
+  offset = client_wait_out (client, 0, "Name: ");
+  client_write (client, "bob\r");
+  offset = client_wait_out (client, offset, "error: name taken");
+  offset = client_wait_out (client, offset, "Name: ");
+  client_write (client, "alice\r");
+  offset = client_wait_out (client, offset, "logged in as alice; online: alice bob");
+  client_write (client, "bob: second try\r");
+  confab_test_client_expect_line (bob, "from alice: second try");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+}
+
+/* Line editing as in readline: cursor keys, Home/End, Ctrl-A/E/K/U/W,
+ * history with Up/Down, TAB kept in the text. */
+static void
+test_pty_editing (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, "alice", NULL };
+  g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
+
+  client_wait_out (client, 0, "logged in as alice");
+
+  /* Left twice, insert; Home, insert; End, append. */
+  client_write (client, "ob: hllo\033[D\033[D\033[D" "e" "\033[H" "b" "\033[F" "!\r");
+  confab_test_client_expect_line (bob, "from alice: hello!");
+  /* Ctrl-A, Ctrl-E, Ctrl-K (kill to the end), Right. */
+  client_write (client, "b: one two\x01" "bo\x05" " three\x01\033[C\033[C\033[C\033[C\033[C\033[C\033[C\x0b" "X\r");
+  confab_test_client_expect_line (bob, "from alice: onX");
+  /* Ctrl-W erases the word before the cursor, Ctrl-U what is before it. */
+  client_write (client, "junk bob: w\x17\x17\x17" "bob: kept\r");
+  confab_test_client_expect_line (bob, "from alice: kept");
+  client_write (client, "xx\x15" "bob: u\r");
+  confab_test_client_expect_line (bob, "from alice: u");
+  /* Up twice brings back "bob: kept". */
+  client_write (client, "\033[A\033[A\r");
+  confab_test_client_expect_line (bob, "from alice: kept");
+  /* History is now …, kept, u, kept: Up, Up, Down is "bob: kept";
+   * Left, Delete (ESC [ 3 ~) takes the t, then v. */
+  client_write (client, "\033[A\033[A\033[B\033[D\033[3~v\r");
+  confab_test_client_expect_line (bob, "from alice: kepv");
+  /* TAB stays in the text. */
+  client_write (client, "bob: a\tb\r");
+  confab_test_client_expect_line (bob, "from alice: a\tb");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+}
+
+/* With colours on, one's own name stands out (bold) in chat lines. */
+static void
+test_pty_highlight (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, "alice", NULL };
+  g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
+  gsize offset;
+
+  offset = client_wait_out (client, 0, "logged in as alice");
+  confab_test_client_send_line (bob, "alice: hi alice");
+  offset = client_wait_out (client, offset, "from bob: hi \033[1malice\033[22m\r\n");
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* /client/pty: on a terminal                                          */
 /* ------------------------------------------------------------------ */
@@ -1377,8 +1673,8 @@ test_pty_chat (Fixture       *f,
   client_write (client, "carol: anyone?\r");
   offset = client_wait_out (client, offset, ERROR_COLOUR "error: no such peer: carol");
 
-  /* Ctrl-U erases what was typed; escape sequences (arrows) are ignored. */
-  client_write (client, "junk\x15" "bob\033[D\033OA: again\r");
+  /* Ctrl-U erases what was typed; function keys do nothing. */
+  client_write (client, "junk\x15" "bob\033[15~\033OP: again\r");
   confab_test_client_expect_line (bob, "from alice: again");
 
   /* Ctrl-D: leave. */
@@ -1453,6 +1749,7 @@ main (int    argc,
   g_test_add_func ("/client/usage/help", test_usage_help);
   g_test_add_func ("/client/usage/version", test_usage_version);
   g_test_add_func ("/client/usage/bad", test_usage_bad);
+  g_test_add_func ("/client/usage/german", test_usage_german);
   add_daemon_test ("/client/usage/no-name", test_usage_no_name);
   add_daemon_test ("/client/usage/bad-name-line", test_usage_bad_name_line);
 
@@ -1466,16 +1763,25 @@ main (int    argc,
   add_daemon_test ("/client/pipe/text/receive", test_pipe_text_receive);
   add_daemon_test ("/client/pipe/text/errors", test_pipe_text_errors);
   add_daemon_test ("/client/pipe/text/name-taken", test_pipe_text_name_taken);
+  add_daemon_test ("/client/pipe/text/commands", test_pipe_text_commands);
+  add_daemon_test ("/client/pipe/text/timestamps", test_pipe_text_timestamps);
   add_daemon_test ("/client/pipe/text/server-gone", test_server_gone);
   g_test_add_func ("/client/pipe/text/unix", test_pipe_text_unix);
+  g_test_add_func ("/client/pipe/text/unix-identity", test_pipe_text_unix_identity);
+  g_test_add_func ("/client/pipe/text/longest", test_pipe_text_longest);
 
   add_daemon_test ("/client/pipe/json/chat", test_pipe_json_chat);
   add_daemon_test ("/client/pipe/json/multiline", test_pipe_json_multiline);
   add_daemon_test ("/client/pipe/json/errors", test_pipe_json_errors);
   add_daemon_test ("/client/pipe/json/name-taken", test_pipe_json_name_taken);
   add_daemon_test ("/client/pipe/json/server-gone", test_pipe_json_server_gone);
+  g_test_add_func ("/client/pipe/json/longest", test_pipe_json_longest);
 
   add_daemon_test ("/client/pty/chat", test_pty_chat);
+  add_daemon_test ("/client/pty/highlight", test_pty_highlight);
+  add_daemon_test ("/client/pty/editing", test_pty_editing);
+  g_test_add_func ("/client/pty/slow-name", test_pty_slow_name);
+  add_daemon_test ("/client/pty/name-taken", test_pty_name_taken);
   add_daemon_test ("/client/pty/server-gone", test_pty_server_gone);
   add_daemon_test ("/client/pty/interrupt", test_pty_interrupt);
 
