@@ -59,6 +59,28 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (ConfabDaemon, confab_daemon, G_TYPE_OBJECT)
 
+/* The limits of @config that GetStatistics reports beside the broker's. */
+static GVariant *
+peer_limits_variant (const ConfabConfig *config)
+{
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&dict, "{sv}", "line_max_bytes",
+                         g_variant_new_uint32 (config->line_max_bytes));
+  g_variant_builder_add (&dict, "{sv}", "recipients_max",
+                         g_variant_new_uint32 (config->recipients_max));
+  g_variant_builder_add (&dict, "{sv}", "login_timeout_sec",
+                         g_variant_new_uint32 (config->login_timeout_sec));
+  g_variant_builder_add (&dict, "{sv}", "shutdown_timeout_sec",
+                         g_variant_new_uint32 (config->shutdown_timeout_sec));
+  g_variant_builder_add (&dict, "{sv}", "rate_limit_messages_per_sec",
+                         g_variant_new_uint32 (config->rate_limit_messages_per_sec));
+  g_variant_builder_add (&dict, "{sv}", "rate_limit_burst",
+                         g_variant_new_uint32 (config->rate_limit_burst));
+  return g_variant_builder_end (&dict);
+}
+
 static void
 limits_from_config (const ConfabConfig *config,
                     ConfabBrokerLimits *broker_limits,
@@ -342,6 +364,7 @@ start_dbus (ConfabDaemon  *self,
   g_signal_connect_object (connection, "closed",
                            G_CALLBACK (bus_closed_cb), self, G_CONNECT_DEFAULT);
   confab_manager_set_text_max_bytes (manager, self->config->line_max_bytes);
+  confab_manager_set_peer_limits (manager, peer_limits_variant (self->config));
 
   self->connection = g_steal_pointer (&connection);
   self->manager = g_steal_pointer (&manager);
@@ -565,7 +588,10 @@ confab_daemon_reload (ConfabDaemon *self)
   confab_broker_set_limits (self->broker, &broker_limits);
   confab_server_set_limits (self->server, &peer_limits, config->peers_max);
   if (self->manager != NULL)
-    confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
+    {
+      confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
+      confab_manager_set_peer_limits (self->manager, peer_limits_variant (config));
+    }
   g_clear_pointer (&self->config, confab_config_free);
   self->config = g_steal_pointer (&config);
 

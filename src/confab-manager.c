@@ -33,6 +33,7 @@ struct _ConfabManager
   ConfabAuthState   *auth;              /* (owned) */
   char             **listen_addresses;  /* (owned) */
   guint              text_max_bytes;
+  GVariant          *peer_limits;       /* (owned) (nullable): a{sv} */
 };
 
 enum
@@ -313,6 +314,16 @@ handle_get_statistics (ConfabManager         *self,
   dict_add_u64 (&dict, "lines_too_long", stats.lines_too_long);
   dict_add_u64 (&dict, "messages_too_many_recipients", stats.messages_too_many_recipients);
   dict_add_u64 (&dict, "rate_limit_pauses", stats.rate_limit_pauses);
+  if (self->peer_limits != NULL)
+    {
+      GVariantIter iter;
+      const char *key;
+      GVariant *value;
+
+      g_variant_iter_init (&iter, self->peer_limits);
+      while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+        g_variant_builder_add (&dict, "{sv}", key, value);
+    }
 
   confab_dbus_manager_complete_get_statistics (skeleton, invocation, g_variant_builder_end (&dict));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -385,6 +396,27 @@ confab_manager_unexport (ConfabManager *self)
   skeleton = G_DBUS_INTERFACE_SKELETON (self->skeleton);
   if (g_dbus_interface_skeleton_get_connection (skeleton) != NULL)
     g_dbus_interface_skeleton_unexport (skeleton);
+}
+
+/**
+ * confab_manager_set_peer_limits:
+ * @limits: (transfer floating): a{sv} of the connections' limits of
+ *   confab.conf(5) the broker does not hold (line_max_bytes,
+ *   login_timeout_sec, ...), each a "u"
+ *
+ * GetStatistics reports them beside peers_max and queue_max_bytes, so
+ * that every limit in force can be seen; the daemon sets them at start-up
+ * and on each reload.
+ */
+void
+confab_manager_set_peer_limits (ConfabManager *self,
+                                GVariant      *limits)
+{
+  g_return_if_fail (CONFAB_IS_MANAGER (self));
+  g_return_if_fail (limits != NULL && g_variant_is_of_type (limits, G_VARIANT_TYPE_VARDICT));
+
+  g_clear_pointer (&self->peer_limits, g_variant_unref);
+  self->peer_limits = g_variant_ref_sink (limits);
 }
 
 /**
@@ -585,6 +617,7 @@ confab_manager_finalize (GObject *object)
 
   g_clear_pointer (&self->listen_addresses, g_strfreev);
   g_clear_pointer (&self->auth, confab_auth_state_unref);
+  g_clear_pointer (&self->peer_limits, g_variant_unref);
 
   G_OBJECT_CLASS (confab_manager_parent_class)->finalize (object);
 }

@@ -45,6 +45,8 @@ gboolean       confab_manager_export                     (ConfabManager      *se
                                                           GDBusConnection    *connection,
                                                           GError            **error);
 void           confab_manager_unexport                   (ConfabManager      *self);
+void           confab_manager_set_peer_limits            (ConfabManager      *self,
+                                                          GVariant           *limits);
 void           confab_manager_set_text_max_bytes         (ConfabManager      *self,
                                                           guint               max_bytes);
 guint          confab_manager_get_text_max_bytes         (ConfabManager      *self);

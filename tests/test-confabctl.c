@@ -569,9 +569,13 @@ test_stats_every_key (Fixture       *fx,
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
   g_auto(GStrv) lines = NULL;
+  const char * const limit_keys[] = {
+    "peers_max", "queue_max_bytes", "line_max_bytes", "recipients_max", "login_timeout_sec",
+    "shutdown_timeout_sec", "rate_limit_messages_per_sec", "rate_limit_burst",
+  };
 
   g_test_summary ("confabctl stats: as many rows as GetStatistics has keys, plus the version "
-                  "and the addresses");
+                  "and the addresses; every limit is among them");
 
   start_daemon_on_session_bus (fx);
   reply = g_dbus_connection_call_sync (fx->connection, BUS_NAME, OBJECT_PATH, INTERFACE,
@@ -579,6 +583,14 @@ test_stats_every_key (Fixture       *fx,
                                        G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, &error);
   g_assert_no_error (error);
   stats = g_variant_get_child_value (reply, 0);
+  /* Every limit of confab.conf(5) in force, not only the broker's. */
+  for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
+    {
+      g_autoptr(GVariant) value = g_variant_lookup_value (stats, limit_keys[i], G_VARIANT_TYPE_UINT32);
+
+      g_test_message ("%s", limit_keys[i]);
+      g_assert_nonnull (value);
+    }
 
   g_assert_cmpint (confabctl (NULL, &out, NULL, "stats", NULL), ==, 0);
   lines = g_strsplit (out, "\n", -1);

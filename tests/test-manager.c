@@ -805,6 +805,57 @@ test_statistics (Fixture       *fx,
   g_assert_cmpuint (lookup_u64 (stats, "rate_limit_pauses"), ==, 5);
 }
 
+/* The connections' limits the daemon hands over, as on start-up and reload. */
+static GVariant *
+peer_limits_new (guint32 line_max_bytes,
+                 guint32 rate_per_sec)
+{
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&dict, "{sv}", "line_max_bytes", g_variant_new_uint32 (line_max_bytes));
+  g_variant_builder_add (&dict, "{sv}", "rate_limit_messages_per_sec",
+                         g_variant_new_uint32 (rate_per_sec));
+  return g_variant_builder_end (&dict);
+}
+
+static void
+test_statistics_limits (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) before = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GVariant) reloaded = NULL;
+  guint32 u;
+
+  g_test_summary ("GetStatistics reports the connections' limits the daemon sets, "
+                  "and their new values after a reload");
+
+  before = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_variant_lookup (before, "line_max_bytes", "u", &u));
+
+  confab_manager_set_peer_limits (fx->manager, peer_limits_new (4096, 0));
+  stats = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (stats, "line_max_bytes", "u", &u));
+  g_assert_cmpuint (u, ==, 4096);
+  g_assert_true (g_variant_lookup (stats, "rate_limit_messages_per_sec", "u", &u));
+  g_assert_cmpuint (u, ==, 0);
+  g_assert_true (g_variant_lookup (stats, "peers_max", "u", &u));
+  g_assert_cmpuint (u, ==, 16);
+
+  confab_manager_set_peer_limits (fx->manager, peer_limits_new (1048576, 5));
+  reloaded = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (reloaded, "line_max_bytes", "u", &u));
+  g_assert_cmpuint (u, ==, 1048576);
+  g_assert_true (g_variant_lookup (reloaded, "rate_limit_messages_per_sec", "u", &u));
+  g_assert_cmpuint (u, ==, 5);
+  g_assert_cmpuint (g_variant_n_children (reloaded), ==, g_variant_n_children (stats));
+}
+
 static void
 test_signals (Fixture       *fx,
               gconstpointer  data)
@@ -1122,6 +1173,7 @@ main (int   argc,
   ADD ("kick", test_kick);
   ADD ("kick/errors", test_kick_errors);
   ADD ("statistics", test_statistics);
+  ADD ("statistics/limits", test_statistics_limits);
   ADD ("signals", test_signals);
   ADD ("unexport", test_unexport);
   g_test_add_func ("/manager/error-names", test_error_names);
