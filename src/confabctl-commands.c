@@ -279,6 +279,12 @@ static const struct { const char *key; const char *label; } stats_labels[] = {
   { "messages_too_many_recipients", N_("Too many recipients:") },
   { "rate_limit_pauses", N_("Rate-limit pauses:") },
   { "queue_max_bytes", N_("Queue limit (bytes):") },
+  { "line_max_bytes", N_("Line limit (bytes):") },
+  { "recipients_max", N_("Recipient limit:") },
+  { "login_timeout_sec", N_("Login timeout (s):") },
+  { "shutdown_timeout_sec", N_("Shutdown timeout (s):") },
+  { "rate_limit_messages_per_sec", N_("Rate limit (messages/s, 0 off):") },
+  { "rate_limit_burst", N_("Rate-limit burst:") },
 };
 
 static gboolean

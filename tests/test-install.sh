@@ -101,6 +101,7 @@ expect_file x "$sbindir/confabd"
 expect_file x "$bindir/confab"
 expect_file x "$bindir/confabctl"
 expect_file f "$datadir/confab/confab.conf.example"
+expect_file f "$datadir/doc/confab/protocol.md"
 # The administrator's confab.conf is never installed over.
 if [ -e "$dest$sysconfdir/confab/confab.conf" ]; then
   not_ok "/install/no-sysconf-config" "installed $sysconfdir/confab/confab.conf"
