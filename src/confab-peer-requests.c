@@ -144,18 +144,6 @@ peer_login (ConfabPeer *self,
   self->login_name = NULL;
 }
 
-static gboolean
-is_blank (const char *line,
-          gsize       len)
-{
-  for (gsize i = 0; i < len; i++)
-    {
-      if (!g_ascii_isspace (line[i]))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 handle_login (ConfabPeer *self,
               char       *line,
@@ -188,7 +176,7 @@ handle_login (ConfabPeer *self,
     }
 
   /* An empty login line asks for the caller's own user name. */
-  if (identity_applies (self) && is_blank (line, len))
+  if (identity_applies (self) && confab_text_is_blank (line, len))
     {
       peer_login (self, "");
       return;
@@ -203,19 +191,6 @@ handle_login (ConfabPeer *self,
   peer_login (self, name);
 }
 
-/* The one command of the text protocol; it has no ':' and so can never
- * be a chat line. */
-static gboolean
-is_peers_command (const char *line,
-                  gsize       len)
-{
-  while (len > 0 && g_ascii_isspace (line[len - 1]))
-    len--;
-  while (len > 0 && g_ascii_isspace (*line))
-    line++, len--;
-  return len == strlen ("/peers") && memcmp (line, "/peers", len) == 0;
-}
-
 static void
 handle_text_message (ConfabPeer *self,
                      char       *line,
@@ -225,7 +200,7 @@ handle_text_message (ConfabPeer *self,
   g_autoptr(ConfabMessage) message = NULL;
   ConfabTextMessage parsed;
 
-  if (is_peers_command (line, len))
+  if (confab_text_is_peers_command (line, len))
     {
       reply_peers (self);
       return;

@@ -39,6 +39,42 @@ trim_ascii (const char **start,
     (*end)--;
 }
 
+/**
+ * confab_text_is_blank:
+ *
+ * Returns: whether @line holds only white space (space, TAB): an empty
+ *   login, which asks for the caller's own user name where Unix identity
+ *   applies
+ */
+gboolean
+confab_text_is_blank (const char *line,
+                      gsize       len)
+{
+  const char *start = line;
+  const char *end = line + len;
+
+  trim_ascii (&start, &end);
+  return start == end;
+}
+
+/**
+ * confab_text_is_peers_command:
+ *
+ * Returns: whether @line is "/peers", with white space (space, TAB)
+ *   around it: the one command of the text protocol; it has no ':' and
+ *   so can never be a chat line
+ */
+gboolean
+confab_text_is_peers_command (const char *line,
+                              gsize       len)
+{
+  const char *start = line;
+  const char *end = line + len;
+
+  trim_ascii (&start, &end);
+  return (gsize) (end - start) == strlen ("/peers") && memcmp (start, "/peers", end - start) == 0;
+}
+
 gboolean
 confab_text_parse_login (char         *line,
                          gsize         len,

@@ -66,4 +66,9 @@ gboolean confab_text_parse_message (char               *line,
                                     ConfabTextMessage  *msg,
                                     GError            **error);
 
+gboolean confab_text_is_blank         (const char   *line,
+                                      gsize         len);
+gboolean confab_text_is_peers_command (const char   *line,
+                                      gsize         len);
+
 G_END_DECLS

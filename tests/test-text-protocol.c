@@ -429,6 +429,29 @@ test_reuse_message (void)
   g_assert_cmpstr (msg->text, ==, "two");
 }
 
+static void
+test_blank_and_peers (void)
+{
+  g_test_summary ("A blank login and the /peers command allow space and TAB around "
+                  "them, nothing else (FF, VT, CR are control characters)");
+
+  g_assert_true (confab_text_is_blank ("", 0));
+  g_assert_true (confab_text_is_blank (" \t ", 3));
+  g_assert_false (confab_text_is_blank ("\f", 1));
+  g_assert_false (confab_text_is_blank ("\v", 1));
+  g_assert_false (confab_text_is_blank (" \r", 2));
+  g_assert_false (confab_text_is_blank (" a ", 3));
+
+  g_assert_true (confab_text_is_peers_command ("/peers", 6));
+  g_assert_true (confab_text_is_peers_command (" \t/peers\t ", 10));
+  g_assert_false (confab_text_is_peers_command ("/peers\f", 7));
+  g_assert_false (confab_text_is_peers_command ("\v/peers", 7));
+  g_assert_false (confab_text_is_peers_command ("/peers\r", 7));
+  g_assert_false (confab_text_is_peers_command ("/peer", 5));
+  g_assert_false (confab_text_is_peers_command ("/peers x", 8));
+  g_assert_false (confab_text_is_peers_command ("", 0));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -462,6 +485,7 @@ main (int    argc,
   g_test_add_func ("/text/recipients/limit/hard-with-repeats", test_limit_hard_with_repeats);
   g_test_add_func ("/text/recipients/limit/small", test_limit_small);
   g_test_add_func ("/text/recipients/limit/hard", test_limit_hard);
+  g_test_add_func ("/text/blank-and-peers", test_blank_and_peers);
 
   return g_test_run ();
 }
