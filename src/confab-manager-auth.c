@@ -1,10 +1,12 @@
-/* confab-manager-auth.c: who may call what on org.confab.Confab1.
+/* confab-manager-auth.c: who may call what on org.confab.Confab1, and
+ * who a caller is.
  *
- * One choke point, deny by default: every method call to the manager's
- * skeleton passes authorize_method_cb() before it is dispatched. Open
- * members pass; Broadcast and Kick need root or the admin group when
- * authorization is enforced (on the system bus); anything not listed is
- * refused with org.confab.Confab1.Error.AccessDenied.
+ * Deny by default: confab_manager_get_member_access() lists every member
+ * the manager serves; Broadcast and Kick need root or the admin group
+ * when authorization is enforced (on the system bus). Asking the bus and
+ * the user database who a caller is may block, so
+ * confab_caller_lookup_async() does it in the lookup pool; the call queue
+ * (confab-manager-calls.c) decides with the answer, in calling order.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -17,20 +19,11 @@
 #include <glib/gi18n.h>
 
 #include "confab-dbus.h"
+#include "confab-lookup-pool.h"
 #include "confab-manager.h"
 #include "confab-manager-auth.h"
 #include "confab-names.h"
 #include "confab-validate.h"
-
-/* What the g-authorize-method handler reads. It runs in a worker thread
- * and may outlive the manager by one call, so it never touches the
- * manager: the closure owns a reference on this instead. */
-struct _ConfabAuthState
-{
-  gatomicrefcount ref;
-  gint            enforce;  /* (atomic): a gboolean */
-};
-
 
 /* How long the bus may take to say who a caller is. */
 #define CREDENTIALS_TIMEOUT_MS 10000
@@ -176,6 +169,7 @@ lookup_user_groups (guint32 uid)
 /*
  * get_caller:
  * @uid: (out): the caller's Unix user
+ * @pid: (out): its process ID, 0 if the bus does not say
  * @gids: (out) (transfer full): its groups
  *
  * Asks the bus who sent @invocation: GetConnectionCredentials gives the
@@ -187,6 +181,7 @@ lookup_user_groups (guint32 uid)
 static gboolean
 get_caller (GDBusMethodInvocation  *invocation,
             guint32                *uid,
+            guint32                *pid,
             GArray                **gids,
             GError                **error)
 {
@@ -197,6 +192,7 @@ get_caller (GDBusMethodInvocation  *invocation,
   g_autoptr(GVariant) group_ids = NULL;
   g_autoptr(GError) local_error = NULL;
 
+  *pid = 0;
   /* A peer-to-peer connection has no bus to ask; confabd never serves one. */
   if (sender == NULL)
     {
@@ -221,6 +217,8 @@ get_caller (GDBusMethodInvocation  *invocation,
           return FALSE;
         }
       group_ids = g_variant_lookup_value (credentials, "UnixGroupIDs", G_VARIANT_TYPE ("au"));
+      if (!g_variant_lookup (credentials, "ProcessID", "u", pid))
+        *pid = 0;
     }
   else if (g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
     {
@@ -257,127 +255,106 @@ get_caller (GDBusMethodInvocation  *invocation,
   return TRUE;
 }
 
-/*
- * authorize_method_cb:
- *
- * The one choke point: GLib emits g-authorize-method in a worker thread
- * before dispatching a call to the main context, so asking the bus who
- * the caller is costs the main loop nothing. Open members pass; admin
- * members need root or the admin group when authorization is enforced;
- * everything else is refused. A refusal is answered here.
- */
-static gboolean
-authorize_method_cb (GDBusInterfaceSkeleton *skeleton,
-                     GDBusMethodInvocation  *invocation,
-                     ConfabAuthState              *auth)
+/* Returns: (nullable): the name of process @pid, as ps shows it */
+static char *
+read_process_name (guint32 pid)
 {
-  const char *interface_name = g_dbus_method_invocation_get_interface_name (invocation);
-  const char *method_name = g_dbus_method_invocation_get_method_name (invocation);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  g_autoptr(GArray) gids = NULL;
-  g_autoptr(GError) error = NULL;
-  guint32 uid = G_MAXUINT32;
+  g_autofree char *path = g_strdup_printf ("/proc/%u/comm", pid);
+  g_autofree char *contents = NULL;
 
-  switch (confab_manager_get_member_access (interface_name, method_name))
-    {
-    case CONFAB_MANAGER_ACCESS_OPEN:
-      return TRUE;
-
-    case CONFAB_MANAGER_ACCESS_ADMIN:
-      if (!g_atomic_int_get (&auth->enforce))
-        return TRUE;
-      if (!get_caller (invocation, &uid, &gids, &error))
-        {
-          g_message ("Refused %s from %s: cannot identify the caller: %s",
-                     method_name, sender != NULL ? sender : "a peer", error->message);
-          g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
-                                                 CONFAB_DBUS_ERROR_ACCESS_DENIED,
-                                                 _("Cannot identify the caller: %s"),
-                                                 error->message);
-          return FALSE;
-        }
-      if (confab_manager_caller_is_admin (uid, (const guint32 *) gids->data, gids->len,
-                                          lookup_group_gid (CONFAB_MANAGER_ADMIN_GROUP)))
-        return TRUE;
-
-      g_message ("Refused %s from %s (uid %u): neither root nor in the group %s",
-                 method_name, sender, uid, CONFAB_MANAGER_ADMIN_GROUP);
-      g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
-                                             CONFAB_DBUS_ERROR_ACCESS_DENIED,
-                                             _("Only root and members of the group %s may call %s "
-                                               "(the caller is uid %u)"),
-                                             CONFAB_MANAGER_ADMIN_GROUP, method_name, uid);
-      return FALSE;
-
-    case CONFAB_MANAGER_ACCESS_DENIED:
-    default:
-      g_message ("Refused %s.%s from %s: not a member confabd serves",
-                 interface_name, method_name, sender != NULL ? sender : "a peer");
-      g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
-                                             CONFAB_DBUS_ERROR_ACCESS_DENIED,
-                                             _("Calling %s.%s is not allowed"),
-                                             interface_name, method_name);
-      return FALSE;
-    }
-}
-
-ConfabAuthState *
-confab_auth_state_new (gboolean enforce)
-{
-  ConfabAuthState *auth = g_new0 (ConfabAuthState, 1);
-
-  g_atomic_ref_count_init (&auth->ref);
-  auth->enforce = enforce;
-  return auth;
-}
-
-ConfabAuthState *
-confab_auth_state_ref (ConfabAuthState *auth)
-{
-  g_atomic_ref_count_inc (&auth->ref);
-  return auth;
-}
-
-void
-confab_auth_state_unref (ConfabAuthState *auth)
-{
-  if (g_atomic_ref_count_dec (&auth->ref))
-    g_free (auth);
-}
-
-void
-confab_auth_state_set_enforce (ConfabAuthState *auth,
-                               gboolean         enforce)
-{
-  g_atomic_int_set (&auth->enforce, enforce);
-}
-
-gboolean
-confab_auth_state_get_enforce (ConfabAuthState *auth)
-{
-  return g_atomic_int_get (&auth->enforce);
+  if (pid == 0 || !g_file_get_contents (path, &contents, NULL, NULL))
+    return NULL;
+  g_strchomp (contents);
+  /* comm is whatever the process set: keep it to one printable line. */
+  if (!g_utf8_validate (contents, -1, NULL) || !confab_validate_text (contents, -1, NULL))
+    return NULL;
+  return g_steal_pointer (&contents);
 }
 
 static void
-auth_state_closure_notify (gpointer  data,
-                           GClosure *closure)
+lookup_caller_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
 {
-  confab_auth_state_unref (data);
+  GDBusMethodInvocation *invocation = task_data;
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  g_autoptr(ConfabCaller) caller = g_new0 (ConfabCaller, 1);
+  g_autoptr(GArray) gids = NULL;
+  g_autoptr(GError) error = NULL;
+
+  caller->sender = g_strdup (sender != NULL ? sender : "a peer");
+  caller->uid = G_MAXUINT32;
+  if (get_caller (invocation, &caller->uid, &caller->pid, &gids, &error))
+    {
+      caller->identified = TRUE;
+      caller->process = read_process_name (caller->pid);
+      caller->is_admin =
+        confab_manager_caller_is_admin (caller->uid, (const guint32 *) gids->data, gids->len,
+                                        lookup_group_gid (CONFAB_MANAGER_ADMIN_GROUP));
+    }
+  else
+    caller->error = g_strdup (error->message);
+
+  g_task_return_pointer (task, g_steal_pointer (&caller), (GDestroyNotify) confab_caller_free);
 }
 
 /**
- * confab_auth_state_attach:
- * @skeleton: the exported object to guard
+ * confab_caller_lookup_async:
+ * @invocation: a method call
  *
- * Makes every call to @skeleton pass authorize_method_cb() first; the
- * handler keeps its own reference on @auth.
+ * Asks the bus who sent @invocation, and the user database whether that
+ * user is an administrator, in the lookup pool (both may block). The
+ * answer always comes: a caller the bus cannot identify has
+ * identified %FALSE and an error message.
  */
 void
-confab_auth_state_attach (ConfabAuthState        *auth,
-                          GDBusInterfaceSkeleton *skeleton)
+confab_caller_lookup_async (GDBusMethodInvocation *invocation,
+                            GAsyncReadyCallback    callback,
+                            gpointer               user_data)
 {
-  g_signal_connect_data (skeleton, "g-authorize-method",
-                         G_CALLBACK (authorize_method_cb), confab_auth_state_ref (auth),
-                         auth_state_closure_notify, G_CONNECT_DEFAULT);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_DBUS_METHOD_INVOCATION (invocation));
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, confab_caller_lookup_async);
+  g_task_set_task_data (task, g_object_ref (invocation), g_object_unref);
+  confab_lookup_pool_run (task, lookup_caller_thread);
 }
 
+/* Returns: (transfer full): the caller */
+ConfabCaller *
+confab_caller_lookup_finish (GAsyncResult *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+void
+confab_caller_free (ConfabCaller *caller)
+{
+  if (caller == NULL)
+    return;
+  g_free (caller->sender);
+  g_free (caller->process);
+  g_free (caller->error);
+  g_free (caller);
+}
+
+/* Returns: (transfer full): the caller for a log line, e.g.
+ * ":1.7 (uid 1000, pid 4242 confabctl)" */
+char *
+confab_caller_describe (const ConfabCaller *caller)
+{
+  g_return_val_if_fail (caller != NULL, NULL);
+
+  if (!caller->identified)
+    return g_strdup_printf ("%s (unidentified: %s)", caller->sender, caller->error);
+  if (caller->pid == 0)
+    return g_strdup_printf ("%s (uid %u)", caller->sender, caller->uid);
+  return g_strdup_printf ("%s (uid %u, pid %u%s%s)", caller->sender, caller->uid, caller->pid,
+                          caller->process != NULL ? " " : "",
+                          caller->process != NULL ? caller->process : "");
+}

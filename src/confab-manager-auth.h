@@ -1,4 +1,4 @@
-/* confab-manager-auth.h: the authorization choke point of ConfabManager.
+/* confab-manager-auth.h: who is calling the manager, and may they.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -8,18 +8,37 @@
 
 G_BEGIN_DECLS
 
-/* What the g-authorize-method handler reads. It runs in a worker thread
- * and may outlive the manager by one call, so it never touches the
- * manager: the handler owns a reference on this instead. */
-typedef struct _ConfabAuthState ConfabAuthState;
+/*
+ * ConfabCaller:
+ * @sender: the caller's unique bus name
+ * @uid: its Unix user, if @identified
+ * @pid: its process ID, 0 if the bus did not say
+ * @process: (nullable): the process's name (/proc/PID/comm), if known
+ * @is_admin: root or in CONFAB_MANAGER_ADMIN_GROUP
+ * @identified: the bus told who the caller is; if not, @error says why
+ *
+ * What the bus says of one caller, as the audit lines and the admin
+ * check need it.
+ */
+typedef struct
+{
+  char     *sender;
+  guint32   uid;
+  guint32   pid;
+  char     *process;
+  gboolean  is_admin;
+  gboolean  identified;
+  char     *error;
+} ConfabCaller;
 
-ConfabAuthState *confab_auth_state_new         (gboolean                enforce);
-ConfabAuthState *confab_auth_state_ref         (ConfabAuthState        *auth);
-void             confab_auth_state_unref       (ConfabAuthState        *auth);
-void             confab_auth_state_set_enforce (ConfabAuthState        *auth,
-                                                gboolean                enforce);
-gboolean         confab_auth_state_get_enforce (ConfabAuthState        *auth);
-void             confab_auth_state_attach      (ConfabAuthState        *auth,
-                                                GDBusInterfaceSkeleton *skeleton);
+void          confab_caller_free            (ConfabCaller          *caller);
+char         *confab_caller_describe        (const ConfabCaller    *caller);
+
+void          confab_caller_lookup_async    (GDBusMethodInvocation *invocation,
+                                             GAsyncReadyCallback    callback,
+                                             gpointer               user_data);
+ConfabCaller *confab_caller_lookup_finish   (GAsyncResult          *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabCaller, confab_caller_free)
 
 G_END_DECLS

@@ -7,9 +7,10 @@
  * this object is what the daemon holds, the skeleton only what the bus
  * sees. Bus ownership stays with the daemon; the manager only exports.
  *
- * Every handler runs on the main context, as the broker requires, and
- * ends in exactly one reply. Before it, every call passes one choke point,
- * in confab-manager-auth.c, which GLib runs in a worker thread.
+ * Every call goes through one choke point, the call queue
+ * (confab-manager-calls.c), which keeps each caller's calls in the order
+ * sent and checks who may call what; then run_call() serves it on the
+ * main context, as the broker requires, with exactly one reply.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -21,6 +22,7 @@
 #include "confab-dbus.h"
 #include "confab-manager.h"
 #include "confab-manager-auth.h"
+#include "confab-manager-calls.h"
 #include "confab-names.h"
 #include "confab-validate.h"
 
@@ -30,7 +32,7 @@ struct _ConfabManager
 
   ConfabBroker      *broker;            /* (owned) */
   ConfabDBusManager *skeleton;          /* (owned) */
-  ConfabAuthState   *auth;              /* (owned) */
+  ConfabCallQueue   *calls;             /* (owned) */
   char             **listen_addresses;  /* (owned) */
   guint              text_max_bytes;
   GVariant          *peer_limits;       /* (owned) (nullable): a{sv} */
@@ -165,11 +167,11 @@ dict_add_u64 (GVariantBuilder *dict,
   g_variant_builder_add (dict, "{sv}", key, g_variant_new_uint64 (value));
 }
 
-static gboolean
-handle_list_peers (ConfabManager         *self,
-                   GDBusMethodInvocation *invocation,
-                   ConfabDBusManager     *skeleton)
+static void
+run_list_peers (ConfabManager         *self,
+                GDBusMethodInvocation *invocation)
 {
+  ConfabDBusManager *skeleton = self->skeleton;
   g_autoptr(GPtrArray) peers = confab_broker_list_peers (self->broker);
   GVariantBuilder builder;
 
@@ -186,20 +188,19 @@ handle_list_peers (ConfabManager         *self,
 
   confab_dbus_manager_complete_list_peers (skeleton, invocation,
                                            g_variant_builder_end (&builder));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-handle_get_peer (ConfabManager         *self,
-                 GDBusMethodInvocation *invocation,
-                 const char            *name,
-                 ConfabDBusManager     *skeleton)
+static void
+run_get_peer (ConfabManager         *self,
+              GDBusMethodInvocation *invocation,
+              const char            *name)
 {
+  ConfabDBusManager *skeleton = self->skeleton;
   ConfabBrokerPeer *peer = lookup_or_return_error (self, invocation, name);
   GVariantBuilder dict;
 
   if (peer == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
 
   g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
   dict_add_string (&dict, "name", confab_broker_peer_get_name (peer));
@@ -215,58 +216,61 @@ handle_get_peer (ConfabManager         *self,
                 (guint32) MIN (confab_broker_peer_get_queued_bytes (peer), G_MAXUINT32));
 
   confab_dbus_manager_complete_get_peer (skeleton, invocation, g_variant_builder_end (&dict));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-handle_broadcast (ConfabManager         *self,
-                  GDBusMethodInvocation *invocation,
-                  const char            *text,
-                  ConfabDBusManager     *skeleton)
+static void
+run_broadcast (ConfabManager         *self,
+               GDBusMethodInvocation *invocation,
+               const ConfabCaller    *caller,
+               const char            *text)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *checked = check_text (self, text, FALSE, &error);
+  g_autofree char *who = NULL;
   guint n;
 
   if (checked == NULL)
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
   if (*checked == '\0')
-    return return_invalid_argument (invocation, _("The text is empty"));
+    {
+      return_invalid_argument (invocation, _("The text is empty"));
+      return;
+    }
 
   n = confab_broker_broadcast (self->broker, checked);
-  g_message ("Broadcast from %s to %u peers",
-             g_dbus_method_invocation_get_sender (invocation), n);
+  who = confab_caller_describe (caller);
+  g_message ("Broadcast by %s to %u peers: %s", who, n, checked);
 
-  confab_dbus_manager_complete_broadcast (skeleton, invocation, n);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  confab_dbus_manager_complete_broadcast (self->skeleton, invocation, n);
 }
 
-static gboolean
-handle_kick (ConfabManager         *self,
-             GDBusMethodInvocation *invocation,
-             const char            *name,
-             const char            *reason,
-             ConfabDBusManager     *skeleton)
+static void
+run_kick (ConfabManager         *self,
+          GDBusMethodInvocation *invocation,
+          const ConfabCaller    *caller,
+          const char            *name,
+          const char            *reason)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *checked = NULL;
+  g_autofree char *who = NULL;
 
   /* Check the reason before the name: a refused call changes nothing. */
   checked = check_text (self, reason, TRUE, &error);
   if (checked == NULL)
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
 
   if (lookup_or_return_error (self, invocation, name) == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
 
-  g_message ("Kicking %s on behalf of %s: %s", name,
-             g_dbus_method_invocation_get_sender (invocation),
+  who = confab_caller_describe (caller);
+  g_message ("Kicking %s on behalf of %s: %s", name, who,
              *checked != '\0' ? checked : "no reason given");
 
   /* The lookup just succeeded on this same thread, so this cannot fail;
@@ -276,17 +280,15 @@ handle_kick (ConfabManager         *self,
       g_dbus_method_invocation_return_error_literal (invocation, CONFAB_DBUS_ERROR,
                                                      CONFAB_DBUS_ERROR_NO_SUCH_PEER,
                                                      error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return;
     }
 
-  confab_dbus_manager_complete_kick (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  confab_dbus_manager_complete_kick (self->skeleton, invocation);
 }
 
-static gboolean
-handle_get_statistics (ConfabManager         *self,
-                       GDBusMethodInvocation *invocation,
-                       ConfabDBusManager     *skeleton)
+static void
+run_get_statistics (ConfabManager         *self,
+                    GDBusMethodInvocation *invocation)
 {
   ConfabBrokerStats stats;
   ConfabBrokerLimits limits;
@@ -325,7 +327,50 @@ handle_get_statistics (ConfabManager         *self,
         g_variant_builder_add (&dict, "{sv}", key, value);
     }
 
-  confab_dbus_manager_complete_get_statistics (skeleton, invocation, g_variant_builder_end (&dict));
+  confab_dbus_manager_complete_get_statistics (self->skeleton, invocation,
+                                               g_variant_builder_end (&dict));
+}
+
+/* The call queue's ConfabCallRunFunc: serves one allowed call. */
+static void
+run_call (GDBusMethodInvocation *invocation,
+          const ConfabCaller    *caller,
+          gpointer               user_data)
+{
+  ConfabManager *self = user_data;
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
+  const char *a, *b;
+
+  if (g_str_equal (method, "ListPeers"))
+    run_list_peers (self, invocation);
+  else if (g_str_equal (method, "GetPeer"))
+    {
+      g_variant_get (parameters, "(&s)", &a);
+      run_get_peer (self, invocation, a);
+    }
+  else if (g_str_equal (method, "Broadcast"))
+    {
+      g_variant_get (parameters, "(&s)", &a);
+      run_broadcast (self, invocation, caller, a);
+    }
+  else if (g_str_equal (method, "Kick"))
+    {
+      g_variant_get (parameters, "(&s&s)", &a, &b);
+      run_kick (self, invocation, caller, a, b);
+    }
+  else if (g_str_equal (method, "GetStatistics"))
+    run_get_statistics (self, invocation);
+  else
+    g_assert_not_reached ();  /* confab_manager_get_member_access() lists these */
+}
+
+/* Every handle-* signal: the call joins its sender's queue. */
+static gboolean
+queue_call (ConfabManager         *self,
+            GDBusMethodInvocation *invocation)
+{
+  confab_call_queue_push (self->calls, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -462,9 +507,9 @@ confab_manager_set_enforce_authorization (ConfabManager *self,
   g_return_if_fail (CONFAB_IS_MANAGER (self));
 
   enforce = !!enforce;
-  if (confab_auth_state_get_enforce (self->auth) == enforce)
+  if (confab_call_queue_get_enforce (self->calls) == enforce)
     return;
-  confab_auth_state_set_enforce (self->auth, enforce);
+  confab_call_queue_set_enforce (self->calls, enforce);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ENFORCE_AUTHORIZATION]);
 }
 
@@ -473,7 +518,7 @@ confab_manager_get_enforce_authorization (ConfabManager *self)
 {
   g_return_val_if_fail (CONFAB_IS_MANAGER (self), FALSE);
 
-  return confab_auth_state_get_enforce (self->auth);
+  return confab_call_queue_get_enforce (self->calls);
 }
 
 /**
@@ -515,17 +560,16 @@ confab_manager_constructed (GObject *object)
                                             : no_addresses);
   confab_dbus_manager_set_peer_count (self->skeleton, confab_broker_get_n_peers (self->broker));
 
-  confab_auth_state_attach (self->auth, G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_signal_connect_object (self->skeleton, "handle-list-peers",
-                           G_CALLBACK (handle_list_peers), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-get-peer",
-                           G_CALLBACK (handle_get_peer), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-broadcast",
-                           G_CALLBACK (handle_broadcast), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-kick",
-                           G_CALLBACK (handle_kick), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-get-statistics",
-                           G_CALLBACK (handle_get_statistics), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->broker, "peer-joined",
                            G_CALLBACK (peer_joined_cb), self, G_CONNECT_SWAPPED);
@@ -604,6 +648,8 @@ confab_manager_dispose (GObject *object)
 
   if (self->skeleton != NULL)
     confab_manager_unexport (self);
+  /* Calls still waiting for their caller's lookup are refused now. */
+  g_clear_pointer (&self->calls, confab_call_queue_close);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->broker);
 
@@ -616,7 +662,6 @@ confab_manager_finalize (GObject *object)
   ConfabManager *self = CONFAB_MANAGER (object);
 
   g_clear_pointer (&self->listen_addresses, g_strfreev);
-  g_clear_pointer (&self->auth, confab_auth_state_unref);
   g_clear_pointer (&self->peer_limits, g_variant_unref);
 
   G_OBJECT_CLASS (confab_manager_parent_class)->finalize (object);
@@ -660,6 +705,6 @@ static void
 confab_manager_init (ConfabManager *self)
 {
   self->skeleton = confab_dbus_manager_skeleton_new ();
-  self->auth = confab_auth_state_new (TRUE);
+  self->calls = confab_call_queue_new (run_call, self);
   self->text_max_bytes = CONFAB_MANAGER_DEFAULT_TEXT_MAX_BYTES;
 }

@@ -1131,6 +1131,123 @@ test_auth_not_enforced (Fixture       *fx,
   assert_no_such_peer (error);
 }
 
+#define N_PIPELINED 1000
+
+typedef struct
+{
+  guint     done;
+  guint     failed;
+  GVariant *stats;  /* (owned): GetStatistics's answer, sent after the Broadcasts */
+} Pipeline;
+
+static void
+pipelined_broadcast_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Pipeline *pipeline = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_dbus_manager_call_broadcast_finish (CONFAB_DBUS_MANAGER (source), NULL, result, &error))
+    {
+      g_test_message ("Broadcast failed: %s", error->message);
+      pipeline->failed++;
+    }
+  pipeline->done++;
+}
+
+static void
+pipelined_stats_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Pipeline *pipeline = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_dbus_manager_call_get_statistics_finish (CONFAB_DBUS_MANAGER (source),
+                                                       &pipeline->stats, result, &error))
+    {
+      g_test_message ("GetStatistics failed: %s", error->message);
+      pipeline->failed++;
+    }
+  pipeline->done++;
+}
+
+static void
+test_pipelined_order (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autoptr(GString) got = g_string_new (NULL);
+  g_autofree char *got_part = NULL;
+  g_autofree char *lines = NULL;
+  Pipeline pipeline = { 0, };
+  gint64 deadline = g_get_monotonic_time () + confab_dbus_test_scale_ms (60000) * G_TIME_SPAN_MILLISECOND;
+  ConfabBrokerPeer *alice;
+  guint64 routed = 0;
+
+  g_test_summary ("Calls one caller sends back to back take effect in the order sent: "
+                  "1000 Broadcasts reach a peer in order, and a GetStatistics sent "
+                  "after them sees all of them (issue: calls came back in the order "
+                  "their authorization threads finished)");
+  if (data == enforced && !this_process_is_admin ())
+    {
+      g_test_skip ("this process is not an administrator");
+      return;
+    }
+
+  alice = join (fx, 0, "alice", "127.0.0.1:5001");
+  for (guint i = 0; i < N_PIPELINED; i++)
+    {
+      g_autofree char *text = NULL;
+
+      /* dbus-daemon refuses more than 128 pending replies per connection
+       * (the system bus's limit): keep a window of 100 in flight. */
+      while (i - pipeline.done >= 100 && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      /* Read as a connection would, so the queue never passes its limit. */
+      got_part = drain (alice);
+      g_string_append (got, got_part);
+      g_clear_pointer (&got_part, g_free);
+      text = g_strdup_printf ("message %u", i);
+
+      confab_dbus_manager_call_broadcast (fx->proxy, text, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                          pipelined_broadcast_cb, &pipeline);
+      g_string_append_printf (expected, "from @server: %s\n", text);
+    }
+  confab_dbus_manager_call_get_statistics (fx->proxy, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                           pipelined_stats_cb, &pipeline);
+
+  while (pipeline.done < N_PIPELINED + 1 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (pipeline.done, ==, N_PIPELINED + 1);
+  g_assert_cmpuint (pipeline.failed, ==, 0);
+
+  lines = drain (alice);
+  g_string_append (got, lines);
+  /* Not g_assert_cmpstr: 40 KB of both would drown the log. */
+  if (!g_str_equal (got->str, expected->str))
+    {
+      g_auto(GStrv) got_lines = g_strsplit (got->str, "\n", -1);
+      guint inversions = 0;
+      guint previous = 0;
+
+      for (guint i = 0; got_lines[i] != NULL && *got_lines[i] != '\0'; i++)
+        {
+          guint n = (guint) g_ascii_strtoull (got_lines[i] + strlen ("from @server: message "), NULL, 10);
+
+          if (i > 0 && n < previous)
+            inversions++;
+          previous = n;
+        }
+      g_error ("Broadcasts arrived out of order: %u inversions in %u lines", inversions,
+               g_strv_length (got_lines) - 1);
+    }
+  g_assert_true (g_variant_lookup (pipeline.stats, "messages_routed", "t", &routed));
+  g_assert_cmpuint (routed, ==, N_PIPELINED);
+  g_variant_unref (pipeline.stats);
+}
+
 static void
 test_error_names (void)
 {
@@ -1185,6 +1302,9 @@ main (int   argc,
   g_test_add ("/manager/authorization/enforced", Fixture, enforced,
               fixture_setup, test_auth_enforced, fixture_teardown);
   ADD ("authorization/not-enforced", test_auth_not_enforced);
+  ADD ("pipelined-order", test_pipelined_order);
+  g_test_add ("/manager/pipelined-order/enforced", Fixture, enforced,
+              fixture_setup, test_pipelined_order, fixture_teardown);
 
 #undef ADD
 
