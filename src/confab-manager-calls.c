@@ -86,26 +86,6 @@ sender_key (GDBusMethodInvocation *invocation)
   return sender != NULL ? sender : "";
 }
 
-static void
-refuse (GDBusMethodInvocation *invocation,
-        const char            *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static void
-refuse (GDBusMethodInvocation *invocation,
-        const char            *format,
-        ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_dbus_method_invocation_return_error_literal (invocation, CONFAB_DBUS_ERROR,
-                                                 CONFAB_DBUS_ERROR_ACCESS_DENIED, message);
-}
-
 static void drain (ConfabCallQueue *self,
                    const char      *key,
                    SenderQueue     *queue);
@@ -171,12 +151,17 @@ drain (ConfabCallQueue *self,
               g_message ("Refused %s from %s: neither root nor in the group %s",
                          method_name, who, CONFAB_MANAGER_ADMIN_GROUP);
               if (!queue->caller->identified)
-                refuse (invocation, _("Cannot identify the caller: %s"), queue->caller->error);
+                g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
+                                                       CONFAB_DBUS_ERROR_ACCESS_DENIED,
+                                                       _("Cannot identify the caller: %s"),
+                                                       queue->caller->error);
               else
-                refuse (invocation,
-                        _("Only root and members of the group %s may call %s "
-                          "(the caller is uid %u)"),
-                        CONFAB_MANAGER_ADMIN_GROUP, method_name, queue->caller->uid);
+                g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
+                                                       CONFAB_DBUS_ERROR_ACCESS_DENIED,
+                                                       _("Only root and members of the group %s "
+                                                         "may call %s (the caller is uid %u)"),
+                                                       CONFAB_MANAGER_ADMIN_GROUP, method_name,
+                                                       queue->caller->uid);
             }
           else
             self->run (invocation, queue->caller, self->user_data);
@@ -186,7 +171,10 @@ drain (ConfabCallQueue *self,
         default:
           g_message ("Refused %s.%s from %s: not a member confabd serves",
                      interface_name, method_name, *key != '\0' ? key : "a peer");
-          refuse (invocation, _("Calling %s.%s is not allowed"), interface_name, method_name);
+          g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
+                                                 CONFAB_DBUS_ERROR_ACCESS_DENIED,
+                                                 _("Calling %s.%s is not allowed"),
+                                                 interface_name, method_name);
           break;
         }
       g_object_unref (invocation);
