@@ -80,7 +80,7 @@ check_potfiles () {
     [ -e "$topdir/$entry" ] || failed "POTFILES.in names $entry, which does not exist"
   done
 
-  for file in "$srcdir"/*.c "$srcdir"/*.h; do
+  for file in "$srcdir"/*.c "$srcdir"/*.h "$srcdir"/*/*.c "$srcdir"/*/*.h; do
     [ -e "$file" ] || continue
     grep -qE '(^|[^A-Za-z0-9_])(N|C|NC|Q)?_\(|(^|[^A-Za-z0-9_])ngettext\(' "$file" || continue
     entry=${file#"$topdir"/}
