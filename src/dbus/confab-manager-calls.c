@@ -90,19 +90,28 @@ static void drain (ConfabCallQueue *self,
                    const char      *key,
                    SenderQueue     *queue);
 
+/* A lookup in flight: the queue, and the key of the sender's queue
+ * (which is not always the caller's name: see sender_key()). */
+typedef struct
+{
+  ConfabCallQueue *self;
+  char            *key;
+} Lookup;
+
 static void
 lookup_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  ConfabCallQueue *self = user_data;
+  Lookup *lookup = user_data;
+  ConfabCallQueue *self = lookup->self;
   g_autoptr(ConfabCaller) caller = confab_caller_lookup_finish (result);
-  g_autofree char *key = NULL;
+  g_autofree char *key = g_steal_pointer (&lookup->key);
   SenderQueue *queue;
 
+  g_free (lookup);
   if (!self->closed)
     {
-      key = g_strdup (caller->sender);
       queue = g_hash_table_lookup (self->senders, key);
       /* The sender's queue stays while its lookup runs. */
       g_assert (queue != NULL && queue->looking_up);
@@ -130,9 +139,13 @@ drain (ConfabCallQueue *self,
 
       if (access == CONFAB_MANAGER_ACCESS_ADMIN && queue->caller == NULL)
         {
+          Lookup *lookup = g_new0 (Lookup, 1);
+
           queue->looking_up = TRUE;
           g_ref_count_inc (&self->ref);
-          confab_caller_lookup_async (invocation, lookup_done_cb, self);
+          lookup->self = self;
+          lookup->key = g_strdup (key);
+          confab_caller_lookup_async (invocation, lookup_done_cb, lookup);
           return;
         }
 
