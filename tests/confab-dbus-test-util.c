@@ -583,11 +583,27 @@ confab_dbus_test_bus_get_address (ConfabDBusTestBus *self)
 }
 
 void
+confab_dbus_test_bus_pause (ConfabDBusTestBus *self)
+{
+  g_assert_nonnull (self->daemon);
+  confab_dbus_test_proc_signal (self->daemon, SIGSTOP);
+}
+
+void
+confab_dbus_test_bus_resume (ConfabDBusTestBus *self)
+{
+  g_assert_nonnull (self->daemon);
+  confab_dbus_test_proc_signal (self->daemon, SIGCONT);
+}
+
+void
 confab_dbus_test_bus_stop (ConfabDBusTestBus *self)
 {
   if (self->daemon == NULL)
     return;
 
+  /* A paused bus would keep SIGTERM pending. */
+  confab_dbus_test_proc_signal (self->daemon, SIGCONT);
   confab_dbus_test_proc_signal (self->daemon, SIGTERM);
   confab_dbus_test_proc_wait (self->daemon, 10000);
   g_clear_pointer (&self->daemon, confab_dbus_test_proc_free);

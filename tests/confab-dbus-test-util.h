@@ -90,6 +90,10 @@ const char        *confab_dbus_test_bus_get_address (ConfabDBusTestBus *self);
  * the test if dbus-daemon refuses the configuration.
  */
 ConfabDBusTestBus *confab_dbus_test_bus_up_system   (const char *extra_config);
+/* Freezes the dbus-daemon (SIGSTOP): the bus stays connected but reads
+ * nothing, as a swamped or hung bus would; resume with SIGCONT. */
+void               confab_dbus_test_bus_pause       (ConfabDBusTestBus *self);
+void               confab_dbus_test_bus_resume      (ConfabDBusTestBus *self);
 /* Stops the dbus-daemon (SIGTERM, bounded wait): the bus goes away. */
 void               confab_dbus_test_bus_stop        (ConfabDBusTestBus *self);
 /* Stops it if needed, unsets the address variable it set, removes its files. */

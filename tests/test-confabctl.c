@@ -612,7 +612,7 @@ test_stats (Fixture       *fx,
     "logins_rejected", "errors_sent", "slow_consumers_dropped",
     "peers_peak", "logins", "deliveries", "kicks", "queue_max_bytes",
     "logins_refused_server_full", "login_timeouts", "lines_too_long",
-    "messages_too_many_recipients", "rate_limit_pauses",
+    "messages_too_many_recipients", "rate_limit_pauses", "signals_coalesced",
   };
   JsonObject *object;
   JsonArray *addresses;

@@ -20,6 +20,7 @@
 
 #include <string.h>
 #include <grp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "confab-broker.h"
@@ -749,7 +750,7 @@ test_statistics (Fixture       *fx,
     { "errors_sent", "t" }, { "kicks", "t" }, { "slow_consumers_dropped", "t" },
     { "logins_refused_server_full", "t" }, { "login_timeouts", "t" },
     { "lines_too_long", "t" }, { "messages_too_many_recipients", "t" },
-    { "rate_limit_pauses", "t" },
+    { "rate_limit_pauses", "t" }, { "signals_coalesced", "t" },
   };
   guint32 u;
 
@@ -882,6 +883,139 @@ test_signals (Fixture       *fx,
   wait_event (fx, "left alice quit");
   wait_event (fx, "count 1");
   g_assert_cmpuint (confab_dbus_manager_get_peer_count (fx->proxy), ==, 1);
+}
+
+/* Applies the proxy's events from *next on to @present (name → address),
+ * asserting that each makes sense: a join of an absent name, a leave of a
+ * present one. Returns the last PeerCount seen, or @count if none. */
+static guint
+replay_events (Fixture    *fx,
+               guint      *next,
+               GHashTable *present,
+               guint       count)
+{
+  for (; *next < fx->events->len; (*next)++)
+    {
+      g_auto(GStrv) words = g_strsplit (g_ptr_array_index (fx->events, *next), " ", 3);
+
+      if (g_str_equal (words[0], "joined"))
+        {
+          g_assert_false (g_hash_table_contains (present, words[1]));
+          g_hash_table_insert (present, g_strdup (words[1]), g_strdup (words[2]));
+        }
+      else if (g_str_equal (words[0], "left"))
+        g_assert_true (g_hash_table_remove (present, words[1]));
+      else
+        count = (guint) g_ascii_strtoull (words[1], NULL, 10);
+    }
+  return count;
+}
+
+/* Whether @present (name → address) is exactly the broker's peer set. */
+static gboolean
+matches_broker (Fixture    *fx,
+                GHashTable *present)
+{
+  g_autoptr(GPtrArray) peers = confab_broker_list_peers (fx->broker);
+
+  if (peers->len != g_hash_table_size (present))
+    return FALSE;
+  for (guint i = 0; i < peers->len; i++)
+    {
+      ConfabBrokerPeer *peer = g_ptr_array_index (peers, i);
+      const char *address = g_hash_table_lookup (present, confab_broker_peer_get_name (peer));
+
+      if (g_strcmp0 (address, confab_broker_peer_get_address (peer)) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+#define CHURN_SLOTS 16      /* the fixture's peers_max */
+#define CHURN_JOINS 40000
+
+static void
+test_signals_stalled_bus (Fixture       *fx,
+                          gconstpointer  data)
+{
+  FakeSink sinks[CHURN_SLOTS] = { { 0 } };
+  ConfabBrokerPeer *peers[CHURN_SLOTS] = { NULL };
+  g_autoptr(GHashTable) present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GError) error = NULL;
+  guint joins = 0, next = 0, count = 0;
+  gint64 deadline;
+  guint tick;
+
+  g_test_summary ("With the bus not reading, 40 000 joins and leaves do not queue "
+                  "80 000 signals: past a window they are coalesced per name, and "
+                  "once the bus reads again the signals an observer gets, applied "
+                  "in order, end at the broker's peer set and count");
+
+  confab_dbus_test_bus_pause (fx->bus);
+  for (guint round = 0; joins < CHURN_JOINS; round++)
+    {
+      for (guint i = 0; i < CHURN_SLOTS; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("p%u", i);
+          g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", 1024 + round % 60000);
+
+          if (peers[i] != NULL)
+            {
+              confab_broker_leave (fx->broker, peers[i], CONFAB_REASON_QUIT);
+              g_clear_pointer (&peers[i], confab_broker_peer_unref);
+            }
+          peers[i] = confab_broker_join (fx->broker, name, address, "text",
+                                         &fake_sink_funcs, &sinks[i], &error);
+          g_assert_no_error (error);
+          joins++;
+        }
+      /* Let flushes complete and the skeleton's idle run, as the
+       * daemon's main loop would between clients. */
+      for (guint k = 0; k < 100 && g_main_context_iteration (NULL, FALSE); k++)
+        ;
+    }
+  /* Half of them leave for good: the end state has both kinds. */
+  for (guint i = 0; i < CHURN_SLOTS; i += 2)
+    {
+      confab_broker_leave (fx->broker, peers[i], CONFAB_REASON_QUIT);
+      g_clear_pointer (&peers[i], confab_broker_peer_unref);
+    }
+
+  confab_dbus_test_bus_resume (fx->bus);
+  deadline = g_get_monotonic_time () +
+             (gint64) confab_dbus_test_scale_ms (30000) * G_TIME_SPAN_MILLISECOND;
+  tick = g_timeout_add (50, tick_cb, NULL);
+  for (;;)
+    {
+      count = replay_events (fx, &next, present, count);
+      if (count == confab_broker_get_n_peers (fx->broker) && matches_broker (fx, present))
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the signals did not reach the broker's state: %u events, count %u of %u",
+                 fx->events->len, count, confab_broker_get_n_peers (fx->broker));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+
+  g_test_message ("%u signals reached the observer", fx->events->len);
+  /* Without the bound every join and leave is a signal of its own. */
+  g_assert_cmpuint (fx->events->len, <, CHURN_JOINS / 4);
+
+  stats = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lookup_u64 (stats, "signals_coalesced"), >, CHURN_JOINS);
+  /* The call went through the bus after the joins: no straggler follows. */
+  g_assert_cmpuint (replay_events (fx, &next, present, count), ==, CHURN_SLOTS / 2);
+  g_assert_true (matches_broker (fx, present));
+
+  for (guint i = 0; i < CHURN_SLOTS; i++)
+    {
+      if (peers[i] != NULL)
+        confab_broker_leave (fx->broker, peers[i], CONFAB_REASON_QUIT);
+      g_clear_pointer (&peers[i], confab_broker_peer_unref);
+      g_free (sinks[i].close_reason);
+    }
 }
 
 static void
@@ -1248,6 +1382,83 @@ test_pipelined_order (Fixture       *fx,
   g_variant_unref (pipeline.stats);
 }
 
+static GDBusConnection *
+await_connection (GAsyncResult **slot)
+{
+  g_autoptr(GAsyncResult) result = confab_dbus_test_await (slot);
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection = g_dbus_connection_new_finish (result, &error);
+
+  g_assert_no_error (error);
+  return connection;
+}
+
+static void
+test_peer_to_peer (void)
+{
+  ConfabBrokerLimits limits = { .peers_max = 16, .queue_max_bytes = 65536 };
+  g_autoptr(GAsyncResult) server_result = NULL, client_result = NULL, call_result = NULL;
+  g_autoptr(GDBusConnection) server = NULL, client = NULL;
+  g_autoptr(ConfabBroker) broker = NULL;
+  g_autoptr(ConfabManager) manager = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *guid = g_dbus_generate_guid ();
+  GSocketConnection *streams[2];
+  int fds[2];
+
+  g_test_summary ("On a connection without a bus (peer to peer) a call that needs its "
+                  "caller is refused, as the caller cannot be identified; open calls work");
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (fds[i], &error);
+
+      g_assert_no_error (error);
+      streams[i] = g_socket_connection_factory_create_connection (socket);
+    }
+  g_dbus_connection_new (G_IO_STREAM (streams[0]), guid,
+                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER |
+                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_ALLOW_ANONYMOUS,
+                         NULL, NULL, confab_dbus_test_store_result_cb, &server_result);
+  g_dbus_connection_new (G_IO_STREAM (streams[1]), NULL,
+                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                         NULL, NULL, confab_dbus_test_store_result_cb, &client_result);
+  server = await_connection (&server_result);
+  client = await_connection (&client_result);
+  g_object_unref (streams[0]);
+  g_object_unref (streams[1]);
+
+  broker = confab_broker_new (&limits);
+  manager = confab_manager_new (broker, listen_addresses);
+  confab_manager_export (manager, server, &error);
+  g_assert_no_error (error);
+
+  g_dbus_connection_call (client, NULL, CONFAB_DBUS_PATH, CONFAB_DBUS_INTERFACE, "Broadcast",
+                          g_variant_new ("(s)", "hello"), G_VARIANT_TYPE ("(u)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          confab_dbus_test_store_result_cb, &call_result);
+  call_result = confab_dbus_test_await (&call_result);
+  reply = g_dbus_connection_call_finish (client, call_result, &error);
+  assert_access_denied (error);
+  g_assert_nonnull (strstr (error->message, "Cannot identify the caller"));
+  g_clear_error (&error);
+  g_clear_object (&call_result);
+
+  g_dbus_connection_call (client, NULL, CONFAB_DBUS_PATH, CONFAB_DBUS_INTERFACE, "ListPeers",
+                          NULL, G_VARIANT_TYPE ("(a(sst))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          confab_dbus_test_store_result_cb, &call_result);
+  call_result = confab_dbus_test_await (&call_result);
+  reply = g_dbus_connection_call_finish (client, call_result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_variant_get_type_string (reply), ==, "(a(sst))");
+
+  confab_manager_unexport (manager);
+  g_dbus_connection_close_sync (client, NULL, NULL);
+  g_dbus_connection_close_sync (server, NULL, NULL);
+}
+
 static void
 test_error_names (void)
 {
@@ -1291,9 +1502,11 @@ main (int   argc,
   ADD ("kick/errors", test_kick_errors);
   ADD ("statistics", test_statistics);
   ADD ("statistics/limits", test_statistics_limits);
+  ADD ("signals/stalled-bus", test_signals_stalled_bus);
   ADD ("signals", test_signals);
   ADD ("unexport", test_unexport);
   g_test_add_func ("/manager/error-names", test_error_names);
+  g_test_add_func ("/manager/peer-to-peer", test_peer_to_peer);
 
   g_test_add_func ("/manager/authorization/member-access", test_auth_member_access);
   g_test_add_func ("/manager/authorization/every-method", test_auth_every_method);

@@ -278,6 +278,7 @@ static const struct { const char *key; const char *label; } stats_labels[] = {
   { "lines_too_long", N_("Lines too long:") },
   { "messages_too_many_recipients", N_("Too many recipients:") },
   { "rate_limit_pauses", N_("Rate-limit pauses:") },
+  { "signals_coalesced", N_("Bus signals coalesced:") },
   { "queue_max_bytes", N_("Queue limit (bytes):") },
   { "line_max_bytes", N_("Line limit (bytes):") },
   { "recipients_max", N_("Recipient limit:") },

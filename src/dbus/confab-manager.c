@@ -23,6 +23,7 @@
 #include "confab-manager.h"
 #include "confab-manager-auth.h"
 #include "confab-manager-calls.h"
+#include "confab-manager-signals.h"
 #include "confab-names.h"
 #include "confab-validate.h"
 
@@ -33,6 +34,7 @@ struct _ConfabManager
   ConfabBroker      *broker;            /* (owned) */
   ConfabDBusManager *skeleton;          /* (owned) */
   ConfabCallQueue   *calls;             /* (owned) */
+  ConfabPeerSignals *signals;           /* (owned) */
   char             **listen_addresses;  /* (owned) */
   guint              text_max_bytes;
   GVariant          *peer_limits;       /* (owned) (nullable): a{sv} */
@@ -316,6 +318,7 @@ run_get_statistics (ConfabManager         *self,
   dict_add_u64 (&dict, "lines_too_long", stats.lines_too_long);
   dict_add_u64 (&dict, "messages_too_many_recipients", stats.messages_too_many_recipients);
   dict_add_u64 (&dict, "rate_limit_pauses", stats.rate_limit_pauses);
+  dict_add_u64 (&dict, "signals_coalesced", confab_peer_signals_get_coalesced (self->signals));
   if (self->peer_limits != NULL)
     {
       GVariantIter iter;
@@ -381,9 +384,8 @@ peer_joined_cb (ConfabManager    *self,
                 ConfabBrokerPeer *peer,
                 ConfabBroker     *broker)
 {
-  confab_dbus_manager_emit_peer_joined (self->skeleton,
-                                        confab_broker_peer_get_name (peer),
-                                        confab_broker_peer_get_address (peer));
+  confab_peer_signals_joined (self->signals, confab_broker_peer_get_name (peer),
+                              confab_broker_peer_get_address (peer));
 }
 
 static void
@@ -392,19 +394,15 @@ peer_left_cb (ConfabManager    *self,
               const char       *reason,
               ConfabBroker     *broker)
 {
-  confab_dbus_manager_emit_peer_left (self->skeleton,
-                                      confab_broker_peer_get_name (peer),
-                                      reason);
+  confab_peer_signals_left (self->signals, confab_broker_peer_get_name (peer), reason);
 }
 
-/* The skeleton sends PropertiesChanged from an idle callback, so a burst
- * of joins and leaves costs one signal per main-loop iteration. */
 static void
 n_peers_cb (ConfabManager *self,
             GParamSpec    *pspec,
             ConfabBroker  *broker)
 {
-  confab_dbus_manager_set_peer_count (self->skeleton, confab_broker_get_n_peers (broker));
+  confab_peer_signals_set_count (self->signals, confab_broker_get_n_peers (broker));
 }
 
 /* ---- public API ------------------------------------------------------ */
@@ -650,6 +648,7 @@ confab_manager_dispose (GObject *object)
     confab_manager_unexport (self);
   /* Calls still waiting for their caller's lookup are refused now. */
   g_clear_pointer (&self->calls, confab_call_queue_close);
+  g_clear_pointer (&self->signals, confab_peer_signals_free);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->broker);
 
@@ -706,5 +705,6 @@ confab_manager_init (ConfabManager *self)
 {
   self->skeleton = confab_dbus_manager_skeleton_new ();
   self->calls = confab_call_queue_new (run_call, self);
+  self->signals = confab_peer_signals_new (self->skeleton, CONFAB_PEER_SIGNALS_WINDOW);
   self->text_max_bytes = CONFAB_MANAGER_DEFAULT_TEXT_MAX_BYTES;
 }
