@@ -18,6 +18,7 @@ typedef struct
   char *peer;
   char *address;
   char *reason;
+  char *caller;
 } Line;
 
 static GPtrArray *lines;   /* Line, caught by writer() */
@@ -30,6 +31,7 @@ line_free (Line *line)
   g_free (line->peer);
   g_free (line->address);
   g_free (line->reason);
+  g_free (line->caller);
   g_free (line);
 }
 
@@ -63,6 +65,7 @@ writer (GLogLevelFlags   log_level,
   line->peer = field (fields, n_fields, "CONFAB_PEER");
   line->address = field (fields, n_fields, "CONFAB_ADDRESS");
   line->reason = field (fields, n_fields, "CONFAB_REASON");
+  line->caller = field (fields, n_fields, "CONFAB_CALLER");
   g_ptr_array_add (lines, line);
   return G_LOG_WRITER_HANDLED;
 }
@@ -98,6 +101,31 @@ test_fields (void)
   confab_log_event (&limiter, CONFAB_LOG_LOGIN_TIMEOUT, 1, NULL, "[::1]:5", "login timeout", "x");
   g_assert_cmpstr (line_at (1)->peer, ==, "");
   g_assert_cmpstr (line_at (1)->event, ==, "login-timeout");
+}
+
+static void
+test_extra_fields (void)
+{
+  ConfabLogLimiter limiter = { 0 };
+  const GLogField extra[] = { { "CONFAB_CALLER", ":1.7", -1 } };
+
+  g_test_summary ("An audit line carries its caller's fields beside the usual ones, "
+                  "and its kind has a budget of its own");
+
+  g_ptr_array_set_size (lines, 0);
+  confab_log_event_with_fields (&limiter, CONFAB_LOG_KICK, 1, "bob", "[::1]:7", "spam",
+                                extra, G_N_ELEMENTS (extra), "Kicking %s", "bob");
+  g_assert_cmpuint (lines->len, ==, 1);
+  g_assert_cmpstr (line_at (0)->event, ==, "kick");
+  g_assert_cmpstr (line_at (0)->peer, ==, "bob");
+  g_assert_cmpstr (line_at (0)->reason, ==, "spam");
+  g_assert_cmpstr (line_at (0)->caller, ==, ":1.7");
+
+  for (guint i = 0; i < 100; i++)
+    confab_log_event_with_fields (&limiter, CONFAB_LOG_BROADCAST, 1, NULL, NULL, NULL,
+                                  extra, G_N_ELEMENTS (extra), "Broadcast %u", i);
+  g_assert_cmpuint (lines->len, ==, 1 + CONFAB_LOG_BURST);
+  g_assert_cmpstr (line_at (1)->event, ==, "broadcast");
 }
 
 static void
@@ -150,6 +178,7 @@ main (int    argc,
 
   g_test_add_func ("/log/fields", test_fields);
   g_test_add_func ("/log/budget", test_budget);
+  g_test_add_func ("/log/extra-fields", test_extra_fields);
 
   return g_test_run ();
 }

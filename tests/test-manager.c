@@ -26,6 +26,7 @@
 #include "confab-broker.h"
 #include "confab-dbus.h"
 #include "confab-dbus-test-util.h"
+#include "confab-log.h"
 #include "confab-manager.h"
 #include "confab-names.h"
 
@@ -1382,6 +1383,111 @@ test_pipelined_order (Fixture       *fx,
   g_variant_unref (pipeline.stats);
 }
 
+/* ---- audit lines ------------------------------------------------------ */
+
+/* While set, the lines with a CONFAB_EVENT field, each a GHashTable of
+ * its fields; every line is written by GLib's default writer too. */
+static GPtrArray *audit_lines;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  GHashTable *line = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (fields[i].length < 0)
+      g_hash_table_insert (line, g_strdup (fields[i].key), g_strdup (fields[i].value));
+  if (audit_lines != NULL && g_hash_table_contains (line, "CONFAB_EVENT"))
+    g_ptr_array_add (audit_lines, line);
+  else
+    g_hash_table_unref (line);
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+static GHashTable *
+find_audit_line (const char *event)
+{
+  for (guint i = 0; i < audit_lines->len; i++)
+    {
+      GHashTable *line = g_ptr_array_index (audit_lines, i);
+
+      if (g_str_equal (g_hash_table_lookup (line, "CONFAB_EVENT"), event))
+        return line;
+    }
+  g_error ("no audit line with CONFAB_EVENT=%s", event);
+}
+
+static void
+assert_caller_fields (Fixture    *fx,
+                      GHashTable *line)
+{
+  g_autofree char *uid = g_strdup_printf ("%u", (guint) getuid ());
+  g_autofree char *pid = g_strdup_printf ("%u", (guint) getpid ());
+  g_autofree char *comm = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/comm", &comm, NULL, NULL));
+  g_strchomp (comm);
+  g_assert_cmpstr (g_hash_table_lookup (line, "CONFAB_CALLER"), ==,
+                   g_dbus_connection_get_unique_name (fx->client));
+  g_assert_cmpstr (g_hash_table_lookup (line, "CONFAB_CALLER_UID"), ==, uid);
+  g_assert_cmpstr (g_hash_table_lookup (line, "CONFAB_CALLER_PID"), ==, pid);
+  g_assert_cmpstr (g_hash_table_lookup (line, "CONFAB_CALLER_PROCESS"), ==, comm);
+}
+
+#define N_AUDITED 100
+
+static void
+test_audit_lines (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GHashTable *line;
+  gint64 start;
+  guint n, lines;
+
+  g_test_summary ("Broadcast and Kick log one line each at the default level with the "
+                  "journal fields CONFAB_EVENT, CONFAB_PEER, CONFAB_ADDRESS, CONFAB_REASON "
+                  "and the caller's CONFAB_CALLER, _UID, _PID, _PROCESS; a flood of "
+                  "them is rate-limited");
+
+  audit_lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  join (fx, 0, "alice", "127.0.0.1:5001");
+
+  g_assert_true (call_broadcast (fx, "maintenance at noon", &n, &error));
+  g_assert_no_error (error);
+  line = find_audit_line ("broadcast");
+  g_assert_cmpstr (g_hash_table_lookup (line, "PRIORITY"), ==, "5");
+  g_assert_nonnull (strstr (g_hash_table_lookup (line, "MESSAGE"), "maintenance at noon"));
+  assert_caller_fields (fx, line);
+
+  g_assert_true (call_kick (fx, "alice", "spam", &error));
+  g_assert_no_error (error);
+  line = find_audit_line ("kick");
+  g_assert_cmpstr (g_hash_table_lookup (line, "CONFAB_PEER"), ==, "alice");
+  g_assert_cmpstr (g_hash_table_lookup (line, "CONFAB_ADDRESS"), ==, "127.0.0.1:5001");
+  g_assert_cmpstr (g_hash_table_lookup (line, "CONFAB_REASON"), ==, "spam");
+  assert_caller_fields (fx, line);
+
+  /* A flood: the burst, then one a second (plus one "suppressed" line). */
+  g_ptr_array_set_size (audit_lines, 0);
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < N_AUDITED; i++)
+    {
+      g_assert_true (call_broadcast (fx, "again", &n, &error));
+      g_assert_no_error (error);
+    }
+  lines = audit_lines->len;
+  g_assert_cmpuint (lines, >=, CONFAB_LOG_BURST - 1);
+  g_assert_cmpuint (lines, <=, CONFAB_LOG_BURST + 1 +
+                    CONFAB_LOG_PER_SEC * (guint) ((g_get_monotonic_time () - start) / G_USEC_PER_SEC + 1));
+  g_assert_cmpuint (lines, <, N_AUDITED);
+
+  g_clear_pointer (&audit_lines, g_ptr_array_unref);
+}
+
 static GDBusConnection *
 await_connection (GAsyncResult **slot)
 {
@@ -1487,6 +1593,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
 
 #define ADD(path, func) \
   g_test_add ("/manager/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -1503,6 +1610,7 @@ main (int   argc,
   ADD ("statistics", test_statistics);
   ADD ("statistics/limits", test_statistics_limits);
   ADD ("signals/stalled-bus", test_signals_stalled_bus);
+  ADD ("audit-lines", test_audit_lines);
   ADD ("signals", test_signals);
   ADD ("unexport", test_unexport);
   g_test_add_func ("/manager/error-names", test_error_names);

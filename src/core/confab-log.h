@@ -22,6 +22,9 @@ G_BEGIN_DECLS
  * @CONFAB_LOG_LOGIN_TIMEOUT: a connection sent no name in time
  * @CONFAB_LOG_SLOW_CONSUMER: a peer was dropped as a slow consumer
  * @CONFAB_LOG_KICKED_CLOSED: a kicked peer's connection was closed
+ * @CONFAB_LOG_BROADCAST: an administrator broadcast (audit)
+ * @CONFAB_LOG_KICK: an administrator kicked a peer (audit)
+ * @CONFAB_LOG_CALL_REFUSED: a D-Bus call was refused (audit)
  *
  * Each kind of line has a budget of its own, so a flood of one kind
  * neither floods the journal nor hides the others.
@@ -34,6 +37,9 @@ typedef enum
   CONFAB_LOG_LOGIN_TIMEOUT,
   CONFAB_LOG_SLOW_CONSUMER,
   CONFAB_LOG_KICKED_CLOSED,
+  CONFAB_LOG_BROADCAST,
+  CONFAB_LOG_KICK,
+  CONFAB_LOG_CALL_REFUSED,
   CONFAB_LOG_N_EVENTS,
 } ConfabLogEvent;
 
@@ -59,5 +65,16 @@ void confab_log_event (ConfabLogLimiter *limiter,
                        const char       *reason,
                        const char       *format,
                        ...) G_GNUC_PRINTF (7, 8);
+
+void confab_log_event_with_fields (ConfabLogLimiter *limiter,
+                                   ConfabLogEvent    event,
+                                   gint64            now_usec,
+                                   const char       *peer,
+                                   const char       *address,
+                                   const char       *reason,
+                                   const GLogField  *extra,
+                                   gsize             n_extra,
+                                   const char       *format,
+                                   ...) G_GNUC_PRINTF (9, 10);
 
 G_END_DECLS

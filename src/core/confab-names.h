@@ -23,6 +23,11 @@
 #define CONFAB_LOG_FIELD_PEER       "CONFAB_PEER"
 #define CONFAB_LOG_FIELD_ADDRESS    "CONFAB_ADDRESS"
 #define CONFAB_LOG_FIELD_EVENT      "CONFAB_EVENT"
+/* ... and of a D-Bus caller, on the audit lines */
+#define CONFAB_LOG_FIELD_CALLER         "CONFAB_CALLER"
+#define CONFAB_LOG_FIELD_CALLER_UID     "CONFAB_CALLER_UID"
+#define CONFAB_LOG_FIELD_CALLER_PID     "CONFAB_CALLER_PID"
+#define CONFAB_LOG_FIELD_CALLER_PROCESS "CONFAB_CALLER_PROCESS"
 
 /* Peer-left reasons, as PeerLeft and the logs show them. */
 #define CONFAB_REASON_QUIT          "quit"

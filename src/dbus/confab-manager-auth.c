@@ -345,6 +345,37 @@ confab_caller_free (ConfabCaller *caller)
 
 /* Returns: (transfer full): the caller for a log line, e.g.
  * ":1.7 (uid 1000, pid 4242 confabctl)" */
+static void
+add_field (ConfabCallerLogFields *out,
+           const char            *key,
+           const char            *value)
+{
+  g_assert (out->n_fields < G_N_ELEMENTS (out->fields));
+  out->fields[out->n_fields++] = (GLogField) { key, value, -1 };
+}
+
+/* Fills @out with @caller's journal fields: what is unknown is left out. */
+void
+confab_caller_get_log_fields (const ConfabCaller    *caller,
+                              ConfabCallerLogFields *out)
+{
+  g_return_if_fail (caller != NULL && out != NULL);
+
+  out->n_fields = 0;
+  add_field (out, CONFAB_LOG_FIELD_CALLER, caller->sender);
+  if (!caller->identified)
+    return;
+  g_snprintf (out->uid, sizeof out->uid, "%u", caller->uid);
+  add_field (out, CONFAB_LOG_FIELD_CALLER_UID, out->uid);
+  if (caller->pid != 0)
+    {
+      g_snprintf (out->pid, sizeof out->pid, "%u", caller->pid);
+      add_field (out, CONFAB_LOG_FIELD_CALLER_PID, out->pid);
+    }
+  if (caller->process != NULL)
+    add_field (out, CONFAB_LOG_FIELD_CALLER_PROCESS, caller->process);
+}
+
 char *
 confab_caller_describe (const ConfabCaller *caller)
 {

@@ -31,8 +31,24 @@ typedef struct
   char     *error;
 } ConfabCaller;
 
+/*
+ * ConfabCallerLogFields:
+ * The journal fields naming one caller (CONFAB_CALLER, and what the bus
+ * told of it: CONFAB_CALLER_UID, _PID, _PROCESS), with room for the
+ * numbers' text; valid while the ConfabCaller is.
+ */
+typedef struct
+{
+  GLogField fields[4];
+  gsize     n_fields;
+  char      uid[16];
+  char      pid[16];
+} ConfabCallerLogFields;
+
 void          confab_caller_free            (ConfabCaller          *caller);
 char         *confab_caller_describe        (const ConfabCaller    *caller);
+void          confab_caller_get_log_fields  (const ConfabCaller    *caller,
+                                             ConfabCallerLogFields *out);
 
 void          confab_caller_lookup_async    (GDBusMethodInvocation *invocation,
                                              GAsyncReadyCallback    callback,

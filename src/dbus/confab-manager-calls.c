@@ -25,6 +25,7 @@
 #include "confab-dbus.h"
 #include "confab-manager.h"
 #include "confab-manager-calls.h"
+#include "confab-names.h"
 
 struct _ConfabCallQueue
 {
@@ -34,6 +35,7 @@ struct _ConfabCallQueue
   ConfabCallRunFunc  run;
   gpointer           user_data;
   GHashTable        *senders;      /* (owned): sender → SenderQueue */
+  ConfabLogLimiter   log;          /* the refusals' budget */
 };
 
 typedef struct
@@ -160,9 +162,14 @@ drain (ConfabCallQueue *self,
           if (self->enforce && !queue->caller->is_admin)
             {
               g_autofree char *who = confab_caller_describe (queue->caller);
+              ConfabCallerLogFields fields;
 
-              g_message ("Refused %s from %s: neither root nor in the group %s",
-                         method_name, who, CONFAB_MANAGER_ADMIN_GROUP);
+              confab_caller_get_log_fields (queue->caller, &fields);
+              confab_log_event_with_fields (&self->log, CONFAB_LOG_CALL_REFUSED,
+                                            g_get_monotonic_time (), NULL, NULL,
+                                            "access denied", fields.fields, fields.n_fields,
+                                            "Refused %s from %s: neither root nor in the group %s",
+                                            method_name, who, CONFAB_MANAGER_ADMIN_GROUP);
               if (!queue->caller->identified)
                 g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
                                                        CONFAB_DBUS_ERROR_ACCESS_DENIED,
@@ -182,8 +189,16 @@ drain (ConfabCallQueue *self,
 
         case CONFAB_MANAGER_ACCESS_DENIED:
         default:
-          g_message ("Refused %s.%s from %s: not a member confabd serves",
-                     interface_name, method_name, *key != '\0' ? key : "a peer");
+          {
+            const char *who = *key != '\0' ? key : "a peer";
+            const GLogField field = { CONFAB_LOG_FIELD_CALLER, who, -1 };
+
+            confab_log_event_with_fields (&self->log, CONFAB_LOG_CALL_REFUSED,
+                                          g_get_monotonic_time (), NULL, NULL, "not served",
+                                          &field, 1,
+                                          "Refused %s.%s from %s: not a member confabd serves",
+                                          interface_name, method_name, who);
+          }
           g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
                                                  CONFAB_DBUS_ERROR_ACCESS_DENIED,
                                                  _("Calling %s.%s is not allowed"),

@@ -35,6 +35,7 @@ struct _ConfabManager
   ConfabDBusManager *skeleton;          /* (owned) */
   ConfabCallQueue   *calls;             /* (owned) */
   ConfabPeerSignals *signals;           /* (owned) */
+  ConfabLogLimiter   log;               /* the audit lines' budget */
   char             **listen_addresses;  /* (owned) */
   guint              text_max_bytes;
   GVariant          *peer_limits;       /* (owned) (nullable): a{sv} */
@@ -229,6 +230,7 @@ run_broadcast (ConfabManager         *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *checked = check_text (self, text, FALSE, &error);
   g_autofree char *who = NULL;
+  ConfabCallerLogFields fields;
   guint n;
 
   if (checked == NULL)
@@ -244,7 +246,10 @@ run_broadcast (ConfabManager         *self,
 
   n = confab_broker_broadcast (self->broker, checked);
   who = confab_caller_describe (caller);
-  g_message ("Broadcast by %s to %u peers: %s", who, n, checked);
+  confab_caller_get_log_fields (caller, &fields);
+  confab_log_event_with_fields (&self->log, CONFAB_LOG_BROADCAST, g_get_monotonic_time (),
+                                NULL, NULL, NULL, fields.fields, fields.n_fields,
+                                "Broadcast by %s to %u peers: %s", who, n, checked);
 
   confab_dbus_manager_complete_broadcast (self->skeleton, invocation, n);
 }
@@ -259,6 +264,8 @@ run_kick (ConfabManager         *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *checked = NULL;
   g_autofree char *who = NULL;
+  ConfabCallerLogFields fields;
+  ConfabBrokerPeer *peer;
 
   /* Check the reason before the name: a refused call changes nothing. */
   checked = check_text (self, reason, TRUE, &error);
@@ -268,12 +275,17 @@ run_kick (ConfabManager         *self,
       return;
     }
 
-  if (lookup_or_return_error (self, invocation, name) == NULL)
+  peer = lookup_or_return_error (self, invocation, name);
+  if (peer == NULL)
     return;
 
   who = confab_caller_describe (caller);
-  g_message ("Kicking %s on behalf of %s: %s", name, who,
-             *checked != '\0' ? checked : "no reason given");
+  confab_caller_get_log_fields (caller, &fields);
+  confab_log_event_with_fields (&self->log, CONFAB_LOG_KICK, g_get_monotonic_time (),
+                                name, confab_broker_peer_get_address (peer), checked,
+                                fields.fields, fields.n_fields,
+                                "Kicking %s on behalf of %s: %s", name, who,
+                                *checked != '\0' ? checked : "no reason given");
 
   /* The lookup just succeeded on this same thread, so this cannot fail;
    * the broker's message is mapped anyway rather than assumed. */
