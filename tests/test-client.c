@@ -912,6 +912,12 @@ test_usage_help (void)
   g_assert_nonnull (strstr (out, "--json"));
   g_assert_nonnull (strstr (out, "Exit status:"));
   g_assert_nonnull (strstr (out, "printf 'alice\\nbob: hi\\n' | confab"));
+  /* Every key the line editor handles (confab-client-term.c), as confab(1). */
+  for (const char * const *key = (const char * const[]) {
+         "Left/Right", "Home/End", "Delete", "Ctrl-K", "Ctrl-U", "Ctrl-W",
+         "Up/Down", "TAB", "Ctrl-L", "Ctrl-D", "Ctrl-C", NULL };
+       *key != NULL; key++)
+    g_assert_nonnull (strstr (out, *key));
 }
 
 static void
