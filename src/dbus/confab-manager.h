@@ -49,7 +49,6 @@ void           confab_manager_set_peer_limits            (ConfabManager      *se
                                                           GVariant           *limits);
 void           confab_manager_set_text_max_bytes         (ConfabManager      *self,
                                                           guint               max_bytes);
-guint          confab_manager_get_text_max_bytes         (ConfabManager      *self);
 void           confab_manager_set_enforce_authorization  (ConfabManager      *self,
                                                           gboolean            enforce);
 gboolean       confab_manager_get_enforce_authorization  (ConfabManager      *self);
