@@ -18,7 +18,6 @@
  */
 #include "config.h"
 
-
 #include "confab-manager-private.h"
 #include "confab-names.h"
 
