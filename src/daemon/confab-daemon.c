@@ -10,8 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sys/resource.h>
 #include <glib/gi18n.h>
 
@@ -23,6 +21,7 @@
 #include "confab-names.h"
 #include "confab-server.h"
 #include "confab-systemd.h"
+#include "confab-user-db.h"
 
 /* STATUS= updates for the service manager, at most this often. */
 #define STATUS_INTERVAL_SEC 1
@@ -107,27 +106,27 @@ apply_unix_socket_options (ConfabDaemon  *self,
 
   if (config->unix_socket_user != NULL)
     {
-      struct passwd *user = getpwnam (config->unix_socket_user);
+      guint32 found;
 
-      if (user == NULL)
+      if (!confab_user_db_get_user_by_name (config->unix_socket_user, &found, NULL, NULL))
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
                        _("unix_socket_user: no user called “%s”"), config->unix_socket_user);
           return FALSE;
         }
-      uid = user->pw_uid;
+      uid = found;
     }
   if (config->unix_socket_group != NULL)
     {
-      struct group *group = getgrnam (config->unix_socket_group);
+      guint32 found;
 
-      if (group == NULL)
+      if (!confab_user_db_get_group_by_name (config->unix_socket_group, &found, NULL))
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
                        _("unix_socket_group: no group called “%s”"), config->unix_socket_group);
           return FALSE;
         }
-      gid = group->gr_gid;
+      gid = found;
     }
 
   confab_server_set_unix_socket_options (self->server, config->unix_socket_mode, uid, gid);

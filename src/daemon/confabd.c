@@ -16,27 +16,17 @@
 #include "confab-i18n.h"
 #include "confab-systemd.h"
 
-typedef struct
-{
-  GMainLoop    *loop;    /* (unowned) */
-  ConfabDaemon *daemon;  /* (unowned) */
-} SignalContext;
-
 static gboolean
 on_terminate (gpointer user_data)
 {
-  SignalContext *ctx = user_data;
-
-  confab_daemon_shutdown (ctx->daemon);
+  confab_daemon_shutdown (CONFAB_DAEMON (user_data));
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
 on_hangup (gpointer user_data)
 {
-  SignalContext *ctx = user_data;
-
-  confab_daemon_reload (ctx->daemon);
+  confab_daemon_reload (CONFAB_DAEMON (user_data));
   return G_SOURCE_CONTINUE;
 }
 
@@ -127,7 +117,6 @@ main (int   argc,
   gboolean verbose = FALSE;
   gboolean check = FALSE;
   ConfabBusChoice bus;
-  SignalContext ctx;
   guint signal_ids[3];
   g_autofree char *config_help = NULL;
   GOptionEntry entries[] = {
@@ -215,12 +204,10 @@ main (int   argc,
   /* Signals are caught before the daemon says it listens (the log line,
    * READY=1): a SIGTERM that follows at once must drain, not kill. */
   loop = g_main_loop_new (NULL, FALSE);
-  ctx.loop = loop;
-  ctx.daemon = daemon;
   g_signal_connect (daemon, "finished", G_CALLBACK (finished_cb), loop);
-  signal_ids[0] = g_unix_signal_add (SIGTERM, on_terminate, &ctx);
-  signal_ids[1] = g_unix_signal_add (SIGINT, on_terminate, &ctx);
-  signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, &ctx);
+  signal_ids[0] = g_unix_signal_add (SIGTERM, on_terminate, daemon);
+  signal_ids[1] = g_unix_signal_add (SIGINT, on_terminate, daemon);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, daemon);
 
   if (!confab_daemon_start (daemon, &error))
     {

@@ -2,8 +2,9 @@
  *
  * With [server] unix_identity, a Unix-socket login must use the caller's
  * user name, which comes from the uid the kernel reports (SO_PEERCRED)
- * through getpwuid_r(). That may ask a network service (LDAP, say, via
- * NSS) and take long, so it is never done on the main loop: the lookup
+ * through the user database (confab-user-db.c). That may ask a network
+ * service (LDAP, say, via NSS) and take long, so it is never done on the
+ * main loop: the lookup
  * starts in the lookup pool (confab-lookup-pool.c) as the connection is
  * accepted, and the connection is not read until it is done. Its login
  * then finds the name ready. Nothing else waits for it.
@@ -12,25 +13,22 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <pwd.h>
 #include <string.h>
 
 #include "confab-lookup-pool.h"
 #include "confab-peer-private.h"
+#include "confab-user-db.h"
 
 /* Returns: (transfer full) (nullable): the user name of @uid, or NULL if
- * it has none. May block. */
+ * it has none or the database cannot say. May block. */
 static char *
 lookup_user_name (gint64 uid)
 {
-  struct passwd entry;
-  struct passwd *result = NULL;
-  char buf[4096];
+  char *name = NULL;
 
-  if (getpwuid_r ((uid_t) uid, &entry, buf, sizeof buf, &result) != 0 || result == NULL)
+  if (!confab_user_db_get_user_by_uid ((guint32) uid, &name, NULL, NULL))
     return NULL;
-  return g_strdup (entry.pw_name);
+  return name;
 }
 
 static void
@@ -100,9 +98,9 @@ confab_peer_dup_unix_user (ConfabPeer *self)
 
 /* With unix_identity on, the name of a local account belongs to that user
  * on the Unix socket, so a TCP login under it is refused; otherwise the
- * real user would find the name taken. getpwnam_r() may block as long as
- * getpwuid_r(), so it runs in the lookup pool and the connection is not
- * read meanwhile: lines that came in the same read as the login are held
+ * real user would find the name taken. Looking a name up may block as
+ * long as looking up a uid, so it runs in the lookup pool and the
+ * connection is not read meanwhile: lines that came in the same read as the login are held
  * as for any other pause (INPUT_PAUSED_LOOKUP, confab-peer-input.c) and
  * framed once the name is joined. */
 struct _ConfabNameCheck
@@ -119,9 +117,6 @@ name_check_free (ConfabNameCheck *check)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabNameCheck, name_check_free)
 
-/* A buffer for getpwnam_r(), grown on ERANGE up to 1 MiB. */
-#define PASSWD_BUFFER_MAX (1024 * 1024)
-
 static void
 check_in_thread (GTask        *task,
                  gpointer      source_object,
@@ -129,23 +124,10 @@ check_in_thread (GTask        *task,
                  GCancellable *cancellable)
 {
   const char *name = task_data;
-  g_autofree char *buf = NULL;
-  struct passwd entry;
-  struct passwd *result = NULL;
-  gsize size = 1024;
-  int err;
 
-  for (;;)
-    {
-      buf = g_realloc (buf, size);
-      err = getpwnam_r (name, &entry, buf, size, &result);
-      if (err != ERANGE || size >= PASSWD_BUFFER_MAX)
-        break;
-      size *= 2;
-    }
   /* A database that cannot answer leaves the name free, as for a name
    * it does not know: a local user's name it does know is never free. */
-  g_task_return_boolean (task, err == 0 && result != NULL);
+  g_task_return_boolean (task, confab_user_db_get_user_by_name (name, NULL, NULL, NULL));
 }
 
 static void
