@@ -12,9 +12,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -23,6 +20,7 @@
 #include "confab-manager.h"
 #include "confab-manager-auth.h"
 #include "confab-names.h"
+#include "confab-user-db.h"
 #include "confab-validate.h"
 
 /* How long the bus may take to say who a caller is. */
@@ -96,28 +94,14 @@ confab_manager_caller_is_admin (guint32        uid,
   return FALSE;
 }
 
-/* A buffer for the reentrant NSS calls, grown on ERANGE up to 1 MiB. */
-#define NSS_BUFFER_MAX (1024 * 1024)
-
 /* Returns: the gid of the group @name, or -1 if there is none. Looked up
  * at each check, so a group created after start-up counts. */
 static gint64
 lookup_group_gid (const char *name)
 {
-  g_autofree char *buffer = NULL;
-  struct group entry, *found = NULL;
-  gsize size = 1024;
-  int err;
+  guint32 gid;
 
-  for (;;)
-    {
-      buffer = g_realloc (buffer, size);
-      err = getgrnam_r (name, &entry, buffer, size, &found);
-      if (err != ERANGE || size >= NSS_BUFFER_MAX)
-        break;
-      size *= 2;
-    }
-  return err == 0 && found != NULL ? (gint64) found->gr_gid : -1;
+  return confab_user_db_get_group_by_name (name, &gid, NULL) ? (gint64) gid : -1;
 }
 
 /* The groups of @uid's passwd entry, as dbus-daemon computes them for its
@@ -125,45 +109,12 @@ lookup_group_gid (const char *name)
 static GArray *
 lookup_user_groups (guint32 uid)
 {
-  GArray *gids = g_array_new (FALSE, FALSE, sizeof (guint32));
-  g_autofree char *buffer = NULL;
-  g_autofree gid_t *groups = NULL;
-  struct passwd entry, *found = NULL;
-  gsize size = 1024;
-  int n_groups = 32;
-  int err;
+  g_autofree char *name = NULL;
+  guint32 gid;
 
-  for (;;)
-    {
-      buffer = g_realloc (buffer, size);
-      err = getpwuid_r (uid, &entry, buffer, size, &found);
-      if (err != ERANGE || size >= NSS_BUFFER_MAX)
-        break;
-      size *= 2;
-    }
-  if (err != 0 || found == NULL)
-    return gids;
-
-  /* getgrouplist() says how many there are when the array is too small;
-   * a few rounds cover groups added between two calls. */
-  for (guint round = 0; round < 4; round++)
-    {
-      int n = n_groups;
-
-      groups = g_renew (gid_t, groups, n);
-      if (getgrouplist (entry.pw_name, entry.pw_gid, groups, &n) >= 0)
-        {
-          for (int i = 0; i < n; i++)
-            {
-              guint32 gid = groups[i];
-
-              g_array_append_val (gids, gid);
-            }
-          break;
-        }
-      n_groups = MAX (n, n_groups * 2);
-    }
-  return gids;
+  if (!confab_user_db_get_user_by_uid (uid, &name, &gid, NULL))
+    return g_array_new (FALSE, FALSE, sizeof (guint32));
+  return confab_user_db_get_group_list (name, gid);
 }
 
 /*
