@@ -3,7 +3,8 @@
  * Owns the configuration, the broker and the socket server, wires them
  * together, and runs the life cycle: start-up order, SIGHUP reload, and a
  * shutdown that delivers everything already accepted (bounded by the
- * shutdown timeout) before "finished" is emitted.
+ * shutdown timeout) before "finished" is emitted. Reading the
+ * configuration is confab-daemon-config.c; the bus, confab-daemon-bus.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,39 +15,13 @@
 #include <glib/gi18n.h>
 
 #include "confab-address.h"
-#include "confab-broker.h"
-#include "confab-config.h"
-#include "confab-daemon.h"
-#include "confab-manager.h"
+#include "confab-daemon-private.h"
 #include "confab-names.h"
-#include "confab-server.h"
 #include "confab-systemd.h"
-#include "confab-user-db.h"
 
 /* STATUS= updates for the service manager, at most this often. */
 #define STATUS_INTERVAL_SEC 1
 
-struct _ConfabDaemon
-{
-  GObject          parent_instance;
-
-  char            *config_path;     /* (owned) (nullable) */
-  gboolean         config_explicit; /* given with --config: must exist */
-  char           **listen;          /* (owned) (nullable): from --listen */
-  ConfabBusChoice  bus;
-  ConfabConfig    *config;          /* (owned) */
-  ConfabBroker    *broker;          /* (owned) */
-  ConfabServer    *server;          /* (owned) */
-  ConfabManager   *manager;         /* (owned) (nullable): only while on a bus */
-  GDBusConnection *connection;      /* (owned) (nullable): the chosen bus */
-  guint            name_owner_id;
-  gboolean         name_owned;
-  guint            shutdown_timeout_id;
-  guint            status_timeout_id;
-  gboolean         ready_sent;      /* READY=1 told to the service manager */
-  gboolean         stopping;
-  gboolean         finished;
-};
 
 enum
 {
@@ -58,109 +33,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (ConfabDaemon, confab_daemon, G_TYPE_OBJECT)
 
-/* The limits of @config that GetStatistics reports beside the broker's. */
-static GVariant *
-peer_limits_variant (const ConfabConfig *config)
-{
-  GVariantBuilder dict;
-
-  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&dict, "{sv}", "line_max_bytes",
-                         g_variant_new_uint32 (config->line_max_bytes));
-  g_variant_builder_add (&dict, "{sv}", "recipients_max",
-                         g_variant_new_uint32 (config->recipients_max));
-  g_variant_builder_add (&dict, "{sv}", "login_timeout_sec",
-                         g_variant_new_uint32 (config->login_timeout_sec));
-  g_variant_builder_add (&dict, "{sv}", "shutdown_timeout_sec",
-                         g_variant_new_uint32 (config->shutdown_timeout_sec));
-  g_variant_builder_add (&dict, "{sv}", "rate_limit_messages_per_sec",
-                         g_variant_new_uint32 (config->rate_limit_messages_per_sec));
-  g_variant_builder_add (&dict, "{sv}", "rate_limit_burst",
-                         g_variant_new_uint32 (config->rate_limit_burst));
-  return g_variant_builder_end (&dict);
-}
-
-static void
-limits_from_config (const ConfabConfig *config,
-                    ConfabBrokerLimits *broker_limits,
-                    ConfabPeerLimits   *peer_limits)
-{
-  broker_limits->peers_max = config->peers_max;
-  broker_limits->queue_max_bytes = config->queue_max_bytes;
-  peer_limits->line_max_bytes = config->line_max_bytes;
-  peer_limits->recipients_max = config->recipients_max;
-  peer_limits->login_timeout_sec = config->login_timeout_sec;
-  peer_limits->unix_identity = config->unix_identity;
-  peer_limits->rate_limit_per_sec = config->rate_limit_messages_per_sec;
-  peer_limits->rate_limit_burst = config->rate_limit_burst;
-}
-
-/* Resolves [server] unix_socket_user/unix_socket_group for the server. */
-static gboolean
-apply_unix_socket_options (ConfabDaemon  *self,
-                           GError       **error)
-{
-  const ConfabConfig *config = self->config;
-  gint64 uid = -1;
-  gint64 gid = -1;
-
-  if (config->unix_socket_user != NULL)
-    {
-      guint32 found;
-
-      if (!confab_user_db_get_user_by_name (config->unix_socket_user, &found, NULL, NULL))
-        {
-          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("unix_socket_user: no user called “%s”"), config->unix_socket_user);
-          return FALSE;
-        }
-      uid = found;
-    }
-  if (config->unix_socket_group != NULL)
-    {
-      guint32 found;
-
-      if (!confab_user_db_get_group_by_name (config->unix_socket_group, &found, NULL))
-        {
-          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("unix_socket_group: no group called “%s”"), config->unix_socket_group);
-          return FALSE;
-        }
-      gid = found;
-    }
-
-  confab_server_set_unix_socket_options (self->server, config->unix_socket_mode, uid, gid);
-  return TRUE;
-}
-
-/* Loads the file, or the defaults if the default file does not exist. */
-static ConfabConfig *
-load_config (ConfabDaemon  *self,
-             GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  ConfabConfig *config;
-
-  if (self->config_path == NULL)
-    return confab_config_new_default ();
-
-  config = confab_config_load_file (self->config_path, &local_error);
-  if (config != NULL)
-    return config;
-
-  if (!self->config_explicit &&
-      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    {
-      g_debug ("no configuration file at %s, using defaults", self->config_path);
-      return confab_config_new_default ();
-    }
-
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return NULL;
-}
-
-/* A server wants as many descriptors as it may: raise the soft limit to
- * the hard one, as systemd services commonly do. */
 static void
 raise_fd_limit (void)
 {
@@ -186,7 +58,7 @@ listen_on (ConfabDaemon  *self,
   return confab_server_listen (self->server, address, error);
 }
 
-/* ---- D-Bus: the manager does the work; this only picks the bus ---- */
+/* ---- the service manager ------------------------------------------- */
 
 /* Tells the service manager (when there is one) how things stand. */
 static void
@@ -209,8 +81,8 @@ describe_status (ConfabDaemon *self)
 
 /* READY=1 once listening and, on a bus, once the name is settled (owned,
  * or known to be unavailable): only then is the service what it says. */
-static void
-send_ready (ConfabDaemon *self)
+void
+confab_daemon_send_ready (ConfabDaemon *self)
 {
   g_autofree char *status = NULL;
   g_autofree char *state = NULL;
@@ -260,119 +132,6 @@ n_peers_changed_cb (GObject    *broker,
   self->status_timeout_id = g_timeout_add_seconds (STATUS_INTERVAL_SEC, status_timeout_cb, self);
 }
 
-static const char *
-bus_label (ConfabDaemon *self)
-{
-  return self->bus == CONFAB_BUS_SYSTEM ? "system" : "session";
-}
-
-static void
-name_acquired_cb (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  ConfabDaemon *self = CONFAB_DAEMON (user_data);
-
-  self->name_owned = TRUE;
-  g_message ("Serving the admin interface as %s on the %s bus", name, bus_label (self));
-  send_ready (self);
-}
-
-/* Called also when another process holds the name at start-up: we do not
- * queue for it, since a daemon silently waiting in a queue would look to
- * an administrator like one that has no D-Bus interface at all. */
-static void
-name_lost_cb (GDBusConnection *connection,
-              const char      *name,
-              gpointer         user_data)
-{
-  ConfabDaemon *self = CONFAB_DAEMON (user_data);
-
-  send_ready (self);
-
-  /* NULL once the connection has closed: bus_closed_cb says it. */
-  if (connection == NULL || g_dbus_connection_is_closed (connection))
-    return;
-
-  if (self->name_owned)
-    g_warning (_("Lost the name %s on the %s bus: "
-                 "the admin interface is unavailable, chat goes on"),
-               name, bus_label (self));
-  else if (self->bus == CONFAB_BUS_SYSTEM)
-    /* dbus-daemon drops policy rules naming a user or group that does not
-     * exist yet, so a policy loaded before systemd-sysusers denies us. */
-    g_warning (_("Cannot own the name %s on the system bus: chat goes on without the "
-                 "admin interface. Either the bus policy does not allow it (install "
-                 "org.confab.Confab1.conf, create the user confab with systemd-sysusers, "
-                 "then run “systemctl reload dbus”) or another confabd owns the name"),
-               name);
-  else
-    g_warning (_("Cannot own the name %s on the session bus: another confabd owns it; "
-                 "chat goes on without the admin interface"), name);
-  self->name_owned = FALSE;
-}
-
-static void
-bus_closed_cb (GDBusConnection *connection,
-               gboolean         remote_peer_vanished,
-               GError          *error,
-               gpointer         user_data)
-{
-  ConfabDaemon *self = CONFAB_DAEMON (user_data);
-
-  self->name_owned = FALSE;
-  g_warning (_("Lost the connection to the %s bus (%s): chat goes on without the admin interface"),
-             bus_label (self), error != NULL ? error->message : _("closed"));
-}
-
-/* Exports the manager on the chosen bus and asks for the name. No session
- * bus is worth one warning (chat works without it); an explicit system
- * bus that fails is an error, since an administrator asked for it. */
-static gboolean
-start_dbus (ConfabDaemon  *self,
-            GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(ConfabManager) manager = NULL;
-  g_autoptr(GDBusConnection) connection = NULL;
-  GBusType bus_type = self->bus == CONFAB_BUS_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
-
-  if (self->bus == CONFAB_BUS_NONE)
-    return TRUE;
-
-  connection = g_bus_get_sync (bus_type, NULL, &local_error);
-  manager = confab_manager_new (self->broker, confab_server_get_listen_addresses (self->server));
-  /* On the session bus every caller is the session's own user. */
-  confab_manager_set_enforce_authorization (manager, self->bus == CONFAB_BUS_SYSTEM);
-  if (connection == NULL ||
-      !confab_manager_export (manager, connection, &local_error))
-    {
-      if (self->bus == CONFAB_BUS_SYSTEM)
-        {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                      _("Cannot serve the admin interface on the system bus: "));
-          return FALSE;
-        }
-      g_warning (_("Cannot serve the admin interface on the session bus (%s): "
-                   "serving chat without it"), local_error->message);
-      return TRUE;
-    }
-
-  /* By default GDBus raises SIGTERM when the bus goes away: chat must not. */
-  g_dbus_connection_set_exit_on_close (connection, FALSE);
-  g_signal_connect_object (connection, "closed",
-                           G_CALLBACK (bus_closed_cb), self, G_CONNECT_DEFAULT);
-  confab_manager_set_text_max_bytes (manager, self->config->line_max_bytes);
-  confab_manager_set_peer_limits (manager, peer_limits_variant (self->config));
-
-  self->connection = g_steal_pointer (&connection);
-  self->manager = g_steal_pointer (&manager);
-  self->name_owner_id = g_bus_own_name_on_connection (self->connection, CONFAB_DBUS_NAME,
-                                                      G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                                      name_acquired_cb, name_lost_cb,
-                                                      self, NULL);
-  return TRUE;
-}
 
 /* GIO maps EADDRNOTAVAIL to G_IO_ERROR_FAILED and EAFNOSUPPORT to
  * G_IO_ERROR_NOT_SUPPORTED; everything else (in use, permission) is real. */
@@ -405,7 +164,7 @@ confab_daemon_start (ConfabDaemon  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   raise_fd_limit ();
-  if (!apply_unix_socket_options (self, error))
+  if (!confab_daemon_apply_unix_socket_options (self, error))
     return FALSE;
 
   /* Under socket activation the service manager has bound the addresses;
@@ -464,12 +223,12 @@ confab_daemon_start (ConfabDaemon  *self,
     }
 
 listening:
-  if (!start_dbus (self, error))
+  if (!confab_daemon_start_dbus (self, error))
     return FALSE;
 
   confab_server_start (self->server);
   if (self->name_owner_id == 0)
-    send_ready (self);
+    confab_daemon_send_ready (self);
   return TRUE;
 }
 
@@ -568,7 +327,7 @@ confab_daemon_reload (ConfabDaemon *self)
     return;
 
   notify ("RELOADING=1\nSTATUS=Reloading the configuration");
-  config = load_config (self, &error);
+  config = confab_daemon_load_config (self, &error);
   if (config == NULL)
     {
       g_warning ("Cannot reload the configuration: %s. Keeping the previous configuration",
@@ -583,13 +342,13 @@ confab_daemon_reload (ConfabDaemon *self)
   for (guint i = 0; changes[i] != NULL; i++)
     g_message (_("Reload: %s"), changes[i]);
 
-  limits_from_config (config, &broker_limits, &peer_limits);
+  confab_daemon_limits_from_config (config, &broker_limits, &peer_limits);
   confab_broker_set_limits (self->broker, &broker_limits);
   confab_server_set_limits (self->server, &peer_limits, config->peers_max);
   if (self->manager != NULL)
     {
       confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
-      confab_manager_set_peer_limits (self->manager, peer_limits_variant (config));
+      confab_manager_set_peer_limits (self->manager, confab_daemon_peer_limits_variant (config));
     }
   g_clear_pointer (&self->config, confab_config_free);
   self->config = g_steal_pointer (&config);
@@ -682,11 +441,11 @@ confab_daemon_new (const char          *config_path,
   self->listen = g_strdupv ((char **) listen);
   self->bus = bus;
 
-  self->config = load_config (self, error);
+  self->config = confab_daemon_load_config (self, error);
   if (self->config == NULL)
     return NULL;
 
-  limits_from_config (self->config, &broker_limits, &peer_limits);
+  confab_daemon_limits_from_config (self->config, &broker_limits, &peer_limits);
   self->broker = confab_broker_new (&broker_limits);
   self->server = confab_server_new (self->broker, &peer_limits, self->config->peers_max, error);
   if (self->server == NULL)

@@ -1,0 +1,120 @@
+/* confab-daemon-config.c: confabd's configuration, read and applied.
+ *
+ * Loads confab.conf (the --listen addresses override its listen=), checks
+ * the owner and group a Unix socket's options name against the user
+ * database, and turns the limits into the broker's and the connections'
+ * structs and the a{sv} that GetStatistics shows.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-daemon-private.h"
+#include "confab-names.h"
+#include "confab-user-db.h"
+
+/* The limits of @config that GetStatistics reports beside the broker's. */
+GVariant *
+confab_daemon_peer_limits_variant (const ConfabConfig *config)
+{
+  GVariantBuilder dict;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&dict, "{sv}", "line_max_bytes",
+                         g_variant_new_uint32 (config->line_max_bytes));
+  g_variant_builder_add (&dict, "{sv}", "recipients_max",
+                         g_variant_new_uint32 (config->recipients_max));
+  g_variant_builder_add (&dict, "{sv}", "login_timeout_sec",
+                         g_variant_new_uint32 (config->login_timeout_sec));
+  g_variant_builder_add (&dict, "{sv}", "shutdown_timeout_sec",
+                         g_variant_new_uint32 (config->shutdown_timeout_sec));
+  g_variant_builder_add (&dict, "{sv}", "rate_limit_messages_per_sec",
+                         g_variant_new_uint32 (config->rate_limit_messages_per_sec));
+  g_variant_builder_add (&dict, "{sv}", "rate_limit_burst",
+                         g_variant_new_uint32 (config->rate_limit_burst));
+  return g_variant_builder_end (&dict);
+}
+
+void
+confab_daemon_limits_from_config (const ConfabConfig *config,
+                                  ConfabBrokerLimits *broker_limits,
+                                  ConfabPeerLimits   *peer_limits)
+{
+  broker_limits->peers_max = config->peers_max;
+  broker_limits->queue_max_bytes = config->queue_max_bytes;
+  peer_limits->line_max_bytes = config->line_max_bytes;
+  peer_limits->recipients_max = config->recipients_max;
+  peer_limits->login_timeout_sec = config->login_timeout_sec;
+  peer_limits->unix_identity = config->unix_identity;
+  peer_limits->rate_limit_per_sec = config->rate_limit_messages_per_sec;
+  peer_limits->rate_limit_burst = config->rate_limit_burst;
+}
+
+/* Resolves [server] unix_socket_user/unix_socket_group for the server. */
+gboolean
+confab_daemon_apply_unix_socket_options (ConfabDaemon  *self,
+                                         GError       **error)
+{
+  const ConfabConfig *config = self->config;
+  gint64 uid = -1;
+  gint64 gid = -1;
+
+  if (config->unix_socket_user != NULL)
+    {
+      guint32 found;
+
+      if (!confab_user_db_get_user_by_name (config->unix_socket_user, &found, NULL, NULL))
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("unix_socket_user: no user called “%s”"), config->unix_socket_user);
+          return FALSE;
+        }
+      uid = found;
+    }
+  if (config->unix_socket_group != NULL)
+    {
+      guint32 found;
+
+      if (!confab_user_db_get_group_by_name (config->unix_socket_group, &found, NULL))
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _("unix_socket_group: no group called “%s”"), config->unix_socket_group);
+          return FALSE;
+        }
+      gid = found;
+    }
+
+  confab_server_set_unix_socket_options (self->server, config->unix_socket_mode, uid, gid);
+  return TRUE;
+}
+
+/* Loads the file, or the defaults if the default file does not exist. */
+ConfabConfig *
+confab_daemon_load_config (ConfabDaemon  *self,
+                           GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ConfabConfig *config;
+
+  if (self->config_path == NULL)
+    return confab_config_new_default ();
+
+  config = confab_config_load_file (self->config_path, &local_error);
+  if (config != NULL)
+    return config;
+
+  if (!self->config_explicit &&
+      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_debug ("no configuration file at %s, using defaults", self->config_path);
+      return confab_config_new_default ();
+    }
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
+/* A server wants as many descriptors as it may: raise the soft limit to
+ * the hard one, as systemd services commonly do. */
