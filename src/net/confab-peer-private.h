@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include "confab-codec.h"
 #include "confab-deadlines.h"
 #include "confab-framer.h"
 #include "confab-peer.h"
@@ -37,12 +38,6 @@ typedef enum
   INPUT_PAUSED_LOOKUP,  /* its login name is being looked up */
 } InputPause;
 
-typedef enum
-{
-  PROTOCOL_TEXT,
-  PROTOCOL_JSON,
-} PeerProtocol;
-
 typedef struct _ConfabNameCheck ConfabNameCheck;
 
 struct _ConfabPeer
@@ -61,7 +56,7 @@ struct _ConfabPeer
   const char        *login_name;    /* (unowned) (nullable): the name asked for, while refused */
   char              *kick_notice;   /* (owned) (nullable): why it was kicked, logged at the close */
   PeerState          state;
-  PeerProtocol       protocol;       /* chosen by the first non-blank byte */
+  const ConfabCodec *codec;         /* the protocol; text until the first non-blank byte says */
   gboolean           protocol_known;
 
   ConfabFramer       framer;
@@ -118,10 +113,6 @@ void         confab_peer_discard_queue       (ConfabPeer *self);
 void         confab_peer_keep_unsent         (ConfabPeer *self,
                                               const char *data,
                                               gsize       len);
-char        *confab_peer_format_error        (ConfabPeer  *self,
-                                              ConfabError  code,
-                                              const char  *text,
-                                              gsize       *len);
 
 /* confab-peer-input.c */
 void         confab_peer_feed_input          (ConfabPeer *self,

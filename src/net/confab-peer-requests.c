@@ -1,9 +1,10 @@
 /* confab-peer-requests.c: what a connection's lines ask for.
  *
- * The first line picks the protocol (a JSON object or a text login); then
- * each line is a chat message or a request, parsed by the protocol's
- * module and turned into broker calls. Replies go through the broker's
- * queue for this peer, so they stay in order with everything else.
+ * The first bytes pick the connection's codec (confab-codec.h); it decodes
+ * each line into a typed request, which is turned into broker calls here,
+ * whatever the protocol. Replies are encoded by the same codec and go
+ * through the broker's queue for this peer, so they stay in order with
+ * everything else.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,19 +12,23 @@
 
 #include <string.h>
 
-#include "confab-json-protocol.h"
 #include "confab-names.h"
 #include "confab-peer-private.h"
-#include "confab-text-protocol.h"
 
 /* Queues a reply for this connection alone, in order with its output. */
 static void
-reply (ConfabPeer *self,
-       char       *line,
-       gsize       len)
+reply (ConfabPeer        *self,
+       const ConfabEvent *event)
 {
-  g_autoptr(ConfabMessage) message = confab_message_new_raw (line, len);
+  g_autoptr(GBytes) bytes = confab_codec_encode (self->codec, event);
+  g_autoptr(ConfabMessage) message = NULL;
+  gsize len;
+  const char *line;
 
+  if (bytes == NULL)
+    return;  /* nothing to say in this protocol */
+  line = g_bytes_get_data (bytes, &len);
+  message = confab_message_new_raw (line, len);
   confab_broker_send_message (self->shared->broker, self->entry, message);
 }
 
@@ -32,24 +37,11 @@ reply_peers (ConfabPeer *self)
 {
   g_autoptr(GPtrArray) peers = confab_broker_list_peers (self->shared->broker);
   g_autofree const char **names = g_new0 (const char *, peers->len + 1);
-  g_autofree char *line = NULL;
-  gsize len;
+  ConfabEvent event = { .kind = CONFAB_EVENT_PEERS, .names = names, .n_names = peers->len };
 
   for (guint i = 0; i < peers->len; i++)
     names[i] = confab_broker_peer_get_name (g_ptr_array_index (peers, i));
-
-  if (self->protocol == PROTOCOL_JSON)
-    {
-      line = confab_json_encode_peers (names, peers->len, &len);
-    }
-  else
-    {
-      g_autofree char *joined = g_strjoinv (" ", (char **) names);
-
-      line = g_strconcat ("peers: ", joined, "\n", NULL);
-      len = strlen (line);
-    }
-  reply (self, line, len);
+  reply (self, &event);
 }
 
 /* With unix_identity on, a Unix-socket caller is who the kernel says: an
@@ -107,10 +99,10 @@ confab_peer_join (ConfabPeer *self,
                   const char *name)
 {
   g_autoptr(GError) error = NULL;
+  ConfabEvent welcome = { .kind = CONFAB_EVENT_WELCOME, .name = name };
 
   self->entry = confab_broker_join (self->shared->broker, name, self->address,
-                                    self->protocol == PROTOCOL_JSON ? "json" : "text",
-                                    &confab_peer_sink, self, &error);
+                                    self->codec->name, &confab_peer_sink, self, &error);
   if (self->entry == NULL)
     {
       confab_peer_close_with_error (self, error->code, error->message);
@@ -125,13 +117,7 @@ confab_peer_join (ConfabPeer *self,
                     CONFAB_LOG_FIELD_EVENT, "login",
                     "MESSAGE", "%s logged in from %s", name, self->address);
 
-  if (self->protocol == PROTOCOL_JSON)
-    {
-      gsize len;
-      g_autofree char *welcome = confab_json_encode_welcome (name, &len);
-
-      reply (self, welcome, len);
-    }
+  reply (self, &welcome);
 }
 
 static void
@@ -144,121 +130,70 @@ peer_login (ConfabPeer *self,
   self->login_name = NULL;
 }
 
+static ConfabDecodeOptions
+decode_options (ConfabPeer *self)
+{
+  return (ConfabDecodeOptions) {
+    .recipients_max = self->shared->limits.recipients_max,
+    .blank_login = identity_applies (self),
+  };
+}
+
 static void
 handle_login (ConfabPeer *self,
               char       *line,
               gsize       len)
 {
   g_autoptr(GError) error = NULL;
-  const char *name;
+  ConfabDecodeOptions options = decode_options (self);
+  ConfabRequest request;
 
-  if (self->protocol == PROTOCOL_JSON)
-    {
-      ConfabJsonRequest request;
-
-      if (!confab_json_parse_request (line, len, self->shared->limits.recipients_max,
-                                      &request, NULL, &error))
-        {
-          confab_broker_count_rejected_login (self->shared->broker);
-          confab_peer_close_with_error (self, error->code, error->message);
-          return;
-        }
-      if (request.type != CONFAB_JSON_REQUEST_LOGIN)
-        {
-          confab_json_request_clear (&request);
-          confab_broker_count_rejected_login (self->shared->broker);
-          confab_peer_close_with_error (self, CONFAB_ERROR_BAD_MESSAGE, "the first frame must be a login");
-          return;
-        }
-      peer_login (self, request.name);
-      confab_json_request_clear (&request);
-      return;
-    }
-
-  /* An empty login line asks for the caller's own user name. */
-  if (identity_applies (self) && confab_text_is_blank (line, len))
-    {
-      peer_login (self, "");
-      return;
-    }
-
-  if (!confab_text_parse_login (line, len, &name, &error))
+  if (!confab_codec_decode_login (self->codec, line, len, &options, &request, &error))
     {
       confab_broker_count_rejected_login (self->shared->broker);
       confab_peer_close_with_error (self, error->code, error->message);
       return;
     }
-  peer_login (self, name);
+  peer_login (self, request.name);
+  confab_request_clear (&request);
 }
 
 static void
-handle_text_message (ConfabPeer *self,
-                     char       *line,
-                     gsize       len)
+handle_request (ConfabPeer *self,
+                char       *line,
+                gsize       len)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabMessage) message = NULL;
-  ConfabTextMessage parsed;
+  ConfabDecodeOptions options = decode_options (self);
+  ConfabRequest request;
 
-  if (confab_text_is_peers_command (line, len))
-    {
-      reply_peers (self);
-      return;
-    }
-
-  if (!confab_text_parse_message (line, len, self->shared->limits.recipients_max,
-                                  &parsed, &error))
+  if (!confab_codec_decode (self->codec, line, len, &options, &request, &error))
     {
       confab_broker_send_error (self->shared->broker, self->entry,
                                 error->code, error->message);
       return;
     }
 
-  message = confab_message_new_chat (confab_broker_peer_get_name (self->entry),
-                                     parsed.recipients, parsed.n_recipients,
-                                     parsed.text, parsed.text_len, 0);
-  confab_broker_route (self->shared->broker, self->entry,
-                       parsed.recipients, parsed.n_recipients, message);
-}
-
-static void
-handle_json_message (ConfabPeer *self,
-                     char       *line,
-                     gsize       len)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabMessage) message = NULL;
-  ConfabJsonRequest request;
-
-  if (!confab_json_parse_request (line, len, self->shared->limits.recipients_max,
-                                  &request, NULL, &error))
+  switch (request.kind)
     {
-      confab_broker_send_error (self->shared->broker, self->entry,
-                                error->code, error->message);
-      return;
-    }
-
-  switch (request.type)
-    {
-    case CONFAB_JSON_REQUEST_MESSAGE:
+    case CONFAB_REQUEST_MESSAGE:
       message = confab_message_new_chat (confab_broker_peer_get_name (self->entry),
-                                         (const char * const *) request.to, request.n_to,
+                                         request.to, request.n_to,
                                          request.text, request.text_len, 0);
       confab_broker_route (self->shared->broker, self->entry,
-                           (const char * const *) request.to, request.n_to, message);
+                           request.to, request.n_to, message);
       break;
 
-    case CONFAB_JSON_REQUEST_PEERS:
+    case CONFAB_REQUEST_PEERS:
       reply_peers (self);
       break;
 
-    case CONFAB_JSON_REQUEST_LOGIN:
+    case CONFAB_REQUEST_LOGIN:
     default:
-      confab_broker_send_error (self->shared->broker, self->entry,
-                                CONFAB_ERROR_BAD_MESSAGE, "already logged in");
-      break;
+      g_assert_not_reached ();
     }
-  confab_json_request_clear (&request);
+  confab_request_clear (&request);
 }
 
 gboolean
@@ -275,10 +210,7 @@ confab_peer_handle_line (char     *line,
       break;
 
     case PEER_ACTIVE:
-      if (self->protocol == PROTOCOL_JSON)
-        handle_json_message (self, line, len);
-      else
-        handle_text_message (self, line, len);
+      handle_request (self, line, len);
       break;
 
     case PEER_CLOSING:
