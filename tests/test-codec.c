@@ -1,7 +1,7 @@
 /* test-codec.c: both wire protocols through the codec interface alone.
  *
- * Every request kind decoded and every event kind encoded, in text and in
- * JSON, with the exact bytes a client sees; and the property fan-out
+ * Every request kind decoded and every message kind encoded, in text and
+ * in JSON, with the exact bytes a client sees; and the property fan-out
  * depends on: a message is encoded once per protocol however many
  * recipients send it.
  *
@@ -195,45 +195,49 @@ test_sniff (void)
 
 /* ---- encoding ------------------------------------------------------- */
 
+/* The bytes of @message, fresh and (checked to be the same) cached. */
+static void
+assert_encodes (const ConfabCodec *codec,
+                ConfabMessage     *message,
+                const char        *expected)
+{
+  g_autoptr(GBytes) bytes = confab_codec_encode (codec, message);
+  const char *cached;
+  gsize len;
+
+  assert_bytes (bytes, expected);
+  cached = confab_codec_message_bytes (codec, message, &len);
+  g_assert_cmpmem (cached, len, expected, strlen (expected));
+}
+
 static void
 test_text_encode (void)
 {
   const char *to[] = { "bob", "carol" };
   const char *names[] = { "alice", "bob" };
-  g_autoptr(ConfabMessage) chat = confab_message_new_chat ("alice", to, 2, "hi\nthere", 8, 1234);
+  g_autoptr(ConfabMessage) chat = confab_message_new_chat ("alice", to, 2, "hi\nthere\r", 9, 1234);
   g_autoptr(ConfabMessage) error = confab_message_new_error (CONFAB_ERROR_NO_SUCH_PEER, "no such peer: zed");
-  ConfabEvent message_event = { .kind = CONFAB_EVENT_MESSAGE, .message = chat };
-  ConfabEvent error_message_event = { .kind = CONFAB_EVENT_MESSAGE, .message = error };
-  ConfabEvent welcome = { .kind = CONFAB_EVENT_WELCOME, .name = "alice" };
-  ConfabEvent peers = { .kind = CONFAB_EVENT_PEERS, .names = names, .n_names = 2 };
-  ConfabEvent no_peers = { .kind = CONFAB_EVENT_PEERS, .names = names, .n_names = 0 };
+  g_autoptr(ConfabMessage) welcome = confab_message_new_welcome ("alice");
+  g_autoptr(ConfabMessage) peers = confab_message_new_peers (names, 2);
+  g_autoptr(ConfabMessage) no_peers = confab_message_new_peers (NULL, 0);
   g_autoptr(GBytes) bytes = NULL;
-  const char *line;
   gsize len;
 
-  bytes = confab_codec_encode (&confab_codec_text, &message_event);
-  assert_bytes (bytes, "from alice: hi\\nthere\n");
-  g_clear_pointer (&bytes, g_bytes_unref);
-  line = confab_codec_message_bytes (&confab_codec_text, chat, &len);
-  g_assert_cmpmem (line, len, "from alice: hi\\nthere\n", 22);
-
-  bytes = confab_codec_encode (&confab_codec_text, &error_message_event);
-  assert_bytes (bytes, "error: no such peer: zed\n");
-  g_clear_pointer (&bytes, g_bytes_unref);
+  /* A multi-line text stays one line for text peers. */
+  assert_encodes (&confab_codec_text, chat, "from alice: hi\\nthere\\r\n");
+  assert_encodes (&confab_codec_text, error, "error: no such peer: zed\n");
+  assert_encodes (&confab_codec_text, peers, "peers: alice bob\n");
+  assert_encodes (&confab_codec_text, no_peers, "peers: \n");
 
   bytes = confab_codec_encode_error (&confab_codec_text, CONFAB_ERROR_LINE_TOO_LONG,
                                      "line too long (limit 4096 bytes)");
   assert_bytes (bytes, "error: line too long (limit 4096 bytes)\n");
-  g_clear_pointer (&bytes, g_bytes_unref);
 
   /* The text protocol has no welcome line. */
-  g_assert_null (confab_codec_encode (&confab_codec_text, &welcome));
-
-  bytes = confab_codec_encode (&confab_codec_text, &peers);
-  assert_bytes (bytes, "peers: alice bob\n");
-  g_clear_pointer (&bytes, g_bytes_unref);
-  bytes = confab_codec_encode (&confab_codec_text, &no_peers);
-  assert_bytes (bytes, "peers: \n");
+  g_assert_false (confab_codec_text.greets);
+  g_assert_null (confab_codec_encode (&confab_codec_text, welcome));
+  confab_codec_message_bytes (&confab_codec_text, welcome, &len);
+  g_assert_cmpuint (len, ==, 0);
 }
 
 static void
@@ -243,53 +247,42 @@ test_json_encode (void)
   const char *names[] = { "alice", "bob" };
   g_autoptr(ConfabMessage) chat = confab_message_new_chat ("alice", to, 2, "hi\nthere", 8, 1234);
   g_autoptr(ConfabMessage) error = confab_message_new_error (CONFAB_ERROR_NO_SUCH_PEER, "no such peer: zed");
-  ConfabEvent message_event = { .kind = CONFAB_EVENT_MESSAGE, .message = chat };
-  ConfabEvent error_message_event = { .kind = CONFAB_EVENT_MESSAGE, .message = error };
-  ConfabEvent welcome = { .kind = CONFAB_EVENT_WELCOME, .name = "alice" };
-  ConfabEvent peers = { .kind = CONFAB_EVENT_PEERS, .names = names, .n_names = 2 };
+  g_autoptr(ConfabMessage) welcome = confab_message_new_welcome ("alice");
+  g_autoptr(ConfabMessage) peers = confab_message_new_peers (names, 2);
   g_autoptr(GBytes) bytes = NULL;
-  const char *expected_chat =
-    "{\"type\":\"message\",\"from\":\"alice\",\"to\":[\"bob\",\"carol\"],\"text\":\"hi\\nthere\",\"time\":1234}\n";
-  const char *line;
-  gsize len;
 
-  bytes = confab_codec_encode (&confab_codec_json, &message_event);
-  assert_bytes (bytes, expected_chat);
-  g_clear_pointer (&bytes, g_bytes_unref);
-  line = confab_codec_message_bytes (&confab_codec_json, chat, &len);
-  g_assert_cmpmem (line, len, expected_chat, strlen (expected_chat));
-
-  bytes = confab_codec_encode (&confab_codec_json, &error_message_event);
-  assert_bytes (bytes, "{\"type\":\"error\",\"code\":\"no-such-peer\",\"message\":\"no such peer: zed\",\"field\":\"to\"}\n");
-  g_clear_pointer (&bytes, g_bytes_unref);
+  assert_encodes (&confab_codec_json, chat,
+                  "{\"type\":\"message\",\"from\":\"alice\",\"to\":[\"bob\",\"carol\"],"
+                  "\"text\":\"hi\\nthere\",\"time\":1234}\n");
+  assert_encodes (&confab_codec_json, error,
+                  "{\"type\":\"error\",\"code\":\"no-such-peer\",\"message\":\"no such peer: zed\",\"field\":\"to\"}\n");
+  g_assert_true (confab_codec_json.greets);
+  assert_encodes (&confab_codec_json, welcome,
+                  "{\"type\":\"welcome\",\"name\":\"alice\",\"server\":\"" PACKAGE_NAME " " PACKAGE_VERSION
+                  "\",\"protocol\":1}\n");
+  assert_encodes (&confab_codec_json, peers, "{\"type\":\"peers\",\"peers\":[\"alice\",\"bob\"]}\n");
 
   bytes = confab_codec_encode_error (&confab_codec_json, CONFAB_ERROR_LINE_TOO_LONG,
                                      "line too long (limit 4096 bytes)");
   assert_bytes (bytes, "{\"type\":\"error\",\"code\":\"line-too-long\",\"message\":\"line too long (limit 4096 bytes)\"}\n");
-  g_clear_pointer (&bytes, g_bytes_unref);
-
-  bytes = confab_codec_encode (&confab_codec_json, &welcome);
-  assert_bytes (bytes, "{\"type\":\"welcome\",\"name\":\"alice\",\"server\":\"" PACKAGE_NAME " " PACKAGE_VERSION
-                       "\",\"protocol\":1}\n");
-  g_clear_pointer (&bytes, g_bytes_unref);
-
-  bytes = confab_codec_encode (&confab_codec_json, &peers);
-  assert_bytes (bytes, "{\"type\":\"peers\",\"peers\":[\"alice\",\"bob\"]}\n");
 }
 
-/* A message for N JSON recipients is encoded once: every recipient's
- * writer gets the very same bytes, and they are cached on the message. */
+/* A message for N recipients of one protocol is encoded once: every
+ * recipient's writer gets the very same bytes, kept in the protocol's
+ * own slot of the message, and the other protocol's slot stays empty
+ * until a peer of it needs the message. */
 static void
-test_json_encoded_once (void)
+test_encoded_once (void)
 {
   const char *to[] = { "bob" };
   g_autoptr(ConfabMessage) chat = confab_message_new_chat ("alice", to, 1, "hi", 2, 1);
   const char *first;
   gsize first_len;
 
-  g_assert_null (confab_message_get_encoding (chat, CONFAB_ENCODING_JSON));
+  g_assert_null (confab_message_get_slot (chat, confab_codec_json.slot));
   first = confab_codec_message_bytes (&confab_codec_json, chat, &first_len);
-  g_assert_nonnull (confab_message_get_encoding (chat, CONFAB_ENCODING_JSON));
+  g_assert_nonnull (confab_message_get_slot (chat, confab_codec_json.slot));
+  g_assert_null (confab_message_get_slot (chat, confab_codec_text.slot));
   for (guint i = 0; i < 100; i++)
     {
       gsize len;
@@ -297,7 +290,12 @@ test_json_encoded_once (void)
       g_assert_true (confab_codec_message_bytes (&confab_codec_json, chat, &len) == first);
       g_assert_cmpuint (len, ==, first_len);
     }
-  g_assert_true (g_bytes_get_data (confab_message_get_encoding (chat, CONFAB_ENCODING_JSON), NULL) == first);
+  g_assert_true (g_bytes_get_data (confab_message_get_slot (chat, confab_codec_json.slot), NULL) == first);
+
+  first = confab_codec_message_bytes (&confab_codec_text, chat, &first_len);
+  for (guint i = 0; i < 100; i++)
+    g_assert_true (confab_codec_message_bytes (&confab_codec_text, chat, NULL) == first);
+  g_assert_cmpmem (first, first_len, "from alice: hi\n", 15);
 }
 
 int
@@ -312,7 +310,7 @@ main (int   argc,
   g_test_add_func ("/codec/sniff", test_sniff);
   g_test_add_func ("/codec/text/encode", test_text_encode);
   g_test_add_func ("/codec/json/encode", test_json_encode);
-  g_test_add_func ("/codec/json/encoded-once", test_json_encoded_once);
+  g_test_add_func ("/codec/encoded-once", test_encoded_once);
 
   return g_test_run ();
 }

@@ -2,9 +2,9 @@
  *
  * The first bytes pick the connection's codec (confab-codec.h); it decodes
  * each line into a typed request, which is turned into broker calls here,
- * whatever the protocol. Replies are encoded by the same codec and go
- * through the broker's queue for this peer, so they stay in order with
- * everything else.
+ * whatever the protocol. Replies (welcome, peers) are typed messages the
+ * connection queues to itself, in order with everything the broker
+ * queued for it; they are encoded by the same codec when written.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,21 +15,13 @@
 #include "confab-names.h"
 #include "confab-peer-private.h"
 
-/* Queues a reply for this connection alone, in order with its output. */
+/* A reply for this connection alone goes to its own queue, in order
+ * with what the broker queued for it, not through the broker. */
 static void
-reply (ConfabPeer        *self,
-       const ConfabEvent *event)
+reply (ConfabPeer    *self,
+       ConfabMessage *message)
 {
-  g_autoptr(GBytes) bytes = confab_codec_encode (self->codec, event);
-  g_autoptr(ConfabMessage) message = NULL;
-  gsize len;
-  const char *line;
-
-  if (bytes == NULL)
-    return;  /* nothing to say in this protocol */
-  line = g_bytes_get_data (bytes, &len);
-  message = confab_message_new_raw (line, len);
-  confab_broker_send_message (self->shared->broker, self->entry, message);
+  confab_broker_peer_push_reply (self->entry, message);
 }
 
 static void
@@ -37,11 +29,12 @@ reply_peers (ConfabPeer *self)
 {
   g_autoptr(GPtrArray) peers = confab_broker_list_peers (self->shared->broker);
   g_autofree const char **names = g_new0 (const char *, peers->len + 1);
-  ConfabEvent event = { .kind = CONFAB_EVENT_PEERS, .names = names, .n_names = peers->len };
+  g_autoptr(ConfabMessage) message = NULL;
 
   for (guint i = 0; i < peers->len; i++)
     names[i] = confab_broker_peer_get_name (g_ptr_array_index (peers, i));
-  reply (self, &event);
+  message = confab_message_new_peers (names, peers->len);
+  reply (self, message);
 }
 
 /* With unix_identity on, a Unix-socket caller is who the kernel says: an
@@ -99,7 +92,6 @@ confab_peer_join (ConfabPeer *self,
                   const char *name)
 {
   g_autoptr(GError) error = NULL;
-  ConfabEvent welcome = { .kind = CONFAB_EVENT_WELCOME, .name = name };
 
   self->entry = confab_broker_join (self->shared->broker, name, self->address,
                                     self->codec->name, &confab_peer_sink, self, &error);
@@ -117,7 +109,12 @@ confab_peer_join (ConfabPeer *self,
                     CONFAB_LOG_FIELD_EVENT, "login",
                     "MESSAGE", "%s logged in from %s", name, self->address);
 
-  reply (self, &welcome);
+  if (self->codec->greets)
+    {
+      g_autoptr(ConfabMessage) welcome = confab_message_new_welcome (name);
+
+      reply (self, welcome);
+    }
 }
 
 static void

@@ -103,64 +103,71 @@ confab_request_clear (ConfabRequest *request)
   request->clear = NULL;
 }
 
-/* Returns: (transfer full) (nullable): the bytes of @event, or %NULL if
- *   the protocol has nothing to send for it */
+G_STATIC_ASSERT (CONFAB_CODEC_N_SLOTS <= CONFAB_MESSAGE_N_SLOTS);
+
+/* Returns: (transfer full) (nullable): the bytes of @message, freshly
+ *   encoded, or %NULL if the protocol has nothing to send for it */
 GBytes *
 confab_codec_encode (const ConfabCodec *codec,
-                     const ConfabEvent *event)
+                     ConfabMessage     *message)
 {
   g_return_val_if_fail (codec != NULL, NULL);
-  g_return_val_if_fail (event != NULL, NULL);
+  g_return_val_if_fail (message != NULL, NULL);
 
-  return codec->encode (event);
+  return codec->encode (message);
 }
 
-/* Returns: (transfer full): an error line for this connection alone */
+/* Returns: (transfer full): an error line for a connection that is being
+ *   closed, sent ahead of its queue */
 GBytes *
 confab_codec_encode_error (const ConfabCodec *codec,
                            ConfabError        code,
                            const char        *text)
 {
-  ConfabEvent event = { .kind = CONFAB_EVENT_ERROR, .code = code, .text = text };
+  g_autoptr(ConfabMessage) message = confab_message_new_error (code, text);
 
-  return confab_codec_encode (codec, &event);
+  return confab_codec_encode (codec, message);
 }
 
-/* Returns: (transfer none): @message in @codec's protocol, valid as long
- *   as @message */
+/**
+ * confab_codec_message_bytes:
+ *
+ * The bytes of a queued message in @codec's protocol. A message fanned out
+ * to many connections is encoded once per protocol, on first use, and the
+ * bytes are kept in the message's slot for the others, so routing to N
+ * peers of one protocol costs one encoding and no allocation per peer.
+ *
+ * Threads: every caller today runs on the main thread (the broker's
+ * routing, which measures the message, and the writers of
+ * confab-peer-output.c, in the flush source), so the slot is only touched
+ * there. The slot's compare-and-swap keeps it correct should writers move
+ * to threads: two that race both encode, one result is kept.
+ *
+ * Returns: (transfer none): the bytes, valid as long as @message; "" with
+ *   *len 0 if the protocol has nothing to send for it
+ */
 const char *
 confab_codec_message_bytes (const ConfabCodec *codec,
                             ConfabMessage     *message,
                             gsize             *len)
 {
+  GBytes *bytes;
+
   g_return_val_if_fail (codec != NULL, NULL);
   g_return_val_if_fail (message != NULL, NULL);
 
-  return codec->message_bytes (message, len);
-}
-
-/**
- * confab_codec_cached_bytes:
- *
- * A message fanned out to many connections is encoded once per protocol,
- * on first use, and the bytes are kept on the message for the others.
- *
- * Threads: today every writer runs on the main thread (the flush source
- * of confab-peer-output.c), so the cache is only touched there. The
- * compare-and-swap keeps it correct should writers move to threads: two
- * that race both encode, one result is kept and the other dropped.
- *
- * Returns: (transfer none): the encoding
- */
-const char *
-confab_codec_cached_bytes (ConfabMessage   *message,
-                           ConfabEncoding   encoding,
-                           GBytes        *(*encode) (ConfabMessage *message),
-                           gsize           *len)
-{
-  GBytes *bytes = confab_message_get_encoding (message, encoding);
-
+  bytes = confab_message_get_slot (message, codec->slot);
   if (bytes == NULL)
-    bytes = confab_message_set_encoding (message, encoding, encode (message));
+    {
+      GBytes *encoded = codec->encode (message);
+
+      if (encoded == NULL)
+        {
+          if (len != NULL)
+            *len = 0;
+          return "";
+        }
+      bytes = confab_message_set_slot (message, codec->slot, encoded);
+    }
   return g_bytes_get_data (bytes, len);
 }

@@ -5,12 +5,16 @@
  * layer holds a `const ConfabCodec *` and never looks at a protocol's
  * syntax itself; a new front door (IRC, WebSocket) is one more codec.
  *
+ * Events are ConfabMessage values of every kind (chat, error, welcome,
+ * peers; later join, part, topic), so what the broker queues and what a
+ * connection answers itself are encoded the same way, at write time.
+ *
  * Why a struct of function pointers and not a GInterface: a codec has no
  * state of its own (the decode options come with each call), there is
  * exactly one instance of each, and the hot path calls it once per line
  * and per recipient, so a static const table is all it needs: no type
  * registration, no instance to ref, no GType check on every call. Nothing
- * in it assumes text or JSON: requests and events are typed values, and
+ * in it assumes text or JSON: requests and messages are typed values, and
  * bytes are bytes.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -65,45 +69,36 @@ typedef struct
   gboolean  blank_login;     /* a blank login asks for the caller's user name */
 } ConfabDecodeOptions;
 
-typedef enum
-{
-  CONFAB_EVENT_MESSAGE,  /* message: a chat or error message from a queue */
-  CONFAB_EVENT_ERROR,    /* code, text: an error for this connection alone */
-  CONFAB_EVENT_WELCOME,  /* name: a login succeeded */
-  CONFAB_EVENT_PEERS,    /* names, n_names: the answer to a peers request */
-} ConfabEventKind;
-
-/* Something to tell one connection; which members count depends on @kind. */
-typedef struct
-{
-  ConfabEventKind      kind;
-  ConfabMessage       *message;
-  ConfabError          code;
-  const char          *text;
-  const char          *name;
-  const char * const  *names;
-  guint                n_names;
-} ConfabEvent;
-
 typedef struct _ConfabCodec ConfabCodec;
+
+/* Which of a message's slots (confab-message.h) each codec keeps its
+ * encoding in. */
+enum
+{
+  CONFAB_CODEC_SLOT_TEXT,
+  CONFAB_CODEC_SLOT_JSON,
+  CONFAB_CODEC_N_SLOTS
+};
 
 /*
  * ConfabCodec:
  * @name: the protocol's name, as GetPeer shows it ("text", "json")
+ * @slot: where a message keeps its encoding in this protocol
+ * @greets: whether a login is answered with a welcome message
  * @decode_login: decodes the first line; a request of any kind but
  *   LOGIN is an error here
  * @decode: decodes a line after the login; never gives a LOGIN request
- * @encode: the bytes of @event, the line end included; %NULL if the
- *   protocol has nothing to say for it (the text protocol has no welcome)
- * @message_bytes: the bytes of a queued message, encoded at most once per
- *   message however many connections send it (see confab-codec.c)
+ * @encode: the bytes of @message (of any ConfabMessageKind), the line end
+ *   included; %NULL if the protocol has nothing to say for it
  *
  * Decode errors are in the CONFAB_ERROR domain with plain, untranslated
- * words: they go back to the client as an error event.
+ * words: they go back to the client as an error message.
  */
 struct _ConfabCodec
 {
   const char  *name;
+  guint        slot;
+  gboolean     greets;
   gboolean   (*decode_login)  (char                       *line,
                                gsize                       len,
                                const ConfabDecodeOptions  *options,
@@ -114,9 +109,7 @@ struct _ConfabCodec
                                const ConfabDecodeOptions  *options,
                                ConfabRequest              *request,
                                GError                    **error);
-  GBytes    *(*encode)        (const ConfabEvent          *event);
-  const char *(*message_bytes) (ConfabMessage             *message,
-                               gsize                      *len);
+  GBytes    *(*encode)        (ConfabMessage              *message);
 };
 
 extern const ConfabCodec confab_codec_text;
@@ -140,19 +133,12 @@ gboolean           confab_codec_decode       (const ConfabCodec          *codec,
 void               confab_request_clear      (ConfabRequest              *request);
 
 GBytes            *confab_codec_encode       (const ConfabCodec          *codec,
-                                              const ConfabEvent          *event);
+                                              ConfabMessage              *message);
 GBytes            *confab_codec_encode_error (const ConfabCodec          *codec,
                                               ConfabError                 code,
                                               const char                 *text);
 const char        *confab_codec_message_bytes (const ConfabCodec         *codec,
                                               ConfabMessage              *message,
-                                              gsize                      *len);
-
-/* For the codecs: a message's encoding in @encoding's cache slot, made
- * with @encode on first use. */
-const char        *confab_codec_cached_bytes (ConfabMessage              *message,
-                                              ConfabEncoding              encoding,
-                                              GBytes                   *(*encode) (ConfabMessage *message),
                                               gsize                      *len);
 
 G_END_DECLS

@@ -2,8 +2,7 @@
  * codec.
  *
  * The parsing and the frames themselves are confab-json-protocol.c's;
- * here they are fitted to the typed requests and events every protocol
- * shares, and a message's frame is cached on it (confab-codec.c).
+ * here they are fitted to the typed requests every protocol shares.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -93,56 +92,11 @@ json_decode (char                       *line,
     }
 }
 
-static GBytes *
-take_line (char  *line,
-           gsize  len)
-{
-  return g_bytes_new_take (line, len);
-}
-
-static GBytes *
-json_encode (const ConfabEvent *event)
-{
-  char *line;
-  gsize len;
-
-  switch (event->kind)
-    {
-    case CONFAB_EVENT_MESSAGE:
-      return confab_json_encode_message (event->message);
-
-    case CONFAB_EVENT_ERROR:
-      line = confab_json_encode_error (event->code, event->text, &len);
-      return take_line (line, len);
-
-    case CONFAB_EVENT_WELCOME:
-      line = confab_json_encode_welcome (event->name, &len);
-      return take_line (line, len);
-
-    case CONFAB_EVENT_PEERS:
-      line = confab_json_encode_peers (event->names, event->n_names, &len);
-      return take_line (line, len);
-
-    default:
-      return NULL;
-    }
-}
-
-static const char *
-json_message_bytes (ConfabMessage *message,
-                    gsize         *len)
-{
-  /* A reply encoded for this connection already. */
-  if (confab_message_get_kind (message) == CONFAB_MESSAGE_RAW)
-    return confab_message_get_line (message, len);
-  return confab_codec_cached_bytes (message, CONFAB_ENCODING_JSON,
-                                    confab_json_encode_message, len);
-}
-
 const ConfabCodec confab_codec_json = {
   .name = "json",
+  .slot = CONFAB_CODEC_SLOT_JSON,
+  .greets = TRUE,
   .decode_login = json_decode_login,
   .decode = json_decode,
-  .encode = json_encode,
-  .message_bytes = json_message_bytes,
+  .encode = confab_json_encode_message,
 };

@@ -418,7 +418,7 @@ confab_json_encode_error (ConfabError  code,
 
 /**
  * confab_json_encode_message:
- * @message: a chat or error message
+ * @message: a message of any kind
  *
  * Returns: (transfer full): the message as a JSON frame, '\n' included
  */
@@ -476,10 +476,21 @@ confab_json_encode_message (ConfabMessage *message)
       }
       break;
 
-    case CONFAB_MESSAGE_RAW:
+    case CONFAB_MESSAGE_WELCOME:
+      line = confab_json_encode_welcome (confab_message_get_names (message, NULL)[0], &len);
+      return g_bytes_new_take (line, len);
+
+    case CONFAB_MESSAGE_PEERS:
+      {
+        guint n_names;
+        const char * const *names = confab_message_get_names (message, &n_names);
+
+        line = confab_json_encode_peers (names, n_names, &len);
+        return g_bytes_new_take (line, len);
+      }
+
     default:
-      line = (char *) confab_message_get_line (message, &len);
-      return g_bytes_new (line, len);
+      g_return_val_if_reached (NULL);
     }
 
   line = finish_line (builder, &len);

@@ -1,8 +1,9 @@
 /* confab-text-codec.c: the text protocol of SPEC §2 as a codec.
  *
  * Decoding is confab-text-protocol.c's (in place, allocating nothing on
- * success); the server's lines are made here: "from SENDER: text",
- * "error: text" and "peers: NAME NAME". The text protocol has no welcome.
+ * success); the server's lines are made here, and only here: "from
+ * SENDER: text", "error: text" and "peers: NAME NAME". The text protocol
+ * has no welcome.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,6 +13,7 @@
 
 #include "confab-codec.h"
 
+#define FROM_PREFIX  "from "
 #define ERROR_PREFIX "error: "
 #define PEERS_PREFIX "peers: "
 
@@ -70,54 +72,82 @@ take_string (GString *line)
   return g_bytes_new_take (g_string_free (line, FALSE), len);
 }
 
-static GBytes *
-text_encode (const ConfabEvent *event)
+/* Newlines and carriage returns (possible only in JSON texts) would start
+ * a new line in a text peer's stream: they are shown as "\n" and "\r". */
+static void
+append_escaped (GString    *line,
+                const char *text,
+                gsize       len)
 {
-  GString *line;
-  const char *bytes;
-  gsize len;
+  const char *p = text;
+  const char *end = text + len;
 
-  switch (event->kind)
+  while (p < end)
     {
-    case CONFAB_EVENT_MESSAGE:
-      bytes = confab_message_get_line (event->message, &len);
-      return g_bytes_new (bytes, len);
+      const char *run = p;
 
-    case CONFAB_EVENT_ERROR:
-      line = g_string_new (ERROR_PREFIX);
-      g_string_append (line, event->text);
+      while (p < end && *p != '\n' && *p != '\r')
+        p++;
+      g_string_append_len (line, run, p - run);
+      if (p < end)
+        {
+          g_string_append (line, *p == '\n' ? "\\n" : "\\r");
+          p++;
+        }
+    }
+}
+
+static GBytes *
+text_encode (ConfabMessage *message)
+{
+  const char * const *names;
+  const char *sender = confab_message_get_sender (message);
+  gsize text_len;
+  const char *text = confab_message_get_text (message, &text_len);
+  guint n_names;
+  GString *line;
+
+  switch (confab_message_get_kind (message))
+    {
+    case CONFAB_MESSAGE_CHAT:
+      line = g_string_sized_new (strlen (FROM_PREFIX) + strlen (sender) + 2 + text_len + 1);
+      g_string_append (line, FROM_PREFIX);
+      g_string_append (line, sender);
+      g_string_append (line, ": ");
+      append_escaped (line, text, text_len);
       g_string_append_c (line, '\n');
       return take_string (line);
 
-    case CONFAB_EVENT_PEERS:
+    case CONFAB_MESSAGE_ERROR:
+      line = g_string_sized_new (strlen (ERROR_PREFIX) + text_len + 1);
+      g_string_append (line, ERROR_PREFIX);
+      append_escaped (line, text, text_len);
+      g_string_append_c (line, '\n');
+      return take_string (line);
+
+    case CONFAB_MESSAGE_PEERS:
+      names = confab_message_get_names (message, &n_names);
       line = g_string_new (PEERS_PREFIX);
-      for (guint i = 0; i < event->n_names; i++)
+      for (guint i = 0; i < n_names; i++)
         {
           if (i > 0)
             g_string_append_c (line, ' ');
-          g_string_append (line, event->names[i]);
+          g_string_append (line, names[i]);
         }
       g_string_append_c (line, '\n');
       return take_string (line);
 
-    case CONFAB_EVENT_WELCOME:
+    case CONFAB_MESSAGE_WELCOME:
     default:
       return NULL;
     }
 }
 
-/* The line is built once, as the message is made, and shared. */
-static const char *
-text_message_bytes (ConfabMessage *message,
-                    gsize         *len)
-{
-  return confab_message_get_line (message, len);
-}
-
 const ConfabCodec confab_codec_text = {
   .name = "text",
+  .slot = CONFAB_CODEC_SLOT_TEXT,
+  .greets = FALSE,
   .decode_login = text_decode_login,
   .decode = text_decode,
   .encode = text_encode,
-  .message_bytes = text_message_bytes,
 };
