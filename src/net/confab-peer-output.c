@@ -118,6 +118,25 @@ encode (ConfabPeer    *self,
   return confab_codec_message_bytes (self->codec, message, len);
 }
 
+/* The broker sink's measure: what the byte counters (bytes_routed,
+ * bytes_out) count, unchanged from when every message carried its text
+ * line: a chat or error message counts that line's length whatever the
+ * peer's protocol, a reply its bytes in the peer's own. Either encoding
+ * is made once per message and is what the writer then sends. */
+gsize
+confab_peer_measure (gpointer       sink_data,
+                     ConfabMessage *message)
+{
+  ConfabPeer *self = CONFAB_PEER (sink_data);
+  ConfabMessageKind kind = confab_message_get_kind (message);
+  gsize len;
+
+  confab_codec_message_bytes (kind == CONFAB_MESSAGE_CHAT || kind == CONFAB_MESSAGE_ERROR ?
+                              &confab_codec_text : self->codec,
+                              message, &len);
+  return len;
+}
+
 /* Gathers queued lines into the shared send buffer.
  * Returns: the number of bytes gathered; *more is TRUE if the buffer
  * filled up before the queue emptied. A line larger than the whole buffer

@@ -113,6 +113,8 @@ void         confab_peer_discard_queue       (ConfabPeer *self);
 void         confab_peer_keep_unsent         (ConfabPeer *self,
                                               const char *data,
                                               gsize       len);
+gsize        confab_peer_measure             (gpointer       sink_data,
+                                              ConfabMessage *message);
 
 /* confab-peer-input.c */
 void         confab_peer_feed_input          (ConfabPeer *self,

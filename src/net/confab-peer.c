@@ -153,22 +153,10 @@ sink_close (gpointer    sink_data,
   confab_peer_schedule_flush (self);
 }
 
-/* The counters count what this connection's wire carries. */
-static gsize
-sink_measure (gpointer       sink_data,
-              ConfabMessage *message)
-{
-  ConfabPeer *self = CONFAB_PEER (sink_data);
-  gsize len;
-
-  confab_codec_message_bytes (self->codec, message, &len);
-  return len;
-}
-
 const ConfabBrokerSink confab_peer_sink = {
   .wake = sink_wake,
   .close = sink_close,
-  .measure = sink_measure,
+  .measure = confab_peer_measure,
 };
 
 /* ---- closing --------------------------------------------------------- */
