@@ -3,7 +3,7 @@
  * ConfabPeer is one object in several files: confab-peer.c (life cycle
  * and reading), confab-peer-input.c (framing a read, and holding input
  * back), confab-peer-output.c (queue draining and the shared flush),
- * confab-peer-requests.c (what each protocol's lines ask for),
+ * confab-peer-requests.c (handing each line to the session layer),
  * confab-peer-rate.c (the per-peer rate limit) and confab-peer-identity.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later

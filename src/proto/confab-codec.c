@@ -34,6 +34,19 @@ confab_codec_sniff (const char *data,
   return confab_json_is_json_line (data + i, len - i) ? &confab_codec_json : &confab_codec_text;
 }
 
+/* Only the head: the storage is large (a text line's recipient array)
+ * and the codec fills what it uses. */
+static void
+request_init (ConfabRequest *request)
+{
+  request->clear = NULL;
+  request->name = NULL;
+  request->to = NULL;
+  request->n_to = 0;
+  request->text = NULL;
+  request->text_len = 0;
+}
+
 /**
  * confab_codec_decode_login:
  * @line: the first line, @len bytes, without its line end; line[len] is
@@ -55,13 +68,7 @@ confab_codec_decode_login (const ConfabCodec          *codec,
   g_return_val_if_fail (line != NULL && options != NULL && request != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* Only the head: the text codec's storage is large and used in place. */
-  request->clear = NULL;
-  request->name = NULL;
-  request->to = NULL;
-  request->n_to = 0;
-  request->text = NULL;
-  request->text_len = 0;
+  request_init (request);
   return codec->decode_login (line, len, options, request, error);
 }
 
@@ -83,12 +90,7 @@ confab_codec_decode (const ConfabCodec          *codec,
   g_return_val_if_fail (line != NULL && options != NULL && request != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  request->clear = NULL;
-  request->name = NULL;
-  request->to = NULL;
-  request->n_to = 0;
-  request->text = NULL;
-  request->text_len = 0;
+  request_init (request);
   return codec->decode (line, len, options, request, error);
 }
 

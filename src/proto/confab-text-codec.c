@@ -74,27 +74,62 @@ take_string (GString *line)
 
 /* Newlines and carriage returns (possible only in JSON texts) would start
  * a new line in a text peer's stream: they are shown as "\n" and "\r". */
-static void
-append_escaped (GString    *line,
-                const char *text,
-                gsize       len)
+static gsize
+count_escapes (const char *text,
+               gsize       len)
 {
-  const char *p = text;
-  const char *end = text + len;
+  gsize n = 0;
 
-  while (p < end)
+  for (gsize i = 0; i < len; i++)
+    n += text[i] == '\n' || text[i] == '\r';
+  return n;
+}
+
+static char *
+copy_escaped (char       *out,
+              const char *text,
+              gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
     {
-      const char *run = p;
-
-      while (p < end && *p != '\n' && *p != '\r')
-        p++;
-      g_string_append_len (line, run, p - run);
-      if (p < end)
+      if (text[i] == '\n' || text[i] == '\r')
         {
-          g_string_append (line, *p == '\n' ? "\\n" : "\\r");
-          p++;
+          *out++ = '\\';
+          *out++ = text[i] == '\n' ? 'n' : 'r';
         }
+      else
+        *out++ = text[i];
     }
+  return out;
+}
+
+/* "PREFIX[SENDER: ]TEXT\n", built in one allocation: the hot path. */
+static GBytes *
+build_line (const char *prefix,
+            const char *sender,
+            const char *text,
+            gsize       text_len)
+{
+  gsize prefix_len = strlen (prefix);
+  gsize sender_len = sender != NULL ? strlen (sender) : 0;
+  gsize len = prefix_len + (sender != NULL ? sender_len + 2 : 0)
+              + text_len + count_escapes (text, text_len) + 1;
+  char *line = g_malloc (len);
+  char *p = line;
+
+  memcpy (p, prefix, prefix_len);
+  p += prefix_len;
+  if (sender != NULL)
+    {
+      memcpy (p, sender, sender_len);
+      p += sender_len;
+      *p++ = ':';
+      *p++ = ' ';
+    }
+  p = copy_escaped (p, text, text_len);
+  *p++ = '\n';
+  g_assert ((gsize) (p - line) == len);
+  return g_bytes_new_take (line, len);
 }
 
 static GBytes *
@@ -110,20 +145,10 @@ text_encode (ConfabMessage *message)
   switch (confab_message_get_kind (message))
     {
     case CONFAB_MESSAGE_CHAT:
-      line = g_string_sized_new (strlen (FROM_PREFIX) + strlen (sender) + 2 + text_len + 1);
-      g_string_append (line, FROM_PREFIX);
-      g_string_append (line, sender);
-      g_string_append (line, ": ");
-      append_escaped (line, text, text_len);
-      g_string_append_c (line, '\n');
-      return take_string (line);
+      return build_line (FROM_PREFIX, sender, text, text_len);
 
     case CONFAB_MESSAGE_ERROR:
-      line = g_string_sized_new (strlen (ERROR_PREFIX) + text_len + 1);
-      g_string_append (line, ERROR_PREFIX);
-      append_escaped (line, text, text_len);
-      g_string_append_c (line, '\n');
-      return take_string (line);
+      return build_line (ERROR_PREFIX, NULL, text, text_len);
 
     case CONFAB_MESSAGE_PEERS:
       names = confab_message_get_names (message, &n_names);
