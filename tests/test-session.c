@@ -312,9 +312,13 @@ test_identity (void)
   g_assert_cmpint (confab_session_resolve_login (&tcp_peer, "bob", NULL, &name, &error), ==,
                    CONFAB_LOGIN_CHECK_NAME);
   g_assert_cmpstr (name, ==, "bob");
+  confab_session_refuse_local_name (&tcp_peer, "bob", &error);
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_YOUR_NAME);
+  g_assert_cmpstr (error->message, ==, "not your name: bob is reserved for the local user "
+                                       "of that name, on the Unix socket");
 
   confab_broker_get_stats (broker, &stats);
-  g_assert_cmpuint (stats.logins_rejected, ==, 2);
+  g_assert_cmpuint (stats.logins_rejected, ==, 3);
 }
 
 int

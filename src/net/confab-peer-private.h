@@ -141,5 +141,8 @@ gboolean     confab_peer_handle_line         (char       *line,
                                               gpointer    user_data);
 void         confab_peer_join                (ConfabPeer *self,
                                               const char *name);
+void         confab_peer_refuse_local_name   (ConfabPeer  *self,
+                                              const char  *name,
+                                              GError     **error);
 
 G_END_DECLS

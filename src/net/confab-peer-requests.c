@@ -60,6 +60,17 @@ try_login (ConfabPeer *self,
     }
 }
 
+/* The name check found @name to be a local user's (confab-peer-identity.c). */
+void
+confab_peer_refuse_local_name (ConfabPeer  *self,
+                               const char  *name,
+                               GError     **error)
+{
+  ConfabSession session = session_of (self);
+
+  confab_session_refuse_local_name (&session, name, error);
+}
+
 /* Takes @name in the broker, or closes the connection if it is taken. */
 void
 confab_peer_join (ConfabPeer *self,

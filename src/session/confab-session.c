@@ -120,6 +120,23 @@ confab_session_resolve_login (const ConfabSession  *session,
 }
 
 /**
+ * confab_session_refuse_local_name:
+ * @name: a name CONFAB_LOGIN_CHECK_NAME found to be a local user's
+ *
+ * Refuses the login (and counts it): with unix_identity on, a local
+ * user's name is that user's, on the Unix socket, or the real user would
+ * find it taken.
+ */
+void
+confab_session_refuse_local_name (const ConfabSession  *session,
+                                  const char           *name,
+                                  GError              **error)
+{
+  refuse (session, error, "not your name: %s is reserved for the local user "
+          "of that name, on the Unix socket", name);
+}
+
+/**
  * confab_session_join:
  * @sink: how the broker reaches the connection
  *

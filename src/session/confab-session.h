@@ -47,6 +47,9 @@ ConfabLoginStep   confab_session_resolve_login    (const ConfabSession  *session
                                                    const char           *unix_user,
                                                    const char          **name,
                                                    GError              **error);
+void              confab_session_refuse_local_name (const ConfabSession *session,
+                                                   const char           *name,
+                                                   GError              **error);
 ConfabBrokerPeer *confab_session_join             (const ConfabSession  *session,
                                                    const char           *name,
                                                    const char           *address,
