@@ -7,7 +7,8 @@
  *
  * Events are ConfabMessage values of every kind (chat, error, welcome,
  * peers; later join, part, topic), so what the broker queues and what a
- * connection answers itself are encoded the same way, at write time.
+ * connection answers itself are encoded the same way, by the codec, once
+ * per message and protocol (confab_codec_message_bytes()).
  *
  * Why a struct of function pointers and not a GInterface: a codec has no
  * state of its own (the decode options come with each call), there is
