@@ -42,9 +42,32 @@ fake_close (gpointer    data,
   sink->close_reason = g_strdup (reason);
 }
 
+/* How a text peer's wire shows a message, for reading what was queued.
+ * The real encoders are the protocol layer's (tests/test-codec.c); this
+ * test links the core alone. */
+static char *
+text_line (ConfabMessage *message)
+{
+  const char *text = confab_message_get_text (message, NULL);
+
+  if (confab_message_get_kind (message) == CONFAB_MESSAGE_ERROR)
+    return g_strdup_printf ("error: %s\n", text);
+  return g_strdup_printf ("from %s: %s\n", confab_message_get_sender (message), text);
+}
+
+static gsize
+fake_measure (gpointer       data,
+              ConfabMessage *message)
+{
+  g_autofree char *line = text_line (message);
+
+  return strlen (line);
+}
+
 static const ConfabBrokerSink fake_sink_funcs = {
   .wake = fake_wake,
   .close = fake_close,
+  .measure = fake_measure,
 };
 
 #define N_SINKS 8
@@ -133,10 +156,9 @@ drain (ConfabBrokerPeer *peer)
 
   while ((message = confab_broker_peer_pop (peer)) != NULL)
     {
-      gsize len;
-      const char *line = confab_message_get_line (message, &len);
+      g_autofree char *line = text_line (message);
 
-      g_string_append_len (out, line, len);
+      g_string_append (out, line);
       confab_message_unref (message);
     }
   return g_string_free (out, FALSE);
@@ -308,7 +330,7 @@ test_route_many (Fixture       *fx,
   g_assert_true (got_bob == message);
   g_assert_true (got_carol == message);
   g_assert_true (got_alice == message);
-  g_assert_cmpstr (confab_message_get_line (message, NULL), ==, "from alice: hi all\n");
+  g_assert_cmpstr (confab_message_get_text (message, NULL), ==, "hi all");
   g_assert_cmpuint (fx->sinks[0].wakes, ==, 1);
   g_assert_cmpuint (fx->sinks[1].wakes, ==, 1);
   g_assert_cmpuint (fx->sinks[2].wakes, ==, 1);
@@ -371,11 +393,11 @@ test_route_order (Fixture       *fx,
     {
       g_autoptr(ConfabMessage) message = confab_broker_peer_pop (bob);
       g_autofree char *expected = g_strdup_printf ("from alice: %u\n", i);
-      gsize len;
+      g_autofree char *line = NULL;
 
       g_assert_nonnull (message);
-      g_assert_cmpstr (confab_message_get_line (message, &len), ==, expected);
-      g_assert_cmpuint (len, ==, strlen (expected));
+      line = text_line (message);
+      g_assert_cmpstr (line, ==, expected);
     }
   g_assert_null (confab_broker_peer_pop (bob));
   g_assert_cmpuint (confab_broker_peer_get_queued_bytes (bob), ==, 0);
@@ -659,13 +681,17 @@ test_list_peers (Fixture       *fx,
   confab_broker_leave (fx->broker, c, CONFAB_REASON_QUIT);
 }
 
+/* A message is a value: what it says, not how a wire shows it (its
+ * lines are tests/test-codec.c's). */
 static void
-test_message_lines (void)
+test_message_values (void)
 {
   const char *to[] = { "alice", "carol" };
+  const char *names[] = { "alice", "bob" };
   g_autoptr(ConfabMessage) chat = confab_message_new_chat ("bob", to, 2, "hi there", 8, 42);
   g_autoptr(ConfabMessage) multi = confab_message_new_chat ("bob", to, 2, "one\ntwo\r", 8, 0);
-  g_autoptr(ConfabMessage) raw = confab_message_new_raw ("{}\n", 3);
+  g_autoptr(ConfabMessage) welcome = confab_message_new_welcome ("zoe");
+  g_autoptr(ConfabMessage) peers = confab_message_new_peers (names, 2);
   const char * const *recipients;
   guint n;
   g_autoptr(ConfabMessage) error = confab_message_new_errorf (CONFAB_ERROR_NO_SUCH_PEER, "no such peer: %s", "x");
@@ -677,8 +703,6 @@ test_message_lines (void)
   g_assert_cmpint (confab_message_get_timestamp (chat), ==, 42);
   text = confab_message_get_text (chat, &len);
   g_assert_cmpmem (text, len, "hi there", 8);
-  g_assert_cmpstr (confab_message_get_line (chat, &len), ==, "from bob: hi there\n");
-  g_assert_cmpuint (len, ==, strlen ("from bob: hi there\n"));
 
   recipients = confab_message_get_recipients (chat, &n);
   g_assert_cmpuint (n, ==, 2);
@@ -686,24 +710,29 @@ test_message_lines (void)
   g_assert_cmpstr (recipients[1], ==, "carol");
   g_assert_null (recipients[2]);
 
-  /* A multi-line text stays one line for text peers, and exact for JSON. */
-  g_assert_cmpstr (confab_message_get_line (multi, NULL), ==, "from bob: one\\ntwo\\r\n");
+  /* The text is kept exact, newlines and all. */
   text = confab_message_get_text (multi, &len);
   g_assert_cmpmem (text, len, "one\ntwo\r", 8);
 
-  g_assert_cmpint (confab_message_get_kind (raw), ==, CONFAB_MESSAGE_RAW);
-  g_assert_cmpstr (confab_message_get_line (raw, &len), ==, "{}\n");
-  g_assert_cmpuint (len, ==, 3);
-  g_assert_null (confab_message_get_encoding (raw, CONFAB_ENCODING_JSON));
-  g_assert_true (confab_message_set_encoding (raw, CONFAB_ENCODING_JSON, g_bytes_new ("x", 1)) ==
-                 confab_message_get_encoding (raw, CONFAB_ENCODING_JSON));
-  /* The first cached encoding wins. */
-  g_assert_cmpuint (g_bytes_get_size (confab_message_set_encoding (raw, CONFAB_ENCODING_JSON,
-                                                                   g_bytes_new ("yy", 2))), ==, 1);
+  g_assert_cmpint (confab_message_get_kind (welcome), ==, CONFAB_MESSAGE_WELCOME);
+  g_assert_cmpstr (confab_message_get_names (welcome, &n)[0], ==, "zoe");
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (confab_message_get_kind (peers), ==, CONFAB_MESSAGE_PEERS);
+  recipients = confab_message_get_names (peers, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpstr (recipients[1], ==, "bob");
+  g_assert_null (recipients[2]);
+
+  /* A slot keeps the first encoding put in it. */
+  g_assert_null (confab_message_get_slot (chat, 1));
+  g_assert_true (confab_message_set_slot (chat, 1, g_bytes_new ("x", 1)) ==
+                 confab_message_get_slot (chat, 1));
+  g_assert_cmpuint (g_bytes_get_size (confab_message_set_slot (chat, 1, g_bytes_new ("yy", 2))), ==, 1);
+  g_assert_null (confab_message_get_slot (chat, 0));
 
   g_assert_cmpint (confab_message_get_kind (error), ==, CONFAB_MESSAGE_ERROR);
   g_assert_cmpint (confab_message_get_code (error), ==, CONFAB_ERROR_NO_SUCH_PEER);
-  g_assert_cmpstr (confab_message_get_line (error, NULL), ==, "error: no such peer: x\n");
+  g_assert_cmpstr (confab_message_get_text (error, NULL), ==, "no such peer: x");
   g_assert_cmpstr (confab_error_code_to_string (CONFAB_ERROR_NO_SUCH_PEER), ==, "no-such-peer");
   g_assert_cmpstr (confab_error_code_to_string (CONFAB_ERROR_LINE_TOO_LONG), ==, "line-too-long");
 }
@@ -733,7 +762,7 @@ main (int   argc,
   ADD ("/broker/list-peers", test_list_peers);
   ADD ("/broker/count-limits", test_count_limits);
 #undef ADD
-  g_test_add_func ("/message/lines", test_message_lines);
+  g_test_add_func ("/message/values", test_message_values);
 
   return g_test_run ();
 }

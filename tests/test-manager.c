@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "confab-broker.h"
+#include "confab-codec.h"
 #include "confab-dbus.h"
 #include "confab-dbus-test-util.h"
 #include "confab-log.h"
@@ -58,9 +59,21 @@ fake_close (gpointer    data,
   sink->close_reason = g_strdup (reason);
 }
 
+/* The peers here speak the text protocol. */
+static gsize
+fake_measure (gpointer       data,
+              ConfabMessage *message)
+{
+  gsize len;
+
+  confab_codec_message_bytes (&confab_codec_text, message, &len);
+  return len;
+}
+
 static const ConfabBrokerSink fake_sink_funcs = {
   .wake = fake_wake,
   .close = fake_close,
+  .measure = fake_measure,
 };
 
 #define N_SINKS 4
@@ -215,7 +228,7 @@ drain (ConfabBrokerPeer *peer)
   while ((message = confab_broker_peer_pop (peer)) != NULL)
     {
       gsize len;
-      const char *line = confab_message_get_line (message, &len);
+      const char *line = confab_codec_message_bytes (&confab_codec_text, message, &len);
 
       g_string_append_len (out, line, len);
       confab_message_unref (message);

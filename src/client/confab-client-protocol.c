@@ -327,7 +327,7 @@ confab_client_encode_login (gboolean    json,
   json_builder_set_member_name (builder, "name");
   json_builder_add_string_value (builder, name);
   json_builder_set_member_name (builder, "protocol");
-  json_builder_add_int_value (builder, 1);
+  json_builder_add_int_value (builder, CONFAB_JSON_PROTOCOL_VERSION);
   json_builder_end_object (builder);
   return builder_to_line (builder);
 }
@@ -372,12 +372,6 @@ confab_client_encode_json_message (const char * const *to,
 
 /* ---- what confab shows ------------------------------------------------ */
 
-static gboolean
-is_control (gunichar c)
-{
-  return (c < 0x20 && c != '\t') || (c >= 0x7f && c < 0xa0);
-}
-
 char *
 confab_client_sanitize (const char *text,
                         gssize      len)
@@ -400,7 +394,7 @@ confab_client_sanitize (const char *text,
           p++;
           continue;
         }
-      if (is_control (c))
+      if (confab_validate_is_control (c))
         g_string_append_unichar (out, 0xFFFD);
       else
         g_string_append_len (out, p, g_utf8_next_char (p) - p);

@@ -127,6 +127,40 @@ confab_broker_peer_get_notice (ConfabBrokerPeer *peer)
   return peer->notice;
 }
 
+/* Appends @message, whose cost the caller has added to queued_bytes, and
+ * wakes the writer if this is the first push since it last looked. */
+void
+confab_broker_peer_enqueue (ConfabBrokerPeer *peer,
+                            ConfabMessage    *message)
+{
+  g_async_queue_push (peer->queue, confab_message_ref (message));
+  if (g_atomic_int_compare_and_exchange (&peer->wake_pending, 0, 1))
+    peer->sink->wake (peer->sink_data);
+}
+
+/**
+ * confab_broker_peer_push_reply:
+ * @message: a reply to a request of the peer's own (welcome, peers)
+ *
+ * Queues @message for the peer's connection alone, in order with what the
+ * broker has queued for it, without going through the broker: nothing is
+ * routed, and the queue limit is not checked, since a connection bounds
+ * its own replies by pausing its input (confab-peer-input.c). Nothing is
+ * queued once the peer has left.
+ */
+void
+confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
+                               ConfabMessage    *message)
+{
+  g_return_if_fail (peer != NULL);
+  g_return_if_fail (message != NULL);
+
+  if (!peer->joined)
+    return;
+  g_atomic_int_add (&peer->queued_bytes, (gint) confab_broker_peer_queue_cost (message));
+  confab_broker_peer_enqueue (peer, message);
+}
+
 /* Writer side. A writer answers a wake by clearing wake_pending and then
  * popping until the queue is empty or the socket is full; a push after
  * the clear wakes it again, so no message is left behind unnoticed. */
@@ -164,12 +198,9 @@ confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
 
   if (message != NULL)
     {
-      gsize len;
-
-      confab_message_get_line (message, &len);
       g_atomic_int_add (&peer->queued_bytes, -(gint) confab_broker_peer_queue_cost (message));
       peer->messages_out++;
-      peer->bytes_out += len;
+      peer->bytes_out += confab_broker_peer_measure (peer, message);
     }
   return message;
 }

@@ -53,4 +53,15 @@ confab_broker_peer_queue_cost (ConfabMessage *message)
   return confab_message_get_size (message) + MALLOC_OVERHEAD + QUEUE_NODE_SIZE;
 }
 
+/* The bytes @message takes on @peer's wire, as its connection says. */
+static inline gsize
+confab_broker_peer_measure (ConfabBrokerPeer *peer,
+                            ConfabMessage    *message)
+{
+  return peer->sink->measure != NULL ? peer->sink->measure (peer->sink_data, message) : 0;
+}
+
+void              confab_broker_peer_enqueue    (ConfabBrokerPeer       *peer,
+                                                 ConfabMessage          *message);
+
 G_END_DECLS

@@ -120,9 +120,7 @@ peer_push (ConfabBroker     *self,
       return FALSE;
     }
 
-  g_async_queue_push (peer->queue, confab_message_ref (message));
-  if (g_atomic_int_compare_and_exchange (&peer->wake_pending, 0, 1))
-    peer->sink->wake (peer->sink_data);
+  confab_broker_peer_enqueue (peer, message);
   return TRUE;
 }
 
@@ -230,8 +228,6 @@ confab_broker_route (ConfabBroker      *self,
                      guint              n_recipients,
                      ConfabMessage     *message)
 {
-  gsize len;
-
   g_return_if_fail (CONFAB_IS_BROKER (self));
   g_return_if_fail (sender != NULL);
   g_return_if_fail (message != NULL);
@@ -239,7 +235,6 @@ confab_broker_route (ConfabBroker      *self,
   if (!sender->joined)
     return;
 
-  confab_message_get_line (message, &len);
   sender->messages_in++;
   self->stats.messages_routed++;
 
@@ -261,7 +256,7 @@ confab_broker_route (ConfabBroker      *self,
       if (peer_push (self, recipient, message, TRUE))
         {
           self->stats.deliveries++;
-          self->stats.bytes_routed += len;
+          self->stats.bytes_routed += confab_broker_peer_measure (recipient, message);
         }
     }
 }
@@ -296,24 +291,24 @@ confab_broker_broadcast (ConfabBroker *self,
 {
   g_autoptr(GPtrArray) peers = NULL;
   g_autoptr(ConfabMessage) message = NULL;
-  gsize len;
   guint n = 0;
 
   g_return_val_if_fail (CONFAB_IS_BROKER (self), 0);
   g_return_val_if_fail (text != NULL, 0);
 
   message = confab_message_new_chat (CONFAB_SERVER_SENDER, NULL, 0, text, strlen (text), 0);
-  confab_message_get_line (message, &len);
   peers = snapshot_peers (self);
   self->stats.messages_routed++;
 
   for (guint i = 0; i < peers->len; i++)
     {
-      if (peer_push (self, g_ptr_array_index (peers, i), message, TRUE))
+      ConfabBrokerPeer *peer = g_ptr_array_index (peers, i);
+
+      if (peer_push (self, peer, message, TRUE))
         {
           n++;
           self->stats.deliveries++;
-          self->stats.bytes_routed += len;
+          self->stats.bytes_routed += confab_broker_peer_measure (peer, message);
         }
     }
   return n;
@@ -424,26 +419,6 @@ confab_broker_send_error (ConfabBroker     *self,
   message = confab_message_new_error (code, text);
   if (peer_push (self, peer, message, TRUE))
     self->stats.errors_sent++;
-}
-
-/**
- * confab_broker_send_message:
- * @peer: the entry to send to
- * @message: a message for @peer alone (a reply to a request of its own)
- *
- * Queues @message to @peer, in order with its other output, under the
- * same queue limit as chat.
- */
-void
-confab_broker_send_message (ConfabBroker     *self,
-                            ConfabBrokerPeer *peer,
-                            ConfabMessage    *message)
-{
-  g_return_if_fail (CONFAB_IS_BROKER (self));
-  g_return_if_fail (peer != NULL);
-  g_return_if_fail (message != NULL);
-
-  peer_push (self, peer, message, TRUE);
 }
 
 /* For refusals that happen before a login reaches the broker (a login

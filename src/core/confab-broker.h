@@ -30,13 +30,19 @@ typedef struct _ConfabBrokerPeer ConfabBrokerPeer;
  *   close at once. With @flush, confab_broker_peer_get_notice() gives the
  *   notice the peer was sent ("kicked: REASON"). The sink must not call back into the broker for this
  *   peer's removal: it is done.
+ * @measure: (optional): the bytes @message takes on this peer's wire, for
+ *   the bytes_routed and bytes_out counters (the broker knows no wire);
+ *   %NULL counts none. Called as a message is routed to the peer and as
+ *   its writer pops it.
  */
 typedef struct
 {
-  void (*wake)  (gpointer    sink_data);
-  void (*close) (gpointer    sink_data,
-                 gboolean    flush,
-                 const char *reason);
+  void  (*wake)    (gpointer       sink_data);
+  void  (*close)   (gpointer       sink_data,
+                    gboolean       flush,
+                    const char    *reason);
+  gsize (*measure) (gpointer       sink_data,
+                    ConfabMessage *message);
 } ConfabBrokerSink;
 
 /* Counters for GetStatistics; all monotonic except peers. */
@@ -125,9 +131,6 @@ void                confab_broker_send_error     (ConfabBroker     *self,
                                                   ConfabBrokerPeer *peer,
                                                   ConfabError       code,
                                                   const char       *text);
-void                confab_broker_send_message   (ConfabBroker     *self,
-                                                  ConfabBrokerPeer *peer,
-                                                  ConfabMessage    *message);
 void                confab_broker_count_rejected_login (ConfabBroker *self);
 void                confab_broker_count_limit    (ConfabBroker     *self,
                                                   ConfabLimit       limit);
@@ -154,6 +157,9 @@ guint64             confab_broker_peer_get_bytes_in     (ConfabBrokerPeer *peer)
 guint64             confab_broker_peer_get_bytes_out    (ConfabBrokerPeer *peer);
 gsize               confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer);
 const char         *confab_broker_peer_get_notice (ConfabBrokerPeer *peer);
+
+void                confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
+                                                  ConfabMessage    *message);
 
 /* Writer side: safe from any thread. */
 ConfabMessage      *confab_broker_peer_pop       (ConfabBrokerPeer *peer);

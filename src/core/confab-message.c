@@ -1,9 +1,11 @@
 /* confab-message.c: refcounted, immutable messages.
  *
- * One allocation per message: the struct is followed by its recipients,
- * the sender's name, the text (only where the line shows it escaped) and
- * the finished text-protocol line, so routing a message to many peers
- * costs one reference each, never a copy or a format.
+ * A message is a value: its kind, sender, recipients (or, for a reply,
+ * the names it lists), text, error code and time. One allocation holds
+ * it all, so routing a message to many peers costs one reference each,
+ * never a copy. How it is encoded on each wire is not known here: the
+ * protocol layer keeps its encodings in the message's slots, made once
+ * and shared by every recipient of that protocol.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,9 +14,6 @@
 #include <string.h>
 
 #include "confab-message.h"
-
-#define FROM_PREFIX  "from "
-#define ERROR_PREFIX "error: "
 
 struct _ConfabMessage
 {
@@ -25,45 +24,12 @@ struct _ConfabMessage
   const char        *sender;
   const char       **recipients;   /* n_recipients + 1, NULL-terminated */
   guint              n_recipients;
-  const char        *text;
+  const char        *text;         /* NUL-terminated after text_len bytes */
   gsize              text_len;
-  const char        *line;
-  gsize              line_len;     /* bytes of line, '\n' included */
   gsize              size;         /* of the whole allocation */
-  GBytes            *encodings[CONFAB_N_ENCODINGS];  /* atomic, (owned) (nullable) */
+  GBytes            *slots[CONFAB_MESSAGE_N_SLOTS];  /* atomic, (owned) (nullable) */
   char               data[];
 };
-
-/* Newlines and carriage returns (possible only in JSON texts) would start
- * a new line in a text peer's stream: they are shown as "\n" and "\r". */
-static gsize
-count_escapes (const char *text,
-               gsize       len)
-{
-  gsize n = 0;
-
-  for (gsize i = 0; i < len; i++)
-    n += text[i] == '\n' || text[i] == '\r';
-  return n;
-}
-
-static char *
-copy_escaped (char       *out,
-              const char *text,
-              gsize       len)
-{
-  for (gsize i = 0; i < len; i++)
-    {
-      if (text[i] == '\n' || text[i] == '\r')
-        {
-          *out++ = '\\';
-          *out++ = text[i] == '\n' ? 'n' : 'r';
-        }
-      else
-        *out++ = text[i];
-    }
-  return out;
-}
 
 static char *
 append (char       *out,
@@ -75,7 +41,7 @@ append (char       *out,
 }
 
 /* Lays the message out in one block: recipient pointers, recipient names,
- * sender, text (when escaped), line. */
+ * sender, text. */
 static ConfabMessage *
 message_alloc (ConfabMessageKind   kind,
                const char         *sender,
@@ -85,22 +51,10 @@ message_alloc (ConfabMessageKind   kind,
                gsize               text_len)
 {
   ConfabMessage *self;
-  gboolean chat = kind == CONFAB_MESSAGE_CHAT;
   gsize sender_len = strlen (sender);
-  gsize escapes = kind == CONFAB_MESSAGE_RAW ? 0 : count_escapes (text, text_len);
-  gsize prefix_len;
-  gsize line_len;
   gsize names_len = 0;
   gsize size;
   char *p;
-
-  if (kind == CONFAB_MESSAGE_RAW)
-    prefix_len = 0;
-  else if (chat)
-    prefix_len = strlen (FROM_PREFIX) + sender_len + 2;
-  else
-    prefix_len = strlen (ERROR_PREFIX);
-  line_len = prefix_len + text_len + escapes + (kind == CONFAB_MESSAGE_RAW ? 0 : 1);
 
   for (guint i = 0; i < n_recipients; i++)
     names_len += strlen (recipients[i]) + 1;
@@ -108,8 +62,7 @@ message_alloc (ConfabMessageKind   kind,
   size = sizeof (ConfabMessage)
          + (n_recipients + 1) * sizeof (char *) + names_len
          + sender_len + 1
-         + (escapes > 0 ? text_len + 1 : 0)
-         + line_len + 1;
+         + text_len + 1;
   self = g_malloc (size);
   memset (self, 0, sizeof (ConfabMessage));
   self->size = size;
@@ -133,34 +86,9 @@ message_alloc (ConfabMessageKind   kind,
   p = append (p, sender, sender_len);
   *p++ = '\0';
 
-  if (escapes > 0)
-    {
-      self->text = p;
-      p = append (p, text, text_len);
-      *p++ = '\0';
-    }
+  self->text = p;
   self->text_len = text_len;
-
-  self->line = p;
-  self->line_len = line_len;
-  if (chat)
-    {
-      p = append (p, FROM_PREFIX, strlen (FROM_PREFIX));
-      p = append (p, sender, sender_len);
-      p = append (p, ": ", 2);
-    }
-  else if (kind == CONFAB_MESSAGE_ERROR)
-    {
-      p = append (p, ERROR_PREFIX, strlen (ERROR_PREFIX));
-    }
-  if (escapes == 0)
-    self->text = p;  /* the text stands unescaped inside the line */
-  if (kind == CONFAB_MESSAGE_RAW)
-    p = append (p, text, text_len);
-  else
-    p = copy_escaped (p, text, text_len);
-  if (kind != CONFAB_MESSAGE_RAW)
-    *p++ = '\n';
+  p = append (p, text, text_len);
   *p = '\0';
 
   return self;
@@ -173,7 +101,7 @@ message_alloc (ConfabMessageKind   kind,
  * @text: the validated text; @text_len bytes; may hold '\n' (JSON peers)
  * @timestamp_usec: server receive time, or 0 for now
  *
- * Returns: (transfer full): a message whose line is "from SENDER: TEXT\n"
+ * Returns: (transfer full): a chat message
  */
 ConfabMessage *
 confab_message_new_chat (const char         *sender,
@@ -201,7 +129,7 @@ confab_message_new_chat (const char         *sender,
  * @code: the error's code
  * @text: plain words (untranslated: part of the wire protocol)
  *
- * Returns: (transfer full): a message whose line is "error: TEXT\n"
+ * Returns: (transfer full): an error for one peer
  */
 ConfabMessage *
 confab_message_new_error (ConfabError  code,
@@ -231,19 +159,23 @@ confab_message_new_errorf (ConfabError  code,
   return confab_message_new_error (code, text);
 }
 
-/**
- * confab_message_new_raw:
- * @line: bytes already encoded for one connection's protocol, '\n' included
- *
- * Returns: (transfer full): a message sent as it is, whatever the protocol
- */
+/* Returns: (transfer full): the reply to a login, naming who logged in */
 ConfabMessage *
-confab_message_new_raw (const char *line,
-                        gsize       len)
+confab_message_new_welcome (const char *name)
 {
-  g_return_val_if_fail (line != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
 
-  return message_alloc (CONFAB_MESSAGE_RAW, "", NULL, 0, line, len);
+  return message_alloc (CONFAB_MESSAGE_WELCOME, "", &name, 1, "", 0);
+}
+
+/* Returns: (transfer full): the reply to a peers request */
+ConfabMessage *
+confab_message_new_peers (const char * const *names,
+                          guint               n_names)
+{
+  g_return_val_if_fail (names != NULL || n_names == 0, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_PEERS, "", names, n_names, "", 0);
 }
 
 ConfabMessage *
@@ -263,8 +195,8 @@ confab_message_unref (ConfabMessage *self)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
-  for (guint i = 0; i < CONFAB_N_ENCODINGS; i++)
-    g_clear_pointer (&self->encodings[i], g_bytes_unref);
+  for (guint i = 0; i < CONFAB_MESSAGE_N_SLOTS; i++)
+    g_clear_pointer (&self->slots[i], g_bytes_unref);
   g_free (self);
 }
 
@@ -280,7 +212,7 @@ confab_message_get_code (const ConfabMessage *self)
   return self->code;
 }
 
-/* Returns: the sender's name; "" for error and raw messages */
+/* Returns: the sender's name; "" but for chat messages */
 const char *
 confab_message_get_sender (const ConfabMessage *self)
 {
@@ -297,7 +229,16 @@ confab_message_get_recipients (const ConfabMessage *self,
   return (const char * const *) self->recipients;
 }
 
-/* Returns: the text, unescaped, not necessarily NUL-terminated */
+/* Returns: (array length=n_names): the names a reply lists (welcome,
+ *   peers), NULL-terminated; for a chat message, its recipients */
+const char * const *
+confab_message_get_names (const ConfabMessage *self,
+                          guint               *n_names)
+{
+  return confab_message_get_recipients (self, n_names);
+}
+
+/* Returns: the text, unescaped, NUL-terminated after *len bytes */
 const char *
 confab_message_get_text (const ConfabMessage *self,
                          gsize               *len)
@@ -313,52 +254,45 @@ confab_message_get_timestamp (const ConfabMessage *self)
   return self->timestamp_usec;
 }
 
-/* Returns: the bytes the message occupies (not counting a cached
- * encoding for another protocol) */
+/* Returns: the bytes the message occupies (not counting its encodings,
+ *   which it shares with every recipient of their protocol) */
 gsize
 confab_message_get_size (const ConfabMessage *self)
 {
   return self->size;
 }
 
-const char *
-confab_message_get_line (const ConfabMessage *self,
-                         gsize               *len)
-{
-  if (len != NULL)
-    *len = self->line_len;
-  return self->line;
-}
-
-/* Returns: (transfer none) (nullable): the cached encoding */
+/* Returns: (transfer none) (nullable): what the protocol layer keeps in
+ *   @slot */
 GBytes *
-confab_message_get_encoding (ConfabMessage  *self,
-                             ConfabEncoding  encoding)
+confab_message_get_slot (ConfabMessage *self,
+                         guint          slot)
 {
-  g_return_val_if_fail (encoding < CONFAB_N_ENCODINGS, NULL);
+  g_return_val_if_fail (slot < CONFAB_MESSAGE_N_SLOTS, NULL);
 
-  return g_atomic_pointer_get (&self->encodings[encoding]);
+  return g_atomic_pointer_get (&self->slots[slot]);
 }
 
 /**
- * confab_message_set_encoding:
- * @bytes: (transfer full): the encoded message
+ * confab_message_set_slot:
+ * @bytes: (transfer full): an encoding of the message
  *
- * Caches @bytes unless another writer cached one first.
+ * Keeps @bytes in @slot unless another caller filled it first (then
+ * @bytes is dropped): safe should writers run on several threads.
  *
- * Returns: (transfer none): the cached encoding, @bytes or the earlier one
+ * Returns: (transfer none): what @slot holds now
  */
 GBytes *
-confab_message_set_encoding (ConfabMessage  *self,
-                             ConfabEncoding  encoding,
-                             GBytes         *bytes)
+confab_message_set_slot (ConfabMessage *self,
+                         guint          slot,
+                         GBytes        *bytes)
 {
-  g_return_val_if_fail (encoding < CONFAB_N_ENCODINGS, NULL);
+  g_return_val_if_fail (slot < CONFAB_MESSAGE_N_SLOTS, NULL);
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  if (g_atomic_pointer_compare_and_exchange (&self->encodings[encoding], NULL, bytes))
+  if (g_atomic_pointer_compare_and_exchange (&self->slots[slot], NULL, bytes))
     return bytes;
 
   g_bytes_unref (bytes);
-  return g_atomic_pointer_get (&self->encodings[encoding]);
+  return g_atomic_pointer_get (&self->slots[slot]);
 }

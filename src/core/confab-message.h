@@ -10,20 +10,19 @@
 
 G_BEGIN_DECLS
 
+/* What a message says. It is a value: how it looks on a wire is the
+ * protocol layer's business (src/proto, confab-codec.h). */
 typedef enum
 {
-  CONFAB_MESSAGE_CHAT,   /* "from SENDER: text" */
-  CONFAB_MESSAGE_ERROR,  /* "error: text", carries a ConfabError code */
-  CONFAB_MESSAGE_RAW,    /* a line already encoded for one connection */
+  CONFAB_MESSAGE_CHAT,     /* sender, recipients, text, timestamp */
+  CONFAB_MESSAGE_ERROR,    /* code, text */
+  CONFAB_MESSAGE_WELCOME,  /* names: the one name that just logged in */
+  CONFAB_MESSAGE_PEERS,    /* names: who is connected, sorted */
 } ConfabMessageKind;
 
-/* Slots for encodings other than the text line, cached on first use so a
- * message is encoded once per protocol, not once per recipient. */
-typedef enum
-{
-  CONFAB_ENCODING_JSON,
-  CONFAB_N_ENCODINGS
-} ConfabEncoding;
+/* Slots for a message's encodings, one per wire protocol. The protocol
+ * layer chooses what goes in which; the message only frees them. */
+#define CONFAB_MESSAGE_N_SLOTS 4
 
 typedef struct _ConfabMessage ConfabMessage;
 
@@ -38,8 +37,9 @@ ConfabMessage     *confab_message_new_error    (ConfabError    code,
 ConfabMessage     *confab_message_new_errorf   (ConfabError    code,
                                                 const char    *format,
                                                 ...) G_GNUC_PRINTF (2, 3);
-ConfabMessage     *confab_message_new_raw      (const char    *line,
-                                                gsize          len);
+ConfabMessage     *confab_message_new_welcome  (const char    *name);
+ConfabMessage     *confab_message_new_peers    (const char * const *names,
+                                                guint               n_names);
 ConfabMessage     *confab_message_ref          (ConfabMessage *self);
 void               confab_message_unref        (ConfabMessage *self);
 
@@ -48,20 +48,17 @@ ConfabError        confab_message_get_code     (const ConfabMessage *self);
 const char        *confab_message_get_sender   (const ConfabMessage *self);
 const char * const *confab_message_get_recipients (const ConfabMessage *self,
                                                 guint               *n_recipients);
+const char * const *confab_message_get_names   (const ConfabMessage *self,
+                                                guint               *n_names);
 const char        *confab_message_get_text     (const ConfabMessage *self,
                                                 gsize               *len);
 gint64             confab_message_get_timestamp (const ConfabMessage *self);
 gsize              confab_message_get_size     (const ConfabMessage *self);
 
-/* The text-protocol line, '\n' included; built once at creation and
- * shared by every recipient. Newlines in the text appear escaped. */
-const char        *confab_message_get_line     (const ConfabMessage *self,
-                                                gsize               *len);
-
-GBytes            *confab_message_get_encoding (ConfabMessage  *self,
-                                                ConfabEncoding  encoding);
-GBytes            *confab_message_set_encoding (ConfabMessage  *self,
-                                                ConfabEncoding  encoding,
+GBytes            *confab_message_get_slot     (ConfabMessage  *self,
+                                                guint           slot);
+GBytes            *confab_message_set_slot     (ConfabMessage  *self,
+                                                guint           slot,
                                                 GBytes         *bytes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabMessage, confab_message_unref)

@@ -201,19 +201,29 @@ utf8_validate_allowing_nul (const char *text,
   return TRUE;
 }
 
-/* C0 (except TAB), DEL and C1. On valid UTF-8, C1 characters are exactly
- * the two-byte sequences 0xC2 0x80..0x9F, so a byte scan suffices and the
- * hot path never decodes characters. */
-static gboolean
-text_has_control (const char *text,
-                  gsize       len)
+/* The one definition of a control character, for every check and every
+ * sanitizer: C0 except TAB, DEL and C1. */
+gboolean
+confab_validate_is_control (gunichar c)
+{
+  return (c < 0x20 && c != '\t') || (c >= 0x7f && c < 0xa0);
+}
+
+/* On valid UTF-8, C1 characters are exactly the two-byte sequences
+ * 0xC2 0x80..0x9F, so a byte scan suffices and the hot path never decodes
+ * characters. */
+gboolean
+confab_validate_has_control (const char *text,
+                             gsize       len,
+                             gboolean    line_breaks)
 {
   const guchar *p = (const guchar *) text;
   const guchar *end = p + len;
 
   for (; p < end; p++)
     {
-      if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
+      if (*p < 0x80 && confab_validate_is_control (*p) &&
+          !(line_breaks && (*p == '\n' || *p == '\r')))
         return TRUE;
       if (*p == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9F)
         return TRUE;
@@ -251,7 +261,7 @@ confab_validate_text (const char  *text,
       return FALSE;
     }
 
-  if (text_has_control (text, n_bytes))
+  if (confab_validate_has_control (text, n_bytes, FALSE))
     {
       g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER,
                            "line contains control characters");

@@ -61,4 +61,18 @@ gboolean confab_validate_text (const char  *text,
                                gssize       len,
                                GError     **error);
 
+/* A control character: C0 except TAB, DEL, C1. */
+gboolean confab_validate_is_control  (gunichar    c);
+
+/*
+ * confab_validate_has_control:
+ * @text: valid UTF-8, @len bytes
+ * @line_breaks: whether LF and CR are allowed (JSON texts may hold them)
+ *
+ * Returns: whether @text holds a control character
+ */
+gboolean confab_validate_has_control (const char *text,
+                                      gsize       len,
+                                      gboolean    line_breaks);
+
 G_END_DECLS

@@ -145,11 +145,10 @@ check_done (GObject      *source_object,
 
   if (reserved)
     {
-      g_autofree char *text = g_strdup_printf ("not your name: %s is reserved for the local user "
-                                               "of that name, on the Unix socket", check->name);
+      g_autoptr(GError) error = NULL;
 
-      confab_broker_count_rejected_login (self->shared->broker);
-      confab_peer_close_with_error (self, CONFAB_ERROR_NOT_YOUR_NAME, text);
+      confab_peer_refuse_local_name (self, check->name, &error);
+      confab_peer_close_with_error (self, error->code, error->message);
       return;
     }
 

@@ -13,7 +13,6 @@
 
 #include <string.h>
 
-#include "confab-json-protocol.h"
 #include "confab-names.h"
 #include "confab-peer-private.h"
 
@@ -109,23 +108,33 @@ confab_peer_discard_queue (ConfabPeer *self)
   confab_broker_peer_unlock (self->entry);
 }
 
-/* The bytes of @message in this connection's protocol: the text line, or
- * the JSON frame, encoded once per message and shared by its recipients. */
+/* The bytes of @message in this connection's protocol, encoded once per
+ * message and protocol and shared by its recipients. */
 static const char *
 encode (ConfabPeer    *self,
         ConfabMessage *message,
         gsize         *len)
 {
-  GBytes *bytes;
+  return confab_codec_message_bytes (self->codec, message, len);
+}
 
-  if (self->protocol == PROTOCOL_TEXT || confab_message_get_kind (message) == CONFAB_MESSAGE_RAW)
-    return confab_message_get_line (message, len);
+/* The broker sink's measure: what the byte counters (bytes_routed,
+ * bytes_out) count, unchanged from when every message carried its text
+ * line: a chat or error message counts that line's length whatever the
+ * peer's protocol, a reply its bytes in the peer's own. Either encoding
+ * is made once per message and is what the writer then sends. */
+gsize
+confab_peer_measure (gpointer       sink_data,
+                     ConfabMessage *message)
+{
+  ConfabPeer *self = CONFAB_PEER (sink_data);
+  ConfabMessageKind kind = confab_message_get_kind (message);
+  gsize len;
 
-  bytes = confab_message_get_encoding (message, CONFAB_ENCODING_JSON);
-  if (bytes == NULL)
-    bytes = confab_message_set_encoding (message, CONFAB_ENCODING_JSON,
-                                         confab_json_encode_message (message));
-  return g_bytes_get_data (bytes, len);
+  confab_codec_message_bytes (kind == CONFAB_MESSAGE_CHAT || kind == CONFAB_MESSAGE_ERROR ?
+                              &confab_codec_text : self->codec,
+                              message, &len);
+  return len;
 }
 
 /* Gathers queued lines into the shared send buffer.
@@ -193,23 +202,6 @@ send_or_keep (ConfabPeer *self,
       return FALSE;
     }
   return TRUE;
-}
-
-/* Final line for a slow consumer, only if it does not cut a line in two. */
-char *
-confab_peer_format_error (ConfabPeer  *self,
-              ConfabError  code,
-              const char  *text,
-              gsize       *len)
-{
-  char *line;
-
-  if (self->protocol == PROTOCOL_JSON)
-    return confab_json_encode_error (code, text, len);
-
-  line = g_strconcat ("error: ", text, "\n", NULL);
-  *len = strlen (line);
-  return line;
 }
 
 static void

@@ -3,13 +3,14 @@
  * ConfabPeer is one object in several files: confab-peer.c (life cycle
  * and reading), confab-peer-input.c (framing a read, and holding input
  * back), confab-peer-output.c (queue draining and the shared flush),
- * confab-peer-requests.c (what each protocol's lines ask for),
+ * confab-peer-requests.c (handing each line to the session layer),
  * confab-peer-rate.c (the per-peer rate limit) and confab-peer-identity.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include "confab-codec.h"
 #include "confab-deadlines.h"
 #include "confab-framer.h"
 #include "confab-peer.h"
@@ -37,12 +38,6 @@ typedef enum
   INPUT_PAUSED_LOOKUP,  /* its login name is being looked up */
 } InputPause;
 
-typedef enum
-{
-  PROTOCOL_TEXT,
-  PROTOCOL_JSON,
-} PeerProtocol;
-
 typedef struct _ConfabNameCheck ConfabNameCheck;
 
 struct _ConfabPeer
@@ -61,7 +56,7 @@ struct _ConfabPeer
   const char        *login_name;    /* (unowned) (nullable): the name asked for, while refused */
   char              *kick_notice;   /* (owned) (nullable): why it was kicked, logged at the close */
   PeerState          state;
-  PeerProtocol       protocol;       /* chosen by the first non-blank byte */
+  const ConfabCodec *codec;         /* the protocol; text until the first non-blank byte says */
   gboolean           protocol_known;
 
   ConfabFramer       framer;
@@ -118,10 +113,8 @@ void         confab_peer_discard_queue       (ConfabPeer *self);
 void         confab_peer_keep_unsent         (ConfabPeer *self,
                                               const char *data,
                                               gsize       len);
-char        *confab_peer_format_error        (ConfabPeer  *self,
-                                              ConfabError  code,
-                                              const char  *text,
-                                              gsize       *len);
+gsize        confab_peer_measure             (gpointer       sink_data,
+                                              ConfabMessage *message);
 
 /* confab-peer-input.c */
 void         confab_peer_feed_input          (ConfabPeer *self,
@@ -148,5 +141,8 @@ gboolean     confab_peer_handle_line         (char       *line,
                                               gpointer    user_data);
 void         confab_peer_join                (ConfabPeer *self,
                                               const char *name);
+void         confab_peer_refuse_local_name   (ConfabPeer  *self,
+                                              const char  *name,
+                                              GError     **error);
 
 G_END_DECLS

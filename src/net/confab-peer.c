@@ -25,7 +25,6 @@
 #include <netinet/tcp.h>
 
 #include "confab-address.h"
-#include "confab-json-protocol.h"
 #include "confab-names.h"
 #include "confab-peer-private.h"
 
@@ -157,6 +156,7 @@ sink_close (gpointer    sink_data,
 const ConfabBrokerSink confab_peer_sink = {
   .wake = sink_wake,
   .close = sink_close,
+  .measure = confab_peer_measure,
 };
 
 /* ---- closing --------------------------------------------------------- */
@@ -283,8 +283,9 @@ confab_peer_close_with_error (ConfabPeer  *self,
                   ConfabError  code,
                   const char  *text)
 {
+  g_autoptr(GBytes) bytes = confab_codec_encode_error (self->codec, code, text);
   gsize len;
-  g_autofree char *line = confab_peer_format_error (self, code, text, &len);
+  const char *line = g_bytes_get_data (bytes, &len);
 
   log_fatal_error (self, code, text);
   if (self->entry != NULL)
@@ -361,23 +362,18 @@ handle_eof (ConfabPeer *self)
   confab_peer_schedule_flush (self);
 }
 
-/* The first non-blank byte decides the protocol, even before the first
- * line is complete, so that a fatal error on an unfinished first line
- * (too long, login timeout) already comes in the client's protocol. */
+/* The codec says which protocol the first non-blank byte means. */
 static void
 choose_protocol (ConfabPeer *self,
                  const char *data,
                  gsize       len)
 {
-  for (gsize i = 0; i < len; i++)
-    {
-      if (data[i] == ' ' || data[i] == '\t')
-        continue;
-      /* The JSON module says what starts a JSON line. */
-      self->protocol = confab_json_is_json_line (data + i, len - i) ? PROTOCOL_JSON : PROTOCOL_TEXT;
-      self->protocol_known = TRUE;
-      return;
-    }
+  const ConfabCodec *codec = confab_codec_sniff (data, len);
+
+  if (codec == NULL)
+    return;
+  self->codec = codec;
+  self->protocol_known = TRUE;
 }
 
 static void
@@ -575,4 +571,5 @@ static void
 confab_peer_init (ConfabPeer *self)
 {
   self->state = PEER_LOGIN;
+  self->codec = &confab_codec_text;
 }

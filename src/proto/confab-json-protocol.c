@@ -19,18 +19,31 @@
 #include "confab-name-set.h"
 #include "confab-names.h"
 #include "confab-validate.h"
+#include "confab-wire.h"
 
 /* Returns: TRUE if the first non-blank byte of @line is '{' */
 gboolean
 confab_json_is_json_line (const char *line,
                           gsize       len)
 {
-  for (gsize i = 0; i < len; i++)
-    {
-      if (line[i] == ' ' || line[i] == '\t')
-        continue;
-      return line[i] == '{';
-    }
+  gsize i = confab_wire_skip_blanks (line, len);
+
+  return i < len && line[i] == '{';
+}
+
+/* The check, and whether the line holds a "\u0000" escape. */
+static gboolean
+check_syntax (const char  *line,
+              gsize        len,
+              gboolean    *escaped_nul,
+              GError     **error)
+{
+  gboolean too_deep;
+
+  if (confab_json_syntax_scan (line, len, &too_deep, escaped_nul))
+    return TRUE;
+  g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_JSON,
+                       too_deep ? "JSON nested too deeply" : "not valid JSON");
   return FALSE;
 }
 
@@ -50,14 +63,9 @@ confab_json_check_syntax (const char  *line,
                           gsize        len,
                           GError     **error)
 {
-  gboolean too_deep;
   gboolean escaped_nul;
 
-  if (confab_json_syntax_scan (line, len, &too_deep, &escaped_nul))
-    return TRUE;
-  g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_JSON,
-                       too_deep ? "JSON nested too deeply" : "not valid JSON");
-  return FALSE;
+  return check_syntax (line, len, &escaped_nul, error);
 }
 
 static gboolean
@@ -86,44 +94,17 @@ confab_json_get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-/* The white space JSON text may hold, and the only white space trimmed:
- * FF and VT are control characters, refused wherever they are. */
-static inline gboolean
-is_text_space (char c)
-{
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* JSON text may hold newlines and tabs, but no other control character. */
 static gboolean
 text_ok (const char  *text,
          gsize        len,
          GError     **error)
 {
-  for (gsize i = 0; i < len; i++)
-    {
-      guchar c = text[i];
-
-      if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
-        {
-          g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER,
-                               "text contains control characters");
-          return FALSE;
-        }
-    }
-  /* C1 controls are two-byte sequences; validate them the slow way. */
-  for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
-    {
-      gunichar ch = g_utf8_get_char (p);
-
-      if (ch >= 0x80 && ch < 0xa0)
-        {
-          g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER,
-                               "text contains control characters");
-          return FALSE;
-        }
-    }
-  return TRUE;
+  if (!confab_validate_has_control (text, len, TRUE))
+    return TRUE;
+  g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_CONTROL_CHARACTER,
+                       "text contains control characters");
+  return FALSE;
 }
 
 static gboolean
@@ -139,6 +120,7 @@ parse_message (JsonObject         *object,
   g_autoptr(GError) local_error = NULL;
   JsonArray *to;
   const char *start;
+  const char *end;
   gsize len;
   ConfabNameSet seen;
 
@@ -165,24 +147,16 @@ parse_message (JsonObject         *object,
       name = json_node_get_string (item);
       if (!confab_validate_name (name, -1, NULL))
         {
-          /* Echo the name only if it is text a peer may see, as the text
-           * protocol does: an unpaired surrogate escape decodes to bytes
-           * that are not UTF-8, and a control character would reach a
-           * client's terminal. */
-          g_autofree char *message = confab_validate_text (name, -1, NULL) ?
-            g_strdup_printf ("invalid recipient name: %s", name) :
-            g_strdup ("invalid recipient name");
-
-          return fail (error, field, CONFAB_ERROR_INVALID_NAME, "to", message);
+          confab_wire_set_invalid_recipient (&local_error, name, -1);
+          return fail (error, field, local_error->code, "to", local_error->message);
         }
       /* A repeat is skipped, even past the limit: only distinct names
        * count. The names stay in the parsed object while the set is used. */
       if (names->len >= max_recipients &&
           !confab_name_set_contains (&seen, name, strlen (name)))
         {
-          g_autofree char *message = g_strdup_printf ("too many recipients (limit %u)", max_recipients);
-
-          return fail (error, field, CONFAB_ERROR_TOO_MANY_RECIPIENTS, "to", message);
+          confab_wire_set_too_many_recipients (&local_error, max_recipients);
+          return fail (error, field, local_error->code, "to", local_error->message);
         }
       if (!confab_name_set_add (&seen, name, strlen (name)))
         continue;
@@ -194,11 +168,9 @@ parse_message (JsonObject         *object,
 
   /* Trim surrounding white space, newlines included. */
   start = text;
-  len = strlen (text);
-  while (len > 0 && is_text_space (*start))
-    start++, len--;
-  while (len > 0 && is_text_space (start[len - 1]))
-    len--;
+  end = text + strlen (text);
+  confab_wire_trim (&start, &end, TRUE);
+  len = end - start;
   if (len == 0)
     return fail (error, field, CONFAB_ERROR_EMPTY_MESSAGE, "text", "empty message");
   /* The line was UTF-8, but json-glib turns an unpaired surrogate escape
@@ -261,7 +233,6 @@ confab_json_parse_request (const char         *line,
   JsonNode *root;
   JsonObject *object;
   const char *type;
-  gboolean too_deep;
   gboolean escaped_nul;
 
   g_return_val_if_fail (line != NULL, FALSE);
@@ -276,9 +247,8 @@ confab_json_parse_request (const char         *line,
                  "line contains control characters");
   if (!g_utf8_validate_len (line, len, NULL))
     return fail (error, field, CONFAB_ERROR_INVALID_UTF8, NULL, "invalid UTF-8");
-  if (!confab_json_syntax_scan (line, len, &too_deep, &escaped_nul))
-    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL,
-                 too_deep ? "JSON nested too deeply" : "not valid JSON");
+  if (!check_syntax (line, len, &escaped_nul, error))
+    return FALSE;
   /* json-glib ends a string at an escaped NUL without a word, which would
    * deliver "ab" for "ab\u0000cd". Parsed as U+0001 instead, it is still
    * refused by the checks of the member that holds it (with that member
@@ -448,7 +418,7 @@ confab_json_encode_error (ConfabError  code,
 
 /**
  * confab_json_encode_message:
- * @message: a chat or error message
+ * @message: a message of any kind
  *
  * Returns: (transfer full): the message as a JSON frame, '\n' included
  */
@@ -506,10 +476,21 @@ confab_json_encode_message (ConfabMessage *message)
       }
       break;
 
-    case CONFAB_MESSAGE_RAW:
+    case CONFAB_MESSAGE_WELCOME:
+      line = confab_json_encode_welcome (confab_message_get_names (message, NULL)[0], &len);
+      return g_bytes_new_take (line, len);
+
+    case CONFAB_MESSAGE_PEERS:
+      {
+        guint n_names;
+        const char * const *names = confab_message_get_names (message, &n_names);
+
+        line = confab_json_encode_peers (names, n_names, &len);
+        return g_bytes_new_take (line, len);
+      }
+
     default:
-      line = (char *) confab_message_get_line (message, &len);
-      return g_bytes_new (line, len);
+      g_return_val_if_reached (NULL);
     }
 
   line = finish_line (builder, &len);

@@ -14,29 +14,18 @@
 #include "confab-name-set.h"
 #include "confab-text-protocol.h"
 #include "confab-validate.h"
+#include "confab-wire.h"
 
 G_STATIC_ASSERT (CONFAB_TEXT_MAX_RECIPIENTS_HARD <= CONFAB_NAME_SET_MAX);
 
 #define BAD_MESSAGE_TEXT "expected 'name, name: text'"
 
-/* The white space a text line may hold: space and TAB. Every other
- * character g_ascii_isspace() knows (CR, FF; VT it does not) is a control
- * character, refused in a name and in a message alike, never trimmed. */
-static inline gboolean
-is_line_space (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-/* Narrows [*start, *end) to exclude surrounding white space. */
-static void
+/* Narrows [*start, *end) to exclude surrounding white space (space, TAB). */
+static inline void
 trim_ascii (const char **start,
             const char **end)
 {
-  while (*start < *end && is_line_space (**start))
-    (*start)++;
-  while (*end > *start && is_line_space ((*end)[-1]))
-    (*end)--;
+  confab_wire_trim (start, end, FALSE);
 }
 
 /**
@@ -121,15 +110,9 @@ add_recipient (ConfabTextMessage  *msg,
 
   if (!confab_validate_name (start, len, NULL))
     {
-      /* Echo the name only if it cannot break the error line or the
-       * client's terminal. The whole-line check already ensures that;
-       * checking again keeps the echo safe on its own. */
-      if (confab_validate_text (start, len, NULL))
-        g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME,
-                     "invalid recipient name: %.*s", (int) len, start);
-      else
-        g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME,
-                             "invalid recipient name");
+      /* The whole-line check already makes the name safe to echo; the
+       * helper checks again, so the echo is safe on its own. */
+      confab_wire_set_invalid_recipient (error, start, len);
       return FALSE;
     }
 
@@ -138,8 +121,7 @@ add_recipient (ConfabTextMessage  *msg,
     {
       if (confab_name_set_contains (seen, start, len))
         return TRUE;
-      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_TOO_MANY_RECIPIENTS,
-                   "too many recipients (limit %u)", max_recipients);
+      confab_wire_set_too_many_recipients (error, max_recipients);
       return FALSE;
     }
   if (!confab_name_set_add (seen, start, len))

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+#include "confab-codec.h"
 #include "confab-error.h"
 #include "confab-json-protocol.h"
 #include "confab-message.h"
@@ -117,7 +118,7 @@ check_message (const ConfabJsonRequest *request,
                                      request->text_len, 1);
 
   /* What a text peer sees: one line, however many lines the text has. */
-  line = confab_message_get_line (message, &line_len);
+  line = confab_codec_message_bytes (&confab_codec_text, message, &line_len);
   CONFAB_FUZZ_CHECK (g_str_has_prefix (line, "from fuzz: "), "text line has no sender");
   CONFAB_FUZZ_CHECK (line_len > 0 && line[line_len - 1] == '\n' &&
                      memchr (line, '\n', line_len - 1) == NULL &&

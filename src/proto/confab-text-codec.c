@@ -1,0 +1,178 @@
+/* confab-text-codec.c: the text protocol of SPEC §2 as a codec.
+ *
+ * Decoding is confab-text-protocol.c's (in place, allocating nothing on
+ * success); the server's lines are made here, and only here: "from
+ * SENDER: text", "error: text" and "peers: NAME NAME". The text protocol
+ * has no welcome.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-codec.h"
+
+#define FROM_PREFIX  "from "
+#define ERROR_PREFIX "error: "
+#define PEERS_PREFIX "peers: "
+
+static gboolean
+text_decode_login (char                       *line,
+                   gsize                       len,
+                   const ConfabDecodeOptions  *options,
+                   ConfabRequest              *request,
+                   GError                    **error)
+{
+  const char *name;
+
+  /* An empty login line asks for the caller's own user name. */
+  if (options->blank_login && confab_text_is_blank (line, len))
+    name = "";
+  else if (!confab_text_parse_login (line, len, &name, error))
+    return FALSE;
+
+  request->kind = CONFAB_REQUEST_LOGIN;
+  request->name = name;
+  return TRUE;
+}
+
+static gboolean
+text_decode (char                       *line,
+             gsize                       len,
+             const ConfabDecodeOptions  *options,
+             ConfabRequest              *request,
+             GError                    **error)
+{
+  ConfabTextMessage *parsed = &request->storage.text;
+
+  /* "/peers" has no ':', so it can never be a chat line. */
+  if (confab_text_is_peers_command (line, len))
+    {
+      request->kind = CONFAB_REQUEST_PEERS;
+      return TRUE;
+    }
+
+  if (!confab_text_parse_message (line, len, options->recipients_max, parsed, error))
+    return FALSE;
+
+  request->kind = CONFAB_REQUEST_MESSAGE;
+  request->to = parsed->recipients;
+  request->n_to = parsed->n_recipients;
+  request->text = parsed->text;
+  request->text_len = parsed->text_len;
+  return TRUE;
+}
+
+static GBytes *
+take_string (GString *line)
+{
+  gsize len = line->len;
+
+  return g_bytes_new_take (g_string_free (line, FALSE), len);
+}
+
+/* Newlines and carriage returns (possible only in JSON texts) would start
+ * a new line in a text peer's stream: they are shown as "\n" and "\r". */
+static gsize
+count_escapes (const char *text,
+               gsize       len)
+{
+  gsize n = 0;
+
+  for (gsize i = 0; i < len; i++)
+    n += text[i] == '\n' || text[i] == '\r';
+  return n;
+}
+
+static char *
+copy_escaped (char       *out,
+              const char *text,
+              gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      if (text[i] == '\n' || text[i] == '\r')
+        {
+          *out++ = '\\';
+          *out++ = text[i] == '\n' ? 'n' : 'r';
+        }
+      else
+        *out++ = text[i];
+    }
+  return out;
+}
+
+/* "PREFIX[SENDER: ]TEXT\n", built in one allocation: the hot path. */
+static GBytes *
+build_line (const char *prefix,
+            const char *sender,
+            const char *text,
+            gsize       text_len)
+{
+  gsize prefix_len = strlen (prefix);
+  gsize sender_len = sender != NULL ? strlen (sender) : 0;
+  gsize len = prefix_len + (sender != NULL ? sender_len + 2 : 0)
+              + text_len + count_escapes (text, text_len) + 1;
+  char *line = g_malloc (len);
+  char *p = line;
+
+  memcpy (p, prefix, prefix_len);
+  p += prefix_len;
+  if (sender != NULL)
+    {
+      memcpy (p, sender, sender_len);
+      p += sender_len;
+      *p++ = ':';
+      *p++ = ' ';
+    }
+  p = copy_escaped (p, text, text_len);
+  *p++ = '\n';
+  g_assert ((gsize) (p - line) == len);
+  return g_bytes_new_take (line, len);
+}
+
+static GBytes *
+text_encode (ConfabMessage *message)
+{
+  const char * const *names;
+  const char *sender = confab_message_get_sender (message);
+  gsize text_len;
+  const char *text = confab_message_get_text (message, &text_len);
+  guint n_names;
+  GString *line;
+
+  switch (confab_message_get_kind (message))
+    {
+    case CONFAB_MESSAGE_CHAT:
+      return build_line (FROM_PREFIX, sender, text, text_len);
+
+    case CONFAB_MESSAGE_ERROR:
+      return build_line (ERROR_PREFIX, NULL, text, text_len);
+
+    case CONFAB_MESSAGE_PEERS:
+      names = confab_message_get_names (message, &n_names);
+      line = g_string_new (PEERS_PREFIX);
+      for (guint i = 0; i < n_names; i++)
+        {
+          if (i > 0)
+            g_string_append_c (line, ' ');
+          g_string_append (line, names[i]);
+        }
+      g_string_append_c (line, '\n');
+      return take_string (line);
+
+    case CONFAB_MESSAGE_WELCOME:
+    default:
+      return NULL;
+    }
+}
+
+const ConfabCodec confab_codec_text = {
+  .name = "text",
+  .slot = CONFAB_CODEC_SLOT_TEXT,
+  .greets = FALSE,
+  .decode_login = text_decode_login,
+  .decode = text_decode,
+  .encode = text_encode,
+};

@@ -1,0 +1,229 @@
+/* confab-session.c: what a connection's requests do, without a socket.
+ *
+ * Between the codec (which turns a line into a typed request) and the
+ * broker (which routes): the login and the identity rules that decide
+ * it, chat messages, the peers command, and the replies and refusals
+ * they cause. Every front door (text and JSON today, IRC and WebSocket
+ * later) goes through here, and tests/test-session.c drives it with a
+ * broker and no socket at all.
+ *
+ * What stays with the connection (src/net): reading and framing, its
+ * state machine, closing (a refused login is handed back as an error to
+ * close with), and the user-database lookups, which may block and so run
+ * in a worker thread.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "confab-session.h"
+
+static ConfabDecodeOptions
+decode_options (const ConfabSession *session)
+{
+  return (ConfabDecodeOptions) {
+    .recipients_max = session->recipients_max,
+    .blank_login = confab_session_identity_applies (session),
+  };
+}
+
+/* With unix_identity on, a Unix-socket caller is who the kernel says: an
+ * empty name becomes the user name, any other name is refused. */
+gboolean
+confab_session_identity_applies (const ConfabSession *session)
+{
+  return session->unix_identity && session->unix_uid >= 0;
+}
+
+/**
+ * confab_session_decode_login:
+ * @line: the first line; decoded in place
+ * @request: (out caller-allocates): a LOGIN request on success; clear it
+ *   with confab_request_clear()
+ *
+ * Returns: %FALSE with the error to close the connection with (the
+ *   refused login is counted)
+ */
+gboolean
+confab_session_decode_login (const ConfabSession  *session,
+                             char                 *line,
+                             gsize                 len,
+                             ConfabRequest        *request,
+                             GError              **error)
+{
+  ConfabDecodeOptions options = decode_options (session);
+
+  if (confab_codec_decode_login (session->codec, line, len, &options, request, error))
+    return TRUE;
+  confab_broker_count_rejected_login (session->broker);
+  return FALSE;
+}
+
+static ConfabLoginStep
+refuse (const ConfabSession  *session,
+        GError              **error,
+        const char           *format,
+        ...) G_GNUC_PRINTF (3, 4);
+
+static ConfabLoginStep
+refuse (const ConfabSession  *session,
+        GError              **error,
+        const char           *format,
+        ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (CONFAB_ERROR, CONFAB_ERROR_NOT_YOUR_NAME,
+                                                format, args));
+  va_end (args);
+  confab_broker_count_rejected_login (session->broker);
+  return CONFAB_LOGIN_REFUSED;
+}
+
+/**
+ * confab_session_resolve_login:
+ * @requested: the name the login asked for ("" for the caller's own)
+ * @unix_user: (nullable): the caller's user name, where identity applies
+ *   (confab_session_identity_applies()); %NULL if its uid has none
+ * @name: (out): the name to join or check, @requested or @unix_user
+ *
+ * Returns: what to do next; with CONFAB_LOGIN_REFUSED, @error says why
+ *   (and the refused login is counted)
+ */
+ConfabLoginStep
+confab_session_resolve_login (const ConfabSession  *session,
+                              const char           *requested,
+                              const char           *unix_user,
+                              const char          **name,
+                              GError              **error)
+{
+  g_return_val_if_fail (requested != NULL && name != NULL, CONFAB_LOGIN_REFUSED);
+
+  *name = requested;
+  if (confab_session_identity_applies (session))
+    {
+      if (unix_user == NULL)
+        return refuse (session, error, "not your name: uid %" G_GINT64_FORMAT " has no user name",
+                       session->unix_uid);
+      if (*requested == '\0')
+        *name = unix_user;
+      else if (!g_str_equal (requested, unix_user))
+        return refuse (session, error, "not your name: on this socket you are %s", unix_user);
+      return CONFAB_LOGIN_JOIN;
+    }
+
+  /* Local users' names are theirs alone, on the Unix socket. */
+  if (session->unix_identity)
+    return CONFAB_LOGIN_CHECK_NAME;
+  return CONFAB_LOGIN_JOIN;
+}
+
+/**
+ * confab_session_refuse_local_name:
+ * @name: a name CONFAB_LOGIN_CHECK_NAME found to be a local user's
+ *
+ * Refuses the login (and counts it): with unix_identity on, a local
+ * user's name is that user's, on the Unix socket, or the real user would
+ * find it taken.
+ */
+void
+confab_session_refuse_local_name (const ConfabSession  *session,
+                                  const char           *name,
+                                  GError              **error)
+{
+  refuse (session, error, "not your name: %s is reserved for the local user "
+          "of that name, on the Unix socket", name);
+}
+
+/**
+ * confab_session_join:
+ * @sink: how the broker reaches the connection
+ *
+ * Takes @name in the broker and, in a protocol that greets, queues the
+ * welcome as the connection's first line.
+ *
+ * Returns: (transfer full) (nullable): the entry; %NULL with the error to
+ *   close the connection with (the broker counted the refusal)
+ */
+ConfabBrokerPeer *
+confab_session_join (const ConfabSession     *session,
+                     const char              *name,
+                     const char              *address,
+                     const ConfabBrokerSink  *sink,
+                     gpointer                 sink_data,
+                     GError                 **error)
+{
+  ConfabBrokerPeer *entry;
+
+  entry = confab_broker_join (session->broker, name, address, session->codec->name,
+                              sink, sink_data, error);
+  if (entry != NULL && session->codec->greets)
+    {
+      g_autoptr(ConfabMessage) welcome = confab_message_new_welcome (name);
+
+      confab_broker_peer_push_reply (entry, welcome);
+    }
+  return entry;
+}
+
+/* A reply for this connection alone goes to its own queue, in order with
+ * what the broker queued for it, not through the broker. */
+static void
+reply_peers (const ConfabSession *session)
+{
+  g_autoptr(GPtrArray) peers = confab_broker_list_peers (session->broker);
+  g_autofree const char **names = g_new0 (const char *, peers->len + 1);
+  g_autoptr(ConfabMessage) message = NULL;
+
+  for (guint i = 0; i < peers->len; i++)
+    names[i] = confab_broker_peer_get_name (g_ptr_array_index (peers, i));
+  message = confab_message_new_peers (names, peers->len);
+  confab_broker_peer_push_reply (session->entry, message);
+}
+
+/**
+ * confab_session_handle_line:
+ * @line: a line after the login; decoded in place
+ *
+ * Does what @line asks: routes a chat message, answers a peers request,
+ * or queues the refusal of a line the codec does not take (the
+ * connection stays open).
+ */
+void
+confab_session_handle_line (const ConfabSession *session,
+                            char                *line,
+                            gsize                len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  ConfabDecodeOptions options = decode_options (session);
+  ConfabRequest request;
+
+  g_return_if_fail (session->entry != NULL);
+
+  if (!confab_codec_decode (session->codec, line, len, &options, &request, &error))
+    {
+      confab_broker_send_error (session->broker, session->entry, error->code, error->message);
+      return;
+    }
+
+  switch (request.kind)
+    {
+    case CONFAB_REQUEST_MESSAGE:
+      message = confab_message_new_chat (confab_broker_peer_get_name (session->entry),
+                                         request.to, request.n_to,
+                                         request.text, request.text_len, 0);
+      confab_broker_route (session->broker, session->entry, request.to, request.n_to, message);
+      break;
+
+    case CONFAB_REQUEST_PEERS:
+      reply_peers (session);
+      break;
+
+    case CONFAB_REQUEST_LOGIN:
+    default:
+      g_assert_not_reached ();
+    }
+  confab_request_clear (&request);
+}

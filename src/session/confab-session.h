@@ -1,0 +1,63 @@
+/* confab-session.h: what a connection's requests do, without a socket.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "confab-broker.h"
+#include "confab-codec.h"
+
+G_BEGIN_DECLS
+
+/*
+ * ConfabSession:
+ * One connection as the session layer sees it: its broker, its protocol,
+ * its entry once logged in, and what decides its login. It holds no
+ * socket and owns nothing: the connection builds it from its own state
+ * for each call (a few words on the stack), so the two cannot disagree.
+ */
+typedef struct
+{
+  ConfabBroker         *broker;         /* (unowned) */
+  const ConfabCodec    *codec;          /* (unowned) */
+  ConfabBrokerPeer     *entry;          /* (unowned) (nullable): once logged in */
+  guint                 recipients_max;
+  gboolean              unix_identity;  /* [server] unix_identity */
+  gint64                unix_uid;       /* the caller's uid on a Unix socket, else -1 */
+} ConfabSession;
+
+typedef enum
+{
+  CONFAB_LOGIN_JOIN,        /* join under the name given back */
+  CONFAB_LOGIN_CHECK_NAME,  /* first ask the user database whether the name
+                             * is a local user's (that may block), then join */
+  CONFAB_LOGIN_REFUSED,     /* close with the error given back */
+} ConfabLoginStep;
+
+gboolean          confab_session_identity_applies (const ConfabSession  *session);
+gboolean          confab_session_decode_login     (const ConfabSession  *session,
+                                                   char                 *line,
+                                                   gsize                 len,
+                                                   ConfabRequest        *request,
+                                                   GError              **error);
+ConfabLoginStep   confab_session_resolve_login    (const ConfabSession  *session,
+                                                   const char           *requested,
+                                                   const char           *unix_user,
+                                                   const char          **name,
+                                                   GError              **error);
+void              confab_session_refuse_local_name (const ConfabSession *session,
+                                                   const char           *name,
+                                                   GError              **error);
+ConfabBrokerPeer *confab_session_join             (const ConfabSession  *session,
+                                                   const char           *name,
+                                                   const char           *address,
+                                                   const ConfabBrokerSink *sink,
+                                                   gpointer              sink_data,
+                                                   GError              **error);
+void              confab_session_handle_line      (const ConfabSession  *session,
+                                                   char                 *line,
+                                                   gsize                 len);
+
+G_END_DECLS
