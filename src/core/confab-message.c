@@ -105,11 +105,11 @@ message_alloc (ConfabMessageKind   kind,
   for (guint i = 0; i < n_recipients; i++)
     names_len += strlen (recipients[i]) + 1;
 
-  size = sizeof (ConfabMessage)
-         + (n_recipients + 1) * sizeof (char *) + names_len
-         + sender_len + 1
-         + (escapes > 0 ? text_len + 1 : 0)
-         + line_len + 1;
+  size = sizeof (ConfabMessage) +
+         (n_recipients + 1) * sizeof (char *) + names_len +
+         sender_len + 1 +
+         (escapes > 0 ? text_len + 1 : 0) +
+         line_len + 1;
   self = g_malloc (size);
   memset (self, 0, sizeof (ConfabMessage));
   self->size = size;

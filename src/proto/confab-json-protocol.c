@@ -169,9 +169,9 @@ parse_message (JsonObject         *object,
            * protocol does: an unpaired surrogate escape decodes to bytes
            * that are not UTF-8, and a control character would reach a
            * client's terminal. */
-          g_autofree char *message = confab_validate_text (name, -1, NULL) ?
-            g_strdup_printf ("invalid recipient name: %s", name) :
-            g_strdup ("invalid recipient name");
+          g_autofree char *message = confab_validate_text (name, -1, NULL)
+                                       ? g_strdup_printf ("invalid recipient name: %s", name)
+                                       : g_strdup ("invalid recipient name");
 
           return fail (error, field, CONFAB_ERROR_INVALID_NAME, "to", message);
         }
