@@ -814,7 +814,7 @@ test_sigterm_full_queues (Fixture       *f,
                           gconstpointer  data)
 {
   g_autoptr(ConfabTestClient) flooder = NULL;
-  ConfabTestClient *slow[SLOW_CONSUMERS] = { NULL, };
+  ConfabTestClient *slow[SLOW_CONSUMERS] = { NULL };
   g_autofree char *padding = make_padding (PAYLOAD, 's');
   gint64 start, elapsed_ms;
 

@@ -1329,7 +1329,7 @@ test_pipelined_order (Fixture       *fx,
   g_autoptr(GString) got = g_string_new (NULL);
   g_autofree char *got_part = NULL;
   g_autofree char *lines = NULL;
-  Pipeline pipeline = { 0, };
+  Pipeline pipeline = { 0 };
   gint64 deadline = g_get_monotonic_time () + confab_dbus_test_scale_ms (60000) * G_TIME_SPAN_MILLISECOND;
   ConfabBrokerPeer *alice;
   guint64 routed = 0;

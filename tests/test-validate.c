@@ -35,6 +35,7 @@ typedef struct
 
 #define NAME_ERR(reason) CONFAB_ERROR_INVALID_NAME, "invalid name: " reason
 
+/* clang-format off */
 static const AcceptCase name_accept_cases[] = {
   { "ascii", "alice", -1 },
   { "one-char", "a", -1 },
@@ -203,6 +204,7 @@ static const RejectCase text_reject_cases[] = {
   { "order/bad-utf8-then-nul", BYTES ("\xff\0"), CONFAB_ERROR_INVALID_UTF8, "invalid UTF-8" },
   { "order/control-then-bad-utf8", "\x01\xff", -1, CONFAB_ERROR_INVALID_UTF8, "invalid UTF-8" },
 };
+/* clang-format on */
 
 /* Copies the input to a buffer of exactly its size, so that the sanitizer
  * build catches any read past @len. */

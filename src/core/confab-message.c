@@ -59,10 +59,10 @@ message_alloc (ConfabMessageKind   kind,
   for (guint i = 0; i < n_recipients; i++)
     names_len += strlen (recipients[i]) + 1;
 
-  size = sizeof (ConfabMessage)
-         + (n_recipients + 1) * sizeof (char *) + names_len
-         + sender_len + 1
-         + text_len + 1;
+  size = sizeof (ConfabMessage) +
+         (n_recipients + 1) * sizeof (char *) + names_len +
+         sender_len + 1 +
+         text_len + 1;
   self = g_malloc (size);
   memset (self, 0, sizeof (ConfabMessage));
   self->size = size;

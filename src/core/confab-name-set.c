@@ -44,6 +44,7 @@ ensure_hash_key (void)
 
 #define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
+/* clang-format off */
 #define SIPROUND                                               \
   G_STMT_START {                                               \
     v0 += v1; v1 = ROTL64 (v1, 13); v1 ^= v0; v0 = ROTL64 (v0, 32); \
@@ -51,6 +52,7 @@ ensure_hash_key (void)
     v0 += v3; v3 = ROTL64 (v3, 21); v3 ^= v0;                  \
     v2 += v1; v1 = ROTL64 (v1, 17); v1 ^= v2; v2 = ROTL64 (v2, 32); \
   } G_STMT_END
+/* clang-format on */
 
 /* SipHash-1-3 (one compression round, three finalisation rounds): keyed,
  * and a few nanoseconds for a name of a few dozen bytes. */

@@ -17,6 +17,7 @@
  * variation selectors, Hangul fillers and the Mongolian free variation
  * selectors, so "alice" plus one of them would look like "alice". Kept
  * here rather than taken from GLib, whose tables have no such property. */
+/* clang-format off */
 static const struct { gunichar first, last; } default_ignorable[] = {
   { 0x00AD, 0x00AD }, { 0x034F, 0x034F }, { 0x061C, 0x061C },
   { 0x115F, 0x1160 }, { 0x17B4, 0x17B5 }, { 0x180B, 0x180F },
@@ -25,6 +26,7 @@ static const struct { gunichar first, last; } default_ignorable[] = {
   { 0xFFA0, 0xFFA0 }, { 0xFFF0, 0xFFF8 }, { 0x1BCA0, 0x1BCA3 },
   { 0x1D173, 0x1D17A }, { 0xE0000, 0xE0FFF },
 };
+/* clang-format on */
 
 static gboolean
 unichar_is_default_ignorable (gunichar c)

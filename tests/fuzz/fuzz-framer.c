@@ -142,7 +142,7 @@ confab_fuzz_framer (const uint8_t *data,
   gsize cuts[MAX_CUTS];
   gsize fed = 0;
   gsize feed_max;
-  Run run = { 0, };
+  Run run = { 0 };
 
   max_choice = confab_fuzz_take_u16 (&in);
   action = confab_fuzz_take_byte (&in);

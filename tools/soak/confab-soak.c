@@ -255,7 +255,7 @@ active_remove (Session *s)
 static void
 update_events (Session *s)
 {
-  struct epoll_event ev = { 0, };
+  struct epoll_event ev = { 0 };
   guint32 want = 0;
 
   if (s->fd < 0)
@@ -368,7 +368,7 @@ session_start (guint slot_index)
 {
   Slot *slot = &slots[slot_index];
   Session *s = g_new0 (Session, 1);
-  struct epoll_event ev = { 0, };
+  struct epoll_event ev = { 0 };
   int one = 1;
   int rcvbuf = opt_rcvbuf;
 
@@ -979,10 +979,10 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   gint64 start, chat_start = 0, chat_end = 0, next_sample, last_tick, warm_done = 0;
   double carry_msg = 0, carry_leave = 0, carry_reset = 0, carry_pause = 0;
-  Sample first = { 0, }, warm = { 0, }, last = { 0, }, idle_before = { 0, }, after_close = { 0, };
+  Sample first = { 0 }, warm = { 0 }, last = { 0 }, idle_before = { 0 }, after_close = { 0 };
   guint64 rss_max = 0, last_messages = 0, last_delivered = 0;
   guint fds_warm_extra = 0, fds_max_extra = 0;
-  Totals totals = { 0, };
+  Totals totals = { 0 };
   gint64 max_stall_us = 0;
   guint seconds = 0, hard_timeout;
   gboolean failed = FALSE;
