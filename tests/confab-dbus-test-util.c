@@ -22,14 +22,15 @@ confab_dbus_test_set_fail_func (ConfabDBusTestFailFunc func)
   fail_func = func;
 }
 
-G_GNUC_PRINTF (2, 3) G_NORETURN
+G_GNUC_PRINTF (2, 3)
+G_NORETURN
 static void
 fail (const char *strloc,
       const char *format,
       ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -44,7 +45,7 @@ guint
 confab_dbus_test_scale_ms (guint base_ms)
 {
   const char *env = g_getenv ("CONFAB_TEST_TIMEOUT_SCALE");
-  guint scale = 1;
+  guint       scale = 1;
 
   if (env != NULL && *env != '\0')
     scale = MAX (1, atoi (env));
@@ -78,7 +79,7 @@ confab_dbus_test_await_at (GAsyncResult **slot,
                            const char    *strloc)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add (confab_dbus_test_scale_ms (10000), set_flag_cb, &timed_out);
+  guint    id = g_timeout_add (confab_dbus_test_scale_ms (10000), set_flag_cb, &timed_out);
 
   while (*slot == NULL && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -130,17 +131,17 @@ confab_dbus_test_wait_name (GDBusConnection *connection,
 
 typedef struct
 {
-  GInputStream *stream;  /* (owned) */
-  GString      *text;    /* (owned): protected by the process's lock */
-  gboolean      ended;   /* protected by the lock */
-  GThread      *thread;  /* (owned) */
+  GInputStream *stream; /* (owned) */
+  GString      *text;   /* (owned): protected by the process's lock */
+  gboolean      ended;  /* protected by the lock */
+  GThread      *thread; /* (owned) */
 } Capture;
 
 struct _ConfabDBusTestProc
 {
-  char         *name;        /* (owned): argv[0], for messages */
-  GSubprocess  *subprocess;  /* (owned) */
-  GCancellable *cancel;      /* (owned): stops the readers */
+  char         *name;       /* (owned): argv[0], for messages */
+  GSubprocess  *subprocess; /* (owned) */
+  GCancellable *cancel;     /* (owned): stops the readers */
   GMutex        lock;
   GCond         cond;
   Capture       out;
@@ -158,10 +159,10 @@ typedef struct
 static gpointer
 reader_thread (gpointer user_data)
 {
-  ReaderData *data = user_data;
+  ReaderData         *data = user_data;
   ConfabDBusTestProc *self = data->proc;
-  Capture *capture = data->capture;
-  char buf[4096];
+  Capture            *capture = data->capture;
+  char                buf[4096];
 
   g_free (data);
   for (;;)
@@ -247,7 +248,7 @@ wait_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  int *state = user_data;  /* 0 pending, 1 exited, 2 cancelled */
+  int *state = user_data; /* 0 pending, 1 exited, 2 cancelled */
 
   *state = g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL) ? 1 : 2;
 }
@@ -258,8 +259,8 @@ try_reap (ConfabDBusTestProc *self,
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   gboolean timed_out = FALSE;
-  guint id;
-  int state = 0;
+  guint    id;
+  int      state = 0;
 
   if (self->reaped)
     return TRUE;
@@ -336,11 +337,11 @@ confab_dbus_test_proc_wait_output (ConfabDBusTestProc *self,
                                    guint               timeout_ms)
 {
   Capture *capture = from_stderr ? &self->err : &self->out;
-  gint64 deadline = g_get_monotonic_time () +
+  gint64   deadline = g_get_monotonic_time () +
                     (gint64) confab_dbus_test_scale_ms (timeout_ms) * G_TIME_SPAN_MILLISECOND;
   g_autofree char *text = NULL;
-  gboolean ended = FALSE;
-  gsize found = 0;
+  gboolean         ended = FALSE;
+  gsize            found = 0;
 
   g_mutex_lock (&self->lock);
   for (;;)
@@ -431,7 +432,7 @@ confab_dbus_test_run (const char * const *argv,
   g_autofree char *command = g_strjoinv (" ", (char **) argv);
   g_autofree char *text_out = NULL;
   g_autofree char *text_err = NULL;
-  int status = confab_dbus_test_proc_wait (proc, timeout_ms);
+  int              status = confab_dbus_test_proc_wait (proc, timeout_ms);
 
   text_out = confab_dbus_test_proc_dup_stdout (proc);
   text_err = confab_dbus_test_proc_dup_stderr (proc);
@@ -454,10 +455,10 @@ confab_dbus_test_run (const char * const *argv,
 
 struct _ConfabDBusTestBus
 {
-  char               *dir;       /* (owned): config file and socket */
-  char               *address;   /* (owned) */
-  const char         *env_name;  /* DBUS_SESSION_BUS_ADDRESS or DBUS_SYSTEM_BUS_ADDRESS */
-  ConfabDBusTestProc *daemon;    /* (owned) (nullable): NULL once stopped */
+  char               *dir;      /* (owned): config file and socket */
+  char               *address;  /* (owned) */
+  const char         *env_name; /* DBUS_SESSION_BUS_ADDRESS or DBUS_SYSTEM_BUS_ADDRESS */
+  ConfabDBusTestProc *daemon;   /* (owned) (nullable): NULL once stopped */
 };
 
 /* What GTestDBus writes, with the socket in our own directory. */
@@ -537,8 +538,8 @@ bus_start (ConfabDBusTestBus *self,
   g_autofree char *config_path = g_build_filename (self->dir, "bus.conf", NULL);
   g_autofree char *config_arg = g_strdup_printf ("--config-file=%s", config_path);
   g_autofree char *out = NULL;
-  const char *argv[] = { "dbus-daemon", config_arg, "--nofork", "--print-address=1", NULL };
-  gsize end;
+  const char      *argv[] = { "dbus-daemon", config_arg, "--nofork", "--print-address=1", NULL };
+  gsize            end;
 
   g_file_set_contents (config_path, config, -1, &error);
   g_assert_no_error (error);
@@ -559,7 +560,7 @@ ConfabDBusTestBus *
 confab_dbus_test_bus_up (void)
 {
   ConfabDBusTestBus *self = bus_new ("DBUS_SESSION_BUS_ADDRESS", 0700);
-  g_autofree char *config = g_strdup_printf (bus_config, self->dir);
+  g_autofree char   *config = g_strdup_printf (bus_config, self->dir);
 
   return bus_start (self, config);
 }
@@ -570,7 +571,7 @@ confab_dbus_test_bus_up_system (const char *extra_config)
   /* 0755: unprivileged callers must reach the socket (dbus-daemon makes
    * the socket itself 0777). */
   ConfabDBusTestBus *self = bus_new ("DBUS_SYSTEM_BUS_ADDRESS", 0755);
-  g_autofree char *config = g_strdup_printf (system_bus_config, self->dir,
+  g_autofree char   *config = g_strdup_printf (system_bus_config, self->dir,
                                              extra_config != NULL ? extra_config : "");
 
   return bus_start (self, config);

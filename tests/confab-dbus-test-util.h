@@ -20,19 +20,19 @@
 
 G_BEGIN_DECLS
 
-guint    confab_dbus_test_scale_ms    (guint base_ms);
+guint confab_dbus_test_scale_ms (guint base_ms);
 
 /* Called on a failed wait before the test aborts; the end-to-end tests
  * route it to confab_test_fail_at() so the daemon's log is printed. A
  * hook may not return. */
 typedef void (*ConfabDBusTestFailFunc) (const char *strloc,
                                         const char *message);
-void     confab_dbus_test_set_fail_func (ConfabDBusTestFailFunc func);
+void confab_dbus_test_set_fail_func (ConfabDBusTestFailFunc func);
 
 /* A GAsyncReadyCallback storing a ref on the result in *(GAsyncResult **) user_data. */
-void     confab_dbus_test_store_result_cb (GObject      *source,
-                                           GAsyncResult *result,
-                                           gpointer      user_data);
+void confab_dbus_test_store_result_cb (GObject      *source,
+                                       GAsyncResult *result,
+                                       gpointer      user_data);
 
 /* Waits (bounded) for confab_dbus_test_store_result_cb to fill @slot and
  * returns the result, transfer full. */
@@ -48,10 +48,10 @@ GAsyncResult *confab_dbus_test_await_at (GAsyncResult **slot,
  *
  * Polls NameHasOwner until it answers @owned; fails on timeout.
  */
-void     confab_dbus_test_wait_name   (GDBusConnection *connection,
-                                       const char      *name,
-                                       gboolean         owned,
-                                       guint            timeout_ms);
+void confab_dbus_test_wait_name (GDBusConnection *connection,
+                                 const char      *name,
+                                 gboolean         owned,
+                                 guint            timeout_ms);
 
 gboolean confab_dbus_test_name_has_owner (GDBusConnection *connection,
                                           const char      *name);
@@ -73,7 +73,7 @@ typedef struct _ConfabDBusTestBus ConfabDBusTestBus;
 /* Starts the bus and points DBUS_SESSION_BUS_ADDRESS at it (unsetting
  * DBUS_STARTER_ADDRESS, DBUS_STARTER_BUS_TYPE and DISPLAY, as
  * g_test_dbus_up() does). */
-ConfabDBusTestBus *confab_dbus_test_bus_up          (void);
+ConfabDBusTestBus *confab_dbus_test_bus_up (void);
 const char        *confab_dbus_test_bus_get_address (ConfabDBusTestBus *self);
 /**
  * confab_dbus_test_bus_up_system:
@@ -89,15 +89,15 @@ const char        *confab_dbus_test_bus_get_address (ConfabDBusTestBus *self);
  * (and unsets DBUS_STARTER_ADDRESS and DBUS_STARTER_BUS_TYPE). Fails
  * the test if dbus-daemon refuses the configuration.
  */
-ConfabDBusTestBus *confab_dbus_test_bus_up_system   (const char *extra_config);
+ConfabDBusTestBus *confab_dbus_test_bus_up_system (const char *extra_config);
 /* Freezes the dbus-daemon (SIGSTOP): the bus stays connected but reads
  * nothing, as a swamped or hung bus would; resume with SIGCONT. */
-void               confab_dbus_test_bus_pause       (ConfabDBusTestBus *self);
-void               confab_dbus_test_bus_resume      (ConfabDBusTestBus *self);
+void confab_dbus_test_bus_pause (ConfabDBusTestBus *self);
+void confab_dbus_test_bus_resume (ConfabDBusTestBus *self);
 /* Stops the dbus-daemon (SIGTERM, bounded wait): the bus goes away. */
-void               confab_dbus_test_bus_stop        (ConfabDBusTestBus *self);
+void confab_dbus_test_bus_stop (ConfabDBusTestBus *self);
 /* Stops it if needed, unsets the address variable it set, removes its files. */
-void               confab_dbus_test_bus_free        (ConfabDBusTestBus *self);
+void confab_dbus_test_bus_free (ConfabDBusTestBus *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabDBusTestBus, confab_dbus_test_bus_free)
 
@@ -118,12 +118,12 @@ ConfabDBusTestProc *confab_dbus_test_proc_spawn (const char * const *argv,
                                                  const char * const *env);
 
 /* Kills the process (SIGKILL) if still running, reaps it and frees. */
-void     confab_dbus_test_proc_free      (ConfabDBusTestProc *self);
+void confab_dbus_test_proc_free (ConfabDBusTestProc *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabDBusTestProc, confab_dbus_test_proc_free)
 
-void     confab_dbus_test_proc_signal    (ConfabDBusTestProc *self,
-                                          int                 signum);
+void confab_dbus_test_proc_signal (ConfabDBusTestProc *self,
+                                   int                 signum);
 
 /**
  * confab_dbus_test_proc_wait_output:
@@ -134,11 +134,11 @@ void     confab_dbus_test_proc_signal    (ConfabDBusTestProc *self,
  * Returns: the offset just past the match; fails the test on timeout or
  *   if the stream ends first.
  */
-gsize    confab_dbus_test_proc_wait_output (ConfabDBusTestProc *self,
-                                            gboolean            from_stderr,
-                                            gsize               offset,
-                                            const char         *needle,
-                                            guint               timeout_ms);
+gsize confab_dbus_test_proc_wait_output (ConfabDBusTestProc *self,
+                                         gboolean            from_stderr,
+                                         gsize               offset,
+                                         const char         *needle,
+                                         guint               timeout_ms);
 
 /**
  * confab_dbus_test_proc_wait:
@@ -148,12 +148,12 @@ gsize    confab_dbus_test_proc_wait_output (ConfabDBusTestProc *self,
  *
  * Returns: its exit status; -1 if a signal killed it
  */
-int      confab_dbus_test_proc_wait      (ConfabDBusTestProc *self,
-                                          guint               timeout_ms);
+int confab_dbus_test_proc_wait (ConfabDBusTestProc *self,
+                                guint               timeout_ms);
 
 /* Copies of what it printed so far. */
-char    *confab_dbus_test_proc_dup_stdout (ConfabDBusTestProc *self);
-char    *confab_dbus_test_proc_dup_stderr (ConfabDBusTestProc *self);
+char *confab_dbus_test_proc_dup_stdout (ConfabDBusTestProc *self);
+char *confab_dbus_test_proc_dup_stderr (ConfabDBusTestProc *self);
 
 /**
  * confab_dbus_test_run:
@@ -166,10 +166,10 @@ char    *confab_dbus_test_proc_dup_stderr (ConfabDBusTestProc *self);
  *
  * Returns: its exit status, -1 if a signal killed it
  */
-int      confab_dbus_test_run            (const char * const *argv,
-                                          const char * const *env,
-                                          guint               timeout_ms,
-                                          char              **out,
-                                          char              **err);
+int confab_dbus_test_run (const char * const *argv,
+                          const char * const *env,
+                          guint               timeout_ms,
+                          char              **out,
+                          char              **err);
 
 G_END_DECLS

@@ -19,11 +19,11 @@
 
 #include "confab-test-util.h"
 
-#define DEFAULT_TIMEOUT_MS       10000
-#define STOP_TIMEOUT_MS          20000
-#define KILL_TIMEOUT_MS          5000
-#define LOG_DUMP_MAX_BYTES       (1024 * 1024)
-#define LOGIN_RETRY_PAUSE_US     (50 * G_TIME_SPAN_MILLISECOND)
+#define DEFAULT_TIMEOUT_MS   10000
+#define STOP_TIMEOUT_MS      20000
+#define KILL_TIMEOUT_MS      5000
+#define LOG_DUMP_MAX_BYTES   (1024 * 1024)
+#define LOGIN_RETRY_PAUSE_US (50 * G_TIME_SPAN_MILLISECOND)
 
 /* ------------------------------------------------------------------ */
 /* Failures and time                                                   */
@@ -32,7 +32,7 @@
 /* Daemons alive right now, so that any failure can print their logs:
  * a failed assertion aborts the test binary before teardown runs, and
  * the daemon's log is where the reason usually is. */
-static GMutex live_lock;
+static GMutex     live_lock;
 static GPtrArray *live_daemons; /* (element-type ConfabTestDaemon) (unowned) */
 
 static void daemon_print_log (ConfabTestDaemon *self);
@@ -45,9 +45,9 @@ confab_test_fail_at (const char *strloc,
 {
   g_autofree char *message = NULL;
   g_autofree char *file = g_strdup (strloc);
-  char *colon;
-  int line = 0;
-  va_list args;
+  char            *colon;
+  int              line = 0;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -79,7 +79,7 @@ confab_test_timeout_ms (guint base_ms)
   if (g_once_init_enter (&scale))
     {
       const char *env = g_getenv (CONFAB_TEST_ENV_TIMEOUT_SCALE);
-      gsize value = 1;
+      gsize       value = 1;
 
       if (env != NULL && *env != '\0')
         value = CLAMP (g_ascii_strtoull (env, NULL, 10), 1, 100);
@@ -163,14 +163,14 @@ confab_test_write_config (const char         *path,
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *data = NULL;
-  gsize len;
+  gsize            len;
 
   for (gsize i = 0; kv != NULL && kv[i] != NULL; i += 2)
     {
-      const char *dot = strchr (kv[i], '.');
+      const char      *dot = strchr (kv[i], '.');
       g_autofree char *group = dot != NULL ? g_strndup (kv[i], dot - kv[i])
                                            : g_strdup ("limits");
-      const char *key = dot != NULL ? dot + 1 : kv[i];
+      const char      *key = dot != NULL ? dot + 1 : kv[i];
 
       g_assert_nonnull (kv[i + 1]);
       g_key_file_set_value (key_file, group, key, kv[i + 1]);
@@ -187,9 +187,9 @@ confab_test_write_config (const char         *path,
 
 struct _ConfabTestDaemon
 {
-  GSubprocess  *subprocess;    /* (owned) */
-  GPid          pid;
-  guint16       port;          /* 0 until "Listening on" was seen */
+  GSubprocess *subprocess; /* (owned) */
+  GPid         pid;
+  guint16      port; /* 0 until "Listening on" was seen */
 
   /* The log is read by a thread of its own rather than by async reads on
    * the main context: tests spend most of their time blocked in socket
@@ -199,13 +199,13 @@ struct _ConfabTestDaemon
   GThread      *reader;        /* (owned) (nullable) */
   GMutex        lock;
   GCond         cond;
-  GString      *log;           /* (owned): protected by lock */
-  gboolean      output_ended;  /* protected by lock */
+  GString      *log;          /* (owned): protected by lock */
+  gboolean      output_ended; /* protected by lock */
 
-  gboolean      reaped;
-  gboolean      if_exited;
-  int           exit_status;
-  int           term_sig;
+  gboolean reaped;
+  gboolean if_exited;
+  int      exit_status;
+  int      term_sig;
 };
 
 static void
@@ -232,7 +232,7 @@ static gpointer
 reader_thread (gpointer data)
 {
   ConfabTestDaemon *self = data;
-  char buf[4096];
+  char              buf[4096];
 
   for (;;)
     {
@@ -281,9 +281,9 @@ confab_test_daemon_spawn (const char * const *args,
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) wrapper = NULL;
-  const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
-  const char *wrapper_env = g_getenv (CONFAB_TEST_ENV_WRAPPER);
-  const char *messages_debug = g_getenv ("G_MESSAGES_DEBUG");
+  const char       *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
+  const char       *wrapper_env = g_getenv (CONFAB_TEST_ENV_WRAPPER);
+  const char       *messages_debug = g_getenv ("G_MESSAGES_DEBUG");
   ConfabTestDaemon *self;
 
   if (confabd == NULL || *confabd == '\0')
@@ -367,12 +367,12 @@ confab_test_daemon_start (const char         *config_path,
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) args = NULL;
-  g_autofree char *log = NULL;
+  g_autofree char  *log = NULL;
   ConfabTestDaemon *self;
-  gsize start, end;
-  const char *address, *line_end;
-  guint64 port;
-  char *port_end;
+  gsize             start, end;
+  const char       *address, *line_end;
+  guint64           port;
+  char             *port_end;
 
   g_strv_builder_add_many (builder,
                            "--listen", "127.0.0.1:0",
@@ -558,8 +558,8 @@ confab_test_daemon_wait_for_log (ConfabTestDaemon *self,
 {
   gint64 deadline = g_get_monotonic_time () +
                     confab_test_timeout_ms (timeout_ms) * G_TIME_SPAN_MILLISECOND;
-  gboolean ended = FALSE;
-  gsize found = 0;
+  gboolean    ended = FALSE;
+  gsize       found = 0;
   const char *p;
 
   g_mutex_lock (&self->lock);
@@ -614,7 +614,7 @@ void
 confab_test_daemon_wait_exit (ConfabTestDaemon *self,
                               guint             timeout_ms)
 {
-  guint scaled = confab_test_timeout_ms (timeout_ms);
+  guint    scaled = confab_test_timeout_ms (timeout_ms);
   gboolean exited = daemon_reap (self, scaled);
 
   daemon_wait_output_end (self);
@@ -686,7 +686,7 @@ confab_test_get_cpu_time (GPid pid)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) fields = NULL;
   const char *after_comm;
-  guint64 utime, stime;
+  guint64     utime, stime;
 
   g_file_get_contents (path, &contents, NULL, &error);
   g_assert_no_error (error);
@@ -707,7 +707,7 @@ confab_test_get_cpu_time (GPid pid)
 char *
 confab_test_program_path (const char *name)
 {
-  const char *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
+  const char      *confabd = g_getenv (CONFAB_TEST_ENV_CONFABD);
   g_autofree char *dir = NULL;
 
   g_assert_nonnull (confabd);
@@ -735,12 +735,12 @@ confab_test_count_fds (GPid pid)
 
 struct _ConfabTestClient
 {
-  GSocket    *socket;      /* (owned) */
-  guint       timeout_ms;  /* scaled */
-  GByteArray *buffer;      /* (owned): received bytes from @start on */
-  gsize       start;       /* bytes before it were already returned */
+  GSocket    *socket;     /* (owned) */
+  guint       timeout_ms; /* scaled */
+  GByteArray *buffer;     /* (owned): received bytes from @start on */
+  gsize       start;      /* bytes before it were already returned */
   gboolean    eof;
-  gboolean    reset;       /* the end was a reset, not a FIN */
+  gboolean    reset; /* the end was a reset, not a FIN */
 };
 
 static void
@@ -765,10 +765,10 @@ confab_test_client_new_for_socket (GSocket *socket)
 }
 
 ConfabTestClient *
-confab_test_client_new_full (guint16   port,
-                             guint     timeout_ms,
-                             int       rcvbuf,
-                             GError  **error)
+confab_test_client_new_full (guint16  port,
+                             guint    timeout_ms,
+                             int      rcvbuf,
+                             GError **error)
 {
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSocketAddress) address = NULL;
@@ -852,8 +852,7 @@ confab_test_client_send_raw_at (ConfabTestClient *self,
   g_autoptr(GError) error = NULL;
 
   if (!confab_test_client_try_send_raw (self, data, len, &error))
-    confab_test_fail_at (strloc, G_STRFUNC, "Cannot send %" G_GSIZE_FORMAT
-                         " bytes: %s", len, error->message);
+    confab_test_fail_at (strloc, G_STRFUNC, "Cannot send %" G_GSIZE_FORMAT " bytes: %s", len, error->message);
 }
 
 void
@@ -873,12 +872,12 @@ client_receive (ConfabTestClient *self,
 {
   g_autoptr(GError) error = NULL;
   gint64 remaining = MAX (deadline - g_get_monotonic_time (), 0);
-  char chunk[16384];
+  char   chunk[16384];
   gssize n;
 
   if (remaining == 0
-      ? !(g_socket_condition_check (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR))
-      : !g_socket_condition_timed_wait (self->socket, G_IO_IN, remaining, NULL, &error))
+        ? !(g_socket_condition_check (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR))
+        : !g_socket_condition_timed_wait (self->socket, G_IO_IN, remaining, NULL, &error))
     {
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
         confab_test_fail ("Waiting for data failed: %s", error->message);
@@ -922,7 +921,7 @@ confab_test_client_try_read_line (ConfabTestClient *self,
   for (;;)
     {
       const char *data = (const char *) self->buffer->data + self->start;
-      gsize avail = self->buffer->len - self->start;
+      gsize       avail = self->buffer->len - self->start;
       const char *nl = avail > 0 ? memchr (data, '\n', avail) : NULL;
 
       if (nl != NULL)
@@ -948,7 +947,7 @@ confab_test_client_read_line_at (ConfabTestClient *self,
                                  const char       *strloc)
 {
   gboolean eof;
-  char *line = confab_test_client_try_read_line (self, self->timeout_ms, &eof);
+  char    *line = confab_test_client_try_read_line (self, self->timeout_ms, &eof);
 
   if (line == NULL && !eof)
     confab_test_fail_at (strloc, G_STRFUNC,
@@ -1006,8 +1005,8 @@ confab_test_client_expect_eof_at (ConfabTestClient *self,
                                   const char       *strloc)
 {
   g_autofree char *line = confab_test_client_read_line_at (self, strloc);
-  gsize pending_len;
-  const char *pending;
+  gsize            pending_len;
+  const char      *pending;
 
   if (line != NULL)
     {
@@ -1057,7 +1056,7 @@ sync_line (const char *name,
            gboolean    received)
 {
   static gint counter = 0;
-  int n = g_atomic_int_add (&counter, 1);
+  int         n = g_atomic_int_add (&counter, 1);
 
   return received ? g_strdup_printf ("from %s: __sync %d", name, n)
                   : g_strdup_printf ("%s: __sync %d", name, n);
@@ -1084,7 +1083,7 @@ confab_test_client_try_login (ConfabTestClient *self,
   g_autofree char *expected = g_strconcat ("from ", sync, NULL);
   g_autofree char *data = g_strconcat (name, "\n", sync, "\n", NULL);
   g_autofree char *line = NULL;
-  gboolean eof = FALSE;
+  gboolean         eof = FALSE;
 
   if (error_line != NULL)
     *error_line = NULL;
@@ -1154,7 +1153,7 @@ confab_test_login_retry_at (guint16     port,
   gint64 deadline = g_get_monotonic_time () +
                     confab_test_timeout_ms (timeout_ms) * G_TIME_SPAN_MILLISECOND;
   g_autofree char *last_error = NULL;
-  guint attempts = 0;
+  guint            attempts = 0;
 
   do
     {

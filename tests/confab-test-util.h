@@ -23,15 +23,15 @@
 G_BEGIN_DECLS
 
 /* Environment variables the helpers read. */
-#define CONFAB_TEST_ENV_CONFABD        "CONFABD"
-#define CONFAB_TEST_ENV_WRAPPER        "CONFAB_TEST_WRAPPER"
-#define CONFAB_TEST_ENV_TIMEOUT_SCALE  "CONFAB_TEST_TIMEOUT_SCALE"
-#define CONFAB_TEST_ENV_SHOW_LOG       "CONFAB_TEST_SHOW_LOG"
+#define CONFAB_TEST_ENV_CONFABD       "CONFABD"
+#define CONFAB_TEST_ENV_WRAPPER       "CONFAB_TEST_WRAPPER"
+#define CONFAB_TEST_ENV_TIMEOUT_SCALE "CONFAB_TEST_TIMEOUT_SCALE"
+#define CONFAB_TEST_ENV_SHOW_LOG      "CONFAB_TEST_SHOW_LOG"
 /* Given to the spawned daemon as NOTIFY_SOCKET (otherwise unset). */
-#define CONFAB_TEST_ENV_NOTIFY_SOCKET  "CONFAB_TEST_NOTIFY_SOCKET"
+#define CONFAB_TEST_ENV_NOTIFY_SOCKET "CONFAB_TEST_NOTIFY_SOCKET"
 
 /* The log line the daemon prints for each address it accepts on. */
-#define CONFAB_TEST_LISTENING_TEXT     "Listening on "
+#define CONFAB_TEST_LISTENING_TEXT "Listening on "
 
 /* ------------------------------------------------------------------ */
 /* Failures and time                                                   */
@@ -48,10 +48,10 @@ G_BEGIN_DECLS
   confab_test_fail_at (G_STRLOC, G_STRFUNC, __VA_ARGS__)
 
 G_NORETURN
-void     confab_test_fail_at          (const char *strloc,
-                                       const char *func,
-                                       const char *format,
-                                       ...) G_GNUC_PRINTF (3, 4);
+void confab_test_fail_at (const char *strloc,
+                          const char *func,
+                          const char *format,
+                          ...) G_GNUC_PRINTF (3, 4);
 
 /**
  * confab_test_timeout_ms:
@@ -61,7 +61,7 @@ void     confab_test_fail_at          (const char *strloc,
  *   set, else ×5 when the daemon runs under CONFAB_TEST_WRAPPER
  *   (valgrind is that much slower).
  */
-guint    confab_test_timeout_ms       (guint base_ms);
+guint confab_test_timeout_ms (guint base_ms);
 
 /* ------------------------------------------------------------------ */
 /* Temporary directory and config file                                 */
@@ -69,10 +69,10 @@ guint    confab_test_timeout_ms       (guint base_ms);
 
 typedef struct
 {
-  char *path;   /* (owned): the directory, created empty */
+  char *path; /* (owned): the directory, created empty */
 } ConfabTestTmpDir;
 
-ConfabTestTmpDir *confab_test_tmp_dir_new  (void);
+ConfabTestTmpDir *confab_test_tmp_dir_new (void);
 void              confab_test_tmp_dir_free (ConfabTestTmpDir *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabTestTmpDir, confab_test_tmp_dir_free)
@@ -86,8 +86,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabTestTmpDir, confab_test_tmp_dir_free)
  * Writes a GKeyFile config; an empty list gives an empty file (all
  * defaults). Fails the test if the file cannot be written.
  */
-void     confab_test_write_config     (const char         *path,
-                                       const char * const *kv);
+void confab_test_write_config (const char         *path,
+                               const char * const *kv);
 
 /* ------------------------------------------------------------------ */
 /* The daemon                                                          */
@@ -122,19 +122,19 @@ ConfabTestDaemon *confab_test_daemon_start (const char         *config_path,
                                             guint               nofile);
 
 /* Kills the daemon (SIGKILL) if it still runs, reaps it, frees. */
-void     confab_test_daemon_free          (ConfabTestDaemon *self);
+void confab_test_daemon_free (ConfabTestDaemon *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabTestDaemon, confab_test_daemon_free)
 
-guint16  confab_test_daemon_get_port      (ConfabTestDaemon *self);
+guint16 confab_test_daemon_get_port (ConfabTestDaemon *self);
 /* Not for a daemon that may have exited already (its PID is unknown if
  * it exited before confab_test_daemon_spawn() returned). */
-GPid     confab_test_daemon_get_pid       (ConfabTestDaemon *self);
+GPid confab_test_daemon_get_pid (ConfabTestDaemon *self);
 
 /* Returns: (transfer full): a copy of the log captured so far */
-char    *confab_test_daemon_dup_log       (ConfabTestDaemon *self);
+char *confab_test_daemon_dup_log (ConfabTestDaemon *self);
 /* Returns: the length of the log so far, an offset for wait_for_log */
-gsize    confab_test_daemon_get_log_length (ConfabTestDaemon *self);
+gsize confab_test_daemon_get_log_length (ConfabTestDaemon *self);
 
 /**
  * confab_test_daemon_wait_for_log:
@@ -147,13 +147,13 @@ gsize    confab_test_daemon_get_log_length (ConfabTestDaemon *self);
  *
  * Returns: the offset just past the match
  */
-gsize    confab_test_daemon_wait_for_log  (ConfabTestDaemon *self,
-                                           gsize             offset,
-                                           const char       *needle,
-                                           guint             timeout_ms);
+gsize confab_test_daemon_wait_for_log (ConfabTestDaemon *self,
+                                       gsize             offset,
+                                       const char       *needle,
+                                       guint             timeout_ms);
 
-void     confab_test_daemon_send_signal   (ConfabTestDaemon *self,
-                                           int               signum);
+void confab_test_daemon_send_signal (ConfabTestDaemon *self,
+                                     int               signum);
 
 /**
  * confab_test_daemon_wait_exit:
@@ -162,11 +162,11 @@ void     confab_test_daemon_send_signal   (ConfabTestDaemon *self,
  * Waits for the daemon to exit; on timeout sends SIGKILL, reaps it and
  * fails the test.
  */
-void     confab_test_daemon_wait_exit     (ConfabTestDaemon *self,
-                                           guint             timeout_ms);
+void confab_test_daemon_wait_exit (ConfabTestDaemon *self,
+                                   guint             timeout_ms);
 
 /* TRUE once the daemon was reaped (by wait_exit or stop). */
-gboolean confab_test_daemon_has_exited    (ConfabTestDaemon *self);
+gboolean confab_test_daemon_has_exited (ConfabTestDaemon *self);
 
 /* After wait_exit: TRUE and the status if it exited normally; FALSE if a
  * signal killed it. */
@@ -181,14 +181,14 @@ gboolean confab_test_daemon_get_exit_status (ConfabTestDaemon *self,
  */
 #define confab_test_daemon_assert_exit_status(d, expected) \
   confab_test_daemon_assert_exit_status_at ((d), (expected), G_STRLOC)
-void     confab_test_daemon_assert_exit_status_at (ConfabTestDaemon *self,
-                                                   int               expected,
-                                                   const char       *strloc);
+void confab_test_daemon_assert_exit_status_at (ConfabTestDaemon *self,
+                                               int               expected,
+                                               const char       *strloc);
 
 /* SIGTERM, wait (20 s, scaled) and assert exit status 0. */
 #define confab_test_daemon_stop(d) confab_test_daemon_stop_at ((d), G_STRLOC)
-void     confab_test_daemon_stop_at       (ConfabTestDaemon *self,
-                                           const char       *strloc);
+void confab_test_daemon_stop_at (ConfabTestDaemon *self,
+                                 const char       *strloc);
 
 /* ------------------------------------------------------------------ */
 /* /proc                                                               */
@@ -197,15 +197,15 @@ void     confab_test_daemon_stop_at       (ConfabTestDaemon *self,
 /* Returns: the process ID of @subprocess, or 0 once GLib's worker thread
  * has reaped it (a child refusing its command line can be that quick):
  * for messages only, never for kill(2). */
-GPid     confab_test_subprocess_get_pid   (GSubprocess *subprocess);
+GPid confab_test_subprocess_get_pid (GSubprocess *subprocess);
 /* Returns: user + system CPU time of @pid in seconds (from /proc/PID/stat) */
-double   confab_test_get_cpu_time         (GPid pid);
+double confab_test_get_cpu_time (GPid pid);
 /* Returns: the number of open file descriptors of @pid (/proc/PID/fd) */
-guint    confab_test_count_fds            (GPid pid);
+guint confab_test_count_fds (GPid pid);
 
 /* Returns: (transfer full): the path of @name, a program built beside
  * $CONFABD (confabctl, confab) */
-char    *confab_test_program_path         (const char *name);
+char *confab_test_program_path (const char *name);
 
 /* ------------------------------------------------------------------ */
 /* The client                                                          */
@@ -223,42 +223,42 @@ typedef struct _ConfabTestClient ConfabTestClient;
  * Returns: (transfer full) (nullable): the connected client, or NULL
  *   with @error set
  */
-ConfabTestClient *confab_test_client_new_full (guint16   port,
-                                               guint     timeout_ms,
-                                               int       rcvbuf,
-                                               GError  **error);
+ConfabTestClient *confab_test_client_new_full (guint16  port,
+                                               guint    timeout_ms,
+                                               int      rcvbuf,
+                                               GError **error);
 
 /* Connects with a 10 s timeout; fails the test on error. */
-ConfabTestClient *confab_test_client_new      (guint16   port);
+ConfabTestClient *confab_test_client_new (guint16 port);
 
 /* Wraps an already connected socket (self-tests). */
 ConfabTestClient *confab_test_client_new_for_socket (GSocket *socket);
 
-void     confab_test_client_free          (ConfabTestClient *self);
+void confab_test_client_free (ConfabTestClient *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabTestClient, confab_test_client_free)
 
-GSocket *confab_test_client_get_socket    (ConfabTestClient *self);
+GSocket *confab_test_client_get_socket (ConfabTestClient *self);
 
 /* Sends all of @data; returns FALSE with @error (e.g. the server closed
  * the connection) instead of failing. */
-gboolean confab_test_client_try_send_raw  (ConfabTestClient *self,
-                                           const void       *data,
-                                           gsize             len,
-                                           GError          **error);
+gboolean confab_test_client_try_send_raw (ConfabTestClient *self,
+                                          const void       *data,
+                                          gsize             len,
+                                          GError          **error);
 
 /* Sends all of @data / @line + "\n"; fails the test on error. */
 #define confab_test_client_send_raw(c, data, len) \
   confab_test_client_send_raw_at ((c), (data), (len), G_STRLOC)
 #define confab_test_client_send_line(c, line) \
   confab_test_client_send_line_at ((c), (line), G_STRLOC)
-void     confab_test_client_send_raw_at   (ConfabTestClient *self,
-                                           const void       *data,
-                                           gsize             len,
-                                           const char       *strloc);
-void     confab_test_client_send_line_at  (ConfabTestClient *self,
-                                           const char       *line,
-                                           const char       *strloc);
+void confab_test_client_send_raw_at (ConfabTestClient *self,
+                                     const void       *data,
+                                     gsize             len,
+                                     const char       *strloc);
+void confab_test_client_send_line_at (ConfabTestClient *self,
+                                      const char       *line,
+                                      const char       *strloc);
 
 /**
  * confab_test_client_try_read_line:
@@ -270,29 +270,29 @@ void     confab_test_client_send_line_at  (ConfabTestClient *self,
  *   or NULL on timeout or end of stream. Bytes after the last "\n" at the
  *   end of the stream are kept, see confab_test_client_get_pending().
  */
-char    *confab_test_client_try_read_line (ConfabTestClient *self,
-                                           guint             timeout_ms,
-                                           gboolean         *out_eof);
+char *confab_test_client_try_read_line (ConfabTestClient *self,
+                                        guint             timeout_ms,
+                                        gboolean         *out_eof);
 
 /* The next line, or NULL at end of stream; fails the test on timeout. */
 #define confab_test_client_read_line(c) \
   confab_test_client_read_line_at ((c), G_STRLOC)
-char    *confab_test_client_read_line_at  (ConfabTestClient *self,
-                                           const char       *strloc);
+char *confab_test_client_read_line_at (ConfabTestClient *self,
+                                       const char       *strloc);
 
 /* Reads the next line and asserts it equals @line exactly. */
 #define confab_test_client_expect_line(c, line) \
   confab_test_client_expect_line_at ((c), (line), G_STRLOC)
-void     confab_test_client_expect_line_at (ConfabTestClient *self,
-                                            const char       *line,
-                                            const char       *strloc);
+void confab_test_client_expect_line_at (ConfabTestClient *self,
+                                        const char       *line,
+                                        const char       *strloc);
 
 /* Reads the next line, asserts it starts with @prefix and returns it. */
 #define confab_test_client_expect_prefix(c, prefix) \
   confab_test_client_expect_prefix_at ((c), (prefix), G_STRLOC)
-char    *confab_test_client_expect_prefix_at (ConfabTestClient *self,
-                                              const char       *prefix,
-                                              const char       *strloc);
+char *confab_test_client_expect_prefix_at (ConfabTestClient *self,
+                                           const char       *prefix,
+                                           const char       *strloc);
 
 /* Asserts that the server closed the connection (FIN) with no further
  * data, not even half a line. A reset fails: the kernel sends one when a
@@ -301,15 +301,15 @@ char    *confab_test_client_expect_prefix_at (ConfabTestClient *self,
  * its input before closing. */
 #define confab_test_client_expect_eof(c) \
   confab_test_client_expect_eof_at ((c), G_STRLOC)
-void     confab_test_client_expect_eof_at (ConfabTestClient *self,
-                                           const char       *strloc);
+void confab_test_client_expect_eof_at (ConfabTestClient *self,
+                                       const char       *strloc);
 
 /* Bytes received after the last "\n" (a half line), or NULL. */
 const char *confab_test_client_get_pending (ConfabTestClient *self,
                                             gsize            *len);
 /* TRUE once the stream ended; *reset tells whether by a reset. */
-gboolean confab_test_client_is_eof        (ConfabTestClient *self,
-                                           gboolean         *reset);
+gboolean confab_test_client_is_eof (ConfabTestClient *self,
+                                    gboolean         *reset);
 
 /**
  * confab_test_client_sync:
@@ -321,16 +321,16 @@ gboolean confab_test_client_is_eof        (ConfabTestClient *self,
  */
 #define confab_test_client_sync(c, name) \
   confab_test_client_sync_at ((c), (name), G_STRLOC)
-void     confab_test_client_sync_at       (ConfabTestClient *self,
-                                           const char       *name,
-                                           const char       *strloc);
+void confab_test_client_sync_at (ConfabTestClient *self,
+                                 const char       *name,
+                                 const char       *strloc);
 
 /* Sends @name as the login line, then syncs. Fails the test on error. */
 #define confab_test_client_login(c, name) \
   confab_test_client_login_at ((c), (name), G_STRLOC)
-void     confab_test_client_login_at      (ConfabTestClient *self,
-                                           const char       *name,
-                                           const char       *strloc);
+void confab_test_client_login_at (ConfabTestClient *self,
+                                  const char       *name,
+                                  const char       *strloc);
 
 /**
  * confab_test_client_try_login:
@@ -339,9 +339,9 @@ void     confab_test_client_login_at      (ConfabTestClient *self,
  * Like confab_test_client_login() but a refusal ("error: ..." line) is
  * returned as FALSE instead of failing.
  */
-gboolean confab_test_client_try_login     (ConfabTestClient *self,
-                                           const char       *name,
-                                           char            **error_line);
+gboolean confab_test_client_try_login (ConfabTestClient *self,
+                                       const char       *name,
+                                       char            **error_line);
 
 /* Connects and logs in; fails the test on any error. */
 #define confab_test_client_new_login(port, name) \
@@ -364,15 +364,15 @@ ConfabTestClient *confab_test_client_new_login_at (guint16     port,
 /* The same with SO_RCVBUF as for confab_test_client_new_full(). */
 #define confab_test_login_retry_rcvbuf(port, name, timeout_ms, rcvbuf) \
   confab_test_login_retry_at ((port), (name), (timeout_ms), (rcvbuf), G_STRLOC)
-ConfabTestClient *confab_test_login_retry_at  (guint16     port,
-                                               const char *name,
-                                               guint       timeout_ms,
-                                               int         rcvbuf,
-                                               const char *strloc);
+ConfabTestClient *confab_test_login_retry_at (guint16     port,
+                                              const char *name,
+                                              guint       timeout_ms,
+                                              int         rcvbuf,
+                                              const char *strloc);
 
 /* Closes the connection normally (FIN). */
-void     confab_test_client_close         (ConfabTestClient *self);
+void confab_test_client_close (ConfabTestClient *self);
 /* Closes with SO_LINGER 0, so the server sees a reset. */
-void     confab_test_client_reset         (ConfabTestClient *self);
+void confab_test_client_reset (ConfabTestClient *self);
 
 G_END_DECLS

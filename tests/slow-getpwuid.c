@@ -15,18 +15,18 @@
 typedef int (*GetpwuidR) (uid_t, struct passwd *, char *, size_t, struct passwd **);
 
 int
-getpwuid_r (uid_t                    uid,
-            struct passwd *restrict  pwd,
-            char *restrict           buf,
-            size_t                   buflen,
-            struct passwd **restrict result)
+getpwuid_r (uid_t uid,
+            struct passwd * restrict pwd,
+            char * restrict buf,
+            size_t buflen,
+            struct passwd ** restrict result)
 {
-  GetpwuidR real = (GetpwuidR) dlsym (RTLD_NEXT, "getpwuid_r");
+  GetpwuidR   real = (GetpwuidR) dlsym (RTLD_NEXT, "getpwuid_r");
   const char *delay = getenv ("CONFAB_TEST_GETPW_DELAY_MS");
 
   if (delay != NULL)
     {
-      long ms = strtol (delay, NULL, 10);
+      long            ms = strtol (delay, NULL, 10);
       struct timespec pause = { ms / 1000, (ms % 1000) * 1000000L };
 
       while (nanosleep (&pause, &pause) != 0)

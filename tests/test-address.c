@@ -18,12 +18,12 @@
 
 typedef struct
 {
-  const char     *text;
-  const char     *formatted;   /* NULL: the same as text */
-  GSocketFamily   family;
-  const char     *host;        /* inet only: g_inet_address_to_string() */
-  guint16         port;
-  guint32         scope_id;
+  const char   *text;
+  const char   *formatted; /* NULL: the same as text */
+  GSocketFamily family;
+  const char   *host; /* inet only: g_inet_address_to_string() */
+  guint16       port;
+  guint32       scope_id;
 } InetCase;
 
 #define PROGRAM "test-address"
@@ -43,7 +43,7 @@ show_input (const char *what,
 static void
 test_tap_output_is_text (void)
 {
-  const char *argv[] = { NULL, "--tap", "-s", NULL, NULL };
+  const char      *argv[] = { NULL, "--tap", "-s", NULL, NULL };
   g_autofree char *out = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
@@ -80,9 +80,9 @@ check_inet_cases (const InetCase *cases,
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocketAddress) address = NULL;
       g_autoptr(GSocketAddress) again = NULL;
-      g_autofree char *host = NULL;
-      g_autofree char *formatted = NULL;
-      g_autofree char *formatted_again = NULL;
+      g_autofree char    *host = NULL;
+      g_autofree char    *formatted = NULL;
+      g_autofree char    *formatted_again = NULL;
       GInetSocketAddress *inet;
 
       show_input ("input", c->text);
@@ -152,7 +152,7 @@ test_parse_ipv6_scope_name (void)
   g_autoptr(GSocketAddress) address = NULL;
   g_autofree char *expected = NULL;
   g_autofree char *formatted = NULL;
-  guint32 scope_id;
+  guint32          scope_id;
 
   if (lo == NULL)
     {
@@ -172,14 +172,14 @@ test_parse_ipv6_scope_name (void)
 }
 
 static void
-check_unix (const char             *text,
-            GUnixSocketAddressType  type,
-            const char             *path)
+check_unix (const char            *text,
+            GUnixSocketAddressType type,
+            const char            *path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GSocketAddress) again = NULL;
-  g_autofree char *formatted = NULL;
+  g_autofree char    *formatted = NULL;
   GUnixSocketAddress *unix_address;
 
   show_input ("input", text);
@@ -207,9 +207,9 @@ test_parse_unix (void)
 {
   const struct
   {
-    const char             *text;
-    GUnixSocketAddressType  type;
-    const char             *path;
+    const char            *text;
+    GUnixSocketAddressType type;
+    const char            *path;
   } cases[] = {
     { "unix:/run/confab.sock", G_UNIX_SOCKET_ADDRESS_PATH, "/run/confab.sock" },
     { "unix:confab.sock", G_UNIX_SOCKET_ADDRESS_PATH, "confab.sock" },
@@ -263,10 +263,10 @@ test_to_string_native (void)
 {
   const struct
   {
-    GUnixSocketAddressType  type;
-    const char             *path;
-    gssize                  path_len;
-    const char             *expected;
+    GUnixSocketAddressType type;
+    const char            *path;
+    gssize                 path_len;
+    const char            *expected;
   } cases[] = {
     { G_UNIX_SOCKET_ADDRESS_ANONYMOUS, "", 0, "unix:" },
     { G_UNIX_SOCKET_ADDRESS_PATH, "/tmp/x", -1, "unix:/tmp/x" },
@@ -275,7 +275,8 @@ test_to_string_native (void)
     /* Not UTF-8, or with NULs (abstract names may hold anything): the
      * string stays valid UTF-8, safe for D-Bus. */
     { G_UNIX_SOCKET_ADDRESS_PATH, "/tmp/\xff", -1, "unix:/tmp/\xef\xbf\xbd" },
-    { G_UNIX_SOCKET_ADDRESS_ABSTRACT, "a\0b", 3, "unix:@a\xef\xbf\xbd" "b" },
+    { G_UNIX_SOCKET_ADDRESS_ABSTRACT, "a\0b", 3, "unix:@a\xef\xbf\xbd"
+                                                 "b" },
   };
   g_autoptr(GInetAddress) loopback6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
   g_autoptr(GSocketAddress) inet6 = g_inet_socket_address_new (loopback6, 9);
@@ -287,9 +288,9 @@ test_to_string_native (void)
     {
       g_autoptr(GSocketAddress) address = NULL;
       g_autoptr(GSocketAddress) native = NULL;
-      g_autofree char *formatted = NULL;
-      g_autofree char *native_formatted = NULL;
-      gsize native_size;
+      g_autofree char    *formatted = NULL;
+      g_autofree char    *native_formatted = NULL;
+      gsize               native_size;
       g_autofree gpointer buffer = NULL;
       g_autoptr(GError) error = NULL;
 
@@ -315,7 +316,7 @@ test_to_string_native (void)
 typedef struct
 {
   const char *text;
-  const char *message;   /* NULL: any message naming the input */
+  const char *message; /* NULL: any message naming the input */
 } RejectCase;
 
 static void
@@ -391,14 +392,14 @@ static const RejectCase reject_hostname[] = {
     "“localhost” is not a numeric IPv4 address (host names are not looked up)" },
   { "example.com:80", NULL },
   { "[localhost]:80", "“localhost” is not a numeric IPv6 address" },
-  { "127.1:80", NULL },              /* inet_aton() shorthand */
+  { "127.1:80", NULL }, /* inet_aton() shorthand */
   { "127.0.0.1.:80", NULL },
   { "0x7f.0.0.1:80", NULL },
   { "127.000.000.001:80", NULL },
   { "256.0.0.1:80", NULL },
   { " 127.0.0.1:80", NULL },
   { "*:80", NULL },
-  { "\xff:80", NULL },               /* not UTF-8: the message still is */
+  { "\xff:80", NULL }, /* not UTF-8: the message still is */
   { NULL, NULL }
 };
 

@@ -15,10 +15,10 @@
 /* A stand-in for a connection: records what the broker asks of it. */
 typedef struct
 {
-  guint     wakes;
-  guint     closes;
-  gboolean  close_flush;
-  char     *close_reason;
+  guint    wakes;
+  guint    closes;
+  gboolean close_flush;
+  char    *close_reason;
 } FakeSink;
 
 static void
@@ -74,11 +74,11 @@ static const ConfabBrokerSink fake_sink_funcs = {
 
 typedef struct
 {
-  ConfabBroker     *broker;
-  FakeSink          sinks[N_SINKS];
-  GPtrArray        *joined_names;  /* from peer-joined */
-  GPtrArray        *left;          /* "name:reason" from peer-left */
-  guint             n_peers_notifies;
+  ConfabBroker *broker;
+  FakeSink      sinks[N_SINKS];
+  GPtrArray    *joined_names; /* from peer-joined */
+  GPtrArray    *left;         /* "name:reason" from peer-left */
+  guint         n_peers_notifies;
 } Fixture;
 
 static void
@@ -108,8 +108,8 @@ n_peers_cb (GObject    *object,
 }
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
   ConfabBrokerLimits limits = { .peers_max = 4, .queue_max_bytes = 1024 * 1024 };
 
@@ -122,8 +122,8 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   g_assert_finalize_object (fx->broker);
   for (guint i = 0; i < N_SINKS; i++)
@@ -151,7 +151,7 @@ join (Fixture    *fx,
 static char *
 drain (ConfabBrokerPeer *peer)
 {
-  GString *out = g_string_new (NULL);
+  GString       *out = g_string_new (NULL);
   ConfabMessage *message;
 
   while ((message = confab_broker_peer_pop (peer)) != NULL)
@@ -174,7 +174,7 @@ route_text (Fixture          *fx,
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autoptr(ConfabMessage) message = NULL;
   const char *name;
-  va_list args;
+  va_list     args;
 
   va_start (args, first_recipient);
   for (name = first_recipient; name != NULL; name = va_arg (args, const char *))
@@ -184,16 +184,16 @@ route_text (Fixture          *fx,
   message = confab_message_new_chat (confab_broker_peer_get_name (sender),
                                      (const char * const *) names->pdata, names->len,
                                      text, strlen (text), 0);
-  confab_broker_route (fx->broker, sender, (const char *const *) names->pdata, names->len, message);
+  confab_broker_route (fx->broker, sender, (const char * const *) names->pdata, names->len, message);
 }
 
 static void
-test_join_basic (Fixture       *fx,
-                 gconstpointer  data)
+test_join_basic (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   ConfabBrokerStats stats;
-  guint n_peers;
+  guint             n_peers;
 
   g_assert_true (confab_broker_peer_is_joined (alice));
   g_assert_cmpstr (confab_broker_peer_get_name (alice), ==, "alice");
@@ -219,14 +219,14 @@ test_join_basic (Fixture       *fx,
 }
 
 static void
-test_join_name_taken (Fixture       *fx,
-                      gconstpointer  data)
+test_join_name_taken (Fixture      *fx,
+                      gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
   g_autoptr(ConfabBrokerPeer) second = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *got = NULL;
+  g_autofree char  *got = NULL;
   ConfabBrokerStats stats;
 
   second = confab_broker_join (fx->broker, "alice", "10.0.0.1:2", "text",
@@ -253,8 +253,8 @@ test_join_name_taken (Fixture       *fx,
 }
 
 static void
-test_join_invalid_name (Fixture       *fx,
-                        gconstpointer  data)
+test_join_invalid_name (Fixture      *fx,
+                        gconstpointer data)
 {
   const char *bad[] = { "", "a b", "a:b", "a,b", "@server", "#room", "tab\there",
                         "0123456789012345678901234567890123" };
@@ -275,14 +275,14 @@ test_join_invalid_name (Fixture       *fx,
 }
 
 static void
-test_join_server_full (Fixture       *fx,
-                       gconstpointer  data)
+test_join_server_full (Fixture      *fx,
+                       gconstpointer data)
 {
   g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_broker_peer_unref);
   g_autoptr(GError) error = NULL;
-  ConfabBrokerPeer *extra;
+  ConfabBrokerPeer  *extra;
   ConfabBrokerLimits limits;
-  ConfabBrokerStats stats;
+  ConfabBrokerStats  stats;
 
   for (guint i = 0; i < 4; i++)
     {
@@ -310,15 +310,15 @@ test_join_server_full (Fixture       *fx,
 }
 
 static void
-test_route_many (Fixture       *fx,
-                 gconstpointer  data)
+test_route_many (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
   g_autoptr(ConfabBrokerPeer) carol = join (fx, "carol", 2);
   const char *to[] = { "bob", "carol", "alice" };
   g_autoptr(ConfabMessage) message = confab_message_new_chat ("alice", to, G_N_ELEMENTS (to), "hi all", 6, 0);
-  ConfabMessage *got_bob, *got_carol, *got_alice;
+  ConfabMessage    *got_bob, *got_carol, *got_alice;
   ConfabBrokerStats stats;
 
   confab_broker_route (fx->broker, alice, to, G_N_ELEMENTS (to), message);
@@ -351,13 +351,13 @@ test_route_many (Fixture       *fx,
 }
 
 static void
-test_route_unknown (Fixture       *fx,
-                    gconstpointer  data)
+test_route_unknown (Fixture      *fx,
+                    gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
-  g_autofree char *to_alice = NULL;
-  g_autofree char *to_bob = NULL;
+  g_autofree char  *to_alice = NULL;
+  g_autofree char  *to_bob = NULL;
   ConfabBrokerStats stats;
 
   route_text (fx, alice, "hello", "ghost", "bob", NULL);
@@ -374,8 +374,8 @@ test_route_unknown (Fixture       *fx,
 }
 
 static void
-test_route_order (Fixture       *fx,
-                  gconstpointer  data)
+test_route_order (Fixture      *fx,
+                  gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
@@ -414,8 +414,8 @@ test_route_order (Fixture       *fx,
 /* "bob sends to alice" and "alice joins" are ordered by the broker: what
  * comes first decides. */
 static void
-test_event_order (Fixture       *fx,
-                  gconstpointer  data)
+test_event_order (Fixture      *fx,
+                  gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
   g_autoptr(ConfabBrokerPeer) alice = NULL;
@@ -436,8 +436,8 @@ test_event_order (Fixture       *fx,
 }
 
 static void
-test_leave (Fixture       *fx,
-            gconstpointer  data)
+test_leave (Fixture      *fx,
+            gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
@@ -447,7 +447,7 @@ test_leave (Fixture       *fx,
 
   route_text (fx, bob, "before you go", "alice", NULL);
   confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
-  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);  /* harmless twice */
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT); /* harmless twice */
 
   g_assert_false (confab_broker_peer_is_joined (alice));
   g_assert_null (confab_broker_lookup (fx->broker, "alice"));
@@ -471,16 +471,16 @@ test_leave (Fixture       *fx,
 }
 
 static void
-test_queue_bound (Fixture       *fx,
-                  gconstpointer  data)
+test_queue_bound (Fixture      *fx,
+                  gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) fast = join (fx, "fast", 0);
   g_autoptr(ConfabBrokerPeer) slow = join (fx, "slow", 1);
   ConfabBrokerLimits limits;
-  char text[1001];
-  ConfabBrokerStats stats;
-  guint sent = 0;
-  gsize cost;
+  char               text[1001];
+  ConfabBrokerStats  stats;
+  guint              sent = 0;
+  gsize              cost;
 
   memset (text, 'x', sizeof text - 1);
   text[sizeof text - 1] = '\0';
@@ -529,13 +529,13 @@ test_queue_bound (Fixture       *fx,
 }
 
 static void
-test_kick (Fixture       *fx,
-           gconstpointer  data)
+test_kick (Fixture      *fx,
+           gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
   g_autoptr(GError) error = NULL;
-  g_autofree char *to_bob = NULL;
+  g_autofree char  *to_bob = NULL;
   ConfabBrokerStats stats;
 
   route_text (fx, alice, "one", "bob", NULL);
@@ -561,8 +561,8 @@ test_kick (Fixture       *fx,
 }
 
 static void
-test_broadcast (Fixture       *fx,
-                gconstpointer  data)
+test_broadcast (Fixture      *fx,
+                gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
@@ -580,8 +580,8 @@ test_broadcast (Fixture       *fx,
 }
 
 static void
-test_shutdown (Fixture       *fx,
-               gconstpointer  data)
+test_shutdown (Fixture      *fx,
+               gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
   g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
@@ -608,11 +608,11 @@ test_shutdown (Fixture       *fx,
 }
 
 static void
-test_count_limits (Fixture       *fx,
-                   gconstpointer  data)
+test_count_limits (Fixture      *fx,
+                   gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
-  g_autofree char *got = NULL;
+  g_autofree char  *got = NULL;
   ConfabBrokerStats before;
   ConfabBrokerStats stats;
 
@@ -663,8 +663,8 @@ test_count_limits (Fixture       *fx,
 }
 
 static void
-test_list_peers (Fixture       *fx,
-                 gconstpointer  data)
+test_list_peers (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autoptr(ConfabBrokerPeer) c = join (fx, "carol", 2);
   g_autoptr(ConfabBrokerPeer) a = join (fx, "alice", 0);
@@ -693,10 +693,10 @@ test_message_values (void)
   g_autoptr(ConfabMessage) welcome = confab_message_new_welcome ("zoe");
   g_autoptr(ConfabMessage) peers = confab_message_new_peers (names, 2);
   const char * const *recipients;
-  guint n;
+  guint               n;
   g_autoptr(ConfabMessage) error = confab_message_new_errorf (CONFAB_ERROR_NO_SUCH_PEER, "no such peer: %s", "x");
   const char *text;
-  gsize len;
+  gsize       len;
 
   g_assert_cmpint (confab_message_get_kind (chat), ==, CONFAB_MESSAGE_CHAT);
   g_assert_cmpstr (confab_message_get_sender (chat), ==, "bob");

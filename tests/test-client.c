@@ -36,9 +36,9 @@
 #include "confab-client-protocol.h"
 #include "confab-test-util.h"
 
-#define CONFAB_TEST_ENV_CLIENT  "CONFAB_CLIENT"
-#define WAIT_MS                 10000
-#define EXIT_WAIT_MS            20000
+#define CONFAB_TEST_ENV_CLIENT "CONFAB_CLIENT"
+#define WAIT_MS                10000
+#define EXIT_WAIT_MS           20000
 
 /* ------------------------------------------------------------------ */
 /* Capturing a stream                                                  */
@@ -47,20 +47,20 @@
 /* Everything read from one stream, by a thread of its own. */
 typedef struct
 {
-  const char   *what;      /* "stdout", "stderr", "terminal" */
-  GInputStream *stream;    /* (owned) */
-  GThread      *thread;    /* (owned) */
+  const char   *what;   /* "stdout", "stderr", "terminal" */
+  GInputStream *stream; /* (owned) */
+  GThread      *thread; /* (owned) */
   GMutex        lock;
   GCond         cond;
-  GString      *data;      /* (owned): protected by lock */
-  gboolean      ended;     /* protected by lock */
+  GString      *data;  /* (owned): protected by lock */
+  gboolean      ended; /* protected by lock */
 } Capture;
 
 static gpointer
 capture_thread (gpointer user_data)
 {
   Capture *self = user_data;
-  char buf[4096];
+  char     buf[4096];
 
   for (;;)
     {
@@ -145,21 +145,21 @@ capture_wait_end (Capture *self,
 
 typedef enum
 {
-  CLIENT_PIPES,  /* stdin, stdout and stderr are pipes */
-  CLIENT_PTY,    /* all three are one pseudo-terminal */
+  CLIENT_PIPES, /* stdin, stdout and stderr are pipes */
+  CLIENT_PTY,   /* all three are one pseudo-terminal */
 } ClientMode;
 
 typedef struct
 {
-  GSubprocess   *subprocess;  /* (owned) */
+  GSubprocess   *subprocess; /* (owned) */
   GPid           pid;
-  GOutputStream *input;       /* (owned) (nullable): stdin pipe or pty master */
-  int            pty_master;  /* -1 with pipes */
-  char          *pty_slave;   /* (owned) (nullable): its name */
-  Capture        out;         /* stdout, or the terminal */
-  Capture        err;         /* stderr (pipes only) */
+  GOutputStream *input;      /* (owned) (nullable): stdin pipe or pty master */
+  int            pty_master; /* -1 with pipes */
+  char          *pty_slave;  /* (owned) (nullable): its name */
+  Capture        out;        /* stdout, or the terminal */
+  Capture        err;        /* stderr (pipes only) */
   gboolean       reaped;
-  int            status;      /* exit status once reaped; -1 if signalled */
+  int            status; /* exit status once reaped; -1 if signalled */
 } Client;
 
 static const char *
@@ -199,8 +199,8 @@ client_child_setup (gpointer user_data)
 
 /* One g_test_message() per line, escaped: TAP needs "# " before each. */
 static void
-print_captured (Client     *self,
-                Capture    *capture)
+print_captured (Client  *self,
+                Capture *capture)
 {
   g_autofree char *data = capture_dup (capture);
   g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
@@ -224,7 +224,12 @@ client_print (Client *self)
 }
 
 #define client_fail(c, ...) \
-  G_STMT_START { client_print (c); confab_test_fail (__VA_ARGS__); } G_STMT_END
+  G_STMT_START \
+  { \
+    client_print (c); \
+    confab_test_fail (__VA_ARGS__); \
+  } \
+  G_STMT_END
 
 /* Opens a pseudo-terminal of 80×24; returns the master, sets *slave
  * and *slave_name. */
@@ -233,7 +238,7 @@ open_pty (int   *slave,
           char **slave_name)
 {
   struct winsize size = { .ws_row = 24, .ws_col = 80 };
-  int master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  int            master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
 
   g_assert_cmpint (master, >=, 0);
   g_assert_cmpint (grantpt (master), ==, 0);
@@ -254,7 +259,7 @@ client_spawn (ClientMode          mode,
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   const char *wrapper = g_getenv (CONFAB_TEST_ENV_WRAPPER);
-  Client *self = g_new0 (Client, 1);
+  Client     *self = g_new0 (Client, 1);
 
   if (wrapper != NULL && *wrapper != '\0')
     {
@@ -361,7 +366,7 @@ wait_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  int *state = user_data;  /* 0 pending, 1 exited, 2 failed/cancelled */
+  int *state = user_data; /* 0 pending, 1 exited, 2 failed/cancelled */
 
   *state = g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL) ? 1 : 2;
 }
@@ -382,7 +387,7 @@ client_try_wait (Client *self,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
   gboolean timed_out = FALSE;
-  int state = 0;
+  int      state = 0;
 
   if (self->reaped)
     return TRUE;
@@ -402,7 +407,8 @@ client_try_wait (Client *self,
 
   self->reaped = TRUE;
   self->status = g_subprocess_get_if_exited (self->subprocess)
-                 ? g_subprocess_get_exit_status (self->subprocess) : -1;
+                   ? g_subprocess_get_exit_status (self->subprocess)
+                   : -1;
   return TRUE;
 }
 
@@ -469,7 +475,7 @@ capture_wait_for (Client     *client,
   gint64 deadline = g_get_monotonic_time () +
                     confab_test_timeout_ms (WAIT_MS) * G_TIME_SPAN_MILLISECOND;
   const char *found = NULL;
-  gsize end = 0;
+  gsize       end = 0;
 
   g_mutex_lock (&self->lock);
   for (;;)
@@ -530,12 +536,12 @@ typedef struct
   char             *config_path;
   ConfabTestDaemon *daemon;
   guint16           port;
-  char             *address;  /* "127.0.0.1:PORT" */
+  char             *address; /* "127.0.0.1:PORT" */
 } Fixture;
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
   f->tmp = confab_test_tmp_dir_new ();
   f->config_path = g_build_filename (f->tmp->path, "confab.conf", NULL);
@@ -546,8 +552,8 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   /* Tests that stop the daemon themselves check how it ended. */
   if (!confab_test_daemon_has_exited (f->daemon))
@@ -582,8 +588,8 @@ json_peer_new (guint16     port,
                const char *name)
 {
   ConfabTestClient *peer = confab_test_client_new (port);
-  g_autofree char *login = g_strdup_printf ("{\"type\":\"login\",\"name\":\"%s\"}", name);
-  g_autofree char *welcome = NULL;
+  g_autofree char  *login = g_strdup_printf ("{\"type\":\"login\",\"name\":\"%s\"}", name);
+  g_autofree char  *welcome = NULL;
 
   confab_test_client_send_line (peer, login);
   welcome = confab_test_client_expect_prefix (peer, "{");
@@ -613,7 +619,7 @@ test_protocol_decode_text (void)
     ConfabClientEventKind kind;
     const char           *from;
     const char           *text;
-    const char           *peers;  /* joined by '|' */
+    const char           *peers; /* joined by '|' */
   } cases[] = {
     { "from bob: hi", CONFAB_CLIENT_EVENT_MESSAGE, "bob", "hi", NULL },
     { "from bob: a: b", CONFAB_CLIENT_EVENT_MESSAGE, "bob", "a: b", NULL },
@@ -633,7 +639,7 @@ test_protocol_decode_text (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(ConfabClientEvent) event = confab_client_decode_text (cases[i].line,
-                                                                      strlen (cases[i].line));
+                                                                       strlen (cases[i].line));
 
       g_test_message ("line “%s”", cases[i].line);
       g_assert_cmpint (event->kind, ==, cases[i].kind);
@@ -663,7 +669,7 @@ test_protocol_decode_json (void)
   g_autoptr(ConfabClientEvent) peers = NULL;
   g_autoptr(ConfabClientEvent) welcome = NULL;
   g_autoptr(ConfabClientEvent) unknown = NULL;
-  const char *line;
+  const char      *line;
   g_autofree char *joined = NULL;
 
   line = "{\"type\":\"message\",\"from\":\"bob\",\"to\":[\"alice\",\"carol\"],"
@@ -713,30 +719,30 @@ test_protocol_decode_json_invalid (void)
   g_autofree char *deep_arrays = NULL;
   g_autofree char *deep_objects = NULL;
   g_autofree char *just_deep_enough = NULL;
-  GString *deep;
-  const char *cases[] = {
-    "",
-    "not json",
-    "{",
-    "[]",
-    "\"type\"",
-    "42",
-    "null",
-    "{}",
-    "{\"type\":7}",
-    "{\"type\":null}",
-    "{\"type\":[\"message\"]}",
-    "{\"type\":\"message\"}",
-    "{\"type\":\"message\",\"from\":\"bob\"}",
-    "{\"type\":\"message\",\"from\":1,\"text\":\"x\"}",
-    "{\"type\":\"message\",\"from\":\"bob\",\"text\":{}}",
-    "{\"type\":\"error\"}",
-    "{\"type\":\"peers\"}",
-    "{\"type\":\"peers\",\"peers\":\"alice\"}",
-    "{\"type\":\"peers\",\"peers\":[\"alice\",3]}",
-    "{\"type\":\"message\",\"from\":\"b\xff\",\"text\":\"x\"}",
-    NULL,  /* deep arrays */
-    NULL,  /* deep objects */
+  GString         *deep;
+  const char      *cases[] = {
+         "",
+         "not json",
+         "{",
+         "[]",
+         "\"type\"",
+         "42",
+         "null",
+         "{}",
+         "{\"type\":7}",
+         "{\"type\":null}",
+         "{\"type\":[\"message\"]}",
+         "{\"type\":\"message\"}",
+         "{\"type\":\"message\",\"from\":\"bob\"}",
+         "{\"type\":\"message\",\"from\":1,\"text\":\"x\"}",
+         "{\"type\":\"message\",\"from\":\"bob\",\"text\":{}}",
+         "{\"type\":\"error\"}",
+         "{\"type\":\"peers\"}",
+         "{\"type\":\"peers\",\"peers\":\"alice\"}",
+         "{\"type\":\"peers\",\"peers\":[\"alice\",3]}",
+         "{\"type\":\"message\",\"from\":\"b\xff\",\"text\":\"x\"}",
+         NULL, /* deep arrays */
+         NULL, /* deep objects */
   };
 
   deep = g_string_new ("{\"type\":\"message\",\"from\":\"b\",\"text\":\"x\",\"x\":");
@@ -773,8 +779,8 @@ test_protocol_decode_json_invalid (void)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(ConfabClientEvent) event = confab_client_decode_json (just_deep_enough,
-                                                                    strlen (just_deep_enough),
-                                                                    &error);
+                                                                     strlen (just_deep_enough),
+                                                                     &error);
 
     g_assert_no_error (error);
     g_assert_cmpstr (event->from, ==, "[[[[{{{{");
@@ -788,7 +794,7 @@ test_protocol_parse_input (void)
   static const struct
   {
     const char *line;
-    const char *to;    /* joined by '|'; NULL: refused */
+    const char *to; /* joined by '|'; NULL: refused */
     const char *text;
   } cases[] = {
     { "bob: hi", "bob", "hi" },
@@ -808,7 +814,7 @@ test_protocol_parse_input (void)
       g_autoptr(GError) error = NULL;
       g_auto(GStrv) to = NULL;
       g_autofree char *text = NULL;
-      gboolean ok = confab_client_parse_input (cases[i].line, &to, &text, &error);
+      gboolean         ok = confab_client_parse_input (cases[i].line, &to, &text, &error);
 
       g_test_message ("line “%s”", cases[i].line);
       if (cases[i].to == NULL)
@@ -843,7 +849,7 @@ test_protocol_parse_input (void)
 static void
 test_protocol_encode (void)
 {
-  const char *to[] = { "bob", "carol", NULL };
+  const char      *to[] = { "bob", "carol", NULL };
   g_autofree char *text_login = confab_client_encode_login (FALSE, "alice");
   g_autofree char *json_login = confab_client_encode_login (TRUE, "alice");
   g_autofree char *text_peers = confab_client_encode_peers (FALSE);
@@ -960,8 +966,8 @@ test_usage_bad (void)
 }
 
 static void
-test_usage_no_name (Fixture       *f,
-                    gconstpointer  data)
+test_usage_no_name (Fixture      *f,
+                    gconstpointer data)
 {
   const char *args[] = { f->address, NULL };
   g_autoptr(Client) client = run_piped (args, "\n  \n");
@@ -971,8 +977,8 @@ test_usage_no_name (Fixture       *f,
 }
 
 static void
-test_usage_bad_name_line (Fixture       *f,
-                          gconstpointer  data)
+test_usage_bad_name_line (Fixture      *f,
+                          gconstpointer data)
 {
   const char *args[] = { f->address, NULL };
   g_autoptr(Client) client = run_piped (args, "two words\nbob: hi\n");
@@ -997,7 +1003,7 @@ run_german (const char * const *args,
   g_auto(GStrv) envp = g_get_environ ();
   g_autoptr(GError) error = NULL;
   char *err = NULL;
-  int status;
+  int   status;
 
   g_ptr_array_add (argv, (gpointer) client_path ());
   for (gsize i = 0; args[i] != NULL; i++)
@@ -1021,8 +1027,8 @@ run_german (const char * const *args,
 static void
 test_usage_german (void)
 {
-  const char *bad_name[] = { "127.0.0.1:1", "a:b", NULL };
-  const char *help[] = { "--help", NULL };
+  const char      *bad_name[] = { "127.0.0.1:1", "a:b", NULL };
+  const char      *help[] = { "--help", NULL };
   g_autofree char *err = NULL;
   g_autofree char *out = NULL;
   g_autofree char *help_out = NULL;
@@ -1072,7 +1078,7 @@ test_unreachable_unix (void)
 {
   g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
   g_autofree char *address = g_strdup_printf ("unix:%s/none.sock", tmp->path);
-  const char *args[] = { address, "alice", NULL };
+  const char      *args[] = { address, "alice", NULL };
   g_autoptr(Client) client = run_piped (args, "");
 
   client_assert_exit (client, 1);
@@ -1084,8 +1090,8 @@ test_unreachable_unix (void)
 /* ------------------------------------------------------------------ */
 
 static void
-test_pipe_text_send (Fixture       *f,
-                     gconstpointer  data)
+test_pipe_text_send (Fixture      *f,
+                     gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, NULL };
@@ -1101,8 +1107,8 @@ test_pipe_text_send (Fixture       *f,
 }
 
 static void
-test_pipe_text_name_argument (Fixture       *f,
-                              gconstpointer  data)
+test_pipe_text_name_argument (Fixture      *f,
+                              gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { "--quiet", f->address, "alice", NULL };
@@ -1115,14 +1121,14 @@ test_pipe_text_name_argument (Fixture       *f,
   out = client_dup_out (client);
   err = client_dup_err (client);
   g_assert_cmpstr (out, ==, "");
-  g_assert_cmpstr (err, ==, "");  /* --quiet */
+  g_assert_cmpstr (err, ==, ""); /* --quiet */
 }
 
 /* Every answer to the input arrives before confab exits: the messages to
  * oneself, the peers list, in order, and nothing else on stdout. */
 static void
-test_pipe_text_answers (Fixture       *f,
-                        gconstpointer  data)
+test_pipe_text_answers (Fixture      *f,
+                        gconstpointer data)
 {
   const char *args[] = { f->address, NULL };
   g_autoptr(Client) client = run_piped (args, "alice\nalice: one\nalice: two\n/peers\nalice: three\n");
@@ -1140,8 +1146,8 @@ test_pipe_text_answers (Fixture       *f,
 /* A big input: confab reads it only as fast as the server takes it, and
  * still gets every answer. */
 static void
-test_pipe_text_many (Fixture       *f,
-                     gconstpointer  data)
+test_pipe_text_many (Fixture      *f,
+                     gconstpointer data)
 {
   const guint n = 20000;
   const char *args[] = { "--quiet", f->address, "alice", NULL };
@@ -1163,8 +1169,8 @@ test_pipe_text_many (Fixture       *f,
 }
 
 static void
-test_pipe_text_receive (Fixture       *f,
-                        gconstpointer  data)
+test_pipe_text_receive (Fixture      *f,
+                        gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, NULL };
@@ -1189,13 +1195,13 @@ test_pipe_text_receive (Fixture       *f,
 }
 
 static void
-test_pipe_text_errors (Fixture       *f,
-                       gconstpointer  data)
+test_pipe_text_errors (Fixture      *f,
+                       gconstpointer data)
 {
   const char *args[] = { f->address, "alice", NULL };
   g_autoptr(Client) client = run_piped (args, "carol: hi\nno colon here\nalice:\nalice: ok\n");
   g_autofree char *out = NULL;
-  gsize offset;
+  gsize            offset;
 
   client_assert_exit (client, 0);
   out = client_dup_out (client);
@@ -1207,14 +1213,14 @@ test_pipe_text_errors (Fixture       *f,
 }
 
 static void
-test_pipe_text_name_taken (Fixture       *f,
-                           gconstpointer  data)
+test_pipe_text_name_taken (Fixture      *f,
+                           gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, NULL };
   g_autoptr(Client) client = run_piped (args, "bob\ncarol: hi\n");
   g_autofree char *out = NULL;
-  gsize offset;
+  gsize            offset;
 
   client_assert_exit (client, 1);
   offset = client_wait_err (client, 0, "error: name taken");
@@ -1228,8 +1234,8 @@ test_pipe_text_name_taken (Fixture       *f,
 /* The server goes away while confab waits for input: it says so and
  * exits 1 (input had not ended: the session did not end cleanly). */
 static void
-test_server_gone (Fixture       *f,
-                  gconstpointer  data)
+test_server_gone (Fixture      *f,
+                  gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, "alice", NULL };
@@ -1254,8 +1260,8 @@ test_pipe_text_unix (void)
   g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
   g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
   g_autofree char *address = g_strdup_printf ("unix:%s/confab.sock", tmp->path);
-  const char *extra[] = { "--listen", address, NULL };
-  const char *args[] = { address, "alice", NULL };
+  const char      *extra[] = { "--listen", address, NULL };
+  const char      *args[] = { address, "alice", NULL };
   g_autoptr(ConfabTestDaemon) daemon = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(Client) client = NULL;
@@ -1283,18 +1289,17 @@ test_pipe_text_unix_identity (void)
   g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
   g_autofree char *address = g_strdup_printf ("unix:%s/confab.sock", tmp->path);
   g_autofree char *expected = g_strdup_printf ("from %s: over unix", g_get_user_name ());
-  const char *extra[] = { "--listen", address, NULL };
-  const char *args[] = { address, "", NULL };
-  const char *tcp_args[] = { "127.0.0.1:1", "", NULL };
+  const char      *extra[] = { "--listen", address, NULL };
+  const char      *args[] = { address, "", NULL };
+  const char      *tcp_args[] = { "127.0.0.1:1", "", NULL };
   g_autoptr(ConfabTestDaemon) daemon = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(Client) client = NULL;
   g_autoptr(Client) tcp = NULL;
   g_autofree char *err = NULL;
 
-  confab_test_write_config (config_path, (const char * const []) {
-                              "server.unix_identity", "true", NULL
-                            });
+  confab_test_write_config (config_path, (const char * const[]) {
+                                           "server.unix_identity", "true", NULL });
   daemon = confab_test_daemon_start (config_path, extra, 0);
   confab_test_daemon_wait_for_log (daemon, 0, "Listening on unix:", WAIT_MS);
   bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
@@ -1318,21 +1323,20 @@ run_longest_message (gboolean json)
 {
   g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
   g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
-  const gsize line_max = 1024 * 1024;
-  const char *prefix = "alice: ";
+  const gsize      line_max = 1024 * 1024;
+  const char      *prefix = "alice: ";
   g_autoptr(GString) line = g_string_sized_new (line_max);
   g_autoptr(ConfabTestDaemon) daemon = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(Client) client = NULL;
   g_autofree char *address = NULL;
-  const char *args[4] = { NULL };
-  gsize i = 0;
+  const char      *args[4] = { NULL };
+  gsize            i = 0;
 
-  confab_test_write_config (config_path, (const char * const []) {
-                              "line_max_bytes", "1048576",
-                              "queue_max_bytes", "67108864",
-                              NULL
-                            });
+  confab_test_write_config (config_path, (const char * const[]) {
+                                           "line_max_bytes", "1048576",
+                                           "queue_max_bytes", "67108864",
+                                           NULL });
   daemon = confab_test_daemon_start (config_path, NULL, 0);
   address = g_strdup_printf ("127.0.0.1:%u", confab_test_daemon_get_port (daemon));
   if (json)
@@ -1378,14 +1382,14 @@ test_pipe_json_longest (void)
 #define HHMM "[0-2][0-9]:[0-5][0-9]"
 
 static void
-test_pipe_json_chat (Fixture       *f,
-                     gconstpointer  data)
+test_pipe_json_chat (Fixture      *f,
+                     gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { "--json", f->address, "alice", NULL };
   g_autoptr(Client) client = client_spawn (CLIENT_PIPES, args);
   g_autofree char *out = NULL;
-  gsize offset;
+  gsize            offset;
 
   client_write (client, "bob: ready\n");
   confab_test_client_expect_line (bob, "from alice: ready");
@@ -1404,15 +1408,14 @@ test_pipe_json_chat (Fixture       *f,
 
   out = client_dup_out (client);
   assert_matches (out, "\\A" HHMM " bob: hi from text\n"
-                       "peers: alice bob\n"
-                       HHMM " alice: two ways\n\\z");
+                       "peers: alice bob\n" HHMM " alice: two ways\n\\z");
 }
 
 /* A text peer types one line; a JSON peer sends several: each shows on
  * its own line, indented under the first. */
 static void
-test_pipe_json_multiline (Fixture       *f,
-                          gconstpointer  data)
+test_pipe_json_multiline (Fixture      *f,
+                          gconstpointer data)
 {
   g_autoptr(ConfabTestClient) carol = json_peer_new (f->port, "carol");
   const char *args[] = { "--json", "--quiet", f->address, "alice", NULL };
@@ -1439,13 +1442,13 @@ test_pipe_json_multiline (Fixture       *f,
 }
 
 static void
-test_pipe_json_errors (Fixture       *f,
-                       gconstpointer  data)
+test_pipe_json_errors (Fixture      *f,
+                       gconstpointer data)
 {
   const char *args[] = { "--json", f->address, "alice", NULL };
   g_autoptr(Client) client = run_piped (args, "carol: hi\nno colon here\nalice:   \nalice: ok\n");
   g_autofree char *out = NULL;
-  gsize offset;
+  gsize            offset;
 
   client_assert_exit (client, 0);
   out = client_dup_out (client);
@@ -1458,8 +1461,8 @@ test_pipe_json_errors (Fixture       *f,
 }
 
 static void
-test_pipe_json_name_taken (Fixture       *f,
-                           gconstpointer  data)
+test_pipe_json_name_taken (Fixture      *f,
+                           gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { "--json", f->address, NULL };
@@ -1473,8 +1476,8 @@ test_pipe_json_name_taken (Fixture       *f,
 }
 
 static void
-test_pipe_json_server_gone (Fixture       *f,
-                            gconstpointer  data)
+test_pipe_json_server_gone (Fixture      *f,
+                            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { "--json", f->address, "alice", NULL };
@@ -1496,8 +1499,8 @@ test_pipe_json_server_gone (Fixture       *f,
  * refused by the client, not sent; /peers still goes to the server, and
  * "/x: text" stays a message to a peer named /x. */
 static void
-test_pipe_text_commands (Fixture       *f,
-                         gconstpointer  data)
+test_pipe_text_commands (Fixture      *f,
+                         gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, "alice", NULL };
@@ -1517,8 +1520,8 @@ test_pipe_text_commands (Fixture       *f,
 
 /* --timestamps: each text line comes with the time it arrived. */
 static void
-test_pipe_text_timestamps (Fixture       *f,
-                           gconstpointer  data)
+test_pipe_text_timestamps (Fixture      *f,
+                           gconstpointer data)
 {
   const char *args[] = { "--timestamps", f->address, "alice", NULL };
   g_autoptr(Client) client = run_piped (args, "alice: to myself\n");
@@ -1541,12 +1544,11 @@ test_pty_slow_name (void)
   g_autoptr(ConfabTestClient) silent = NULL;
   g_autoptr(Client) client = NULL;
   g_autofree char *address = NULL;
-  const char *args[2] = { NULL };
-  gsize offset;
+  const char      *args[2] = { NULL };
+  gsize            offset;
 
-  confab_test_write_config (config_path, (const char * const []) {
-                              "login_timeout_sec", "1", NULL
-                            });
+  confab_test_write_config (config_path, (const char * const[]) {
+                                           "login_timeout_sec", "1", NULL });
   daemon = confab_test_daemon_start (config_path, NULL, 0);
   address = g_strdup_printf ("127.0.0.1:%u", confab_test_daemon_get_port (daemon));
   args[0] = address;
@@ -1571,8 +1573,8 @@ test_pty_slow_name (void)
 /* On a terminal a taken name is asked again (and confab connects anew);
  * piped input keeps exiting with 1 (/client/pipe/text/name-taken). */
 static void
-test_pty_name_taken (Fixture       *f,
-                     gconstpointer  data)
+test_pty_name_taken (Fixture      *f,
+                     gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, NULL };
@@ -1594,8 +1596,8 @@ test_pty_name_taken (Fixture       *f,
 /* Line editing as in readline: cursor keys, Home/End, Ctrl-A/E/K/U/W,
  * history with Up/Down, TAB kept in the text. */
 static void
-test_pty_editing (Fixture       *f,
-                  gconstpointer  data)
+test_pty_editing (Fixture      *f,
+                  gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, "alice", NULL };
@@ -1604,15 +1606,25 @@ test_pty_editing (Fixture       *f,
   client_wait_out (client, 0, "logged in as alice");
 
   /* Left twice, insert; Home, insert; End, append. */
-  client_write (client, "ob: hllo\033[D\033[D\033[D" "e" "\033[H" "b" "\033[F" "!\r");
+  client_write (client, "ob: hllo\033[D\033[D\033[D"
+                        "e"
+                        "\033[H"
+                        "b"
+                        "\033[F"
+                        "!\r");
   confab_test_client_expect_line (bob, "from alice: hello!");
   /* Ctrl-A, Ctrl-E, Ctrl-K (kill to the end), Right. */
-  client_write (client, "b: one two\x01" "bo\x05" " three\x01\033[C\033[C\033[C\033[C\033[C\033[C\033[C\x0b" "X\r");
+  client_write (client, "b: one two\x01"
+                        "bo\x05"
+                        " three\x01\033[C\033[C\033[C\033[C\033[C\033[C\033[C\x0b"
+                        "X\r");
   confab_test_client_expect_line (bob, "from alice: onX");
   /* Ctrl-W erases the word before the cursor, Ctrl-U what is before it. */
-  client_write (client, "junk bob: w\x17\x17\x17" "bob: kept\r");
+  client_write (client, "junk bob: w\x17\x17\x17"
+                        "bob: kept\r");
   confab_test_client_expect_line (bob, "from alice: kept");
-  client_write (client, "xx\x15" "bob: u\r");
+  client_write (client, "xx\x15"
+                        "bob: u\r");
   confab_test_client_expect_line (bob, "from alice: u");
   /* Up twice brings back "bob: kept". */
   client_write (client, "\033[A\033[A\r");
@@ -1630,8 +1642,8 @@ test_pty_editing (Fixture       *f,
 
 /* With colours on, one's own name stands out (bold) in chat lines. */
 static void
-test_pty_highlight (Fixture       *f,
-                    gconstpointer  data)
+test_pty_highlight (Fixture      *f,
+                    gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, "alice", NULL };
@@ -1652,8 +1664,8 @@ test_pty_highlight (Fixture       *f,
 #define ERROR_COLOUR "\033[1;31m"
 
 static void
-test_pty_chat (Fixture       *f,
-               gconstpointer  data)
+test_pty_chat (Fixture      *f,
+               gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   const char *args[] = { f->address, NULL };
@@ -1676,7 +1688,7 @@ test_pty_chat (Fixture       *f,
   confab_test_client_send_line (bob, "alice: ping");
   offset = client_wait_out (client, offset, "from bob: ping\r\n");
   offset = client_wait_out (client, offset, "alice> bob: hel");
-  client_write (client, "x\x7flo\r");  /* a typo, erased */
+  client_write (client, "x\x7flo\r"); /* a typo, erased */
   confab_test_client_expect_line (bob, "from alice: hello");
 
   /* Errors stand out (red on a terminal). */
@@ -1684,7 +1696,8 @@ test_pty_chat (Fixture       *f,
   offset = client_wait_out (client, offset, ERROR_COLOUR "error: no such peer: carol");
 
   /* Ctrl-U erases what was typed; function keys do nothing. */
-  client_write (client, "junk\x15" "bob\033[15~\033OP: again\r");
+  client_write (client, "junk\x15"
+                        "bob\033[15~\033OP: again\r");
   confab_test_client_expect_line (bob, "from alice: again");
 
   /* Ctrl-D: leave. */
@@ -1693,8 +1706,8 @@ test_pty_chat (Fixture       *f,
 }
 
 static void
-test_pty_server_gone (Fixture       *f,
-                      gconstpointer  data)
+test_pty_server_gone (Fixture      *f,
+                      gconstpointer data)
 {
   const char *args[] = { f->address, "alice", NULL };
   g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
@@ -1714,16 +1727,16 @@ test_pty_server_gone (Fixture       *f,
 }
 
 static void
-test_pty_interrupt (Fixture       *f,
-                    gconstpointer  data)
+test_pty_interrupt (Fixture      *f,
+                    gconstpointer data)
 {
   const char *args[] = { f->address, "alice", NULL };
   g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
   struct termios mode;
-  int slave;
+  int            slave;
 
   client_wait_out (client, 0, "alice> ");
-  client_write (client, "\x03");  /* Ctrl-C */
+  client_write (client, "\x03"); /* Ctrl-C */
   if (!client_try_wait (client, confab_test_timeout_ms (EXIT_WAIT_MS)))
     client_fail (client, "confab did not stop on Ctrl-C");
   g_assert_true (g_subprocess_get_if_signaled (client->subprocess));

@@ -17,13 +17,13 @@ static const ConfabDecodeOptions options = { .recipients_max = 64, .blank_login 
 
 /* Decodes a copy of @line, since decoding works in place. */
 static gboolean
-decode (const ConfabCodec *codec,
-        gboolean           login,
-        const char        *line,
+decode (const ConfabCodec         *codec,
+        gboolean                   login,
+        const char                *line,
         const ConfabDecodeOptions *opts,
-        ConfabRequest     *request,
-        char             **copy,
-        GError           **error)
+        ConfabRequest             *request,
+        char                     **copy,
+        GError                   **error)
 {
   *copy = g_strdup (line);
   if (login)
@@ -35,7 +35,7 @@ static void
 assert_bytes (GBytes     *bytes,
               const char *expected)
 {
-  gsize len;
+  gsize       len;
   const char *data;
 
   g_assert_nonnull (bytes);
@@ -51,7 +51,7 @@ test_text_decode (void)
   const ConfabDecodeOptions blank = { .recipients_max = 64, .blank_login = TRUE };
   g_autoptr(GError) error = NULL;
   ConfabRequest request;
-  char *copy;
+  char         *copy;
 
   g_assert_true (decode (&confab_codec_text, TRUE, " alice\t", &options, &request, &copy, &error));
   g_assert_cmpint (request.kind, ==, CONFAB_REQUEST_LOGIN);
@@ -96,14 +96,14 @@ test_json_decode (void)
 {
   g_autoptr(GError) error = NULL;
   ConfabRequest request;
-  char *copy;
+  char         *copy;
 
   g_assert_true (decode (&confab_codec_json, TRUE, "{\"type\":\"login\",\"name\":\"alice\",\"protocol\":1}",
                          &options, &request, &copy, &error));
   g_assert_cmpint (request.kind, ==, CONFAB_REQUEST_LOGIN);
   g_assert_cmpstr (request.name, ==, "alice");
   confab_request_clear (&request);
-  confab_request_clear (&request);  /* harmless twice */
+  confab_request_clear (&request); /* harmless twice */
   g_free (copy);
 
   g_assert_false (decode (&confab_codec_json, TRUE, "{\"type\":\"peers\"}",
@@ -170,7 +170,7 @@ test_shared_refusals (void)
         {
           g_autoptr(GError) error = NULL;
           g_autofree char *copy = NULL;
-          ConfabRequest request;
+          ConfabRequest    request;
 
           g_assert_false (decode (json ? &confab_codec_json : &confab_codec_text, FALSE,
                                   json ? cases[i].json : cases[i].text, &two,
@@ -203,7 +203,7 @@ assert_encodes (const ConfabCodec *codec,
 {
   g_autoptr(GBytes) bytes = confab_codec_encode (codec, message);
   const char *cached;
-  gsize len;
+  gsize       len;
 
   assert_bytes (bytes, expected);
   cached = confab_codec_message_bytes (codec, message, &len);
@@ -277,7 +277,7 @@ test_encoded_once (void)
   const char *to[] = { "bob" };
   g_autoptr(ConfabMessage) chat = confab_message_new_chat ("alice", to, 1, "hi", 2, 1);
   const char *first;
-  gsize first_len;
+  gsize       first_len;
 
   g_assert_null (confab_message_get_slot (chat, confab_codec_json.slot));
   first = confab_codec_message_bytes (&confab_codec_json, chat, &first_len);

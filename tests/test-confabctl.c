@@ -24,17 +24,17 @@
 #define OBJECT_PATH "/org/confab/Confab1"
 #define INTERFACE   "org.confab.Confab1.Manager"
 
-#define WAIT_MS     20000
-#define RUN_MS      30000
+#define WAIT_MS 20000
+#define RUN_MS  30000
 
 typedef struct
 {
   ConfabDBusTestBus *bus;
-  ConfabTestTmpDir *tmp;
-  char             *config_path;   /* (owned): an empty file, all defaults */
-  GDBusConnection  *connection;    /* (owned): the test's own, to watch names */
-  ConfabTestDaemon *daemon;        /* (owned) (nullable) */
-  guint16           port;
+  ConfabTestTmpDir  *tmp;
+  char              *config_path; /* (owned): an empty file, all defaults */
+  GDBusConnection   *connection;  /* (owned): the test's own, to watch names */
+  ConfabTestDaemon  *daemon;      /* (owned) (nullable) */
+  guint16            port;
 } Fixture;
 
 G_NORETURN
@@ -46,8 +46,8 @@ fail_hook (const char *strloc,
 }
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
   const char * const empty[] = { NULL };
   g_autoptr(GError) error = NULL;
@@ -56,7 +56,7 @@ fixture_setup (Fixture       *fx,
   fx->bus = confab_dbus_test_bus_up ();
   fx->connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
                                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                           G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                            NULL, NULL, &error);
   g_assert_no_error (error);
 
@@ -66,8 +66,8 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   g_clear_pointer (&fx->daemon, confab_test_daemon_free);
   g_dbus_connection_close_sync (fx->connection, NULL, NULL);
@@ -105,14 +105,14 @@ confabctl_path (void)
 /* Runs confabctl with the NULL-terminated arguments; returns its exit status. */
 G_GNUC_NULL_TERMINATED
 static int
-confabctl (const char * const  *env,
-           char               **out,
-           char               **err,
+confabctl (const char * const *env,
+           char              **out,
+           char              **err,
            ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   const char *arg;
-  va_list args;
+  va_list     args;
 
   g_ptr_array_add (argv, confabctl_path ());
   va_start (args, err);
@@ -169,16 +169,16 @@ login (Fixture    *fx,
 /* ---- confabctl -------------------------------------------------------- */
 
 static void
-test_peers (Fixture       *fx,
-            gconstpointer  data)
+test_peers (Fixture      *fx,
+            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  gint64 started = g_get_real_time ();
-  JsonArray *array;
+  gint64           started = g_get_real_time ();
+  JsonArray       *array;
 
   g_test_summary ("confabctl peers: an aligned table, and JSON with name, address and "
                   "connected_since");
@@ -207,7 +207,7 @@ test_peers (Fixture       *fx,
   for (guint i = 0; i < 2; i++)
     {
       JsonObject *peer = json_array_get_object_element (array, i);
-      gint64 since = json_object_get_int_member (peer, "connected_since");
+      gint64      since = json_object_get_int_member (peer, "connected_since");
 
       g_assert_cmpstr (json_object_get_string_member (peer, "name"), ==, i == 0 ? "alice" : "bob");
       g_assert_true (g_str_has_prefix (json_object_get_string_member (peer, "address"), "127.0.0.1:"));
@@ -217,16 +217,23 @@ test_peers (Fixture       *fx,
 }
 
 static void
-test_peer (Fixture       *fx,
-           gconstpointer  data)
+test_peer (Fixture      *fx,
+           gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  g_autofree char   *out = NULL;
+  g_autofree char   *err = NULL;
   const char * const keys[] = {
-    "name", "address", "protocol", "connected_since", "messages_in", "messages_out",
-    "bytes_in", "bytes_out", "queued",
+    "name",
+    "address",
+    "protocol",
+    "connected_since",
+    "messages_in",
+    "messages_out",
+    "bytes_in",
+    "bytes_out",
+    "queued",
   };
   JsonObject *object;
 
@@ -234,7 +241,7 @@ test_peer (Fixture       *fx,
                   "with the plain message");
 
   start_daemon_on_session_bus (fx);
-  alice = login (fx, "alice");  /* its sync line counts: one message each way */
+  alice = login (fx, "alice"); /* its sync line counts: one message each way */
 
   g_assert_cmpint (confabctl (NULL, &out, &err, "peer", "alice", NULL), ==, 0);
   assert_matches (out, "^Name: +alice$");
@@ -262,8 +269,8 @@ test_peer (Fixture       *fx,
 }
 
 static void
-test_broadcast (Fixture       *fx,
-                gconstpointer  data)
+test_broadcast (Fixture      *fx,
+                gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -304,8 +311,8 @@ test_broadcast (Fixture       *fx,
 }
 
 static void
-test_kick (Fixture       *fx,
-           gconstpointer  data)
+test_kick (Fixture      *fx,
+           gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -349,8 +356,8 @@ test_kick (Fixture       *fx,
 }
 
 static void
-test_dash_dash (Fixture       *fx,
-                gconstpointer  data)
+test_dash_dash (Fixture      *fx,
+                gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -385,8 +392,8 @@ test_dash_dash (Fixture       *fx,
 
 /* No command lists the peers, as systemctl and loginctl do. */
 static void
-test_default_command (Fixture       *fx,
-                      gconstpointer  data)
+test_default_command (Fixture      *fx,
+                      gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autofree char *out = NULL;
@@ -409,8 +416,8 @@ test_default_command (Fixture       *fx,
 }
 
 static void
-test_no_legend (Fixture       *fx,
-                gconstpointer  data)
+test_no_legend (Fixture      *fx,
+                gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -475,7 +482,7 @@ fake_manager_thread (gpointer data)
     "<method name='GetStatistics'><arg name='stats' type='a{sv}' direction='out'/></method>"
     "</interface></node>";
   static const GDBusInterfaceVTable vtable = { fake_method_cb, NULL, NULL, { 0 } };
-  FakeManager *fake = data;
+  FakeManager                      *fake = data;
   g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(GVariant) reply = NULL;
@@ -485,7 +492,7 @@ fake_manager_thread (gpointer data)
   g_main_context_push_thread_default (fake->context);
   connection = g_dbus_connection_new_for_address_sync (fake->address,
                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                        NULL, NULL, &error);
   g_assert_no_error (error);
   id = g_dbus_connection_register_object (connection, OBJECT_PATH, info->interfaces[0],
@@ -517,14 +524,14 @@ quit_cb (gpointer data)
 }
 
 static void
-test_stats_unknown_keys (Fixture       *fx,
-                         gconstpointer  data)
+test_stats_unknown_keys (Fixture      *fx,
+                         gconstpointer data)
 {
   FakeManager fake = { confab_dbus_test_bus_get_address (fx->bus) };
   g_autoptr(GThread) thread = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *out = NULL;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gint64           deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
 
   g_test_summary ("confabctl stats prints every key GetStatistics returns, also the ones "
                   "it has no label for");
@@ -561,8 +568,8 @@ test_stats_unknown_keys (Fixture       *fx,
 
 /* And against the real daemon: one row per key, none left out. */
 static void
-test_stats_every_key (Fixture       *fx,
-                      gconstpointer  data)
+test_stats_every_key (Fixture      *fx,
+                      gconstpointer data)
 {
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) stats = NULL;
@@ -570,8 +577,14 @@ test_stats_every_key (Fixture       *fx,
   g_autofree char *out = NULL;
   g_auto(GStrv) lines = NULL;
   const char * const limit_keys[] = {
-    "peers_max", "queue_max_bytes", "line_max_bytes", "recipients_max", "login_timeout_sec",
-    "shutdown_timeout_sec", "rate_limit_messages_per_sec", "rate_limit_burst",
+    "peers_max",
+    "queue_max_bytes",
+    "line_max_bytes",
+    "recipients_max",
+    "login_timeout_sec",
+    "shutdown_timeout_sec",
+    "rate_limit_messages_per_sec",
+    "rate_limit_burst",
   };
 
   g_test_summary ("confabctl stats: as many rows as GetStatistics has keys, plus the version "
@@ -599,23 +612,37 @@ test_stats_every_key (Fixture       *fx,
 }
 
 static void
-test_stats (Fixture       *fx,
-            gconstpointer  data)
+test_stats (Fixture      *fx,
+            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *listen = NULL;
+  g_autofree char   *out = NULL;
+  g_autofree char   *listen = NULL;
   const char * const keys[] = {
-    "uptime_usec", "peers", "peers_max", "messages_routed", "bytes_routed",
-    "logins_rejected", "errors_sent", "slow_consumers_dropped",
-    "peers_peak", "logins", "deliveries", "kicks", "queue_max_bytes",
-    "logins_refused_server_full", "login_timeouts", "lines_too_long",
-    "messages_too_many_recipients", "rate_limit_pauses", "signals_coalesced",
+    "uptime_usec",
+    "peers",
+    "peers_max",
+    "messages_routed",
+    "bytes_routed",
+    "logins_rejected",
+    "errors_sent",
+    "slow_consumers_dropped",
+    "peers_peak",
+    "logins",
+    "deliveries",
+    "kicks",
+    "queue_max_bytes",
+    "logins_refused_server_full",
+    "login_timeouts",
+    "lines_too_long",
+    "messages_too_many_recipients",
+    "rate_limit_pauses",
+    "signals_coalesced",
   };
   JsonObject *object;
-  JsonArray *addresses;
+  JsonArray  *addresses;
 
   g_test_summary ("confabctl stats: counters, version and listen addresses, as a table and JSON");
 
@@ -662,8 +689,8 @@ get_stats (void)
 }
 
 static void
-test_stats_server_full (Fixture       *fx,
-                        gconstpointer  data)
+test_stats_server_full (Fixture      *fx,
+                        gconstpointer data)
 {
   const char * const config[] = { "peers_max", "1", NULL };
   g_autoptr(ConfabTestClient) alice = NULL;
@@ -702,8 +729,8 @@ test_stats_server_full (Fixture       *fx,
 }
 
 static void
-test_stats_limits (Fixture       *fx,
-                   gconstpointer  data)
+test_stats_limits (Fixture      *fx,
+                   gconstpointer data)
 {
   const char * const config[] = {
     "login_timeout_sec", "1",
@@ -768,12 +795,12 @@ test_stats_limits (Fixture       *fx,
 }
 
 static void
-test_monitor (Fixture       *fx,
-              gconstpointer  data)
+test_monitor (Fixture      *fx,
+              gconstpointer data)
 {
-  gboolean json = GPOINTER_TO_INT (data);
+  gboolean         json = GPOINTER_TO_INT (data);
   g_autofree char *ctl = confabctl_path ();
-  const char *argv[] = { ctl, "monitor", json ? "--json" : NULL, NULL };
+  const char      *argv[] = { ctl, "monitor", json ? "--json" : NULL, NULL };
   g_autoptr(ConfabDBusTestProc) monitor = NULL;
   g_autoptr(ConfabTestClient) dave = NULL;
   g_autofree char *out = NULL;
@@ -841,10 +868,10 @@ read_line_bounded (GDataInputStream *stream)
 }
 
 static void
-test_monitor_reader_gone (Fixture       *fx,
-                          gconstpointer  data)
+test_monitor_reader_gone (Fixture      *fx,
+                          gconstpointer data)
 {
-  gboolean json = GPOINTER_TO_INT (data);
+  gboolean         json = GPOINTER_TO_INT (data);
   g_autofree char *ctl = confabctl_path ();
   g_autoptr(GSubprocess) monitor = NULL;
   g_autoptr(GDataInputStream) out = NULL;
@@ -894,7 +921,7 @@ parse_shown_time (const char *text,
                   char      **offset)
 {
   g_autoptr(GRegex) regex = g_regex_new ("([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9:]{8})([+-][0-9]{2}:[0-9]{2})",
-                                         0, 0, NULL);
+                                          0, 0, NULL);
   g_autoptr(GMatchInfo) match = NULL;
   g_autofree char *date = NULL;
   g_autofree char *clock = NULL;
@@ -910,13 +937,17 @@ parse_shown_time (const char *text,
 }
 
 static void
-test_time_zones (Fixture       *fx,
-                 gconstpointer  data)
+test_time_zones (Fixture      *fx,
+                 gconstpointer data)
 {
-  const struct { const char *tz; const char *offset; } zones[] = {
+  const struct
+  {
+    const char *tz;
+    const char *offset;
+  } zones[] = {
     { "TZ=UTC", "+00:00" },
     { "TZ=Asia/Kolkata", "+05:30" },
-    { "TZ=XYZ+7", "-07:00" },  /* a POSIX rule: no tzdata needed */
+    { "TZ=XYZ+7", "-07:00" }, /* a POSIX rule: no tzdata needed */
   };
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(GDateTime) first = NULL;
@@ -930,7 +961,7 @@ test_time_zones (Fixture       *fx,
   for (gsize i = 0; i < G_N_ELEMENTS (zones); i++)
     {
       const char * const env[] = { zones[i].tz, NULL };
-      const char *argv[] = { ctl, "monitor", NULL };
+      const char        *argv[] = { ctl, "monitor", NULL };
       g_autoptr(ConfabDBusTestProc) monitor = NULL;
       g_autoptr(ConfabTestClient) bob = NULL;
       g_autoptr(GDateTime) shown = NULL;
@@ -970,10 +1001,14 @@ test_time_zones (Fixture       *fx,
 }
 
 static void
-test_usage (Fixture       *fx,
-            gconstpointer  data)
+test_usage (Fixture      *fx,
+            gconstpointer data)
 {
-  const struct { const char *args[5]; const char *err; } bad[] = {
+  const struct
+  {
+    const char *args[5];
+    const char *err;
+  } bad[] = {
     { { "frobnicate", NULL }, "Unknown command “frobnicate”" },
     { { "peer", NULL }, "Missing argument for “peer”" },
     { { "broadcast", NULL }, "Missing argument for “broadcast”" },
@@ -989,7 +1024,7 @@ test_usage (Fixture       *fx,
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      const char *argv[7] = { ctl };
+      const char      *argv[7] = { ctl };
       g_autofree char *err = NULL;
 
       for (gsize j = 0; bad[i].args[j] != NULL; j++)
@@ -1011,11 +1046,11 @@ test_usage (Fixture       *fx,
 }
 
 static void
-test_not_running (Fixture       *fx,
-                  gconstpointer  data)
+test_not_running (Fixture      *fx,
+                  gconstpointer data)
 {
-  g_autofree char *err = NULL;
-  g_autofree char *no_bus = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=unix:path=%s/no-bus", fx->tmp->path);
+  g_autofree char   *err = NULL;
+  g_autofree char   *no_bus = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=unix:path=%s/no-bus", fx->tmp->path);
   const char * const env[] = { no_bus, NULL };
 
   g_test_summary ("confabctl exits 1 with a plain message when no confabd is on the bus, "
@@ -1034,14 +1069,14 @@ test_not_running (Fixture       *fx,
 
 /* Without DBUS_SESSION_BUS_ADDRESS at all (ssh, a headless machine). */
 static void
-test_no_session_bus_address (Fixture       *fx,
-                             gconstpointer  data)
+test_no_session_bus_address (Fixture      *fx,
+                             gconstpointer data)
 {
   g_autofree char *ctl = confabctl_path ();
   g_autofree char *err = NULL;
   g_autofree char *runtime = g_build_filename (fx->tmp->path, "runtime", NULL);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1065,16 +1100,16 @@ test_no_session_bus_address (Fixture       *fx,
 /* ---- gdbus and busctl ------------------------------------------------- */
 
 static void
-test_gdbus (Fixture       *fx,
-            gconstpointer  data)
+test_gdbus (Fixture      *fx,
+            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  const char *list_peers[] = {
-    "gdbus", "call", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
-    "--method", INTERFACE ".ListPeers", NULL
+  const char      *list_peers[] = {
+         "gdbus", "call", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
+         "--method", INTERFACE ".ListPeers", NULL
   };
   const char *broadcast[] = {
     "gdbus", "call", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
@@ -1118,8 +1153,8 @@ test_gdbus (Fixture       *fx,
 }
 
 static void
-test_busctl (Fixture       *fx,
-             gconstpointer  data)
+test_busctl (Fixture      *fx,
+             gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1130,8 +1165,8 @@ test_busctl (Fixture       *fx,
   /* busctl --user reads DBUS_SESSION_BUS_ADDRESS; set it explicitly anyway,
    * so that nothing here can reach the machine's own bus. */
   const char * const env[] = { address, "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", NULL };
-  const char *list_peers[] = {
-    "busctl", "--user", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "ListPeers", NULL
+  const char        *list_peers[] = {
+           "busctl", "--user", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "ListPeers", NULL
   };
   const char *introspect[] = {
     "busctl", "--user", "--no-pager", "introspect", BUS_NAME, OBJECT_PATH, INTERFACE, NULL
@@ -1191,8 +1226,8 @@ test_busctl (Fixture       *fx,
 /* ---- the daemon and its bus ------------------------------------------- */
 
 static void
-test_bus_gone (Fixture       *fx,
-               gconstpointer  data)
+test_bus_gone (Fixture      *fx,
+               gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1230,8 +1265,8 @@ count_occurrences (const char *text,
 }
 
 static void
-test_no_session_bus (Fixture       *fx,
-                     gconstpointer  data)
+test_no_session_bus (Fixture      *fx,
+                     gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autofree char *no_bus = g_strdup_printf ("unix:path=%s/no-bus", fx->tmp->path);
@@ -1254,11 +1289,11 @@ test_no_session_bus (Fixture       *fx,
 }
 
 static void
-test_system_bus_unreachable (Fixture       *fx,
-                             gconstpointer  data)
+test_system_bus_unreachable (Fixture      *fx,
+                             gconstpointer data)
 {
-  g_autofree char *no_bus = g_strdup_printf ("unix:path=%s/no-system-bus", fx->tmp->path);
-  g_autofree char *previous = g_strdup (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
+  g_autofree char   *no_bus = g_strdup_printf ("unix:path=%s/no-system-bus", fx->tmp->path);
+  g_autofree char   *previous = g_strdup (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
   const char * const args[] = {
     "--listen", "127.0.0.1:0", "--bus", "system", "--config", fx->config_path, NULL
   };
@@ -1280,18 +1315,18 @@ test_system_bus_unreachable (Fixture       *fx,
 }
 
 static void
-test_system_bus (Fixture       *fx,
-                 gconstpointer  data)
+test_system_bus (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
-  g_autofree char *previous = g_strdup (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
-  g_autofree char *system = g_strdup_printf ("DBUS_SYSTEM_BUS_ADDRESS=%s",
-                                             confab_dbus_test_bus_get_address (fx->bus));
-  g_autofree char *no_session = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=unix:path=%s/no-bus",
-                                                 fx->tmp->path);
+  g_autofree char   *previous = g_strdup (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
+  g_autofree char   *system = g_strdup_printf ("DBUS_SYSTEM_BUS_ADDRESS=%s",
+                                               confab_dbus_test_bus_get_address (fx->bus));
+  g_autofree char   *no_session = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=unix:path=%s/no-bus",
+                                                   fx->tmp->path);
   const char * const env[] = { system, no_session, NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  g_autofree char   *out = NULL;
+  g_autofree char   *err = NULL;
 
   g_test_summary ("--bus system and confabctl --system, on a private bus posing as the "
                   "system bus");
@@ -1314,8 +1349,8 @@ test_system_bus (Fixture       *fx,
 }
 
 static void
-test_name_taken (Fixture       *fx,
-                 gconstpointer  data)
+test_name_taken (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
@@ -1332,7 +1367,7 @@ test_name_taken (Fixture       *fx,
                                        5000, NULL, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(u)", &result);
-  g_assert_cmpuint (result, ==, 1);  /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
+  g_assert_cmpuint (result, ==, 1); /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
 
   start_daemon (fx, "session");
   confab_test_daemon_wait_for_log (fx->daemon, 0, "Cannot own the name " BUS_NAME, WAIT_MS);
@@ -1345,8 +1380,8 @@ test_name_taken (Fixture       *fx,
 }
 
 static void
-test_bus_none (Fixture       *fx,
-               gconstpointer  data)
+test_bus_none (Fixture      *fx,
+               gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autofree char *log = NULL;
@@ -1364,11 +1399,11 @@ test_bus_none (Fixture       *fx,
 
 /* PeerLeft carries a stable reason for each way of leaving. */
 static void
-test_monitor_reasons (Fixture       *fx,
-                      gconstpointer  data)
+test_monitor_reasons (Fixture      *fx,
+                      gconstpointer data)
 {
   g_autofree char *ctl = confabctl_path ();
-  const char *argv[] = { ctl, "monitor", NULL };
+  const char      *argv[] = { ctl, "monitor", NULL };
   g_autoptr(ConfabDBusTestProc) monitor = NULL;
   g_autoptr(ConfabTestClient) erin = NULL;
   g_autoptr(ConfabTestClient) fred = NULL;

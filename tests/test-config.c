@@ -33,7 +33,7 @@ show_input (const char *what,
 static void
 test_tap_output_is_text (void)
 {
-  const char *argv[] = { NULL, "--tap", "-s", NULL, NULL };
+  const char      *argv[] = { NULL, "--tap", "-s", NULL, NULL };
   g_autofree char *out = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
@@ -60,7 +60,7 @@ test_tap_output_is_text (void)
     }
 }
 
-static GPtrArray *captured_messages;
+static GPtrArray     *captured_messages;
 static GLogLevelFlags saved_fatal;
 
 static GLogWriterOutput
@@ -108,8 +108,8 @@ capture_stop (void)
 
 /* Whether @messages holds exactly the strings of @expected, in any order. */
 static gboolean
-messages_match (GPtrArray         *messages,
-                const char *const *expected)
+messages_match (GPtrArray          *messages,
+                const char * const *expected)
 {
   if (messages->len != g_strv_length ((char **) expected))
     return FALSE;
@@ -135,7 +135,7 @@ assert_defaults (const ConfabConfig *config)
   g_assert_cmpuint (config->queue_max_bytes, ==, CONFAB_DEFAULT_QUEUE_MAX_BYTES);
   g_assert_cmpuint (config->login_timeout_sec, ==, CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC);
   g_assert_cmpuint (config->shutdown_timeout_sec, ==, CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC);
-  g_assert_cmpuint (config->rate_limit_messages_per_sec, ==, 0);   /* off (SPEC §5) */
+  g_assert_cmpuint (config->rate_limit_messages_per_sec, ==, 0); /* off (SPEC §5) */
   g_assert_cmpuint (config->rate_limit_burst, ==, CONFAB_DEFAULT_RATE_LIMIT_BURST);
 }
 
@@ -177,8 +177,8 @@ limit_value (const ConfabConfig *config,
 }
 
 static ConfabConfig *
-load_string (const char  *data,
-             GError     **error)
+load_string (const char *data,
+             GError    **error)
 {
   return confab_config_load_data (data, strlen (data), error);
 }
@@ -226,8 +226,8 @@ test_load_defaults (void)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(ConfabConfig) config = confab_config_load_data ("[limits]\n",
-                                                              (gsize) -1,
-                                                              &error);
+                                                               (gsize) -1,
+                                                               &error);
     g_autoptr(ConfabConfig) empty = NULL;
 
     g_assert_no_error (error);
@@ -291,9 +291,9 @@ test_load_range_bounds (void)
       } cases[] = {
         { "", limit->min, "" },
         { "", limit->max, "" },
-        { "  ", limit->min, "" },      /* GKeyFile drops leading white space */
-        { "", limit->max, " \t" },    /* trailing white space is invisible */
-        { "000", limit->min, "" },     /* leading zeros are still decimal */
+        { "  ", limit->min, "" },  /* GKeyFile drops leading white space */
+        { "", limit->max, " \t" }, /* trailing white space is invisible */
+        { "000", limit->min, "" }, /* leading zeros are still decimal */
       };
 
       for (gsize j = 0; j < G_N_ELEMENTS (cases); j++)
@@ -357,7 +357,7 @@ test_reject_out_of_range (void)
         "-1",
         "-0",
         past_guint,
-        past_guint_wrapping,   /* would be the default again if truncated */
+        past_guint_wrapping, /* would be the default again if truncated */
         "18446744073709551615",
         "18446744073709551616",
         "99999999999999999999999999999999999999",
@@ -397,9 +397,9 @@ test_reject_not_a_number (void)
     "100.0",
     "1e3",
     "1 000",
-    "１００",          /* fullwidth digits */
-    "100\\n",        /* an escape is not a digit */
-    "\xff\xfe",      /* not UTF-8 */
+    "１００",   /* fullwidth digits */
+    "100\\n",   /* an escape is not a digit */
+    "\xff\xfe", /* not UTF-8 */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
@@ -452,7 +452,7 @@ test_load_listen (void)
     { "127.0.0.1:8080;", { "127.0.0.1:8080" } },
     { "127.0.0.1:8080;[::1]:8080", { "127.0.0.1:8080", "[::1]:8080" } },
     { "127.0.0.1:8080; [::1]:8080 ;unix:x", { "127.0.0.1:8080", "[::1]:8080", "unix:x" } },
-    { "unix:/a\\sb", { "unix:/a b" } },   /* GKeyFile escapes apply */
+    { "unix:/a\\sb", { "unix:/a b" } }, /* GKeyFile escapes apply */
     { "unix:/a\\;b;unix:c", { "unix:/a;b", "unix:c" } },
   };
 
@@ -502,9 +502,9 @@ static void
 test_reject_syntax (void)
 {
   const char *inputs[] = {
-    "peers_max=10\n",                 /* no group */
-    "[limits]\npeers_max\n",          /* no '=' */
-    "[limits\npeers_max=10\n",        /* unclosed group */
+    "peers_max=10\n",          /* no group */
+    "[limits]\npeers_max\n",   /* no '=' */
+    "[limits\npeers_max=10\n", /* unclosed group */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
@@ -537,9 +537,9 @@ test_load_unknown (void)
     "hostname=example\n"
     "[limits]\n"
     "peers_max=5\n"
-    "peers_max[de]=6\n"      /* a translation: GKeyFile hides it */
+    "peers_max[de]=6\n" /* a translation: GKeyFile hides it */
     "rate_limit=100\n"
-    "bad\xff=1\n"            /* GKeyFile takes names that are not UTF-8 */
+    "bad\xff=1\n" /* GKeyFile takes names that are not UTF-8 */
     "[future]\n"
     "a=b\n"
     "c=d\n"
@@ -591,7 +591,7 @@ test_copy (void)
   g_assert_nonnull (copy);
   g_assert_true (copy != config);
   g_assert_cmpstrv (copy->listen, config->listen);
-  g_assert_true (copy->listen != config->listen);   /* a deep copy */
+  g_assert_true (copy->listen != config->listen); /* a deep copy */
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
     g_assert_cmpuint (limit_value (copy, &limits[i]), ==,
                       limit_value (config, &limits[i]));
@@ -648,13 +648,13 @@ static void
 test_file_load (void)
 {
   g_autoptr(TmpFile) tmp = tmp_file_new ("[server]\n"
-                                         "listen=[::1]:0\n"
-                                         "[limits]\n"
-                                         "peers_max=2\n"
-                                         "peers_maks = 3\n"
-                                         "[other]\n");
-  const char *expected_listen[] = { "[::1]:0", NULL };
-  const char *expected_messages[] = { NULL, NULL, NULL };
+                                          "listen=[::1]:0\n"
+                                          "[limits]\n"
+                                          "peers_max=2\n"
+                                          "peers_maks = 3\n"
+                                          "[other]\n");
+  const char      *expected_listen[] = { "[::1]:0", NULL };
+  const char      *expected_messages[] = { NULL, NULL, NULL };
   g_autofree char *expected_key = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabConfig) config = NULL;
@@ -698,7 +698,7 @@ test_file_reject (void)
   const struct
   {
     const char *contents;
-    const char *message;   /* after "PATH: " */
+    const char *message; /* after "PATH: " */
   } cases[] = {
     { "[limits]\nline_max_bytes=10\n",
       "[limits] line_max_bytes: 10 is out of range (64 to 1048576)" },
@@ -805,7 +805,7 @@ test_file_example_uncommented (void)
 
   g_assert_no_error (error);
   g_assert_nonnull (config);
-  g_assert_cmpuint (messages->len, ==, 0);   /* no unknown key */
+  g_assert_cmpuint (messages->len, ==, 0); /* no unknown key */
   g_assert_cmpstrv (config->listen, expected_listen);
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
     g_assert_cmpuint (limit_value (config, &limits[i]), ==, limits[i].default_value);
@@ -874,7 +874,8 @@ test_unix_keys (void)
   g_assert_null (defaults->unix_socket_group);
 
   config = load_string ("[server]\nunix_identity = true\nunix_socket_mode=0660\n"
-                        "unix_socket_user=nobody\nunix_socket_group=nogroup\n", &error);
+                        "unix_socket_user=nobody\nunix_socket_group=nogroup\n",
+                        &error);
   g_assert_no_error (error);
   g_assert_true (config->unix_identity);
   g_assert_cmpuint (config->unix_socket_mode, ==, 0660);

@@ -28,8 +28,8 @@
 
 typedef struct
 {
-  const char * const *config;  /* key/value pairs for the config file */
-  guint               nofile;  /* RLIMIT_NOFILE of the daemon, 0: as is */
+  const char * const *config; /* key/value pairs for the config file */
+  guint               nofile; /* RLIMIT_NOFILE of the daemon, 0: as is */
 } DaemonOptions;
 
 typedef struct
@@ -41,8 +41,8 @@ typedef struct
 } Fixture;
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
   const DaemonOptions *options = data;
 
@@ -56,8 +56,8 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   /* Tests of the life cycle stop the daemon themselves and check how. */
   if (!confab_test_daemon_has_exited (f->daemon))
@@ -72,39 +72,38 @@ fixture_teardown (Fixture       *f,
   g_test_add ((path), Fixture, (options), fixture_setup, (func), fixture_teardown)
 
 static const DaemonOptions login_timeout_options = {
-  .config = (const char * const []) { "login_timeout_sec", "1", NULL },
+  .config = (const char * const[]) { "login_timeout_sec", "1", NULL },
 };
 static const DaemonOptions server_full_options = {
-  .config = (const char * const []) { "peers_max", "3", NULL },
+  .config = (const char * const[]) { "peers_max", "3", NULL },
 };
 static const DaemonOptions recipients_options = {
-  .config = (const char * const []) { "recipients_max", "3", NULL },
+  .config = (const char * const[]) { "recipients_max", "3", NULL },
 };
 static const DaemonOptions slow_consumer_options = {
-  .config = (const char * const []) { "queue_max_bytes", "65536", NULL },
+  .config = (const char * const[]) { "queue_max_bytes", "65536", NULL },
 };
 #define LOW_NOFILE 64
 static const DaemonOptions low_nofile_options = {
   /* Idle connections must not time out while the test measures. */
-  .config = (const char * const []) { "login_timeout_sec", "120", NULL },
+  .config = (const char * const[]) { "login_timeout_sec", "120", NULL },
   .nofile = LOW_NOFILE,
 };
 static const DaemonOptions reload_options = {
-  .config = (const char * const []) { "line_max_bytes", "4096", NULL },
+  .config = (const char * const[]) { "line_max_bytes", "4096", NULL },
 };
 /* 50 lines a second after a burst of 5: 60 lines and one after them need
  * (1 + 60 + 1 - 5) / 50 s, the first line being the login's sync. */
 static const DaemonOptions rate_limit_options = {
-  .config = (const char * const []) {
-    "rate_limit_messages_per_sec", "50", "rate_limit_burst", "5", NULL
-  },
+  .config = (const char * const[]) {
+    "rate_limit_messages_per_sec", "50", "rate_limit_burst", "5", NULL },
 };
-#define RATE_LIMITED_MIN_MS 800   /* well below the 1.14 s owed */
+#define RATE_LIMITED_MIN_MS 800 /* well below the 1.14 s owed */
 static const DaemonOptions rate_limit_off_options = {
-  .config = (const char * const []) { "rate_limit_messages_per_sec", "0", NULL },
+  .config = (const char * const[]) { "rate_limit_messages_per_sec", "0", NULL },
 };
 static const DaemonOptions reload_invalid_options = {
-  .config = (const char * const []) { "line_max_bytes", "200", NULL },
+  .config = (const char * const[]) { "line_max_bytes", "200", NULL },
 };
 
 /* ------------------------------------------------------------------ */
@@ -219,10 +218,10 @@ test_util_client_lines (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) many = g_string_new (NULL);
   g_autofree char *line = NULL;
-  const char *pending;
-  gsize pending_len;
-  gboolean eof;
-  guint16 port;
+  const char      *pending;
+  gsize            pending_len;
+  gboolean         eof;
+  guint16          port;
 
   g_test_summary ("The test client splits a byte stream into lines however "
                   "it arrives, and keeps a half line at the end apart");
@@ -273,10 +272,12 @@ test_util_config (void)
   g_autofree char *path = g_build_filename (tmp->path, "c.conf", NULL);
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *listen = NULL;
+  g_autofree char   *listen = NULL;
   const char * const kv[] = {
-    "line_max_bytes", "100",
-    "server.listen", "127.0.0.1:1;[::1]:2",
+    "line_max_bytes",
+    "100",
+    "server.listen",
+    "127.0.0.1:1;[::1]:2",
     NULL,
   };
 
@@ -295,7 +296,7 @@ test_util_config (void)
 static void
 test_util_proc (void)
 {
-  GPid self = getpid ();
+  GPid  self = getpid ();
   guint fds = confab_test_count_fds (self);
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) error = NULL;
@@ -330,7 +331,7 @@ static void
 test_cli_version (void)
 {
   const char * const args[] = { "--version", NULL };
-  g_autofree char *output = run_confabd (args, 0);
+  g_autofree char   *output = run_confabd (args, 0);
 
   g_test_summary ("--version prints the program and version, exits 0");
   g_assert_nonnull (strstr (output, "confabd"));
@@ -341,7 +342,7 @@ static void
 test_cli_help (void)
 {
   const char * const args[] = { "--help", NULL };
-  g_autofree char *output = run_confabd (args, 0);
+  g_autofree char   *output = run_confabd (args, 0);
 
   g_test_summary ("--help documents --listen, exits 0");
   g_assert_nonnull (strstr (output, "--listen"));
@@ -351,7 +352,7 @@ static void
 test_cli_listen_invalid (void)
 {
   g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
-  g_autofree char *config = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char   *config = g_build_filename (tmp->path, "confab.conf", NULL);
   const char * const bad[] = {
     "nonsense",
     "127.0.0.1:",
@@ -368,7 +369,13 @@ test_cli_listen_invalid (void)
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       const char * const args[] = {
-        "--listen", bad[i], "--bus", "none", "--config", config, NULL,
+        "--listen",
+        bad[i],
+        "--bus",
+        "none",
+        "--config",
+        config,
+        NULL,
       };
       g_autofree char *output = NULL;
 
@@ -397,7 +404,13 @@ test_cli_listen_in_use (void)
   address = g_strdup_printf ("127.0.0.1:%u", port);
   {
     const char * const args[] = {
-      "--listen", address, "--bus", "none", "--config", config, NULL,
+      "--listen",
+      address,
+      "--bus",
+      "none",
+      "--config",
+      config,
+      NULL,
     };
 
     output = run_confabd (args, -1);
@@ -411,8 +424,8 @@ test_cli_listen_in_use (void)
 /* ------------------------------------------------------------------ */
 
 static void
-test_login_basic (Fixture       *f,
-                  gconstpointer  data)
+test_login_basic (Fixture      *f,
+                  gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -434,8 +447,8 @@ test_login_basic (Fixture       *f,
 }
 
 static void
-test_login_trim (Fixture       *f,
-                 gconstpointer  data)
+test_login_trim (Fixture      *f,
+                 gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -453,15 +466,15 @@ test_login_trim (Fixture       *f,
 }
 
 static void
-test_login_name_valid (Fixture       *f,
-                       gconstpointer  data)
+test_login_name_valid (Fixture      *f,
+                       gconstpointer data)
 {
   g_autofree char *ascii32 = make_line ("", 32, 'n');
   g_autoptr(GString) e_acute32 = g_string_new (NULL);
   const char *names[] = {
     "x",
-    NULL,  /* 32 ASCII characters */
-    NULL,  /* 32 two-byte characters */
+    NULL, /* 32 ASCII characters */
+    NULL, /* 32 two-byte characters */
     "Zoë",
     "日本語の名前",
     "a.b-c_d+e!",
@@ -485,8 +498,8 @@ test_login_name_valid (Fixture       *f,
 }
 
 static void
-test_login_name_invalid (Fixture       *f,
-                         gconstpointer  data)
+test_login_name_invalid (Fixture      *f,
+                         gconstpointer data)
 {
   g_autofree char *ascii33 = make_line ("", 33, 'n');
   g_autoptr(GString) e_acute33 = g_string_new (NULL);
@@ -501,10 +514,12 @@ test_login_name_invalid (Fixture       *f,
     "#room",
     "",
     "   ",
-    "a\xc2\xa0" "b",      /* NO-BREAK SPACE */
-    "a\xe3\x80\x80" "b",  /* IDEOGRAPHIC SPACE */
-    NULL,                 /* 33 ASCII characters */
-    NULL,                 /* 33 two-byte characters */
+    "a\xc2\xa0"
+    "b", /* NO-BREAK SPACE */
+    "a\xe3\x80\x80"
+    "b",  /* IDEOGRAPHIC SPACE */
+    NULL, /* 33 ASCII characters */
+    NULL, /* 33 two-byte characters */
   };
 
   g_test_summary ("Invalid names get “error: invalid name…” and the "
@@ -529,8 +544,8 @@ test_login_name_invalid (Fixture       *f,
 }
 
 static void
-test_login_name_taken (Fixture       *f,
-                       gconstpointer  data)
+test_login_name_taken (Fixture      *f,
+                       gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -560,8 +575,8 @@ test_login_name_taken (Fixture       *f,
 }
 
 static void
-test_login_name_freed (Fixture       *f,
-                       gconstpointer  data)
+test_login_name_freed (Fixture      *f,
+                       gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = NULL;
 
@@ -591,8 +606,8 @@ test_login_name_freed (Fixture       *f,
 }
 
 static void
-test_login_timeout (Fixture       *f,
-                    gconstpointer  data)
+test_login_timeout (Fixture      *f,
+                    gconstpointer data)
 {
   g_autoptr(ConfabTestClient) silent = NULL;
   g_autoptr(ConfabTestClient) half = NULL;
@@ -641,8 +656,8 @@ connect_crowd (Fixture           *f,
 }
 
 static void
-test_login_crowd (Fixture       *f,
-                  gconstpointer  data)
+test_login_crowd (Fixture      *f,
+                  gconstpointer data)
 {
   ConfabTestClient **clients = g_new0 (ConfabTestClient *, CROWD);
 
@@ -669,12 +684,16 @@ test_login_crowd (Fixture       *f,
 /* The same crowd against peers_max: taking many connections at once must
  * not let more in than allowed; the rest are told and closed. */
 static void
-test_login_crowd_server_full (Fixture       *f,
-                              gconstpointer  data)
+test_login_crowd_server_full (Fixture      *f,
+                              gconstpointer data)
 {
-  enum { N = 40, PEERS_MAX = 3 };
+  enum
+  {
+    N = 40,
+    PEERS_MAX = 3
+  };
   ConfabTestClient *clients[N];
-  guint logged_in = 0, refused = 0;
+  guint             logged_in = 0, refused = 0;
 
   g_test_summary ("Of 40 clients waiting in the backlog at once, exactly "
                   "peers_max log in; the others get “error: server full”");
@@ -711,8 +730,8 @@ test_login_crowd_server_full (Fixture       *f,
 }
 
 static void
-test_login_server_full (Fixture       *f,
-                        gconstpointer  data)
+test_login_server_full (Fixture      *f,
+                        gconstpointer data)
 {
   g_autoptr(ConfabTestClient) a = NULL;
   g_autoptr(ConfabTestClient) b = NULL;
@@ -758,8 +777,8 @@ test_login_server_full (Fixture       *f,
 /* ------------------------------------------------------------------ */
 
 static void
-test_message_recipients (Fixture       *f,
-                         gconstpointer  data)
+test_message_recipients (Fixture      *f,
+                         gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -788,8 +807,8 @@ test_message_recipients (Fixture       *f,
 }
 
 static void
-test_message_no_such_peer (Fixture       *f,
-                           gconstpointer  data)
+test_message_no_such_peer (Fixture      *f,
+                           gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -831,7 +850,7 @@ check_refused_lines (Fixture            *f,
 
   for (gsize i = 0; i < n_lines; i++)
     {
-      gsize len = lens != NULL ? lens[i] : strlen (lines[i]);
+      gsize            len = lens != NULL ? lens[i] : strlen (lines[i]);
       g_autofree char *copy = g_strndup (lines[i], len);
       g_autofree char *escaped = g_strescape (copy, NULL);
 
@@ -852,8 +871,8 @@ check_refused_lines (Fixture            *f,
 }
 
 static void
-test_message_no_colon (Fixture       *f,
-                       gconstpointer  data)
+test_message_no_colon (Fixture      *f,
+                       gconstpointer data)
 {
   const char * const lines[] = { "hello there\n", "bob hi\n" };
 
@@ -864,8 +883,8 @@ test_message_no_colon (Fixture       *f,
 }
 
 static void
-test_message_empty (Fixture       *f,
-                    gconstpointer  data)
+test_message_empty (Fixture      *f,
+                    gconstpointer data)
 {
   const char * const lines[] = { "bob:\n", "bob:   \t \n", "bob: \r\n" };
 
@@ -875,8 +894,8 @@ test_message_empty (Fixture       *f,
 }
 
 static void
-test_message_too_many_recipients (Fixture       *f,
-                                  gconstpointer  data)
+test_message_too_many_recipients (Fixture      *f,
+                                  gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -908,15 +927,15 @@ test_message_too_many_recipients (Fixture       *f,
 }
 
 static void
-test_message_invalid_utf8 (Fixture       *f,
-                           gconstpointer  data)
+test_message_invalid_utf8 (Fixture      *f,
+                           gconstpointer data)
 {
   const char * const lines[] = {
     "bob: \xff\n",
-    "bob: caf\xc3\n",               /* truncated sequence */
-    "bob: \xc0\xaf\n",              /* overlong '/' */
-    "bob: \xed\xa0\x80\n",          /* UTF-16 surrogate */
-    "bob: \xf4\x90\x80\x80\n",      /* beyond U+10FFFF */
+    "bob: caf\xc3\n",          /* truncated sequence */
+    "bob: \xc0\xaf\n",         /* overlong '/' */
+    "bob: \xed\xa0\x80\n",     /* UTF-16 surrogate */
+    "bob: \xf4\x90\x80\x80\n", /* beyond U+10FFFF */
     "b\xffob: in the name\n",
   };
   g_autoptr(ConfabTestClient) alice = NULL;
@@ -931,16 +950,17 @@ test_message_invalid_utf8 (Fixture       *f,
 }
 
 static void
-test_message_control_chars (Fixture       *f,
-                            gconstpointer  data)
+test_message_control_chars (Fixture      *f,
+                            gconstpointer data)
 {
   const char * const lines[] = {
     "bob: a\001b\n",
-    "bob: a\033[31mred\n",          /* ESC */
-    "bob: a\177b\n",                /* DEL */
-    "bob: a\rb\n",                  /* CR inside the line */
-    "bob: a\xc2\x9b" "31mb\n",      /* C1 control U+009B */
-    "bob: a\000b\n",                /* NUL */
+    "bob: a\033[31mred\n", /* ESC */
+    "bob: a\177b\n",       /* DEL */
+    "bob: a\rb\n",         /* CR inside the line */
+    "bob: a\xc2\x9b"
+    "31mb\n",        /* C1 control U+009B */
+    "bob: a\000b\n", /* NUL */
     "\000bob: hi\n",
   };
   const gsize lens[] = {
@@ -948,7 +968,9 @@ test_message_control_chars (Fixture       *f,
     sizeof "bob: a\033[31mred\n" - 1,
     sizeof "bob: a\177b\n" - 1,
     sizeof "bob: a\rb\n" - 1,
-    sizeof "bob: a\xc2\x9b" "31mb\n" - 1,
+    sizeof "bob: a\xc2\x9b"
+           "31mb\n" -
+      1,
     sizeof "bob: a\000b\n" - 1,
     sizeof "\000bob: hi\n" - 1,
   };
@@ -965,8 +987,8 @@ test_message_control_chars (Fixture       *f,
 }
 
 static void
-test_message_crlf (Fixture       *f,
-                   gconstpointer  data)
+test_message_crlf (Fixture      *f,
+                   gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -982,8 +1004,8 @@ test_message_crlf (Fixture       *f,
 }
 
 static void
-test_message_order (Fixture       *f,
-                    gconstpointer  data)
+test_message_order (Fixture      *f,
+                    gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1016,8 +1038,8 @@ test_message_order (Fixture       *f,
 #define DEFAULT_LINE_MAX 4096
 
 static void
-test_limits_line_too_long (Fixture       *f,
-                           gconstpointer  data)
+test_limits_line_too_long (Fixture      *f,
+                           gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1047,8 +1069,8 @@ test_limits_line_too_long (Fixture       *f,
 }
 
 static void
-test_limits_line_too_long_unterminated (Fixture       *f,
-                                        gconstpointer  data)
+test_limits_line_too_long_unterminated (Fixture      *f,
+                                        gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1080,8 +1102,8 @@ test_limits_line_too_long_unterminated (Fixture       *f,
 }
 
 static void
-test_limits_half_line (Fixture       *f,
-                       gconstpointer  data)
+test_limits_half_line (Fixture      *f,
+                       gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = NULL;
 
@@ -1123,8 +1145,8 @@ test_limits_half_line (Fixture       *f,
 }
 
 static void
-test_input_garbage_login (Fixture       *f,
-                          gconstpointer  data)
+test_input_garbage_login (Fixture      *f,
+                          gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   const gsize sizes[] = { 2, 3, 17, 100, 1000, 4000 };
@@ -1148,15 +1170,15 @@ test_input_garbage_login (Fixture       *f,
 }
 
 static void
-test_input_garbage_chat (Fixture       *f,
-                         gconstpointer  data)
+test_input_garbage_chat (Fixture      *f,
+                         gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GByteArray) burst = g_byte_array_new ();
   g_autofree char *sync = g_strdup ("alice: __garbage_done");
-  const guint n_lines = 40;
-  guint n_errors = 0;
+  const guint      n_lines = 40;
+  guint            n_errors = 0;
 
   g_test_summary ("Binary garbage after the login gets one “error: …” per "
                   "line; the connection and other peers keep working");
@@ -1167,7 +1189,7 @@ test_input_garbage_chat (Fixture       *f,
   for (guint i = 0; i < n_lines; i++)
     {
       g_autoptr(GBytes) garbage = make_garbage (100 + i, 2 + i * 37 % 300);
-      gsize len;
+      gsize         len;
       const guint8 *bytes = g_bytes_get_data (garbage, &len);
 
       g_byte_array_append (burst, bytes, len);
@@ -1201,11 +1223,11 @@ test_input_garbage_chat (Fixture       *f,
 }
 
 #define SLOW_PAYLOAD   1000
-#define SLOW_MAX_LINES 20000   /* 20 MB: far past kernel buffers + queue */
+#define SLOW_MAX_LINES 20000 /* 20 MB: far past kernel buffers + queue */
 
 static void
-test_limits_slow_consumer (Fixture       *f,
-                           gconstpointer  data)
+test_limits_slow_consumer (Fixture      *f,
+                           gconstpointer data)
 {
   g_autoptr(ConfabTestClient) slow = NULL;
   g_autoptr(ConfabTestClient) flood = NULL;
@@ -1213,10 +1235,10 @@ test_limits_slow_consumer (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *padding = make_line ("", SLOW_PAYLOAD, '.');
   g_autofree char *sync_echo = NULL;
-  gboolean dropped = FALSE;
-  guint sent = 0, received = 0, late_errors = 0;
-  gboolean eof = FALSE;
-  gboolean got_notice = FALSE;
+  gboolean         dropped = FALSE;
+  guint            sent = 0, received = 0, late_errors = 0;
+  gboolean         eof = FALSE;
+  gboolean         got_notice = FALSE;
 
   g_test_summary ("A peer that does not read while another floods it is "
                   "disconnected once its queue passes queue_max_bytes; the "
@@ -1327,16 +1349,16 @@ connect_no_wait (guint16 port)
 #define EXTRA_CONNECTIONS 150
 
 static void
-test_limits_low_nofile (Fixture       *f,
-                        gconstpointer  data)
+test_limits_low_nofile (Fixture      *f,
+                        gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(ConfabTestClient) carol = NULL;
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func (g_object_unref);
-  GPid pid = confab_test_daemon_get_pid (f->daemon);
+  GPid   pid = confab_test_daemon_get_pid (f->daemon);
   gint64 deadline;
-  guint fds_before, fds = 0, last_fds = 0, stable = 0;
+  guint  fds_before, fds = 0, last_fds = 0, stable = 0;
   double cpu_before, cpu_after;
 
   g_test_summary ("Out of file descriptors (RLIMIT_NOFILE 64, 150 "
@@ -1444,8 +1466,8 @@ check_shutdown_drains (Fixture *f,
 }
 
 static void
-test_lifecycle_sigterm (Fixture       *f,
-                        gconstpointer  data)
+test_lifecycle_sigterm (Fixture      *f,
+                        gconstpointer data)
 {
   g_test_summary ("SIGTERM delivers every accepted message, tells peers "
                   "“error: server shutting down”, closes them and exits 0");
@@ -1453,8 +1475,8 @@ test_lifecycle_sigterm (Fixture       *f,
 }
 
 static void
-test_lifecycle_sigint (Fixture       *f,
-                       gconstpointer  data)
+test_lifecycle_sigint (Fixture      *f,
+                       gconstpointer data)
 {
   g_test_summary ("SIGINT shuts down like SIGTERM");
   check_shutdown_drains (f, SIGINT, 200);
@@ -1490,14 +1512,14 @@ check_line_refused (ConfabTestClient *client,
 }
 
 static void
-test_lifecycle_sighup_reload (Fixture       *f,
-                              gconstpointer  data)
+test_lifecycle_sighup_reload (Fixture      *f,
+                              gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(ConfabTestClient) carol = NULL;
   const char * const smaller[] = { "line_max_bytes", "100", NULL };
-  gsize offset;
+  gsize              offset;
 
   g_test_summary ("SIGHUP reloads the limits without dropping connections");
 
@@ -1556,8 +1578,8 @@ time_lines (ConfabTestClient *sender,
 }
 
 static void
-test_limits_rate (Fixture       *f,
-                  gconstpointer  data)
+test_limits_rate (Fixture      *f,
+                  gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1600,8 +1622,8 @@ test_limits_rate (Fixture       *f,
 }
 
 static void
-test_limits_rate_off (Fixture       *f,
-                      gconstpointer  data)
+test_limits_rate_off (Fixture      *f,
+                      gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1619,15 +1641,15 @@ test_limits_rate_off (Fixture       *f,
 }
 
 static void
-test_lifecycle_sighup_rate_limit (Fixture       *f,
-                                  gconstpointer  data)
+test_lifecycle_sighup_rate_limit (Fixture      *f,
+                                  gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   const char * const limited[] = {
     "rate_limit_messages_per_sec", "50", "rate_limit_burst", "5", NULL
   };
-  gsize offset;
+  gsize  offset;
   double elapsed;
 
   g_test_summary ("SIGHUP turns the rate limit on for connections made "
@@ -1650,8 +1672,8 @@ test_lifecycle_sighup_rate_limit (Fixture       *f,
 }
 
 static void
-test_lifecycle_sighup_invalid (Fixture       *f,
-                               gconstpointer  data)
+test_lifecycle_sighup_invalid (Fixture      *f,
+                               gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
@@ -1662,7 +1684,7 @@ test_lifecycle_sighup_invalid (Fixture       *f,
     "this is [not a key file\n",
   };
   const char * const valid[] = { "line_max_bytes", "300", NULL };
-  gsize offset;
+  gsize              offset;
 
   g_test_summary ("SIGHUP with an invalid config file keeps the previous "
                   "configuration and says so; a later valid one applies");
@@ -1696,13 +1718,13 @@ test_lifecycle_sighup_invalid (Fixture       *f,
 /* Many clients                                                        */
 /* ------------------------------------------------------------------ */
 
-#define N_CLIENTS        20
-#define N_TARGETS        3
-#define N_MESSAGES       50
+#define N_CLIENTS  20
+#define N_TARGETS  3
+#define N_MESSAGES 50
 
 typedef struct
 {
-  ConfabTestClient *client;  /* (unowned) */
+  ConfabTestClient *client; /* (unowned) */
   guint             index;
 } ChatterData;
 
@@ -1715,9 +1737,9 @@ chatter_name (guint index)
 static gpointer
 chatter_thread (gpointer user_data)
 {
-  ChatterData *data = user_data;
+  ChatterData     *data = user_data;
   g_autofree char *targets = NULL;
-  guint next[N_CLIENTS] = { 0 };
+  guint            next[N_CLIENTS] = { 0 };
 
   /* Send to the next N_TARGETS clients... */
   {
@@ -1739,7 +1761,7 @@ chatter_thread (gpointer user_data)
   for (guint i = 0; i < N_TARGETS * N_MESSAGES; i++)
     {
       g_autofree char *line = confab_test_client_read_line (data->client);
-      guint sender, seq, sender_name;
+      guint            sender, seq, sender_name;
 
       if (line == NULL)
         confab_test_fail ("client %u was disconnected", data->index);
@@ -1759,12 +1781,12 @@ chatter_thread (gpointer user_data)
 }
 
 static void
-test_interop_many_clients (Fixture       *f,
-                           gconstpointer  data)
+test_interop_many_clients (Fixture      *f,
+                           gconstpointer data)
 {
   ConfabTestClient *clients[N_CLIENTS];
-  ChatterData chatters[N_CLIENTS];
-  GThread *threads[N_CLIENTS];
+  ChatterData       chatters[N_CLIENTS];
+  GThread          *threads[N_CLIENTS];
 
   g_test_summary ("20 clients each sending to 3 others at once: every "
                   "message arrives exactly once, in order per sender");

@@ -57,14 +57,14 @@ typedef enum
 
 typedef struct
 {
-  gboolean          ready;        /* FALSE: skipped */
+  gboolean           ready; /* FALSE: skipped */
   ConfabDBusTestBus *bus;
-  GDBusConnection  *connection;   /* (owned): root's, to watch the name */
-  ConfabTestTmpDir *tmp;
-  char             *config_path;  /* (owned): an empty confab.conf */
-  ConfabTestDaemon *daemon;
-  guint16           port;
-  ConfabTestClient *alice;        /* (owned): a chat peer to broadcast to and kick */
+  GDBusConnection   *connection; /* (owned): root's, to watch the name */
+  ConfabTestTmpDir  *tmp;
+  char              *config_path; /* (owned): an empty confab.conf */
+  ConfabTestDaemon  *daemon;
+  guint16            port;
+  ConfabTestClient  *alice; /* (owned): a chat peer to broadcast to and kick */
 } Fixture;
 
 G_NORETURN
@@ -76,16 +76,16 @@ fail_hook (const char *strloc,
 }
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
-  const BusKind *kind = data;
+  const BusKind     *kind = data;
   const char * const empty[] = { NULL };
   const char * const args[] = { "--bus", "system", NULL };
-  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
-  g_autofree char *policy_path = NULL;
-  g_autofree char *policy_real = NULL;
-  g_autofree char *extra = NULL;
+  g_autofree char   *setpriv = g_find_program_in_path ("setpriv");
+  g_autofree char   *policy_path = NULL;
+  g_autofree char   *policy_real = NULL;
+  g_autofree char   *extra = NULL;
   g_autoptr(GError) error = NULL;
 
   if (getuid () != 0)
@@ -112,7 +112,7 @@ fixture_setup (Fixture       *fx,
 
   fx->connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
                                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                           G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                            NULL, NULL, &error);
   g_assert_no_error (error);
 
@@ -130,8 +130,8 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   g_clear_pointer (&fx->alice, confab_test_client_free);
   /* A refused call must leave the daemon healthy: it still stops cleanly. */
@@ -156,11 +156,11 @@ fixture_teardown (Fixture       *fx,
  * Returns: the program's exit status
  */
 static int
-run_program_as (Caller       who,
-                const char  *program,
-                char       **out,
-                char       **err,
-                va_list      args)
+run_program_as (Caller      who,
+                const char *program,
+                char      **out,
+                char      **err,
+                va_list     args)
 {
   /* gdbus is not under test: a warning of its own must not abort it. */
   const char * const env[] = { "G_DEBUG", NULL };
@@ -185,13 +185,13 @@ run_program_as (Caller       who,
 /* Runs gdbus with the NULL-terminated arguments as @who. */
 G_GNUC_NULL_TERMINATED
 static int
-run_as (Caller   who,
-        char   **out,
-        char   **err,
+run_as (Caller who,
+        char **out,
+        char **err,
         ...)
 {
   va_list args;
-  int status;
+  int     status;
 
   va_start (args, err);
   status = run_program_as (who, "gdbus", out, err, args);
@@ -202,14 +202,14 @@ run_as (Caller   who,
 /* Runs the confabctl under test with the NULL-terminated arguments as @who. */
 G_GNUC_NULL_TERMINATED
 static int
-confabctl_as (Caller   who,
-              char   **out,
-              char   **err,
+confabctl_as (Caller who,
+              char **out,
+              char **err,
               ...)
 {
   g_autofree char *confabctl = confab_test_program_path ("confabctl");
-  va_list args;
-  int status;
+  va_list          args;
+  int              status;
 
   va_start (args, err);
   status = run_program_as (who, confabctl, out, err, args);
@@ -240,7 +240,8 @@ check_read_only (Caller who)
   g_autofree char *err = NULL;
 
   g_assert_cmpint (run_as (who, &out, &err, "introspect", "--system", "--dest", BUS_NAME,
-                           "--object-path", OBJECT_PATH, NULL), ==, 0);
+                           "--object-path", OBJECT_PATH, NULL),
+                   ==, 0);
   assert_contains (out, "interface " INTERFACE " {");
   assert_contains (out, "Broadcast(");
 
@@ -254,17 +255,19 @@ check_read_only (Caller who)
   assert_contains (out, "'peers': <uint32 1>");
 
   g_assert_cmpint (call_manager (who, &out, &err, "org.freedesktop.DBus.Properties.Get",
-                                 INTERFACE, "PeerCount", NULL), ==, 0);
+                                 INTERFACE, "PeerCount", NULL),
+                   ==, 0);
   g_assert_cmpstr (out, ==, "(<uint32 1>,)\n");
 
   g_assert_cmpint (call_manager (who, &out, &err, "org.freedesktop.DBus.Properties.GetAll",
-                                 INTERFACE, NULL), ==, 0);
+                                 INTERFACE, NULL),
+                   ==, 0);
   assert_contains (out, "'Version': <'" PACKAGE_VERSION "'>");
 }
 
 static void
-test_read_only (Fixture       *fx,
-                gconstpointer  data)
+test_read_only (Fixture      *fx,
+                gconstpointer data)
 {
   g_test_summary ("Introspection, properties, ListPeers, GetPeer and GetStatistics "
                   "are open to root and to an unprivileged user");
@@ -279,8 +282,8 @@ test_read_only (Fixture       *fx,
 /* ---- root --------------------------------------------------------------- */
 
 static void
-test_root_broadcast (Fixture       *fx,
-                     gconstpointer  data)
+test_root_broadcast (Fixture      *fx,
+                     gconstpointer data)
 {
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -296,8 +299,8 @@ test_root_broadcast (Fixture       *fx,
 }
 
 static void
-test_root_kick (Fixture       *fx,
-                gconstpointer  data)
+test_root_kick (Fixture      *fx,
+                gconstpointer data)
 {
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -328,10 +331,10 @@ assert_alice_untouched (Fixture *fx)
 }
 
 static void
-test_nobody_broadcast_denied (Fixture       *fx,
-                              gconstpointer  data)
+test_nobody_broadcast_denied (Fixture      *fx,
+                              gconstpointer data)
 {
-  const BusKind *kind = data;
+  const BusKind   *kind = data;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *log = NULL;
@@ -353,7 +356,7 @@ test_nobody_broadcast_denied (Fixture       *fx,
   else
     {
       assert_contains (err, CONFAB_ACCESS_DENIED " Only root and members of the group "
-                       "confab-admin may call Broadcast (the caller is uid " NOBODY ")");
+                                                 "confab-admin may call Broadcast (the caller is uid " NOBODY ")");
       assert_contains (log, "Refused Broadcast from");
     }
 
@@ -361,10 +364,10 @@ test_nobody_broadcast_denied (Fixture       *fx,
 }
 
 static void
-test_nobody_kick_denied (Fixture       *fx,
-                         gconstpointer  data)
+test_nobody_kick_denied (Fixture      *fx,
+                         gconstpointer data)
 {
-  const BusKind *kind = data;
+  const BusKind   *kind = data;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
@@ -390,10 +393,10 @@ test_nobody_kick_denied (Fixture       *fx,
 }
 
 static void
-test_nobody_confabctl (Fixture       *fx,
-                       gconstpointer  data)
+test_nobody_confabctl (Fixture      *fx,
+                       gconstpointer data)
 {
-  const BusKind *kind = data;
+  const BusKind   *kind = data;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
@@ -407,12 +410,12 @@ test_nobody_confabctl (Fixture       *fx,
   if (!kind->lax)
     {
       g_assert_cmpstr (err, ==, "confabctl: the system bus does not let you make this call "
-                       "(broadcast and kick need root or the group confab-admin)\n");
+                                "(broadcast and kick need root or the group confab-admin)\n");
     }
   else
     {
       g_assert_cmpstr (err, ==, "confabctl: Only root and members of the group confab-admin "
-                       "may call Broadcast (the caller is uid " NOBODY ")\n");
+                                "may call Broadcast (the caller is uid " NOBODY ")\n");
     }
 
   g_clear_pointer (&out, g_free);
@@ -424,8 +427,8 @@ test_nobody_confabctl (Fixture       *fx,
 }
 
 static void
-test_nobody_own_denied (Fixture       *fx,
-                        gconstpointer  data)
+test_nobody_own_denied (Fixture      *fx,
+                        gconstpointer data)
 {
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -438,7 +441,8 @@ test_nobody_own_denied (Fixture       *fx,
   /* Flag 4: DO_NOT_QUEUE; the policy is checked before the current owner. */
   g_assert_cmpint (run_as (AS_NOBODY, &out, &err, "call", "--system",
                            "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
-                           "--method", "org.freedesktop.DBus.RequestName", BUS_NAME, "4", NULL), ==, 1);
+                           "--method", "org.freedesktop.DBus.RequestName", BUS_NAME, "4", NULL),
+                   ==, 1);
   assert_contains (err, BUS_ACCESS_DENIED);
 }
 
@@ -451,7 +455,7 @@ test_policy_missing (void)
   g_autoptr(ConfabDBusTestBus) bus = NULL;
   g_autoptr(ConfabTestTmpDir) tmp = NULL;
   g_autoptr(ConfabTestDaemon) daemon = NULL;
-  g_autofree char *config_path = NULL;
+  g_autofree char   *config_path = NULL;
   const char * const empty[] = { NULL };
   const char * const args[] = { "--bus", "system", NULL };
 

@@ -18,11 +18,11 @@
 
 typedef struct
 {
-  ConfabDeadline  deadline;
-  GArray         *log;   /* (unowned): ids of the entries run, in order */
-  guint           id;
+  ConfabDeadline   deadline;
+  GArray          *log; /* (unowned): ids of the entries run, in order */
+  guint            id;
   ConfabDeadlines *queue;
-  gint64          rearm_to;  /* > 0: arm again for this time when run */
+  gint64           rearm_to; /* > 0: arm again for this time when run */
 } Entry;
 
 static void
@@ -70,10 +70,10 @@ test_order (void)
 {
   g_autoptr(ConfabDeadlines) queue = confab_deadlines_new (NULL);
   g_autoptr(GArray) log = g_array_new (FALSE, FALSE, sizeof (guint));
-  Entry e[5] = { 0 };
+  Entry        e[5] = { 0 };
   const gint64 times[5] = { 50, 10, 40, 20, 30 };
-  const guint first[] = { 1, 3 };
-  const guint rest[] = { 4, 2, 0 };
+  const guint  first[] = { 1, 3 };
+  const guint  rest[] = { 4, 2, 0 };
 
   g_test_summary ("Deadlines run earliest first, only once due, each once");
 
@@ -95,7 +95,7 @@ test_cancel (void)
 {
   g_autoptr(ConfabDeadlines) queue = confab_deadlines_new (NULL);
   g_autoptr(GArray) log = g_array_new (FALSE, FALSE, sizeof (guint));
-  Entry e[4] = { 0 };
+  Entry       e[4] = { 0 };
   const guint expected[] = { 0, 3 };
 
   g_test_summary ("A cancelled deadline never runs; cancelling twice, or "
@@ -103,7 +103,7 @@ test_cancel (void)
 
   for (guint i = 0; i < 4; i++)
     entry_arm (&e[i], queue, log, i, 10 * (i + 1));
-  confab_deadlines_cancel (queue, &e[1].deadline);   /* the second earliest */
+  confab_deadlines_cancel (queue, &e[1].deadline); /* the second earliest */
   confab_deadlines_cancel (queue, &e[2].deadline);
   confab_deadlines_cancel (queue, &e[2].deadline);
   g_assert_false (confab_deadline_is_armed (&e[2].deadline));
@@ -118,7 +118,7 @@ test_rearm (void)
 {
   g_autoptr(ConfabDeadlines) queue = confab_deadlines_new (NULL);
   g_autoptr(GArray) log = g_array_new (FALSE, FALSE, sizeof (guint));
-  Entry e[3] = { 0 };
+  Entry       e[3] = { 0 };
   const guint first[] = { 2, 1 };
   const guint then[] = { 0, 2 };
 
@@ -128,8 +128,8 @@ test_rearm (void)
   entry_arm (&e[0], queue, log, 0, 10);
   entry_arm (&e[1], queue, log, 1, 20);
   entry_arm (&e[2], queue, log, 2, 30);
-  entry_arm (&e[0], queue, log, 0, 40);   /* later */
-  entry_arm (&e[2], queue, log, 2, 5);    /* earlier */
+  entry_arm (&e[0], queue, log, 0, 40); /* later */
+  entry_arm (&e[2], queue, log, 2, 5);  /* earlier */
   e[2].rearm_to = 50;
   g_assert_cmpuint (confab_deadlines_get_n_armed (queue), ==, 3);
 
@@ -150,7 +150,7 @@ test_many (void)
   g_autofree Entry *e = g_new0 (Entry, MANY);
   g_autoptr(GRand) rand = g_rand_new_with_seed (13);
   gint64 last = -1;
-  guint ran = 0;
+  guint  ran = 0;
 
   g_test_summary ("Ten thousand deadlines at random times, a third "
                   "cancelled and a third moved, run in time order, in "
@@ -190,9 +190,9 @@ test_main_loop (void)
 {
   g_autoptr(ConfabDeadlines) queue = confab_deadlines_new (NULL);
   g_autoptr(GArray) log = g_array_new (FALSE, FALSE, sizeof (guint));
-  Entry e[2] = { 0 };
-  gint64 start = g_get_monotonic_time ();
-  gint64 end = start + 10 * G_USEC_PER_SEC;
+  Entry       e[2] = { 0 };
+  gint64      start = g_get_monotonic_time ();
+  gint64      end = start + 10 * G_USEC_PER_SEC;
   const guint expected[] = { 1, 0 };
 
   g_test_summary ("On a main context the source wakes for each deadline");
@@ -217,8 +217,8 @@ static guint
 count_sources (GMainContext *context)
 {
   GSource *probe = g_idle_source_new ();
-  guint max = g_source_attach (probe, context);
-  guint n = 0;
+  guint    max = g_source_attach (probe, context);
+  guint    n = 0;
 
   g_source_destroy (probe);
   g_source_unref (probe);
@@ -240,11 +240,13 @@ test_server_silent_connections (void)
   g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   const ConfabPeerLimits limits = {
-    .line_max_bytes = 4096, .recipients_max = 64, .login_timeout_sec = 1,
+    .line_max_bytes = 4096,
+    .recipients_max = 64,
+    .login_timeout_sec = 1,
   };
   guint16 port;
-  guint before, during;
-  gint64 end;
+  guint   before, during;
+  gint64  end;
 
   g_test_summary ("Connections that never log in add no GSource each to "
                   "the main context, and each still gets its login timeout");
@@ -265,7 +267,7 @@ test_server_silent_connections (void)
   for (guint i = 0; i < SILENT; i++)
     {
       g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                                G_SOCKET_PROTOCOL_DEFAULT, &error);
+                                                 G_SOCKET_PROTOCOL_DEFAULT, &error);
       g_autoptr(GSocketAddress) to = g_inet_socket_address_new_from_string ("127.0.0.1", port);
 
       g_assert_no_error (error);
@@ -291,8 +293,8 @@ test_server_silent_connections (void)
   for (guint i = 0; i < clients->len; i++)
     {
       GSocket *socket = g_ptr_array_index (clients, i);
-      char buf[64];
-      gssize n;
+      char     buf[64];
+      gssize   n;
 
       g_socket_set_timeout (socket, 10);
       n = g_socket_receive (socket, buf, sizeof buf - 1, NULL, &error);

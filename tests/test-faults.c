@@ -32,9 +32,9 @@
 
 typedef struct
 {
-  const char * const *config;  /* key/value pairs for the config file */
-  const char * const *args;    /* more arguments for confabd, or NULL */
-  guint               nofile;  /* RLIMIT_NOFILE of the daemon, 0: as is */
+  const char * const *config; /* key/value pairs for the config file */
+  const char * const *args;   /* more arguments for confabd, or NULL */
+  guint               nofile; /* RLIMIT_NOFILE of the daemon, 0: as is */
 } FaultOptions;
 
 typedef struct
@@ -44,7 +44,7 @@ typedef struct
   ConfabTestDaemon *daemon;
   GPid              pid;
   guint16           port;
-  guint             fds_baseline;  /* descriptors once it listens */
+  guint             fds_baseline; /* descriptors once it listens */
 } Fixture;
 
 /* Waits until the descriptor count of @pid is the same @samples times in
@@ -86,8 +86,8 @@ warm_up (Fixture *f)
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
   const FaultOptions *options = data;
 
@@ -114,7 +114,7 @@ describe_fds (GPid pid)
 {
   g_autofree char *dir_path = g_strdup_printf ("/proc/%d/fd", (int) pid);
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  GString *out = g_string_new (NULL);
+  GString    *out = g_string_new (NULL);
   const char *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -164,8 +164,8 @@ assert_still_serves (Fixture *f)
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   /* Tests of the life cycle stop the daemon themselves and check how. */
   if (!confab_test_daemon_has_exited (f->daemon))
@@ -187,32 +187,31 @@ fixture_teardown (Fixture       *f,
 /* Queues large enough that no test peer is dropped as a slow consumer:
  * these tests are about the network failing, not the queue limit. */
 static const FaultOptions big_queue_options = {
-  .config = (const char * const []) { "queue_max_bytes", "67108864", NULL },
+  .config = (const char * const[]) { "queue_max_bytes", "67108864", NULL },
 };
 /* The same, logging each connection's end and why (the socket error). */
 static const FaultOptions big_queue_verbose_options = {
-  .config = (const char * const []) { "queue_max_bytes", "67108864", NULL },
-  .args = (const char * const []) { "--verbose", NULL },
+  .config = (const char * const[]) { "queue_max_bytes", "67108864", NULL },
+  .args = (const char * const[]) { "--verbose", NULL },
 };
 #define LOW_NOFILE 64
 static const FaultOptions low_nofile_options = {
   /* Idle connections must not time out while the test runs. */
-  .config = (const char * const []) { "login_timeout_sec", "120", NULL },
+  .config = (const char * const[]) { "login_timeout_sec", "120", NULL },
   .nofile = LOW_NOFILE,
 };
 static const FaultOptions reload_options = {
-  .config = (const char * const []) { "line_max_bytes", "200", NULL },
+  .config = (const char * const[]) { "line_max_bytes", "200", NULL },
 };
 #define SHUTDOWN_TIMEOUT_SEC 2
 static const FaultOptions shutdown_options = {
-  .config = (const char * const []) {
+  .config = (const char * const[]) {
     "shutdown_timeout_sec", G_STRINGIFY (SHUTDOWN_TIMEOUT_SEC),
     "queue_max_bytes", "67108864",
-    NULL
-  },
+    NULL },
 };
 static const FaultOptions login_timeout_options = {
-  .config = (const char * const []) { "login_timeout_sec", "1", NULL },
+  .config = (const char * const[]) { "login_timeout_sec", "1", NULL },
 };
 
 /* ------------------------------------------------------------------ */
@@ -307,7 +306,7 @@ get_rss_kib (GPid pid)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
   g_autofree char *contents = NULL;
-  const char *line;
+  const char      *line;
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return 0;
@@ -340,12 +339,12 @@ rss_is_meaningful (void)
 #define RESET_ROUNDS 3
 
 static void
-test_reset_during_write (Fixture       *f,
-                         gconstpointer  data)
+test_reset_during_write (Fixture      *f,
+                         gconstpointer data)
 {
   g_autoptr(ConfabTestClient) sender = NULL;
   g_autofree char *padding = make_padding (PAYLOAD, 'r');
-  gsize offset;
+  gsize            offset;
 
   g_test_summary ("A peer that resets its connection (SO_LINGER 0) while "
                   "the daemon is writing a burst to it is closed and "
@@ -389,15 +388,15 @@ test_reset_during_write (Fixture       *f,
 }
 
 static void
-test_half_close_text (Fixture       *f,
-                      gconstpointer  data)
+test_half_close_text (Fixture      *f,
+                      gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GString) all = g_string_new ("alice\n");
   g_autoptr(GError) error = NULL;
   g_autofree char *padding = make_padding (PAYLOAD, 'h');
-  const guint n = BIG_BURST;
+  const guint      n = BIG_BURST;
 
   g_test_summary ("A text peer that sends its login and lines, then shuts "
                   "down its write side, still gets every reply, then a "
@@ -430,13 +429,13 @@ test_half_close_text (Fixture       *f,
 }
 
 static void
-test_half_close_json (Fixture       *f,
-                      gconstpointer  data)
+test_half_close_json (Fixture      *f,
+                      gconstpointer data)
 {
   g_autoptr(ConfabTestClient) carol = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
-  const char *frames =
+  const char      *frames =
     "{\"type\":\"login\",\"name\":\"carol\",\"protocol\":1}\n"
     "{\"type\":\"message\",\"to\":[\"carol\"],\"text\":\"one\\ntwo\"}\n"
     "{\"type\":\"message\",\"to\":[\"nobody\"],\"text\":\"x\"}\n"
@@ -466,14 +465,14 @@ send_until_gone (ConfabTestClient *sender,
                  const char       *padding)
 {
   g_autofree char *gone = g_strdup_printf ("error: no such peer: %s", recipient);
-  gint64 deadline = g_get_monotonic_time () +
+  gint64           deadline = g_get_monotonic_time () +
                     confab_test_timeout_ms (20000) * G_TIME_SPAN_MILLISECOND;
 
   for (guint batch = 0; g_get_monotonic_time () < deadline; batch++)
     {
       g_autoptr(GString) lines = g_string_new (NULL);
       g_autofree char *reply = NULL;
-      gboolean eof = FALSE;
+      gboolean         eof = FALSE;
 
       for (guint i = 0; i < 50; i++)
         g_string_append_printf (lines, "%s: late %u %u %s\n", recipient, batch, i, padding);
@@ -515,8 +514,8 @@ drain_to_sync (ConfabTestClient *sender,
 }
 
 static void
-test_epipe (Fixture       *f,
-            gconstpointer  data)
+test_epipe (Fixture      *f,
+            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) flooder = NULL;
   g_autoptr(ConfabTestClient) reader = NULL;
@@ -524,7 +523,7 @@ test_epipe (Fixture       *f,
   g_autoptr(ConfabTestClient) sleeper = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *padding = make_padding (PAYLOAD, 'e');
-  gsize offset;
+  gsize            offset;
 
   g_test_summary ("Writes failing with EPIPE or ECONNRESET (the peer "
                   "closed while output for it was queued or still "
@@ -581,13 +580,13 @@ test_epipe (Fixture       *f,
 #define VANISH_ROUNDS 3
 
 static void
-test_vanish_mid_output (Fixture       *f,
-                        gconstpointer  data)
+test_vanish_mid_output (Fixture      *f,
+                        gconstpointer data)
 {
   g_autoptr(ConfabTestClient) flooder = NULL;
   g_autoptr(ConfabTestClient) carol = NULL;
   g_autofree char *padding = make_padding (PAYLOAD, 'v');
-  guint64 rss[VANISH_ROUNDS];
+  guint64          rss[VANISH_ROUNDS];
 
   g_test_summary ("A peer that vanishes (reset) with about 10 MB queued "
                   "for it, in the middle of a write, is closed and its "
@@ -661,15 +660,15 @@ connect_no_wait (guint16 port)
 }
 
 static void
-test_emfile_recovery (Fixture       *f,
-                      gconstpointer  data)
+test_emfile_recovery (Fixture      *f,
+                      gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) served = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
   gboolean settled;
-  guint fds;
+  guint    fds;
 
   g_test_summary ("Out of file descriptors (RLIMIT_NOFILE 64, 150 "
                   "connections): connections the daemon could not take "
@@ -701,7 +700,7 @@ test_emfile_recovery (Fixture       *f,
 
   for (guint i = 0; i < extra->len; i++)
     {
-      GSocket *socket = g_ptr_array_index (extra, i);
+      GSocket         *socket = g_ptr_array_index (extra, i);
       g_autofree char *name = g_strdup_printf ("late%u", i);
       g_autoptr(GError) error = NULL;
       ConfabTestClient *client;
@@ -766,13 +765,13 @@ check_line_refused (guint16 port,
 }
 
 static void
-test_config_deleted_sighup (Fixture       *f,
-                            gconstpointer  data)
+test_config_deleted_sighup (Fixture      *f,
+                            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   const char * const bigger[] = { "line_max_bytes", "300", NULL };
-  gsize offset;
+  gsize              offset;
 
   g_test_summary ("SIGHUP after the config file was deleted keeps the "
                   "previous limits and connections and logs why; a file "
@@ -810,13 +809,13 @@ test_config_deleted_sighup (Fixture       *f,
 #define SLOW_LINES     10000
 
 static void
-test_sigterm_full_queues (Fixture       *f,
-                          gconstpointer  data)
+test_sigterm_full_queues (Fixture      *f,
+                          gconstpointer data)
 {
   g_autoptr(ConfabTestClient) flooder = NULL;
   ConfabTestClient *slow[SLOW_CONSUMERS] = { NULL };
-  g_autofree char *padding = make_padding (PAYLOAD, 's');
-  gint64 start, elapsed_ms;
+  g_autofree char  *padding = make_padding (PAYLOAD, 's');
+  gint64            start, elapsed_ms;
 
   g_test_summary ("SIGTERM while slow consumers hold megabytes of queued "
                   "output that they never read: the shutdown timeout "
@@ -855,14 +854,14 @@ test_sigterm_full_queues (Fixture       *f,
 #define FLOOD_CONNECTIONS 300
 
 static void
-test_login_timeout_flood (Fixture       *f,
-                          gconstpointer  data)
+test_login_timeout_flood (Fixture      *f,
+                          gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GPtrArray) silent = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
   gint64 flood_start, worst_ms = 0;
-  guint pings = 0;
+  guint  pings = 0;
 
   g_test_summary ("300 connections that never send a name all get "
                   "“error: login timeout” and a clean close after "
@@ -881,8 +880,8 @@ test_login_timeout_flood (Fixture       *f,
     {
       g_autofree char *line = g_strdup_printf ("bob: ping %u", pings);
       g_autofree char *expected = g_strdup_printf ("from alice: ping %u", pings);
-      gint64 start = g_get_monotonic_time ();
-      gint64 ms;
+      gint64           start = g_get_monotonic_time ();
+      gint64           ms;
 
       confab_test_client_send_line (alice, line);
       confab_test_client_expect_line (bob, expected);

@@ -16,9 +16,9 @@
  * NUL bytes), the last status and whether a half line was left. */
 typedef struct
 {
-  GPtrArray          *lines;
-  ConfabFramerStatus  status;
-  gboolean            pending;
+  GPtrArray         *lines;
+  ConfabFramerStatus status;
+  gboolean           pending;
 } Result;
 
 static void
@@ -32,13 +32,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
 typedef struct
 {
   GPtrArray *lines;
-  guint      stop_at;    /* return FALSE for this line (1-based); 0: never */
+  guint      stop_at; /* return FALSE for this line (1-based); 0: never */
 } Collector;
 
 static gboolean
-collect_cb (char     *line,
-            gsize     len,
-            gpointer  user_data)
+collect_cb (char    *line,
+            gsize    len,
+            gpointer user_data)
 {
   Collector *c = user_data;
 
@@ -62,15 +62,15 @@ frame_chunks (const char  *input,
               guint        stop_at,
               Result      *result)
 {
-  ConfabFramer framer = { 0 };
-  Collector c = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), stop_at };
+  ConfabFramer       framer = { 0 };
+  Collector          c = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), stop_at };
   ConfabFramerStatus status = CONFAB_FRAMER_OK;
-  gsize start = 0;
-  gsize i;
+  gsize              start = 0;
+  gsize              i;
 
   for (i = 0; i <= n_cuts && status == CONFAB_FRAMER_OK; i++)
     {
-      gsize stop = i < n_cuts ? cuts[i] : len;
+      gsize            stop = i < n_cuts ? cuts[i] : len;
       g_autofree char *chunk = NULL;
 
       g_assert_cmpuint (stop, >=, start);
@@ -122,7 +122,7 @@ assert_line (const Result *r,
              const char   *expected,
              gsize         expected_len)
 {
-  gsize len;
+  gsize       len;
   const char *data;
 
   g_assert_cmpuint (i, <, r->lines->len);
@@ -136,7 +136,7 @@ typedef struct
 {
   const char *path;
   const char *input;
-  const char *lines[5];   /* NULL-terminated */
+  const char *lines[5]; /* NULL-terminated */
   gboolean    pending;
 } BasicCase;
 
@@ -204,9 +204,9 @@ typedef struct
 } ZeroCopy;
 
 static gboolean
-zero_copy_cb (char     *line,
-              gsize     len,
-              gpointer  user_data)
+zero_copy_cb (char    *line,
+              gsize    len,
+              gpointer user_data)
 {
   ZeroCopy *z = user_data;
 
@@ -218,12 +218,13 @@ zero_copy_cb (char     *line,
 static void
 test_zero_copy (void)
 {
-  char buffer[] = "one\r\ntwo\nthree";
-  ZeroCopy z = { buffer, sizeof buffer - 1, 0 };
+  char         buffer[] = "one\r\ntwo\nthree";
+  ZeroCopy     z = { buffer, sizeof buffer - 1, 0 };
   ConfabFramer framer = { 0 };
 
   g_assert_cmpint (confab_framer_feed (&framer, buffer, sizeof buffer - 1, 64,
-                                       zero_copy_cb, &z), ==, CONFAB_FRAMER_OK);
+                                       zero_copy_cb, &z),
+                   ==, CONFAB_FRAMER_OK);
   g_assert_cmpuint (z.n_lines, ==, 2);
   g_assert_cmpmem (buffer, 9, "one\0\ntwo\0", 9);
   g_assert_cmpstr (buffer + 9, ==, "three");
@@ -388,7 +389,7 @@ static void
 test_split_too_long (void)
 {
   static const char input[] = "ok\r\nfine\nthis one is too long\nnever\n";
-  gsize cut;
+  gsize             cut;
 
   for (cut = 0; cut <= sizeof input - 1; cut++)
     {
@@ -460,7 +461,7 @@ test_random_model (void)
     {
       g_auto(Result) expected = { 0 };
       g_auto(Result) r = { 0 };
-      char input[96];
+      char  input[96];
       gsize cuts[96];
       gsize len = g_rand_int_range (rand, 0, sizeof input);
       gsize max_line = g_rand_int_range (rand, 0, 12);
@@ -487,18 +488,18 @@ test_random_model (void)
 /* Limits, fed by hand to see exactly when TOO_LONG comes. */
 
 static gboolean
-never_cb (char     *line,
-          gsize     len,
-          gpointer  user_data)
+never_cb (char    *line,
+          gsize    len,
+          gpointer user_data)
 {
   g_assert_not_reached ();
   return FALSE;
 }
 
 static gboolean
-count_cb (char     *line,
-          gsize     len,
-          gpointer  user_data)
+count_cb (char    *line,
+          gsize    len,
+          gpointer user_data)
 {
   guint *count = user_data;
 
@@ -508,11 +509,11 @@ count_cb (char     *line,
 }
 
 static ConfabFramerStatus
-feed_string (ConfabFramer         *framer,
-             const char           *s,
-             gsize                 max_line,
-             ConfabFramerLineFunc  func,
-             gpointer              user_data)
+feed_string (ConfabFramer        *framer,
+             const char          *s,
+             gsize                max_line,
+             ConfabFramerLineFunc func,
+             gpointer             user_data)
 {
   g_autofree char *copy = g_strdup (s);
 
@@ -523,7 +524,7 @@ static void
 test_too_long_whole_line (void)
 {
   ConfabFramer framer = { 0 };
-  guint count = 0;
+  guint        count = 0;
 
   g_assert_cmpint (feed_string (&framer, "12345\n", 5, count_cb, &count), ==, CONFAB_FRAMER_OK);
   g_assert_cmpint (feed_string (&framer, "12345\r\n", 5, count_cb, &count), ==, CONFAB_FRAMER_OK);
@@ -562,7 +563,7 @@ static void
 test_too_long_cr_at_limit (void)
 {
   ConfabFramer framer = { 0 };
-  guint count = 0;
+  guint        count = 0;
 
   g_assert_cmpint (feed_string (&framer, "12345\r", 5, never_cb, NULL), ==, CONFAB_FRAMER_OK);
   g_assert_cmpint (feed_string (&framer, "\n", 5, count_cb, &count), ==, CONFAB_FRAMER_OK);
@@ -582,7 +583,7 @@ static void
 test_too_long_zero_limit (void)
 {
   ConfabFramer framer = { 0 };
-  guint count = 0;
+  guint        count = 0;
 
   g_assert_cmpint (feed_string (&framer, "\n\r\n", 0, count_cb, &count), ==, CONFAB_FRAMER_OK);
   g_assert_cmpuint (count, ==, 2);
@@ -603,7 +604,7 @@ test_memory_bound (void)
   for (max_line = 0; max_line < 300; max_line += 7)
     {
       g_autofree char *input = g_malloc (max_line + 2);
-      gsize step;
+      gsize            step;
 
       memset (input, 'x', max_line);
       input[max_line] = '\r';
@@ -612,16 +613,17 @@ test_memory_bound (void)
       for (step = 1; step <= max_line + 2; step += 1 + step / 2)
         {
           ConfabFramer framer = { 0 };
-          guint count = 0;
-          gsize at;
+          guint        count = 0;
+          gsize        at;
 
           for (at = 0; at < max_line + 2; at += step)
             {
-              gsize n = MIN (step, max_line + 2 - at);
+              gsize            n = MIN (step, max_line + 2 - at);
               g_autofree char *chunk = g_memdup2 (input + at, n);
 
               g_assert_cmpint (confab_framer_feed (&framer, chunk, n, max_line,
-                                                   count_cb, &count), ==, CONFAB_FRAMER_OK);
+                                                   count_cb, &count),
+                               ==, CONFAB_FRAMER_OK);
               g_assert_cmpuint (framer.pending_alloc, <=, max_line + 2);
             }
           g_assert_cmpuint (count, ==, 1);
@@ -635,7 +637,7 @@ static void
 test_unlimited (void)
 {
   ConfabFramer framer = { 0 };
-  guint count = 0;
+  guint        count = 0;
 
   g_assert_cmpint (feed_string (&framer, "abc", G_MAXSIZE, never_cb, NULL), ==, CONFAB_FRAMER_OK);
   g_assert_cmpint (feed_string (&framer, "def\n", G_MAXSIZE, count_cb, &count), ==, CONFAB_FRAMER_OK);
@@ -651,9 +653,9 @@ test_pending_freed (void)
   ConfabFramer framer = { 0 };
   g_auto(Result) r = { 0 };
   Collector c = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), 0 };
-  char part1[] = "hel";
-  char part2[] = "lo\nwor";
-  char part3[] = "ld\r\n";
+  char      part1[] = "hel";
+  char      part2[] = "lo\nwor";
+  char      part3[] = "ld\r\n";
 
   g_assert_cmpint (confab_framer_feed (&framer, part1, 3, 64, collect_cb, &c), ==, CONFAB_FRAMER_OK);
   g_assert_nonnull (framer.pending);
@@ -679,7 +681,7 @@ static void
 test_pending_never_allocated (void)
 {
   ConfabFramer framer = { 0 };
-  guint count = 0;
+  guint        count = 0;
 
   g_assert_cmpint (feed_string (&framer, "a\nb\r\nc\n", 64, count_cb, &count), ==, CONFAB_FRAMER_OK);
   g_assert_cmpuint (count, ==, 3);
@@ -691,7 +693,7 @@ static void
 test_init_and_clear (void)
 {
   ConfabFramer framer;
-  guint count = 0;
+  guint        count = 0;
 
   memset (&framer, 0xAA, sizeof framer);
   confab_framer_init (&framer);
@@ -758,9 +760,9 @@ test_stop_from_pending (void)
 /* A connection may be torn down from the line callback; the framer must
  * not touch itself afterwards (the sanitizer build checks). */
 static gboolean
-free_framer_cb (char     *line,
-                gsize     len,
-                gpointer  user_data)
+free_framer_cb (char    *line,
+                gsize    len,
+                gpointer user_data)
 {
   ConfabFramer **framer = user_data;
 
@@ -780,22 +782,24 @@ test_stop_framer_freed (void)
   for (split = 0; split <= 2; split += 2)
     {
       ConfabFramer *framer = g_new0 (ConfabFramer, 1);
-      char data[] = "bye\nmore\n";
+      char          data[] = "bye\nmore\n";
 
       if (split > 0)
         g_assert_cmpint (confab_framer_feed (framer, data, split, 64,
-                                             never_cb, NULL), ==, CONFAB_FRAMER_OK);
+                                             never_cb, NULL),
+                         ==, CONFAB_FRAMER_OK);
       g_assert_cmpint (confab_framer_feed (framer, data + split, sizeof data - 1 - split, 64,
-                                           free_framer_cb, &framer), ==, CONFAB_FRAMER_STOPPED);
+                                           free_framer_cb, &framer),
+                       ==, CONFAB_FRAMER_STOPPED);
       g_assert_null (framer);
     }
 }
 
 /* Clearing from the callback and going on is allowed too. */
 static gboolean
-clear_and_go_on_cb (char     *line,
-                    gsize     len,
-                    gpointer  user_data)
+clear_and_go_on_cb (char    *line,
+                    gsize    len,
+                    gpointer user_data)
 {
   ConfabFramer *framer = user_data;
 
@@ -808,8 +812,8 @@ static void
 test_callback_clears (void)
 {
   ConfabFramer framer = { 0 };
-  char part1[] = "ab";
-  char part2[] = "c\nde";
+  char         part1[] = "ab";
+  char         part2[] = "c\nde";
 
   g_assert_cmpint (confab_framer_feed (&framer, part1, 2, 64, never_cb, NULL), ==, CONFAB_FRAMER_OK);
   g_assert_cmpint (confab_framer_feed (&framer, part2, 4, 64, clear_and_go_on_cb, &framer), ==, CONFAB_FRAMER_OK);

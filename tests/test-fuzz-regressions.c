@@ -34,8 +34,8 @@ static const Target targets[] = {
 
 typedef struct
 {
-  FuzzFunc  func;
-  char     *path;   /* (owned) */
+  FuzzFunc func;
+  char    *path; /* (owned) */
 } Case;
 
 static void
@@ -53,7 +53,7 @@ test_replay (gconstpointer data)
   const Case *c = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  gsize len;
+  gsize            len;
 
   g_file_get_contents (c->path, &contents, &len, &error);
   g_assert_no_error (error);
@@ -97,7 +97,7 @@ add_dir (GPtrArray  *cases,
 
   for (guint i = 0; i < names->len; i++)
     {
-      Case *c = g_new0 (Case, 1);
+      Case            *c = g_new0 (Case, 1);
       g_autofree char *test_path = NULL;
 
       name = g_ptr_array_index (names, i);
@@ -133,11 +133,11 @@ main (int    argc,
 
   for (gsize i = 0; i < G_N_ELEMENTS (targets); i++)
     {
-      const Target *t = &targets[i];
+      const Target    *t = &targets[i];
       g_autofree char *corpus = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", t->name, NULL);
       g_autofree char *regressions = g_test_build_filename (G_TEST_DIST, "fuzz", "regressions", t->name, NULL);
       g_autofree char *present = g_strdup_printf ("/fuzz/%s/corpus-present", t->name);
-      guint n;
+      guint            n;
 
       n = add_dir (cases, t->name, t->func, "corpus", corpus);
       g_test_add_data_func (present, GUINT_TO_POINTER (n), test_corpus_present);
@@ -147,7 +147,7 @@ main (int    argc,
   /* The JSON conformance corpus, valid and invalid alike. */
   for (guint i = 0; i < 2; i++)
     {
-      const char *kind = i == 0 ? "valid" : "invalid";
+      const char      *kind = i == 0 ? "valid" : "invalid";
       g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "data", "json", kind, NULL);
       g_autofree char *label = g_strconcat ("data-", kind, NULL);
 

@@ -29,8 +29,8 @@ static const char * const small_config[] = {
 };
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
   const char * const *config = data != NULL ? data : default_config;
 
@@ -42,8 +42,8 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   if (!confab_test_daemon_has_exited (f->daemon))
     confab_test_daemon_stop (f->daemon);
@@ -128,7 +128,7 @@ json_login (Fixture    *f,
             const char *name)
 {
   ConfabTestClient *client = confab_test_client_new (f->port);
-  g_autofree char *login = g_strdup_printf ("{\"type\":\"login\",\"name\":\"%s\",\"protocol\":1}", name);
+  g_autofree char  *login = g_strdup_printf ("{\"type\":\"login\",\"name\":\"%s\",\"protocol\":1}", name);
   g_autoptr(JsonObject) welcome = NULL;
 
   confab_test_client_send_line (client, login);
@@ -165,8 +165,8 @@ json_login_retry (Fixture    *f,
 }
 
 static void
-test_login (Fixture       *f,
-            gconstpointer  data)
+test_login (Fixture      *f,
+            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = json_login (f, "alice");
 
@@ -174,8 +174,8 @@ test_login (Fixture       *f,
 }
 
 static void
-test_json_to_text (Fixture       *f,
-                   gconstpointer  data)
+test_json_to_text (Fixture      *f,
+                   gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = json_login (f, "alice");
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
@@ -191,15 +191,15 @@ test_json_to_text (Fixture       *f,
 }
 
 static void
-test_text_to_json (Fixture       *f,
-                   gconstpointer  data)
+test_text_to_json (Fixture      *f,
+                   gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = json_login (f, "alice");
   g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
   g_autoptr(JsonObject) object = NULL;
   JsonArray *to;
-  gint64 now = g_get_real_time ();
-  gint64 time;
+  gint64     now = g_get_real_time ();
+  gint64     time;
 
   confab_test_client_send_line (bob, "alice, bob:  hello json  ");
   object = read_object (alice);
@@ -217,8 +217,8 @@ test_text_to_json (Fixture       *f,
 }
 
 static void
-test_peers (Fixture       *f,
-            gconstpointer  data)
+test_peers (Fixture      *f,
+            gconstpointer data)
 {
   g_autoptr(ConfabTestClient) carol = json_login (f, "carol");
   g_autoptr(ConfabTestClient) alice = confab_test_client_new_login (f->port, "alice");
@@ -239,8 +239,8 @@ test_peers (Fixture       *f,
 
 /* Every non-fatal code a logged-in JSON client can provoke. */
 static void
-test_error_codes (Fixture       *f,
-                  gconstpointer  data)
+test_error_codes (Fixture      *f,
+                  gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = json_login (f, "alice");
 
@@ -264,8 +264,8 @@ test_error_codes (Fixture       *f,
 }
 
 static void
-test_fatal_name_taken (Fixture       *f,
-                       gconstpointer  data)
+test_fatal_name_taken (Fixture      *f,
+                       gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = json_login (f, "alice");
   g_autoptr(ConfabTestClient) second = confab_test_client_new (f->port);
@@ -277,8 +277,8 @@ test_fatal_name_taken (Fixture       *f,
 }
 
 static void
-test_fatal_invalid_name (Fixture       *f,
-                         gconstpointer  data)
+test_fatal_invalid_name (Fixture      *f,
+                         gconstpointer data)
 {
   g_autoptr(ConfabTestClient) client = confab_test_client_new (f->port);
 
@@ -288,8 +288,8 @@ test_fatal_invalid_name (Fixture       *f,
 }
 
 static void
-test_fatal_limits (Fixture       *f,
-                   gconstpointer  data)
+test_fatal_limits (Fixture      *f,
+                   gconstpointer data)
 {
   g_autoptr(ConfabTestClient) idle = confab_test_client_new (f->port);
   g_autoptr(ConfabTestClient) alice = NULL;
@@ -326,8 +326,8 @@ test_fatal_limits (Fixture       *f,
 }
 
 static void
-test_fatal_shutdown (Fixture       *f,
-                     gconstpointer  data)
+test_fatal_shutdown (Fixture      *f,
+                     gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = json_login (f, "alice");
   g_autoptr(ConfabTestClient) bob = json_login (f, "bob");
@@ -396,13 +396,19 @@ static const char * const hostile_lines[] = {
 };
 
 static const char * const error_codes[] = {
-  "bad-json", "bad-message", "invalid-name", "no-such-peer", "too-many-recipients",
-  "empty-message", "invalid-utf8", "control-character",
+  "bad-json",
+  "bad-message",
+  "invalid-name",
+  "no-such-peer",
+  "too-many-recipients",
+  "empty-message",
+  "invalid-utf8",
+  "control-character",
 };
 
 static void
-test_hostile (Fixture       *f,
-              gconstpointer  data)
+test_hostile (Fixture      *f,
+              gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = json_login (f, "alice");
   g_autofree char *deep = NULL;

@@ -34,12 +34,12 @@ static void
 test_corpus_file (gconstpointer data)
 {
   const char *path = data;
-  gboolean valid = strstr (path, "/valid/") != NULL;
+  gboolean    valid = strstr (path, "/valid/") != NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *frame = NULL;
+  g_autofree char  *frame = NULL;
   ConfabJsonRequest request;
-  gsize len;
-  gboolean ok;
+  gsize             len;
+  gboolean          ok;
 
   frame = read_frame (path, &len);
   ok = confab_json_parse_request (frame, len, MAX_RECIPIENTS, &request, NULL, &error);
@@ -74,7 +74,7 @@ add_corpus (const char *kind)
 
   for (guint i = 0; i < names->len; i++)
     {
-      const char *file = g_ptr_array_index (names, i);
+      const char      *file = g_ptr_array_index (names, i);
       g_autofree char *test_path = g_strdup_printf ("/json/corpus/%s/%s", kind, file);
 
       /* The path string must outlive the test run: leak it to the test. */
@@ -85,9 +85,9 @@ add_corpus (const char *kind)
 
 typedef struct
 {
-  const char  *frame;
-  ConfabError  code;
-  const char  *field;
+  const char *frame;
+  ConfabError code;
+  const char *field;
 } Refusal;
 
 static void
@@ -112,7 +112,7 @@ test_refusals (void)
     {
       g_autoptr(GError) error = NULL;
       ConfabJsonRequest request;
-      const char *field = "unset";
+      const char       *field = "unset";
 
       g_test_message ("frame: %s", refusals[i].frame);
       g_assert_false (confab_json_parse_request (refusals[i].frame, strlen (refusals[i].frame),
@@ -199,8 +199,8 @@ test_invalid_utf8_and_nul (void)
 typedef struct
 {
   const char *frame;
-  gint        code;    /* 0: accepted */
-  const char *field;   /* the member blamed on the wire, or NULL */
+  gint        code;  /* 0: accepted */
+  const char *field; /* the member blamed on the wire, or NULL */
 } EscapedNulCase;
 
 /* An escaped NUL is refused in the member that holds it, named as such,
@@ -229,8 +229,8 @@ test_escaped_nul_members (void)
       const EscapedNulCase *c = &escaped_nul_cases[i];
       g_autoptr(GError) error = NULL;
       ConfabJsonRequest request;
-      gboolean ok = confab_json_parse_request (c->frame, strlen (c->frame), MAX_RECIPIENTS,
-                                               &request, NULL, &error);
+      gboolean          ok = confab_json_parse_request (c->frame, strlen (c->frame), MAX_RECIPIENTS,
+                                                        &request, NULL, &error);
 
       g_test_message ("case %" G_GSIZE_FORMAT, i);
       if (c->code == 0)
@@ -265,7 +265,7 @@ test_nul_line_has_no_field (void)
   const char with_nul[] = "{\"type\":\"login\",\"name\":\"a\0b\"}";
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *line = NULL;
+  g_autofree char  *line = NULL;
   ConfabJsonRequest request;
 
   g_assert_false (confab_json_parse_request (with_nul, sizeof with_nul - 1, MAX_RECIPIENTS,
@@ -432,8 +432,8 @@ test_encode_message (void)
   g_autoptr(GBytes) bytes = confab_json_encode_message (message);
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *object;
-  JsonArray *array;
-  gsize len;
+  JsonArray  *array;
+  gsize       len;
   const char *data = g_bytes_get_data (bytes, &len);
 
   object = parse_object (data, len, parser);
@@ -454,9 +454,9 @@ test_encode_error (void)
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonParser) parser2 = json_parser_new ();
   g_autofree char *fatal = NULL;
-  JsonObject *object;
-  gsize len;
-  const char *data = g_bytes_get_data (bytes, &len);
+  JsonObject      *object;
+  gsize            len;
+  const char      *data = g_bytes_get_data (bytes, &len);
 
   object = parse_object (data, len, parser);
   g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "error");
@@ -477,12 +477,12 @@ test_encode_escapes_controls (void)
 {
   for (guint c = 1; c < 0x20; c++)
     {
-      char text[] = { 'a', (char) c, 'b', '\0' };
+      char             text[] = { 'a', (char) c, 'b', '\0' };
       g_autofree char *expected = g_strdup_printf ("\\u%04x", c);
       g_autofree char *frame = NULL;
       g_autoptr(GError) error = NULL;
       ConfabJsonRequest request;
-      gsize len;
+      gsize             len;
 
       frame = confab_json_encode_error (CONFAB_ERROR_BAD_MESSAGE, text, &len);
       for (gsize i = 0; i + 1 < len; i++)
@@ -525,8 +525,8 @@ test_encode_replies (void)
   g_autoptr(JsonParser) parser2 = json_parser_new ();
   g_autofree char *welcome = NULL;
   g_autofree char *peers = NULL;
-  JsonObject *object;
-  gsize len;
+  JsonObject      *object;
+  gsize            len;
 
   welcome = confab_json_encode_welcome ("zoë", &len);
   object = parse_object (welcome, len, parser);
@@ -562,24 +562,24 @@ test_mutations (void)
   g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GRand) rand = g_rand_new_with_seed (20261125);
   const char *name;
-  guint accepted = 0;
-  guint refused = 0;
+  guint       accepted = 0;
+  guint       refused = 0;
 
   g_assert_nonnull (dir);
   while ((name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *path = g_build_filename (dir_path, name, NULL);
-      gsize len;
+      gsize            len;
 
       g_ptr_array_add (seeds, read_frame (path, &len));
     }
 
   for (guint i = 0; i < 20000; i++)
     {
-      const char *seed = g_ptr_array_index (seeds, g_rand_int_range (rand, 0, seeds->len));
+      const char      *seed = g_ptr_array_index (seeds, g_rand_int_range (rand, 0, seeds->len));
       g_autofree char *frame = g_strdup (seed);
-      gsize len = strlen (frame);
-      guint edits = g_rand_int_range (rand, 1, 4);
+      gsize            len = strlen (frame);
+      guint            edits = g_rand_int_range (rand, 1, 4);
       g_autoptr(GError) error = NULL;
       ConfabJsonRequest request;
 
@@ -593,7 +593,7 @@ test_mutations (void)
               frame[at] = (char) g_rand_int_range (rand, 0, 256);
               break;
             case 1:
-              len = at;  /* truncate */
+              len = at; /* truncate */
               break;
             default:
               frame[at] = "{}[]\",:\\0e-"[g_rand_int_range (rand, 0, 11)];

@@ -21,7 +21,7 @@ typedef struct
   char *caller;
 } Line;
 
-static GPtrArray *lines;   /* Line, caught by writer() */
+static GPtrArray *lines; /* Line, caught by writer() */
 
 static void
 line_free (Line *line)
@@ -81,7 +81,7 @@ static void
 test_fields (void)
 {
   ConfabLogLimiter limiter = { 0 };
-  Line *line;
+  Line            *line;
 
   g_test_summary ("A line carries CONFAB_PEER, CONFAB_ADDRESS, CONFAB_REASON "
                   "and CONFAB_EVENT, at the default level");
@@ -107,7 +107,7 @@ static void
 test_extra_fields (void)
 {
   ConfabLogLimiter limiter = { 0 };
-  const GLogField extra[] = { { "CONFAB_CALLER", ":1.7", -1 } };
+  const GLogField  extra[] = { { "CONFAB_CALLER", ":1.7", -1 } };
 
   g_test_summary ("An audit line carries its caller's fields beside the usual ones, "
                   "and its kind has a budget of its own");
@@ -132,7 +132,7 @@ static void
 test_budget (void)
 {
   ConfabLogLimiter limiter = { 0 };
-  gint64 now = 1000;
+  gint64           now = 1000;
   g_autofree char *expected = NULL;
 
   g_test_summary ("A flood of one kind of line logs the burst, then one a "

@@ -36,9 +36,9 @@
 /* A stand-in for a connection: records what the broker asks of it. */
 typedef struct
 {
-  guint     closes;
-  gboolean  close_flush;
-  char     *close_reason;
+  guint    closes;
+  gboolean close_flush;
+  char    *close_reason;
 } FakeSink;
 
 static void
@@ -81,14 +81,14 @@ static const ConfabBrokerSink fake_sink_funcs = {
 typedef struct
 {
   ConfabDBusTestBus *bus;
-  GDBusConnection   *service;     /* the manager's side */
-  GDBusConnection   *client;      /* the proxy's side */
+  GDBusConnection   *service; /* the manager's side */
+  GDBusConnection   *client;  /* the proxy's side */
   ConfabBroker      *broker;
   ConfabManager     *manager;
   ConfabDBusManager *proxy;
   FakeSink           sinks[N_SINKS];
   ConfabBrokerPeer  *peers[N_SINKS];
-  GPtrArray         *events;      /* "joined NAME ADDRESS", "left NAME REASON", "count N" */
+  GPtrArray         *events; /* "joined NAME ADDRESS", "left NAME REASON", "count N" */
 } Fixture;
 
 static const char * const listen_addresses[] = { "127.0.0.1:8080", "unix:/run/confab.sock", NULL };
@@ -101,7 +101,7 @@ connect_to_bus (Fixture *fx)
 
   connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                        NULL, NULL, &error);
   g_assert_no_error (error);
   return connection;
@@ -144,8 +144,8 @@ properties_changed_cb (GDBusProxy         *proxy,
 static const char enforced[] = "enforced";
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
   ConfabBrokerLimits limits = { .peers_max = 16, .queue_max_bytes = 65536 };
   g_autoptr(GAsyncResult) result = NULL;
@@ -178,8 +178,8 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   for (guint i = 0; i < N_SINKS; i++)
     {
@@ -222,12 +222,12 @@ join (Fixture    *fx,
 static char *
 drain (ConfabBrokerPeer *peer)
 {
-  GString *out = g_string_new (NULL);
+  GString       *out = g_string_new (NULL);
   ConfabMessage *message;
 
   while ((message = confab_broker_peer_pop (peer)) != NULL)
     {
-      gsize len;
+      gsize       len;
       const char *line = confab_codec_message_bytes (&confab_codec_text, message, &len);
 
       g_string_append_len (out, line, len);
@@ -273,8 +273,8 @@ wait_event (Fixture    *fx,
 /* ---- calls, awaited --------------------------------------------------- */
 
 static GVariant *
-call_list_peers (Fixture  *fx,
-                 GError  **error)
+call_list_peers (Fixture *fx,
+                 GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
   GVariant *peers = NULL;
@@ -287,9 +287,9 @@ call_list_peers (Fixture  *fx,
 }
 
 static GVariant *
-call_get_peer (Fixture     *fx,
-               const char  *name,
-               GError     **error)
+call_get_peer (Fixture    *fx,
+               const char *name,
+               GError    **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
   GVariant *info = NULL;
@@ -302,10 +302,10 @@ call_get_peer (Fixture     *fx,
 }
 
 static gboolean
-call_broadcast (Fixture     *fx,
-                const char  *text,
-                guint       *n,
-                GError     **error)
+call_broadcast (Fixture    *fx,
+                const char *text,
+                guint      *n,
+                GError    **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
@@ -316,10 +316,10 @@ call_broadcast (Fixture     *fx,
 }
 
 static gboolean
-call_kick (Fixture     *fx,
-           const char  *name,
-           const char  *reason,
-           GError     **error)
+call_kick (Fixture    *fx,
+           const char *name,
+           const char *reason,
+           GError    **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
@@ -330,8 +330,8 @@ call_kick (Fixture     *fx,
 }
 
 static GVariant *
-call_get_statistics (Fixture  *fx,
-                     GError  **error)
+call_get_statistics (Fixture *fx,
+                     GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
   GVariant *stats = NULL;
@@ -346,9 +346,9 @@ call_get_statistics (Fixture  *fx,
 /* Asserts the error a client sees: its D-Bus name, and (since this
  * process registered the domain too) its mapping back to ConfabDBusError. */
 static void
-assert_dbus_error (GError          *error,
-                   ConfabDBusError  code,
-                   const char      *name)
+assert_dbus_error (GError         *error,
+                   ConfabDBusError code,
+                   const char     *name)
 {
   g_autofree char *remote = NULL;
 
@@ -368,8 +368,8 @@ assert_dbus_error (GError          *error,
 /* ---- tests ------------------------------------------------------------ */
 
 static void
-test_properties (Fixture       *fx,
-                 gconstpointer  data)
+test_properties (Fixture      *fx,
+                 gconstpointer data)
 {
   const char * const *addresses;
 
@@ -383,16 +383,20 @@ test_properties (Fixture       *fx,
 }
 
 static void
-test_introspection (Fixture       *fx,
-                    gconstpointer  data)
+test_introspection (Fixture      *fx,
+                    gconstpointer data)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusNodeInfo) node = NULL;
   GDBusInterfaceInfo *iface;
-  const char *xml;
-  const struct { const char *property; const char *emits; } annotations[] = {
+  const char         *xml;
+  const struct
+  {
+    const char *property;
+    const char *emits;
+  } annotations[] = {
     { "Version", "const" },
     { "PeerCount", "true" },
     { "ListenAddresses", "const" },
@@ -435,14 +439,14 @@ test_introspection (Fixture       *fx,
 }
 
 static void
-test_list_peers (Fixture       *fx,
-                 gconstpointer  data)
+test_list_peers (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) peers = NULL;
   ConfabBrokerPeer *bob, *alice;
-  const char *name, *address;
-  guint64 since;
+  const char       *name, *address;
+  guint64           since;
 
   g_test_summary ("ListPeers: (name, address, µs since the epoch), sorted by name");
 
@@ -495,18 +499,18 @@ lookup_u64 (GVariant   *dict,
 }
 
 static void
-test_get_peer (Fixture       *fx,
-               gconstpointer  data)
+test_get_peer (Fixture      *fx,
+               gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) info = NULL;
   g_autoptr(ConfabMessage) message = NULL;
-  g_autofree char *bob_lines = NULL;
+  g_autofree char  *bob_lines = NULL;
   ConfabBrokerPeer *alice, *bob;
-  const char *recipients[] = { "bob" };
-  const char *text = "hello";
-  const char *s;
-  guint32 queued;
+  const char       *recipients[] = { "bob" };
+  const char       *text = "hello";
+  const char       *s;
+  guint32           queued;
 
   g_test_summary ("GetPeer: every documented key, with its documented type, "
                   "following the broker's counters");
@@ -561,8 +565,8 @@ test_get_peer (Fixture       *fx,
 }
 
 static void
-test_get_peer_errors (Fixture       *fx,
-                      gconstpointer  data)
+test_get_peer_errors (Fixture      *fx,
+                      gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) info = NULL;
@@ -591,14 +595,14 @@ test_get_peer_errors (Fixture       *fx,
 }
 
 static void
-test_broadcast (Fixture       *fx,
-                gconstpointer  data)
+test_broadcast (Fixture      *fx,
+                gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *alice_lines = NULL;
-  g_autofree char *bob_lines = NULL;
+  g_autofree char  *alice_lines = NULL;
+  g_autofree char  *bob_lines = NULL;
   ConfabBrokerPeer *alice, *bob;
-  guint n = 0;
+  guint             n = 0;
 
   g_test_summary ("Broadcast: “from @server: TEXT” to every peer, trimmed; returns the count");
 
@@ -627,20 +631,29 @@ test_broadcast (Fixture       *fx,
 }
 
 static void
-test_broadcast_errors (Fixture       *fx,
-                       gconstpointer  data)
+test_broadcast_errors (Fixture      *fx,
+                       gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *at_limit = g_strnfill (4096, 'x');
-  g_autofree char *over_limit = g_strnfill (4097, 'x');
-  g_autofree char *lines = NULL;
+  g_autofree char   *at_limit = g_strnfill (4096, 'x');
+  g_autofree char   *over_limit = g_strnfill (4097, 'x');
+  g_autofree char   *lines = NULL;
   const char * const invalid[] = {
-    "", "   ", " \t ", "two\nlines", "trailing newline\n", "carriage\rreturn",
-    "bell\a", "escape\033[31mred", "del\177", "c1 \302\205 next line", over_limit,
+    "",
+    "   ",
+    " \t ",
+    "two\nlines",
+    "trailing newline\n",
+    "carriage\rreturn",
+    "bell\a",
+    "escape\033[31mred",
+    "del\177",
+    "c1 \302\205 next line",
+    over_limit,
   };
   ConfabBrokerPeer *alice;
   ConfabBrokerStats stats;
-  guint n = 0;
+  guint             n = 0;
 
   g_test_summary ("Broadcast: empty, control characters, line breaks and over-long "
                   "text get InvalidArgument and reach nobody");
@@ -673,15 +686,15 @@ test_broadcast_errors (Fixture       *fx,
 }
 
 static void
-test_kick (Fixture       *fx,
-           gconstpointer  data)
+test_kick (Fixture      *fx,
+           gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *bob_lines = NULL;
-  g_autofree char *carol_lines = NULL;
+  g_autofree char  *bob_lines = NULL;
+  g_autofree char  *carol_lines = NULL;
   ConfabBrokerPeer *bob, *carol;
   ConfabBrokerStats stats;
-  guint n;
+  guint             n;
 
   g_test_summary ("Kick: the peer gets “error: kicked: REASON” after its queue, "
                   "is closed with a flush and leaves with the reason “kicked”");
@@ -714,11 +727,11 @@ test_kick (Fixture       *fx,
 }
 
 static void
-test_kick_errors (Fixture       *fx,
-                  gconstpointer  data)
+test_kick_errors (Fixture      *fx,
+                  gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *long_reason = g_strnfill (4097, 'r');
+  g_autofree char  *long_reason = g_strnfill (4097, 'r');
   ConfabBrokerPeer *alice;
 
   g_test_summary ("Kick: NoSuchPeer, and InvalidArgument for an empty name or a bad "
@@ -749,22 +762,38 @@ test_kick_errors (Fixture       *fx,
 }
 
 static void
-test_statistics (Fixture       *fx,
-                 gconstpointer  data)
+test_statistics (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(ConfabMessage) message = NULL;
   ConfabBrokerPeer *alice;
-  const char *recipients[] = { "alice", "nobody" };
-  const struct { const char *key; const char *type; } keys[] = {
-    { "uptime_usec", "t" }, { "peers", "u" }, { "peers_peak", "u" }, { "peers_max", "u" },
-    { "queue_max_bytes", "u" }, { "logins", "t" }, { "logins_rejected", "t" },
-    { "messages_routed", "t" }, { "deliveries", "t" }, { "bytes_routed", "t" },
-    { "errors_sent", "t" }, { "kicks", "t" }, { "slow_consumers_dropped", "t" },
-    { "logins_refused_server_full", "t" }, { "login_timeouts", "t" },
-    { "lines_too_long", "t" }, { "messages_too_many_recipients", "t" },
-    { "rate_limit_pauses", "t" }, { "signals_coalesced", "t" },
+  const char       *recipients[] = { "alice", "nobody" };
+  const struct
+  {
+    const char *key;
+    const char *type;
+  } keys[] = {
+    { "uptime_usec", "t" },
+    { "peers", "u" },
+    { "peers_peak", "u" },
+    { "peers_max", "u" },
+    { "queue_max_bytes", "u" },
+    { "logins", "t" },
+    { "logins_rejected", "t" },
+    { "messages_routed", "t" },
+    { "deliveries", "t" },
+    { "bytes_routed", "t" },
+    { "errors_sent", "t" },
+    { "kicks", "t" },
+    { "slow_consumers_dropped", "t" },
+    { "logins_refused_server_full", "t" },
+    { "login_timeouts", "t" },
+    { "lines_too_long", "t" },
+    { "messages_too_many_recipients", "t" },
+    { "rate_limit_pauses", "t" },
+    { "signals_coalesced", "t" },
   };
   guint32 u;
 
@@ -835,8 +864,8 @@ peer_limits_new (guint32 line_max_bytes,
 }
 
 static void
-test_statistics_limits (Fixture       *fx,
-                        gconstpointer  data)
+test_statistics_limits (Fixture      *fx,
+                        gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) before = NULL;
@@ -872,8 +901,8 @@ test_statistics_limits (Fixture       *fx,
 }
 
 static void
-test_signals (Fixture       *fx,
-              gconstpointer  data)
+test_signals (Fixture      *fx,
+              gconstpointer data)
 {
   ConfabBrokerPeer *alice;
 
@@ -937,7 +966,7 @@ matches_broker (Fixture    *fx,
   for (guint i = 0; i < peers->len; i++)
     {
       ConfabBrokerPeer *peer = g_ptr_array_index (peers, i);
-      const char *address = g_hash_table_lookup (present, confab_broker_peer_get_name (peer));
+      const char       *address = g_hash_table_lookup (present, confab_broker_peer_get_name (peer));
 
       if (g_strcmp0 (address, confab_broker_peer_get_address (peer)) != 0)
         return FALSE;
@@ -945,21 +974,21 @@ matches_broker (Fixture    *fx,
   return TRUE;
 }
 
-#define CHURN_SLOTS 16      /* the fixture's peers_max */
+#define CHURN_SLOTS 16 /* the fixture's peers_max */
 #define CHURN_JOINS 40000
 
 static void
-test_signals_stalled_bus (Fixture       *fx,
-                          gconstpointer  data)
+test_signals_stalled_bus (Fixture      *fx,
+                          gconstpointer data)
 {
-  FakeSink sinks[CHURN_SLOTS] = { { 0 } };
+  FakeSink          sinks[CHURN_SLOTS] = { { 0 } };
   ConfabBrokerPeer *peers[CHURN_SLOTS] = { NULL };
   g_autoptr(GHashTable) present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(GError) error = NULL;
-  guint joins = 0, next = 0, count = 0;
+  guint  joins = 0, next = 0, count = 0;
   gint64 deadline;
-  guint tick;
+  guint  tick;
 
   g_test_summary ("With the bus not reading, 40 000 joins and leaves do not queue "
                   "80 000 signals: past a window they are coalesced per name, and "
@@ -1033,8 +1062,8 @@ test_signals_stalled_bus (Fixture       *fx,
 }
 
 static void
-test_unexport (Fixture       *fx,
-               gconstpointer  data)
+test_unexport (Fixture      *fx,
+               gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) peers = NULL;
@@ -1059,9 +1088,9 @@ test_auth_member_access (void)
 {
   const struct
   {
-    const char          *interface_name;
-    const char          *method_name;
-    ConfabManagerAccess  access;
+    const char         *interface_name;
+    const char         *method_name;
+    ConfabManagerAccess access;
   } cases[] = {
     { CONFAB_DBUS_INTERFACE, "ListPeers", CONFAB_MANAGER_ACCESS_OPEN },
     { CONFAB_DBUS_INTERFACE, "GetPeer", CONFAB_MANAGER_ACCESS_OPEN },
@@ -1104,13 +1133,12 @@ test_auth_every_method (void)
 
   for (guint i = 0; info->methods[i] != NULL; i++)
     {
-      const char *name = info->methods[i]->name;
+      const char         *name = info->methods[i]->name;
       ConfabManagerAccess access = confab_manager_get_member_access (info->name, name);
-      gboolean changes_state = g_str_equal (name, "Broadcast") || g_str_equal (name, "Kick");
+      gboolean            changes_state = g_str_equal (name, "Broadcast") || g_str_equal (name, "Kick");
 
       g_test_message ("%s", name);
-      g_assert_cmpint (access, ==, changes_state ? CONFAB_MANAGER_ACCESS_ADMIN
-                                                 : CONFAB_MANAGER_ACCESS_OPEN);
+      g_assert_cmpint (access, ==, changes_state ? CONFAB_MANAGER_ACCESS_ADMIN : CONFAB_MANAGER_ACCESS_OPEN);
     }
 }
 
@@ -1158,7 +1186,7 @@ test_auth_property (void)
   g_autoptr(ConfabBroker) broker = confab_broker_new (&limits);
   g_autoptr(ConfabManager) manager = confab_manager_new (broker, NULL);
   gboolean enforce = FALSE;
-  guint notified = 0;
+  guint    notified = 0;
 
   g_test_summary ("enforce-authorization: on by default, notified only on a change");
 
@@ -1183,10 +1211,10 @@ test_auth_property (void)
 static gboolean
 this_process_is_admin (void)
 {
-  g_autofree gid_t *gids = NULL;
+  g_autofree gid_t   *gids = NULL;
   g_autofree guint32 *groups = NULL;
-  struct group *admin = getgrnam (CONFAB_MANAGER_ADMIN_GROUP);
-  int n = getgroups (0, NULL);
+  struct group       *admin = getgrnam (CONFAB_MANAGER_ADMIN_GROUP);
+  int                 n = getgroups (0, NULL);
 
   g_assert_cmpint (n, >=, 0);
   gids = g_new0 (gid_t, n + 1);
@@ -1201,17 +1229,17 @@ this_process_is_admin (void)
 }
 
 static void
-test_auth_enforced (Fixture       *fx,
-                    gconstpointer  data)
+test_auth_enforced (Fixture      *fx,
+                    gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) peers = NULL;
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(GVariant) info = NULL;
-  g_autofree char *line = NULL;
+  g_autofree char  *line = NULL;
   ConfabBrokerPeer *alice;
-  gboolean admin = this_process_is_admin ();
-  guint n = 0;
+  gboolean          admin = this_process_is_admin ();
+  guint             n = 0;
 
   g_test_summary ("With enforcement on, read-only calls work for anyone and Broadcast "
                   "and Kick follow the caller's uid and groups, asked of the bus");
@@ -1262,8 +1290,8 @@ test_auth_enforced (Fixture       *fx,
 }
 
 static void
-test_auth_not_enforced (Fixture       *fx,
-                        gconstpointer  data)
+test_auth_not_enforced (Fixture      *fx,
+                        gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   guint n = G_MAXUINT;
@@ -1285,7 +1313,7 @@ typedef struct
 {
   guint     done;
   guint     failed;
-  GVariant *stats;  /* (owned): GetStatistics's answer, sent after the Broadcasts */
+  GVariant *stats; /* (owned): GetStatistics's answer, sent after the Broadcasts */
 } Pipeline;
 
 static void
@@ -1322,17 +1350,17 @@ pipelined_stats_cb (GObject      *source,
 }
 
 static void
-test_pipelined_order (Fixture       *fx,
-                      gconstpointer  data)
+test_pipelined_order (Fixture      *fx,
+                      gconstpointer data)
 {
   g_autoptr(GString) expected = g_string_new (NULL);
   g_autoptr(GString) got = g_string_new (NULL);
-  g_autofree char *got_part = NULL;
-  g_autofree char *lines = NULL;
-  Pipeline pipeline = { 0 };
-  gint64 deadline = g_get_monotonic_time () + confab_dbus_test_scale_ms (60000) * G_TIME_SPAN_MILLISECOND;
+  g_autofree char  *got_part = NULL;
+  g_autofree char  *lines = NULL;
+  Pipeline          pipeline = { 0 };
+  gint64            deadline = g_get_monotonic_time () + confab_dbus_test_scale_ms (60000) * G_TIME_SPAN_MILLISECOND;
   ConfabBrokerPeer *alice;
-  guint64 routed = 0;
+  guint64           routed = 0;
 
   g_test_summary ("Calls one caller sends back to back take effect in the order sent: "
                   "1000 Broadcasts reach a peer in order, and a GetStatistics sent "
@@ -1453,13 +1481,13 @@ assert_caller_fields (Fixture    *fx,
 #define N_AUDITED 100
 
 static void
-test_audit_lines (Fixture       *fx,
-                  gconstpointer  data)
+test_audit_lines (Fixture      *fx,
+                  gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   GHashTable *line;
-  gint64 start;
-  guint n, lines;
+  gint64      start;
+  guint       n, lines;
 
   g_test_summary ("Broadcast and Kick log one line each at the default level with the "
                   "journal fields CONFAB_EVENT, CONFAB_PEER, CONFAB_ADDRESS, CONFAB_REASON "
@@ -1494,8 +1522,7 @@ test_audit_lines (Fixture       *fx,
     }
   lines = audit_lines->len;
   g_assert_cmpuint (lines, >=, CONFAB_LOG_BURST - 1);
-  g_assert_cmpuint (lines, <=, CONFAB_LOG_BURST + 1 +
-                    CONFAB_LOG_PER_SEC * (guint) ((g_get_monotonic_time () - start) / G_USEC_PER_SEC + 1));
+  g_assert_cmpuint (lines, <=, CONFAB_LOG_BURST + 1 + CONFAB_LOG_PER_SEC * (guint) ((g_get_monotonic_time () - start) / G_USEC_PER_SEC + 1));
   g_assert_cmpuint (lines, <, N_AUDITED);
 
   g_clear_pointer (&audit_lines, g_ptr_array_unref);
@@ -1522,9 +1549,9 @@ test_peer_to_peer (void)
   g_autoptr(ConfabManager) manager = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *guid = g_dbus_generate_guid ();
+  g_autofree char   *guid = g_dbus_generate_guid ();
   GSocketConnection *streams[2];
-  int fds[2];
+  int                fds[2];
 
   g_test_summary ("On a connection without a bus (peer to peer) a call that needs its "
                   "caller is refused, as the caller cannot be identified; open calls work");
@@ -1539,7 +1566,7 @@ test_peer_to_peer (void)
     }
   g_dbus_connection_new (G_IO_STREAM (streams[0]), guid,
                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER |
-                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_ALLOW_ANONYMOUS,
+                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_ALLOW_ANONYMOUS,
                          NULL, NULL, confab_dbus_test_store_result_cb, &server_result);
   g_dbus_connection_new (G_IO_STREAM (streams[1]), NULL,
                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
@@ -1581,7 +1608,11 @@ test_peer_to_peer (void)
 static void
 test_error_names (void)
 {
-  const struct { ConfabDBusError code; const char *name; } names[] = {
+  const struct
+  {
+    ConfabDBusError code;
+    const char     *name;
+  } names[] = {
     { CONFAB_DBUS_ERROR_NO_SUCH_PEER, "org.confab.Confab1.Error.NoSuchPeer" },
     { CONFAB_DBUS_ERROR_INVALID_ARGUMENT, "org.confab.Confab1.Error.InvalidArgument" },
     { CONFAB_DBUS_ERROR_ACCESS_DENIED, "org.confab.Confab1.Error.AccessDenied" },

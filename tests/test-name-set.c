@@ -40,14 +40,14 @@ test_short_list (void)
 static void
 test_prefixes_and_slices (void)
 {
-  const char *buffer = "ab,abc,a,ab";
+  const char   *buffer = "ab,abc,a,ab";
   ConfabNameSet set;
 
   confab_name_set_init (&set);
-  g_assert_true (confab_name_set_add (&set, buffer, 2));       /* ab */
-  g_assert_true (confab_name_set_add (&set, buffer + 3, 3));   /* abc */
-  g_assert_true (confab_name_set_add (&set, buffer + 7, 1));   /* a */
-  g_assert_false (confab_name_set_add (&set, buffer + 9, 2));  /* ab again */
+  g_assert_true (confab_name_set_add (&set, buffer, 2));      /* ab */
+  g_assert_true (confab_name_set_add (&set, buffer + 3, 3));  /* abc */
+  g_assert_true (confab_name_set_add (&set, buffer + 7, 1));  /* a */
+  g_assert_false (confab_name_set_add (&set, buffer + 9, 2)); /* ab again */
   g_assert_true (confab_name_set_contains (&set, "abc", 3));
   g_assert_false (confab_name_set_contains (&set, "abcd", 4));
   g_assert_cmpuint (confab_name_set_size (&set), ==, 3);
@@ -120,7 +120,7 @@ test_add_to_full_set (void)
   if (g_test_subprocess ())
     {
       ConfabNameSet *set = g_new (ConfabNameSet, 1);
-      char name[16];
+      char           name[16];
 
       confab_name_set_init (set);
       for (guint i = 0; i <= CONFAB_NAME_SET_MAX; i++)
@@ -157,7 +157,7 @@ fnv1a (const char *name,
 static void
 key_from_child (guint64 key[2])
 {
-  const char *argv[] = { NULL, NULL };
+  const char      *argv[] = { NULL, NULL };
   g_autofree char *out = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "CONFAB_TEST_PRINT_KEY", "1", TRUE);
@@ -169,7 +169,8 @@ key_from_child (guint64 key[2])
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_assert_cmpint (sscanf (out, "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x",
-                           &key[0], &key[1]), ==, 2);
+                           &key[0], &key[1]),
+                   ==, 2);
 }
 
 /* Each process draws its own key: names that collide in one daemon do
@@ -192,12 +193,12 @@ test_keys_change_layout (void)
 {
   const guint64 a[2] = { 1, 2 };
   const guint64 b[2] = { 3, 4 };
-  guint moved = 0;
+  guint         moved = 0;
 
   for (guint i = 0; i < 64; i++)
     {
       g_autofree char *name = g_strdup_printf ("peer%u", i);
-      gsize len = strlen (name);
+      gsize            len = strlen (name);
 
       g_assert_cmpuint (confab_name_hash_keyed (a, name, len), ==,
                         confab_name_hash_keyed (a, name, len));
@@ -234,7 +235,7 @@ test_old_collisions_spread (void)
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
-      guint32 slot = confab_name_hash_keyed (key, name, strlen (name)) & (N_TABLE_SLOTS - 1);
+      guint32     slot = confab_name_hash_keyed (key, name, strlen (name)) & (N_TABLE_SLOTS - 1);
 
       g_hash_table_add (slots, GUINT_TO_POINTER (slot + 1));
     }

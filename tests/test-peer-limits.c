@@ -16,13 +16,13 @@
 #include "confab-dbus-test-util.h"
 #include "confab-test-util.h"
 
-#define BUS_NAME   "org.confab.Confab1"
-#define WAIT_MS    20000
-#define RUN_MS     30000
+#define BUS_NAME "org.confab.Confab1"
+#define WAIT_MS  20000
+#define RUN_MS   30000
 
 typedef struct
 {
-  ConfabDBusTestBus *bus;         /* (owned) (nullable): only for tests that kick */
+  ConfabDBusTestBus *bus; /* (owned) (nullable): only for tests that kick */
   ConfabTestTmpDir  *tmp;
   char              *config_path;
   ConfabTestDaemon  *daemon;
@@ -33,7 +33,7 @@ typedef struct
 typedef struct
 {
   const char * const *config;
-  gboolean            bus;        /* on a private session bus */
+  gboolean            bus; /* on a private session bus */
 } Options;
 
 G_NORETURN
@@ -45,10 +45,10 @@ fail_hook (const char *strloc,
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
-  const Options *options = data;
+  const Options     *options = data;
   const char * const session[] = { "--bus", "session", NULL };
 
   f->tmp = confab_test_tmp_dir_new ();
@@ -63,7 +63,7 @@ fixture_setup (Fixture       *f,
       f->bus = confab_dbus_test_bus_up ();
       connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (f->bus),
                                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                           G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                            NULL, NULL, &error);
       g_assert_no_error (error);
       f->daemon = confab_test_daemon_start (f->config_path, session, 0);
@@ -79,8 +79,8 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   if (!confab_test_daemon_has_exited (f->daemon))
     confab_test_daemon_stop (f->daemon);
@@ -102,7 +102,7 @@ wait_fds_at_most (Fixture *f,
 {
   gint64 start = g_get_monotonic_time ();
   gint64 deadline = start + confab_test_timeout_ms (timeout_ms) * G_TIME_SPAN_MILLISECOND;
-  guint now;
+  guint  now;
 
   while ((now = confab_test_count_fds (f->pid)) > fds && g_get_monotonic_time () < deadline)
     g_usleep (20 * G_TIME_SPAN_MILLISECOND);
@@ -120,26 +120,26 @@ wait_fds_at_most (Fixture *f,
 #define CLOSE_BOUND_MS 10000
 /* Lines of about 220 bytes: 40000 make 8.8 MB, more than the kernel's
  * buffers of a loopback connection hold, so most stay in bob's queue. */
-#define KICK_LINES     40000
+#define KICK_LINES 40000
 
 static const Options kick_options = {
-  .config = (const char * const []) { "queue_max_bytes", "67108864", NULL },
+  .config = (const char * const[]) { "queue_max_bytes", "67108864", NULL },
   .bus = TRUE,
 };
 
 static void
-test_kick_non_reader (Fixture       *f,
-                      gconstpointer  data)
+test_kick_non_reader (Fixture      *f,
+                      gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GString) burst = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *confabctl = confab_test_program_path ("confabctl");
-  g_autofree char *padding = g_strnfill (200, 'k');
+  g_autofree char   *confabctl = confab_test_program_path ("confabctl");
+  g_autofree char   *padding = g_strnfill (200, 'k');
   const char * const kick[] = { confabctl, "kick", "bob", "flooding", NULL };
-  guint fds;
-  gint64 ms;
+  guint              fds;
+  gint64             ms;
 
   g_test_summary ("A kicked peer that never reads, with megabytes queued for "
                   "it, is closed within the bound a fatal error gets (10 s)");
@@ -168,12 +168,12 @@ test_kick_non_reader (Fixture       *f,
 /* "/peers" pipelined                                                  */
 /* ------------------------------------------------------------------ */
 
-#define CROWD        300
-#define FLOOD_LINES  8000
+#define CROWD       300
+#define FLOOD_LINES 8000
 
 static const Options flood_options = {
   /* Half of it (4 MiB) is the flooder's share: 400 replies of 10 KB. */
-  .config = (const char * const []) { "queue_max_bytes", "8388608", NULL },
+  .config = (const char * const[]) { "queue_max_bytes", "8388608", NULL },
 };
 
 static void
@@ -195,8 +195,8 @@ ping_pong (ConfabTestClient *alice,
 }
 
 static void
-test_peers_flood (Fixture       *f,
-                  gconstpointer  data)
+test_peers_flood (Fixture      *f,
+                  gconstpointer data)
 {
   g_autoptr(GPtrArray) crowd = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
   g_autoptr(ConfabTestClient) alice = NULL;
@@ -247,29 +247,28 @@ test_peers_flood (Fixture       *f,
 /* The rate limit within one packet                                    */
 /* ------------------------------------------------------------------ */
 
-#define RATE        5
-#define BURST       3
-#define RATE_LINES  15
-#define FIRST_MS    300
+#define RATE       5
+#define BURST      3
+#define RATE_LINES 15
+#define FIRST_MS   300
 
 static const Options rate_options = {
-  .config = (const char * const []) {
+  .config = (const char * const[]) {
     "rate_limit_messages_per_sec", G_STRINGIFY (RATE),
     "rate_limit_burst", G_STRINGIFY (BURST),
-    NULL
-  },
+    NULL },
 };
 
 static void
-test_rate_one_packet (Fixture       *f,
-                      gconstpointer  data)
+test_rate_one_packet (Fixture      *f,
+                      gconstpointer data)
 {
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GString) packet = g_string_new (NULL);
   gint64 start, first_ms, all_ms;
-  guint early = 0;
-  guint most;
+  guint  early = 0;
+  guint  most;
 
   g_test_summary ("At 5 lines a second with a burst of 3, one packet of 15 "
                   "lines delivers about the burst at once, and the rest at "
@@ -290,7 +289,7 @@ test_rate_one_packet (Fixture       *f,
     {
       g_autofree char *line = NULL;
       g_autofree char *expected = NULL;
-      gint64 left = FIRST_MS - (g_get_monotonic_time () - start) / G_TIME_SPAN_MILLISECOND;
+      gint64           left = FIRST_MS - (g_get_monotonic_time () - start) / G_TIME_SPAN_MILLISECOND;
 
       if (left <= 0 || (line = confab_test_client_try_read_line (bob, left, NULL)) == NULL)
         break;
@@ -322,16 +321,15 @@ test_rate_one_packet (Fixture       *f,
 /* The operator's log                                                  */
 /* ------------------------------------------------------------------ */
 
-#define PEERS_MAX  6
+#define PEERS_MAX 6
 
 static const Options log_options = {
-  .config = (const char * const []) {
+  .config = (const char * const[]) {
     "peers_max", G_STRINGIFY (PEERS_MAX),
     "login_timeout_sec", "1",
     "queue_max_bytes", "65536",
     "line_max_bytes", "4096",
-    NULL
-  },
+    NULL },
   .bus = TRUE,
 };
 
@@ -368,18 +366,18 @@ new_client (Fixture *f)
 }
 
 static void
-test_log_events (Fixture       *f,
-                 gconstpointer  data)
+test_log_events (Fixture      *f,
+                 gconstpointer data)
 {
   g_autoptr(GPtrArray) silent = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_test_client_free);
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *confabctl = confab_test_program_path ("confabctl");
+  g_autofree char   *confabctl = confab_test_program_path ("confabctl");
   const char * const kick[] = { confabctl, "kick", "bob", "too loud", NULL };
-  g_autofree char *padding = g_strnfill (200, 's');
-  g_autofree char *too_long = g_strnfill (5000, 'x');
-  ConfabTestClient *refused;
-  gboolean dropped = FALSE;
+  g_autofree char   *padding = g_strnfill (200, 's');
+  g_autofree char   *too_long = g_strnfill (5000, 'x');
+  ConfabTestClient  *refused;
+  gboolean           dropped = FALSE;
 
   g_test_summary ("At the default level confabd logs one line, naming the "
                   "address, the name and the reason, for a refused login, a "
@@ -460,7 +458,7 @@ test_log_events (Fixture       *f,
 }
 
 static const Options log_flood_options = {
-  .config = (const char * const []) { NULL },
+  .config = (const char * const[]) { NULL },
 };
 
 /* The budget confab-log.h documents: 10 lines at once, then one a second. */
@@ -490,14 +488,14 @@ refuse_one (Fixture *f)
 }
 
 static void
-test_log_flood (Fixture       *f,
-                gconstpointer  data)
+test_log_flood (Fixture      *f,
+                gconstpointer data)
 {
   g_autofree char *log = NULL;
-  gint64 start = g_get_monotonic_time ();
-  gint64 deadline;
-  double elapsed;
-  guint logged, bound;
+  gint64           start = g_get_monotonic_time ();
+  gint64           deadline;
+  double           elapsed;
+  guint            logged, bound;
 
   g_test_summary ("1000 refused logins log a bounded number of lines, then one "
                   "line saying how many were suppressed");

@@ -20,10 +20,10 @@ typedef struct
 {
   ConfabPoller *poller;
   ConfabWatch   watch;
-  int           fds[2];     /* [0] watched, [1] the other end */
+  int           fds[2]; /* [0] watched, [1] the other end */
   guint         calls;
   GIOCondition  last;
-  gpointer      victim;     /* another Conn this one's callback stops watching */
+  gpointer      victim; /* another Conn this one's callback stops watching */
 } Conn;
 
 static void
@@ -190,9 +190,9 @@ static void
 test_many_ready (void)
 {
   g_autoptr(ConfabPoller) poller = confab_poller_new (NULL, NULL);
-  const guint n = 300;  /* more than one batch, within a default fd limit */
-  Conn *conns = g_new0 (Conn, n);
-  guint served = 0;
+  const guint n = 300; /* more than one batch, within a default fd limit */
+  Conn       *conns = g_new0 (Conn, n);
+  guint       served = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -222,7 +222,7 @@ test_bad_descriptor (void)
   g_autoptr(ConfabPoller) poller = confab_poller_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
   ConfabWatch watch;
-  int fds[2];
+  int         fds[2];
 
   g_assert_no_errno (pipe (fds));
   close (fds[0]);

@@ -12,7 +12,7 @@
 
 #define SEC G_GINT64_CONSTANT (1000000)
 /* Any monotonic time: the bucket must not care where the clock starts. */
-#define T0  (G_GINT64_CONSTANT (123) * SEC)
+#define T0 (G_GINT64_CONSTANT (123) * SEC)
 
 static void
 test_off (void)
@@ -75,7 +75,7 @@ static void
 test_steady (void)
 {
   ConfabRateLimit bucket = { 0 };
-  gint64 now = T0;
+  gint64          now = T0;
 
   g_test_summary ("A sender that always waits as told gets exactly the "
                   "burst plus the rate");
@@ -116,7 +116,7 @@ static void
 test_rounding (void)
 {
   ConfabRateLimit bucket = { 0 };
-  gint64 delay;
+  gint64          delay;
 
   g_test_summary ("A delay that is not whole microseconds is rounded up, "
                   "never down");
@@ -177,11 +177,13 @@ test_extremes (void)
   confab_rate_limit_take (&bucket, 1000000, 1000000, 1000000, T0);
   g_assert_cmpint (confab_rate_limit_get_delay (&bucket, 1000000, 1000000, T0), ==, 1);
   g_assert_cmpint (confab_rate_limit_get_delay (&bucket, 1000000, 1000000,
-                                                G_MAXINT64 / 2), ==, 0);
+                                                G_MAXINT64 / 2),
+                   ==, 0);
   confab_rate_limit_take (&bucket, 1000000, 1000000, G_MAXUINT / 2, G_MAXINT64 / 2);
   g_assert_cmpint (confab_rate_limit_get_delay (&bucket, 1, 1, G_MAXINT64 / 2), >, 0);
   g_assert_cmpint (confab_rate_limit_get_delay (&bucket, 1000000, 1000000,
-                                                G_MAXINT64 - 1), ==, 0);
+                                                G_MAXINT64 - 1),
+                   ==, 0);
 
   /* A burst of 0 (not configurable) is taken as 1. */
   bucket = (ConfabRateLimit) { 0 };

@@ -21,7 +21,7 @@
 #include "confab-server.h"
 
 /* Bound of every wait, before scaling for slow runs. */
-#define WAIT_MS 10000
+#define WAIT_MS        10000
 #define LINE_MAX_BYTES 64
 
 /* ---- bounded spins ------------------------------------------------------ */
@@ -33,7 +33,7 @@ wait_usec (void)
 {
   const char *scale_env = g_getenv ("CONFAB_TEST_TIMEOUT_SCALE");
   const char *wrapper = g_getenv ("CONFAB_TEST_WRAPPER");
-  gint64 scale = 1;
+  gint64      scale = 1;
 
   if (scale_env != NULL && *scale_env != '\0')
     scale = CLAMP (g_ascii_strtoll (scale_env, NULL, 10), 1, 100);
@@ -50,20 +50,20 @@ tick_cb (gpointer user_data)
 
 /* Iterates the default main context until @cond holds; the tick wakes
  * the iteration, so the deadline is checked even when nothing happens. */
-#define spin_until(cond)                                                  \
-  G_STMT_START                                                            \
-  {                                                                       \
-    gint64 deadline_ = g_get_monotonic_time () + wait_usec ();            \
-    guint tick_ = g_timeout_add (50, tick_cb, NULL);                      \
-                                                                          \
-    while (!(cond))                                                       \
-      {                                                                   \
-        if (g_get_monotonic_time () > deadline_)                          \
-          g_error ("%s: timed out waiting for %s", G_STRLOC, #cond);      \
-        g_main_context_iteration (NULL, TRUE);                            \
-      }                                                                   \
-    g_source_remove (tick_);                                              \
-  }                                                                       \
+#define spin_until(cond) \
+  G_STMT_START \
+  { \
+    gint64 deadline_ = g_get_monotonic_time () + wait_usec (); \
+    guint  tick_ = g_timeout_add (50, tick_cb, NULL); \
+\
+    while (!(cond)) \
+      { \
+        if (g_get_monotonic_time () > deadline_) \
+          g_error ("%s: timed out waiting for %s", G_STRLOC, #cond); \
+        g_main_context_iteration (NULL, TRUE); \
+      } \
+    g_source_remove (tick_); \
+  } \
   G_STMT_END
 
 /* ---- clients -------------------------------------------------------------- */
@@ -186,7 +186,7 @@ static char *
 client_read_line (Client *client)
 {
   const char *nl;
-  char *line;
+  char       *line;
 
   spin_until (client_has_line (client) || client->eof);
   nl = memchr (client->received->str, '\n', client->received->len);
@@ -234,24 +234,24 @@ typedef struct
 {
   ConfabBroker   *broker;
   ConfabServer   *server;
-  GSocketAddress *address;  /* (owned): where the server listens */
-  GPtrArray      *clients;  /* (owned): Client, freed at teardown */
+  GSocketAddress *address; /* (owned): where the server listens */
+  GPtrArray      *clients; /* (owned): Client, freed at teardown */
 } Fixture;
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
-  const Options *options = data;
+  const Options     *options = data;
   ConfabBrokerLimits broker_limits = { options->peers_max, 1024 * 1024 };
-  ConfabPeerLimits peer_limits = {
-    .line_max_bytes = LINE_MAX_BYTES,
-    .recipients_max = 3,
-    .login_timeout_sec = options->login_timeout_sec,
+  ConfabPeerLimits   peer_limits = {
+      .line_max_bytes = LINE_MAX_BYTES,
+      .recipients_max = 3,
+      .login_timeout_sec = options->login_timeout_sec,
   };
   g_autoptr(GSocketAddress) wanted = NULL;
   g_autoptr(GError) error = NULL;
-  const char *const *addresses;
+  const char * const *addresses;
 
   fx->broker = confab_broker_new (&broker_limits);
   fx->server = confab_server_new (fx->broker, &peer_limits, options->peers_max, &error);
@@ -275,8 +275,8 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   g_clear_pointer (&fx->clients, g_ptr_array_unref);
   spin_until (confab_server_get_n_connections (fx->server) == 0);
@@ -304,7 +304,7 @@ static Client *
 text_login (Fixture    *fx,
             const char *name)
 {
-  Client *client = connect_client (fx);
+  Client          *client = connect_client (fx);
   g_autofree char *line = g_strconcat (name, "\n", NULL);
 
   client_send (client, line);
@@ -336,11 +336,11 @@ get_stats (Fixture *fx)
 /* ---- tests ---------------------------------------------------------------- */
 
 static void
-test_text_message (Fixture       *fx,
-                   gconstpointer  data)
+test_text_message (Fixture      *fx,
+                   gconstpointer data)
 {
-  Client *alice = text_login (fx, "alice");
-  Client *bob = text_login (fx, "bob");
+  Client           *alice = text_login (fx, "alice");
+  Client           *bob = text_login (fx, "bob");
   ConfabBrokerStats stats;
 
   g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 2);
@@ -371,19 +371,18 @@ test_text_message (Fixture       *fx,
 }
 
 static void
-test_json (Fixture       *fx,
-           gconstpointer  data)
+test_json (Fixture      *fx,
+           gconstpointer data)
 {
-  Client *alice = connect_client (fx);
-  Client *bob = text_login (fx, "bob");
+  Client          *alice = connect_client (fx);
+  Client          *bob = text_login (fx, "bob");
   g_autofree char *line = NULL;
-  const char *prefix = "{\"type\":\"message\",\"from\":\"bob\",\"to\":[\"alice\"],\"text\":\"hi\",\"time\":";
-  char *end = NULL;
-  gint64 now = g_get_real_time ();
+  const char      *prefix = "{\"type\":\"message\",\"from\":\"bob\",\"to\":[\"alice\"],\"text\":\"hi\",\"time\":";
+  char            *end = NULL;
+  gint64           now = g_get_real_time ();
 
   client_send (alice, "{\"type\":\"login\",\"name\":\"alice\",\"protocol\":1}\n");
-  client_expect_line (alice, "{\"type\":\"welcome\",\"name\":\"alice\",\"server\":\"confab "
-                             PACKAGE_VERSION "\",\"protocol\":1}");
+  client_expect_line (alice, "{\"type\":\"welcome\",\"name\":\"alice\",\"server\":\"confab " PACKAGE_VERSION "\",\"protocol\":1}");
   g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 2);
   g_assert_cmpstr (confab_broker_peer_get_protocol (confab_broker_lookup (fx->broker, "alice")),
                    ==, "json");
@@ -412,11 +411,11 @@ test_json (Fixture       *fx,
 }
 
 static void
-test_name_taken (Fixture       *fx,
-                 gconstpointer  data)
+test_name_taken (Fixture      *fx,
+                 gconstpointer data)
 {
-  Client *alice = text_login (fx, "alice");
-  Client *intruder = connect_client (fx);
+  Client           *alice = text_login (fx, "alice");
+  Client           *intruder = connect_client (fx);
   ConfabBrokerStats stats;
 
   client_send (intruder, "alice\n");
@@ -435,11 +434,11 @@ test_name_taken (Fixture       *fx,
 }
 
 static void
-test_line_too_long (Fixture       *fx,
-                    gconstpointer  data)
+test_line_too_long (Fixture      *fx,
+                    gconstpointer data)
 {
-  Client *alice = text_login (fx, "alice");
-  Client *bob = text_login (fx, "bob");
+  Client          *alice = text_login (fx, "alice");
+  Client          *bob = text_login (fx, "bob");
   g_autofree char *text = g_strnfill (LINE_MAX_BYTES - strlen ("bob: "), 'x');
   g_autofree char *fits = g_strconcat ("bob: ", text, "\n", NULL);
   g_autofree char *over = g_strconcat ("bob: ", text, "x\n", NULL);
@@ -469,12 +468,12 @@ test_line_too_long (Fixture       *fx,
 }
 
 static void
-test_login_timeout (Fixture       *fx,
-                    gconstpointer  data)
+test_login_timeout (Fixture      *fx,
+                    gconstpointer data)
 {
-  Client *silent = connect_client (fx);
-  Client *half = connect_client (fx);
-  Client *alice = text_login (fx, "alice");
+  Client           *silent = connect_client (fx);
+  Client           *half = connect_client (fx);
+  Client           *alice = text_login (fx, "alice");
   ConfabBrokerStats stats;
 
   /* Half a name is no login either. */
@@ -497,13 +496,13 @@ test_login_timeout (Fixture       *fx,
 }
 
 static void
-test_server_full (Fixture       *fx,
-                  gconstpointer  data)
+test_server_full (Fixture      *fx,
+                  gconstpointer data)
 {
-  Client *alice = text_login (fx, "alice");
-  Client *bob = text_login (fx, "bob");
-  Client *third = connect_client (fx);
-  Client *carol;
+  Client           *alice = text_login (fx, "alice");
+  Client           *bob = text_login (fx, "bob");
+  Client           *third = connect_client (fx);
+  Client           *carol;
   ConfabBrokerStats stats;
 
   /* Refused on arrival, before it says anything. */
@@ -528,8 +527,8 @@ test_server_full (Fixture       *fx,
 }
 
 static void
-test_kick (Fixture       *fx,
-           gconstpointer  data)
+test_kick (Fixture      *fx,
+           gconstpointer data)
 {
   Client *alice = text_login (fx, "alice");
   Client *bob = text_login (fx, "bob");

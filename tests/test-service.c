@@ -20,8 +20,8 @@ typedef struct
 } Fixture;
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
   f->tmp = confab_test_tmp_dir_new ();
   f->config_path = g_build_filename (f->tmp->path, "confab.conf", NULL);
@@ -29,8 +29,8 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   g_clear_pointer (&f->config_path, g_free);
   g_clear_pointer (&f->tmp, confab_test_tmp_dir_free);
@@ -41,7 +41,7 @@ static char *
 receive_state (GSocket *socket)
 {
   g_autoptr(GError) error = NULL;
-  char buf[4096];
+  char   buf[4096];
   gssize n;
 
   n = g_socket_receive (socket, buf, sizeof buf - 1, NULL, &error);
@@ -50,8 +50,8 @@ receive_state (GSocket *socket)
 }
 
 static void
-test_notify (Fixture       *f,
-             gconstpointer  data)
+test_notify (Fixture      *f,
+             gconstpointer data)
 {
   g_autofree char *path = g_build_filename (f->tmp->path, "notify", NULL);
   g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
@@ -60,7 +60,7 @@ test_notify (Fixture       *f,
   g_autoptr(ConfabTestDaemon) daemon = NULL;
   g_autoptr(ConfabTestClient) alice = NULL;
   g_autofree char *expected = NULL;
-  guint16 port;
+  guint16          port;
 
   notify = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
                          G_SOCKET_PROTOCOL_DEFAULT, &error);
@@ -141,7 +141,7 @@ wait_exit (GSubprocess *process,
 {
   gboolean done = FALSE;
   gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add (timeout_ms, timed_out_cb, &timed_out);
+  guint    timeout_id = g_timeout_add (timeout_ms, timed_out_cb, &timed_out);
 
   g_subprocess_wait_async (process, NULL, exited_cb, &done);
   while (!done && !timed_out)
@@ -169,8 +169,8 @@ has_foreign_debug (const char *log)
  * LISTEN_* variables are cleared before a thread exists (GLib warns
  * otherwise). */
 static void
-test_socket_activation (Fixture       *f,
-                        gconstpointer  data)
+test_socket_activation (Fixture      *f,
+                        gconstpointer data)
 {
   const char *extra = data;
   g_autoptr(GError) error = NULL;
@@ -185,8 +185,8 @@ test_socket_activation (Fixture       *f,
   g_autofree char *log_path = g_build_filename (f->tmp->path, "confabd.log", NULL);
   g_autofree char *log = NULL;
   g_autofree char *expected = NULL;
-  const char *confabd = g_getenv ("CONFABD");
-  guint16 port;
+  const char      *confabd = g_getenv ("CONFABD");
+  guint16          port;
 
   g_assert_nonnull (confabd);
   {

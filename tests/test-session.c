@@ -52,11 +52,11 @@ static const ConfabBrokerSink fake_sink = {
 
 typedef struct
 {
-  ConfabBroker     *broker;
-  FakeConnection    text_conn;
-  FakeConnection    json_conn;
-  ConfabSession     alice;      /* text */
-  ConfabSession     bob;        /* JSON */
+  ConfabBroker  *broker;
+  FakeConnection text_conn;
+  FakeConnection json_conn;
+  ConfabSession  alice; /* text */
+  ConfabSession  bob;   /* JSON */
 } Fixture;
 
 static ConfabSession
@@ -80,8 +80,8 @@ login (ConfabSession  *session,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *copy = g_strdup (line);
-  ConfabRequest request;
-  const char *name;
+  ConfabRequest    request;
+  const char      *name;
 
   g_assert_true (confab_session_decode_login (session, copy, strlen (copy), &request, &error));
   g_assert_no_error (error);
@@ -94,8 +94,8 @@ login (ConfabSession  *session,
 }
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
   ConfabBrokerLimits limits = { .peers_max = 8, .queue_max_bytes = 1024 * 1024 };
 
@@ -109,8 +109,8 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   confab_broker_leave (fx->broker, fx->alice.entry, CONFAB_REASON_QUIT);
   confab_broker_leave (fx->broker, fx->bob.entry, CONFAB_REASON_QUIT);
@@ -132,12 +132,12 @@ send_line (const ConfabSession *session,
 static char *
 written (const ConfabSession *session)
 {
-  GString *out = g_string_new (NULL);
+  GString       *out = g_string_new (NULL);
   ConfabMessage *message;
 
   while ((message = confab_broker_peer_pop (session->entry)) != NULL)
     {
-      gsize len;
+      gsize       len;
       const char *bytes = confab_codec_message_bytes (session->codec, message, &len);
 
       g_string_append_len (out, bytes, len);
@@ -147,27 +147,26 @@ written (const ConfabSession *session)
 }
 
 static void
-test_login (Fixture       *fx,
-            gconstpointer  data)
+test_login (Fixture      *fx,
+            gconstpointer data)
 {
   g_autofree char *alice = written (&fx->alice);
   g_autofree char *bob = written (&fx->bob);
 
   /* The JSON connection is greeted; the text protocol has no welcome. */
   g_assert_cmpstr (alice, ==, "");
-  g_assert_cmpstr (bob, ==, "{\"type\":\"welcome\",\"name\":\"bob\",\"server\":\""
-                            PACKAGE_NAME " " PACKAGE_VERSION "\",\"protocol\":1}\n");
+  g_assert_cmpstr (bob, ==, "{\"type\":\"welcome\",\"name\":\"bob\",\"server\":\"" PACKAGE_NAME " " PACKAGE_VERSION "\",\"protocol\":1}\n");
   g_assert_cmpstr (confab_broker_peer_get_protocol (fx->alice.entry), ==, "text");
   g_assert_cmpstr (confab_broker_peer_get_protocol (fx->bob.entry), ==, "json");
 }
 
 /* Text to JSON and back, and an unknown recipient refused to its sender. */
 static void
-test_messages (Fixture       *fx,
-               gconstpointer  data)
+test_messages (Fixture      *fx,
+               gconstpointer data)
 {
-  g_autofree char *alice = NULL;
-  g_autofree char *bob = NULL;
+  g_autofree char  *alice = NULL;
+  g_autofree char  *bob = NULL;
   ConfabBrokerStats stats;
 
   g_free (written (&fx->bob));
@@ -190,8 +189,8 @@ test_messages (Fixture       *fx,
 /* A reply does not go through the broker, yet comes in order with what
  * the broker queued before it. */
 static void
-test_peers_in_order (Fixture       *fx,
-                     gconstpointer  data)
+test_peers_in_order (Fixture      *fx,
+                     gconstpointer data)
 {
   g_autofree char *alice = NULL;
   g_autofree char *bob = NULL;
@@ -213,11 +212,11 @@ test_peers_in_order (Fixture       *fx,
 /* A line the codec refuses is answered in the connection's protocol, and
  * the limit it hit is counted. */
 static void
-test_refusals (Fixture       *fx,
-               gconstpointer  data)
+test_refusals (Fixture      *fx,
+               gconstpointer data)
 {
-  g_autofree char *alice = NULL;
-  g_autofree char *bob = NULL;
+  g_autofree char  *alice = NULL;
+  g_autofree char  *bob = NULL;
   ConfabBrokerStats stats;
 
   g_free (written (&fx->bob));
@@ -245,9 +244,9 @@ test_login_refused (void)
   ConfabSession text = session_new (broker, &confab_codec_text);
   ConfabSession json = session_new (broker, &confab_codec_json);
   g_autoptr(GError) error = NULL;
-  char bad_name[] = "al ice";
-  char not_login[] = "{\"type\":\"peers\"}";
-  ConfabRequest request;
+  char              bad_name[] = "al ice";
+  char              not_login[] = "{\"type\":\"peers\"}";
+  ConfabRequest     request;
   ConfabBrokerStats stats;
 
   g_assert_false (confab_session_decode_login (&text, bad_name, strlen (bad_name), &request, &error));
@@ -270,10 +269,10 @@ test_identity (void)
   ConfabSession unix_peer = session_new (broker, &confab_codec_text);
   ConfabSession tcp_peer = session_new (broker, &confab_codec_text);
   g_autoptr(GError) error = NULL;
-  char blank[] = " \t";
-  ConfabRequest request;
+  char              blank[] = " \t";
+  ConfabRequest     request;
   ConfabBrokerStats stats;
-  const char *name;
+  const char       *name;
 
   /* Off: any name, joined at once. */
   g_assert_false (confab_session_identity_applies (&unix_peer));

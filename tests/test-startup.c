@@ -24,7 +24,7 @@ test_default_port_busy (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabTestDaemon) daemon = NULL;
   g_autofree char *log = NULL;
-  const char *args[] = { "--bus", "none", "--config", config, NULL };
+  const char      *args[] = { "--bus", "none", "--config", config, NULL };
 
   holder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                          G_SOCKET_PROTOCOL_DEFAULT, &error);
@@ -53,7 +53,7 @@ static void
 test_reload_logs_changes (void)
 {
   g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
-  g_autofree char *config = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char   *config = g_build_filename (tmp->path, "confab.conf", NULL);
   const char * const changed[] = { "peers_max", "500", "login_timeout_sec", "7", NULL };
   g_autoptr(ConfabTestDaemon) daemon = NULL;
   gsize offset;
@@ -93,12 +93,12 @@ static void
 test_check_config (void)
 {
   g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
-  g_autofree char *config = g_build_filename (tmp->path, "confab.conf", NULL);
-  g_autofree char *missing = g_build_filename (tmp->path, "missing.conf", NULL);
+  g_autofree char   *config = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char   *missing = g_build_filename (tmp->path, "missing.conf", NULL);
   const char * const good[] = { "peers_max", "500", "server.listen", "127.0.0.1:0", NULL };
   const char * const bad_limit[] = { "peers_max", "0", NULL };
   const char * const bad_listen[] = { "server.listen", "nowhere", NULL };
-  g_autofree char *out = NULL;
+  g_autofree char   *out = NULL;
 
   confab_test_write_config (config, good);
   out = check_config (config, 0);
@@ -124,7 +124,7 @@ test_check_config (void)
   /* A misspelt key is a warning naming file, line and key; still valid. */
   {
     const char * const misspelt[] = { "peers_maks", "5", NULL };
-    g_autofree char *where = g_strdup_printf ("%s:", config);
+    g_autofree char   *where = g_strdup_printf ("%s:", config);
 
     confab_test_write_config (config, misspelt);
     out = check_config (config, 0);

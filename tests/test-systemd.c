@@ -20,8 +20,8 @@ typedef struct
 } Fixture;
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
   gboolean abstract = GPOINTER_TO_INT (data);
   g_autoptr(GSocketAddress) address = NULL;
@@ -54,8 +54,8 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   g_autofree char *path = g_build_filename (fx->dir, "notify", NULL);
 
@@ -70,7 +70,7 @@ static char *
 receive (Fixture *fx)
 {
   g_autoptr(GError) error = NULL;
-  char buf[4096];
+  char   buf[4096];
   gssize n;
 
   n = g_socket_receive (fx->socket, buf, sizeof buf, NULL, &error);
@@ -79,8 +79,8 @@ receive (Fixture *fx)
 }
 
 static void
-test_notify (Fixture       *fx,
-             gconstpointer  data)
+test_notify (Fixture      *fx,
+             gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
@@ -127,7 +127,8 @@ test_notify_bad_socket (void)
 static void
 test_parse_listen_env (void)
 {
-  struct {
+  struct
+  {
     const char *pid;
     const char *fds;
     gboolean    ok;
@@ -136,7 +137,7 @@ test_parse_listen_env (void)
     { NULL, NULL, TRUE, 0 },
     { "100", NULL, TRUE, 0 },
     { "100", "2", TRUE, 2 },
-    { "101", "2", TRUE, 0 },   /* another process's sockets */
+    { "101", "2", TRUE, 0 }, /* another process's sockets */
     { "100", "0", FALSE, 0 },
     { "100", "-1", FALSE, 0 },
     { "100", "two", FALSE, 0 },
@@ -147,7 +148,7 @@ test_parse_listen_env (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
-      guint n = 42;
+      guint    n = 42;
       gboolean ok;
 
       ok = confab_systemd_parse_listen_env (cases[i].pid, cases[i].fds, 100, &n, &error);
@@ -177,7 +178,7 @@ test_take_listen_sockets (void)
       for (int i = 0; i < 2; i++)
         {
           g_autoptr(GSocket) listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                                      G_SOCKET_PROTOCOL_DEFAULT, &error);
+                                                       G_SOCKET_PROTOCOL_DEFAULT, &error);
           g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
           g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
 
@@ -230,7 +231,7 @@ test_take_not_activated (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) sockets = NULL;
 
-  g_setenv ("LISTEN_PID", "1", TRUE);  /* not us */
+  g_setenv ("LISTEN_PID", "1", TRUE); /* not us */
   g_setenv ("LISTEN_FDS", "1", TRUE);
   sockets = confab_systemd_take_listen_sockets (&error);
   g_assert_no_error (error);

@@ -43,9 +43,9 @@ listen_loopback (guint16 *port)
 
 typedef struct
 {
-  GSocket          *listener;  /* (owned) */
-  GSocket          *server;    /* (owned): the test's end */
-  ConfabTestClient *client;    /* (owned): the helper's end */
+  GSocket          *listener; /* (owned) */
+  GSocket          *server;   /* (owned): the test's end */
+  ConfabTestClient *client;   /* (owned): the helper's end */
 } Pair;
 
 /* A ConfabTestClient (receive timeout @timeout_ms) connected to a
@@ -100,7 +100,7 @@ server_expect_bytes (Pair       *pair,
                      gsize       len)
 {
   g_autofree char *buf = g_malloc0 (len + 1);
-  gsize got = 0;
+  gsize            got = 0;
 
   while (got < len)
     {
@@ -128,7 +128,8 @@ server_reset (Pair *pair)
   struct linger linger = { .l_onoff = 1, .l_linger = 0 };
 
   g_assert_cmpint (setsockopt (g_socket_get_fd (pair->server), SOL_SOCKET, SO_LINGER,
-                               &linger, sizeof linger), ==, 0);
+                               &linger, sizeof linger),
+                   ==, 0);
   g_socket_close (pair->server, NULL);
 }
 
@@ -137,11 +138,11 @@ server_reset (Pair *pair)
 static void
 test_client_lines (void)
 {
-  Pair pair = { 0 };
+  Pair             pair = { 0 };
   g_autofree char *line = NULL;
-  gboolean eof = TRUE;
-  gsize len;
-  const char *pending;
+  gboolean         eof = TRUE;
+  gsize            len;
+  const char      *pending;
 
   pair_open (&pair);
 
@@ -180,7 +181,7 @@ test_client_lines (void)
   g_assert_null (confab_test_client_try_read_line (pair.client, 10000, &eof));
   g_assert_true (eof);
   g_assert_true (confab_test_client_is_eof (pair.client, &eof));
-  g_assert_false (eof);  /* not a reset */
+  g_assert_false (eof); /* not a reset */
   confab_test_client_expect_eof (pair.client);
   g_assert_null (confab_test_client_read_line (pair.client));
 
@@ -335,7 +336,7 @@ test_client_close_and_reset (void)
 
   pair_open (&pair);
   confab_test_client_close (pair.client);
-  confab_test_client_close (pair.client);  /* twice is fine */
+  confab_test_client_close (pair.client); /* twice is fine */
   g_assert_cmpint (g_socket_receive (pair.server, &byte, 1, NULL, &error), ==, 0);
   g_assert_no_error (error);
   pair_close (&pair);
@@ -356,7 +357,7 @@ test_client_new_full (void)
   g_autoptr(ConfabTestClient) client = NULL;
   g_autoptr(GError) error = NULL;
   guint16 port;
-  gint rcvbuf = 0;
+  gint    rcvbuf = 0;
 
   /* Bound but not listening: refused, returned as an error. */
   bound = listen_loopback (&port);
@@ -420,11 +421,11 @@ test_client_try_login_garbage (void)
 static void
 test_client_login_wire (void)
 {
-  Pair pair = { 0 };
+  Pair             pair = { 0 };
   g_autofree char *error_line = NULL;
-  char buf[256];
-  gssize n;
-  char *nl;
+  char             buf[256];
+  gssize           n;
+  char            *nl;
 
   pair_open (&pair);
   /* Refused: the error line comes back as the reason. */

@@ -108,7 +108,8 @@ test_fail_prints_logs (void)
   g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGABRT);
   g_assert_true (g_pattern_match_simple ("*# ---- confabd (pid *) log ----\n"
                                          "# confabd: first words\n"
-                                         "# ---- end of confabd log ----\n*", out));
+                                         "# ---- end of confabd log ----\n*",
+                                         out));
   g_assert_true (g_pattern_match_simple ("*something went wrong*", err) ||
                  g_pattern_match_simple ("*something went wrong*", out));
 }
@@ -124,11 +125,11 @@ test_timeout_scale (void)
   } cases[] = {
     { NULL, NULL, 10 },
     { "3", NULL, 30 },
-    { "3", "valgrind", 30 },   /* an explicit scale wins */
+    { "3", "valgrind", 30 }, /* an explicit scale wins */
     { NULL, "valgrind", 50 },
     { NULL, "", 10 },
-    { "0", NULL, 10 },         /* at least 1 */
-    { "1000", NULL, 1000 },    /* at most 100 */
+    { "0", NULL, 10 },      /* at least 1 */
+    { "1000", NULL, 1000 }, /* at most 100 */
   };
 
   if (g_test_subprocess ())
@@ -169,10 +170,10 @@ static void
 test_tmp_dir (void)
 {
   ConfabTestTmpDir *tmp = confab_test_tmp_dir_new ();
-  g_autofree char *path = g_strdup (tmp->path);
-  g_autofree char *sub = g_build_filename (path, "sub", NULL);
-  g_autofree char *file = g_build_filename (sub, "file", NULL);
-  g_autofree char *link = g_build_filename (path, "link", NULL);
+  g_autofree char  *path = g_strdup (tmp->path);
+  g_autofree char  *sub = g_build_filename (path, "sub", NULL);
+  g_autofree char  *file = g_build_filename (sub, "file", NULL);
+  g_autofree char  *link = g_build_filename (path, "link", NULL);
   g_autoptr(GDir) dir = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -200,8 +201,8 @@ test_write_config (void)
   g_autofree char *path = g_build_filename (tmp->path, "confab.conf", NULL);
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  g_autofree char *value = NULL;
+  g_autofree char   *contents = NULL;
+  g_autofree char   *value = NULL;
   const char * const config[] = {
     "peers_max", "3",
     "server.unix_identity", "true",
@@ -237,9 +238,9 @@ test_daemon_spawn (void)
       g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
       g_autoptr(ConfabTestDaemon) daemon = NULL;
       const char * const args[] = { "one", "two words", NULL };
-      g_autofree char *log = NULL;
-      gsize end;
-      int status = -1;
+      g_autofree char   *log = NULL;
+      gsize              end;
+      int                status = -1;
 
       /* Both streams, the arguments, the environment, stdin at EOF and
        * the descriptor limit, each on a line of its own. */
@@ -431,7 +432,7 @@ test_daemon_start_fake (void)
       g_autoptr(ConfabTestTmpDir) tmp = confab_test_tmp_dir_new ();
       g_autoptr(ConfabTestDaemon) daemon = NULL;
       const char * const extra[] = { "--verbose", NULL };
-      gsize end;
+      gsize              end;
 
       /* The arguments it is given, and a port read from the whole line. */
       use_fake_daemon (tmp,
@@ -444,7 +445,8 @@ test_daemon_start_fake (void)
       g_assert_cmpuint (confab_test_daemon_get_port (daemon), ==, 40123);
       end = confab_test_daemon_wait_for_log (daemon, 0,
                                              "argv: --listen 127.0.0.1:0 --bus none "
-                                             "--config /some/confab.conf --verbose\n", 0);
+                                             "--config /some/confab.conf --verbose\n",
+                                             0);
       g_assert_cmpuint (end, >, 0);
       return;
     }
@@ -465,7 +467,7 @@ test_daemon_real (void)
   g_autofree char *error_line = NULL;
   g_autofree char *log = NULL;
   g_autofree char *listening = NULL;
-  GPid pid;
+  GPid             pid;
 
   confab_test_write_config (config, NULL);
   daemon = confab_test_daemon_start (config, NULL, 0);
@@ -520,7 +522,7 @@ test_subprocess_get_pid (void)
 static void
 test_proc (void)
 {
-  int fds[2];
+  int   fds[2];
   guint before;
 
   /* Two more descriptors are two more. */

@@ -14,11 +14,11 @@
 #define BYTES(s) (s), (sizeof (s) - 1)
 
 #define DEFAULT_MAX_RECIPIENTS 64
-#define BAD_MESSAGE  CONFAB_ERROR_BAD_MESSAGE, "expected 'name, name: text'"
-#define BAD_UTF8     CONFAB_ERROR_INVALID_UTF8, "invalid UTF-8"
-#define CONTROL      CONFAB_ERROR_CONTROL_CHARACTER, "line contains control characters"
-#define EMPTY        CONFAB_ERROR_EMPTY_MESSAGE, "empty message"
-#define BAD_NAME(n)  CONFAB_ERROR_INVALID_NAME, "invalid recipient name: " n
+#define BAD_MESSAGE            CONFAB_ERROR_BAD_MESSAGE, "expected 'name, name: text'"
+#define BAD_UTF8               CONFAB_ERROR_INVALID_UTF8, "invalid UTF-8"
+#define CONTROL                CONFAB_ERROR_CONTROL_CHARACTER, "line contains control characters"
+#define EMPTY                  CONFAB_ERROR_EMPTY_MESSAGE, "empty message"
+#define BAD_NAME(n)            CONFAB_ERROR_INVALID_NAME, "invalid recipient name: " n
 
 /* A parsable copy as the framer hands lines out: writable, @len bytes
  * followed by a NUL, and nothing more (so the sanitizer build sees any
@@ -51,7 +51,7 @@ typedef struct
   const char *path;
   const char *input;
   gsize       len;
-  const char *name;      /* NULL: refused */
+  const char *name; /* NULL: refused */
   const char *message;
 } LoginCase;
 
@@ -69,14 +69,18 @@ static const LoginCase login_cases[] = {
   { "empty", BYTES (""), NULL, "invalid name: empty" },
   { "white-space-only", BYTES (" \t "), NULL, "invalid name: empty" },
   { "inner-space", BYTES ("al ice"), NULL, "invalid name: names may not contain white space" },
-  { "nbsp-not-trimmed", BYTES ("\xc2\xa0" "alice"), NULL, "invalid name: names may not contain white space" },
+  { "nbsp-not-trimmed", BYTES ("\xc2\xa0"
+                               "alice"),
+    NULL, "invalid name: names may not contain white space" },
   { "colon", BYTES ("bob: hi"), NULL, "invalid name: names may not contain ':'" },
   { "comma", BYTES ("bob,carol"), NULL, "invalid name: names may not contain ','" },
   { "server", BYTES ("@server"), NULL, "invalid name: names may not start with '@' or '#'" },
   { "room", BYTES ("#general"), NULL, "invalid name: names may not start with '@' or '#'" },
   { "nul-inside", BYTES ("ali\0ce"), NULL, "invalid name: names may not contain control characters" },
   { "escape", BYTES ("\x1b[31malice"), NULL, "invalid name: names may not contain control characters" },
-  { "zero-width", BYTES ("ali\xe2\x80\x8b" "ce"), NULL, "invalid name: names may not contain control characters" },
+  { "zero-width", BYTES ("ali\xe2\x80\x8b"
+                         "ce"),
+    NULL, "invalid name: names may not contain control characters" },
   { "invalid-utf8", BYTES ("ali\xff"), NULL, "invalid name: not valid UTF-8" },
   { "overlong", BYTES ("\xc1\x81lice"), NULL, "invalid name: not valid UTF-8" },
   { "surrogate", BYTES ("\xed\xb2\x80"), NULL, "invalid name: not valid UTF-8" },
@@ -90,7 +94,7 @@ test_login (gconstpointer data)
   g_autofree char *line = line_new (lc->input, lc->len);
   g_autoptr(GError) error = NULL;
   const char *name = NULL;
-  gboolean ok;
+  gboolean    ok;
 
   ok = confab_text_parse_login (line, lc->len, &name, &error);
 
@@ -115,7 +119,7 @@ typedef struct
 {
   const char *path;
   const char *input;
-  const char *recipients[6];   /* NULL-terminated */
+  const char *recipients[6]; /* NULL-terminated */
   const char *text;
 } MessageCase;
 
@@ -135,16 +139,20 @@ static const MessageCase message_cases[] = {
   { "multibyte", "\xc3\xa9lise, \xf0\x9f\x98\x80: \xc3\xbcn\xc3\xaf", { "\xc3\xa9lise", "\xf0\x9f\x98\x80" }, "\xc3\xbcn\xc3\xaf" },
   { "at-inside-name", "a@b: x", { "a@b" }, "x" },
   { "text-starting-with-at", "bob: @carol look", { "bob" }, "@carol look" },
-  { "zero-width-in-text", "bob: a\xe2\x80\x8b" "b", { "bob" }, "a\xe2\x80\x8b" "b" },
+  { "zero-width-in-text", "bob: a\xe2\x80\x8b"
+                          "b",
+    { "bob" },
+    "a\xe2\x80\x8b"
+    "b" },
   { "32-char-name", "abcdefghijklmnopqrstuvwxyz012345: x", { "abcdefghijklmnopqrstuvwxyz012345" }, "x" },
 };
 
 static void
 test_message (gconstpointer data)
 {
-  const MessageCase *mc = data;
-  gsize len = strlen (mc->input);
-  g_autofree char *line = line_new (mc->input, len);
+  const MessageCase            *mc = data;
+  gsize                         len = strlen (mc->input);
+  g_autofree char              *line = line_new (mc->input, len);
   g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
   g_autoptr(GError) error = NULL;
   guint n = 0;
@@ -207,8 +215,14 @@ static const RejectCase reject_cases[] = {
               "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
               "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
               "\xc3\xa9") },
-  { "name-zero-width", BYTES ("bo\xe2\x80\x8b" "b: x"), BAD_NAME ("bo\xe2\x80\x8b" "b") },
-  { "name-nbsp", BYTES ("\xc2\xa0" "bob: x"), BAD_NAME ("\xc2\xa0" "bob") },
+  { "name-zero-width", BYTES ("bo\xe2\x80\x8b"
+                              "b: x"),
+    BAD_NAME ("bo\xe2\x80\x8b"
+              "b") },
+  { "name-nbsp", BYTES ("\xc2\xa0"
+                        "bob: x"),
+    BAD_NAME ("\xc2\xa0"
+              "bob") },
   { "invalid-utf8-name", BYTES ("\xff: x"), BAD_UTF8 },
   { "invalid-utf8-text", BYTES ("bob: caf\xe9"), BAD_UTF8 },
   { "overlong-text", BYTES ("bob: \xc0\xaf"), BAD_UTF8 },
@@ -219,12 +233,16 @@ static const RejectCase reject_cases[] = {
   { "nul-in-name", BYTES ("b\0ob: x"), CONTROL },
   { "nul-only", BYTES ("\0"), CONTROL },
   { "escape-in-text", BYTES ("bob: \x1b[2J"), CONTROL },
-  { "c1-in-text", BYTES ("bob: a\xc2\x85" "b"), CONTROL },
+  { "c1-in-text", BYTES ("bob: a\xc2\x85"
+                         "b"),
+    CONTROL },
   { "del-in-text", BYTES ("bob: a\x7f"), CONTROL },
   { "cr-in-text", BYTES ("bob: a\rb"), CONTROL },
   { "ff-around-text", BYTES ("bob: \fa\f"), CONTROL },
   { "vt-around-text", BYTES ("bob: \va\v"), CONTROL },
-  { "control-in-name", BYTES ("bo\x01" "b: x"), CONTROL },
+  { "control-in-name", BYTES ("bo\x01"
+                              "b: x"),
+    CONTROL },
   /* Precedence: the whole line, then the recipients, then the text. */
   { "order/utf8-before-nul", BYTES ("\xff\0: x"), BAD_UTF8 },
   { "order/control-before-colon", BYTES ("no colon\x01"), CONTROL },
@@ -236,8 +254,8 @@ static const RejectCase reject_cases[] = {
 static void
 test_reject (gconstpointer data)
 {
-  const RejectCase *rc = data;
-  g_autofree char *line = line_new (rc->input, rc->len);
+  const RejectCase             *rc = data;
+  g_autofree char              *line = line_new (rc->input, rc->len);
   g_autofree ConfabTextMessage *msg = g_new0 (ConfabTextMessage, 1);
   g_autoptr(GError) error = NULL;
 
@@ -254,8 +272,8 @@ recipients_line (guint n,
                  guint copies)
 {
   GString *s = g_string_new (NULL);
-  guint c;
-  guint i;
+  guint    c;
+  guint    i;
 
   for (c = 0; c < copies; c++)
     for (i = 0; i < n; i++)
@@ -266,12 +284,12 @@ recipients_line (guint n,
 
 /* @line_out keeps the line alive: @msg points into it. */
 static gboolean
-parse_recipients (guint               n,
-                  guint               copies,
-                  guint               max_recipients,
-                  ConfabTextMessage  *msg,
-                  char              **line_out,
-                  GError            **error)
+parse_recipients (guint              n,
+                  guint              copies,
+                  guint              max_recipients,
+                  ConfabTextMessage *msg,
+                  char             **line_out,
+                  GError           **error)
 {
   *line_out = recipients_line (n, copies);
   return confab_text_parse_message (*line_out, strlen (*line_out),
@@ -325,7 +343,7 @@ test_limit_65_items_one_duplicate (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *names = recipients_line (64, 1);
   g_autofree char *line = NULL;
-  char *colon = strchr (names, ':');
+  char            *colon = strchr (names, ':');
 
   *colon = '\0';
   line = g_strconcat (names, ", p17: hi", NULL);
@@ -400,7 +418,7 @@ test_self_addressed (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *login = g_strdup ("alice");
   g_autofree char *line = g_strdup ("alice: note to self");
-  const char *name = NULL;
+  const char      *name = NULL;
 
   g_assert_true (confab_text_parse_login (login, strlen (login), &name, &error));
   g_assert_no_error (error);

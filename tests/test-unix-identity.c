@@ -40,18 +40,18 @@ typedef struct
 } Options;
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture      *f,
+               gconstpointer data)
 {
-  const Options *options = data;
+  const Options   *options = data;
   g_autofree char *config_path = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *needle = NULL;
-  const char *kv[] = {
-    "server.unix_identity", options->identity,
-    "server.unix_socket_mode", options->mode,
+  const char      *kv[] = {
+         "server.unix_identity", options->identity,
+         "server.unix_socket_mode", options->mode,
     options->group != NULL ? "server.unix_socket_group" : NULL, options->group,
-    NULL
+         NULL
   };
 
   f->tmp = confab_test_tmp_dir_new ();
@@ -62,18 +62,18 @@ fixture_setup (Fixture       *f,
   f->socket_path = g_build_filename (f->tmp->path, "confab.sock", NULL);
   listen = g_strconcat ("unix:", f->socket_path, NULL);
 
-  f->daemon = confab_test_daemon_spawn ((const char * const []) {
+  f->daemon = confab_test_daemon_spawn ((const char * const[]) {
                                           "--listen", listen, "--bus", "none",
-                                          "--config", config_path, NULL
-                                        }, 0);
+                                          "--config", config_path, NULL },
+                                        0);
   needle = g_strconcat ("Listening on ", listen, NULL);
   confab_test_daemon_wait_for_log (f->daemon, 0, needle, 10000);
   g_setenv (ENV_SOCKET_PATH, f->socket_path, TRUE);
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *f,
+                  gconstpointer data)
 {
   g_unsetenv (ENV_SOCKET_PATH);
   if (!confab_test_daemon_has_exited (f->daemon))
@@ -87,8 +87,8 @@ fixture_teardown (Fixture       *f,
 
 /* Connects to the Unix socket; NULL with @error if refused. */
 static ConfabTestClient *
-unix_client (const char  *path,
-             GError     **error)
+unix_client (const char *path,
+             GError    **error)
 {
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
@@ -177,8 +177,8 @@ nobody_chats (void)
 }
 
 static void
-test_two_users (Fixture       *f,
-                gconstpointer  data)
+test_two_users (Fixture      *f,
+                gconstpointer data)
 {
   g_autoptr(ConfabTestClient) root = NULL;
   g_autoptr(ConfabTestClient) root_as_alice = NULL;
@@ -226,8 +226,8 @@ nobody_as_alice (void)
 
 /* With the mode off, a Unix socket is like TCP: any valid name goes. */
 static void
-test_identity_off (Fixture       *f,
-                   gconstpointer  data)
+test_identity_off (Fixture      *f,
+                   gconstpointer data)
 {
   g_autoptr(ConfabTestClient) bob = NULL;
 
@@ -264,11 +264,11 @@ nobody_refused (void)
 }
 
 static void
-test_socket_mode (Fixture       *f,
-                  gconstpointer  data)
+test_socket_mode (Fixture      *f,
+                  gconstpointer data)
 {
   struct group *nogroup = getgrnam ("nogroup");
-  GStatBuf st;
+  GStatBuf      st;
 
   g_assert_cmpint (g_stat (f->socket_path, &st), ==, 0);
   g_assert_true (S_ISSOCK (st.st_mode));
@@ -289,7 +289,7 @@ test_socket_mode (Fixture       *f,
  * everyone else is served. getpwuid_r() sleeps 3 s here (a preloaded
  * stand-in); a TCP client's round trip is served meanwhile, before the
  * Unix client's own line, which waits for its login. */
-#define LOOKUP_DELAY_MS "3000"
+#define LOOKUP_DELAY_MS  "3000"
 #define SERVED_WITHIN_MS 1500
 
 /* Starts confabd (as confab_test_daemon_start()) with getpwuid_r() taking
@@ -298,9 +298,9 @@ static ConfabTestDaemon *
 start_slow_daemon (const char         *config_path,
                    const char * const *extra_args)
 {
-  g_autofree char *asan_before = g_strdup (g_getenv ("ASAN_OPTIONS"));
-  g_autofree char *asan = NULL;
-  const char *preload = g_getenv ("CONFAB_TEST_SLOW_GETPWUID");
+  g_autofree char  *asan_before = g_strdup (g_getenv ("ASAN_OPTIONS"));
+  g_autofree char  *asan = NULL;
+  const char       *preload = g_getenv ("CONFAB_TEST_SLOW_GETPWUID");
   ConfabTestDaemon *daemon;
 
   g_assert_nonnull (preload);
@@ -332,19 +332,17 @@ test_slow_lookup (void)
   g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
   g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
   g_autofree char *early = NULL;
-  gint64 started;
-  gint64 elapsed_ms;
+  gint64           started;
+  gint64           elapsed_ms;
 
   g_test_summary ("With a user database that takes 3 s, a Unix-socket login "
                   "does not hold up a TCP client's round trip");
 
-  confab_test_write_config (config_path, (const char * const []) {
-                              "server.unix_identity", "true", NULL
-                            });
+  confab_test_write_config (config_path, (const char * const[]) {
+                                           "server.unix_identity", "true", NULL });
 
-  daemon = start_slow_daemon (config_path, (const char * const []) {
-                                 "--listen", listen, NULL
-                               });
+  daemon = start_slow_daemon (config_path, (const char * const[]) {
+                                             "--listen", listen, NULL });
   confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
 
   bob = confab_test_client_new_login (confab_test_daemon_get_port (daemon), "bob");
@@ -387,19 +385,16 @@ test_local_names_reserved (void)
   g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
   g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
   g_autofree char *line = NULL;
-  guint16 port;
+  guint16          port;
 
   if (geteuid () != 0)
     {
       g_test_skip ("needs to run as root, a local user that surely exists");
       return;
     }
-  confab_test_write_config (config_path, (const char * const []) {
-                              "server.unix_identity", "true", NULL
-                            });
-  daemon = confab_test_daemon_start (config_path, (const char * const []) {
-                                       "--listen", listen, NULL
-                                     }, 0);
+  confab_test_write_config (config_path, (const char * const[]) {
+                                           "server.unix_identity", "true", NULL });
+  daemon = confab_test_daemon_start (config_path, (const char * const[]) { "--listen", listen, NULL }, 0);
   confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
   port = confab_test_daemon_get_port (daemon);
 
@@ -455,26 +450,24 @@ test_lookup_pool (void)
   g_autoptr(ConfabTestClient) bob = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
-  g_autofree char *socket_path = g_build_filename (tmp->path, "confab.sock", NULL);
-  g_autofree char *listen = g_strconcat ("unix:", socket_path, NULL);
-  g_autofree char *needle = g_strconcat ("Listening on ", listen, NULL);
-  g_autofree char *first = NULL;
+  g_autofree char  *config_path = g_build_filename (tmp->path, "confab.conf", NULL);
+  g_autofree char  *socket_path = g_build_filename (tmp->path, "confab.sock", NULL);
+  g_autofree char  *listen = g_strconcat ("unix:", socket_path, NULL);
+  g_autofree char  *needle = g_strconcat ("Listening on ", listen, NULL);
+  g_autofree char  *first = NULL;
   ConfabTestClient *root;
-  gint64 deadline;
+  gint64            deadline;
 
   g_test_summary ("100 slow user-name lookups do not hold up a D-Bus call");
 
-  confab_test_write_config (config_path, (const char * const []) {
-                              "server.unix_identity", "true", NULL
-                            });
-  daemon = start_slow_daemon (config_path, (const char * const []) {
-                                "--listen", listen, "--bus", "session", NULL
-                              });
+  confab_test_write_config (config_path, (const char * const[]) {
+                                           "server.unix_identity", "true", NULL });
+  daemon = start_slow_daemon (config_path, (const char * const[]) {
+                                             "--listen", listen, "--bus", "session", NULL });
   confab_test_daemon_wait_for_log (daemon, 0, needle, 10000);
   connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (bus),
                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                        NULL, NULL, &error);
   g_assert_no_error (error);
   confab_dbus_test_wait_name (connection, "org.confab.Confab1", TRUE, 10000);
@@ -526,7 +519,7 @@ test_stale_socket (void)
   g_autoptr(ConfabTestDaemon) second = NULL;
   g_autoptr(ConfabTestClient) client = NULL;
   const char * const args[] = { "--listen", listen, "--bus", "none", NULL };
-  int status;
+  int                status;
 
   /* Bound, then closed without unlinking: what a crash leaves. */
   dead = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);

@@ -17,12 +17,12 @@
 
 #define NO_SUCH_NAME "confab-test-no-such-entry"
 /* Far above any uid a system hands out (and not (uid_t) -1). */
-#define NO_SUCH_UID  4000000123u
+#define NO_SUCH_UID 4000000123u
 
 static void
 test_own_user (void)
 {
-  struct passwd *expected = getpwuid (getuid ());
+  struct passwd   *expected = getpwuid (getuid ());
   g_autofree char *expected_name = NULL;
   g_autofree char *name = NULL;
   g_autoptr(GError) error = NULL;
@@ -55,7 +55,7 @@ test_own_user (void)
 static void
 test_own_group (void)
 {
-  struct group *expected = getgrgid (getgid ());
+  struct group    *expected = getgrgid (getgid ());
   g_autofree char *group_name = NULL;
   g_autoptr(GError) error = NULL;
   guint32 gid = 0;
@@ -76,10 +76,10 @@ test_own_group (void)
 static void
 test_group_list (void)
 {
-  struct passwd *user = getpwuid (getuid ());
+  struct passwd   *user = getpwuid (getuid ());
   g_autofree char *name = NULL;
   g_autoptr(GArray) gids = NULL;
-  guint32 primary;
+  guint32  primary;
   gboolean has_primary = FALSE;
 
   if (user == NULL)
@@ -109,7 +109,7 @@ static void
 test_not_found (void)
 {
   g_autoptr(GError) error = NULL;
-  char *name = (char *) "untouched";
+  char   *name = (char *) "untouched";
   guint32 uid = 7, gid = 7;
 
   g_assert_false (confab_user_db_get_user_by_uid (NO_SUCH_UID, &name, &gid, &error));

@@ -14,14 +14,14 @@
 /* A literal with its exact length, so that NUL bytes inside count. */
 #define BYTES(s) (s), (gssize) (sizeof (s) - 1)
 
-#define E_ACUTE  "\xc3\xa9"          /* U+00E9, 2 bytes */
-#define GRINNING "\xf0\x9f\x98\x80"  /* U+1F600, 4 bytes */
+#define E_ACUTE  "\xc3\xa9"         /* U+00E9, 2 bytes */
+#define GRINNING "\xf0\x9f\x98\x80" /* U+1F600, 4 bytes */
 
 typedef struct
 {
   const char *path;
   const char *input;
-  gssize      len;      /* -1: NUL-terminated */
+  gssize      len; /* -1: NUL-terminated */
 } AcceptCase;
 
 typedef struct
@@ -225,7 +225,7 @@ test_name_accept (gconstpointer data)
   const AcceptCase *c = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *copy = NULL;
-  gsize len;
+  gsize            len;
 
   g_assert_true (confab_validate_name (c->input, c->len, &error));
   g_assert_no_error (error);
@@ -240,7 +240,7 @@ test_name_reject (gconstpointer data)
   const RejectCase *c = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *copy = NULL;
-  gsize len;
+  gsize            len;
 
   g_assert_false (confab_validate_name (c->input, c->len, &error));
   g_assert_error (error, CONFAB_ERROR, c->code);
@@ -257,7 +257,7 @@ test_text_accept (gconstpointer data)
   const AcceptCase *c = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *copy = NULL;
-  gsize len;
+  gsize            len;
 
   g_assert_true (confab_validate_text (c->input, c->len, &error));
   g_assert_no_error (error);
@@ -272,7 +272,7 @@ test_text_reject (gconstpointer data)
   const RejectCase *c = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *copy = NULL;
-  gsize len;
+  gsize            len;
 
   g_assert_false (confab_validate_text (c->input, c->len, &error));
   g_assert_error (error, CONFAB_ERROR, c->code);
@@ -301,7 +301,7 @@ test_all_controls (void)
 
   for (c = 0; c <= 0x9F; c++)
     {
-      char buf[8] = "a";
+      char  buf[8] = "a";
       gsize n = 1;
       g_autoptr(GError) name_error = NULL;
       g_autoptr(GError) text_error = NULL;
@@ -339,7 +339,7 @@ test_text_every_byte_everywhere (void)
   for (guint pos = 0; pos < 19; pos++)
     for (guint byte = 0; byte < 256; byte++)
       {
-        char buf[19];
+        char     buf[19];
         gboolean plain = (byte >= 0x20 && byte < 0x7f) || byte == '\t';
         gboolean valid;
 

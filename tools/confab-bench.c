@@ -38,17 +38,17 @@
 
 #include <glib.h>
 
-#define READ_BUF_SIZE     (256 * 1024)
-#define PART_MAX          512    /* longest line kept across reads */
-#define MAX_EVENTS        512
-#define MAX_ERRORS_SHOWN  5
-#define NUM_MAX_LEN       20     /* digits of a guint64 */
+#define READ_BUF_SIZE    (256 * 1024)
+#define PART_MAX         512 /* longest line kept across reads */
+#define MAX_EVENTS       512
+#define MAX_ERRORS_SHOWN 5
+#define NUM_MAX_LEN      20 /* digits of a guint64 */
 
 /* Latency histogram: exact below 2048 µs, then 1024 buckets per power of
  * two (under 0.1 % error), up to 2^40 µs. */
-#define HIST_SUB_BITS     10
-#define HIST_SUB          (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS      (HIST_SUB * 32)
+#define HIST_SUB_BITS 10
+#define HIST_SUB      (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS  (HIST_SUB * 32)
 
 typedef enum
 {
@@ -59,116 +59,120 @@ typedef enum
   SCENARIO_LOGINS,
 } Scenario;
 
-static const char *const scenario_names[] = {
-  "throughput", "fanout", "idle", "slowreader", "logins",
+static const char * const scenario_names[] = {
+  "throughput",
+  "fanout",
+  "idle",
+  "slowreader",
+  "logins",
 };
 
 typedef enum
 {
   CLIENT_NEW,
   CLIENT_CONNECTING,
-  CLIENT_LOGIN,        /* name sent, waiting for the self round-trip */
+  CLIENT_LOGIN, /* name sent, waiting for the self round-trip */
   CLIENT_READY,
   CLIENT_CLOSED,
 } ClientState;
 
 typedef struct
 {
-  int          fd;
-  guint32      id;
-  ClientState  state;
-  guint32      events;       /* epoll interest currently registered */
-  gboolean     dirty;        /* on the list of clients to fill and flush */
-  gboolean     skip_line;    /* discarding the rest of an overlong line */
-  gboolean     in_epoll;
-  int          close_errno;  /* why it closed: 0 for EOF */
+  int         fd;
+  guint32     id;
+  ClientState state;
+  guint32     events;    /* epoll interest currently registered */
+  gboolean    dirty;     /* on the list of clients to fill and flush */
+  gboolean    skip_line; /* discarding the rest of an overlong line */
+  gboolean    in_epoll;
+  int         close_errno; /* why it closed: 0 for EOF */
 
   /* logging in (CLOCK_MONOTONIC ns; 0 until it happens) */
-  gint64       t_connect;    /* connect() started */
-  gint64       t_established;/* the TCP connection was up */
-  gint64       t_logged_in;  /* the self round-trip came back */
+  gint64 t_connect;     /* connect() started */
+  gint64 t_established; /* the TCP connection was up */
+  gint64 t_logged_in;   /* the self round-trip came back */
 
   /* sending */
-  guint32      sent;
-  guint32      done;         /* own copies received back */
-  const char  *dests;        /* (unowned): "cA,cB: " into Bench.dests */
-  gsize        dests_len;
-  char        *out;          /* (owned) (nullable) */
-  gsize        out_len;
-  gsize        out_off;
-  gsize        out_cap;
+  guint32     sent;
+  guint32     done;  /* own copies received back */
+  const char *dests; /* (unowned): "cA,cB: " into Bench.dests */
+  gsize       dests_len;
+  char       *out; /* (owned) (nullable) */
+  gsize       out_len;
+  gsize       out_off;
+  gsize       out_cap;
 
   /* receiving */
-  guint64      received;     /* lines "from ..." in the timed phase */
-  guint64      expected;
-  guint16      part_len;
-  char         part[PART_MAX];
+  guint64 received; /* lines "from ..." in the timed phase */
+  guint64 expected;
+  guint16 part_len;
+  char    part[PART_MAX];
 } Client;
 
 typedef struct
 {
   /* options */
-  Scenario   scenario;
-  int        port;
-  int        n_clients;
-  int        messages;
-  int        recipients;
-  int        window;
-  int        payload;
-  int        server_pid;
-  int        connect_batch;
-  int        logins;         /* logins: the timed logins */
-  gint64     queue_cap;      /* slowreader: server's queue_max_bytes, or -1 */
-  double     timeout;
-  double     drain;
-  double     stall;
+  Scenario scenario;
+  int      port;
+  int      n_clients;
+  int      messages;
+  int      recipients;
+  int      window;
+  int      payload;
+  int      server_pid;
+  int      connect_batch;
+  int      logins;    /* logins: the timed logins */
+  gint64   queue_cap; /* slowreader: server's queue_max_bytes, or -1 */
+  double   timeout;
+  double   drain;
+  double   stall;
 
   /* clients */
-  Client    *clients;        /* (owned) */
-  int        n_total;        /* n_clients plus the slow reader, if any */
-  int        n_senders;
-  char      *dests;          /* (owned): every sender's recipient prefix */
-  char      *padding;        /* (owned) (nullable): " xxx..." */
-  int        epfd;
-  int       *dirty;          /* (owned) */
-  int        n_dirty;
-  char      *rbuf;           /* (owned): the shared read buffer */
-  guint32   *last_seq;       /* (owned): per sender→recipient, seq + 1 */
-  gsize      n_slots;
+  Client  *clients; /* (owned) */
+  int      n_total; /* n_clients plus the slow reader, if any */
+  int      n_senders;
+  char    *dests;   /* (owned): every sender's recipient prefix */
+  char    *padding; /* (owned) (nullable): " xxx..." */
+  int      epfd;
+  int     *dirty; /* (owned) */
+  int      n_dirty;
+  char    *rbuf;     /* (owned): the shared read buffer */
+  guint32 *last_seq; /* (owned): per sender→recipient, seq + 1 */
+  gsize    n_slots;
 
   /* login phase */
-  int        pending;
-  int        n_ready;
-  int        n_failed;
+  int pending;
+  int n_ready;
+  int n_failed;
 
   /* timed phase */
-  gboolean   timed;
-  gint64     t_start;
-  gint64     t_last_line;
-  gint64     deadline;
-  guint64    lines;
-  guint64    msgs_done;
-  guint64    msgs_total;
-  gint64     t_quarter;      /* when msgs_done reached a quarter */
-  gint64     t_three_quarters;
-  guint64    reordered;
-  guint64    duplicates;
-  guint64    unexpected;
-  guint64    corrupt;
-  guint64    errors;
-  guint64    overlong;
-  int        disconnects;
-  gboolean   stalled;
-  int        slow_index;     /* -1 if none */
-  gboolean   slow_notice;
-  char       slow_gone[48];  /* "error: no such peer: cSLOW" */
-  gsize      slow_gone_len;
-  gint64     slow_gone_at;   /* when a sender first got it; 0: not yet */
-  int        timed_first;    /* logins: first client whose login is timed */
+  gboolean timed;
+  gint64   t_start;
+  gint64   t_last_line;
+  gint64   deadline;
+  guint64  lines;
+  guint64  msgs_done;
+  guint64  msgs_total;
+  gint64   t_quarter; /* when msgs_done reached a quarter */
+  gint64   t_three_quarters;
+  guint64  reordered;
+  guint64  duplicates;
+  guint64  unexpected;
+  guint64  corrupt;
+  guint64  errors;
+  guint64  overlong;
+  int      disconnects;
+  gboolean stalled;
+  int      slow_index; /* -1 if none */
+  gboolean slow_notice;
+  char     slow_gone[48]; /* "error: no such peer: cSLOW" */
+  gsize    slow_gone_len;
+  gint64   slow_gone_at; /* when a sender first got it; 0: not yet */
+  int      timed_first;  /* logins: first client whose login is timed */
 
-  guint64   *hist;           /* (owned): HIST_BUCKETS counts, µs */
-  guint64    hist_count;
-  guint64    hist_max;
+  guint64 *hist; /* (owned): HIST_BUCKETS counts, µs */
+  guint64  hist_count;
+  guint64  hist_max;
 } Bench;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -190,11 +194,11 @@ seconds_between (gint64 from,
 }
 
 static char *
-put_uint (char    *p,
-          guint64  v)
+put_uint (char   *p,
+          guint64 v)
 {
   char tmp[NUM_MAX_LEN];
-  int n = 0;
+  int  n = 0;
 
   do
     {
@@ -214,7 +218,7 @@ get_uint (const char *p,
           guint64    *v)
 {
   const char *start = p;
-  guint64 x = 0;
+  guint64     x = 0;
 
   while (p < end && *p >= '0' && *p <= '9')
     x = x * 10 + (guint64) (*p++ - '0');
@@ -242,7 +246,7 @@ cpu_seconds_of (int pid)
   g_autofree char *text = NULL;
   g_auto(GStrv) fields = NULL;
   const char *p;
-  double ticks;
+  double      ticks;
 
   if (pid <= 0)
     return -1;
@@ -267,7 +271,7 @@ rss_kib_of (int pid)
 {
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
-  const char *p;
+  const char      *p;
 
   if (pid <= 0)
     return -1;
@@ -296,7 +300,7 @@ server_side_tcp_state (int port,
   for (guint i = 1; lines[i] != NULL; i++)
     {
       unsigned long laddr, raddr;
-      unsigned int lport, rport, state;
+      unsigned int  lport, rport, state;
 
       if (sscanf (lines[i], " %*d: %lx:%x %lx:%x %x",
                   &laddr, &lport, &raddr, &rport, &state) != 5)
@@ -314,9 +318,9 @@ static gboolean
 machine_cpu (double *busy,
              double *softirq)
 {
-  g_autofree char *text = NULL;
+  g_autofree char   *text = NULL;
   unsigned long long v[8] = { 0 };
-  double tck = (double) sysconf (_SC_CLK_TCK);
+  double             tck = (double) sysconf (_SC_CLK_TCK);
 
   if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL) ||
       sscanf (text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
@@ -354,8 +358,8 @@ fd_limit (void)
 /* ---- latency histogram ------------------------------------------------ */
 
 static void
-hist_add (Bench   *b,
-          guint64  us)
+hist_add (Bench  *b,
+          guint64 us)
 {
   guint idx;
 
@@ -379,8 +383,8 @@ hist_add (Bench   *b,
 
 /* Returns: the upper bound (µs) of the bucket holding quantile @q */
 static guint64
-hist_quantile (Bench  *b,
-               double  q)
+hist_quantile (Bench *b,
+               double q)
 {
   guint64 rank, seen = 0;
 
@@ -400,7 +404,7 @@ hist_quantile (Bench  *b,
             return idx;
           else
             {
-              guint e = idx / HIST_SUB - 1;
+              guint   e = idx / HIST_SUB - 1;
               guint64 m = idx - e * HIST_SUB;
 
               v = ((m + 1) << e) - 1;
@@ -446,7 +450,7 @@ client_close (Bench  *b,
       b->disconnects++;
     }
   c->state = CLIENT_CLOSED;
-  close (c->fd);   /* also leaves the epoll set */
+  close (c->fd); /* also leaves the epoll set */
   c->fd = -1;
   c->in_epoll = FALSE;
 }
@@ -550,9 +554,9 @@ client_fill (Bench  *b,
 /* Returns: the index in last_seq for sender @s at recipient @r, or -1 if
  * this recipient should not hear from that sender */
 static gssize
-slot_of (Bench   *b,
-         guint32  r,
-         guint64  s)
+slot_of (Bench  *b,
+         guint32 r,
+         guint64 s)
 {
   guint32 n = (guint32) b->n_clients;
 
@@ -610,7 +614,7 @@ handle_chat (Bench      *b,
              gint64      now)
 {
   guint64 s, s2, seq, ts;
-  gssize slot;
+  gssize  slot;
 
   p = get_uint (p, end, &s);
   if (p == NULL || end - p < 2 || p[0] != ':' || p[1] != ' ')
@@ -705,9 +709,9 @@ client_read (Bench  *b,
 {
   for (int iter = 0; iter < 4; iter++)
     {
-      gsize pl = c->part_len, total, start = 0, rest;
+      gsize   pl = c->part_len, total, start = 0, rest;
       ssize_t n;
-      gint64 now;
+      gint64  now;
 
       memcpy (b->rbuf, c->part, pl);
       n = recv (c->fd, b->rbuf + pl, READ_BUF_SIZE - pl, MSG_DONTWAIT);
@@ -770,8 +774,8 @@ static void
 client_send_login (Bench  *b,
                    Client *c)
 {
-  char line[2 * NUM_MAX_LEN + 16];
-  char *p = line;
+  char    line[2 * NUM_MAX_LEN + 16];
+  char   *p = line;
   ssize_t n;
 
   /* "cI\ncI: hi\n": the login, then a message to ourselves whose return
@@ -801,7 +805,7 @@ client_start_connect (Bench  *b,
                       Client *c)
 {
   struct sockaddr_in sa = { 0 };
-  int one = 1;
+  int                one = 1;
 
   c->t_connect = now_ns ();
   c->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -841,7 +845,7 @@ static void
 client_connected (Bench  *b,
                   Client *c)
 {
-  int err = 0;
+  int       err = 0;
   socklen_t len = sizeof err;
 
   if (getsockopt (c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
@@ -864,8 +868,8 @@ poll_once (Bench *b,
            int    timeout_ms)
 {
   struct epoll_event events[MAX_EVENTS];
-  gint64 now;
-  int n, i;
+  gint64             now;
+  int                n, i;
 
   n = epoll_wait (b->epfd, events, MAX_EVENTS, timeout_ms);
   if (n < 0)
@@ -923,7 +927,7 @@ connect_clients (Bench *b,
                  int    first,
                  int    count)
 {
-  int next = first, end = first + count;
+  int      next = first, end = first + count;
   gboolean ok = TRUE;
 
   while ((next < end || b->pending > 0) && !past (b->deadline))
@@ -948,7 +952,7 @@ static void
 bench_setup (Bench *b)
 {
   GString *dests = g_string_new (NULL);
-  gsize *offsets;
+  gsize   *offsets;
 
   b->n_total = b->n_clients + (b->scenario == SCENARIO_SLOWREADER ? 1 : 0);
   if (b->scenario == SCENARIO_LOGINS)
@@ -1085,12 +1089,12 @@ bench_free (Bench *b)
 
 typedef struct
 {
-  gint64    t;
-  double    gen_cpu;
-  double    server_cpu;
-  gboolean  have_machine;
-  double    machine_busy;
-  double    machine_softirq;
+  gint64   t;
+  double   gen_cpu;
+  double   server_cpu;
+  gboolean have_machine;
+  double   machine_busy;
+  double   machine_softirq;
 } Snapshot;
 
 static void
@@ -1154,7 +1158,7 @@ run_timed (Bench    *b,
            TickFunc  tick,
            gpointer  tick_data)
 {
-  gint64 drain_end, next_tick, stall_ns = (gint64) (b->stall * 1e9);
+  gint64   drain_end, next_tick, stall_ns = (gint64) (b->stall * 1e9);
   gboolean finished;
 
   snapshot (b, start);
@@ -1241,7 +1245,7 @@ print_cpu (Bench          *b,
                100 * busy / wall, sysconf (_SC_NPROCESSORS_ONLN), 100 * softirq / wall,
                100 * other / wall);
       g_string_append_printf (result, " machine_busy_pct=%.1f machine_softirq_pct=%.1f"
-                              " machine_other_pct=%.1f",
+                                      " machine_other_pct=%.1f",
                               100 * busy / wall, 100 * softirq / wall, 100 * other / wall);
     }
 }
@@ -1250,9 +1254,9 @@ static void
 print_delivery (Bench   *b,
                 GString *result)
 {
-  double elapsed = seconds_between (b->t_start, b->t_last_line);
-  double lps = elapsed > 0 ? (double) b->lines / elapsed : 0;
-  double mps = elapsed > 0 ? (double) b->msgs_done / elapsed : 0;
+  double  elapsed = seconds_between (b->t_start, b->t_last_line);
+  double  lps = elapsed > 0 ? (double) b->lines / elapsed : 0;
+  double  mps = elapsed > 0 ? (double) b->msgs_done / elapsed : 0;
   guint64 lost = count_lost (b);
   guint64 p50 = hist_quantile (b, 0.50), p99 = hist_quantile (b, 0.99);
   guint64 p999 = hist_quantile (b, 0.999);
@@ -1288,7 +1292,7 @@ print_delivery (Bench   *b,
 /* ---- scenarios ------------------------------------------------------------ */
 
 static const char *
-login_status (Bench *b,
+login_status (Bench   *b,
               gboolean ok)
 {
   if (ok)
@@ -1297,8 +1301,8 @@ login_status (Bench *b,
 }
 
 static const char *
-timed_status (Bench    *b,
-              gboolean  finished)
+timed_status (Bench   *b,
+              gboolean finished)
 {
   if (b->stalled)
     return "stalled";
@@ -1313,9 +1317,9 @@ static int
 run_messages (Bench   *b,
               GString *result)
 {
-  Snapshot start, end;
-  gint64 t0 = now_ns ();
-  gboolean ok;
+  Snapshot    start, end;
+  gint64      t0 = now_ns ();
+  gboolean    ok;
   const char *status;
 
   ok = connect_clients (b, 0, b->n_total);
@@ -1342,8 +1346,8 @@ run_messages (Bench   *b,
  * (their sockets are still served, so nothing piles up). Returns: percent
  * of one core, or -1 */
 static double
-server_idle_cpu (Bench  *b,
-                 double  seconds)
+server_idle_cpu (Bench *b,
+                 double seconds)
 {
   double before = cpu_seconds_of (b->server_pid), after;
   gint64 t0 = now_ns (), t1 = t0 + (gint64) (seconds * 1e9);
@@ -1362,8 +1366,8 @@ static int
 run_idle (Bench   *b,
           GString *result)
 {
-  gint64 rss_before, rss_after, t0;
-  double login_s, gen0 = cpu_seconds_self (), idle_cpu;
+  gint64   rss_before, rss_after, t0;
+  double   login_s, gen0 = cpu_seconds_self (), idle_cpu;
   gboolean ok;
 
   if (b->server_pid <= 0)
@@ -1434,14 +1438,14 @@ static int
 run_logins (Bench   *b,
             GString *result)
 {
-  Snapshot start, end;
-  gint64 rss_before, rss_idle, rss_after, t0, t_first = 0, t_last = 0;
+  Snapshot           start, end;
+  gint64             rss_before, rss_idle, rss_after, t0, t_first = 0, t_last = 0;
   g_autofree gint64 *lat = g_new (gint64, b->logins);
   g_autofree gint64 *conn = g_new (gint64, b->logins);
-  gsize n_lat = 0, n_conn = 0;
-  int failed_before, disconnects_before;
-  double bg_s, first_s, last_s, rate, server = -1, wall;
-  gboolean ok;
+  gsize              n_lat = 0, n_conn = 0;
+  int                failed_before, disconnects_before;
+  double             bg_s, first_s, last_s, rate, server = -1, wall;
+  gboolean           ok;
 
   if (b->server_pid <= 0)
     g_printerr ("warning: without --server-pid there is no server CPU or RSS\n");
@@ -1450,7 +1454,8 @@ run_logins (Bench   *b,
                 b->n_total, (unsigned long) fd_limit ());
   if (b->n_total > 10000)
     g_printerr ("warning: %d connections: confabd refuses logins past its peers_max"
-                " (default 10000)\n", b->n_total);
+                " (default 10000)\n",
+                b->n_total);
 
   rss_before = rss_kib_of (b->server_pid);
   t0 = now_ns ();
@@ -1550,21 +1555,21 @@ run_logins (Bench   *b,
 
 typedef struct
 {
-  int     slow_port;      /* our local port of the slow connection */
-  gint64  rss_peak;
-  gint64  tcp_left_at;    /* when its server side left ESTABLISHED; 0: not seen */
-  int     last_state;
+  int    slow_port; /* our local port of the slow connection */
+  gint64 rss_peak;
+  gint64 tcp_left_at; /* when its server side left ESTABLISHED; 0: not seen */
+  int    last_state;
 } SlowWatch;
 
 #define TCP_ESTABLISHED_STATE 1
 
 static void
-slow_tick (Bench    *b,
-           gint64    now,
-           gpointer  data)
+slow_tick (Bench   *b,
+           gint64   now,
+           gpointer data)
 {
   SlowWatch *w = data;
-  gint64 rss = rss_kib_of (b->server_pid);
+  gint64     rss = rss_kib_of (b->server_pid);
 
   if (rss > w->rss_peak)
     w->rss_peak = rss;
@@ -1584,13 +1589,13 @@ drain_slow (Bench  *b,
             double  quiet_s,
             double  max_s)
 {
-  gint64 end = now_ns () + (gint64) (max_s * 1e9);
+  gint64      end = now_ns () + (gint64) (max_s * 1e9);
   const char *how = "open";
 
   while (now_ns () < end)
     {
       struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-      int r = poll (&pfd, 1, (int) (quiet_s * 1000));
+      int           r = poll (&pfd, 1, (int) (quiet_s * 1000));
 
       if (r == 0)
         break;
@@ -1612,17 +1617,17 @@ static int
 run_slowreader (Bench   *b,
                 GString *result)
 {
-  Snapshot start, end;
-  SlowWatch watch = { 0 };
-  Client *slow = &b->clients[b->slow_index];
+  Snapshot           start, end;
+  SlowWatch          watch = { 0 };
+  Client            *slow = &b->clients[b->slow_index];
   struct sockaddr_in sa;
-  socklen_t sa_len = sizeof sa;
-  gint64 rss_before, rss_start, rss_after, rss_bound = -1, t0 = now_ns ();
-  gint64 dropped_at = 0;
-  guint64 slow_lines_before;
-  double q1_rate = 0, q4_rate = 0, idle_cpu;
-  const char *slow_end, *dropped_by = "none";
-  gboolean ok;
+  socklen_t          sa_len = sizeof sa;
+  gint64             rss_before, rss_start, rss_after, rss_bound = -1, t0 = now_ns ();
+  gint64             dropped_at = 0;
+  guint64            slow_lines_before;
+  double             q1_rate = 0, q4_rate = 0, idle_cpu;
+  const char        *slow_end, *dropped_by = "none";
+  gboolean           ok;
 
   rss_before = rss_kib_of (b->server_pid);
   ok = connect_clients (b, 0, b->n_total);
@@ -1719,8 +1724,7 @@ run_slowreader (Bench   *b,
                           rss_before, rss_start, watch.rss_peak, watch.rss_peak - rss_before,
                           watch.rss_peak - rss_start, rss_after);
   if (rss_bound >= 0)
-    g_string_append_printf (result, " queue_cap_kib=%" G_GINT64_FORMAT
-                            " rss_bound_kib=%" G_GINT64_FORMAT " rss_within_bound=%s",
+    g_string_append_printf (result, " queue_cap_kib=%" G_GINT64_FORMAT " rss_bound_kib=%" G_GINT64_FORMAT " rss_within_bound=%s",
                             b->queue_cap / 1024, rss_bound,
                             watch.rss_peak <= rss_bound ? "yes" : "no");
   g_string_append_printf (result,
@@ -1792,7 +1796,8 @@ main (int    argc,
     { "port", 'p', 0, G_OPTION_ARG_INT, &b.port, "Server port on 127.0.0.1 (required)", "PORT" },
     { "clients", 'n', 0, G_OPTION_ARG_INT, &b.n_clients,
       "Clients (throughput 100, fanout 200, idle 1000, slowreader 10 senders,"
-      " logins 5000 idle ones, may be 0)", "N" },
+      " logins 5000 idle ones, may be 0)",
+      "N" },
     { "messages", 'm', 0, G_OPTION_ARG_INT, &b.messages,
       "Messages per sender (5000; slowreader 50000)", "M" },
     { "recipients", 'k', 0, G_OPTION_ARG_INT, &b.recipients,
@@ -1830,14 +1835,14 @@ main (int    argc,
 
   context = g_option_context_new ("SCENARIO - load generator for confabd's text protocol");
   g_option_context_set_summary (context,
-    "Scenarios:\n"
-    "  throughput  N clients each send M messages to itself and the next K-1\n"
-    "  fanout      client c0 sends M messages to all N clients\n"
-    "  idle        N idle logged-in connections: server RSS per connection\n"
-    "  slowreader  N senders to themselves and to one client that never reads\n"
-    "  logins      N idle clients log in, then L more are timed: logins/s, latency\n"
-    "\n"
-    "Only 127.0.0.1 is contacted. The last line printed is \"RESULT key=value ...\".");
+                                "Scenarios:\n"
+                                "  throughput  N clients each send M messages to itself and the next K-1\n"
+                                "  fanout      client c0 sends M messages to all N clients\n"
+                                "  idle        N idle logged-in connections: server RSS per connection\n"
+                                "  slowreader  N senders to themselves and to one client that never reads\n"
+                                "  logins      N idle clients log in, then L more are timed: logins/s, latency\n"
+                                "\n"
+                                "Only 127.0.0.1 is contacted. The last line printed is \"RESULT key=value ...\".");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

@@ -22,7 +22,7 @@
 #include "confab-names.h"
 #include "confab-validate.h"
 
-#define CONNECT_TIMEOUT_SEC  10
+#define CONNECT_TIMEOUT_SEC 10
 
 /* Signals that end confab (after restoring the terminal). */
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
@@ -31,8 +31,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (stop_signals) == CONFAB_CLIENT_N_STOP_SIGNALS);
 G_DEFINE_FINAL_TYPE (ConfabClientApp, confab_client_app, G_TYPE_OBJECT)
 
 GSocketConnectable *
-confab_client_parse_address (const char  *text,
-                             GError     **error)
+confab_client_parse_address (const char *text,
+                             GError    **error)
 {
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -43,7 +43,7 @@ confab_client_parse_address (const char  *text,
   if (*text == '\0' || strchr (text, '/') != NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("expected HOST:PORT, [IPV6]:PORT or unix:PATH"));
+                           _ ("expected HOST:PORT, [IPV6]:PORT or unix:PATH"));
       return NULL;
     }
   return g_network_address_parse (text, CONFAB_DEFAULT_PORT, error);
@@ -84,7 +84,7 @@ session_event_cb (ConfabClientSession *session,
         g_autofree char *name = confab_client_sanitize (event->name != NULL ? event->name : "?", -1);
         g_autofree char *server = confab_client_sanitize (event->server != NULL ? event->server : "?", -1);
 
-        confab_client_output_notice (self->output, _("logged in as %s (server %s, JSON protocol %d)"),
+        confab_client_output_notice (self->output, _ ("logged in as %s (server %s, JSON protocol %d)"),
                                      name, server, (int) event->protocol);
       }
       return;
@@ -95,9 +95,9 @@ session_event_cb (ConfabClientSession *session,
           g_autofree char *peers = peers_text (event);
 
           if (self->json)
-            confab_client_output_notice (self->output, _("online: %s"), peers);
+            confab_client_output_notice (self->output, _ ("online: %s"), peers);
           else
-            confab_client_output_notice (self->output, _("logged in as %s; online: %s"),
+            confab_client_output_notice (self->output, _ ("logged in as %s; online: %s"),
                                          self->name, peers);
           return;
         }
@@ -106,7 +106,7 @@ session_event_cb (ConfabClientSession *session,
     case CONFAB_CLIENT_EVENT_ERROR:
       if (g_strcmp0 (event->code, "name-taken") == 0 ||
           (!event->json && event->text != NULL && g_str_has_prefix (event->text, "name taken")))
-        self->name_taken = TRUE;  /* the server closes next */
+        self->name_taken = TRUE; /* the server closes next */
       text = confab_client_format_event (event);
       confab_client_output_error (self->output, text);
       return;
@@ -152,9 +152,9 @@ session_closed_cb (ConfabClientSession *session,
       self->awaiting_name = TRUE;
       confab_client_output_set_highlight (self->output, NULL);
       if (self->term != NULL)
-        confab_client_term_set_prompt (self->term, _("Name: "));
+        confab_client_term_set_prompt (self->term, _ ("Name: "));
       else
-        g_printerr ("%s", _("Name: "));
+        g_printerr ("%s", _ ("Name: "));
       return;
     }
 
@@ -193,12 +193,12 @@ connected_cb (GObject      *source,
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* stopped by a signal; the app may be gone */
+    return; /* stopped by a signal; the app may be gone */
 
   self = user_data;
   if (connection == NULL)
     {
-      confab_client_output_problem (self->output, _("cannot connect to %s: %s"),
+      confab_client_output_problem (self->output, _ ("cannot connect to %s: %s"),
                                     self->address_text, error->message);
       confab_client_app_finish (self, CONFAB_CLIENT_EXIT_FAILURE);
       return;
@@ -207,7 +207,7 @@ connected_cb (GObject      *source,
   /* The client's timeout was for connecting; a chat may be quiet. */
   g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
 
-  confab_client_output_notice (self->output, _("connected to %s"), self->address_text);
+  confab_client_output_notice (self->output, _ ("connected to %s"), self->address_text);
   self->session = confab_client_session_new (connection, self->json);
   g_signal_connect (self->session, "event", G_CALLBACK (session_event_cb), self);
   g_signal_connect (self->session, "closed", G_CALLBACK (session_closed_cb), self);

@@ -9,9 +9,9 @@
 G_BEGIN_DECLS
 
 /* Exit statuses of confab (documented in its --help). */
-#define CONFAB_CLIENT_EXIT_OK       0  /* input ended, every line handled */
-#define CONFAB_CLIENT_EXIT_FAILURE  1  /* connection problems */
-#define CONFAB_CLIENT_EXIT_USAGE    2  /* bad options, address or name */
+#define CONFAB_CLIENT_EXIT_OK      0 /* input ended, every line handled */
+#define CONFAB_CLIENT_EXIT_FAILURE 1 /* connection problems */
+#define CONFAB_CLIENT_EXIT_USAGE   2 /* bad options, address or name */
 
 #define CONFAB_CLIENT_DEFAULT_ADDRESS "127.0.0.1:8080"
 
@@ -23,8 +23,8 @@ G_BEGIN_DECLS
  * Returns: (transfer full) (nullable): what to connect to, or %NULL with
  *   @error set
  */
-GSocketConnectable *confab_client_parse_address (const char  *text,
-                                                 GError     **error);
+GSocketConnectable *confab_client_parse_address (const char *text,
+                                                 GError    **error);
 
 #define CONFAB_TYPE_CLIENT_APP (confab_client_app_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabClientApp, confab_client_app, CONFAB, CLIENT_APP, GObject)
@@ -53,10 +53,10 @@ ConfabClientApp *confab_client_app_new (GSocketConnectable *address,
  *
  * Returns: the exit status, CONFAB_CLIENT_EXIT_*
  */
-int              confab_client_app_run (ConfabClientApp    *self);
+int confab_client_app_run (ConfabClientApp *self);
 
 /* Text mode: show each incoming line with the time (HH:MM) it came. */
-void             confab_client_app_set_timestamps (ConfabClientApp *self,
-                                                   gboolean         timestamps);
+void confab_client_app_set_timestamps (ConfabClientApp *self,
+                                       gboolean         timestamps);
 
 G_END_DECLS

@@ -23,8 +23,7 @@
 #include "confab-validate.h"
 
 /* Stop reading piped input while this much waits to be sent. */
-#define SEND_HIGH_WATER      (256 * 1024)
-
+#define SEND_HIGH_WATER (256 * 1024)
 
 void
 confab_client_app_stop_input (ConfabClientApp *self)
@@ -87,7 +86,7 @@ handle_name (ConfabClientApp *self,
       /* On a Unix socket, Enter at the prompt is the empty login. */
       if (self->interactive && self->unix_socket)
         confab_client_app_login (self, "");
-      return;  /* ask again (terminal) or take the next line (pipe) */
+      return; /* ask again (terminal) or take the next line (pipe) */
     }
 
   if (!confab_validate_name (name, -1, &error))
@@ -99,7 +98,7 @@ handle_name (ConfabClientApp *self,
           confab_client_app_finish (self, CONFAB_CLIENT_EXIT_USAGE);
         }
       else if (self->term == NULL)
-        g_printerr ("%s", _("Name: "));
+        g_printerr ("%s", _ ("Name: "));
       return;
     }
 
@@ -116,14 +115,14 @@ handle_eof (ConfabClientApp *self)
   if (self->awaiting_name)
     {
       confab_client_output_problem (self->output, "%s",
-                                    _("no name given (give it after the address, or as the first line of input)"));
+                                    _ ("no name given (give it after the address, or as the first line of input)"));
       confab_client_app_finish (self, CONFAB_CLIENT_EXIT_USAGE);
       return;
     }
 
   if (self->session == NULL)
     {
-      self->eof_pending = TRUE;  /* finished once connected */
+      self->eof_pending = TRUE; /* finished once connected */
       return;
     }
 
@@ -135,8 +134,8 @@ static void
 show_help (ConfabClientApp *self)
 {
   confab_client_output_notice (self->output, "%s",
-                               _("type “NAME: text” or “NAME, NAME: text” to send, "
-                                 "/peers to see who is online, /quit or Ctrl-D to leave"));
+                               _ ("type “NAME: text” or “NAME, NAME: text” to send, "
+                                  "/peers to see who is online, /quit or Ctrl-D to leave"));
 }
 
 void
@@ -146,7 +145,7 @@ confab_client_app_handle_line (ConfabClientApp *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   g_autofree char *trimmed = NULL;
-  gsize len;
+  gsize            len;
 
   if (self->input_ended && !self->eof_pending)
     return;
@@ -156,7 +155,7 @@ confab_client_app_handle_line (ConfabClientApp *self,
     line = g_strdup (raw);
   len = strlen (line);
   if (len > 0 && line[len - 1] == '\r')
-    line[len - 1] = '\0';  /* CRLF input */
+    line[len - 1] = '\0'; /* CRLF input */
 
   if (self->awaiting_name)
     {
@@ -177,7 +176,7 @@ confab_client_app_handle_line (ConfabClientApp *self,
     {
       if (self->eof_pending)
         {
-          self->quit_pending = TRUE;  /* replaying: finished by the caller */
+          self->quit_pending = TRUE; /* replaying: finished by the caller */
           return;
         }
       handle_eof (self);
@@ -193,13 +192,13 @@ confab_client_app_handle_line (ConfabClientApp *self,
    * "/x: hi" goes to /x); only /peers is the server's. */
   if (trimmed[0] == '/' && strchr (trimmed, ':') == NULL && !g_str_equal (trimmed, "/peers"))
     {
-      confab_client_output_problem (self->output, _("unknown command “%s” (/help lists the commands)"),
+      confab_client_output_problem (self->output, _ ("unknown command “%s” (/help lists the commands)"),
                                     trimmed);
       return;
     }
 
   if (!confab_client_session_send_line (self->session, line, &error))
-    confab_client_output_problem (self->output, _("not sent: %s"),
+    confab_client_output_problem (self->output, _ ("not sent: %s"),
                                   confab_client_localize_error (error));
 }
 
@@ -215,12 +214,12 @@ line_read_cb (GObject      *source,
   line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result,
                                                NULL, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* the app is ending; it may be gone */
+    return; /* the app is ending; it may be gone */
   self->reading = FALSE;
 
   if (error != NULL)
     {
-      confab_client_output_problem (self->output, _("cannot read the input: %s"),
+      confab_client_output_problem (self->output, _ ("cannot read the input: %s"),
                                     error->message);
       handle_eof (self);
       return;
@@ -306,7 +305,7 @@ confab_client_app_start_input (ConfabClientApp *self)
   if (self->term != NULL)
     {
       g_autofree char *prompt = self->name != NULL ? g_strdup_printf ("%s> ", self->name)
-                                                   : g_strdup (_("Name: "));
+                                                   : g_strdup (_ ("Name: "));
 
       confab_client_output_set_term (self->output, self->term);
       confab_client_term_set_prompt (self->term, prompt);
@@ -315,7 +314,7 @@ confab_client_app_start_input (ConfabClientApp *self)
     }
 
   if (self->awaiting_name && self->interactive)
-    g_printerr ("%s", _("Name: "));
+    g_printerr ("%s", _ ("Name: "));
   in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   self->lines = g_data_input_stream_new (in);
   g_data_input_stream_set_newline_type (self->lines, G_DATA_STREAM_NEWLINE_TYPE_LF);

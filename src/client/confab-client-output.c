@@ -19,10 +19,10 @@
 struct _ConfabClientOutput
 {
   gboolean          quiet;
-  gboolean          colour;  /* on standard error */
-  gboolean          colour_out;  /* on standard output */
-  char             *highlight;   /* (owned) (nullable): own name */
-  ConfabClientTerm *term;    /* (unowned) (nullable) */
+  gboolean          colour;     /* on standard error */
+  gboolean          colour_out; /* on standard output */
+  char             *highlight;  /* (owned) (nullable): own name */
+  ConfabClientTerm *term;       /* (unowned) (nullable) */
 };
 
 static gboolean
@@ -138,7 +138,7 @@ confab_client_output_notice (ConfabClientOutput *self,
 {
   g_autofree char *text = NULL;
   g_autofree char *line = NULL;
-  va_list args;
+  va_list          args;
 
   g_return_if_fail (self != NULL);
 
@@ -159,7 +159,7 @@ confab_client_output_problem (ConfabClientOutput *self,
 {
   g_autofree char *text = NULL;
   g_autofree char *line = NULL;
-  va_list args;
+  va_list          args;
 
   g_return_if_fail (self != NULL);
 

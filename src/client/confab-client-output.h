@@ -22,32 +22,32 @@ typedef struct _ConfabClientOutput ConfabClientOutput;
  * TERM=dumb). Every line is flushed at once, so a pipe sees it as it
  * comes.
  */
-ConfabClientOutput *confab_client_output_new      (gboolean            quiet);
-void                confab_client_output_free     (ConfabClientOutput *self);
+ConfabClientOutput *confab_client_output_new (gboolean quiet);
+void                confab_client_output_free (ConfabClientOutput *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabClientOutput, confab_client_output_free)
 
 /* A line editor to print around (or %NULL): output goes above the line
  * being typed. */
-void                confab_client_output_set_term (ConfabClientOutput *self,
-                                                   ConfabClientTerm   *term);
+void confab_client_output_set_term (ConfabClientOutput *self,
+                                    ConfabClientTerm   *term);
 
 /* Own name (or %NULL): shown in bold in chat lines when standard output
  * is a terminal with colours. */
-void                confab_client_output_set_highlight (ConfabClientOutput *self,
-                                                        const char         *name);
+void confab_client_output_set_highlight (ConfabClientOutput *self,
+                                         const char         *name);
 
 /* @text may span lines; it is printed as it is (sanitize it first). */
-void                confab_client_output_line     (ConfabClientOutput *self,
-                                                   const char         *text);
-void                confab_client_output_error    (ConfabClientOutput *self,
-                                                   const char         *text);
-void                confab_client_output_notice   (ConfabClientOutput *self,
-                                                   const char         *format,
-                                                   ...) G_GNUC_PRINTF (2, 3);
+void confab_client_output_line (ConfabClientOutput *self,
+                                const char         *text);
+void confab_client_output_error (ConfabClientOutput *self,
+                                 const char         *text);
+void confab_client_output_notice (ConfabClientOutput *self,
+                                  const char         *format,
+                                  ...) G_GNUC_PRINTF (2, 3);
 /* A problem of confab's own ("confab: …"), shown like an error. */
-void                confab_client_output_problem  (ConfabClientOutput *self,
-                                                   const char         *format,
-                                                   ...) G_GNUC_PRINTF (2, 3);
+void confab_client_output_problem (ConfabClientOutput *self,
+                                   const char         *format,
+                                   ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

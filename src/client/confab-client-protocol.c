@@ -19,7 +19,7 @@
 /* Width of "HH:MM ", so that further lines of a text line up under it. */
 #define CONTINUATION_INDENT "      "
 
-G_DEFINE_QUARK (confab-client-protocol-error-quark, confab_client_protocol_error)
+G_DEFINE_QUARK (confab - client - protocol - error - quark, confab_client_protocol_error)
 
 void
 confab_client_event_free (ConfabClientEvent *event)
@@ -39,10 +39,10 @@ confab_client_event_free (ConfabClientEvent *event)
 }
 
 static ConfabClientEvent *
-event_new (ConfabClientEventKind  kind,
-           const char            *line,
-           gsize                  len,
-           gboolean               json)
+event_new (ConfabClientEventKind kind,
+           const char           *line,
+           gsize                 len,
+           gboolean              json)
 {
   ConfabClientEvent *event = g_new0 (ConfabClientEvent, 1);
 
@@ -69,7 +69,7 @@ confab_client_decode_text (const char *line,
                            gsize       len)
 {
   g_autoptr(ConfabClientEvent) event = event_new (CONFAB_CLIENT_EVENT_OTHER, line, len, FALSE);
-  const char *copy = event->line;  /* NUL-terminated (at a NUL byte, if any) */
+  const char *copy = event->line; /* NUL-terminated (at a NUL byte, if any) */
 
   if (g_str_has_prefix (copy, TEXT_FROM_PREFIX))
     {
@@ -127,7 +127,7 @@ member_strv (JsonObject *object,
              const char *name)
 {
   g_autoptr(GStrvBuilder) builder = NULL;
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode  *node = json_object_get_member (object, name);
   JsonArray *array;
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
@@ -148,24 +148,24 @@ member_strv (JsonObject *object,
 }
 
 static gboolean
-invalid (GError     **error,
-         const char  *what)
+invalid (GError    **error,
+         const char *what)
 {
   g_set_error (error, CONFAB_CLIENT_PROTOCOL_ERROR,
                CONFAB_CLIENT_PROTOCOL_ERROR_INVALID,
-               _("unreadable line from the server: %s"), what);
+               _ ("unreadable line from the server: %s"), what);
   return FALSE;
 }
 
 static gboolean
-decode_json_object (ConfabClientEvent  *event,
-                    JsonObject         *object,
-                    GError            **error)
+decode_json_object (ConfabClientEvent *event,
+                    JsonObject        *object,
+                    GError           **error)
 {
   const char *type = confab_json_get_string (object, "type");
 
   if (type == NULL)
-    return invalid (error, _("no \"type\""));
+    return invalid (error, _ ("no \"type\""));
 
   if (g_str_equal (type, "message"))
     {
@@ -173,7 +173,7 @@ decode_json_object (ConfabClientEvent  *event,
       const char *text = confab_json_get_string (object, "text");
 
       if (from == NULL || text == NULL)
-        return invalid (error, _("a message without \"from\" or \"text\""));
+        return invalid (error, _ ("a message without \"from\" or \"text\""));
       event->kind = CONFAB_CLIENT_EVENT_MESSAGE;
       event->from = g_strdup (from);
       event->text = g_strdup (text);
@@ -187,7 +187,7 @@ decode_json_object (ConfabClientEvent  *event,
       const char *message = confab_json_get_string (object, "message");
 
       if (code == NULL && message == NULL)
-        return invalid (error, _("an error without \"code\" or \"message\""));
+        return invalid (error, _ ("an error without \"code\" or \"message\""));
       event->kind = CONFAB_CLIENT_EVENT_ERROR;
       event->code = g_strdup (code);
       event->text = g_strdup (message != NULL ? message : code);
@@ -196,7 +196,7 @@ decode_json_object (ConfabClientEvent  *event,
     {
       event->peers = member_strv (object, "peers");
       if (event->peers == NULL)
-        return invalid (error, _("a peers answer without a \"peers\" list"));
+        return invalid (error, _ ("a peers answer without a \"peers\" list"));
       event->kind = CONFAB_CLIENT_EVENT_PEERS;
     }
   else if (g_str_equal (type, "welcome"))
@@ -213,9 +213,9 @@ decode_json_object (ConfabClientEvent  *event,
 }
 
 ConfabClientEvent *
-confab_client_decode_json (const char  *line,
-                           gsize        len,
-                           GError     **error)
+confab_client_decode_json (const char *line,
+                           gsize       len,
+                           GError    **error)
 {
   g_autoptr(ConfabClientEvent) event = NULL;
   g_autoptr(JsonParser) parser = NULL;
@@ -227,7 +227,7 @@ confab_client_decode_json (const char  *line,
 
   if (memchr (line, '\0', len) != NULL || !g_utf8_validate (line, len, NULL))
     {
-      invalid (error, _("not UTF-8 text"));
+      invalid (error, _ ("not UTF-8 text"));
       return NULL;
     }
   /* The same strict check (and nesting limit) as the server's. */
@@ -247,7 +247,7 @@ confab_client_decode_json (const char  *line,
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      invalid (error, _("not a JSON object"));
+      invalid (error, _ ("not a JSON object"));
       return NULL;
     }
 
@@ -260,14 +260,14 @@ confab_client_decode_json (const char  *line,
 /* ---- what confab sends ------------------------------------------------ */
 
 gboolean
-confab_client_parse_input (const char  *line,
-                           GStrv       *to,
-                           char       **text,
-                           GError     **error)
+confab_client_parse_input (const char *line,
+                           GStrv      *to,
+                           char      **text,
+                           GError    **error)
 {
   g_auto(GStrv) names = NULL;
   g_autofree char *before = NULL;
-  const char *colon;
+  const char      *colon;
 
   g_return_val_if_fail (line != NULL, FALSE);
   g_return_val_if_fail (to != NULL && text != NULL, FALSE);
@@ -276,7 +276,7 @@ confab_client_parse_input (const char  *line,
     {
       g_set_error_literal (error, CONFAB_CLIENT_PROTOCOL_ERROR,
                            CONFAB_CLIENT_PROTOCOL_ERROR_INVALID_UTF8,
-                           _("the line is not valid UTF-8"));
+                           _ ("the line is not valid UTF-8"));
       return FALSE;
     }
 
@@ -287,7 +287,7 @@ confab_client_parse_input (const char  *line,
     {
       g_set_error_literal (error, CONFAB_CLIENT_PROTOCOL_ERROR,
                            CONFAB_CLIENT_PROTOCOL_ERROR_NOT_A_MESSAGE,
-                           _("expected 'name, name: text'"));
+                           _ ("expected 'name, name: text'"));
       return FALSE;
     }
 
@@ -376,7 +376,7 @@ char *
 confab_client_sanitize (const char *text,
                         gssize      len)
 {
-  GString *out;
+  GString    *out;
   const char *p, *end;
 
   g_return_val_if_fail (text != NULL, NULL);
@@ -424,7 +424,7 @@ append_multiline (GString    *out,
 {
   g_auto(GStrv) lines = NULL;
   g_autofree char *unified = NULL;
-  GString *tmp = g_string_new (text);
+  GString         *tmp = g_string_new (text);
 
   g_string_replace (tmp, "\r\n", "\n", 0);
   g_string_replace (tmp, "\r", "\n", 0);
@@ -493,17 +493,17 @@ confab_client_format_event (const ConfabClientEvent *event)
  * wire and so keeps in English; the client shows them in the user's
  * language. */
 static const char * const validate_messages[] = {
-  N_("invalid name: empty"),
-  N_("invalid name: names may not contain control characters"),
-  N_("invalid name: not valid UTF-8"),
-  N_("invalid name: names may not start with '@' or '#'"),
-  N_("invalid name: names may not contain white space"),
-  N_("invalid name: names may not contain ','"),
-  N_("invalid name: names may not contain ':'"),
-  N_("invalid name: longer than 32 characters"),
-  N_("empty message"),
-  N_("invalid UTF-8"),
-  N_("line contains control characters"),
+  N_ ("invalid name: empty"),
+  N_ ("invalid name: names may not contain control characters"),
+  N_ ("invalid name: not valid UTF-8"),
+  N_ ("invalid name: names may not start with '@' or '#'"),
+  N_ ("invalid name: names may not contain white space"),
+  N_ ("invalid name: names may not contain ','"),
+  N_ ("invalid name: names may not contain ':'"),
+  N_ ("invalid name: longer than 32 characters"),
+  N_ ("empty message"),
+  N_ ("invalid UTF-8"),
+  N_ ("line contains control characters"),
 };
 G_STATIC_ASSERT (CONFAB_NAME_MAX_CHARS == 32);
 
@@ -514,6 +514,6 @@ confab_client_localize_error (const GError *error)
 
   for (gsize i = 0; i < G_N_ELEMENTS (validate_messages); i++)
     if (g_str_equal (error->message, validate_messages[i]))
-      return _(validate_messages[i]);
+      return _ (validate_messages[i]);
   return error->message;
 }

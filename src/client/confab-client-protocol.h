@@ -36,11 +36,11 @@ GQuark confab_client_protocol_error_quark (void);
 
 typedef enum
 {
-  CONFAB_CLIENT_EVENT_OTHER,    /* a text line of no known form; a JSON type we do not know */
-  CONFAB_CLIENT_EVENT_MESSAGE,  /* "from NAME: text" / {"type":"message"} */
-  CONFAB_CLIENT_EVENT_ERROR,    /* "error: text" / {"type":"error"} */
-  CONFAB_CLIENT_EVENT_PEERS,    /* "peers: a b" / {"type":"peers"} */
-  CONFAB_CLIENT_EVENT_WELCOME,  /* {"type":"welcome"} (JSON only) */
+  CONFAB_CLIENT_EVENT_OTHER,   /* a text line of no known form; a JSON type we do not know */
+  CONFAB_CLIENT_EVENT_MESSAGE, /* "from NAME: text" / {"type":"message"} */
+  CONFAB_CLIENT_EVENT_ERROR,   /* "error: text" / {"type":"error"} */
+  CONFAB_CLIENT_EVENT_PEERS,   /* "peers: a b" / {"type":"peers"} */
+  CONFAB_CLIENT_EVENT_WELCOME, /* {"type":"welcome"} (JSON only) */
 } ConfabClientEventKind;
 
 /*
@@ -52,20 +52,20 @@ typedef enum
 typedef struct
 {
   ConfabClientEventKind kind;
-  gboolean  json;      /* decoded from the JSON protocol */
-  char     *line;      /* (owned): the line as received, without "\n" */
-  char     *from;      /* (owned) (nullable): MESSAGE: the sender */
-  char     *text;      /* (owned) (nullable): MESSAGE: the text; ERROR: the message */
-  char     *code;      /* (owned) (nullable): ERROR: the JSON error code */
-  GStrv     to;        /* (owned) (nullable): MESSAGE (JSON): the recipients */
-  GStrv     peers;     /* (owned) (nullable): PEERS: the names, as sent */
-  gint64    time;      /* MESSAGE (JSON): µs since the Unix epoch; 0 if not given */
-  char     *name;      /* (owned) (nullable): WELCOME: the name logged in */
-  char     *server;    /* (owned) (nullable): WELCOME: server software and version */
-  gint64    protocol;  /* WELCOME: protocol version; 0 if not given */
+  gboolean              json;     /* decoded from the JSON protocol */
+  char                 *line;     /* (owned): the line as received, without "\n" */
+  char                 *from;     /* (owned) (nullable): MESSAGE: the sender */
+  char                 *text;     /* (owned) (nullable): MESSAGE: the text; ERROR: the message */
+  char                 *code;     /* (owned) (nullable): ERROR: the JSON error code */
+  GStrv                 to;       /* (owned) (nullable): MESSAGE (JSON): the recipients */
+  GStrv                 peers;    /* (owned) (nullable): PEERS: the names, as sent */
+  gint64                time;     /* MESSAGE (JSON): µs since the Unix epoch; 0 if not given */
+  char                 *name;     /* (owned) (nullable): WELCOME: the name logged in */
+  char                 *server;   /* (owned) (nullable): WELCOME: server software and version */
+  gint64                protocol; /* WELCOME: protocol version; 0 if not given */
 } ConfabClientEvent;
 
-void               confab_client_event_free   (ConfabClientEvent *event);
+void confab_client_event_free (ConfabClientEvent *event);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabClientEvent, confab_client_event_free)
 
@@ -77,8 +77,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabClientEvent, confab_client_event_free)
  *
  * Returns: (transfer full): the event
  */
-ConfabClientEvent *confab_client_decode_text  (const char  *line,
-                                               gsize        len);
+ConfabClientEvent *confab_client_decode_text (const char *line,
+                                              gsize       len);
 
 /*
  * confab_client_decode_json:
@@ -91,9 +91,9 @@ ConfabClientEvent *confab_client_decode_text  (const char  *line,
  * Returns: (transfer full) (nullable): the event, or %NULL with
  *   CONFAB_CLIENT_PROTOCOL_ERROR_INVALID
  */
-ConfabClientEvent *confab_client_decode_json  (const char  *line,
-                                               gsize        len,
-                                               GError     **error);
+ConfabClientEvent *confab_client_decode_json (const char *line,
+                                              gsize       len,
+                                              GError    **error);
 
 /*
  * confab_client_parse_input:
@@ -107,17 +107,17 @@ ConfabClientEvent *confab_client_decode_json  (const char  *line,
  *   is no ':' or nothing but white space before it, or with
  *   CONFAB_CLIENT_PROTOCOL_ERROR_INVALID_UTF8
  */
-gboolean           confab_client_parse_input  (const char  *line,
-                                               GStrv       *to,
-                                               char       **text,
-                                               GError     **error);
+gboolean confab_client_parse_input (const char *line,
+                                    GStrv      *to,
+                                    char      **text,
+                                    GError    **error);
 
 /* Wire lines, each ended by "\n". (transfer full) */
-char              *confab_client_encode_login (gboolean            json,
-                                               const char         *name);
-char              *confab_client_encode_peers (gboolean            json);
-char              *confab_client_encode_json_message (const char * const *to,
-                                                      const char         *text);
+char *confab_client_encode_login (gboolean    json,
+                                  const char *name);
+char *confab_client_encode_peers (gboolean json);
+char *confab_client_encode_json_message (const char * const *to,
+                                         const char         *text);
 
 /*
  * confab_client_sanitize:
@@ -129,8 +129,8 @@ char              *confab_client_encode_json_message (const char * const *to,
  *
  * Returns: (transfer full): valid UTF-8
  */
-char              *confab_client_sanitize     (const char  *text,
-                                               gssize       len);
+char *confab_client_sanitize (const char *text,
+                              gssize      len);
 
 /*
  * confab_client_format_event:
@@ -146,10 +146,10 @@ char              *confab_client_sanitize     (const char  *text,
  * Returns: (transfer full) (nullable): the text to show, without a final
  *   newline
  */
-char              *confab_client_format_event (const ConfabClientEvent *event);
+char *confab_client_format_event (const ConfabClientEvent *event);
 
 /* "HH:MM" in local time for @time_usec (≤ 0: now). (transfer full) */
-char              *confab_client_format_time  (gint64       time_usec);
+char *confab_client_format_time (gint64 time_usec);
 
 /* The message of @error in the user's language: confab-validate.c's
  * messages are English (the daemon sends them), the rest already is. */

@@ -22,7 +22,7 @@
 #include "confab-client-session.h"
 #include "confab-framer.h"
 
-#define READ_BUFFER_SIZE     16384
+#define READ_BUFFER_SIZE 16384
 /* The longest line a server may send, so that the client takes every
  * legal one and still bounds what a hostile server costs. A peer's line
  * is at most line_max_bytes, whose maximum is 1 MiB (confab.conf(5)).
@@ -30,13 +30,13 @@
  * escapes) and gains a sender, up to recipients_max (at most 1024)
  * recipients of 32 characters (4 bytes each, escaped at most 6 times
  * over) and a few members; in text only "from NAME in #ROOM: ". */
-#define PEER_LINE_MAX        (1024 * 1024)
-#define RECIPIENTS_MAX       1024
-#define NAME_MAX_BYTES       (32 * 4)
-#define JSON_ESCAPE_MAX      6
-#define SERVER_LINE_MAX      (JSON_ESCAPE_MAX * PEER_LINE_MAX + \
-                              (RECIPIENTS_MAX + 1) * (JSON_ESCAPE_MAX * NAME_MAX_BYTES + 3) + \
-                              4096)
+#define PEER_LINE_MAX   (1024 * 1024)
+#define RECIPIENTS_MAX  1024
+#define NAME_MAX_BYTES  (32 * 4)
+#define JSON_ESCAPE_MAX 6
+#define SERVER_LINE_MAX (JSON_ESCAPE_MAX * PEER_LINE_MAX + \
+                         (RECIPIENTS_MAX + 1) * (JSON_ESCAPE_MAX * NAME_MAX_BYTES + 3) + \
+                         4096)
 /* After a failed write, how long the read side may take to report how
  * the connection ended (usually at once, with the server's last line). */
 #define WRITE_ERROR_GRACE_MS 1000
@@ -50,29 +50,29 @@ typedef enum
 
 struct _ConfabClientSession
 {
-  GObject            parent_instance;
+  GObject parent_instance;
 
-  GSocketConnection *connection;       /* (owned) */
-  GCancellable      *cancellable;      /* (owned): cancelled once closed */
+  GSocketConnection *connection;  /* (owned) */
+  GCancellable      *cancellable; /* (owned): cancelled once closed */
   gboolean           json;
   gboolean           closed;
 
   /* Reading */
-  char              *read_buffer;      /* (owned) */
-  ConfabFramer       framer;
-  GQueue             requests;         /* (element-type Request): peers requests not yet answered */
+  char        *read_buffer; /* (owned) */
+  ConfabFramer framer;
+  GQueue       requests; /* (element-type Request): peers requests not yet answered */
 
   /* Writing */
-  GQueue             write_queue;      /* (element-type GBytes) (owned) */
-  GBytes            *writing;          /* (owned) (nullable): in flight */
-  gsize              queued_bytes;     /* in write_queue and in flight */
-  gboolean           shutdown_pending; /* shut the write side once the queue is empty */
-  GSource           *write_error_source; /* (owned) (nullable) */
+  GQueue   write_queue;        /* (element-type GBytes) (owned) */
+  GBytes  *writing;            /* (owned) (nullable): in flight */
+  gsize    queued_bytes;       /* in write_queue and in flight */
+  gboolean shutdown_pending;   /* shut the write side once the queue is empty */
+  GSource *write_error_source; /* (owned) (nullable) */
 
   /* Finishing */
-  gboolean           finishing;
-  guint              quiet_timeout_ms;
-  GSource           *quiet_source;     /* (owned) (nullable) */
+  gboolean finishing;
+  guint    quiet_timeout_ms;
+  GSource *quiet_source; /* (owned) (nullable) */
 };
 
 enum
@@ -121,7 +121,7 @@ write_error_timeout_cb (gpointer user_data)
   ConfabClientSession *self = user_data;
 
   g_clear_pointer (&self->write_error_source, g_source_unref);
-  emit_closed (self, FALSE, _("the connection was lost"));
+  emit_closed (self, FALSE, _ ("the connection was lost"));
   return G_SOURCE_REMOVE;
 }
 
@@ -163,8 +163,8 @@ static void
 write_next (ConfabClientSession *self)
 {
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (self->connection));
-  gconstpointer data;
-  gsize size;
+  gconstpointer  data;
+  gsize          size;
 
   g_assert (self->writing == NULL);
 
@@ -246,9 +246,9 @@ dispatch (ConfabClientSession *self,
 }
 
 static gboolean
-on_line (char     *line,
-         gsize     len,
-         gpointer  user_data)
+on_line (char    *line,
+         gsize    len,
+         gpointer user_data)
 {
   ConfabClientSession *self = user_data;
   g_autoptr(ConfabClientEvent) event = NULL;
@@ -286,7 +286,7 @@ quiet_timeout_cb (gpointer user_data)
   ConfabClientSession *self = user_data;
 
   g_clear_pointer (&self->quiet_source, g_source_unref);
-  emit_closed (self, FALSE, _("the server did not answer after the end of input"));
+  emit_closed (self, FALSE, _ ("the server did not answer after the end of input"));
   return G_SOURCE_REMOVE;
 }
 
@@ -319,7 +319,7 @@ read_cb (GObject      *source,
 
   if (n < 0)
     {
-      g_autofree char *reason = g_strdup_printf (_("the connection was lost: %s"),
+      g_autofree char *reason = g_strdup_printf (_ ("the connection was lost: %s"),
                                                  error->message);
       emit_closed (self, FALSE, reason);
       return;
@@ -334,7 +334,7 @@ read_cb (GObject      *source,
 
           confab_framer_feed (&self->framer, newline, 1, SERVER_LINE_MAX, on_line, self);
         }
-      emit_closed (self, FALSE, _("the server closed the connection"));
+      emit_closed (self, FALSE, _ ("the server closed the connection"));
       return;
     }
 
@@ -342,7 +342,7 @@ read_cb (GObject      *source,
   if (confab_framer_feed (&self->framer, self->read_buffer, n, SERVER_LINE_MAX,
                           on_line, self) == CONFAB_FRAMER_TOO_LONG)
     {
-      emit_closed (self, FALSE, _("the server sent a line longer than any server may send"));
+      emit_closed (self, FALSE, _ ("the server sent a line longer than any server may send"));
       return;
     }
 
@@ -451,9 +451,9 @@ confab_client_session_login (ConfabClientSession *self,
 }
 
 gboolean
-confab_client_session_send_line (ConfabClientSession  *self,
-                                 const char           *line,
-                                 GError              **error)
+confab_client_session_send_line (ConfabClientSession *self,
+                                 const char          *line,
+                                 GError             **error)
 {
   g_auto(GStrv) to = NULL;
   g_autofree char *text = NULL;
@@ -504,7 +504,7 @@ confab_client_session_finish (ConfabClientSession *self,
   queue_request (self, REQUEST_SYNC);
   self->shutdown_pending = TRUE;
   if (self->writing == NULL)
-    write_next (self);  /* the queue was empty: shut down now */
+    write_next (self); /* the queue was empty: shut down now */
   restart_quiet_timer (self);
 }
 

@@ -13,9 +13,9 @@ G_BEGIN_DECLS
 /* Who asked for a peers answer, so that it can be shown accordingly. */
 typedef enum
 {
-  CONFAB_CLIENT_ORIGIN_NONE,   /* not an answer to anything (all other lines) */
-  CONFAB_CLIENT_ORIGIN_USER,   /* the user typed /peers */
-  CONFAB_CLIENT_ORIGIN_LOGIN,  /* sent after the login, to confirm it */
+  CONFAB_CLIENT_ORIGIN_NONE,  /* not an answer to anything (all other lines) */
+  CONFAB_CLIENT_ORIGIN_USER,  /* the user typed /peers */
+  CONFAB_CLIENT_ORIGIN_LOGIN, /* sent after the login, to confirm it */
 } ConfabClientOrigin;
 
 #define CONFAB_TYPE_CLIENT_SESSION (confab_client_session_get_type ())
@@ -36,15 +36,15 @@ G_DECLARE_FINAL_TYPE (ConfabClientSession, confab_client_session,
  *     what happened in plain (translated) words.
  *   "drained": the queue of lines to send became empty.
  */
-ConfabClientSession *confab_client_session_new          (GSocketConnection    *connection,
-                                                         gboolean              json);
+ConfabClientSession *confab_client_session_new (GSocketConnection *connection,
+                                                gboolean           json);
 
 /* Sends the login line; with @confirm, also a peers request whose answer
  * comes with origin LOGIN (the text protocol has no other reply to a
  * successful login). */
-void                 confab_client_session_login        (ConfabClientSession  *self,
-                                                         const char           *name,
-                                                         gboolean              confirm);
+void confab_client_session_login (ConfabClientSession *self,
+                                  const char          *name,
+                                  gboolean             confirm);
 
 /*
  * confab_client_session_send_line:
@@ -54,12 +54,12 @@ void                 confab_client_session_login        (ConfabClientSession  *s
  * Returns: FALSE with a CONFAB_CLIENT_PROTOCOL_ERROR if the line cannot
  *   be sent in the JSON protocol
  */
-gboolean             confab_client_session_send_line    (ConfabClientSession  *self,
-                                                         const char           *line,
-                                                         GError              **error);
+gboolean confab_client_session_send_line (ConfabClientSession *self,
+                                          const char          *line,
+                                          GError             **error);
 
 /* Bytes accepted but not yet written to the socket. */
-gsize                confab_client_session_get_queued   (ConfabClientSession  *self);
+gsize confab_client_session_get_queued (ConfabClientSession *self);
 
 /*
  * confab_client_session_finish:
@@ -69,11 +69,11 @@ gsize                confab_client_session_get_queued   (ConfabClientSession  *s
  * it, and emits "closed" (clean) once it is answered, which proves that
  * the server has handled, and answered, every earlier line.
  */
-void                 confab_client_session_finish       (ConfabClientSession  *self,
-                                                         guint                 quiet_timeout_ms);
+void confab_client_session_finish (ConfabClientSession *self,
+                                   guint                quiet_timeout_ms);
 
 /* Closes the connection at once; emits "closed" if not done yet. */
-void                 confab_client_session_close        (ConfabClientSession  *self,
-                                                         const char           *reason);
+void confab_client_session_close (ConfabClientSession *self,
+                                  const char          *reason);
 
 G_END_DECLS

@@ -24,43 +24,43 @@
 
 #include "confab-client-term.h"
 
-#define KEY_CTRL(c)      ((c) & 0x1f)
-#define KEY_ESCAPE       0x1b
-#define KEY_DELETE       0x7f
-#define DEFAULT_COLUMNS  80
-#define HISTORY_MAX      500
+#define KEY_CTRL(c)     ((c) &0x1f)
+#define KEY_ESCAPE      0x1b
+#define KEY_DELETE      0x7f
+#define DEFAULT_COLUMNS 80
+#define HISTORY_MAX     500
 
 typedef enum
 {
   ESCAPE_NONE,
-  ESCAPE_START,  /* after ESC */
-  ESCAPE_CSI,    /* after ESC [: parameters until a final byte */
-  ESCAPE_SS3,    /* after ESC O: one more byte */
+  ESCAPE_START, /* after ESC */
+  ESCAPE_CSI,   /* after ESC [: parameters until a final byte */
+  ESCAPE_SS3,   /* after ESC O: one more byte */
 } EscapeState;
 
 struct _ConfabClientTerm
 {
-  int                        in_fd;
-  int                        out_fd;
-  struct termios             saved;       /* the mode to restore */
-  gboolean                   raw;         /* our mode is set */
-  guint                      watch_id;
-  ConfabClientTermCallbacks  callbacks;
-  gpointer                   user_data;
+  int                       in_fd;
+  int                       out_fd;
+  struct termios            saved; /* the mode to restore */
+  gboolean                  raw;   /* our mode is set */
+  guint                     watch_id;
+  ConfabClientTermCallbacks callbacks;
+  gpointer                  user_data;
 
-  char                      *prompt;      /* (owned) */
-  GString                   *line;        /* (owned): what is being typed */
-  gboolean                   shown;       /* prompt and line are on the screen */
-  guint                      drawn_width; /* their width in columns, as drawn */
-  EscapeState                escape;
-  char                       csi_param;   /* a CSI's one parameter byte ("3" of ESC [ 3 ~), '?' if more */
-  gboolean                   stopped;
+  char       *prompt;      /* (owned) */
+  GString    *line;        /* (owned): what is being typed */
+  gboolean    shown;       /* prompt and line are on the screen */
+  guint       drawn_width; /* their width in columns, as drawn */
+  EscapeState escape;
+  char        csi_param; /* a CSI's one parameter byte ("3" of ESC [ 3 ~), '?' if more */
+  gboolean    stopped;
 
-  gsize                      cursor;      /* byte offset in line, at a character start */
-  guint                      cursor_width;/* columns from the prompt's start to the cursor, as drawn */
-  GPtrArray                 *history;     /* (owned) (element-type utf8): lines entered, oldest first */
-  guint                      history_pos; /* == history->len: the line being typed */
-  char                      *draft;       /* (owned) (nullable): that line while browsing */
+  gsize      cursor;       /* byte offset in line, at a character start */
+  guint      cursor_width; /* columns from the prompt's start to the cursor, as drawn */
+  GPtrArray *history;      /* (owned) (element-type utf8): lines entered, oldest first */
+  guint      history_pos;  /* == history->len: the line being typed */
+  char      *draft;        /* (owned) (nullable): that line while browsing */
 };
 
 /* ---- drawing ---------------------------------------------------------- */
@@ -77,7 +77,7 @@ write_all (ConfabClientTerm *self,
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        return;  /* the terminal is gone; reading will notice */
+        return; /* the terminal is gone; reading will notice */
       data += n;
       len -= n;
     }
@@ -115,7 +115,7 @@ text_width (const char *text,
             gsize       len)
 {
   const char *p = text, *end = text + len;
-  guint width = 0;
+  guint       width = 0;
 
   while (p < end)
     {
@@ -123,7 +123,7 @@ text_width (const char *text,
 
       if (c == (gunichar) -1 || c == (gunichar) -2)
         {
-          width++;  /* shown as one replacement character, or half typed */
+          width++; /* shown as one replacement character, or half typed */
           p++;
           continue;
         }
@@ -151,7 +151,7 @@ void
 confab_client_term_hide (ConfabClientTerm *self)
 {
   g_autofree char *up = NULL;
-  guint rows_up;
+  guint            rows_up;
 
   g_return_if_fail (self != NULL);
 
@@ -237,7 +237,7 @@ set_raw (ConfabClientTerm *self)
   struct termios mode = self->saved;
 
   mode.c_lflag &= ~(ICANON | ECHO | ISIG | IEXTEN);
-  mode.c_iflag &= ~(IXON);  /* Ctrl-S would freeze the chat */
+  mode.c_iflag &= ~(IXON); /* Ctrl-S would freeze the chat */
   mode.c_cc[VMIN] = 1;
   mode.c_cc[VTIME] = 0;
   if (tcsetattr (self->in_fd, TCSADRAIN, &mode) != 0)
@@ -372,8 +372,8 @@ key_history (ConfabClientTerm *self,
     }
   self->history_pos += older ? -1 : 1;
   g_string_assign (self->line, self->history_pos < self->history->len
-                               ? g_ptr_array_index (self->history, self->history_pos)
-                               : self->draft);
+                                 ? g_ptr_array_index (self->history, self->history_pos)
+                                 : self->draft);
   move_to (self, self->line->len);
 }
 
@@ -413,8 +413,9 @@ key_sequence (ConfabClientTerm *self,
               guchar            final)
 {
   if (final == '~')
-    final = param == '1' || param == '7' ? 'H' : param == '4' || param == '8' ? 'F' :
-            param == '3' ? 'X' : 0;
+    final = param == '1' || param == '7' ? 'H' : param == '4' || param == '8' ? 'F'
+                                               : param == '3'                 ? 'X'
+                                                                              : 0;
   switch (final)
     {
     case 'A':
@@ -435,12 +436,12 @@ key_sequence (ConfabClientTerm *self,
     case 'F':
       move_to (self, self->line->len);
       break;
-    case 'X':  /* Delete */
+    case 'X': /* Delete */
       if (self->cursor < self->line->len)
         erase (self, self->cursor, next_char (self, self->cursor));
       break;
     default:
-      break;  /* other keys (function keys, Alt+key) do nothing */
+      break; /* other keys (function keys, Alt+key) do nothing */
     }
 }
 
@@ -453,7 +454,8 @@ key_escape (ConfabClientTerm *self,
   switch (self->escape)
     {
     case ESCAPE_START:
-      self->escape = c == '[' ? ESCAPE_CSI : c == 'O' ? ESCAPE_SS3 : ESCAPE_NONE;
+      self->escape = c == '[' ? ESCAPE_CSI : c == 'O' ? ESCAPE_SS3
+                                                      : ESCAPE_NONE;
       self->csi_param = 0;
       return TRUE;
     case ESCAPE_CSI:
@@ -463,7 +465,7 @@ key_escape (ConfabClientTerm *self,
           key_sequence (self, self->csi_param, c);
         }
       else
-        self->csi_param = self->csi_param == 0 ? (char) c : '?';  /* '?': longer, as F5's 15 */
+        self->csi_param = self->csi_param == 0 ? (char) c : '?'; /* '?': longer, as F5's 15 */
       return TRUE;
     case ESCAPE_SS3:
       self->escape = ESCAPE_NONE;
@@ -549,13 +551,13 @@ handle_key (ConfabClientTerm *self,
 }
 
 static gboolean
-on_input (int           fd,
-          GIOCondition  condition,
-          gpointer      user_data)
+on_input (int          fd,
+          GIOCondition condition,
+          gpointer     user_data)
 {
   ConfabClientTerm *self = user_data;
-  guchar buf[256];
-  gssize n;
+  guchar            buf[256];
+  gssize            n;
 
   n = read (fd, buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))

@@ -13,12 +13,12 @@ typedef struct _ConfabClientTerm ConfabClientTerm;
 typedef struct
 {
   /* A line typed and ended with Enter (without the newline). */
-  void (*line)      (const char *line,
-                     gpointer    user_data);
+  void (*line) (const char *line,
+                gpointer    user_data);
   /* Ctrl-D on an empty line, or the terminal went away. */
-  void (*eof)       (gpointer    user_data);
+  void (*eof) (gpointer user_data);
   /* Ctrl-C or Ctrl-\ (the terminal's own signal keys are off). */
-  void (*interrupt) (gpointer    user_data);
+  void (*interrupt) (gpointer user_data);
 } ConfabClientTermCallbacks;
 
 /*
@@ -38,27 +38,27 @@ typedef struct
  * Returns: (transfer full) (nullable): the editor, or %NULL with @error
  *   if the terminal's mode cannot be set
  */
-ConfabClientTerm *confab_client_term_new        (int                              in_fd,
-                                                 int                              out_fd,
-                                                 const ConfabClientTermCallbacks *callbacks,
-                                                 gpointer                         user_data,
-                                                 GError                         **error);
+ConfabClientTerm *confab_client_term_new (int                              in_fd,
+                                          int                              out_fd,
+                                          const ConfabClientTermCallbacks *callbacks,
+                                          gpointer                         user_data,
+                                          GError                         **error);
 
 /* Sets the prompt drawn before the line being typed (UTF-8). */
-void              confab_client_term_set_prompt (ConfabClientTerm *self,
-                                                 const char       *prompt);
+void confab_client_term_set_prompt (ConfabClientTerm *self,
+                                    const char       *prompt);
 
 /* Erases the prompt and the line being typed (kept, not lost) so that
  * something else can be printed; confab_client_term_show() draws them
  * again. Both are idempotent. */
-void              confab_client_term_hide       (ConfabClientTerm *self);
-void              confab_client_term_show       (ConfabClientTerm *self);
+void confab_client_term_hide (ConfabClientTerm *self);
+void confab_client_term_show (ConfabClientTerm *self);
 
 /* Stops reading, erases the prompt and restores the terminal's mode. */
-void              confab_client_term_stop       (ConfabClientTerm *self);
+void confab_client_term_stop (ConfabClientTerm *self);
 
 /* Stops (if not yet) and frees. */
-void              confab_client_term_free       (ConfabClientTerm *self);
+void confab_client_term_free (ConfabClientTerm *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabClientTerm, confab_client_term_free)
 

@@ -17,54 +17,54 @@
 static const char *
 describe (void)
 {
-  return _(
-"Connects to the confab server at ADDR, logs in as NAME, prints every\n"
-"message that arrives and sends each line typed.\n"
-"\n"
-"ADDR is HOST:PORT, [IPV6]:PORT or unix:PATH (default 127.0.0.1:8080);\n"
-"HOST may be a host name, and without :PORT the port is 8080. One argument\n"
-"alone is ADDR. Without NAME, confab asks for it on a terminal, or takes\n"
-"the first line of its input.\n"
-"\n"
-"Lines to type:\n"
-"  bob: hello             send “hello” to bob\n"
-"  bob, carol: hello      send it to bob and to carol\n"
-"  /peers                 list who is online\n"
-"  /help                  show these forms\n"
-"  /quit                  leave (as Ctrl-D, or the end of the input, does)\n"
-"\n"
-"Output: chat goes to standard output. In the text protocol each line is\n"
-"shown as the server sends it (“from bob: hi”, “peers: alice bob”); a\n"
-"multi-line text from a JSON peer shows its newlines as \\n. With --json\n"
-"a message shows as “14:05 bob: hi” (the server's time of it, in local\n"
-"time), further lines of a multi-line text indented below it. Errors from\n"
-"the server (“error: no such peer: carol”) and confab's own notices\n"
-"(“confab: …”) go to standard error, in colour on a terminal (not with\n"
-"NO_COLOR set). Control characters from the network are shown as �.\n"
-"\n"
-"On a terminal, arriving lines are printed above the line being typed.\n"
-"Keys, as in readline: Left/Right (Ctrl-B/F), Home/End (Ctrl-A/E),\n"
-"Backspace, Delete, Ctrl-K (erase to the end), Ctrl-U (erase to the start),\n"
-"Ctrl-W (erase a word), Up/Down (Ctrl-P/N: earlier lines), TAB (kept in\n"
-"the text), Ctrl-L (redraw), Ctrl-D (leave, on an empty line), Ctrl-C\n"
-"(quit at once).\n"
-"\n"
-"At the end of the input confab asks the server for the list of peers and\n"
-"exits once it arrives: by then the server has handled every line sent\n"
-"before and all its answers have been printed. So confab works in a pipe:\n"
-"\n"
-"  printf 'alice\\nbob: hi\\n' | confab 127.0.0.1:8080\n"
-"  printf 'bob: hi\\n/peers\\n' | confab --json chat.example.org:8080 alice\n"
-"  confab unix:/run/confab.sock alice\n"
-"\n"
-"Exit status:\n"
-"  0  the input ended and the server answered all of it (errors about\n"
-"     single messages, such as “no such peer”, do not change this)\n"
-"  1  the server could not be reached, refused the login, closed the\n"
-"     connection (for example when shutting down) or stopped answering\n"
-"  2  wrong usage: unknown option, bad address, invalid or missing name\n"
-"A signal (Ctrl-C, SIGTERM, SIGHUP) ends confab at once, as it ends\n"
-"other programs.");
+  return _ (
+    "Connects to the confab server at ADDR, logs in as NAME, prints every\n"
+    "message that arrives and sends each line typed.\n"
+    "\n"
+    "ADDR is HOST:PORT, [IPV6]:PORT or unix:PATH (default 127.0.0.1:8080);\n"
+    "HOST may be a host name, and without :PORT the port is 8080. One argument\n"
+    "alone is ADDR. Without NAME, confab asks for it on a terminal, or takes\n"
+    "the first line of its input.\n"
+    "\n"
+    "Lines to type:\n"
+    "  bob: hello             send “hello” to bob\n"
+    "  bob, carol: hello      send it to bob and to carol\n"
+    "  /peers                 list who is online\n"
+    "  /help                  show these forms\n"
+    "  /quit                  leave (as Ctrl-D, or the end of the input, does)\n"
+    "\n"
+    "Output: chat goes to standard output. In the text protocol each line is\n"
+    "shown as the server sends it (“from bob: hi”, “peers: alice bob”); a\n"
+    "multi-line text from a JSON peer shows its newlines as \\n. With --json\n"
+    "a message shows as “14:05 bob: hi” (the server's time of it, in local\n"
+    "time), further lines of a multi-line text indented below it. Errors from\n"
+    "the server (“error: no such peer: carol”) and confab's own notices\n"
+    "(“confab: …”) go to standard error, in colour on a terminal (not with\n"
+    "NO_COLOR set). Control characters from the network are shown as �.\n"
+    "\n"
+    "On a terminal, arriving lines are printed above the line being typed.\n"
+    "Keys, as in readline: Left/Right (Ctrl-B/F), Home/End (Ctrl-A/E),\n"
+    "Backspace, Delete, Ctrl-K (erase to the end), Ctrl-U (erase to the start),\n"
+    "Ctrl-W (erase a word), Up/Down (Ctrl-P/N: earlier lines), TAB (kept in\n"
+    "the text), Ctrl-L (redraw), Ctrl-D (leave, on an empty line), Ctrl-C\n"
+    "(quit at once).\n"
+    "\n"
+    "At the end of the input confab asks the server for the list of peers and\n"
+    "exits once it arrives: by then the server has handled every line sent\n"
+    "before and all its answers have been printed. So confab works in a pipe:\n"
+    "\n"
+    "  printf 'alice\\nbob: hi\\n' | confab 127.0.0.1:8080\n"
+    "  printf 'bob: hi\\n/peers\\n' | confab --json chat.example.org:8080 alice\n"
+    "  confab unix:/run/confab.sock alice\n"
+    "\n"
+    "Exit status:\n"
+    "  0  the input ended and the server answered all of it (errors about\n"
+    "     single messages, such as “no such peer”, do not change this)\n"
+    "  1  the server could not be reached, refused the login, closed the\n"
+    "     connection (for example when shutting down) or stopped answering\n"
+    "  2  wrong usage: unknown option, bad address, invalid or missing name\n"
+    "A signal (Ctrl-C, SIGTERM, SIGHUP) ends confab at once, as it ends\n"
+    "other programs.");
 }
 
 int
@@ -75,28 +75,28 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnectable) address = NULL;
   g_autoptr(ConfabClientApp) app = NULL;
-  gboolean json = FALSE;
-  gboolean quiet = FALSE;
-  gboolean version = FALSE;
-  gboolean timestamps = FALSE;
-  const char *address_text = CONFAB_CLIENT_DEFAULT_ADDRESS;
-  const char *name = NULL;
+  gboolean           json = FALSE;
+  gboolean           quiet = FALSE;
+  gboolean           version = FALSE;
+  gboolean           timestamps = FALSE;
+  const char        *address_text = CONFAB_CLIENT_DEFAULT_ADDRESS;
+  const char        *name = NULL;
   const GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
-      N_("Speak the JSON-lines protocol (show times; text on several lines)"), NULL },
+      N_ ("Speak the JSON-lines protocol (show times; text on several lines)"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      N_("Print no notices, only what the server sends"), NULL },
+      N_ ("Print no notices, only what the server sends"), NULL },
     { "timestamps", 't', 0, G_OPTION_ARG_NONE, &timestamps,
-      N_("Show the time each line came (text protocol; JSON always shows it)"), NULL },
+      N_ ("Show the time each line came (text protocol; JSON always shows it)"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
-      N_("Print the version and exit"), NULL },
+      N_ ("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
 
   confab_i18n_init ();
 
-  context = g_option_context_new (_("[ADDR [NAME]]"));
-  g_option_context_set_summary (context, _("Chat on a confab server."));
+  context = g_option_context_new (_ ("[ADDR [NAME]]"));
+  g_option_context_set_summary (context, _ ("Chat on a confab server."));
   g_option_context_set_description (context, describe ());
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
@@ -114,7 +114,7 @@ main (int   argc,
 
   if (argc > 3)
     {
-      g_printerr (_("confab: unexpected argument “%s”\n"), argv[3]);
+      g_printerr (_ ("confab: unexpected argument “%s”\n"), argv[3]);
       return CONFAB_CLIENT_EXIT_USAGE;
     }
   if (argc > 1)
@@ -125,7 +125,7 @@ main (int   argc,
   address = confab_client_parse_address (address_text, &error);
   if (address == NULL)
     {
-      g_printerr (_("confab: invalid address “%s”: %s\n"), address_text, error->message);
+      g_printerr (_ ("confab: invalid address “%s”: %s\n"), address_text, error->message);
       return CONFAB_CLIENT_EXIT_USAGE;
     }
   /* On a Unix socket an empty name asks a server with unix_identity for

@@ -20,29 +20,29 @@ G_BEGIN_DECLS
 
 struct _ConfabBrokerPeer
 {
-  gatomicrefcount          ref_count;
-  char                    *name;        /* (owned) */
-  char                    *address;     /* (owned) */
-  char                    *protocol;    /* (owned) */
-  gint64                   since_usec;  /* real time of the login */
-  GAsyncQueue             *queue;       /* (owned): ConfabMessage, owned refs */
-  gint                     queued_bytes;   /* atomic: memory held by the queued messages */
-  gint                     wake_pending;   /* atomic: a wake was sent and not yet answered */
-  gboolean                 joined;      /* in the broker's table */
-  guint64                  messages_in;
-  guint64                  bytes_in;
-  guint64                  messages_out;
-  guint64                  bytes_out;
-  char                    *notice;      /* (owned) (nullable): the last line of a kick or shutdown */
-  const ConfabBrokerSink  *sink;        /* (unowned) */
-  gpointer                 sink_data;   /* (unowned) */
+  gatomicrefcount         ref_count;
+  char                   *name;         /* (owned) */
+  char                   *address;      /* (owned) */
+  char                   *protocol;     /* (owned) */
+  gint64                  since_usec;   /* real time of the login */
+  GAsyncQueue            *queue;        /* (owned): ConfabMessage, owned refs */
+  gint                    queued_bytes; /* atomic: memory held by the queued messages */
+  gint                    wake_pending; /* atomic: a wake was sent and not yet answered */
+  gboolean                joined;       /* in the broker's table */
+  guint64                 messages_in;
+  guint64                 bytes_in;
+  guint64                 messages_out;
+  guint64                 bytes_out;
+  char                   *notice;    /* (owned) (nullable): the last line of a kick or shutdown */
+  const ConfabBrokerSink *sink;      /* (unowned) */
+  gpointer                sink_data; /* (unowned) */
 };
 
-ConfabBrokerPeer *confab_broker_peer_new        (const char             *name,
-                                                 const char             *address,
-                                                 const char             *protocol,
-                                                 const ConfabBrokerSink *sink,
-                                                 gpointer                sink_data);
+ConfabBrokerPeer *confab_broker_peer_new (const char             *name,
+                                          const char             *address,
+                                          const char             *protocol,
+                                          const ConfabBrokerSink *sink,
+                                          gpointer                sink_data);
 
 /* What a queued message holds in memory: the whole message (it may be
  * shared, but the limit must bound this queue on its own) and the queue's
@@ -61,7 +61,7 @@ confab_broker_peer_measure (ConfabBrokerPeer *peer,
   return peer->sink->measure != NULL ? peer->sink->measure (peer->sink_data, message) : 0;
 }
 
-void              confab_broker_peer_enqueue    (ConfabBrokerPeer       *peer,
-                                                 ConfabMessage          *message);
+void confab_broker_peer_enqueue (ConfabBrokerPeer *peer,
+                                 ConfabMessage    *message);
 
 G_END_DECLS

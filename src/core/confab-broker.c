@@ -22,12 +22,12 @@
 
 struct _ConfabBroker
 {
-  GObject             parent_instance;
+  GObject parent_instance;
 
-  GHashTable         *peers;      /* (owned): name (borrowed from the entry) → ConfabBrokerPeer (owned ref) */
-  ConfabBrokerLimits  limits;
-  ConfabBrokerStats   stats;
-  gboolean            shutting_down;
+  GHashTable        *peers; /* (owned): name (borrowed from the entry) → ConfabBrokerPeer (owned ref) */
+  ConfabBrokerLimits limits;
+  ConfabBrokerStats  stats;
+  gboolean           shutting_down;
 };
 
 enum
@@ -104,7 +104,7 @@ peer_push (ConfabBroker     *self,
            gboolean          enforce_limit)
 {
   gsize cost;
-  gint before;
+  gint  before;
 
   if (!peer->joined)
     return FALSE;
@@ -222,11 +222,11 @@ confab_broker_leave (ConfabBroker     *self,
  * connected, queues "error: no such peer: NAME" to the sender.
  */
 void
-confab_broker_route (ConfabBroker      *self,
-                     ConfabBrokerPeer  *sender,
-                     const char *const *recipients,
-                     guint              n_recipients,
-                     ConfabMessage     *message)
+confab_broker_route (ConfabBroker       *self,
+                     ConfabBrokerPeer   *sender,
+                     const char * const *recipients,
+                     guint               n_recipients,
+                     ConfabMessage      *message)
 {
   g_return_if_fail (CONFAB_IS_BROKER (self));
   g_return_if_fail (sender != NULL);
@@ -266,10 +266,10 @@ confab_broker_route (ConfabBroker      *self,
 static GPtrArray *
 snapshot_peers (ConfabBroker *self)
 {
-  GPtrArray *peers = g_ptr_array_new_full (g_hash_table_size (self->peers),
-                                           (GDestroyNotify) confab_broker_peer_unref);
+  GPtrArray     *peers = g_ptr_array_new_full (g_hash_table_size (self->peers),
+                                               (GDestroyNotify) confab_broker_peer_unref);
   GHashTableIter iter;
-  gpointer value;
+  gpointer       value;
 
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -344,13 +344,13 @@ close_with_notice (ConfabBroker     *self,
  * Returns: %FALSE with CONFAB_ERROR_NO_SUCH_PEER if @name is not connected
  */
 gboolean
-confab_broker_kick (ConfabBroker  *self,
-                    const char    *name,
-                    const char    *reason,
-                    GError       **error)
+confab_broker_kick (ConfabBroker *self,
+                    const char   *name,
+                    const char   *reason,
+                    GError      **error)
 {
   ConfabBrokerPeer *peer;
-  g_autofree char *notice = NULL;
+  g_autofree char  *notice = NULL;
 
   g_return_val_if_fail (CONFAB_IS_BROKER (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -483,8 +483,8 @@ static int
 compare_peer_names (gconstpointer a,
                     gconstpointer b)
 {
-  const ConfabBrokerPeer *pa = *(ConfabBrokerPeer *const *) a;
-  const ConfabBrokerPeer *pb = *(ConfabBrokerPeer *const *) b;
+  const ConfabBrokerPeer *pa = *(ConfabBrokerPeer * const *) a;
+  const ConfabBrokerPeer *pb = *(ConfabBrokerPeer * const *) b;
 
   return strcmp (pa->name, pb->name);
 }

@@ -37,10 +37,10 @@ typedef struct _ConfabBrokerPeer ConfabBrokerPeer;
  */
 typedef struct
 {
-  void  (*wake)    (gpointer       sink_data);
-  void  (*close)   (gpointer       sink_data,
-                    gboolean       flush,
-                    const char    *reason);
+  void (*wake) (gpointer sink_data);
+  void (*close) (gpointer    sink_data,
+                 gboolean    flush,
+                 const char *reason);
   gsize (*measure) (gpointer       sink_data,
                     ConfabMessage *message);
 } ConfabBrokerSink;
@@ -48,14 +48,14 @@ typedef struct
 /* Counters for GetStatistics; all monotonic except peers. */
 typedef struct
 {
-  gint64  started_usec;           /* monotonic time at construction */
+  gint64  started_usec; /* monotonic time at construction */
   guint   peers;
   guint   peers_peak;
   guint64 logins;
   guint64 logins_rejected;
-  guint64 messages_routed;        /* chat messages accepted from senders */
-  guint64 deliveries;             /* copies queued to recipients */
-  guint64 bytes_routed;           /* wire bytes queued to recipients */
+  guint64 messages_routed; /* chat messages accepted from senders */
+  guint64 deliveries;      /* copies queued to recipients */
+  guint64 bytes_routed;    /* wire bytes queued to recipients */
   guint64 errors_sent;
   guint64 slow_consumers_dropped;
   guint64 kicks;
@@ -99,78 +99,78 @@ typedef struct
   guint queue_max_bytes;
 } ConfabBrokerLimits;
 
-ConfabBroker       *confab_broker_new            (const ConfabBrokerLimits *limits);
-void                confab_broker_set_limits     (ConfabBroker             *self,
-                                                  const ConfabBrokerLimits *limits);
-void                confab_broker_get_limits     (ConfabBroker             *self,
-                                                  ConfabBrokerLimits       *limits);
+ConfabBroker *confab_broker_new (const ConfabBrokerLimits *limits);
+void          confab_broker_set_limits (ConfabBroker             *self,
+                                        const ConfabBrokerLimits *limits);
+void          confab_broker_get_limits (ConfabBroker       *self,
+                                        ConfabBrokerLimits *limits);
 
-ConfabBrokerPeer   *confab_broker_join           (ConfabBroker           *self,
-                                                  const char             *name,
-                                                  const char             *address,
-                                                  const char             *protocol,
-                                                  const ConfabBrokerSink *sink,
-                                                  gpointer                sink_data,
-                                                  GError                **error);
-void                confab_broker_leave          (ConfabBroker     *self,
-                                                  ConfabBrokerPeer *peer,
-                                                  const char       *reason);
-void                confab_broker_route          (ConfabBroker      *self,
-                                                  ConfabBrokerPeer  *sender,
-                                                  const char *const *recipients,
-                                                  guint              n_recipients,
-                                                  ConfabMessage     *message);
-guint               confab_broker_broadcast      (ConfabBroker     *self,
-                                                  const char       *text);
-gboolean            confab_broker_kick           (ConfabBroker     *self,
-                                                  const char       *name,
-                                                  const char       *reason,
-                                                  GError          **error);
-void                confab_broker_shutdown       (ConfabBroker     *self);
-void                confab_broker_send_error     (ConfabBroker     *self,
-                                                  ConfabBrokerPeer *peer,
-                                                  ConfabError       code,
-                                                  const char       *text);
-void                confab_broker_count_rejected_login (ConfabBroker *self);
-void                confab_broker_count_limit    (ConfabBroker     *self,
-                                                  ConfabLimit       limit);
+ConfabBrokerPeer *confab_broker_join (ConfabBroker           *self,
+                                      const char             *name,
+                                      const char             *address,
+                                      const char             *protocol,
+                                      const ConfabBrokerSink *sink,
+                                      gpointer                sink_data,
+                                      GError                **error);
+void              confab_broker_leave (ConfabBroker     *self,
+                                       ConfabBrokerPeer *peer,
+                                       const char       *reason);
+void              confab_broker_route (ConfabBroker       *self,
+                                       ConfabBrokerPeer   *sender,
+                                       const char              *const *recipients,
+                                       guint               n_recipients,
+                                       ConfabMessage      *message);
+guint             confab_broker_broadcast (ConfabBroker *self,
+                                           const char   *text);
+gboolean          confab_broker_kick (ConfabBroker *self,
+                                      const char   *name,
+                                      const char   *reason,
+                                      GError      **error);
+void              confab_broker_shutdown (ConfabBroker *self);
+void              confab_broker_send_error (ConfabBroker     *self,
+                                            ConfabBrokerPeer *peer,
+                                            ConfabError       code,
+                                            const char       *text);
+void              confab_broker_count_rejected_login (ConfabBroker *self);
+void              confab_broker_count_limit (ConfabBroker *self,
+                                             ConfabLimit   limit);
 
-ConfabBrokerPeer   *confab_broker_lookup         (ConfabBroker     *self,
-                                                  const char       *name);
-GPtrArray          *confab_broker_list_peers     (ConfabBroker     *self);
-guint               confab_broker_get_n_peers    (ConfabBroker     *self);
-void                confab_broker_get_stats      (ConfabBroker      *self,
-                                                  ConfabBrokerStats *stats);
+ConfabBrokerPeer *confab_broker_lookup (ConfabBroker *self,
+                                        const char   *name);
+GPtrArray        *confab_broker_list_peers (ConfabBroker *self);
+guint             confab_broker_get_n_peers (ConfabBroker *self);
+void              confab_broker_get_stats (ConfabBroker      *self,
+                                           ConfabBrokerStats *stats);
 
 /* Peer entries: refcounted, so a connection may keep its handle after the
  * broker has removed the entry from the table. */
-ConfabBrokerPeer   *confab_broker_peer_ref        (ConfabBrokerPeer *peer);
-void                confab_broker_peer_unref      (ConfabBrokerPeer *peer);
-const char         *confab_broker_peer_get_name   (ConfabBrokerPeer *peer);
-const char         *confab_broker_peer_get_address (ConfabBrokerPeer *peer);
-const char         *confab_broker_peer_get_protocol (ConfabBrokerPeer *peer);
-gint64              confab_broker_peer_get_since  (ConfabBrokerPeer *peer);
-gboolean            confab_broker_peer_is_joined  (ConfabBrokerPeer *peer);
-guint64             confab_broker_peer_get_messages_in  (ConfabBrokerPeer *peer);
-guint64             confab_broker_peer_get_messages_out (ConfabBrokerPeer *peer);
-guint64             confab_broker_peer_get_bytes_in     (ConfabBrokerPeer *peer);
-guint64             confab_broker_peer_get_bytes_out    (ConfabBrokerPeer *peer);
-gsize               confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer);
-const char         *confab_broker_peer_get_notice (ConfabBrokerPeer *peer);
+ConfabBrokerPeer *confab_broker_peer_ref (ConfabBrokerPeer *peer);
+void              confab_broker_peer_unref (ConfabBrokerPeer *peer);
+const char       *confab_broker_peer_get_name (ConfabBrokerPeer *peer);
+const char       *confab_broker_peer_get_address (ConfabBrokerPeer *peer);
+const char       *confab_broker_peer_get_protocol (ConfabBrokerPeer *peer);
+gint64            confab_broker_peer_get_since (ConfabBrokerPeer *peer);
+gboolean          confab_broker_peer_is_joined (ConfabBrokerPeer *peer);
+guint64           confab_broker_peer_get_messages_in (ConfabBrokerPeer *peer);
+guint64           confab_broker_peer_get_messages_out (ConfabBrokerPeer *peer);
+guint64           confab_broker_peer_get_bytes_in (ConfabBrokerPeer *peer);
+guint64           confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer);
+gsize             confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer);
+const char       *confab_broker_peer_get_notice (ConfabBrokerPeer *peer);
 
-void                confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
-                                                  ConfabMessage    *message);
+void confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
+                                    ConfabMessage    *message);
 
 /* Writer side: safe from any thread. */
-ConfabMessage      *confab_broker_peer_pop       (ConfabBrokerPeer *peer);
-void                confab_broker_peer_lock      (ConfabBrokerPeer *peer);
-ConfabMessage      *confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer);
-void                confab_broker_peer_unlock    (ConfabBrokerPeer *peer);
-void                confab_broker_peer_received  (ConfabBrokerPeer *peer,
-                                                  gsize             bytes);
+ConfabMessage *confab_broker_peer_pop (ConfabBrokerPeer *peer);
+void           confab_broker_peer_lock (ConfabBrokerPeer *peer);
+ConfabMessage *confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer);
+void           confab_broker_peer_unlock (ConfabBrokerPeer *peer);
+void           confab_broker_peer_received (ConfabBrokerPeer *peer,
+                                            gsize             bytes);
 
 #define CONFAB_TYPE_BROKER_PEER (confab_broker_peer_get_type ())
-GType               confab_broker_peer_get_type  (void) G_GNUC_CONST;
+GType confab_broker_peer_get_type (void) G_GNUC_CONST;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabBrokerPeer, confab_broker_peer_unref)
 

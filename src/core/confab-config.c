@@ -16,9 +16,9 @@
 #include "confab-config.h"
 #include "confab-error.h"
 
-#define GROUP_SERVER "server"
-#define GROUP_LIMITS "limits"
-#define KEY_LISTEN   "listen"
+#define GROUP_SERVER          "server"
+#define GROUP_LIMITS          "limits"
+#define KEY_LISTEN            "listen"
 #define KEY_UNIX_IDENTITY     "unix_identity"
 #define KEY_UNIX_SOCKET_MODE  "unix_socket_mode"
 #define KEY_UNIX_SOCKET_USER  "unix_socket_user"
@@ -27,7 +27,7 @@
 typedef struct
 {
   const char *key;
-  gsize       offset;   /* of its guint in ConfabConfig */
+  gsize       offset; /* of its guint in ConfabConfig */
   guint       min;
   guint       max;
 } LimitKey;
@@ -88,7 +88,7 @@ find_line (const char *data,
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *line = lines[i];
-      gsize key_len;
+      gsize       key_len;
 
       while (g_ascii_isspace (*line))
         line++;
@@ -129,20 +129,20 @@ report_one (const char *source,
 {
   g_autofree char *shown_group = g_utf8_make_valid (group, -1);
   g_autofree char *shown_key = key != NULL ? g_utf8_make_valid (key, -1) : NULL;
-  guint line = (source != NULL && data != NULL) ? find_line (data, group, key) : 0;
+  guint            line = (source != NULL && data != NULL) ? find_line (data, group, key) : 0;
 
   /* GKeyFile does not check that names are UTF-8; logs must be. */
   if (source == NULL)
     {
       if (key == NULL)
-        g_message (_("ignoring unknown group [%s]"), shown_group);
+        g_message (_ ("ignoring unknown group [%s]"), shown_group);
       else
-        g_message (_("ignoring unknown key [%s] %s"), shown_group, shown_key);
+        g_message (_ ("ignoring unknown key [%s] %s"), shown_group, shown_key);
     }
   else if (key == NULL)
-    g_warning (_("%s:%u: ignoring unknown group [%s]"), source, line, shown_group);
+    g_warning (_ ("%s:%u: ignoring unknown group [%s]"), source, line, shown_group);
   else
-    g_warning (_("%s:%u: ignoring unknown key “%s” in [%s]"), source, line,
+    g_warning (_ ("%s:%u: ignoring unknown key “%s” in [%s]"), source, line,
                shown_key, shown_group);
 }
 
@@ -175,10 +175,10 @@ report_unknown (GKeyFile   *key_file,
 }
 
 static gboolean
-parse_limit (GKeyFile        *key_file,
-             const LimitKey  *limit,
-             ConfabConfig    *config,
-             GError         **error)
+parse_limit (GKeyFile       *key_file,
+             const LimitKey *limit,
+             ConfabConfig   *config,
+             GError        **error)
 {
   g_autofree char *value = NULL;
   g_autofree char *shown = NULL;
@@ -188,7 +188,7 @@ parse_limit (GKeyFile        *key_file,
   /* The raw value: escapes make no sense in a number. */
   value = g_key_file_get_value (key_file, GROUP_LIMITS, limit->key, NULL);
   if (value == NULL)
-    return TRUE;   /* absent: keep the default */
+    return TRUE; /* absent: keep the default */
 
   /* GKeyFile drops leading white space only; trailing white space is
    * invisible in an editor, so it must not make a value invalid. */
@@ -197,7 +197,7 @@ parse_limit (GKeyFile        *key_file,
   if (*value == '\0')
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                   _("[%s] %s: empty value (expected a number from %u to %u)"),
+                   _ ("[%s] %s: empty value (expected a number from %u to %u)"),
                    GROUP_LIMITS, limit->key, limit->min, limit->max);
       return FALSE;
     }
@@ -222,7 +222,7 @@ parse_limit (GKeyFile        *key_file,
       if (!out_of_range)
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("[%s] %s: “%s” is not a number (expected %u to %u)"),
+                       _ ("[%s] %s: “%s” is not a number (expected %u to %u)"),
                        GROUP_LIMITS, limit->key, shown, limit->min, limit->max);
           return FALSE;
         }
@@ -234,7 +234,7 @@ parse_limit (GKeyFile        *key_file,
     }
 
   g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-               _("[%s] %s: %s is out of range (%u to %u)"),
+               _ ("[%s] %s: %s is out of range (%u to %u)"),
                GROUP_LIMITS, limit->key, shown, limit->min, limit->max);
   return FALSE;
 }
@@ -259,25 +259,25 @@ find_bad_escape (const char *value)
  * needs GIO, which the core library does not link; the daemon parses them
  * with confab_address_parse() and reports its own errors. */
 static gboolean
-parse_listen (GKeyFile      *key_file,
-              ConfabConfig  *config,
-              GError       **error)
+parse_listen (GKeyFile     *key_file,
+              ConfabConfig *config,
+              GError      **error)
 {
   g_auto(GStrv) listen = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *raw = NULL;
-  const char *bad_escape;
-  gsize n_listen = 0;
+  const char      *bad_escape;
+  gsize            n_listen = 0;
 
   raw = g_key_file_get_value (key_file, GROUP_SERVER, KEY_LISTEN, NULL);
   if (raw == NULL)
-    return TRUE;   /* absent: the daemon uses its default addresses */
+    return TRUE; /* absent: the daemon uses its default addresses */
 
   /* GKeyFile's own message would quote the invalid bytes. */
   if (!g_utf8_validate (raw, -1, NULL))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                   _("[%s] %s: the value is not valid UTF-8"),
+                   _ ("[%s] %s: the value is not valid UTF-8"),
                    GROUP_SERVER, KEY_LISTEN);
       return FALSE;
     }
@@ -294,13 +294,13 @@ parse_listen (GKeyFile      *key_file,
       /* Quote the escape only if it can be seen. */
       if (next != 0 && g_unichar_isgraph (next))
         g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                     _("[%s] %s: invalid escape sequence “\\%.*s” (use \\s \\n \\t \\r \\\\ or \\;)"),
+                     _ ("[%s] %s: invalid escape sequence “\\%.*s” (use \\s \\n \\t \\r \\\\ or \\;)"),
                      GROUP_SERVER, KEY_LISTEN,
                      (int) (g_utf8_next_char (bad_escape + 1) - (bad_escape + 1)),
                      bad_escape + 1);
       else
         g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                     _("[%s] %s: a “\\” that starts no escape sequence (use \\s \\n \\t \\r \\\\ or \\;)"),
+                     _ ("[%s] %s: a “\\” that starts no escape sequence (use \\s \\n \\t \\r \\\\ or \\;)"),
                      GROUP_SERVER, KEY_LISTEN);
       return FALSE;
     }
@@ -318,7 +318,7 @@ parse_listen (GKeyFile      *key_file,
   if (n_listen == 0)
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                   _("[%s] %s: no address given (remove the key to use the default addresses)"),
+                   _ ("[%s] %s: no address given (remove the key to use the default addresses)"),
                    GROUP_SERVER, KEY_LISTEN);
       return FALSE;
     }
@@ -336,7 +336,7 @@ parse_listen (GKeyFile      *key_file,
           g_autofree char *shown = g_strescape (value, NULL);
 
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("[%s] %s: address %u of “%s” is empty"),
+                       _ ("[%s] %s: address %u of “%s” is empty"),
                        GROUP_SERVER, KEY_LISTEN, (guint) (i + 1), shown);
           return FALSE;
         }
@@ -359,14 +359,14 @@ get_server_value (GKeyFile   *key_file,
 }
 
 static gboolean
-parse_unix_keys (GKeyFile      *key_file,
-                 ConfabConfig  *config,
-                 GError       **error)
+parse_unix_keys (GKeyFile     *key_file,
+                 ConfabConfig *config,
+                 GError      **error)
 {
   g_autofree char *identity = get_server_value (key_file, KEY_UNIX_IDENTITY);
   g_autofree char *mode = get_server_value (key_file, KEY_UNIX_SOCKET_MODE);
-  const char *owner_keys[] = { KEY_UNIX_SOCKET_USER, KEY_UNIX_SOCKET_GROUP };
-  char **owner_fields[] = { &config->unix_socket_user, &config->unix_socket_group };
+  const char      *owner_keys[] = { KEY_UNIX_SOCKET_USER, KEY_UNIX_SOCKET_GROUP };
+  char           **owner_fields[] = { &config->unix_socket_user, &config->unix_socket_group };
 
   if (identity != NULL)
     {
@@ -380,7 +380,7 @@ parse_unix_keys (GKeyFile      *key_file,
           g_autofree char *shown = g_utf8_make_valid (identity, -1);
 
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("[%s] %s: “%s” is not true or false"),
+                       _ ("[%s] %s: “%s” is not true or false"),
                        GROUP_SERVER, KEY_UNIX_IDENTITY, shown);
           return FALSE;
         }
@@ -395,7 +395,7 @@ parse_unix_keys (GKeyFile      *key_file,
           g_autofree char *shown = g_utf8_make_valid (mode, -1);
 
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("[%s] %s: “%s” is not an octal mode from 0 to 0777"),
+                       _ ("[%s] %s: “%s” is not an octal mode from 0 to 0777"),
                        GROUP_SERVER, KEY_UNIX_SOCKET_MODE, shown);
           return FALSE;
         }
@@ -411,7 +411,7 @@ parse_unix_keys (GKeyFile      *key_file,
       if (value[0] == '\0' || !g_utf8_validate (value, -1, NULL))
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("[%s] %s: expected a user or group name"),
+                       _ ("[%s] %s: expected a user or group name"),
                        GROUP_SERVER, owner_keys[i]);
           return FALSE;
         }
@@ -424,10 +424,10 @@ parse_unix_keys (GKeyFile      *key_file,
 /* @source: the file's display name, or %NULL for data from memory. Errors
  * do not name the file: the caller prefixes it. */
 static ConfabConfig *
-config_from_key_file (GKeyFile    *key_file,
-                      const char  *source,
-                      const char  *data,
-                      GError     **error)
+config_from_key_file (GKeyFile   *key_file,
+                      const char *source,
+                      const char *data,
+                      GError    **error)
 {
   g_autoptr(ConfabConfig) config = confab_config_new_default ();
 
@@ -481,14 +481,14 @@ confab_config_new_default (void)
  *   does not set keep their defaults
  */
 ConfabConfig *
-confab_config_load_file (const char  *path,
-                         GError     **error)
+confab_config_load_file (const char *path,
+                         GError    **error)
 {
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
   g_autofree char *display_name = NULL;
   g_autofree char *contents = NULL;
-  ConfabConfig *config;
+  ConfabConfig    *config;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -539,9 +539,9 @@ confab_config_load_file (const char  *path,
  * Returns: (transfer full) (nullable): the configuration
  */
 ConfabConfig *
-confab_config_load_data (const char  *data,
-                         gsize        len,
-                         GError     **error)
+confab_config_load_data (const char *data,
+                         gsize       len,
+                         GError    **error)
 {
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
@@ -643,8 +643,8 @@ confab_config_describe_changes (const ConfabConfig *before,
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {
-      guint old_value = G_STRUCT_MEMBER (guint, before, limit_keys[i].offset);
-      guint new_value = G_STRUCT_MEMBER (guint, after, limit_keys[i].offset);
+      guint            old_value = G_STRUCT_MEMBER (guint, before, limit_keys[i].offset);
+      guint            new_value = G_STRUCT_MEMBER (guint, after, limit_keys[i].offset);
       g_autofree char *old_text = g_strdup_printf ("%u", old_value);
       g_autofree char *new_text = g_strdup_printf ("%u", new_value);
 

@@ -9,16 +9,16 @@
 G_BEGIN_DECLS
 
 /* Defaults of SPEC §5. */
-#define CONFAB_DEFAULT_LINE_MAX_BYTES        4096
-#define CONFAB_DEFAULT_RECIPIENTS_MAX        64
-#define CONFAB_DEFAULT_PEERS_MAX             10000
-#define CONFAB_DEFAULT_QUEUE_MAX_BYTES       (1024 * 1024)
-#define CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC     10
-#define CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC  10
+#define CONFAB_DEFAULT_LINE_MAX_BYTES       4096
+#define CONFAB_DEFAULT_RECIPIENTS_MAX       64
+#define CONFAB_DEFAULT_PEERS_MAX            10000
+#define CONFAB_DEFAULT_QUEUE_MAX_BYTES      (1024 * 1024)
+#define CONFAB_DEFAULT_LOGIN_TIMEOUT_SEC    10
+#define CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC 10
 /* Per-peer rate limit: off (0) unless configured; the burst applies once
  * it is on. */
 #define CONFAB_DEFAULT_RATE_LIMIT_MESSAGES_PER_SEC 0
-#define CONFAB_DEFAULT_RATE_LIMIT_BURST      10
+#define CONFAB_DEFAULT_RATE_LIMIT_BURST            10
 
 /*
  * ConfabConfig:
@@ -60,33 +60,33 @@ G_BEGIN_DECLS
  */
 /* The mode a Unix listening socket gets unless the config says otherwise:
  * every local user may connect (with unix_identity on, only as itself). */
-#define CONFAB_DEFAULT_UNIX_SOCKET_MODE      0666
+#define CONFAB_DEFAULT_UNIX_SOCKET_MODE 0666
 
 typedef struct
 {
-  char  **listen;               /* (owned) (nullable): from [server] listen */
-  gboolean unix_identity;       /* [server] unix_identity: logins on Unix sockets use the caller's user name */
-  guint   unix_socket_mode;     /* [server] unix_socket_mode, octal, 0 .. 0777 */
-  char   *unix_socket_user;     /* (owned) (nullable): [server] unix_socket_user */
-  char   *unix_socket_group;    /* (owned) (nullable): [server] unix_socket_group */
-  guint   line_max_bytes;
-  guint   recipients_max;
-  guint   peers_max;
-  guint   queue_max_bytes;
-  guint   login_timeout_sec;
-  guint   shutdown_timeout_sec;
-  guint   rate_limit_messages_per_sec;  /* per peer; 0: off */
-  guint   rate_limit_burst;             /* messages a peer may send at once */
+  char   **listen;            /* (owned) (nullable): from [server] listen */
+  gboolean unix_identity;     /* [server] unix_identity: logins on Unix sockets use the caller's user name */
+  guint    unix_socket_mode;  /* [server] unix_socket_mode, octal, 0 .. 0777 */
+  char    *unix_socket_user;  /* (owned) (nullable): [server] unix_socket_user */
+  char    *unix_socket_group; /* (owned) (nullable): [server] unix_socket_group */
+  guint    line_max_bytes;
+  guint    recipients_max;
+  guint    peers_max;
+  guint    queue_max_bytes;
+  guint    login_timeout_sec;
+  guint    shutdown_timeout_sec;
+  guint    rate_limit_messages_per_sec; /* per peer; 0: off */
+  guint    rate_limit_burst;            /* messages a peer may send at once */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new_default (void);
-ConfabConfig *confab_config_load_file   (const char    *path,
-                                         GError       **error);
-ConfabConfig *confab_config_load_data   (const char    *data,
-                                         gsize          len,
-                                         GError       **error);
-ConfabConfig *confab_config_copy        (const ConfabConfig *self);
-void          confab_config_free        (ConfabConfig  *self);
+ConfabConfig *confab_config_load_file (const char *path,
+                                       GError    **error);
+ConfabConfig *confab_config_load_data (const char *data,
+                                       gsize       len,
+                                       GError    **error);
+ConfabConfig *confab_config_copy (const ConfabConfig *self);
+void          confab_config_free (ConfabConfig *self);
 char        **confab_config_describe_changes (const ConfabConfig *before,
                                               const ConfabConfig *after);
 

@@ -9,7 +9,7 @@
 #include "confab-error.h"
 #include "confab-enums.h"
 
-G_DEFINE_QUARK (confab-error-quark, confab_error)
+G_DEFINE_QUARK (confab - error - quark, confab_error)
 
 /**
  * confab_error_code_to_string:

@@ -21,7 +21,7 @@
 #include "confab-names.h"
 
 /* The CONFAB_EVENT value of each kind. */
-static const char *const event_names[CONFAB_LOG_N_EVENTS] = {
+static const char * const event_names[CONFAB_LOG_N_EVENTS] = {
   [CONFAB_LOG_LOGIN_REFUSED] = "login-refused",
   [CONFAB_LOG_LINE_TOO_LONG] = "line-too-long",
   [CONFAB_LOG_SERVER_FULL] = "server-full",
@@ -34,7 +34,7 @@ static const char *const event_names[CONFAB_LOG_N_EVENTS] = {
 };
 
 /* The fixed fields, then the caller's extra ones. */
-#define N_FIXED_FIELDS 7
+#define N_FIXED_FIELDS   7
 #define MAX_EXTRA_FIELDS 8
 
 static void
@@ -48,7 +48,7 @@ write_line (ConfabLogEvent   event,
 {
   GLogField fields[N_FIXED_FIELDS + MAX_EXTRA_FIELDS] = {
     { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
-    { "PRIORITY", "5", -1 },   /* G_LOG_LEVEL_MESSAGE: notice */
+    { "PRIORITY", "5", -1 }, /* G_LOG_LEVEL_MESSAGE: notice */
     { "MESSAGE", message, -1 },
     { CONFAB_LOG_FIELD_EVENT, event_names[event], -1 },
     { CONFAB_LOG_FIELD_PEER, peer != NULL ? peer : "", -1 },
@@ -98,7 +98,7 @@ log_event_valist (ConfabLogLimiter *limiter,
 
   if (limiter->suppressed[event] > 0)
     {
-      guint n = limiter->suppressed[event];
+      guint            n = limiter->suppressed[event];
       g_autofree char *note = g_strdup_printf ("%u similar %s suppressed (%s)", n,
                                                n == 1 ? "message" : "messages",
                                                event_names[event]);

@@ -44,8 +44,8 @@ typedef enum
 } ConfabLogEvent;
 
 /* Lines of one kind allowed at once, and per second after that. */
-#define CONFAB_LOG_BURST     10
-#define CONFAB_LOG_PER_SEC   1
+#define CONFAB_LOG_BURST   10
+#define CONFAB_LOG_PER_SEC 1
 
 /*
  * ConfabLogLimiter:

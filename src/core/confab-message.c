@@ -17,18 +17,18 @@
 
 struct _ConfabMessage
 {
-  gatomicrefcount    ref_count;
-  ConfabMessageKind  kind;
-  ConfabError        code;
-  gint64             timestamp_usec;
-  const char        *sender;
-  const char       **recipients;   /* n_recipients + 1, NULL-terminated */
-  guint              n_recipients;
-  const char        *text;         /* NUL-terminated after text_len bytes */
-  gsize              text_len;
-  gsize              size;         /* of the whole allocation */
-  GBytes            *slots[CONFAB_MESSAGE_N_SLOTS];  /* atomic, (owned) (nullable) */
-  char               data[];
+  gatomicrefcount   ref_count;
+  ConfabMessageKind kind;
+  ConfabError       code;
+  gint64            timestamp_usec;
+  const char       *sender;
+  const char      **recipients; /* n_recipients + 1, NULL-terminated */
+  guint             n_recipients;
+  const char       *text; /* NUL-terminated after text_len bytes */
+  gsize             text_len;
+  gsize             size;                          /* of the whole allocation */
+  GBytes           *slots[CONFAB_MESSAGE_N_SLOTS]; /* atomic, (owned) (nullable) */
+  char              data[];
 };
 
 static char *
@@ -51,10 +51,10 @@ message_alloc (ConfabMessageKind   kind,
                gsize               text_len)
 {
   ConfabMessage *self;
-  gsize sender_len = strlen (sender);
-  gsize names_len = 0;
-  gsize size;
-  char *p;
+  gsize          sender_len = strlen (sender);
+  gsize          names_len = 0;
+  gsize          size;
+  char          *p;
 
   for (guint i = 0; i < n_recipients; i++)
     names_len += strlen (recipients[i]) + 1;
@@ -132,8 +132,8 @@ confab_message_new_chat (const char         *sender,
  * Returns: (transfer full): an error for one peer
  */
 ConfabMessage *
-confab_message_new_error (ConfabError  code,
-                          const char  *text)
+confab_message_new_error (ConfabError code,
+                          const char *text)
 {
   ConfabMessage *self;
 
@@ -145,12 +145,12 @@ confab_message_new_error (ConfabError  code,
 }
 
 ConfabMessage *
-confab_message_new_errorf (ConfabError  code,
-                           const char  *format,
+confab_message_new_errorf (ConfabError code,
+                           const char *format,
                            ...)
 {
   g_autofree char *text = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   text = g_strdup_vprintf (format, args);

@@ -14,10 +14,10 @@ G_BEGIN_DECLS
  * protocol layer's business (src/proto, confab-codec.h). */
 typedef enum
 {
-  CONFAB_MESSAGE_CHAT,     /* sender, recipients, text, timestamp */
-  CONFAB_MESSAGE_ERROR,    /* code, text */
-  CONFAB_MESSAGE_WELCOME,  /* names: the one name that just logged in */
-  CONFAB_MESSAGE_PEERS,    /* names: who is connected, sorted */
+  CONFAB_MESSAGE_CHAT,    /* sender, recipients, text, timestamp */
+  CONFAB_MESSAGE_ERROR,   /* code, text */
+  CONFAB_MESSAGE_WELCOME, /* names: the one name that just logged in */
+  CONFAB_MESSAGE_PEERS,   /* names: who is connected, sorted */
 } ConfabMessageKind;
 
 /* Slots for a message's encodings, one per wire protocol. The protocol
@@ -26,40 +26,40 @@ typedef enum
 
 typedef struct _ConfabMessage ConfabMessage;
 
-ConfabMessage     *confab_message_new_chat     (const char         *sender,
-                                                const char * const *recipients,
-                                                guint               n_recipients,
-                                                const char         *text,
-                                                gsize               text_len,
-                                                gint64              timestamp_usec);
-ConfabMessage     *confab_message_new_error    (ConfabError    code,
-                                                const char    *text);
-ConfabMessage     *confab_message_new_errorf   (ConfabError    code,
-                                                const char    *format,
-                                                ...) G_GNUC_PRINTF (2, 3);
-ConfabMessage     *confab_message_new_welcome  (const char    *name);
-ConfabMessage     *confab_message_new_peers    (const char * const *names,
-                                                guint               n_names);
-ConfabMessage     *confab_message_ref          (ConfabMessage *self);
-void               confab_message_unref        (ConfabMessage *self);
+ConfabMessage *confab_message_new_chat (const char         *sender,
+                                        const char * const *recipients,
+                                        guint               n_recipients,
+                                        const char         *text,
+                                        gsize               text_len,
+                                        gint64              timestamp_usec);
+ConfabMessage *confab_message_new_error (ConfabError code,
+                                         const char *text);
+ConfabMessage *confab_message_new_errorf (ConfabError code,
+                                          const char *format,
+                                          ...) G_GNUC_PRINTF (2, 3);
+ConfabMessage *confab_message_new_welcome (const char *name);
+ConfabMessage *confab_message_new_peers (const char * const *names,
+                                         guint               n_names);
+ConfabMessage *confab_message_ref (ConfabMessage *self);
+void           confab_message_unref (ConfabMessage *self);
 
-ConfabMessageKind  confab_message_get_kind     (const ConfabMessage *self);
-ConfabError        confab_message_get_code     (const ConfabMessage *self);
-const char        *confab_message_get_sender   (const ConfabMessage *self);
+ConfabMessageKind   confab_message_get_kind (const ConfabMessage *self);
+ConfabError         confab_message_get_code (const ConfabMessage *self);
+const char         *confab_message_get_sender (const ConfabMessage *self);
 const char * const *confab_message_get_recipients (const ConfabMessage *self,
-                                                guint               *n_recipients);
-const char * const *confab_message_get_names   (const ConfabMessage *self,
-                                                guint               *n_names);
-const char        *confab_message_get_text     (const ConfabMessage *self,
-                                                gsize               *len);
-gint64             confab_message_get_timestamp (const ConfabMessage *self);
-gsize              confab_message_get_size     (const ConfabMessage *self);
+                                                   guint               *n_recipients);
+const char * const *confab_message_get_names (const ConfabMessage *self,
+                                              guint               *n_names);
+const char         *confab_message_get_text (const ConfabMessage *self,
+                                             gsize               *len);
+gint64              confab_message_get_timestamp (const ConfabMessage *self);
+gsize               confab_message_get_size (const ConfabMessage *self);
 
-GBytes            *confab_message_get_slot     (ConfabMessage  *self,
-                                                guint           slot);
-GBytes            *confab_message_set_slot     (ConfabMessage  *self,
-                                                guint           slot,
-                                                GBytes         *bytes);
+GBytes *confab_message_get_slot (ConfabMessage *self,
+                                 guint          slot);
+GBytes *confab_message_set_slot (ConfabMessage *self,
+                                 guint          slot,
+                                 GBytes        *bytes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabMessage, confab_message_unref)
 

@@ -57,17 +57,17 @@ ensure_hash_key (void)
 /* SipHash-1-3 (one compression round, three finalisation rounds): keyed,
  * and a few nanoseconds for a name of a few dozen bytes. */
 guint32
-confab_name_hash_keyed (const guint64  key[2],
-                        const char    *name,
-                        gsize          len)
+confab_name_hash_keyed (const guint64 key[2],
+                        const char   *name,
+                        gsize         len)
 {
   const guchar *p = (const guchar *) name;
-  guint64 v0 = key[0] ^ G_GUINT64_CONSTANT (0x736f6d6570736575);
-  guint64 v1 = key[1] ^ G_GUINT64_CONSTANT (0x646f72616e646f6d);
-  guint64 v2 = key[0] ^ G_GUINT64_CONSTANT (0x6c7967656e657261);
-  guint64 v3 = key[1] ^ G_GUINT64_CONSTANT (0x7465646279746573);
-  guint64 last = (guint64) (len & 0xff) << 56;
-  gsize i = 0;
+  guint64       v0 = key[0] ^ G_GUINT64_CONSTANT (0x736f6d6570736575);
+  guint64       v1 = key[1] ^ G_GUINT64_CONSTANT (0x646f72616e646f6d);
+  guint64       v2 = key[0] ^ G_GUINT64_CONSTANT (0x6c7967656e657261);
+  guint64       v3 = key[1] ^ G_GUINT64_CONSTANT (0x7465646279746573);
+  guint64       last = (guint64) (len & 0xff) << 56;
+  gsize         i = 0;
 
   for (; i + 8 <= len; i += 8)
     {
@@ -174,7 +174,7 @@ confab_name_set_add (ConfabNameSet *set,
                      gsize          len)
 {
   guint32 hash;
-  guint slot = 0;
+  guint   slot = 0;
 
   g_return_val_if_fail (set != NULL, FALSE);
   g_return_val_if_fail (name != NULL || len == 0, FALSE);

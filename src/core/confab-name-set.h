@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The most names one set holds: the hard bound on recipients. */
-#define CONFAB_NAME_SET_MAX    1024
+#define CONFAB_NAME_SET_MAX 1024
 
 /* Below this many names a linear scan is cheaper than hashing them in. */
 #define CONFAB_NAME_SET_LINEAR 8
@@ -25,28 +25,28 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  guint        n_names;
-  gboolean     indexed;                           /* slots[] is in use */
-  const char  *names[CONFAB_NAME_SET_MAX];
-  guint32      lengths[CONFAB_NAME_SET_MAX];
-  guint32      hashes[CONFAB_NAME_SET_MAX];
-  guint16      slots[2 * CONFAB_NAME_SET_MAX];    /* 0: empty, else index + 1 */
+  guint       n_names;
+  gboolean    indexed; /* slots[] is in use */
+  const char *names[CONFAB_NAME_SET_MAX];
+  guint32     lengths[CONFAB_NAME_SET_MAX];
+  guint32     hashes[CONFAB_NAME_SET_MAX];
+  guint16     slots[2 * CONFAB_NAME_SET_MAX]; /* 0: empty, else index + 1 */
 } ConfabNameSet;
 
-void      confab_name_set_init  (ConfabNameSet *set);
-gboolean  confab_name_set_add   (ConfabNameSet *set,
-                                 const char    *name,
-                                 gsize          len);
-gboolean  confab_name_set_contains (const ConfabNameSet *set,
+void     confab_name_set_init (ConfabNameSet *set);
+gboolean confab_name_set_add (ConfabNameSet *set,
+                              const char    *name,
+                              gsize          len);
+gboolean confab_name_set_contains (const ConfabNameSet *set,
                                    const char          *name,
                                    gsize                len);
-guint     confab_name_set_size  (const ConfabNameSet *set);
+guint    confab_name_set_size (const ConfabNameSet *set);
 
 /* The hash the set uses (SipHash-1-3 folded to 32 bits) under @key, and
  * the process's own key, drawn at random on first use; for tests. */
-guint32   confab_name_hash_keyed   (const guint64  key[2],
-                                    const char    *name,
-                                    gsize          len);
-void      confab_name_hash_get_key (guint64        key[2]);
+guint32 confab_name_hash_keyed (const guint64 key[2],
+                                const char   *name,
+                                gsize         len);
+void    confab_name_hash_get_key (guint64 key[2]);
 
 G_END_DECLS

@@ -4,25 +4,25 @@
  */
 #pragma once
 
-#define CONFAB_DBUS_NAME            "org.confab.Confab1"
-#define CONFAB_DBUS_PATH            "/org/confab/Confab1"
-#define CONFAB_DBUS_INTERFACE       "org.confab.Confab1.Manager"
-#define CONFAB_DBUS_ERROR_PREFIX    "org.confab.Confab1.Error."
+#define CONFAB_DBUS_NAME         "org.confab.Confab1"
+#define CONFAB_DBUS_PATH         "/org/confab/Confab1"
+#define CONFAB_DBUS_INTERFACE    "org.confab.Confab1.Manager"
+#define CONFAB_DBUS_ERROR_PREFIX "org.confab.Confab1.Error."
 
-#define CONFAB_DEFAULT_PORT         8080
-#define CONFAB_DEFAULT_LISTEN_V4    "127.0.0.1:8080"
-#define CONFAB_DEFAULT_LISTEN_V6    "[::1]:8080"
+#define CONFAB_DEFAULT_PORT      8080
+#define CONFAB_DEFAULT_LISTEN_V4 "127.0.0.1:8080"
+#define CONFAB_DEFAULT_LISTEN_V6 "[::1]:8080"
 
 /* The name broadcasts and server notices come from; '@' is reserved for it. */
-#define CONFAB_SERVER_SENDER        "@server"
+#define CONFAB_SERVER_SENDER "@server"
 
 /* Environment: a build tree's locale directory (development aid). */
-#define CONFAB_ENV_LOCALEDIR        "CONFAB_LOCALEDIR"
+#define CONFAB_ENV_LOCALEDIR "CONFAB_LOCALEDIR"
 
 /* Structured log fields (journald indexes them). */
-#define CONFAB_LOG_FIELD_PEER       "CONFAB_PEER"
-#define CONFAB_LOG_FIELD_ADDRESS    "CONFAB_ADDRESS"
-#define CONFAB_LOG_FIELD_EVENT      "CONFAB_EVENT"
+#define CONFAB_LOG_FIELD_PEER    "CONFAB_PEER"
+#define CONFAB_LOG_FIELD_ADDRESS "CONFAB_ADDRESS"
+#define CONFAB_LOG_FIELD_EVENT   "CONFAB_EVENT"
 /* ... and of a D-Bus caller, on the audit lines */
 #define CONFAB_LOG_FIELD_CALLER         "CONFAB_CALLER"
 #define CONFAB_LOG_FIELD_CALLER_UID     "CONFAB_CALLER_UID"

@@ -24,19 +24,19 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  gint64   credit;       /* millionths of a token; negative: in debt */
-  gint64   last_usec;    /* when @credit was last brought up to date */
-  gboolean started;      /* FALSE: never used, so full */
+  gint64   credit;    /* millionths of a token; negative: in debt */
+  gint64   last_usec; /* when @credit was last brought up to date */
+  gboolean started;   /* FALSE: never used, so full */
 } ConfabRateLimit;
 
-void     confab_rate_limit_take      (ConfabRateLimit *self,
-                                      guint            rate,
-                                      guint            burst,
-                                      guint            n_tokens,
-                                      gint64           now_usec);
-gint64   confab_rate_limit_get_delay (ConfabRateLimit *self,
-                                      guint            rate,
-                                      guint            burst,
-                                      gint64           now_usec);
+void   confab_rate_limit_take (ConfabRateLimit *self,
+                               guint            rate,
+                               guint            burst,
+                               guint            n_tokens,
+                               gint64           now_usec);
+gint64 confab_rate_limit_get_delay (ConfabRateLimit *self,
+                                    guint            rate,
+                                    guint            burst,
+                                    gint64           now_usec);
 
 G_END_DECLS

@@ -53,8 +53,8 @@ unichar_is_invisible (gunichar c)
 }
 
 static gboolean
-name_error (GError     **error,
-            const char  *reason)
+name_error (GError    **error,
+            const char *reason)
 {
   g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME,
                "invalid name: %s", reason);
@@ -128,13 +128,13 @@ is_plain_ascii_text (const char *text,
 }
 
 gboolean
-confab_validate_name (const char  *name,
-                      gssize       len,
-                      GError     **error)
+confab_validate_name (const char *name,
+                      gssize      len,
+                      GError    **error)
 {
   const char *p;
   const char *end;
-  gsize n_bytes;
+  gsize       n_bytes;
 
   g_return_val_if_fail (name != NULL || len == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -237,9 +237,9 @@ confab_validate_has_control (const char *text,
 /* The control-character message says "line" because the text protocol
  * runs this check over whole lines (and says so on the wire). */
 gboolean
-confab_validate_text (const char  *text,
-                      gssize       len,
-                      GError     **error)
+confab_validate_text (const char *text,
+                      gssize      len,
+                      GError    **error)
 {
   gsize n_bytes;
 

@@ -39,9 +39,9 @@ G_BEGIN_DECLS
  * U+E0020..U+E007F) is refused as a control character too, for the same
  * reason.
  */
-gboolean confab_validate_name (const char  *name,
-                               gssize       len,
-                               GError     **error);
+gboolean confab_validate_name (const char *name,
+                               gssize      len,
+                               GError    **error);
 
 /*
  * confab_validate_text:
@@ -57,12 +57,12 @@ gboolean confab_validate_name (const char  *name,
  * control characters or DEL, except TAB. It is not trimmed here: " " is
  * valid text.
  */
-gboolean confab_validate_text (const char  *text,
-                               gssize       len,
-                               GError     **error);
+gboolean confab_validate_text (const char *text,
+                               gssize      len,
+                               GError    **error);
 
 /* A control character: C0 except TAB, DEL, C1. */
-gboolean confab_validate_is_control  (gunichar    c);
+gboolean confab_validate_is_control (gunichar c);
 
 /*
  * confab_validate_has_control:

@@ -17,7 +17,7 @@
 const char *
 confabctl_bus_label (ConfabCtl *ctl)
 {
-  return ctl->bus_type == G_BUS_TYPE_SYSTEM ? _("system") : _("session");
+  return ctl->bus_type == G_BUS_TYPE_SYSTEM ? _ ("system") : _ ("session");
 }
 
 /*
@@ -38,7 +38,7 @@ confabctl_report_error (ConfabCtl *ctl,
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
     {
       /* TRANSLATORS: the first %s is "session" or "system" */
-      g_printerr (_("confabctl: confabd is not running on the %s bus (nobody owns %s)\n"),
+      g_printerr (_ ("confabctl: confabd is not running on the %s bus (nobody owns %s)\n"),
                   confabctl_bus_label (ctl), CONFAB_DBUS_NAME);
       return CONFABCTL_EXIT_FAILED;
     }
@@ -50,8 +50,8 @@ confabctl_report_error (ConfabCtl *ctl,
       g_dbus_error_strip_remote_error (error);
       g_debug ("the bus refused the call: %s", error->message);
       /* TRANSLATORS: %s is "session" or "system" */
-      g_printerr (_("confabctl: the %s bus does not let you make this call "
-                    "(broadcast and kick need root or the group confab-admin)\n"),
+      g_printerr (_ ("confabctl: the %s bus does not let you make this call "
+                     "(broadcast and kick need root or the group confab-admin)\n"),
                   confabctl_bus_label (ctl));
       return CONFABCTL_EXIT_FAILED;
     }
@@ -64,17 +64,17 @@ confabctl_report_error (ConfabCtl *ctl,
 /* ---- peers ----------------------------------------------------------- */
 
 ConfabCtlExit
-confabctl_peers (ConfabCtl  *ctl,
-                 char      **args)
+confabctl_peers (ConfabCtl *ctl,
+                 char     **args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) peers = NULL;
   g_autoptr(ConfabCtlTable) table = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  gint64 now = g_get_real_time ();
+  gint64       now = g_get_real_time ();
   GVariantIter iter;
-  const char *name, *address;
-  guint64 since;
+  const char  *name, *address;
+  guint64      since;
 
   if (!confab_dbus_manager_call_list_peers_sync (ctl->manager, G_DBUS_CALL_FLAGS_NONE, -1,
                                                  &peers, NULL, &error))
@@ -105,13 +105,13 @@ confabctl_peers (ConfabCtl  *ctl,
   if (g_variant_n_children (peers) == 0)
     {
       if (!ctl->no_legend)
-        g_print ("%s\n", _("No peers are connected."));
+        g_print ("%s\n", _ ("No peers are connected."));
       return CONFABCTL_EXIT_OK;
     }
 
   table = confabctl_table_new (3);
   if (!ctl->no_legend)
-    confabctl_table_add_row (table, _("NAME"), _("ADDRESS"), _("CONNECTED SINCE"), NULL);
+    confabctl_table_add_row (table, _ ("NAME"), _ ("ADDRESS"), _ ("CONNECTED SINCE"), NULL);
   g_variant_iter_init (&iter, peers);
   while (g_variant_iter_next (&iter, "(&s&st)", &name, &address, &since))
     {
@@ -132,8 +132,8 @@ add_number_row (ConfabCtlTable *table,
                 const char     *label,
                 const char     *key)
 {
-  gboolean found;
-  guint64 value = confabctl_lookup_number (dict, key, &found);
+  gboolean         found;
+  guint64          value = confabctl_lookup_number (dict, key, &found);
   g_autofree char *text = NULL;
 
   if (!found)
@@ -155,15 +155,15 @@ add_string_row (ConfabCtlTable *table,
 }
 
 ConfabCtlExit
-confabctl_peer (ConfabCtl  *ctl,
-                char      **args)
+confabctl_peer (ConfabCtl *ctl,
+                char     **args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) info = NULL;
   g_autoptr(ConfabCtlTable) table = NULL;
   g_autofree char *when = NULL;
-  gboolean found;
-  guint64 since;
+  gboolean         found;
+  guint64          since;
 
   if (!confab_dbus_manager_call_get_peer_sync (ctl->manager, args[0], G_DBUS_CALL_FLAGS_NONE, -1,
                                                &info, NULL, &error))
@@ -181,20 +181,20 @@ confabctl_peer (ConfabCtl  *ctl,
     }
 
   table = confabctl_table_new (2);
-  confabctl_table_add_row (table, _("Name:"), args[0], NULL);
-  add_string_row (table, info, _("Address:"), "address");
-  add_string_row (table, info, _("Protocol:"), "protocol");
+  confabctl_table_add_row (table, _ ("Name:"), args[0], NULL);
+  add_string_row (table, info, _ ("Address:"), "address");
+  add_string_row (table, info, _ ("Protocol:"), "protocol");
   since = confabctl_lookup_number (info, "connected_since", &found);
   if (found)
     {
       when = confabctl_format_time (since, g_get_real_time ());
-      confabctl_table_add_row (table, _("Connected since:"), when, NULL);
+      confabctl_table_add_row (table, _ ("Connected since:"), when, NULL);
     }
-  add_number_row (table, info, _("Messages in:"), "messages_in");
-  add_number_row (table, info, _("Messages out:"), "messages_out");
-  add_number_row (table, info, _("Bytes in:"), "bytes_in");
-  add_number_row (table, info, _("Bytes out:"), "bytes_out");
-  add_number_row (table, info, _("Bytes queued:"), "queued");
+  add_number_row (table, info, _ ("Messages in:"), "messages_in");
+  add_number_row (table, info, _ ("Messages out:"), "messages_out");
+  add_number_row (table, info, _ ("Bytes in:"), "bytes_in");
+  add_number_row (table, info, _ ("Bytes out:"), "bytes_out");
+  add_number_row (table, info, _ ("Bytes queued:"), "queued");
   confabctl_table_print (table);
   return CONFABCTL_EXIT_OK;
 }
@@ -202,8 +202,8 @@ confabctl_peer (ConfabCtl  *ctl,
 /* ---- broadcast TEXT -------------------------------------------------- */
 
 ConfabCtlExit
-confabctl_broadcast (ConfabCtl  *ctl,
-                     char      **args)
+confabctl_broadcast (ConfabCtl *ctl,
+                     char     **args)
 {
   g_autoptr(GError) error = NULL;
   guint n;
@@ -231,8 +231,8 @@ confabctl_broadcast (ConfabCtl  *ctl,
 /* ---- kick NAME [REASON] ---------------------------------------------- */
 
 ConfabCtlExit
-confabctl_kick (ConfabCtl  *ctl,
-                char      **args)
+confabctl_kick (ConfabCtl *ctl,
+                char     **args)
 {
   g_autoptr(GError) error = NULL;
   const char *reason = args[1] != NULL ? args[1] : "";
@@ -253,7 +253,7 @@ confabctl_kick (ConfabCtl  *ctl,
       return CONFABCTL_EXIT_OK;
     }
 
-  g_print (_("Kicked %s.\n"), args[0]);
+  g_print (_ ("Kicked %s.\n"), args[0]);
   return CONFABCTL_EXIT_OK;
 }
 
@@ -261,31 +261,35 @@ confabctl_kick (ConfabCtl  *ctl,
 
 /* The keys with a label of their own, in the order printed; any other key
  * is printed after them under its name. */
-static const struct { const char *key; const char *label; } stats_labels[] = {
-  { "peers", N_("Peers:") },
-  { "peers_peak", N_("Peers at most:") },
-  { "peers_max", N_("Peer limit:") },
-  { "logins", N_("Logins:") },
-  { "logins_rejected", N_("Logins rejected:") },
-  { "messages_routed", N_("Messages routed:") },
-  { "deliveries", N_("Deliveries:") },
-  { "bytes_routed", N_("Bytes routed:") },
-  { "errors_sent", N_("Errors sent:") },
-  { "kicks", N_("Kicks:") },
-  { "slow_consumers_dropped", N_("Slow consumers dropped:") },
-  { "logins_refused_server_full", N_("Refused (server full):") },
-  { "login_timeouts", N_("Login timeouts:") },
-  { "lines_too_long", N_("Lines too long:") },
-  { "messages_too_many_recipients", N_("Too many recipients:") },
-  { "rate_limit_pauses", N_("Rate-limit pauses:") },
-  { "signals_coalesced", N_("Bus signals coalesced:") },
-  { "queue_max_bytes", N_("Queue limit (bytes):") },
-  { "line_max_bytes", N_("Line limit (bytes):") },
-  { "recipients_max", N_("Recipient limit:") },
-  { "login_timeout_sec", N_("Login timeout (s):") },
-  { "shutdown_timeout_sec", N_("Shutdown timeout (s):") },
-  { "rate_limit_messages_per_sec", N_("Rate limit (messages/s, 0 off):") },
-  { "rate_limit_burst", N_("Rate-limit burst:") },
+static const struct
+{
+  const char *key;
+  const char *label;
+} stats_labels[] = {
+  { "peers", N_ ("Peers:") },
+  { "peers_peak", N_ ("Peers at most:") },
+  { "peers_max", N_ ("Peer limit:") },
+  { "logins", N_ ("Logins:") },
+  { "logins_rejected", N_ ("Logins rejected:") },
+  { "messages_routed", N_ ("Messages routed:") },
+  { "deliveries", N_ ("Deliveries:") },
+  { "bytes_routed", N_ ("Bytes routed:") },
+  { "errors_sent", N_ ("Errors sent:") },
+  { "kicks", N_ ("Kicks:") },
+  { "slow_consumers_dropped", N_ ("Slow consumers dropped:") },
+  { "logins_refused_server_full", N_ ("Refused (server full):") },
+  { "login_timeouts", N_ ("Login timeouts:") },
+  { "lines_too_long", N_ ("Lines too long:") },
+  { "messages_too_many_recipients", N_ ("Too many recipients:") },
+  { "rate_limit_pauses", N_ ("Rate-limit pauses:") },
+  { "signals_coalesced", N_ ("Bus signals coalesced:") },
+  { "queue_max_bytes", N_ ("Queue limit (bytes):") },
+  { "line_max_bytes", N_ ("Line limit (bytes):") },
+  { "recipients_max", N_ ("Recipient limit:") },
+  { "login_timeout_sec", N_ ("Login timeout (s):") },
+  { "shutdown_timeout_sec", N_ ("Shutdown timeout (s):") },
+  { "rate_limit_messages_per_sec", N_ ("Rate limit (messages/s, 0 off):") },
+  { "rate_limit_burst", N_ ("Rate-limit burst:") },
 };
 
 static gboolean
@@ -305,7 +309,7 @@ add_stats_json (JsonBuilder *builder,
                 GVariant    *stats)
 {
   const char * const *addresses = confab_dbus_manager_get_listen_addresses (ctl->manager);
-  const char *version = confab_dbus_manager_get_version (ctl->manager);
+  const char         *version = confab_dbus_manager_get_version (ctl->manager);
 
   /* The statistics as sent, then the properties worth a script's time. */
   json_builder_begin_object (builder);
@@ -327,19 +331,19 @@ add_stats_json (JsonBuilder *builder,
 }
 
 ConfabCtlExit
-confabctl_stats (ConfabCtl  *ctl,
-                 char      **args)
+confabctl_stats (ConfabCtl *ctl,
+                 char     **args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(ConfabCtlTable) table = NULL;
   const char * const *addresses;
-  const char *version;
-  gboolean found;
-  guint64 uptime;
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
+  const char         *version;
+  gboolean            found;
+  guint64             uptime;
+  GVariantIter        iter;
+  const char         *key;
+  GVariant           *value;
 
   if (!confab_dbus_manager_call_get_statistics_sync (ctl->manager, G_DBUS_CALL_FLAGS_NONE, -1,
                                                      &stats, NULL, &error))
@@ -357,23 +361,23 @@ confabctl_stats (ConfabCtl  *ctl,
   table = confabctl_table_new (2);
   version = confab_dbus_manager_get_version (ctl->manager);
   if (version != NULL)
-    confabctl_table_add_row (table, _("Version:"), version, NULL);
+    confabctl_table_add_row (table, _ ("Version:"), version, NULL);
   addresses = confab_dbus_manager_get_listen_addresses (ctl->manager);
   if (addresses != NULL)
     {
       g_autofree char *joined = g_strjoinv (", ", (char **) addresses);
 
-      confabctl_table_add_row (table, _("Listening on:"), joined, NULL);
+      confabctl_table_add_row (table, _ ("Listening on:"), joined, NULL);
     }
   uptime = confabctl_lookup_number (stats, "uptime_usec", &found);
   if (found)
     {
       g_autofree char *text = confabctl_format_duration (uptime);
 
-      confabctl_table_add_row (table, _("Uptime:"), text, NULL);
+      confabctl_table_add_row (table, _ ("Uptime:"), text, NULL);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (stats_labels); i++)
-    add_number_row (table, stats, _(stats_labels[i].label), stats_labels[i].key);
+    add_number_row (table, stats, _ (stats_labels[i].label), stats_labels[i].key);
 
   /* Every other key too, under its own name: the daemon adds counters
    * and limits, and an older confabctl must not hide them. */

@@ -14,37 +14,37 @@ G_BEGIN_DECLS
 typedef enum
 {
   CONFABCTL_EXIT_OK = 0,
-  CONFABCTL_EXIT_FAILED = 1,  /* a D-Bus error: the daemon refused, or is not there */
-  CONFABCTL_EXIT_USAGE = 2,   /* bad options or arguments */
+  CONFABCTL_EXIT_FAILED = 1, /* a D-Bus error: the daemon refused, or is not there */
+  CONFABCTL_EXIT_USAGE = 2,  /* bad options or arguments */
 } ConfabCtlExit;
 
 typedef struct
 {
   GBusType           bus_type;
   gboolean           json;
-  gboolean           no_legend;  /* tables without their header and "none" notes */
-  ConfabDBusManager *manager;  /* (owned) (nullable): set up by main() */
+  gboolean           no_legend; /* tables without their header and "none" notes */
+  ConfabDBusManager *manager;   /* (owned) (nullable): set up by main() */
 } ConfabCtl;
 
 /* A command gets the arguments after its name, already counted. */
-typedef ConfabCtlExit (*ConfabCtlCommandFunc) (ConfabCtl   *ctl,
-                                               char       **args);
+typedef ConfabCtlExit (*ConfabCtlCommandFunc) (ConfabCtl *ctl,
+                                               char     **args);
 
-ConfabCtlExit confabctl_peers     (ConfabCtl *ctl,
-                                   char     **args);
-ConfabCtlExit confabctl_peer      (ConfabCtl *ctl,
-                                   char     **args);
+ConfabCtlExit confabctl_peers (ConfabCtl *ctl,
+                               char     **args);
+ConfabCtlExit confabctl_peer (ConfabCtl *ctl,
+                              char     **args);
 ConfabCtlExit confabctl_broadcast (ConfabCtl *ctl,
                                    char     **args);
-ConfabCtlExit confabctl_kick      (ConfabCtl *ctl,
-                                   char     **args);
-ConfabCtlExit confabctl_stats     (ConfabCtl *ctl,
-                                   char     **args);
-ConfabCtlExit confabctl_monitor   (ConfabCtl *ctl,
-                                   char     **args);
+ConfabCtlExit confabctl_kick (ConfabCtl *ctl,
+                              char     **args);
+ConfabCtlExit confabctl_stats (ConfabCtl *ctl,
+                               char     **args);
+ConfabCtlExit confabctl_monitor (ConfabCtl *ctl,
+                                 char     **args);
 
-const char   *confabctl_bus_label    (ConfabCtl    *ctl);
-ConfabCtlExit confabctl_report_error (ConfabCtl    *ctl,
-                                      GError       *error);
+const char   *confabctl_bus_label (ConfabCtl *ctl);
+ConfabCtlExit confabctl_report_error (ConfabCtl *ctl,
+                                      GError    *error);
 
 G_END_DECLS

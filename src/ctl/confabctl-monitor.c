@@ -21,9 +21,9 @@
 
 typedef struct
 {
-  ConfabCtl     *ctl;     /* (unowned) */
-  GMainLoop     *loop;    /* (owned) */
-  ConfabCtlExit  status;
+  ConfabCtl    *ctl;  /* (unowned) */
+  GMainLoop    *loop; /* (owned) */
+  ConfabCtlExit status;
 } Monitor;
 
 static void
@@ -54,9 +54,9 @@ print_event (Monitor    *monitor,
   else
     {
       g_autofree char *clock = confabctl_format_clock (now);
-      const char *joined = _("joined");
-      const char *left = _("left");
-      const char *label = g_str_equal (event, "joined") ? joined : left;
+      const char      *joined = _ ("joined");
+      const char      *left = _ ("left");
+      const char      *label = g_str_equal (event, "joined") ? joined : left;
       /* Names line up whatever the translations' lengths. */
       int width = MAX (g_utf8_strlen (joined, -1), g_utf8_strlen (left, -1));
       int pad = width - g_utf8_strlen (label, -1);
@@ -106,9 +106,9 @@ name_owner_cb (GObject    *object,
   g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (object));
 
   if (owner != NULL)
-    g_printerr (_("confabd appeared on the %s bus.\n"), confabctl_bus_label (monitor->ctl));
+    g_printerr (_ ("confabd appeared on the %s bus.\n"), confabctl_bus_label (monitor->ctl));
   else
-    g_printerr (_("confabd left the %s bus; waiting for it to come back.\n"),
+    g_printerr (_ ("confabd left the %s bus; waiting for it to come back.\n"),
                 confabctl_bus_label (monitor->ctl));
 }
 
@@ -118,7 +118,7 @@ bus_closed_cb (GDBusConnection *connection,
                GError          *error,
                Monitor         *monitor)
 {
-  g_printerr (_("confabctl: lost the connection to the %s bus\n"),
+  g_printerr (_ ("confabctl: lost the connection to the %s bus\n"),
               confabctl_bus_label (monitor->ctl));
   monitor->status = CONFABCTL_EXIT_FAILED;
   g_main_loop_quit (monitor->loop);
@@ -134,14 +134,14 @@ signal_cb (gpointer user_data)
 }
 
 ConfabCtlExit
-confabctl_monitor (ConfabCtl  *ctl,
-                   char      **args)
+confabctl_monitor (ConfabCtl *ctl,
+                   char     **args)
 {
-  GDBusProxy *proxy = G_DBUS_PROXY (ctl->manager);
+  GDBusProxy      *proxy = G_DBUS_PROXY (ctl->manager);
   GDBusConnection *connection = g_dbus_proxy_get_connection (proxy);
   g_autofree char *owner = g_dbus_proxy_get_name_owner (proxy);
-  Monitor monitor = { ctl, g_main_loop_new (NULL, FALSE), CONFABCTL_EXIT_OK };
-  guint sigint_id, sigterm_id;
+  Monitor          monitor = { ctl, g_main_loop_new (NULL, FALSE), CONFABCTL_EXIT_OK };
+  guint            sigint_id, sigterm_id;
 
   /* A closed pipe must be EPIPE, seen by print_event, whatever the
    * disposition inherited (GDBus ignores SIGPIPE too, but only once). */
@@ -160,10 +160,10 @@ confabctl_monitor (ConfabCtl  *ctl,
   /* The proxy's match rules were in place before its construction
    * returned, so nothing that happens after this line is missed. */
   if (owner == NULL)
-    g_printerr (_("confabd is not running on the %s bus; waiting for it. Press Ctrl+C to stop.\n"),
+    g_printerr (_ ("confabd is not running on the %s bus; waiting for it. Press Ctrl+C to stop.\n"),
                 confabctl_bus_label (ctl));
   else
-    g_printerr (_("Watching peers join and leave on the %s bus. Press Ctrl+C to stop.\n"),
+    g_printerr (_ ("Watching peers join and leave on the %s bus. Press Ctrl+C to stop.\n"),
                 confabctl_bus_label (ctl));
 
   g_main_loop_run (monitor.loop);

@@ -18,7 +18,7 @@
 struct _ConfabCtlTable
 {
   guint      n_columns;
-  GPtrArray *cells;  /* (owned) (element-type utf8): row-major */
+  GPtrArray *cells; /* (owned) (element-type utf8): row-major */
 };
 
 ConfabCtlTable *
@@ -45,7 +45,7 @@ confabctl_table_add_row (ConfabCtlTable *table,
                          ...)
 {
   const char *cell = first_cell;
-  va_list args;
+  va_list     args;
 
   va_start (args, first_cell);
   for (guint i = 0; i < table->n_columns; i++)
@@ -75,7 +75,7 @@ confabctl_table_print (ConfabCtlTable *table)
   for (guint i = 0; i < table->cells->len; i++)
     {
       const char *cell = g_ptr_array_index (table->cells, i);
-      guint column = i % table->n_columns;
+      guint       column = i % table->n_columns;
 
       g_string_append (line, cell);
       if (column + 1 < table->n_columns)
@@ -100,7 +100,7 @@ confabctl_format_ago (gint64 delta_usec)
   guint64 s = delta_usec > 0 ? (guint64) delta_usec / G_USEC_PER_SEC : 0;
 
   if (s < 2)
-    return g_strdup (_("just now"));
+    return g_strdup (_ ("just now"));
   if (s < 60)
     return g_strdup_printf (ngettext ("%u s ago", "%u s ago", (gulong) s), (guint) s);
   if (s < 3600)
@@ -145,15 +145,15 @@ char *
 confabctl_format_duration (guint64 usec)
 {
   guint64 s = usec / G_USEC_PER_SEC;
-  guint days = s / 86400, hours = (s / 3600) % 24, minutes = (s / 60) % 60, seconds = s % 60;
+  guint   days = s / 86400, hours = (s / 3600) % 24, minutes = (s / 60) % 60, seconds = s % 60;
 
   if (days > 0)
     return g_strdup_printf (ngettext ("%u day %u h", "%u days %u h", days), days, hours);
   if (hours > 0)
-    return g_strdup_printf (_("%u h %u min"), hours, minutes);
+    return g_strdup_printf (_ ("%u h %u min"), hours, minutes);
   if (minutes > 0)
-    return g_strdup_printf (_("%u min %u s"), minutes, seconds);
-  return g_strdup_printf (_("%u s"), seconds);
+    return g_strdup_printf (_ ("%u min %u s"), minutes, seconds);
+  return g_strdup_printf (_ ("%u s"), seconds);
 }
 
 char *
@@ -170,7 +170,7 @@ confabctl_format_value (GVariant *value)
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
     return g_variant_dup_string (value, NULL);
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-    return g_strdup (g_variant_get_boolean (value) ? _("yes") : _("no"));
+    return g_strdup (g_variant_get_boolean (value) ? _ ("yes") : _ ("no"));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
     {
       g_autoptr(GVariant) inner = g_variant_get_variant (value);
@@ -204,7 +204,7 @@ confabctl_lookup_number (GVariant   *dict,
 {
   g_autoptr(GVariant) value = g_variant_lookup_value (dict, key, NULL);
   gboolean ok = TRUE;
-  guint64 number = 0;
+  guint64  number = 0;
 
   if (value == NULL)
     ok = FALSE;
@@ -251,8 +251,8 @@ confabctl_builder_add_members (JsonBuilder *builder,
                                GVariant    *dict)
 {
   GVariantIter iter;
-  const char *key;
-  GVariant *value;
+  const char  *key;
+  GVariant    *value;
 
   g_variant_iter_init (&iter, dict);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
@@ -323,7 +323,7 @@ confabctl_flush_output (void)
   if (write_errno == EPIPE)
     return CONFABCTL_OUTPUT_CLOSED;
   if (!reported)
-    g_printerr (_("confabctl: cannot write the output: %s\n"), g_strerror (write_errno));
+    g_printerr (_ ("confabctl: cannot write the output: %s\n"), g_strerror (write_errno));
   reported = TRUE;
   return CONFABCTL_OUTPUT_FAILED;
 }

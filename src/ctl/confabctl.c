@@ -17,21 +17,21 @@
 
 typedef struct
 {
-  const char           *name;
-  const char           *args;       /* N_(): shown in --help */
-  const char           *summary;    /* N_() */
-  guint                 min_args;
-  guint                 max_args;
-  ConfabCtlCommandFunc  func;
+  const char          *name;
+  const char          *args;    /* N_(): shown in --help */
+  const char          *summary; /* N_() */
+  guint                min_args;
+  guint                max_args;
+  ConfabCtlCommandFunc func;
 } Command;
 
 static const Command commands[] = {
-  { "peers", "", N_("List the connected peers"), 0, 0, confabctl_peers },
-  { "peer", N_("NAME"), N_("Show one peer in detail"), 1, 1, confabctl_peer },
-  { "broadcast", N_("TEXT"), N_("Send “from @server: TEXT” to every peer"), 1, 1, confabctl_broadcast },
-  { "kick", N_("NAME [REASON]"), N_("Disconnect a peer, telling it REASON"), 1, 2, confabctl_kick },
-  { "stats", "", N_("Show the daemon’s counters and limits"), 0, 0, confabctl_stats },
-  { "monitor", "", N_("Print peers joining and leaving until interrupted"), 0, 0, confabctl_monitor },
+  { "peers", "", N_ ("List the connected peers"), 0, 0, confabctl_peers },
+  { "peer", N_ ("NAME"), N_ ("Show one peer in detail"), 1, 1, confabctl_peer },
+  { "broadcast", N_ ("TEXT"), N_ ("Send “from @server: TEXT” to every peer"), 1, 1, confabctl_broadcast },
+  { "kick", N_ ("NAME [REASON]"), N_ ("Disconnect a peer, telling it REASON"), 1, 2, confabctl_kick },
+  { "stats", "", N_ ("Show the daemon’s counters and limits"), 0, 0, confabctl_stats },
+  { "monitor", "", N_ ("Print peers joining and leaving until interrupted"), 0, 0, confabctl_monitor },
 };
 
 static const Command *
@@ -47,23 +47,23 @@ find_command (const char *name)
 static char *
 commands_summary (void)
 {
-  GString *text = g_string_new (_("Commands:"));
-  guint width = 0;
+  GString *text = g_string_new (_ ("Commands:"));
+  guint    width = 0;
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      const char *args = *commands[i].args != '\0' ? _(commands[i].args) : "";
+      const char *args = *commands[i].args != '\0' ? _ (commands[i].args) : "";
 
       width = MAX (width, strlen (commands[i].name) + 1 + g_utf8_strlen (args, -1));
     }
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      const char *args = *commands[i].args != '\0' ? _(commands[i].args) : "";
-      guint used = strlen (commands[i].name) + 1 + g_utf8_strlen (args, -1);
+      const char *args = *commands[i].args != '\0' ? _ (commands[i].args) : "";
+      guint       used = strlen (commands[i].name) + 1 + g_utf8_strlen (args, -1);
 
       g_string_append_printf (text, "\n  %s %s%*s  %s", commands[i].name, args,
-                              (int) (width - used), "", _(commands[i].summary));
+                              (int) (width - used), "", _ (commands[i].summary));
     }
   return g_string_free (text, FALSE);
 }
@@ -73,14 +73,14 @@ usage_error (const char *format,
              ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
   g_printerr ("confabctl: %s\n", message);
-  g_printerr (_("Try “confabctl --help” for more information.\n"));
+  g_printerr (_ ("Try “confabctl --help” for more information.\n"));
   return CONFABCTL_EXIT_USAGE;
 }
 
@@ -92,27 +92,27 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *description = NULL;
-  gboolean system_bus = FALSE;
-  gboolean session_bus = FALSE;
-  gboolean version = FALSE;
+  gboolean         system_bus = FALSE;
+  gboolean         session_bus = FALSE;
+  gboolean         version = FALSE;
   g_auto(GStrv) words = NULL;
-  const char *default_words[] = { "peers", NULL };
-  char **cmd_argv;
-  ConfabCtl ctl = { G_BUS_TYPE_SESSION, FALSE, FALSE, NULL };
-  const Command *command;
-  guint n_args;
-  ConfabCtlExit status;
+  const char        *default_words[] = { "peers", NULL };
+  char             **cmd_argv;
+  ConfabCtl          ctl = { G_BUS_TYPE_SESSION, FALSE, FALSE, NULL };
+  const Command     *command;
+  guint              n_args;
+  ConfabCtlExit      status;
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus,
-      N_("Talk to confabd on the system bus"), NULL },
+      N_ ("Talk to confabd on the system bus"), NULL },
     { "session", 0, 0, G_OPTION_ARG_NONE, &session_bus,
-      N_("Talk to confabd on the session bus (the default)"), NULL },
+      N_ ("Talk to confabd on the session bus (the default)"), NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &ctl.json,
-      N_("Print JSON for scripts instead of tables"), NULL },
+      N_ ("Print JSON for scripts instead of tables"), NULL },
     { "no-legend", 0, 0, G_OPTION_ARG_NONE, &ctl.no_legend,
-      N_("Print tables without their header line, for scripts"), NULL },
+      N_ ("Print tables without their header line, for scripts"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
-      N_("Print the version and exit"), NULL },
+      N_ ("Print the version and exit"), NULL },
     /* The command and its arguments: GOption takes "--" off here, so a
      * TEXT or REASON starting with "-" can follow it. */
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &words, NULL, NULL },
@@ -122,19 +122,20 @@ main (int   argc,
   confab_i18n_init ();
   confabctl_output_init ();
 
-  context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
+  context = g_option_context_new (_ ("COMMAND [ARGUMENT…]"));
   summary = commands_summary ();
   g_option_context_set_summary (context, summary);
   /* TRANSLATORS: %s is the D-Bus name, org.confab.Confab1 */
-  description = g_strdup_printf (_("Administers a running confabd through its D-Bus interface %s.\n"
-      "\n"
-      "Times are shown in local time. With --json, each command prints one "
-      "JSON value (monitor: one object per line); times are microseconds "
-      "since the Unix epoch.\n"
-      "A TEXT or REASON that starts with “-” goes after “--”.\n"
-      "\n"
-      "Exit status: 0 on success, 1 if the daemon reports an error or cannot "
-      "be reached, 2 on a usage error."), CONFAB_DBUS_NAME);
+  description = g_strdup_printf (_ ("Administers a running confabd through its D-Bus interface %s.\n"
+                                    "\n"
+                                    "Times are shown in local time. With --json, each command prints one "
+                                    "JSON value (monitor: one object per line); times are microseconds "
+                                    "since the Unix epoch.\n"
+                                    "A TEXT or REASON that starts with “-” goes after “--”.\n"
+                                    "\n"
+                                    "Exit status: 0 on success, 1 if the daemon reports an error or cannot "
+                                    "be reached, 2 on a usage error."),
+                                 CONFAB_DBUS_NAME);
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
@@ -148,7 +149,7 @@ main (int   argc,
       return CONFABCTL_EXIT_OK;
     }
   if (system_bus && session_bus)
-    return usage_error (_("--system and --session exclude each other"));
+    return usage_error (_ ("--system and --session exclude each other"));
   if (system_bus)
     ctl.bus_type = G_BUS_TYPE_SYSTEM;
 
@@ -156,37 +157,37 @@ main (int   argc,
   cmd_argv = words != NULL && words[0] != NULL ? words : (char **) default_words;
   command = find_command (cmd_argv[0]);
   if (command == NULL)
-    return usage_error (_("Unknown command “%s”"), cmd_argv[0]);
+    return usage_error (_ ("Unknown command “%s”"), cmd_argv[0]);
 
   n_args = g_strv_length (cmd_argv) - 1;
   if (n_args < command->min_args)
-    return usage_error (_("Missing argument for “%s”: usage: confabctl %s %s"),
-                        command->name, command->name, _(command->args));
+    return usage_error (_ ("Missing argument for “%s”: usage: confabctl %s %s"),
+                        command->name, command->name, _ (command->args));
   if (n_args > command->max_args)
-    return usage_error (_("Too many arguments for “%s”: usage: confabctl %s %s"),
+    return usage_error (_ ("Too many arguments for “%s”: usage: confabctl %s %s"),
                         command->name, command->name,
-                        *command->args != '\0' ? _(command->args) : "");
+                        *command->args != '\0' ? _ (command->args) : "");
 
   /* Nothing is activated just to be watched. */
   ctl.manager = confab_dbus_manager_proxy_new_for_bus_sync (ctl.bus_type,
                                                             command->func == confabctl_monitor
-                                                            ? G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START
-                                                            : G_DBUS_PROXY_FLAGS_NONE,
+                                                              ? G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START
+                                                              : G_DBUS_PROXY_FLAGS_NONE,
                                                             CONFAB_DBUS_NAME, CONFAB_DBUS_PATH,
                                                             NULL, &error);
   if (ctl.manager == NULL)
     {
       /* TRANSLATORS: the first %s is "session" or "system" */
-      g_printerr (_("confabctl: cannot reach the %s bus: %s\n"),
+      g_printerr (_ ("confabctl: cannot reach the %s bus: %s\n"),
                   confabctl_bus_label (&ctl), error->message);
       /* Over ssh or on a headless machine there is often no session bus;
        * the packaged daemon runs on the system bus. */
       if (ctl.bus_type == G_BUS_TYPE_SESSION)
-        g_printerr (_("confabctl: for the confabd on the system bus, use “confabctl --system”; "
-                      "a confabd on the session bus needs one (see dbus-run-session(1)) "
-                      "and may not be running\n"));
+        g_printerr (_ ("confabctl: for the confabd on the system bus, use “confabctl --system”; "
+                       "a confabd on the session bus needs one (see dbus-run-session(1)) "
+                       "and may not be running\n"));
       else
-        g_printerr (_("confabctl: is dbus-daemon running? confabd may not be running either\n"));
+        g_printerr (_ ("confabctl: is dbus-daemon running? confabd may not be running either\n"));
       return CONFABCTL_EXIT_FAILED;
     }
 

@@ -48,20 +48,21 @@ name_lost_cb (GDBusConnection *connection,
     return;
 
   if (self->name_owned)
-    g_warning (_("Lost the name %s on the %s bus: "
-                 "the admin interface is unavailable, chat goes on"),
+    g_warning (_ ("Lost the name %s on the %s bus: "
+                  "the admin interface is unavailable, chat goes on"),
                name, bus_label (self));
   else if (self->bus == CONFAB_BUS_SYSTEM)
     /* dbus-daemon drops policy rules naming a user or group that does not
      * exist yet, so a policy loaded before systemd-sysusers denies us. */
-    g_warning (_("Cannot own the name %s on the system bus: chat goes on without the "
-                 "admin interface. Either the bus policy does not allow it (install "
-                 "org.confab.Confab1.conf, create the user confab with systemd-sysusers, "
-                 "then run “systemctl reload dbus”) or another confabd owns the name"),
+    g_warning (_ ("Cannot own the name %s on the system bus: chat goes on without the "
+                  "admin interface. Either the bus policy does not allow it (install "
+                  "org.confab.Confab1.conf, create the user confab with systemd-sysusers, "
+                  "then run “systemctl reload dbus”) or another confabd owns the name"),
                name);
   else
-    g_warning (_("Cannot own the name %s on the session bus: another confabd owns it; "
-                 "chat goes on without the admin interface"), name);
+    g_warning (_ ("Cannot own the name %s on the session bus: another confabd owns it; "
+                  "chat goes on without the admin interface"),
+               name);
   self->name_owned = FALSE;
 }
 
@@ -74,16 +75,16 @@ bus_closed_cb (GDBusConnection *connection,
   ConfabDaemon *self = CONFAB_DAEMON (user_data);
 
   self->name_owned = FALSE;
-  g_warning (_("Lost the connection to the %s bus (%s): chat goes on without the admin interface"),
-             bus_label (self), error != NULL ? error->message : _("closed"));
+  g_warning (_ ("Lost the connection to the %s bus (%s): chat goes on without the admin interface"),
+             bus_label (self), error != NULL ? error->message : _ ("closed"));
 }
 
 /* Exports the manager on the chosen bus and asks for the name. No session
  * bus is worth one warning (chat works without it); an explicit system
  * bus that fails is an error, since an administrator asked for it. */
 gboolean
-confab_daemon_start_dbus (ConfabDaemon  *self,
-                          GError       **error)
+confab_daemon_start_dbus (ConfabDaemon *self,
+                          GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(ConfabManager) manager = NULL;
@@ -103,11 +104,12 @@ confab_daemon_start_dbus (ConfabDaemon  *self,
       if (self->bus == CONFAB_BUS_SYSTEM)
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                      _("Cannot serve the admin interface on the system bus: "));
+                                      _ ("Cannot serve the admin interface on the system bus: "));
           return FALSE;
         }
-      g_warning (_("Cannot serve the admin interface on the session bus (%s): "
-                   "serving chat without it"), local_error->message);
+      g_warning (_ ("Cannot serve the admin interface on the session bus (%s): "
+                    "serving chat without it"),
+                 local_error->message);
       return TRUE;
     }
 

@@ -54,12 +54,12 @@ confab_daemon_limits_from_config (const ConfabConfig *config,
 
 /* Resolves [server] unix_socket_user/unix_socket_group for the server. */
 gboolean
-confab_daemon_apply_unix_socket_options (ConfabDaemon  *self,
-                                         GError       **error)
+confab_daemon_apply_unix_socket_options (ConfabDaemon *self,
+                                         GError      **error)
 {
   const ConfabConfig *config = self->config;
-  gint64 uid = -1;
-  gint64 gid = -1;
+  gint64              uid = -1;
+  gint64              gid = -1;
 
   if (config->unix_socket_user != NULL)
     {
@@ -68,7 +68,7 @@ confab_daemon_apply_unix_socket_options (ConfabDaemon  *self,
       if (!confab_user_db_get_user_by_name (config->unix_socket_user, &found, NULL, NULL))
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("unix_socket_user: no user called “%s”"), config->unix_socket_user);
+                       _ ("unix_socket_user: no user called “%s”"), config->unix_socket_user);
           return FALSE;
         }
       uid = found;
@@ -80,7 +80,7 @@ confab_daemon_apply_unix_socket_options (ConfabDaemon  *self,
       if (!confab_user_db_get_group_by_name (config->unix_socket_group, &found, NULL))
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
-                       _("unix_socket_group: no group called “%s”"), config->unix_socket_group);
+                       _ ("unix_socket_group: no group called “%s”"), config->unix_socket_group);
           return FALSE;
         }
       gid = found;
@@ -92,8 +92,8 @@ confab_daemon_apply_unix_socket_options (ConfabDaemon  *self,
 
 /* Loads the file, or the defaults if the default file does not exist. */
 ConfabConfig *
-confab_daemon_load_config (ConfabDaemon  *self,
-                           GError       **error)
+confab_daemon_load_config (ConfabDaemon *self,
+                           GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
   ConfabConfig *config;

@@ -14,41 +14,41 @@ G_BEGIN_DECLS
 
 struct _ConfabDaemon
 {
-  GObject          parent_instance;
+  GObject parent_instance;
 
   char            *config_path;     /* (owned) (nullable) */
   gboolean         config_explicit; /* given with --config: must exist */
   char           **listen;          /* (owned) (nullable): from --listen */
   ConfabBusChoice  bus;
-  ConfabConfig    *config;          /* (owned) */
-  ConfabBroker    *broker;          /* (owned) */
-  ConfabServer    *server;          /* (owned) */
-  ConfabManager   *manager;         /* (owned) (nullable): only while on a bus */
-  GDBusConnection *connection;      /* (owned) (nullable): the chosen bus */
+  ConfabConfig    *config;     /* (owned) */
+  ConfabBroker    *broker;     /* (owned) */
+  ConfabServer    *server;     /* (owned) */
+  ConfabManager   *manager;    /* (owned) (nullable): only while on a bus */
+  GDBusConnection *connection; /* (owned) (nullable): the chosen bus */
   guint            name_owner_id;
   gboolean         name_owned;
   guint            shutdown_timeout_id;
   guint            status_timeout_id;
-  gboolean         ready_sent;      /* READY=1 told to the service manager */
+  gboolean         ready_sent; /* READY=1 told to the service manager */
   gboolean         stopping;
   gboolean         finished;
 };
 
 /* confab-daemon-config.c: the configuration, read and turned into limits */
-ConfabConfig *confab_daemon_load_config         (ConfabDaemon       *self,
-                                                 GError            **error);
-void          confab_daemon_limits_from_config  (const ConfabConfig *config,
-                                                 ConfabBrokerLimits *broker_limits,
-                                                 ConfabPeerLimits   *peer_limits);
+ConfabConfig *confab_daemon_load_config (ConfabDaemon *self,
+                                         GError      **error);
+void          confab_daemon_limits_from_config (const ConfabConfig *config,
+                                                ConfabBrokerLimits *broker_limits,
+                                                ConfabPeerLimits   *peer_limits);
 GVariant     *confab_daemon_peer_limits_variant (const ConfabConfig *config);
-gboolean      confab_daemon_apply_unix_socket_options (ConfabDaemon  *self,
-                                                       GError       **error);
+gboolean      confab_daemon_apply_unix_socket_options (ConfabDaemon *self,
+                                                       GError      **error);
 
 /* confab-daemon-bus.c: the bus and the well-known name */
-gboolean      confab_daemon_start_dbus          (ConfabDaemon       *self,
-                                                 GError            **error);
+gboolean confab_daemon_start_dbus (ConfabDaemon *self,
+                                   GError      **error);
 
 /* confab-daemon.c */
-void          confab_daemon_send_ready          (ConfabDaemon       *self);
+void confab_daemon_send_ready (ConfabDaemon *self);
 
 G_END_DECLS

@@ -22,7 +22,6 @@
 /* STATUS= updates for the service manager, at most this often. */
 #define STATUS_INTERVAL_SEC 1
 
-
 enum
 {
   SIGNAL_FINISHED,
@@ -47,9 +46,9 @@ raise_fd_limit (void)
 }
 
 static gboolean
-listen_on (ConfabDaemon  *self,
-           const char    *text,
-           GError       **error)
+listen_on (ConfabDaemon *self,
+           const char   *text,
+           GError      **error)
 {
   g_autoptr(GSocketAddress) address = confab_address_parse (text, error);
 
@@ -110,7 +109,7 @@ notify_ready_again (ConfabDaemon *self)
 static gboolean
 status_timeout_cb (gpointer user_data)
 {
-  ConfabDaemon *self = CONFAB_DAEMON (user_data);
+  ConfabDaemon    *self = CONFAB_DAEMON (user_data);
   g_autofree char *status = describe_status (self);
 
   self->status_timeout_id = 0;
@@ -132,7 +131,6 @@ n_peers_changed_cb (GObject    *broker,
   self->status_timeout_id = g_timeout_add_seconds (STATUS_INTERVAL_SEC, status_timeout_cb, self);
 }
 
-
 /* GIO maps EADDRNOTAVAIL to G_IO_ERROR_FAILED and EAFNOSUPPORT to
  * G_IO_ERROR_NOT_SUPPORTED; everything else (in use, permission) is real. */
 static gboolean
@@ -151,10 +149,10 @@ default_unavailable (const GError *error)
  * skipped with a warning, as long as one binds; a busy one is fatal.
  */
 gboolean
-confab_daemon_start (ConfabDaemon  *self,
-                     GError       **error)
+confab_daemon_start (ConfabDaemon *self,
+                     GError      **error)
 {
-  const char * const defaults[] = { CONFAB_DEFAULT_LISTEN_V4, CONFAB_DEFAULT_LISTEN_V6, NULL };
+  const char * const  defaults[] = { CONFAB_DEFAULT_LISTEN_V4, CONFAB_DEFAULT_LISTEN_V6, NULL };
   const char * const *addresses = defaults;
   g_autoptr(GPtrArray) activated = NULL;
   gboolean explicit = TRUE;
@@ -181,10 +179,11 @@ confab_daemon_start (ConfabDaemon  *self,
     {
       /* An administrator who edits listen= must learn why it has no effect. */
       if (self->listen != NULL && self->listen[0] != NULL)
-        g_warning (_("--listen is ignored: the service manager passed the listening sockets"));
+        g_warning (_ ("--listen is ignored: the service manager passed the listening sockets"));
       else if (self->config->listen != NULL && self->config->listen[0] != NULL)
-        g_warning (_("listen= in %s is ignored: the service manager passed the listening sockets "
-                     "(change them in the socket unit)"), self->config_path);
+        g_warning (_ ("listen= in %s is ignored: the service manager passed the listening sockets "
+                      "(change them in the socket unit)"),
+                   self->config_path);
       goto listening;
     }
 
@@ -218,7 +217,7 @@ confab_daemon_start (ConfabDaemon  *self,
   if (bound == 0)
     {
       g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS,
-                           _("No address to listen on could be bound"));
+                           _ ("No address to listen on could be bound"));
       return FALSE;
     }
 
@@ -319,7 +318,7 @@ confab_daemon_reload (ConfabDaemon *self)
   g_autoptr(ConfabConfig) config = NULL;
   g_auto(GStrv) changes = NULL;
   ConfabBrokerLimits broker_limits;
-  ConfabPeerLimits peer_limits;
+  ConfabPeerLimits   peer_limits;
 
   g_return_if_fail (CONFAB_IS_DAEMON (self));
 
@@ -338,9 +337,9 @@ confab_daemon_reload (ConfabDaemon *self)
 
   changes = confab_config_describe_changes (self->config, config);
   if (changes[0] == NULL)
-    g_message (_("Reload: no change"));
+    g_message (_ ("Reload: no change"));
   for (guint i = 0; changes[i] != NULL; i++)
-    g_message (_("Reload: %s"), changes[i]);
+    g_message (_ ("Reload: %s"), changes[i]);
 
   confab_daemon_limits_from_config (config, &broker_limits, &peer_limits);
   confab_broker_set_limits (self->broker, &broker_limits);
@@ -424,15 +423,15 @@ confab_daemon_init (ConfabDaemon *self)
  *   configuration cannot be loaded
  */
 ConfabDaemon *
-confab_daemon_new (const char          *config_path,
-                   gboolean             config_explicit,
-                   const char * const  *listen,
-                   ConfabBusChoice      bus,
-                   GError             **error)
+confab_daemon_new (const char         *config_path,
+                   gboolean            config_explicit,
+                   const char * const *listen,
+                   ConfabBusChoice     bus,
+                   GError            **error)
 {
   g_autoptr(ConfabDaemon) self = g_object_new (CONFAB_TYPE_DAEMON, NULL);
   ConfabBrokerLimits broker_limits;
-  ConfabPeerLimits peer_limits;
+  ConfabPeerLimits   peer_limits;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 

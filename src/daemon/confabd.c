@@ -38,9 +38,9 @@ finished_cb (ConfabDaemon *daemon,
 }
 
 static gboolean
-parse_bus (const char       *text,
-           ConfabBusChoice  *bus,
-           GError          **error)
+parse_bus (const char      *text,
+           ConfabBusChoice *bus,
+           GError         **error)
 {
   if (text == NULL || g_str_equal (text, "session"))
     *bus = CONFAB_BUS_SESSION;
@@ -51,7 +51,7 @@ parse_bus (const char       *text,
   else
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("Unknown bus “%s”: expected session, system or none"), text);
+                   _ ("Unknown bus “%s”: expected session, system or none"), text);
       return FALSE;
     }
   return TRUE;
@@ -60,10 +60,10 @@ parse_bus (const char       *text,
 /* --check-config: what start-up would refuse in the configuration (and
  * in --listen), without binding or owning anything. */
 static gboolean
-check_config (const char          *path,
-              gboolean             explicit,
-              const char * const  *listen,
-              GError             **error)
+check_config (const char *path,
+              gboolean explicit,
+              const char * const *listen,
+              GError            **error)
 {
   g_autoptr(ConfabConfig) config = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -113,26 +113,26 @@ main (int   argc,
   g_auto(GStrv) listen = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *bus_name = NULL;
-  gboolean version = FALSE;
-  gboolean verbose = FALSE;
-  gboolean check = FALSE;
-  ConfabBusChoice bus;
-  guint signal_ids[3];
+  gboolean         version = FALSE;
+  gboolean         verbose = FALSE;
+  gboolean         check = FALSE;
+  ConfabBusChoice  bus;
+  guint            signal_ids[3];
   g_autofree char *config_help = NULL;
-  GOptionEntry entries[] = {
-    { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
-      N_("Listen on ADDR (HOST:PORT, [IPV6]:PORT or unix:PATH); may repeat, replaces the defaults"), N_("ADDR") },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      NULL /* config_help */, N_("FILE") },
-    { "bus", 'b', 0, G_OPTION_ARG_STRING, &bus_name,
-      N_("Serve the admin interface on BUS: session, system or none (default: session)"), N_("BUS") },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
-      N_("Log per-connection detail (as G_MESSAGES_DEBUG=confab does)"), NULL },
-    { "check-config", 't', 0, G_OPTION_ARG_NONE, &check,
-      N_("Check the configuration and exit: status 0 and no output if it is valid"), NULL },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
-      N_("Print the version and exit"), NULL },
-    G_OPTION_ENTRY_NULL
+  GOptionEntry     entries[] = {
+        { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
+          N_ ("Listen on ADDR (HOST:PORT, [IPV6]:PORT or unix:PATH); may repeat, replaces the defaults"), N_ ("ADDR") },
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+          NULL /* config_help */, N_ ("FILE") },
+        { "bus", 'b', 0, G_OPTION_ARG_STRING, &bus_name,
+          N_ ("Serve the admin interface on BUS: session, system or none (default: session)"), N_ ("BUS") },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+          N_ ("Log per-connection detail (as G_MESSAGES_DEBUG=confab does)"), NULL },
+        { "check-config", 't', 0, G_OPTION_ARG_NONE, &check,
+          N_ ("Check the configuration and exit: status 0 and no output if it is valid"), NULL },
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+          N_ ("Print the version and exit"), NULL },
+        G_OPTION_ENTRY_NULL
   };
 
   /* Before anything can start a thread. */
@@ -140,16 +140,16 @@ main (int   argc,
   confab_i18n_init ();
 
   /* The default path is only known at build time: no literal for it. */
-  config_help = g_strdup_printf (_("Read the configuration from FILE (default: %s)"),
+  config_help = g_strdup_printf (_ ("Read the configuration from FILE (default: %s)"),
                                  CONFAB_CONFIG_FILE);
   entries[1].description = config_help;
 
   context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("The confab chat daemon."));
+  g_option_context_set_summary (context, _ ("The confab chat daemon."));
   g_option_context_set_description (context,
-    _("Signals: SIGTERM or SIGINT stop the daemon after delivering every accepted "
-      "message; SIGHUP reloads the limits from the configuration file.\n"
-      "Set G_MESSAGES_DEBUG=confab to log each connection."));
+                                    _ ("Signals: SIGTERM or SIGINT stop the daemon after delivering every accepted "
+                                       "message; SIGHUP reloads the limits from the configuration file.\n"
+                                       "Set G_MESSAGES_DEBUG=confab to log each connection."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) ||
@@ -160,7 +160,7 @@ main (int   argc,
     }
   if (argc > 1)
     {
-      g_printerr (_("confabd: unexpected argument “%s”\n"), argv[1]);
+      g_printerr (_ ("confabd: unexpected argument “%s”\n"), argv[1]);
       return 2;
     }
 
@@ -184,10 +184,10 @@ main (int   argc,
    * writer reads G_MESSAGES_DEBUG at each message. No thread runs yet. */
   if (verbose)
     {
-      const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+      const char      *domains = g_getenv ("G_MESSAGES_DEBUG");
       g_autofree char *value = (domains != NULL && *domains != '\0')
-                               ? g_strconcat (domains, " " G_LOG_DOMAIN, NULL)
-                               : g_strdup (G_LOG_DOMAIN);
+                                 ? g_strconcat (domains, " " G_LOG_DOMAIN, NULL)
+                                 : g_strdup (G_LOG_DOMAIN);
 
       g_setenv ("G_MESSAGES_DEBUG", value, TRUE);
     }

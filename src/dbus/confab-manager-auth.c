@@ -33,9 +33,9 @@
  * route them here; Set stays refused (every property is read-only). */
 static const struct
 {
-  const char          *interface_name;
-  const char          *method_name;
-  ConfabManagerAccess  access;
+  const char         *interface_name;
+  const char         *method_name;
+  ConfabManagerAccess access;
 } member_access[] = {
   { CONFAB_DBUS_INTERFACE, "ListPeers", CONFAB_MANAGER_ACCESS_OPEN },
   { CONFAB_DBUS_INTERFACE, "GetPeer", CONFAB_MANAGER_ACCESS_OPEN },
@@ -110,7 +110,7 @@ static GArray *
 lookup_user_groups (guint32 uid)
 {
   g_autofree char *name = NULL;
-  guint32 gid;
+  guint32          gid;
 
   if (!confab_user_db_get_user_by_uid (uid, &name, &gid, NULL))
     return g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -130,14 +130,14 @@ lookup_user_groups (guint32 uid)
  * GetConnectionUnixUser. Blocks: worker threads only.
  */
 static gboolean
-get_caller (GDBusMethodInvocation  *invocation,
-            guint32                *uid,
-            guint32                *pid,
-            GArray                **gids,
-            GError                **error)
+get_caller (GDBusMethodInvocation *invocation,
+            guint32               *uid,
+            guint32               *pid,
+            GArray               **gids,
+            GError               **error)
 {
   GDBusConnection *connection = g_dbus_method_invocation_get_connection (invocation);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  const char      *sender = g_dbus_method_invocation_get_sender (invocation);
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) credentials = NULL;
   g_autoptr(GVariant) group_ids = NULL;
@@ -148,7 +148,7 @@ get_caller (GDBusMethodInvocation  *invocation,
   if (sender == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("the connection has no message bus"));
+                           _ ("the connection has no message bus"));
       return FALSE;
     }
 
@@ -164,7 +164,7 @@ get_caller (GDBusMethodInvocation  *invocation,
       if (!g_variant_lookup (credentials, "UnixUserID", "u", uid))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               _("the bus does not know the caller's Unix user"));
+                               _ ("the bus does not know the caller's Unix user"));
           return FALSE;
         }
       group_ids = g_variant_lookup_value (credentials, "UnixGroupIDs", G_VARIANT_TYPE ("au"));
@@ -195,7 +195,7 @@ get_caller (GDBusMethodInvocation  *invocation,
 
   if (group_ids != NULL)
     {
-      gsize n;
+      gsize          n;
       const guint32 *array = g_variant_get_fixed_array (group_ids, &n, sizeof (guint32));
 
       *gids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
@@ -229,7 +229,7 @@ lookup_caller_thread (GTask        *task,
                       GCancellable *cancellable)
 {
   GDBusMethodInvocation *invocation = task_data;
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  const char            *sender = g_dbus_method_invocation_get_sender (invocation);
   g_autoptr(ConfabCaller) caller = g_new0 (ConfabCaller, 1);
   g_autoptr(GArray) gids = NULL;
   g_autoptr(GError) error = NULL;

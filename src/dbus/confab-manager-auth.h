@@ -22,13 +22,13 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  char     *sender;
-  guint32   uid;
-  guint32   pid;
-  char     *process;
-  gboolean  is_admin;
-  gboolean  identified;
-  char     *error;
+  char    *sender;
+  guint32  uid;
+  guint32  pid;
+  char    *process;
+  gboolean is_admin;
+  gboolean identified;
+  char    *error;
 } ConfabCaller;
 
 /*
@@ -45,15 +45,15 @@ typedef struct
   char      pid[16];
 } ConfabCallerLogFields;
 
-void          confab_caller_free            (ConfabCaller          *caller);
-char         *confab_caller_describe        (const ConfabCaller    *caller);
-void          confab_caller_get_log_fields  (const ConfabCaller    *caller,
-                                             ConfabCallerLogFields *out);
+void  confab_caller_free (ConfabCaller *caller);
+char *confab_caller_describe (const ConfabCaller *caller);
+void  confab_caller_get_log_fields (const ConfabCaller    *caller,
+                                    ConfabCallerLogFields *out);
 
-void          confab_caller_lookup_async    (GDBusMethodInvocation *invocation,
-                                             GAsyncReadyCallback    callback,
-                                             gpointer               user_data);
-ConfabCaller *confab_caller_lookup_finish   (GAsyncResult          *result);
+void          confab_caller_lookup_async (GDBusMethodInvocation *invocation,
+                                          GAsyncReadyCallback    callback,
+                                          gpointer               user_data);
+ConfabCaller *confab_caller_lookup_finish (GAsyncResult *result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabCaller, confab_caller_free)
 

@@ -29,19 +29,19 @@
 
 struct _ConfabCallQueue
 {
-  grefcount          ref;          /* the owner's, and one per lookup */
-  gboolean           closed;
-  gboolean           enforce;
-  ConfabCallRunFunc  run;
-  gpointer           user_data;
-  GHashTable        *senders;      /* (owned): sender → SenderQueue */
-  ConfabLogLimiter   log;          /* the refusals' budget */
+  grefcount         ref; /* the owner's, and one per lookup */
+  gboolean          closed;
+  gboolean          enforce;
+  ConfabCallRunFunc run;
+  gpointer          user_data;
+  GHashTable       *senders; /* (owned): sender → SenderQueue */
+  ConfabLogLimiter  log;     /* the refusals' budget */
 };
 
 typedef struct
 {
-  GQueue        calls;       /* (element-type GDBusMethodInvocation) (owned) */
-  ConfabCaller *caller;      /* (owned) (nullable): looked up for this burst */
+  GQueue        calls;  /* (element-type GDBusMethodInvocation) (owned) */
+  ConfabCaller *caller; /* (owned) (nullable): looked up for this burst */
   gboolean      looking_up;
 } SenderQueue;
 
@@ -105,11 +105,11 @@ lookup_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  Lookup *lookup = user_data;
+  Lookup          *lookup = user_data;
   ConfabCallQueue *self = lookup->self;
   g_autoptr(ConfabCaller) caller = confab_caller_lookup_finish (result);
   g_autofree char *key = g_steal_pointer (&lookup->key);
-  SenderQueue *queue;
+  SenderQueue     *queue;
 
   g_free (lookup);
   if (!self->closed)
@@ -135,8 +135,8 @@ drain (ConfabCallQueue *self,
 
   while ((invocation = g_queue_peek_head (&queue->calls)) != NULL)
     {
-      const char *interface_name = g_dbus_method_invocation_get_interface_name (invocation);
-      const char *method_name = g_dbus_method_invocation_get_method_name (invocation);
+      const char         *interface_name = g_dbus_method_invocation_get_interface_name (invocation);
+      const char         *method_name = g_dbus_method_invocation_get_method_name (invocation);
       ConfabManagerAccess access = confab_manager_get_member_access (interface_name, method_name);
 
       if (access == CONFAB_MANAGER_ACCESS_ADMIN && queue->caller == NULL)
@@ -161,7 +161,7 @@ drain (ConfabCallQueue *self,
         case CONFAB_MANAGER_ACCESS_ADMIN:
           if (self->enforce && !queue->caller->is_admin)
             {
-              g_autofree char *who = confab_caller_describe (queue->caller);
+              g_autofree char      *who = confab_caller_describe (queue->caller);
               ConfabCallerLogFields fields;
 
               confab_caller_get_log_fields (queue->caller, &fields);
@@ -173,13 +173,13 @@ drain (ConfabCallQueue *self,
               if (!queue->caller->identified)
                 g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
                                                        CONFAB_DBUS_ERROR_ACCESS_DENIED,
-                                                       _("Cannot identify the caller: %s"),
+                                                       _ ("Cannot identify the caller: %s"),
                                                        queue->caller->error);
               else
                 g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
                                                        CONFAB_DBUS_ERROR_ACCESS_DENIED,
-                                                       _("Only root and members of the group %s "
-                                                         "may call %s (the caller is uid %u)"),
+                                                       _ ("Only root and members of the group %s "
+                                                          "may call %s (the caller is uid %u)"),
                                                        CONFAB_MANAGER_ADMIN_GROUP, method_name,
                                                        queue->caller->uid);
             }
@@ -190,7 +190,7 @@ drain (ConfabCallQueue *self,
         case CONFAB_MANAGER_ACCESS_DENIED:
         default:
           {
-            const char *who = *key != '\0' ? key : "a peer";
+            const char     *who = *key != '\0' ? key : "a peer";
             const GLogField field = { CONFAB_LOG_FIELD_CALLER, who, -1 };
 
             confab_log_event_with_fields (&self->log, CONFAB_LOG_CALL_REFUSED,
@@ -201,7 +201,7 @@ drain (ConfabCallQueue *self,
           }
           g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
                                                  CONFAB_DBUS_ERROR_ACCESS_DENIED,
-                                                 _("Calling %s.%s is not allowed"),
+                                                 _ ("Calling %s.%s is not allowed"),
                                                  interface_name, method_name);
           break;
         }
@@ -222,7 +222,7 @@ void
 confab_call_queue_push (ConfabCallQueue       *self,
                         GDBusMethodInvocation *invocation)
 {
-  const char *key = sender_key (invocation);
+  const char  *key = sender_key (invocation);
   SenderQueue *queue;
 
   g_return_if_fail (self != NULL && !self->closed);
@@ -245,14 +245,14 @@ refuse_pending (gpointer key,
                 gpointer value,
                 gpointer user_data)
 {
-  SenderQueue *queue = value;
+  SenderQueue           *queue = value;
   GDBusMethodInvocation *invocation;
 
   while ((invocation = g_queue_pop_head (&queue->calls)) != NULL)
     {
       g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR,
                                                      G_DBUS_ERROR_NO_REPLY,
-                                                     _("confabd stopped serving the bus"));
+                                                     _ ("confabd stopped serving the bus"));
       g_object_unref (invocation);
     }
   return TRUE;

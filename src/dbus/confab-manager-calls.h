@@ -25,13 +25,13 @@ typedef void (*ConfabCallRunFunc) (GDBusMethodInvocation *invocation,
 
 typedef struct _ConfabCallQueue ConfabCallQueue;
 
-ConfabCallQueue *confab_call_queue_new         (ConfabCallRunFunc      run,
-                                                gpointer               user_data);
-void             confab_call_queue_close       (ConfabCallQueue       *self);
-void             confab_call_queue_set_enforce (ConfabCallQueue       *self,
-                                                gboolean               enforce);
-gboolean         confab_call_queue_get_enforce (ConfabCallQueue       *self);
-void             confab_call_queue_push        (ConfabCallQueue       *self,
-                                                GDBusMethodInvocation *invocation);
+ConfabCallQueue *confab_call_queue_new (ConfabCallRunFunc run,
+                                        gpointer          user_data);
+void             confab_call_queue_close (ConfabCallQueue *self);
+void             confab_call_queue_set_enforce (ConfabCallQueue *self,
+                                                gboolean         enforce);
+gboolean         confab_call_queue_get_enforce (ConfabCallQueue *self);
+void             confab_call_queue_push (ConfabCallQueue       *self,
+                                         GDBusMethodInvocation *invocation);
 
 G_END_DECLS

@@ -38,7 +38,7 @@ lookup_or_return_error (ConfabManager         *self,
 
   if (*name == '\0')
     {
-      return_invalid_argument (invocation, _("The peer name is empty"));
+      return_invalid_argument (invocation, _ ("The peer name is empty"));
       return NULL;
     }
 
@@ -46,7 +46,7 @@ lookup_or_return_error (ConfabManager         *self,
   if (peer == NULL)
     g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
                                            CONFAB_DBUS_ERROR_NO_SUCH_PEER,
-                                           _("No such peer: %s"), name);
+                                           _ ("No such peer: %s"), name);
   return peer;
 }
 
@@ -65,10 +65,10 @@ lookup_or_return_error (ConfabManager         *self,
  * Returns: (transfer full) (nullable): the trimmed text, possibly empty
  */
 static char *
-check_text (ConfabManager  *self,
-            const char     *text,
-            gboolean        is_reason,
-            GError        **error)
+check_text (ConfabManager *self,
+            const char    *text,
+            gboolean       is_reason,
+            GError       **error)
 {
   const char *start = text;
   const char *end = text + strlen (text);
@@ -85,8 +85,8 @@ check_text (ConfabManager  *self,
   if ((gsize) (end - start) > self->text_max_bytes)
     {
       g_set_error (error, CONFAB_DBUS_ERROR, CONFAB_DBUS_ERROR_INVALID_ARGUMENT,
-                   is_reason ? _("The reason is longer than %u bytes")
-                             : _("The text is longer than %u bytes"),
+                   is_reason ? _ ("The reason is longer than %u bytes")
+                             : _ ("The text is longer than %u bytes"),
                    self->text_max_bytes);
       return NULL;
     }
@@ -96,8 +96,8 @@ check_text (ConfabManager  *self,
   if (!confab_validate_text (start, end - start, &local_error))
     {
       g_set_error_literal (error, CONFAB_DBUS_ERROR, CONFAB_DBUS_ERROR_INVALID_ARGUMENT,
-                           is_reason ? _("The reason contains control characters or line breaks")
-                                     : _("The text contains control characters or line breaks"));
+                           is_reason ? _ ("The reason contains control characters or line breaks")
+                                     : _ ("The text contains control characters or line breaks"));
       return NULL;
     }
 
@@ -160,8 +160,8 @@ run_get_peer (ConfabManager         *self,
               const char            *name)
 {
   ConfabDBusManager *skeleton = self->skeleton;
-  ConfabBrokerPeer *peer = lookup_or_return_error (self, invocation, name);
-  GVariantBuilder dict;
+  ConfabBrokerPeer  *peer = lookup_or_return_error (self, invocation, name);
+  GVariantBuilder    dict;
 
   if (peer == NULL)
     return;
@@ -189,10 +189,10 @@ run_broadcast (ConfabManager         *self,
                const char            *text)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *checked = check_text (self, text, FALSE, &error);
-  g_autofree char *who = NULL;
+  g_autofree char      *checked = check_text (self, text, FALSE, &error);
+  g_autofree char      *who = NULL;
   ConfabCallerLogFields fields;
-  guint n;
+  guint                 n;
 
   if (checked == NULL)
     {
@@ -201,7 +201,7 @@ run_broadcast (ConfabManager         *self,
     }
   if (*checked == '\0')
     {
-      return_invalid_argument (invocation, _("The text is empty"));
+      return_invalid_argument (invocation, _ ("The text is empty"));
       return;
     }
 
@@ -223,10 +223,10 @@ run_kick (ConfabManager         *self,
           const char            *reason)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *checked = NULL;
-  g_autofree char *who = NULL;
+  g_autofree char      *checked = NULL;
+  g_autofree char      *who = NULL;
   ConfabCallerLogFields fields;
-  ConfabBrokerPeer *peer;
+  ConfabBrokerPeer     *peer;
 
   /* Check the reason before the name: a refused call changes nothing. */
   checked = check_text (self, reason, TRUE, &error);
@@ -265,9 +265,9 @@ static void
 run_get_statistics (ConfabManager         *self,
                     GDBusMethodInvocation *invocation)
 {
-  ConfabBrokerStats stats;
+  ConfabBrokerStats  stats;
   ConfabBrokerLimits limits;
-  GVariantBuilder dict;
+  GVariantBuilder    dict;
 
   confab_broker_get_stats (self->broker, &stats);
   confab_broker_get_limits (self->broker, &limits);
@@ -295,8 +295,8 @@ run_get_statistics (ConfabManager         *self,
   if (self->peer_limits != NULL)
     {
       GVariantIter iter;
-      const char *key;
-      GVariant *value;
+      const char  *key;
+      GVariant    *value;
 
       g_variant_iter_init (&iter, self->peer_limits);
       while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
@@ -314,9 +314,9 @@ confab_manager_run_call (GDBusMethodInvocation *invocation,
                          gpointer               user_data)
 {
   ConfabManager *self = user_data;
-  const char *method = g_dbus_method_invocation_get_method_name (invocation);
-  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
-  const char *a, *b;
+  const char    *method = g_dbus_method_invocation_get_method_name (invocation);
+  GVariant      *parameters = g_dbus_method_invocation_get_parameters (invocation);
+  const char    *a, *b;
 
   if (g_str_equal (method, "ListPeers"))
     run_list_peers (self, invocation);
@@ -338,5 +338,5 @@ confab_manager_run_call (GDBusMethodInvocation *invocation,
   else if (g_str_equal (method, "GetStatistics"))
     run_get_statistics (self, invocation);
   else
-    g_assert_not_reached ();  /* confab_manager_get_member_access() lists these */
+    g_assert_not_reached (); /* confab_manager_get_member_access() lists these */
 }

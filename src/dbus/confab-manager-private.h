@@ -15,16 +15,16 @@ G_BEGIN_DECLS
 
 struct _ConfabManager
 {
-  GObject            parent_instance;
+  GObject parent_instance;
 
-  ConfabBroker      *broker;            /* (owned) */
-  ConfabDBusManager *skeleton;          /* (owned) */
-  ConfabCallQueue   *calls;             /* (owned) */
-  ConfabPeerSignals *signals;           /* (owned) */
-  ConfabLogLimiter   log;               /* the audit lines' budget */
-  char             **listen_addresses;  /* (owned) */
+  ConfabBroker      *broker;           /* (owned) */
+  ConfabDBusManager *skeleton;         /* (owned) */
+  ConfabCallQueue   *calls;            /* (owned) */
+  ConfabPeerSignals *signals;          /* (owned) */
+  ConfabLogLimiter   log;              /* the audit lines' budget */
+  char             **listen_addresses; /* (owned) */
   guint              text_max_bytes;
-  GVariant          *peer_limits;       /* (owned) (nullable): a{sv} */
+  GVariant          *peer_limits; /* (owned) (nullable): a{sv} */
 };
 
 /* The call queue's ConfabCallRunFunc (confab-manager-methods.c). */

@@ -31,31 +31,31 @@
 
 typedef struct
 {
-  gboolean  was_present;   /* the first held event was a leave */
-  gboolean  present;       /* the last held event was a join */
-  char     *address;       /* (nullable) of the last join */
-  char     *reason;        /* (nullable) of the last leave */
+  gboolean was_present; /* the first held event was a leave */
+  gboolean present;     /* the last held event was a join */
+  char    *address;     /* (nullable) of the last join */
+  char    *reason;      /* (nullable) of the last leave */
 } HeldPeer;
 
 struct _ConfabPeerSignals
 {
-  grefcount          ref;          /* one for the owner, one per flush in flight */
-  ConfabDBusManager *skeleton;     /* (unowned) (nullable): NULL once freed */
+  grefcount          ref;      /* one for the owner, one per flush in flight */
+  ConfabDBusManager *skeleton; /* (unowned) (nullable): NULL once freed */
   guint              window;
 
-  guint              unflushed;    /* emitted since the last completed flush */
-  guint              flush_covers; /* of those, written once the flush completes */
-  gboolean           flushing;
-  gboolean           holding;
+  guint    unflushed;    /* emitted since the last completed flush */
+  guint    flush_covers; /* of those, written once the flush completes */
+  gboolean flushing;
+  gboolean holding;
 
-  GHashTable        *held;         /* name → HeldPeer */
-  guint64            held_events;  /* events absorbed in this hold */
-  gboolean           count_held;
-  guint              count;
+  GHashTable *held;        /* name → HeldPeer */
+  guint64     held_events; /* events absorbed in this hold */
+  gboolean    count_held;
+  guint       count;
 
-  guint64            coalesced;
-  guint64            coalesced_unlogged;
-  gint64             logged_usec;
+  guint64 coalesced;
+  guint64 coalesced_unlogged;
+  gint64  logged_usec;
 };
 
 static void
@@ -141,9 +141,9 @@ static void
 release (ConfabPeerSignals *self)
 {
   GHashTableIter iter;
-  const char *name;
-  HeldPeer *held;
-  guint64 sent = 0;
+  const char    *name;
+  HeldPeer      *held;
+  guint64        sent = 0;
 
   self->holding = FALSE;
 
@@ -224,7 +224,7 @@ static gboolean
 must_hold (ConfabPeerSignals *self)
 {
   if (get_connection (self) == NULL)
-    return FALSE;   /* not exported: emitting costs nothing */
+    return FALSE; /* not exported: emitting costs nothing */
   if (!self->holding && self->unflushed >= self->window)
     {
       g_debug ("The bus is not keeping up: holding peer signals");

@@ -14,20 +14,20 @@ G_BEGIN_DECLS
 
 typedef struct _ConfabPeerSignals ConfabPeerSignals;
 
-ConfabPeerSignals *confab_peer_signals_new           (ConfabDBusManager *skeleton,
-                                                      guint              window);
-void               confab_peer_signals_free          (ConfabPeerSignals *self);
+ConfabPeerSignals *confab_peer_signals_new (ConfabDBusManager *skeleton,
+                                            guint              window);
+void               confab_peer_signals_free (ConfabPeerSignals *self);
 
-void               confab_peer_signals_joined        (ConfabPeerSignals *self,
-                                                      const char        *name,
-                                                      const char        *address);
-void               confab_peer_signals_left          (ConfabPeerSignals *self,
-                                                      const char        *name,
-                                                      const char        *reason);
-void               confab_peer_signals_set_count     (ConfabPeerSignals *self,
-                                                      guint              n_peers);
+void confab_peer_signals_joined (ConfabPeerSignals *self,
+                                 const char        *name,
+                                 const char        *address);
+void confab_peer_signals_left (ConfabPeerSignals *self,
+                               const char        *name,
+                               const char        *reason);
+void confab_peer_signals_set_count (ConfabPeerSignals *self,
+                                    guint              n_peers);
 
-gboolean           confab_peer_signals_is_holding    (ConfabPeerSignals *self);
-guint64            confab_peer_signals_get_coalesced (ConfabPeerSignals *self);
+gboolean confab_peer_signals_is_holding (ConfabPeerSignals *self);
+guint64  confab_peer_signals_get_coalesced (ConfabPeerSignals *self);
 
 G_END_DECLS

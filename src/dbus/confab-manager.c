@@ -21,7 +21,6 @@
 #include "confab-manager-private.h"
 #include "confab-names.h"
 
-
 enum
 {
   PROP_0,
@@ -84,9 +83,9 @@ n_peers_cb (ConfabManager *self,
  * main context of this call.
  */
 gboolean
-confab_manager_export (ConfabManager    *self,
-                       GDBusConnection  *connection,
-                       GError          **error)
+confab_manager_export (ConfabManager   *self,
+                       GDBusConnection *connection,
+                       GError         **error)
 {
   g_return_val_if_fail (CONFAB_IS_MANAGER (self), FALSE);
   g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), FALSE);
@@ -203,7 +202,7 @@ confab_manager_new (ConfabBroker       *broker,
 static void
 confab_manager_constructed (GObject *object)
 {
-  ConfabManager *self = CONFAB_MANAGER (object);
+  ConfabManager     *self = CONFAB_MANAGER (object);
   const char * const no_addresses[] = { NULL };
 
   G_OBJECT_CLASS (confab_manager_parent_class)->constructed (object);
@@ -214,8 +213,8 @@ confab_manager_constructed (GObject *object)
   confab_dbus_manager_set_version (self->skeleton, PACKAGE_VERSION);
   confab_dbus_manager_set_listen_addresses (self->skeleton,
                                             self->listen_addresses != NULL
-                                            ? (const char * const *) self->listen_addresses
-                                            : no_addresses);
+                                              ? (const char * const *) self->listen_addresses
+                                              : no_addresses);
   confab_dbus_manager_set_peer_count (self->skeleton, confab_broker_get_n_peers (self->broker));
 
   g_signal_connect_object (self->skeleton, "handle-list-peers",

@@ -39,26 +39,26 @@ typedef enum
 #define CONFAB_TYPE_MANAGER (confab_manager_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabManager, confab_manager, CONFAB, MANAGER, GObject)
 
-ConfabManager *confab_manager_new                        (ConfabBroker       *broker,
-                                                          const char * const *listen_addresses);
-gboolean       confab_manager_export                     (ConfabManager      *self,
-                                                          GDBusConnection    *connection,
-                                                          GError            **error);
-void           confab_manager_unexport                   (ConfabManager      *self);
-void           confab_manager_set_peer_limits            (ConfabManager      *self,
-                                                          GVariant           *limits);
-void           confab_manager_set_text_max_bytes         (ConfabManager      *self,
-                                                          guint               max_bytes);
-void           confab_manager_set_enforce_authorization  (ConfabManager      *self,
-                                                          gboolean            enforce);
-gboolean       confab_manager_get_enforce_authorization  (ConfabManager      *self);
+ConfabManager *confab_manager_new (ConfabBroker       *broker,
+                                   const char * const *listen_addresses);
+gboolean       confab_manager_export (ConfabManager   *self,
+                                      GDBusConnection *connection,
+                                      GError         **error);
+void           confab_manager_unexport (ConfabManager *self);
+void           confab_manager_set_peer_limits (ConfabManager *self,
+                                               GVariant      *limits);
+void           confab_manager_set_text_max_bytes (ConfabManager *self,
+                                                  guint          max_bytes);
+void           confab_manager_set_enforce_authorization (ConfabManager *self,
+                                                         gboolean       enforce);
+gboolean       confab_manager_get_enforce_authorization (ConfabManager *self);
 
 /* The authorization rules, pure so that tests need no bus. */
-ConfabManagerAccess confab_manager_get_member_access (const char    *interface_name,
-                                                      const char    *method_name);
-gboolean            confab_manager_caller_is_admin   (guint32        uid,
-                                                      const guint32 *gids,
-                                                      gsize          n_gids,
-                                                      gint64         admin_gid);
+ConfabManagerAccess confab_manager_get_member_access (const char *interface_name,
+                                                      const char *method_name);
+gboolean            confab_manager_caller_is_admin (guint32        uid,
+                                                    const guint32 *gids,
+                                                    gsize          n_gids,
+                                                    gint64         admin_gid);
 
 G_END_DECLS

@@ -24,22 +24,22 @@
  * name, its leading one). */
 #define UNIX_PATH_MAX_LEN (G_SIZEOF_MEMBER (struct sockaddr_un, sun_path) - 1)
 
-static GSocketAddress *address_error (GError     **error,
-                                      const char  *text,
-                                      const char  *format,
+static GSocketAddress *address_error (GError    **error,
+                                      const char *text,
+                                      const char *format,
                                       ...) G_GNUC_PRINTF (3, 4);
 
 /* Sets "Invalid address “TEXT”: REASON" and returns %NULL. */
 static GSocketAddress *
-address_error (GError     **error,
-               const char  *text,
-               const char  *format,
+address_error (GError    **error,
+               const char *text,
+               const char *format,
                ...)
 {
   g_autofree char *reason = NULL;
   g_autofree char *message = NULL;
   g_autofree char *valid_message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   reason = g_strdup_vprintf (format, args);
@@ -47,7 +47,7 @@ address_error (GError     **error,
 
   /* The text may come from anywhere (a command line, a peer); the message
    * must still be UTF-8. */
-  message = g_strdup_printf (_("Invalid address “%s”: %s"), text, reason);
+  message = g_strdup_printf (_ ("Invalid address “%s”: %s"), text, reason);
   valid_message = g_utf8_make_valid (message, -1);
   g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS,
                        valid_message);
@@ -69,24 +69,24 @@ parse_port (const char *port,
 }
 
 static GSocketAddress *
-parse_unix (const char  *text,
-            GError     **error)
+parse_unix (const char *text,
+            GError    **error)
 {
   const char *path = text + strlen (UNIX_PREFIX);
-  gsize path_len = strlen (path);
+  gsize       path_len = strlen (path);
 
   if (path_len == 0)
-    return address_error (error, text, _("the socket path is empty"));
+    return address_error (error, text, _ ("the socket path is empty"));
 
   /* "@NAME" is Linux's abstract namespace, as socat and systemd write it;
    * a relative path starting with '@' can still be given as "./@NAME". */
   if (path[0] == '@')
     {
       if (path_len == 1)
-        return address_error (error, text, _("the abstract socket name is empty"));
+        return address_error (error, text, _ ("the abstract socket name is empty"));
       if (path_len - 1 > UNIX_PATH_MAX_LEN)
         return address_error (error, text,
-                              _("the abstract socket name is longer than %u bytes"),
+                              _ ("the abstract socket name is longer than %u bytes"),
                               (guint) UNIX_PATH_MAX_LEN);
 
       return g_unix_socket_address_new_with_type (path + 1, path_len - 1,
@@ -95,7 +95,7 @@ parse_unix (const char  *text,
 
   if (path_len > UNIX_PATH_MAX_LEN)
     return address_error (error, text,
-                          _("the socket path is longer than %u bytes"),
+                          _ ("the socket path is longer than %u bytes"),
                           (guint) UNIX_PATH_MAX_LEN);
 
   return g_unix_socket_address_new (path);
@@ -103,40 +103,40 @@ parse_unix (const char  *text,
 
 /* "[IPV6]:PORT", with an optional scope id: "[fe80::1%eth0]:8080". */
 static GSocketAddress *
-parse_ipv6 (const char  *text,
-            GError     **error)
+parse_ipv6 (const char *text,
+            GError    **error)
 {
-  const char *close = strchr (text, ']');
+  const char      *close = strchr (text, ']');
   g_autofree char *host = NULL;
-  GSocketAddress *address;
-  guint16 port;
+  GSocketAddress  *address;
+  guint16          port;
 
   if (close == NULL)
-    return address_error (error, text, _("“]” is missing after the IPv6 address"));
+    return address_error (error, text, _ ("“]” is missing after the IPv6 address"));
 
   host = g_strndup (text + 1, close - text - 1);
   if (*host == '\0')
-    return address_error (error, text, _("the host is empty"));
+    return address_error (error, text, _ ("the host is empty"));
 
   if (close[1] == '\0' || (close[1] == ':' && close[2] == '\0'))
     return address_error (error, text,
-                          _("the port is missing (expected [IPV6]:PORT)"));
+                          _ ("the port is missing (expected [IPV6]:PORT)"));
   if (close[1] != ':')
-    return address_error (error, text, _("expected “:PORT” after “]”"));
+    return address_error (error, text, _ ("expected “:PORT” after “]”"));
   if (!parse_port (close + 2, &port))
     return address_error (error, text,
-                          _("the port “%s” is not a number from 0 to 65535"),
+                          _ ("the port “%s” is not a number from 0 to 65535"),
                           close + 2);
 
   /* Brackets are for IPv6 only; an IPv4 address does without them. */
   if (strchr (host, ':') == NULL)
-    return address_error (error, text, _("“%s” is not a numeric IPv6 address"),
+    return address_error (error, text, _ ("“%s” is not a numeric IPv6 address"),
                           host);
 
   /* Unlike g_inet_address_new_from_string(), this takes a scope id. */
   address = g_inet_socket_address_new_from_string (host, port);
   if (address == NULL)
-    return address_error (error, text, _("“%s” is not a numeric IPv6 address"),
+    return address_error (error, text, _ ("“%s” is not a numeric IPv6 address"),
                           host);
 
   return address;
@@ -144,30 +144,30 @@ parse_ipv6 (const char  *text,
 
 /* "A.B.C.D:PORT" */
 static GSocketAddress *
-parse_ipv4 (const char  *text,
-            GError     **error)
+parse_ipv4 (const char *text,
+            GError    **error)
 {
-  const char *colon = strrchr (text, ':');
+  const char      *colon = strrchr (text, ':');
   g_autofree char *host = NULL;
   g_autoptr(GInetAddress) inet_address = NULL;
   guint16 port;
 
   if (colon == NULL)
     return address_error (error, text,
-                          _("the port is missing (expected HOST:PORT, [IPV6]:PORT or unix:PATH)"));
+                          _ ("the port is missing (expected HOST:PORT, [IPV6]:PORT or unix:PATH)"));
 
   host = g_strndup (text, colon - text);
   if (strchr (host, ':') != NULL)
     return address_error (error, text,
-                          _("an IPv6 address needs brackets, as in [::1]:8080"));
+                          _ ("an IPv6 address needs brackets, as in [::1]:8080"));
   if (*host == '\0')
-    return address_error (error, text, _("the host is empty"));
+    return address_error (error, text, _ ("the host is empty"));
   if (colon[1] == '\0')
     return address_error (error, text,
-                          _("the port is missing (expected HOST:PORT)"));
+                          _ ("the port is missing (expected HOST:PORT)"));
   if (!parse_port (colon + 1, &port))
     return address_error (error, text,
-                          _("the port “%s” is not a number from 0 to 65535"),
+                          _ ("the port “%s” is not a number from 0 to 65535"),
                           colon + 1);
 
   /* Strict dotted quad: inet_pton() semantics, so neither "127.1" nor a
@@ -176,7 +176,7 @@ parse_ipv4 (const char  *text,
   if (inet_address == NULL ||
       g_inet_address_get_family (inet_address) != G_SOCKET_FAMILY_IPV4)
     return address_error (error, text,
-                          _("“%s” is not a numeric IPv4 address (host names are not looked up)"),
+                          _ ("“%s” is not a numeric IPv4 address (host names are not looked up)"),
                           host);
 
   return g_inet_socket_address_new (inet_address, port);
@@ -193,15 +193,15 @@ parse_ipv4 (const char  *text,
  *   #GUnixSocketAddress, or %NULL on error
  */
 GSocketAddress *
-confab_address_parse (const char  *text,
-                      GError     **error)
+confab_address_parse (const char *text,
+                      GError    **error)
 {
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (*text == '\0')
     return address_error (error, text,
-                          _("the address is empty (expected HOST:PORT, [IPV6]:PORT or unix:PATH)"));
+                          _ ("the address is empty (expected HOST:PORT, [IPV6]:PORT or unix:PATH)"));
 
   if (g_str_has_prefix (text, UNIX_PREFIX))
     return parse_unix (text, error);
@@ -210,7 +210,7 @@ confab_address_parse (const char  *text,
    * plainly rather than as whatever fault the first address then shows. */
   if (strchr (text, ';') != NULL)
     return address_error (error, text,
-                          _("unexpected “;”: give one address per --listen"));
+                          _ ("unexpected “;”: give one address per --listen"));
 
   if (text[0] == '[')
     return parse_ipv6 (text, error);
@@ -221,8 +221,8 @@ confab_address_parse (const char  *text,
 static char *
 unix_address_to_string (GUnixSocketAddress *address)
 {
-  const char *path = g_unix_socket_address_get_path (address);
-  gsize path_len = g_unix_socket_address_get_path_len (address);
+  const char      *path = g_unix_socket_address_get_path (address);
+  gsize            path_len = g_unix_socket_address_get_path_len (address);
   g_autofree char *shown = NULL;
 
   switch (g_unix_socket_address_get_address_type (address))
@@ -266,10 +266,10 @@ confab_address_to_string (GSocketAddress *address)
   if (G_IS_INET_SOCKET_ADDRESS (address))
     {
       GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
-      GInetAddress *inet_address = g_inet_socket_address_get_address (inet);
-      g_autofree char *host = g_inet_address_to_string (inet_address);
-      guint port = g_inet_socket_address_get_port (inet);
-      guint32 scope_id;
+      GInetAddress       *inet_address = g_inet_socket_address_get_address (inet);
+      g_autofree char    *host = g_inet_address_to_string (inet_address);
+      guint               port = g_inet_socket_address_get_port (inet);
+      guint32             scope_id;
 
       if (g_inet_address_get_family (inet_address) != G_SOCKET_FAMILY_IPV6)
         return g_strdup_printf ("%s:%u", host, port);

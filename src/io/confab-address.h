@@ -23,8 +23,8 @@ G_BEGIN_DECLS
  * Returns: (transfer full) (nullable): a GInetSocketAddress or
  *   GUnixSocketAddress; %NULL on error
  */
-GSocketAddress *confab_address_parse  (const char      *text,
-                                       GError         **error);
+GSocketAddress *confab_address_parse (const char *text,
+                                      GError    **error);
 
 /*
  * confab_address_to_string:
@@ -39,6 +39,6 @@ GSocketAddress *confab_address_parse  (const char      *text,
  * Returns: (transfer full): always valid UTF-8 (bytes of a path that are
  *   not become U+FFFD), so safe for logs and D-Bus strings
  */
-char           *confab_address_to_string (GSocketAddress *address);
+char *confab_address_to_string (GSocketAddress *address);
 
 G_END_DECLS

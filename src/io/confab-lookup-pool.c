@@ -13,8 +13,8 @@
 
 typedef struct
 {
-  GTask           *task;   /* (owned) */
-  GTaskThreadFunc  func;
+  GTask          *task; /* (owned) */
+  GTaskThreadFunc func;
 } LookupJob;
 
 static void
@@ -49,8 +49,8 @@ get_pool (void)
 }
 
 void
-confab_lookup_pool_run (GTask           *task,
-                        GTaskThreadFunc  func)
+confab_lookup_pool_run (GTask          *task,
+                        GTaskThreadFunc func)
 {
   LookupJob *job;
 

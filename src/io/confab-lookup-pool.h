@@ -24,7 +24,7 @@ G_BEGIN_DECLS
  * never in GLib's shared task pool. The task's callback runs in the
  * context it was created in, as usual.
  */
-void confab_lookup_pool_run (GTask           *task,
-                             GTaskThreadFunc  func);
+void confab_lookup_pool_run (GTask          *task,
+                             GTaskThreadFunc func);
 
 G_END_DECLS

@@ -28,14 +28,14 @@ errno_is_not_found (int err)
 
 /* Returns: whether the lookup answered; FALSE with @error set if not */
 static gboolean
-check_answer (int          err,
-              const char  *what,
-              GError     **error)
+check_answer (int         err,
+              const char *what,
+              GError    **error)
 {
   if (errno_is_not_found (err))
     return TRUE;
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-               _("Cannot look up %s in the user database: %s"), what, g_strerror (err));
+               _ ("Cannot look up %s in the user database: %s"), what, g_strerror (err));
   return FALSE;
 }
 
@@ -47,16 +47,16 @@ check_answer (int          err,
  * Returns: TRUE if @uid has a passwd entry
  */
 gboolean
-confab_user_db_get_user_by_uid (guint32   uid,
-                                char    **name,
-                                guint32  *gid,
-                                GError  **error)
+confab_user_db_get_user_by_uid (guint32  uid,
+                                char   **name,
+                                guint32 *gid,
+                                GError **error)
 {
   g_autofree char *buffer = NULL;
-  char what[32];
-  struct passwd entry, *found = NULL;
-  gsize size = BUFFER_START;
-  int err;
+  char             what[32];
+  struct passwd    entry, *found = NULL;
+  gsize            size = BUFFER_START;
+  int              err;
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -87,15 +87,15 @@ confab_user_db_get_user_by_uid (guint32   uid,
  * Returns: TRUE if @name has a passwd entry
  */
 gboolean
-confab_user_db_get_user_by_name (const char  *name,
-                                 guint32     *uid,
-                                 guint32     *gid,
-                                 GError     **error)
+confab_user_db_get_user_by_name (const char *name,
+                                 guint32    *uid,
+                                 guint32    *gid,
+                                 GError    **error)
 {
   g_autofree char *buffer = NULL;
-  struct passwd entry, *found = NULL;
-  gsize size = BUFFER_START;
-  int err;
+  struct passwd    entry, *found = NULL;
+  gsize            size = BUFFER_START;
+  int              err;
 
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -125,14 +125,14 @@ confab_user_db_get_user_by_name (const char  *name,
  * Returns: TRUE if @name has a group entry
  */
 gboolean
-confab_user_db_get_group_by_name (const char  *name,
-                                  guint32     *gid,
-                                  GError     **error)
+confab_user_db_get_group_by_name (const char *name,
+                                  guint32    *gid,
+                                  GError    **error)
 {
   g_autofree char *buffer = NULL;
-  struct group entry, *found = NULL;
-  gsize size = BUFFER_START;
-  int err;
+  struct group     entry, *found = NULL;
+  gsize            size = BUFFER_START;
+  int              err;
 
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -168,9 +168,9 @@ GArray *
 confab_user_db_get_group_list (const char *user,
                                guint32     gid)
 {
-  GArray *gids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GArray           *gids = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree gid_t *groups = NULL;
-  int n_groups = 32;
+  int               n_groups = 32;
 
   g_return_val_if_fail (user != NULL, gids);
 

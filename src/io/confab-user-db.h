@@ -15,18 +15,18 @@ G_BEGIN_DECLS
  * no such entry, and FALSE with @error (G_IO_ERROR) when the database
  * could not answer; a caller that treats both alike passes NULL.
  */
-gboolean  confab_user_db_get_user_by_uid   (guint32      uid,
-                                            char       **name,
-                                            guint32     *gid,
-                                            GError     **error);
-gboolean  confab_user_db_get_user_by_name  (const char  *name,
-                                            guint32     *uid,
-                                            guint32     *gid,
-                                            GError     **error);
-gboolean  confab_user_db_get_group_by_name (const char  *name,
-                                            guint32     *gid,
-                                            GError     **error);
-GArray   *confab_user_db_get_group_list    (const char  *user,
-                                            guint32      gid);
+gboolean confab_user_db_get_user_by_uid (guint32  uid,
+                                         char   **name,
+                                         guint32 *gid,
+                                         GError **error);
+gboolean confab_user_db_get_user_by_name (const char *name,
+                                          guint32    *uid,
+                                          guint32    *gid,
+                                          GError    **error);
+gboolean confab_user_db_get_group_by_name (const char *name,
+                                           guint32    *gid,
+                                           GError    **error);
+GArray  *confab_user_db_get_group_list (const char *user,
+                                        guint32     gid);
 
 G_END_DECLS

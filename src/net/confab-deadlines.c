@@ -22,7 +22,7 @@
 struct _ConfabDeadlines
 {
   GSource          source;
-  ConfabDeadline **heap;     /* (owned) array of (unowned) entries */
+  ConfabDeadline **heap; /* (owned) array of (unowned) entries */
   guint            len;
   guint            alloc;
 };
@@ -118,11 +118,11 @@ remove_at (ConfabDeadlines *self,
  *   armed again from there)
  */
 void
-confab_deadlines_arm (ConfabDeadlines    *self,
-                      ConfabDeadline     *deadline,
-                      gint64              when_usec,
-                      ConfabDeadlineFunc  func,
-                      gpointer            user_data)
+confab_deadlines_arm (ConfabDeadlines   *self,
+                      ConfabDeadline    *deadline,
+                      gint64             when_usec,
+                      ConfabDeadlineFunc func,
+                      gpointer           user_data)
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (deadline != NULL);
@@ -133,7 +133,7 @@ confab_deadlines_arm (ConfabDeadlines    *self,
 
   if (deadline->index != 0)
     {
-      guint i = deadline->index - 1;
+      guint  i = deadline->index - 1;
       gint64 old = deadline->when_usec;
 
       g_assert (self->heap[i] == deadline);
@@ -220,9 +220,9 @@ confab_deadlines_get_n_armed (ConfabDeadlines *self)
 }
 
 static gboolean
-deadlines_dispatch (GSource     *source,
-                    GSourceFunc  callback,
-                    gpointer     user_data)
+deadlines_dispatch (GSource    *source,
+                    GSourceFunc callback,
+                    gpointer    user_data)
 {
   ConfabDeadlines *self = (ConfabDeadlines *) source;
 

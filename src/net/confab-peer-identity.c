@@ -105,7 +105,7 @@ confab_peer_dup_unix_user (ConfabPeer *self)
  * framed once the name is joined. */
 struct _ConfabNameCheck
 {
-  char    *name;   /* (owned) */
+  char *name; /* (owned) */
 };
 
 static void
@@ -136,7 +136,7 @@ check_done (GObject      *source_object,
             gpointer      user_data)
 {
   ConfabPeer *self = CONFAB_PEER (source_object);
-  gboolean reserved = g_task_propagate_boolean (G_TASK (result), NULL);
+  gboolean    reserved = g_task_propagate_boolean (G_TASK (result), NULL);
   g_autoptr(ConfabNameCheck) check = g_steal_pointer (&self->name_check);
 
   /* Closed meanwhile (login timeout, a line too long, shutdown). */

@@ -60,8 +60,8 @@ static void
 line_too_long (ConfabPeer *self)
 {
   ConfabPeerShared *shared = self->shared;
-  g_autofree char *text = g_strdup_printf ("line too long (limit %u bytes)",
-                                           shared->limits.line_max_bytes);
+  g_autofree char  *text = g_strdup_printf ("line too long (limit %u bytes)",
+                                            shared->limits.line_max_bytes);
 
   if (self->state == PEER_LOGIN)
     confab_broker_count_rejected_login (shared->broker);
@@ -103,16 +103,16 @@ frame (ConfabPeer *self,
 {
   gsize max_line = self->shared->limits.line_max_bytes;
   /* Before the login there is no queue yet: it starts empty. */
-  gsize queued_before = self->entry != NULL ? confab_broker_peer_get_queued_bytes (self->entry) : 0;
-  gsize share = confab_peer_output_share (self);
+  gsize  queued_before = self->entry != NULL ? confab_broker_peer_get_queued_bytes (self->entry) : 0;
+  gsize  share = confab_peer_output_share (self);
   gint64 now = 0;
-  char *p = data;
-  char *end = data + len;
+  char  *p = data;
+  char  *end = data + len;
 
   while (p < end)
     {
-      char *nl = memchr (p, '\n', end - p);
-      char *next = nl != NULL ? nl + 1 : end;
+      char              *nl = memchr (p, '\n', end - p);
+      char              *next = nl != NULL ? nl + 1 : end;
       ConfabFramerStatus status;
 
       if (nl != NULL)
@@ -128,7 +128,7 @@ frame (ConfabPeer *self,
       if (status == CONFAB_FRAMER_TOO_LONG && self->state <= PEER_ACTIVE)
         line_too_long (self);
       if (status != CONFAB_FRAMER_OK || self->state > PEER_ACTIVE)
-        return len;  /* closing: the rest is not read */
+        return len; /* closing: the rest is not read */
     }
   return p - data;
 }
@@ -198,7 +198,7 @@ confab_peer_resume_input (ConfabPeer *self)
       gsize used = frame (self, data, len);
 
       if (self->state > PEER_ACTIVE)
-        return;  /* closing dropped what was held */
+        return; /* closing dropped what was held */
       if (used < len)
         {
           hold (self, data + used, len - used);

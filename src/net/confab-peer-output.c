@@ -16,10 +16,10 @@
 #include "confab-names.h"
 #include "confab-peer-private.h"
 
-#define RECV_BUF_SIZE   (64 * 1024)
-#define SEND_BUF_SIZE   (64 * 1024)
+#define RECV_BUF_SIZE (64 * 1024)
+#define SEND_BUF_SIZE (64 * 1024)
 /* A flush sends at most this many buffers before yielding to others. */
-#define FLUSH_ROUNDS    4
+#define FLUSH_ROUNDS 4
 
 /* The blocked socket has room again (or failed: the send will say). */
 void
@@ -62,8 +62,8 @@ send_some (ConfabPeer *self,
 /* Keeps bytes the kernel did not take; they are sent before anything else. */
 void
 confab_peer_keep_unsent (ConfabPeer *self,
-             const char *data,
-             gsize       len)
+                         const char *data,
+                         gsize       len)
 {
   g_assert (self->unsent == NULL);
   self->unsent = g_memdup2 (data, len);
@@ -75,7 +75,7 @@ confab_peer_keep_unsent (ConfabPeer *self,
 static gboolean
 send_unsent (ConfabPeer *self)
 {
-  gsize left = self->unsent_len - self->unsent_off;
+  gsize  left = self->unsent_len - self->unsent_off;
   gssize n;
 
   if (self->unsent == NULL)
@@ -127,12 +127,11 @@ gsize
 confab_peer_measure (gpointer       sink_data,
                      ConfabMessage *message)
 {
-  ConfabPeer *self = CONFAB_PEER (sink_data);
+  ConfabPeer       *self = CONFAB_PEER (sink_data);
   ConfabMessageKind kind = confab_message_get_kind (message);
-  gsize len;
+  gsize             len;
 
-  confab_codec_message_bytes (kind == CONFAB_MESSAGE_CHAT || kind == CONFAB_MESSAGE_ERROR ?
-                              &confab_codec_text : self->codec,
+  confab_codec_message_bytes (kind == CONFAB_MESSAGE_CHAT || kind == CONFAB_MESSAGE_ERROR ? &confab_codec_text : self->codec,
                               message, &len);
   return len;
 }
@@ -157,8 +156,8 @@ gather (ConfabPeer     *self,
   for (;;)
     {
       ConfabMessage *message = self->carry;
-      const char *line;
-      gsize len;
+      const char    *line;
+      gsize          len;
 
       self->carry = NULL;
       if (message == NULL)
@@ -213,13 +212,13 @@ peer_flush (ConfabPeer *self)
     return;
 
   if (self->writing)
-    return;  /* blocked: the poller calls back when there is room */
+    return; /* blocked: the poller calls back when there is room */
 
   for (guint round = 0; round < FLUSH_ROUNDS; round++)
     {
       g_autoptr(ConfabMessage) big = NULL;
       gboolean more;
-      gsize len;
+      gsize    len;
 
       if (!send_unsent (self))
         goto blocked;
@@ -261,16 +260,16 @@ blocked:
 typedef struct
 {
   GSource           source;
-  ConfabPeerShared *shared;  /* (unowned) */
+  ConfabPeerShared *shared; /* (unowned) */
 } FlushSource;
 
 static gboolean
-flush_source_dispatch (GSource     *source,
-                       GSourceFunc  callback,
-                       gpointer     user_data)
+flush_source_dispatch (GSource    *source,
+                       GSourceFunc callback,
+                       gpointer    user_data)
 {
   ConfabPeerShared *shared = ((FlushSource *) source)->shared;
-  guint n = shared->flush_queue.length;
+  guint             n = shared->flush_queue.length;
 
   g_source_set_ready_time (source, -1);
 

@@ -29,9 +29,9 @@ static void schedule_resume (ConfabPeer *self,
 static void
 on_rate_due (gpointer user_data)
 {
-  ConfabPeer *self = user_data;
+  ConfabPeer             *self = user_data;
   const ConfabPeerLimits *limits = &self->shared->limits;
-  gint64 delay;
+  gint64                  delay;
 
   if (self->state != PEER_ACTIVE || self->pause != INPUT_PAUSED_RATE)
     return;
@@ -78,7 +78,7 @@ confab_peer_take_rate_token (ConfabPeer *self,
                              gint64     *now_usec)
 {
   const ConfabPeerLimits *limits = &self->shared->limits;
-  gint64 delay;
+  gint64                  delay;
 
   if (limits->rate_limit_per_sec == 0)
     return TRUE;

@@ -36,7 +36,7 @@ try_login (ConfabPeer *self,
   ConfabSession session = session_of (self);
   g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
-  const char *name;
+  const char      *name;
 
   if (confab_session_identity_applies (&session))
     user = confab_peer_dup_unix_user (self);
@@ -62,9 +62,9 @@ try_login (ConfabPeer *self,
 
 /* The name check found @name to be a local user's (confab-peer-identity.c). */
 void
-confab_peer_refuse_local_name (ConfabPeer  *self,
-                               const char  *name,
-                               GError     **error)
+confab_peer_refuse_local_name (ConfabPeer *self,
+                               const char *name,
+                               GError    **error)
 {
   ConfabSession session = session_of (self);
 
@@ -119,11 +119,11 @@ handle_login (ConfabPeer *self,
 }
 
 gboolean
-confab_peer_handle_line (char     *line,
-                         gsize     len,
-                         gpointer  user_data)
+confab_peer_handle_line (char    *line,
+                         gsize    len,
+                         gpointer user_data)
 {
-  ConfabPeer *self = user_data;
+  ConfabPeer   *self = user_data;
   ConfabSession session;
 
   switch (self->state)

@@ -29,7 +29,7 @@
 #include "confab-peer-private.h"
 
 /* How long a closing connection waits for the client to close its side. */
-#define LINGER_SECONDS  2
+#define LINGER_SECONDS 2
 /* How long a connection that is closing may take to receive its last
  * lines (a fatal error, a slow consumer's notice, a kick's queue) before
  * it is closed anyway: a client that never reads cannot keep it open. */
@@ -44,9 +44,9 @@ static void on_close_deadline (gpointer user_data);
 /* The connection's one timer (login timeout, close deadline or linger),
  * in the queue all connections share: no GSource of its own. */
 void
-confab_peer_arm_timer (ConfabPeer         *self,
-                       guint               seconds,
-                       ConfabDeadlineFunc  func)
+confab_peer_arm_timer (ConfabPeer        *self,
+                       guint              seconds,
+                       ConfabDeadlineFunc func)
 {
   confab_deadlines_arm (self->shared->deadlines, &self->timer,
                         g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC,
@@ -64,7 +64,7 @@ confab_peer_cancel_timer (ConfabPeer *self)
 
 /* ---- the operator's log ---------------------------------------------- */
 
-static const char *const log_titles[CONFAB_LOG_N_EVENTS] = {
+static const char * const log_titles[CONFAB_LOG_N_EVENTS] = {
   [CONFAB_LOG_LOGIN_REFUSED] = "Refused login",
   [CONFAB_LOG_LINE_TOO_LONG] = "Line too long",
   [CONFAB_LOG_SERVER_FULL] = "Server full, refused",
@@ -75,9 +75,9 @@ static const char *const log_titles[CONFAB_LOG_N_EVENTS] = {
 
 /* One line for the operator: "TITLE: ADDRESS [NAME] (REASON)". */
 void
-confab_peer_log (ConfabPeer     *self,
-                 ConfabLogEvent  event,
-                 const char     *reason)
+confab_peer_log (ConfabPeer    *self,
+                 ConfabLogEvent event,
+                 const char    *reason)
 {
   const char *name = self->entry != NULL ? confab_broker_peer_get_name (self->entry) : self->login_name;
 
@@ -89,9 +89,9 @@ confab_peer_log (ConfabPeer     *self,
 
 /* The operator hears of a fatal error that is the client's doing. */
 static void
-log_fatal_error (ConfabPeer  *self,
-                 ConfabError  code,
-                 const char  *text)
+log_fatal_error (ConfabPeer *self,
+                 ConfabError code,
+                 const char *text)
 {
   switch (code)
     {
@@ -279,12 +279,12 @@ confab_peer_begin_close (ConfabPeer *self)
 
 /* A fatal error line, sent ahead of anything else queued, then close. */
 void
-confab_peer_close_with_error (ConfabPeer  *self,
-                  ConfabError  code,
-                  const char  *text)
+confab_peer_close_with_error (ConfabPeer *self,
+                              ConfabError code,
+                              const char *text)
 {
   g_autoptr(GBytes) bytes = confab_codec_encode_error (self->codec, code, text);
-  gsize len;
+  gsize       len;
   const char *line = g_bytes_get_data (bytes, &len);
 
   log_fatal_error (self, code, text);
@@ -381,7 +381,7 @@ on_readable (ConfabPeer *self)
 {
   g_autoptr(GError) error = NULL;
   ConfabPeerShared *shared = self->shared;
-  gssize n;
+  gssize            n;
 
   n = g_socket_receive_with_blocking (self->socket, shared->recv_buf, shared->recv_buf_size,
                                       FALSE, NULL, &error);
@@ -403,7 +403,7 @@ on_readable (ConfabPeer *self)
     }
 
   if (self->state >= PEER_CLOSING)
-    return;  /* lingering: input is discarded */
+    return; /* lingering: input is discarded */
 
   if (self->entry != NULL)
     confab_broker_peer_received (self->entry, n);
@@ -436,9 +436,9 @@ on_socket_ready (GIOCondition condition,
  * Refuses a connection that has not logged in (server full, shutdown).
  */
 void
-confab_peer_reject (ConfabPeer  *self,
-                    ConfabError  code,
-                    const char  *text)
+confab_peer_reject (ConfabPeer *self,
+                    ConfabError code,
+                    const char *text)
 {
   g_return_if_fail (CONFAB_IS_PEER (self));
 

@@ -19,12 +19,12 @@ G_DECLARE_FINAL_TYPE (ConfabPeer, confab_peer, CONFAB, PEER, GObject)
 /* Per-connection limits, owned by the server and changed on SIGHUP. */
 typedef struct
 {
-  guint line_max_bytes;
-  guint recipients_max;
-  guint login_timeout_sec;
-  gboolean unix_identity;   /* Unix-socket logins must use the caller's user name */
-  guint rate_limit_per_sec; /* messages a second per peer; 0: no limit */
-  guint rate_limit_burst;
+  guint    line_max_bytes;
+  guint    recipients_max;
+  guint    login_timeout_sec;
+  gboolean unix_identity;      /* Unix-socket logins must use the caller's user name */
+  guint    rate_limit_per_sec; /* messages a second per peer; 0: no limit */
+  guint    rate_limit_burst;
 } ConfabPeerLimits;
 
 typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
@@ -40,35 +40,35 @@ typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
  */
 typedef struct
 {
-  ConfabBroker          *broker;       /* (owned) */
-  ConfabPeerLimits       limits;
-  char                  *recv_buf;     /* (owned) */
-  gsize                  recv_buf_size;
-  char                  *send_buf;     /* (owned) */
-  gsize                  send_buf_size;
-  GQueue                 flush_queue;  /* ConfabPeer (owned refs) waiting for a flush */
-  GSource               *flush_source; /* (owned) */
-  ConfabPoller          *poller;       /* (owned): every connection's socket */
-  ConfabDeadlines       *deadlines;    /* (owned): every connection's timers */
-  ConfabLogLimiter       log_limiter;  /* budgets of the operator's log lines */
-  ConfabPeerClosedFunc   closed_func;
-  gpointer               closed_data;
+  ConfabBroker        *broker; /* (owned) */
+  ConfabPeerLimits     limits;
+  char                *recv_buf; /* (owned) */
+  gsize                recv_buf_size;
+  char                *send_buf; /* (owned) */
+  gsize                send_buf_size;
+  GQueue               flush_queue;  /* ConfabPeer (owned refs) waiting for a flush */
+  GSource             *flush_source; /* (owned) */
+  ConfabPoller        *poller;       /* (owned): every connection's socket */
+  ConfabDeadlines     *deadlines;    /* (owned): every connection's timers */
+  ConfabLogLimiter     log_limiter;  /* budgets of the operator's log lines */
+  ConfabPeerClosedFunc closed_func;
+  gpointer             closed_data;
 } ConfabPeerShared;
 
-gboolean     confab_peer_shared_init  (ConfabPeerShared       *shared,
-                                       ConfabBroker           *broker,
-                                       const ConfabPeerLimits *limits,
-                                       ConfabPeerClosedFunc    closed_func,
-                                       gpointer                closed_data,
-                                       GError                **error);
-void         confab_peer_shared_clear (ConfabPeerShared       *shared);
+gboolean confab_peer_shared_init (ConfabPeerShared       *shared,
+                                  ConfabBroker           *broker,
+                                  const ConfabPeerLimits *limits,
+                                  ConfabPeerClosedFunc    closed_func,
+                                  gpointer                closed_data,
+                                  GError                **error);
+void     confab_peer_shared_clear (ConfabPeerShared *shared);
 
-ConfabPeer  *confab_peer_new          (ConfabPeerShared  *shared,
-                                       GSocketConnection *connection);
-void         confab_peer_reject       (ConfabPeer        *self,
-                                       ConfabError        code,
-                                       const char        *text);
-void         confab_peer_shutdown     (ConfabPeer        *self);
-void         confab_peer_abort        (ConfabPeer        *self);
+ConfabPeer *confab_peer_new (ConfabPeerShared  *shared,
+                             GSocketConnection *connection);
+void        confab_peer_reject (ConfabPeer *self,
+                                ConfabError code,
+                                const char *text);
+void        confab_peer_shutdown (ConfabPeer *self);
+void        confab_peer_abort (ConfabPeer *self);
 
 G_END_DECLS

@@ -28,14 +28,14 @@
 
 struct _ConfabPoller
 {
-  GSource             source;
-  int                 epfd;
-  guint               n_watched;
+  GSource source;
+  int     epfd;
+  guint   n_watched;
   /* The batch being dispatched: a watch removed by a callback is cleared
    * from the rest of it, so no callback runs for a freed owner. */
-  struct epoll_event  batch[BATCH_SIZE];
-  int                 batch_len;
-  int                 batch_pos;
+  struct epoll_event batch[BATCH_SIZE];
+  int                batch_len;
+  int                batch_pos;
 };
 
 static guint32
@@ -54,12 +54,12 @@ from_epoll (guint32 events)
 }
 
 static gboolean
-poller_dispatch (GSource     *source,
-                 GSourceFunc  callback,
-                 gpointer     user_data)
+poller_dispatch (GSource    *source,
+                 GSourceFunc callback,
+                 gpointer    user_data)
 {
   ConfabPoller *self = (ConfabPoller *) source;
-  int n;
+  int           n;
 
   do
     n = epoll_wait (self->epfd, self->batch, BATCH_SIZE, 0);
@@ -77,7 +77,7 @@ poller_dispatch (GSource     *source,
       GIOCondition ready;
 
       if (watch == NULL)
-        continue;  /* removed by an earlier callback of this batch */
+        continue; /* removed by an earlier callback of this batch */
       /* Only what is still asked for: an earlier callback of this batch
        * may have changed it. */
       ready = from_epoll (self->batch[self->batch_pos].events) &
@@ -112,11 +112,11 @@ static GSourceFuncs poller_funcs = {
  *   kernel gives no epoll descriptor
  */
 ConfabPoller *
-confab_poller_new (GMainContext  *context,
-                   GError       **error)
+confab_poller_new (GMainContext *context,
+                   GError      **error)
 {
   ConfabPoller *self;
-  int epfd;
+  int           epfd;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -163,10 +163,10 @@ confab_poller_get_n_watched (ConfabPoller *poller)
 }
 
 void
-confab_watch_init (ConfabWatch     *watch,
-                   int              fd,
-                   ConfabWatchFunc  func,
-                   gpointer         user_data)
+confab_watch_init (ConfabWatch    *watch,
+                   int             fd,
+                   ConfabWatchFunc func,
+                   gpointer        user_data)
 {
   g_return_if_fail (watch != NULL);
   g_return_if_fail (fd >= 0);
@@ -198,14 +198,14 @@ forget_pending (ConfabPoller *self,
  * readiness in the current batch is still delivered, filtered by @events.
  */
 gboolean
-confab_poller_set_events (ConfabPoller  *poller,
-                          ConfabWatch   *watch,
-                          GIOCondition   events,
-                          GError       **error)
+confab_poller_set_events (ConfabPoller *poller,
+                          ConfabWatch  *watch,
+                          GIOCondition  events,
+                          GError      **error)
 {
   struct epoll_event ev = { 0 };
-  int saved_errno = 0;
-  int op;
+  int                saved_errno = 0;
+  int                op;
 
   g_return_val_if_fail (poller != NULL, FALSE);
   g_return_val_if_fail (watch != NULL && watch->func != NULL, FALSE);

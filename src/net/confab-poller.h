@@ -22,25 +22,25 @@ typedef void (*ConfabWatchFunc) (GIOCondition condition,
  */
 typedef struct
 {
-  int              fd;
-  GIOCondition     events;     /* G_IO_IN / G_IO_OUT asked for; 0: not watched */
-  ConfabWatchFunc  func;
-  gpointer         user_data;
+  int             fd;
+  GIOCondition    events; /* G_IO_IN / G_IO_OUT asked for; 0: not watched */
+  ConfabWatchFunc func;
+  gpointer        user_data;
 } ConfabWatch;
 
-ConfabPoller *confab_poller_new         (GMainContext  *context,
-                                         GError       **error);
-void          confab_poller_free        (ConfabPoller  *poller);
+ConfabPoller *confab_poller_new (GMainContext *context,
+                                 GError      **error);
+void          confab_poller_free (ConfabPoller *poller);
 guint         confab_poller_get_n_watched (ConfabPoller *poller);
 
-void          confab_watch_init         (ConfabWatch     *watch,
-                                         int              fd,
-                                         ConfabWatchFunc  func,
-                                         gpointer         user_data);
-gboolean      confab_poller_set_events  (ConfabPoller  *poller,
-                                         ConfabWatch   *watch,
-                                         GIOCondition   events,
-                                         GError       **error);
+void     confab_watch_init (ConfabWatch    *watch,
+                            int             fd,
+                            ConfabWatchFunc func,
+                            gpointer        user_data);
+gboolean confab_poller_set_events (ConfabPoller *poller,
+                                   ConfabWatch  *watch,
+                                   GIOCondition  events,
+                                   GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabPoller, confab_poller_free)
 

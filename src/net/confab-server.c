@@ -30,27 +30,27 @@
 
 /* Descriptors kept free for everything that is not a client: D-Bus,
  * reloading the config file, logging. */
-#define FD_HEADROOM     16
-#define LISTEN_BACKLOG  1024
+#define FD_HEADROOM    16
+#define LISTEN_BACKLOG 1024
 /* Connections taken from the backlog per wake-up of the service. */
-#define ACCEPT_BATCH    64
+#define ACCEPT_BATCH 64
 
 struct _ConfabServer
 {
-  GObject           parent_instance;
+  GObject parent_instance;
 
-  GSocketService   *service;           /* (owned) */
-  ConfabPeerShared  shared;            /* (owned): buffers and flush list */
-  GHashTable       *peers;             /* (owned): ConfabPeer set, owned refs */
-  GPtrArray        *listen_addresses;  /* (owned): strings, NULL-terminated */
-  GPtrArray        *listen_sockets;    /* (owned): GSocket, non-blocking, for draining the backlog */
-  guint             connections_max;
-  GPtrArray        *unix_paths;        /* (owned): socket files we created, removed at the end */
-  guint             unix_mode;
-  gint64            unix_uid;          /* -1: leave as created */
-  gint64            unix_gid;
-  gboolean          accepting;         /* wanted: not stopped for shutdown */
-  gboolean          paused_for_fds;
+  GSocketService  *service;          /* (owned) */
+  ConfabPeerShared shared;           /* (owned): buffers and flush list */
+  GHashTable      *peers;            /* (owned): ConfabPeer set, owned refs */
+  GPtrArray       *listen_addresses; /* (owned): strings, NULL-terminated */
+  GPtrArray       *listen_sockets;   /* (owned): GSocket, non-blocking, for draining the backlog */
+  guint            connections_max;
+  GPtrArray       *unix_paths; /* (owned): socket files we created, removed at the end */
+  guint            unix_mode;
+  gint64           unix_uid; /* -1: leave as created */
+  gint64           unix_gid;
+  gboolean         accepting; /* wanted: not stopped for shutdown */
+  gboolean         paused_for_fds;
 };
 
 G_DEFINE_TYPE (ConfabServer, confab_server, G_TYPE_OBJECT)
@@ -78,9 +78,9 @@ fd_limit (void)
 static GPtrArray *
 snapshot_peers (ConfabServer *self)
 {
-  GPtrArray *peers = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray     *peers = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
-  gpointer key;
+  gpointer       key;
 
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -200,10 +200,10 @@ keep_listening_socket (ConfabServer *self,
 
 /* Every listening socket the service makes for confab_server_listen(). */
 static void
-listener_event_cb (GSocketListener      *listener,
-                   GSocketListenerEvent  event,
-                   GSocket              *socket,
-                   gpointer              user_data)
+listener_event_cb (GSocketListener     *listener,
+                   GSocketListenerEvent event,
+                   GSocket             *socket,
+                   gpointer             user_data)
 {
   if (event == G_SOCKET_LISTENER_LISTENED)
     keep_listening_socket (CONFAB_SERVER (user_data), socket);
@@ -213,8 +213,8 @@ listener_event_cb (GSocketListener      *listener,
  * is removed if nothing answers on it. Anything else at the path (a live
  * server, a regular file) is an error, never deleted. */
 static gboolean
-clear_stale_unix_socket (const char  *path,
-                         GError     **error)
+clear_stale_unix_socket (const char *path,
+                         GError    **error)
 {
   g_autoptr(GSocket) probe = NULL;
   g_autoptr(GSocketAddress) address = NULL;
@@ -226,7 +226,7 @@ clear_stale_unix_socket (const char  *path,
   if (!S_ISSOCK (st.st_mode))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   _("%s exists and is not a socket"), path);
+                   _ ("%s exists and is not a socket"), path);
       return FALSE;
     }
 
@@ -237,7 +237,7 @@ clear_stale_unix_socket (const char  *path,
   if (g_socket_connect (probe, address, NULL, &local_error))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                   _("%s is in use by another server"), path);
+                   _ ("%s is in use by another server"), path);
       return FALSE;
     }
   if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
@@ -252,7 +252,7 @@ clear_stale_unix_socket (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot remove the stale socket %s: %s"), path, g_strerror (saved_errno));
+                   _ ("Cannot remove the stale socket %s: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
   return TRUE;
@@ -260,9 +260,9 @@ clear_stale_unix_socket (const char  *path,
 
 /* Gives a new socket file the configured mode and owner. */
 static gboolean
-set_unix_socket_access (ConfabServer  *self,
-                        const char    *path,
-                        GError       **error)
+set_unix_socket_access (ConfabServer *self,
+                        const char   *path,
+                        GError      **error)
 {
   if (g_chmod (path, self->unix_mode) != 0 ||
       ((self->unix_uid >= 0 || self->unix_gid >= 0) &&
@@ -271,7 +271,7 @@ set_unix_socket_access (ConfabServer  *self,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot set the mode or owner of %s: %s"), path, g_strerror (saved_errno));
+                   _ ("Cannot set the mode or owner of %s: %s"), path, g_strerror (saved_errno));
       return FALSE;
     }
   return TRUE;
@@ -305,13 +305,13 @@ confab_server_set_unix_socket_options (ConfabServer *self,
  * to the listen addresses and logged as "Listening on ADDRESS".
  */
 gboolean
-confab_server_listen (ConfabServer    *self,
-                      GSocketAddress  *address,
-                      GError         **error)
+confab_server_listen (ConfabServer   *self,
+                      GSocketAddress *address,
+                      GError        **error)
 {
   g_autoptr(GSocketAddress) effective = NULL;
   g_autofree char *text = NULL;
-  const char *unix_path = NULL;
+  const char      *unix_path = NULL;
 
   g_return_val_if_fail (CONFAB_IS_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET_ADDRESS (address), FALSE);
@@ -328,7 +328,7 @@ confab_server_listen (ConfabServer    *self,
     {
       g_autofree char *wanted = confab_address_to_string (address);
 
-      g_prefix_error (error, _("Cannot listen on %s: "), wanted);
+      g_prefix_error (error, _ ("Cannot listen on %s: "), wanted);
       return FALSE;
     }
 
@@ -354,9 +354,9 @@ confab_server_listen (ConfabServer    *self,
  * logged and listed the same way.
  */
 gboolean
-confab_server_adopt (ConfabServer  *self,
-                     GSocket       *socket,
-                     GError       **error)
+confab_server_adopt (ConfabServer *self,
+                     GSocket      *socket,
+                     GError      **error)
 {
   g_autoptr(GSocketAddress) local = NULL;
   g_autofree char *text = NULL;
@@ -369,7 +369,7 @@ confab_server_adopt (ConfabServer  *self,
   if (local == NULL ||
       !g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, NULL, error))
     {
-      g_prefix_error (error, _("Cannot use a socket passed by the service manager: "));
+      g_prefix_error (error, _ ("Cannot use a socket passed by the service manager: "));
       return FALSE;
     }
   keep_listening_socket (self, socket);
@@ -462,12 +462,12 @@ confab_server_get_n_connections (ConfabServer *self)
 }
 
 /* Returns: (transfer none): the bound addresses, NULL-terminated */
-const char *const *
+const char * const *
 confab_server_get_listen_addresses (ConfabServer *self)
 {
   g_return_val_if_fail (CONFAB_IS_SERVER (self), NULL);
 
-  return (const char *const *) self->listen_addresses->pdata;
+  return (const char * const *) self->listen_addresses->pdata;
 }
 
 static void

@@ -14,28 +14,28 @@ G_BEGIN_DECLS
 #define CONFAB_TYPE_SERVER (confab_server_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabServer, confab_server, CONFAB, SERVER, GObject)
 
-ConfabServer  *confab_server_new               (ConfabBroker           *broker,
-                                                const ConfabPeerLimits *limits,
-                                                guint                   connections_max,
-                                                GError                **error);
-gboolean       confab_server_listen            (ConfabServer           *self,
-                                                GSocketAddress         *address,
-                                                GError                **error);
-gboolean       confab_server_adopt             (ConfabServer           *self,
-                                                GSocket                *socket,
-                                                GError                **error);
-void           confab_server_set_unix_socket_options (ConfabServer     *self,
-                                                guint                   mode,
-                                                gint64                  uid,
-                                                gint64                  gid);
-void           confab_server_start             (ConfabServer           *self);
-void           confab_server_stop_accepting    (ConfabServer           *self);
-void           confab_server_shutdown          (ConfabServer           *self);
-void           confab_server_abort_all         (ConfabServer           *self);
-void           confab_server_set_limits        (ConfabServer           *self,
-                                                const ConfabPeerLimits *limits,
-                                                guint                   connections_max);
-guint          confab_server_get_n_connections (ConfabServer           *self);
-const char *const *confab_server_get_listen_addresses (ConfabServer    *self);
+ConfabServer       *confab_server_new (ConfabBroker           *broker,
+                                       const ConfabPeerLimits *limits,
+                                       guint                   connections_max,
+                                       GError                **error);
+gboolean            confab_server_listen (ConfabServer   *self,
+                                          GSocketAddress *address,
+                                          GError        **error);
+gboolean            confab_server_adopt (ConfabServer *self,
+                                         GSocket      *socket,
+                                         GError      **error);
+void                confab_server_set_unix_socket_options (ConfabServer *self,
+                                                           guint         mode,
+                                                           gint64        uid,
+                                                           gint64        gid);
+void                confab_server_start (ConfabServer *self);
+void                confab_server_stop_accepting (ConfabServer *self);
+void                confab_server_shutdown (ConfabServer *self);
+void                confab_server_abort_all (ConfabServer *self);
+void                confab_server_set_limits (ConfabServer           *self,
+                                              const ConfabPeerLimits *limits,
+                                              guint                   connections_max);
+guint               confab_server_get_n_connections (ConfabServer *self);
+const char * const *confab_server_get_listen_addresses (ConfabServer *self);
 
 G_END_DECLS

@@ -30,8 +30,8 @@
  * Returns: %FALSE if NOTIFY_SOCKET is set but the datagram could not be sent
  */
 gboolean
-confab_systemd_notify (const char  *state,
-                       GError     **error)
+confab_systemd_notify (const char *state,
+                       GError    **error)
 {
   const char *path = g_getenv ("NOTIFY_SOCKET");
   g_autoptr(GSocket) socket = NULL;
@@ -50,7 +50,7 @@ confab_systemd_notify (const char  *state,
   else
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_FAILED,
-                   _("NOTIFY_SOCKET “%s” is neither a path nor an abstract name"), path);
+                   _ ("NOTIFY_SOCKET “%s” is neither a path nor an abstract name"), path);
       return FALSE;
     }
 
@@ -63,18 +63,18 @@ confab_systemd_notify (const char  *state,
 }
 
 static gboolean
-parse_number (const char  *text,
-              const char  *what,
-              guint64      max,
-              guint64     *out,
-              GError     **error)
+parse_number (const char *text,
+              const char *what,
+              guint64     max,
+              guint64    *out,
+              GError    **error)
 {
   g_autoptr(GError) local_error = NULL;
 
   if (!g_ascii_string_to_unsigned (text, 10, 1, max, out, &local_error))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_FAILED,
-                   _("Invalid %s “%s”: %s"), what, text, local_error->message);
+                   _ ("Invalid %s “%s”: %s"), what, text, local_error->message);
       return FALSE;
     }
   return TRUE;
@@ -93,11 +93,11 @@ parse_number (const char  *text,
  * Returns: %FALSE if the variables are set but malformed
  */
 gboolean
-confab_systemd_parse_listen_env (const char  *listen_pid,
-                                 const char  *listen_fds,
-                                 GPid         own_pid,
-                                 guint       *n_fds,
-                                 GError     **error)
+confab_systemd_parse_listen_env (const char *listen_pid,
+                                 const char *listen_fds,
+                                 GPid        own_pid,
+                                 guint      *n_fds,
+                                 GError    **error)
 {
   guint64 pid, fds;
 
@@ -118,8 +118,8 @@ confab_systemd_parse_listen_env (const char  *listen_pid,
 
 /* The LISTEN_* values taken from the environment, until adopted. */
 static gboolean claimed;
-static char *claimed_pid;
-static char *claimed_fds;
+static char    *claimed_pid;
+static char    *claimed_fds;
 
 /**
  * confab_systemd_claim_listen_env:
@@ -158,7 +158,7 @@ confab_systemd_take_listen_sockets (GError **error)
   g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *listen_pid = NULL;
   g_autofree char *listen_fds = NULL;
-  guint n_fds;
+  guint            n_fds;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -171,7 +171,7 @@ confab_systemd_take_listen_sockets (GError **error)
 
   for (guint i = 0; i < n_fds; i++)
     {
-      int fd = CONFAB_SYSTEMD_LISTEN_FDS_START + i;
+      int      fd = CONFAB_SYSTEMD_LISTEN_FDS_START + i;
       GSocket *socket;
 
       if (fcntl (fd, F_SETFD, FD_CLOEXEC) < 0)
@@ -179,13 +179,13 @@ confab_systemd_take_listen_sockets (GError **error)
           int saved_errno = errno;
 
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Passed descriptor %d is not usable: %s"), fd, g_strerror (saved_errno));
+                       _ ("Passed descriptor %d is not usable: %s"), fd, g_strerror (saved_errno));
           return NULL;
         }
       socket = g_socket_new_from_fd (fd, error);
       if (socket == NULL)
         {
-          g_prefix_error (error, _("Passed descriptor %d: "), fd);
+          g_prefix_error (error, _ ("Passed descriptor %d: "), fd);
           return NULL;
         }
       g_ptr_array_add (sockets, socket);

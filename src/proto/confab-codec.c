@@ -57,12 +57,12 @@ request_init (ConfabRequest *request)
  * Returns: %FALSE with a CONFAB_ERROR for the client
  */
 gboolean
-confab_codec_decode_login (const ConfabCodec          *codec,
-                           char                       *line,
-                           gsize                       len,
-                           const ConfabDecodeOptions  *options,
-                           ConfabRequest              *request,
-                           GError                    **error)
+confab_codec_decode_login (const ConfabCodec         *codec,
+                           char                      *line,
+                           gsize                      len,
+                           const ConfabDecodeOptions *options,
+                           ConfabRequest             *request,
+                           GError                   **error)
 {
   g_return_val_if_fail (codec != NULL, FALSE);
   g_return_val_if_fail (line != NULL && options != NULL && request != NULL, FALSE);
@@ -79,12 +79,12 @@ confab_codec_decode_login (const ConfabCodec          *codec,
  * MESSAGE or PEERS request.
  */
 gboolean
-confab_codec_decode (const ConfabCodec          *codec,
-                     char                       *line,
-                     gsize                       len,
-                     const ConfabDecodeOptions  *options,
-                     ConfabRequest              *request,
-                     GError                    **error)
+confab_codec_decode (const ConfabCodec         *codec,
+                     char                      *line,
+                     gsize                      len,
+                     const ConfabDecodeOptions *options,
+                     ConfabRequest             *request,
+                     GError                   **error)
 {
   g_return_val_if_fail (codec != NULL, FALSE);
   g_return_val_if_fail (line != NULL && options != NULL && request != NULL, FALSE);

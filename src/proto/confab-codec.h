@@ -33,9 +33,9 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  CONFAB_REQUEST_LOGIN,    /* name: the name asked for ("": the caller's user name) */
-  CONFAB_REQUEST_MESSAGE,  /* to, n_to, text, text_len */
-  CONFAB_REQUEST_PEERS,    /* who is connected */
+  CONFAB_REQUEST_LOGIN,   /* name: the name asked for ("": the caller's user name) */
+  CONFAB_REQUEST_MESSAGE, /* to, n_to, text, text_len */
+  CONFAB_REQUEST_PEERS,   /* who is connected */
 } ConfabRequestKind;
 
 /*
@@ -47,27 +47,27 @@ typedef enum
  */
 typedef struct
 {
-  ConfabRequestKind    kind;
-  const char          *name;
-  const char * const  *to;        /* de-duplicated, n_to names */
-  guint                n_to;
-  const char          *text;      /* trimmed, NUL-terminated */
-  gsize                text_len;
+  ConfabRequestKind   kind;
+  const char         *name;
+  const char * const *to; /* de-duplicated, n_to names */
+  guint               n_to;
+  const char         *text; /* trimmed, NUL-terminated */
+  gsize               text_len;
 
   /*< private >*/
-  void               (*clear) (gpointer request);
+  void (*clear) (gpointer request);
   union
   {
-    ConfabTextMessage  text;
-    ConfabJsonRequest  json;
+    ConfabTextMessage text;
+    ConfabJsonRequest json;
   } storage;
 } ConfabRequest;
 
 /* What a decode may depend on besides the line. */
 typedef struct
 {
-  guint     recipients_max;  /* the configured limit */
-  gboolean  blank_login;     /* a blank login asks for the caller's user name */
+  guint    recipients_max; /* the configured limit */
+  gboolean blank_login;    /* a blank login asks for the caller's user name */
 } ConfabDecodeOptions;
 
 typedef struct _ConfabCodec ConfabCodec;
@@ -97,49 +97,49 @@ enum
  */
 struct _ConfabCodec
 {
-  const char  *name;
-  guint        slot;
-  gboolean     greets;
-  gboolean   (*decode_login)  (char                       *line,
-                               gsize                       len,
-                               const ConfabDecodeOptions  *options,
-                               ConfabRequest              *request,
-                               GError                    **error);
-  gboolean   (*decode)        (char                       *line,
-                               gsize                       len,
-                               const ConfabDecodeOptions  *options,
-                               ConfabRequest              *request,
-                               GError                    **error);
-  GBytes    *(*encode)        (ConfabMessage              *message);
+  const char *name;
+  guint       slot;
+  gboolean    greets;
+  gboolean (*decode_login) (char                      *line,
+                            gsize                      len,
+                            const ConfabDecodeOptions *options,
+                            ConfabRequest             *request,
+                            GError                   **error);
+  gboolean (*decode) (char                      *line,
+                      gsize                      len,
+                      const ConfabDecodeOptions *options,
+                      ConfabRequest             *request,
+                      GError                   **error);
+  GBytes *(*encode) (ConfabMessage *message);
 };
 
 extern const ConfabCodec confab_codec_text;
 extern const ConfabCodec confab_codec_json;
 
-const ConfabCodec *confab_codec_sniff        (const char          *data,
-                                              gsize                len);
+const ConfabCodec *confab_codec_sniff (const char *data,
+                                       gsize       len);
 
-gboolean           confab_codec_decode_login (const ConfabCodec          *codec,
-                                              char                       *line,
-                                              gsize                       len,
-                                              const ConfabDecodeOptions  *options,
-                                              ConfabRequest              *request,
-                                              GError                    **error);
-gboolean           confab_codec_decode       (const ConfabCodec          *codec,
-                                              char                       *line,
-                                              gsize                       len,
-                                              const ConfabDecodeOptions  *options,
-                                              ConfabRequest              *request,
-                                              GError                    **error);
-void               confab_request_clear      (ConfabRequest              *request);
+gboolean confab_codec_decode_login (const ConfabCodec         *codec,
+                                    char                      *line,
+                                    gsize                      len,
+                                    const ConfabDecodeOptions *options,
+                                    ConfabRequest             *request,
+                                    GError                   **error);
+gboolean confab_codec_decode (const ConfabCodec         *codec,
+                              char                      *line,
+                              gsize                      len,
+                              const ConfabDecodeOptions *options,
+                              ConfabRequest             *request,
+                              GError                   **error);
+void     confab_request_clear (ConfabRequest *request);
 
-GBytes            *confab_codec_encode       (const ConfabCodec          *codec,
-                                              ConfabMessage              *message);
-GBytes            *confab_codec_encode_error (const ConfabCodec          *codec,
-                                              ConfabError                 code,
-                                              const char                 *text);
-const char        *confab_codec_message_bytes (const ConfabCodec         *codec,
-                                              ConfabMessage              *message,
-                                              gsize                      *len);
+GBytes     *confab_codec_encode (const ConfabCodec *codec,
+                                 ConfabMessage     *message);
+GBytes     *confab_codec_encode_error (const ConfabCodec *codec,
+                                       ConfabError        code,
+                                       const char        *text);
+const char *confab_codec_message_bytes (const ConfabCodec *codec,
+                                        ConfabMessage     *message,
+                                        gsize             *len);
 
 G_END_DECLS

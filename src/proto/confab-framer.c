@@ -66,12 +66,12 @@ pending_reserve (ConfabFramer *self,
 }
 
 ConfabFramerStatus
-confab_framer_feed (ConfabFramer         *self,
-                    char                 *data,
-                    gsize                 len,
-                    gsize                 max_line,
-                    ConfabFramerLineFunc  func,
-                    gpointer              user_data)
+confab_framer_feed (ConfabFramer        *self,
+                    char                *data,
+                    gsize                len,
+                    gsize                max_line,
+                    ConfabFramerLineFunc func,
+                    gpointer             user_data)
 {
   char *p;
   char *end;
@@ -123,7 +123,7 @@ confab_framer_feed (ConfabFramer         *self,
       if (self->pending_len == 0)
         {
           /* The whole line is in @data: hand it out in place. */
-          gsize line_len = chunk;
+          gsize    line_len = chunk;
           gboolean go_on;
 
           if (line_len > 0 && p[line_len - 1] == '\r')
@@ -139,11 +139,11 @@ confab_framer_feed (ConfabFramer         *self,
       else
         {
           /* The line started in an earlier feed: finish it in @pending. */
-          gsize total = self->pending_len + chunk;
-          char last = chunk > 0 ? p[chunk - 1] : self->pending[self->pending_len - 1];
-          gsize line_len = last == '\r' ? total - 1 : total;
+          gsize            total = self->pending_len + chunk;
+          char             last = chunk > 0 ? p[chunk - 1] : self->pending[self->pending_len - 1];
+          gsize            line_len = last == '\r' ? total - 1 : total;
           g_autofree char *line = NULL;
-          gboolean go_on;
+          gboolean         go_on;
 
           if (line_len > max_line)
             {

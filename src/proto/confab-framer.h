@@ -19,16 +19,16 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  char  *pending;        /* (owned) (nullable): bytes of the unfinished line */
-  gsize  pending_len;
-  gsize  pending_alloc;
+  char *pending; /* (owned) (nullable): bytes of the unfinished line */
+  gsize pending_len;
+  gsize pending_alloc;
 } ConfabFramer;
 
 typedef enum
 {
-  CONFAB_FRAMER_OK,        /* all input consumed */
-  CONFAB_FRAMER_STOPPED,   /* the callback returned FALSE; rest of input ignored */
-  CONFAB_FRAMER_TOO_LONG,  /* a line exceeded max_line; framer is cleared */
+  CONFAB_FRAMER_OK,       /* all input consumed */
+  CONFAB_FRAMER_STOPPED,  /* the callback returned FALSE; rest of input ignored */
+  CONFAB_FRAMER_TOO_LONG, /* a line exceeded max_line; framer is cleared */
 } ConfabFramerStatus;
 
 /*
@@ -43,12 +43,12 @@ typedef enum
  *   have cleared or freed it; it may also call confab_framer_clear() and
  *   return TRUE (framing then goes on with the rest of the input).
  */
-typedef gboolean (*ConfabFramerLineFunc) (char     *line,
-                                          gsize     len,
-                                          gpointer  user_data);
+typedef gboolean (*ConfabFramerLineFunc) (char    *line,
+                                          gsize    len,
+                                          gpointer user_data);
 
-void               confab_framer_init        (ConfabFramer *self);
-void               confab_framer_clear       (ConfabFramer *self);
+void confab_framer_init (ConfabFramer *self);
+void confab_framer_clear (ConfabFramer *self);
 
 /*
  * confab_framer_feed:
@@ -63,14 +63,14 @@ void               confab_framer_clear       (ConfabFramer *self);
  * Lines are handed out in order; lines completed before an overlong one
  * in the same @data have been handed out when TOO_LONG is returned.
  */
-ConfabFramerStatus confab_framer_feed        (ConfabFramer         *self,
-                                              char                 *data,
-                                              gsize                 len,
-                                              gsize                 max_line,
-                                              ConfabFramerLineFunc  func,
-                                              gpointer              user_data);
+ConfabFramerStatus confab_framer_feed (ConfabFramer        *self,
+                                       char                *data,
+                                       gsize                len,
+                                       gsize                max_line,
+                                       ConfabFramerLineFunc func,
+                                       gpointer             user_data);
 
 /* TRUE if an unfinished line is held (a "half line" at EOF). */
-gboolean           confab_framer_has_pending (const ConfabFramer *self);
+gboolean confab_framer_has_pending (const ConfabFramer *self);
 
 G_END_DECLS

@@ -18,11 +18,11 @@ json_request_clear (gpointer request)
 
 /* Decodes any frame into @request's storage. */
 static gboolean
-json_parse (char                       *line,
-            gsize                       len,
-            const ConfabDecodeOptions  *options,
-            ConfabRequest              *request,
-            GError                    **error)
+json_parse (char                      *line,
+            gsize                      len,
+            const ConfabDecodeOptions *options,
+            ConfabRequest             *request,
+            GError                   **error)
 {
   if (!confab_json_parse_request (line, len, options->recipients_max,
                                   &request->storage.json, NULL, error))
@@ -32,9 +32,9 @@ json_parse (char                       *line,
 }
 
 static gboolean
-refuse (ConfabRequest  *request,
-        GError        **error,
-        const char     *text)
+refuse (ConfabRequest *request,
+        GError       **error,
+        const char    *text)
 {
   confab_request_clear (request);
   g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE, text);
@@ -44,11 +44,11 @@ refuse (ConfabRequest  *request,
 /* An empty name passes: on a Unix socket with identity checks it means
  * "my user name", and otherwise the join refuses it. */
 static gboolean
-json_decode_login (char                       *line,
-                   gsize                       len,
-                   const ConfabDecodeOptions  *options,
-                   ConfabRequest              *request,
-                   GError                    **error)
+json_decode_login (char                      *line,
+                   gsize                      len,
+                   const ConfabDecodeOptions *options,
+                   ConfabRequest             *request,
+                   GError                   **error)
 {
   if (!json_parse (line, len, options, request, error))
     return FALSE;
@@ -61,11 +61,11 @@ json_decode_login (char                       *line,
 }
 
 static gboolean
-json_decode (char                       *line,
-             gsize                       len,
-             const ConfabDecodeOptions  *options,
-             ConfabRequest              *request,
-             GError                    **error)
+json_decode (char                      *line,
+             gsize                      len,
+             const ConfabDecodeOptions *options,
+             ConfabRequest             *request,
+             GError                   **error)
 {
   ConfabJsonRequest *parsed = &request->storage.json;
 

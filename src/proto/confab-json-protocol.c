@@ -33,10 +33,10 @@ confab_json_is_json_line (const char *line,
 
 /* The check, and whether the line holds a "\u0000" escape. */
 static gboolean
-check_syntax (const char  *line,
-              gsize        len,
-              gboolean    *escaped_nul,
-              GError     **error)
+check_syntax (const char *line,
+              gsize       len,
+              gboolean   *escaped_nul,
+              GError    **error)
 {
   gboolean too_deep;
 
@@ -59,9 +59,9 @@ check_syntax (const char  *line,
  *   nested too deeply") otherwise
  */
 gboolean
-confab_json_check_syntax (const char  *line,
-                          gsize        len,
-                          GError     **error)
+confab_json_check_syntax (const char *line,
+                          gsize       len,
+                          GError    **error)
 {
   gboolean escaped_nul;
 
@@ -96,9 +96,9 @@ confab_json_get_string (JsonObject *object,
 
 /* JSON text may hold newlines and tabs, but no other control character. */
 static gboolean
-text_ok (const char  *text,
-         gsize        len,
-         GError     **error)
+text_ok (const char *text,
+         gsize       len,
+         GError    **error)
 {
   if (!confab_validate_has_control (text, len, TRUE))
     return TRUE;
@@ -108,20 +108,20 @@ text_ok (const char  *text,
 }
 
 static gboolean
-parse_message (JsonObject         *object,
-               guint               max_recipients,
-               ConfabJsonRequest  *request,
-               const char        **field,
-               GError            **error)
+parse_message (JsonObject        *object,
+               guint              max_recipients,
+               ConfabJsonRequest *request,
+               const char       **field,
+               GError           **error)
 {
-  JsonNode *to_node = json_object_get_member (object, "to");
+  JsonNode   *to_node = json_object_get_member (object, "to");
   const char *text = confab_json_get_string (object, "text");
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) local_error = NULL;
-  JsonArray *to;
-  const char *start;
-  const char *end;
-  gsize len;
+  JsonArray    *to;
+  const char   *start;
+  const char   *end;
+  gsize         len;
   ConfabNameSet seen;
 
   /* The set of names seen is the real bound, whatever the configuration says. */
@@ -138,7 +138,7 @@ parse_message (JsonObject         *object,
   to = json_node_get_array (to_node);
   for (guint i = 0; i < json_array_get_length (to); i++)
     {
-      JsonNode *item = json_array_get_element (to, i);
+      JsonNode   *item = json_array_get_element (to, i);
       const char *name;
 
       if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
@@ -204,7 +204,7 @@ escaped_nul_to_soh (const char *line,
         continue;
       if (copy[i + 1] == 'u' && i + 6 <= len && memcmp (copy + i + 2, "0000", 4) == 0)
         copy[i + 5] = '1';
-      i++;  /* the escaped character; \uXXXX's digits are never '\\' */
+      i++; /* the escaped character; \uXXXX's digits are never '\\' */
     }
   return copy;
 }
@@ -221,19 +221,19 @@ escaped_nul_to_soh (const char *line,
  * _CONTROL_CHARACTER. Messages are plain, untranslated words.
  */
 gboolean
-confab_json_parse_request (const char         *line,
-                           gsize               len,
-                           guint               max_recipients,
-                           ConfabJsonRequest  *request,
-                           const char        **field,
-                           GError            **error)
+confab_json_parse_request (const char        *line,
+                           gsize              len,
+                           guint              max_recipients,
+                           ConfabJsonRequest *request,
+                           const char       **field,
+                           GError           **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autofree char *without_escaped_nul = NULL;
-  JsonNode *root;
-  JsonObject *object;
-  const char *type;
-  gboolean escaped_nul;
+  JsonNode        *root;
+  JsonObject      *object;
+  const char      *type;
+  gboolean         escaped_nul;
 
   g_return_val_if_fail (line != NULL, FALSE);
   g_return_val_if_fail (request != NULL, FALSE);
@@ -272,7 +272,7 @@ confab_json_parse_request (const char         *line,
   if (g_str_equal (type, "login"))
     {
       const char *name = confab_json_get_string (object, "name");
-      JsonNode *protocol = json_object_get_member (object, "protocol");
+      JsonNode   *protocol = json_object_get_member (object, "protocol");
       g_autoptr(GError) local_error = NULL;
 
       if (name == NULL)
@@ -324,7 +324,7 @@ escape_controls (GString *json)
   for (gsize i = 0; i < json->len; i++)
     {
       guchar c = json->str[i];
-      char escaped[7];
+      char   escaped[7];
 
       if (c >= 0x20)
         continue;
@@ -358,8 +358,8 @@ finish_line (JsonBuilder *builder,
  * whose wording does: a bad name in "to" is an "invalid recipient name",
  * and a NUL anywhere in the line "line contains control characters". */
 static const char *
-field_for_error (ConfabError  code,
-                 const char  *text)
+field_for_error (ConfabError code,
+                 const char *text)
 {
   switch (code)
     {
@@ -406,9 +406,9 @@ build_error (JsonBuilder *builder,
  * Returns: (transfer full): an error frame, '\n' included
  */
 char *
-confab_json_encode_error (ConfabError  code,
-                          const char  *text,
-                          gsize       *len)
+confab_json_encode_error (ConfabError code,
+                          const char *text,
+                          gsize      *len)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
@@ -436,10 +436,10 @@ confab_json_encode_message (ConfabMessage *message)
     case CONFAB_MESSAGE_CHAT:
       {
         const char * const *to;
-        const char *text;
-        g_autofree char *text_copy = NULL;
-        gsize text_len;
-        guint n_to;
+        const char         *text;
+        g_autofree char    *text_copy = NULL;
+        gsize               text_len;
+        guint               n_to;
 
         to = confab_message_get_recipients (message, &n_to);
         text = confab_message_get_text (message, &text_len);
@@ -465,9 +465,9 @@ confab_json_encode_message (ConfabMessage *message)
 
     case CONFAB_MESSAGE_ERROR:
       {
-        const char *text;
+        const char      *text;
         g_autofree char *text_copy = NULL;
-        gsize text_len;
+        gsize            text_len;
 
         text = confab_message_get_text (message, &text_len);
         text_copy = g_strndup (text, text_len);
@@ -482,7 +482,7 @@ confab_json_encode_message (ConfabMessage *message)
 
     case CONFAB_MESSAGE_PEERS:
       {
-        guint n_names;
+        guint               n_names;
         const char * const *names = confab_message_get_names (message, &n_names);
 
         line = confab_json_encode_peers (names, n_names, &len);

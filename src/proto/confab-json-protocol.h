@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 #define CONFAB_JSON_PROTOCOL_VERSION 1
 /* json-glib 1.6 has no nesting limit of its own. */
-#define CONFAB_JSON_MAX_DEPTH        32
+#define CONFAB_JSON_MAX_DEPTH 32
 
 typedef enum
 {
@@ -27,37 +27,37 @@ typedef enum
  */
 typedef struct
 {
-  ConfabJsonRequestType  type;
-  char                  *name;          /* (owned): login */
-  char                 **to;            /* (owned): message, de-duplicated, NULL-terminated */
-  guint                  n_to;
-  char                  *text;          /* (owned): message, trimmed */
-  gsize                  text_len;
+  ConfabJsonRequestType type;
+  char                 *name; /* (owned): login */
+  char                **to;   /* (owned): message, de-duplicated, NULL-terminated */
+  guint                 n_to;
+  char                 *text; /* (owned): message, trimmed */
+  gsize                 text_len;
 } ConfabJsonRequest;
 
-gboolean  confab_json_is_json_line     (const char        *line,
-                                        gsize              len);
-gboolean  confab_json_check_syntax     (const char        *line,
-                                        gsize              len,
-                                        GError           **error);
-const char *confab_json_get_string     (JsonObject        *object,
-                                        const char        *name);
-gboolean  confab_json_parse_request    (const char        *line,
-                                        gsize              len,
-                                        guint              max_recipients,
-                                        ConfabJsonRequest *request,
-                                        const char       **field,
-                                        GError           **error);
-void      confab_json_request_clear    (ConfabJsonRequest *request);
+gboolean    confab_json_is_json_line (const char *line,
+                                      gsize       len);
+gboolean    confab_json_check_syntax (const char *line,
+                                      gsize       len,
+                                      GError    **error);
+const char *confab_json_get_string (JsonObject *object,
+                                    const char *name);
+gboolean    confab_json_parse_request (const char        *line,
+                                       gsize              len,
+                                       guint              max_recipients,
+                                       ConfabJsonRequest *request,
+                                       const char       **field,
+                                       GError           **error);
+void        confab_json_request_clear (ConfabJsonRequest *request);
 
-GBytes   *confab_json_encode_message   (ConfabMessage     *message);
-char     *confab_json_encode_welcome   (const char        *name,
-                                        gsize             *len);
-char     *confab_json_encode_peers     (const char * const *names,
-                                        guint              n_names,
-                                        gsize             *len);
-char     *confab_json_encode_error     (ConfabError        code,
-                                        const char        *text,
-                                        gsize             *len);
+GBytes *confab_json_encode_message (ConfabMessage *message);
+char   *confab_json_encode_welcome (const char *name,
+                                    gsize      *len);
+char   *confab_json_encode_peers (const char   *const *names,
+                                  guint               n_names,
+                                  gsize              *len);
+char   *confab_json_encode_error (ConfabError code,
+                                  const char *text,
+                                  gsize      *len);
 
 G_END_DECLS

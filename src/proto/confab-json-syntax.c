@@ -21,7 +21,7 @@ typedef struct
   const char *end;
   guint       depth;
   gboolean    too_deep;
-  gboolean    escaped_nul;  /* a "\u0000" somewhere */
+  gboolean    escaped_nul; /* a "\u0000" somewhere */
 } Scanner;
 
 static gboolean scan_value (Scanner *s);
@@ -84,7 +84,7 @@ scan_number (Scanner *s)
 static gboolean
 scan_string (Scanner *s)
 {
-  s->p++;  /* the opening quote */
+  s->p++; /* the opening quote */
   while (s->p < s->end)
     {
       guchar c = *s->p++;
@@ -205,7 +205,7 @@ confab_json_syntax_scan (const char *line,
                          gboolean   *too_deep,
                          gboolean   *escaped_nul)
 {
-  Scanner s = { line, line + len, 0, FALSE, FALSE };
+  Scanner  s = { line, line + len, 0, FALSE, FALSE };
   gboolean ok = scan_value (&s);
 
   skip_space (&s);

@@ -8,9 +8,9 @@
 
 G_BEGIN_DECLS
 
-gboolean  confab_json_syntax_scan  (const char *line,
-                                    gsize       len,
-                                    gboolean   *too_deep,
-                                    gboolean   *escaped_nul);
+gboolean confab_json_syntax_scan (const char *line,
+                                  gsize       len,
+                                  gboolean   *too_deep,
+                                  gboolean   *escaped_nul);
 
 G_END_DECLS

@@ -18,11 +18,11 @@
 #define PEERS_PREFIX "peers: "
 
 static gboolean
-text_decode_login (char                       *line,
-                   gsize                       len,
-                   const ConfabDecodeOptions  *options,
-                   ConfabRequest              *request,
-                   GError                    **error)
+text_decode_login (char                      *line,
+                   gsize                      len,
+                   const ConfabDecodeOptions *options,
+                   ConfabRequest             *request,
+                   GError                   **error)
 {
   const char *name;
 
@@ -38,11 +38,11 @@ text_decode_login (char                       *line,
 }
 
 static gboolean
-text_decode (char                       *line,
-             gsize                       len,
-             const ConfabDecodeOptions  *options,
-             ConfabRequest              *request,
-             GError                    **error)
+text_decode (char                      *line,
+             gsize                      len,
+             const ConfabDecodeOptions *options,
+             ConfabRequest             *request,
+             GError                   **error)
 {
   ConfabTextMessage *parsed = &request->storage.text;
 
@@ -112,8 +112,7 @@ build_line (const char *prefix,
 {
   gsize prefix_len = strlen (prefix);
   gsize sender_len = sender != NULL ? strlen (sender) : 0;
-  gsize len = prefix_len + (sender != NULL ? sender_len + 2 : 0)
-              + text_len + count_escapes (text, text_len) + 1;
+  gsize len = prefix_len + (sender != NULL ? sender_len + 2 : 0) + text_len + count_escapes (text, text_len) + 1;
   char *line = g_malloc (len);
   char *p = line;
 
@@ -136,11 +135,11 @@ static GBytes *
 text_encode (ConfabMessage *message)
 {
   const char * const *names;
-  const char *sender = confab_message_get_sender (message);
-  gsize text_len;
-  const char *text = confab_message_get_text (message, &text_len);
-  guint n_names;
-  GString *line;
+  const char         *sender = confab_message_get_sender (message);
+  gsize               text_len;
+  const char         *text = confab_message_get_text (message, &text_len);
+  guint               n_names;
+  GString            *line;
 
   switch (confab_message_get_kind (message))
     {

@@ -65,10 +65,10 @@ confab_text_is_peers_command (const char *line,
 }
 
 gboolean
-confab_text_parse_login (char         *line,
-                         gsize         len,
-                         const char  **name_out,
-                         GError      **error)
+confab_text_parse_login (char        *line,
+                         gsize        len,
+                         const char **name_out,
+                         GError     **error)
 {
   const char *start = line;
   const char *end = line + len;
@@ -91,13 +91,13 @@ confab_text_parse_login (char         *line,
  * or trimmed white space, both already looked at (and @seen only reads
  * the name's own bytes). */
 static gboolean
-add_recipient (ConfabTextMessage  *msg,
-               ConfabNameSet      *seen,
-               char               *line,
-               const char         *start,
-               const char         *end,
-               guint               max_recipients,
-               GError            **error)
+add_recipient (ConfabTextMessage *msg,
+               ConfabNameSet     *seen,
+               char              *line,
+               const char        *start,
+               const char        *end,
+               guint              max_recipients,
+               GError           **error)
 {
   gsize len = end - start;
 
@@ -133,16 +133,16 @@ add_recipient (ConfabTextMessage  *msg,
 }
 
 gboolean
-confab_text_parse_message (char               *line,
-                           gsize               len,
-                           guint               max_recipients,
-                           ConfabTextMessage  *msg,
-                           GError            **error)
+confab_text_parse_message (char              *line,
+                           gsize              len,
+                           guint              max_recipients,
+                           ConfabTextMessage *msg,
+                           GError           **error)
 {
-  char *colon;
-  const char *p;
-  const char *start;
-  const char *end;
+  char         *colon;
+  const char   *p;
+  const char   *start;
+  const char   *end;
   ConfabNameSet seen;
 
   g_return_val_if_fail (line != NULL, FALSE);

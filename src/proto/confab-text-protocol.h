@@ -20,7 +20,7 @@ typedef struct
 {
   const char *recipients[CONFAB_TEXT_MAX_RECIPIENTS_HARD]; /* NUL-terminated names, deduplicated, in first-seen order */
   guint       n_recipients;
-  const char *text;      /* trimmed text, NUL-terminated */
+  const char *text; /* trimmed text, NUL-terminated */
   gsize       text_len;
 } ConfabTextMessage;
 
@@ -32,10 +32,10 @@ typedef struct
  * Surrounding white space is trimmed, then the name must pass
  * confab_validate_name(). Errors as there.
  */
-gboolean confab_text_parse_login   (char         *line,
-                                    gsize         len,
-                                    const char  **name_out,
-                                    GError      **error);
+gboolean confab_text_parse_login (char        *line,
+                                  gsize        len,
+                                  const char **name_out,
+                                  GError     **error);
 
 /*
  * confab_text_parse_message:
@@ -60,15 +60,15 @@ gboolean confab_text_parse_login   (char         *line,
  * treated as CONFAB_TEXT_MAX_RECIPIENTS_HARD. On failure @line may have
  * been partly modified and @msg holds nothing usable.
  */
-gboolean confab_text_parse_message (char               *line,
-                                    gsize               len,
-                                    guint               max_recipients,
-                                    ConfabTextMessage  *msg,
-                                    GError            **error);
+gboolean confab_text_parse_message (char              *line,
+                                    gsize              len,
+                                    guint              max_recipients,
+                                    ConfabTextMessage *msg,
+                                    GError           **error);
 
-gboolean confab_text_is_blank         (const char   *line,
-                                      gsize         len);
-gboolean confab_text_is_peers_command (const char   *line,
-                                      gsize         len);
+gboolean confab_text_is_blank (const char *line,
+                               gsize       len);
+gboolean confab_text_is_peers_command (const char *line,
+                                       gsize       len);
 
 G_END_DECLS

@@ -32,9 +32,9 @@ confab_wire_set_too_many_recipients (GError **error,
  * UTF-8 (an unpaired surrogate escape).
  */
 void
-confab_wire_set_invalid_recipient (GError     **error,
-                                   const char  *name,
-                                   gssize       len)
+confab_wire_set_invalid_recipient (GError    **error,
+                                   const char *name,
+                                   gssize      len)
 {
   gsize n = len < 0 ? strlen (name) : (gsize) len;
 

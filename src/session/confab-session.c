@@ -45,11 +45,11 @@ confab_session_identity_applies (const ConfabSession *session)
  *   refused login is counted)
  */
 gboolean
-confab_session_decode_login (const ConfabSession  *session,
-                             char                 *line,
-                             gsize                 len,
-                             ConfabRequest        *request,
-                             GError              **error)
+confab_session_decode_login (const ConfabSession *session,
+                             char                *line,
+                             gsize                len,
+                             ConfabRequest       *request,
+                             GError             **error)
 {
   ConfabDecodeOptions options = decode_options (session);
 
@@ -60,15 +60,15 @@ confab_session_decode_login (const ConfabSession  *session,
 }
 
 static ConfabLoginStep
-refuse (const ConfabSession  *session,
-        GError              **error,
-        const char           *format,
+refuse (const ConfabSession *session,
+        GError             **error,
+        const char          *format,
         ...) G_GNUC_PRINTF (3, 4);
 
 static ConfabLoginStep
-refuse (const ConfabSession  *session,
-        GError              **error,
-        const char           *format,
+refuse (const ConfabSession *session,
+        GError             **error,
+        const char          *format,
         ...)
 {
   va_list args;
@@ -92,11 +92,11 @@ refuse (const ConfabSession  *session,
  *   (and the refused login is counted)
  */
 ConfabLoginStep
-confab_session_resolve_login (const ConfabSession  *session,
-                              const char           *requested,
-                              const char           *unix_user,
-                              const char          **name,
-                              GError              **error)
+confab_session_resolve_login (const ConfabSession *session,
+                              const char          *requested,
+                              const char          *unix_user,
+                              const char         **name,
+                              GError             **error)
 {
   g_return_val_if_fail (requested != NULL && name != NULL, CONFAB_LOGIN_REFUSED);
 
@@ -128,12 +128,13 @@ confab_session_resolve_login (const ConfabSession  *session,
  * find it taken.
  */
 void
-confab_session_refuse_local_name (const ConfabSession  *session,
-                                  const char           *name,
-                                  GError              **error)
+confab_session_refuse_local_name (const ConfabSession *session,
+                                  const char          *name,
+                                  GError             **error)
 {
   refuse (session, error, "not your name: %s is reserved for the local user "
-          "of that name, on the Unix socket", name);
+                          "of that name, on the Unix socket",
+          name);
 }
 
 /**
@@ -147,12 +148,12 @@ confab_session_refuse_local_name (const ConfabSession  *session,
  *   close the connection with (the broker counted the refusal)
  */
 ConfabBrokerPeer *
-confab_session_join (const ConfabSession     *session,
-                     const char              *name,
-                     const char              *address,
-                     const ConfabBrokerSink  *sink,
-                     gpointer                 sink_data,
-                     GError                 **error)
+confab_session_join (const ConfabSession    *session,
+                     const char             *name,
+                     const char             *address,
+                     const ConfabBrokerSink *sink,
+                     gpointer                sink_data,
+                     GError                **error)
 {
   ConfabBrokerPeer *entry;
 
@@ -198,7 +199,7 @@ confab_session_handle_line (const ConfabSession *session,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabMessage) message = NULL;
   ConfabDecodeOptions options = decode_options (session);
-  ConfabRequest request;
+  ConfabRequest       request;
 
   g_return_if_fail (session->entry != NULL);
 

@@ -20,44 +20,44 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  ConfabBroker         *broker;         /* (unowned) */
-  const ConfabCodec    *codec;          /* (unowned) */
-  ConfabBrokerPeer     *entry;          /* (unowned) (nullable): once logged in */
-  guint                 recipients_max;
-  gboolean              unix_identity;  /* [server] unix_identity */
-  gint64                unix_uid;       /* the caller's uid on a Unix socket, else -1 */
+  ConfabBroker      *broker; /* (unowned) */
+  const ConfabCodec *codec;  /* (unowned) */
+  ConfabBrokerPeer  *entry;  /* (unowned) (nullable): once logged in */
+  guint              recipients_max;
+  gboolean           unix_identity; /* [server] unix_identity */
+  gint64             unix_uid;      /* the caller's uid on a Unix socket, else -1 */
 } ConfabSession;
 
 typedef enum
 {
-  CONFAB_LOGIN_JOIN,        /* join under the name given back */
-  CONFAB_LOGIN_CHECK_NAME,  /* first ask the user database whether the name
-                             * is a local user's (that may block), then join */
-  CONFAB_LOGIN_REFUSED,     /* close with the error given back */
+  CONFAB_LOGIN_JOIN,       /* join under the name given back */
+  CONFAB_LOGIN_CHECK_NAME, /* first ask the user database whether the name
+                            * is a local user's (that may block), then join */
+  CONFAB_LOGIN_REFUSED,    /* close with the error given back */
 } ConfabLoginStep;
 
-gboolean          confab_session_identity_applies (const ConfabSession  *session);
-gboolean          confab_session_decode_login     (const ConfabSession  *session,
-                                                   char                 *line,
-                                                   gsize                 len,
-                                                   ConfabRequest        *request,
-                                                   GError              **error);
-ConfabLoginStep   confab_session_resolve_login    (const ConfabSession  *session,
-                                                   const char           *requested,
-                                                   const char           *unix_user,
-                                                   const char          **name,
-                                                   GError              **error);
+gboolean          confab_session_identity_applies (const ConfabSession *session);
+gboolean          confab_session_decode_login (const ConfabSession *session,
+                                               char                *line,
+                                               gsize                len,
+                                               ConfabRequest       *request,
+                                               GError             **error);
+ConfabLoginStep   confab_session_resolve_login (const ConfabSession *session,
+                                                const char          *requested,
+                                                const char          *unix_user,
+                                                const char         **name,
+                                                GError             **error);
 void              confab_session_refuse_local_name (const ConfabSession *session,
-                                                   const char           *name,
-                                                   GError              **error);
-ConfabBrokerPeer *confab_session_join             (const ConfabSession  *session,
-                                                   const char           *name,
-                                                   const char           *address,
-                                                   const ConfabBrokerSink *sink,
-                                                   gpointer              sink_data,
-                                                   GError              **error);
-void              confab_session_handle_line      (const ConfabSession  *session,
-                                                   char                 *line,
-                                                   gsize                 len);
+                                                    const char          *name,
+                                                    GError             **error);
+ConfabBrokerPeer *confab_session_join (const ConfabSession    *session,
+                                       const char             *name,
+                                       const char             *address,
+                                       const ConfabBrokerSink *sink,
+                                       gpointer                sink_data,
+                                       GError                **error);
+void              confab_session_handle_line (const ConfabSession *session,
+                                              char                *line,
+                                              gsize                len);
 
 G_END_DECLS

@@ -17,19 +17,19 @@ G_BEGIN_DECLS
 
 /* Each runs one input and returns 0; a broken invariant aborts (which
  * libFuzzer reports as a crash and GTest as a failed test). */
-int  confab_fuzz_framer        (const uint8_t *data,
-                                size_t         size);
-int  confab_fuzz_text_protocol (const uint8_t *data,
-                                size_t         size);
-int  confab_fuzz_json_protocol (const uint8_t *data,
-                                size_t         size);
-int  confab_fuzz_config        (const uint8_t *data,
-                                size_t         size);
+int confab_fuzz_framer (const uint8_t *data,
+                        size_t         size);
+int confab_fuzz_text_protocol (const uint8_t *data,
+                               size_t         size);
+int confab_fuzz_json_protocol (const uint8_t *data,
+                               size_t         size);
+int confab_fuzz_config (const uint8_t *data,
+                        size_t         size);
 
 /* Once per process: a log writer that drops chatter (the config loader
  * logs every unknown key; the formatting still runs) and aborts on a
  * warning or critical, which means a precondition failed. */
-void confab_fuzz_init          (void);
+void confab_fuzz_init (void);
 
 /* Reads input bytes from the front of the buffer, 0 once it is used up. */
 typedef struct
@@ -38,11 +38,12 @@ typedef struct
   size_t         size;
 } ConfabFuzzInput;
 
-guint8   confab_fuzz_take_byte  (ConfabFuzzInput *in);
-guint16  confab_fuzz_take_u16   (ConfabFuzzInput *in);
+guint8  confab_fuzz_take_byte (ConfabFuzzInput *in);
+guint16 confab_fuzz_take_u16 (ConfabFuzzInput *in);
 
 #define CONFAB_FUZZ_CHECK(cond, ...) \
-  G_STMT_START { \
+  G_STMT_START \
+  { \
     if (G_UNLIKELY (!(cond))) \
       { \
         fprintf (stderr, "%s: check failed: %s: ", G_STRLOC, #cond); \
@@ -50,7 +51,8 @@ guint16  confab_fuzz_take_u16   (ConfabFuzzInput *in);
         fputc ('\n', stderr); \
         abort (); \
       } \
-  } G_STMT_END
+  } \
+  G_STMT_END
 
 /* In a libFuzzer build each target file names its entry point here. */
 #ifdef CONFAB_FUZZ_LIBFUZZER

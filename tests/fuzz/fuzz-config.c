@@ -58,7 +58,7 @@ confab_fuzz_config (const uint8_t *data,
       for (guint i = 0; config->listen[i] != NULL; i++)
         {
           const char *entry = config->listen[i];
-          gsize len = strlen (entry);
+          gsize       len = strlen (entry);
 
           CONFAB_FUZZ_CHECK (len > 0, "empty listen entry");
           CONFAB_FUZZ_CHECK (!g_ascii_isspace (entry[0]) && !g_ascii_isspace (entry[len - 1]),
@@ -69,17 +69,17 @@ confab_fuzz_config (const uint8_t *data,
 
   config2 = confab_config_copy (config);
   CONFAB_FUZZ_CHECK (config2->line_max_bytes == config->line_max_bytes &&
-                     config2->recipients_max == config->recipients_max &&
-                     config2->peers_max == config->peers_max &&
-                     config2->queue_max_bytes == config->queue_max_bytes &&
-                     config2->login_timeout_sec == config->login_timeout_sec &&
-                     config2->shutdown_timeout_sec == config->shutdown_timeout_sec &&
-                     config2->rate_limit_messages_per_sec == config->rate_limit_messages_per_sec &&
-                     config2->rate_limit_burst == config->rate_limit_burst &&
-                     ((config->listen == NULL && config2->listen == NULL) ||
-                      (config->listen != NULL && config2->listen != NULL &&
-                       g_strv_equal ((const char * const *) config->listen,
-                                     (const char * const *) config2->listen))),
+                       config2->recipients_max == config->recipients_max &&
+                       config2->peers_max == config->peers_max &&
+                       config2->queue_max_bytes == config->queue_max_bytes &&
+                       config2->login_timeout_sec == config->login_timeout_sec &&
+                       config2->shutdown_timeout_sec == config->shutdown_timeout_sec &&
+                       config2->rate_limit_messages_per_sec == config->rate_limit_messages_per_sec &&
+                       config2->rate_limit_burst == config->rate_limit_burst &&
+                       ((config->listen == NULL && config2->listen == NULL) ||
+                        (config->listen != NULL && config2->listen != NULL &&
+                         g_strv_equal ((const char * const *) config->listen,
+                                       (const char * const *) config2->listen))),
                      "the copy differs");
   return 0;
 }

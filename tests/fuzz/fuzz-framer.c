@@ -26,14 +26,14 @@
 
 typedef struct
 {
-  const char   *stream;     /* the whole stream, for the model */
+  const char   *stream; /* the whole stream, for the model */
   gsize         stream_len;
-  gsize         max_line;   /* what the model applies */
+  gsize         max_line; /* what the model applies */
   ConfabFramer *framer;
-  gsize         model_pos;  /* where the model's next line starts */
+  gsize         model_pos; /* where the model's next line starts */
   guint         n_lines;
-  guint         action_at;  /* 1-based line that stops or clears; 0: none */
-  gboolean      clear;      /* clear and go on instead of stopping */
+  guint         action_at; /* 1-based line that stops or clears; 0: none */
+  gboolean      clear;     /* clear and go on instead of stopping */
 } Run;
 
 /* The model: the next complete line of the whole stream from model_pos,
@@ -44,7 +44,7 @@ model_next_line (Run         *run,
                  gsize       *len)
 {
   const char *start = run->stream + run->model_pos;
-  gsize left = run->stream_len - run->model_pos;
+  gsize       left = run->stream_len - run->model_pos;
   const char *nl = memchr (start, '\n', left);
 
   if (nl == NULL)
@@ -58,13 +58,13 @@ model_next_line (Run         *run,
 }
 
 static gboolean
-line_cb (char     *line,
-         gsize     len,
-         gpointer  user_data)
+line_cb (char    *line,
+         gsize    len,
+         gpointer user_data)
 {
-  Run *run = user_data;
+  Run        *run = user_data;
   const char *expected;
-  gsize expected_len;
+  gsize       expected_len;
 
   run->n_lines++;
   CONFAB_FUZZ_CHECK (line[len] == '\0', "line %u is not NUL-terminated", run->n_lines);
@@ -101,9 +101,9 @@ model_status (Run      *run,
   while (pos < run->stream_len)
     {
       const char *start = run->stream + pos;
-      gsize left = run->stream_len - pos;
+      gsize       left = run->stream_len - pos;
       const char *nl = memchr (start, '\n', left);
-      gsize len;
+      gsize       len;
 
       if (nl == NULL)
         {
@@ -131,18 +131,18 @@ int
 confab_fuzz_framer (const uint8_t *data,
                     size_t         size)
 {
-  ConfabFuzzInput in = { data, size };
-  ConfabFramer framer;
+  ConfabFuzzInput    in = { data, size };
+  ConfabFramer       framer;
   ConfabFramerStatus status = CONFAB_FRAMER_OK;
   ConfabFramerStatus expected_status;
-  gboolean expected_pending;
-  guint16 max_choice;
-  guint8 action;
-  guint n_cuts;
-  gsize cuts[MAX_CUTS];
-  gsize fed = 0;
-  gsize feed_max;
-  Run run = { 0 };
+  gboolean           expected_pending;
+  guint16            max_choice;
+  guint8             action;
+  guint              n_cuts;
+  gsize              cuts[MAX_CUTS];
+  gsize              fed = 0;
+  gsize              feed_max;
+  Run                run = { 0 };
 
   max_choice = confab_fuzz_take_u16 (&in);
   action = confab_fuzz_take_byte (&in);
@@ -166,7 +166,7 @@ confab_fuzz_framer (const uint8_t *data,
 
   for (guint i = 0; i <= n_cuts && status == CONFAB_FRAMER_OK; i++)
     {
-      gsize chunk = i < n_cuts ? MIN (cuts[i], in.size - fed) : in.size - fed;
+      gsize            chunk = i < n_cuts ? MIN (cuts[i], in.size - fed) : in.size - fed;
       g_autofree char *buf = g_malloc (chunk);
 
       if (chunk > 0)

@@ -41,8 +41,8 @@ check_json_line (const char *line,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   ConfabJsonRequest request;
-  const char *field = NULL;
-  JsonObject *object;
+  const char       *field = NULL;
+  JsonObject       *object;
 
   CONFAB_FUZZ_CHECK (len > 0 && line[len - 1] == '\n', "frame without its newline");
   CONFAB_FUZZ_CHECK (memchr (line, '\n', len - 1) == NULL, "frame spans lines");
@@ -52,8 +52,8 @@ check_json_line (const char *line,
     confab_json_request_clear (&request);
   else
     CONFAB_FUZZ_CHECK (error->code != CONFAB_ERROR_BAD_JSON &&
-                       error->code != CONFAB_ERROR_INVALID_UTF8 &&
-                       error->code != CONFAB_ERROR_CONTROL_CHARACTER,
+                         error->code != CONFAB_ERROR_INVALID_UTF8 &&
+                         error->code != CONFAB_ERROR_CONTROL_CHARACTER,
                        "own frame refused: %s: %.*s", error->message, (int) len, line);
 
   CONFAB_FUZZ_CHECK (json_parser_load_from_data (parser, line, len, NULL),
@@ -69,7 +69,7 @@ check_login (const ConfabJsonRequest *request)
 {
   g_autofree char *frame = NULL;
   g_autofree char *name = NULL;
-  gsize len;
+  gsize            len;
 
   /* An empty name is the server's to resolve (a Unix-socket login with
    * identity checks); any other must be valid. */
@@ -89,10 +89,10 @@ check_message (const ConfabJsonRequest *request,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) frame = NULL;
   ConfabJsonRequest again;
-  const char *line;
-  const char *data;
-  gsize line_len;
-  gsize len;
+  const char       *line;
+  const char       *data;
+  gsize             line_len;
+  gsize             len;
 
   CONFAB_FUZZ_CHECK (request->n_to >= 1 && request->n_to <= max_recipients,
                      "%u recipients, limit %u", request->n_to, max_recipients);
@@ -108,7 +108,7 @@ check_message (const ConfabJsonRequest *request,
   CONFAB_FUZZ_CHECK (request->text_len > 0 && strlen (request->text) == request->text_len,
                      "text length is wrong");
   CONFAB_FUZZ_CHECK (!g_ascii_isspace (request->text[0]) &&
-                     !g_ascii_isspace (request->text[request->text_len - 1]),
+                       !g_ascii_isspace (request->text[request->text_len - 1]),
                      "text not trimmed");
   CONFAB_FUZZ_CHECK (g_utf8_validate (request->text, request->text_len, NULL),
                      "text is not UTF-8");
@@ -121,8 +121,8 @@ check_message (const ConfabJsonRequest *request,
   line = confab_codec_message_bytes (&confab_codec_text, message, &line_len);
   CONFAB_FUZZ_CHECK (g_str_has_prefix (line, "from fuzz: "), "text line has no sender");
   CONFAB_FUZZ_CHECK (line_len > 0 && line[line_len - 1] == '\n' &&
-                     memchr (line, '\n', line_len - 1) == NULL &&
-                     memchr (line, '\r', line_len) == NULL,
+                       memchr (line, '\n', line_len - 1) == NULL &&
+                       memchr (line, '\r', line_len) == NULL,
                      "text line breaks the line");
 
   /* What a JSON peer sees decodes to the same message. */
@@ -136,7 +136,7 @@ check_message (const ConfabJsonRequest *request,
   for (guint i = 0; i < again.n_to; i++)
     CONFAB_FUZZ_CHECK (strcmp (again.to[i], request->to[i]) == 0, "recipient %u changed", i);
   CONFAB_FUZZ_CHECK (again.text_len == request->text_len &&
-                     memcmp (again.text, request->text, again.text_len) == 0,
+                       memcmp (again.text, request->text, again.text_len) == 0,
                      "delivered frame changed the text");
   confab_json_request_clear (&again);
 }
@@ -147,7 +147,7 @@ check_refusal (const GError *error,
 {
   g_autofree char *frame = NULL;
   g_autofree char *text = NULL;
-  gsize len;
+  gsize            len;
 
   CONFAB_FUZZ_CHECK (error != NULL && error->domain == CONFAB_ERROR, "refusal without a ConfabError");
   switch (error->code)
@@ -164,8 +164,8 @@ check_refusal (const GError *error,
       CONFAB_FUZZ_CHECK (FALSE, "undocumented error code %d", error->code);
     }
   CONFAB_FUZZ_CHECK (field == NULL || g_str_equal (field, "type") || g_str_equal (field, "name") ||
-                     g_str_equal (field, "protocol") || g_str_equal (field, "to") ||
-                     g_str_equal (field, "text"),
+                       g_str_equal (field, "protocol") || g_str_equal (field, "to") ||
+                       g_str_equal (field, "text"),
                      "undocumented field %s", field);
   CONFAB_FUZZ_CHECK (g_utf8_validate (error->message, -1, NULL), "error message is not UTF-8");
 
@@ -182,7 +182,7 @@ escaped_nul_to_x (const char *line,
                   gsize       len)
 {
   g_autofree char *copy = g_strndup (line, len);
-  gboolean found = FALSE;
+  gboolean         found = FALSE;
 
   for (gsize i = 1; i + 5 <= len; i++)
     {
@@ -219,10 +219,10 @@ check_escaped_nul_ignored (const char              *line,
   CONFAB_FUZZ_CHECK (confab_json_parse_request (other_line, len, max_recipients, &other, NULL, &error),
                      "escaped NUL accepted where an 'x' is refused: %s", error->message);
   CONFAB_FUZZ_CHECK (other.type == request->type &&
-                     g_strcmp0 (other.name, request->name) == 0 &&
-                     other.n_to == request->n_to &&
-                     other.text_len == request->text_len &&
-                     (request->text == NULL || memcmp (other.text, request->text, other.text_len) == 0),
+                       g_strcmp0 (other.name, request->name) == 0 &&
+                       other.n_to == request->n_to &&
+                       other.text_len == request->text_len &&
+                       (request->text == NULL || memcmp (other.text, request->text, other.text_len) == 0),
                      "escaped NUL accepted in a member the server reads");
   for (guint i = 0; i < request->n_to; i++)
     CONFAB_FUZZ_CHECK (g_str_equal (other.to[i], request->to[i]),
@@ -237,7 +237,7 @@ fuzz_decode (const char *line,
 {
   g_autoptr(GError) error = NULL;
   ConfabJsonRequest request;
-  const char *field = NULL;
+  const char       *field = NULL;
 
   if (confab_json_parse_request (line, len, max_recipients, &request, &field, &error))
     {
@@ -271,7 +271,7 @@ confab_fuzz_json_protocol (const uint8_t *data,
                            size_t         size)
 {
   g_autofree char *line = g_memdup2 (data, size);
-  gboolean is_json = FALSE;
+  gboolean         is_json = FALSE;
 
   for (gsize i = 0; i < size; i++)
     {

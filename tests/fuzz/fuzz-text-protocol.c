@@ -75,7 +75,7 @@ fuzz_login (const char *orig,
       CONFAB_FUZZ_CHECK (confab_validate_name (name, -1, NULL), "invalid name accepted");
       trim (&start, &end);
       CONFAB_FUZZ_CHECK (strlen (name) == (gsize) (end - start) &&
-                         memcmp (name, start, end - start) == 0,
+                           memcmp (name, start, end - start) == 0,
                          "name is not the trimmed line");
     }
   else
@@ -91,17 +91,17 @@ static GPtrArray *
 model_recipients (const char *orig,
                   const char *colon)
 {
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray  *names = g_ptr_array_new_with_free_func (g_free);
   const char *p = orig;
 
   for (;;)
     {
-      const char *comma = memchr (p, ',', colon - p);
-      const char *item_end = comma != NULL ? comma : colon;
-      const char *start = p;
-      const char *end = item_end;
+      const char      *comma = memchr (p, ',', colon - p);
+      const char      *item_end = comma != NULL ? comma : colon;
+      const char      *start = p;
+      const char      *end = item_end;
       g_autofree char *name = NULL;
-      gboolean seen = FALSE;
+      gboolean         seen = FALSE;
 
       trim (&start, &end);
       name = g_strndup (start, end - start);
@@ -161,7 +161,7 @@ fuzz_message (const char *orig,
       CONFAB_FUZZ_CHECK (msg->text[msg->text_len] == '\0', "text not NUL-terminated");
       CONFAB_FUZZ_CHECK (strlen (msg->text) == msg->text_len, "text holds a NUL");
       CONFAB_FUZZ_CHECK (msg->text_len == (gsize) (end - start) &&
-                         memcmp (msg->text, start, msg->text_len) == 0,
+                           memcmp (msg->text, start, msg->text_len) == 0,
                          "text is not the trimmed rest of the line");
       CONFAB_FUZZ_CHECK (confab_validate_text (msg->text, msg->text_len, NULL),
                          "invalid text accepted");
@@ -190,13 +190,13 @@ confab_fuzz_text_protocol (const uint8_t *data,
                            size_t         size)
 {
   static const guint limits[] = { 2, 64, 2000 };
-  const char *p = (const char *) data;
-  const char *end = p + size;
+  const char        *p = (const char *) data;
+  const char        *end = p + size;
 
   while (p < end)
     {
       const char *nl = memchr (p, '\n', end - p);
-      gsize len = (nl != NULL ? nl : end) - p;
+      gsize       len = (nl != NULL ? nl : end) - p;
 
       fuzz_login (p, len);
       for (guint i = 0; i < G_N_ELEMENTS (limits); i++)

@@ -43,32 +43,32 @@
 
 #include <glib.h>
 
-#define TICK_MS            10
-#define MAX_RECIPIENTS     3
-#define READ_CHUNK         (64 * 1024)
+#define TICK_MS        10
+#define MAX_RECIPIENTS 3
+#define READ_CHUNK     (64 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Options                                                             */
 /* ------------------------------------------------------------------ */
 
-static guint    opt_clients = 2000;
-static double   opt_minutes = 10;
-static double   opt_rate = 2000;          /* messages per second, all clients */
-static guint    opt_size = 100;           /* bytes of padding per message */
-static double   opt_leaves = 2;           /* graceful leaves per second */
-static double   opt_resets = 2;           /* resets per second */
-static double   opt_pauses = 0.5;         /* slow readers starting per second */
-static guint    opt_pause_min = 5;
-static guint    opt_pause_max = 40;
-static double   opt_slow_flood = 100;     /* messages per second to each paused reader */
-static guint    opt_slow_size = 2000;     /* their padding */
-static guint    opt_warmup = 60;          /* seconds after all joined */
-static guint    opt_port = 0;
-static gint     opt_server_pid = 0;
-static guint    opt_seed = 0;
-static guint    opt_print_every = 1;
-static double   opt_rss_growth = 50;      /* % over the warm-up sample that fails */
-static guint    opt_rcvbuf = 16384;
+static guint  opt_clients = 2000;
+static double opt_minutes = 10;
+static double opt_rate = 2000;  /* messages per second, all clients */
+static guint  opt_size = 100;   /* bytes of padding per message */
+static double opt_leaves = 2;   /* graceful leaves per second */
+static double opt_resets = 2;   /* resets per second */
+static double opt_pauses = 0.5; /* slow readers starting per second */
+static guint  opt_pause_min = 5;
+static guint  opt_pause_max = 40;
+static double opt_slow_flood = 100; /* messages per second to each paused reader */
+static guint  opt_slow_size = 2000; /* their padding */
+static guint  opt_warmup = 60;      /* seconds after all joined */
+static guint  opt_port = 0;
+static gint   opt_server_pid = 0;
+static guint  opt_seed = 0;
+static guint  opt_print_every = 1;
+static double opt_rss_growth = 50; /* % over the warm-up sample that fails */
+static guint  opt_rcvbuf = 16384;
 
 static GOptionEntry entries[] = {
   { "port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "confabd's port on 127.0.0.1 (required)", "PORT" },
@@ -99,67 +99,67 @@ static GOptionEntry entries[] = {
 typedef enum
 {
   SESSION_CONNECTING,
-  SESSION_LOGIN,      /* name sent, waiting for the hello echo */
+  SESSION_LOGIN, /* name sent, waiting for the hello echo */
   SESSION_ACTIVE,
-  SESSION_LEAVING,    /* half-closed, reading to the end */
+  SESSION_LEAVING, /* half-closed, reading to the end */
   SESSION_ENDED,
 } SessionState;
 
 typedef enum
 {
   END_NONE,
-  END_LEFT,           /* our half-close, then the server's EOF */
-  END_RESET,          /* we reset it */
-  END_DROPPED,        /* the server dropped it (slow consumer) */
-  END_UNEXPECTED,     /* the server closed it for no known reason */
-  END_FINAL,          /* still there at the end of the run */
+  END_LEFT,       /* our half-close, then the server's EOF */
+  END_RESET,      /* we reset it */
+  END_DROPPED,    /* the server dropped it (slow consumer) */
+  END_UNEXPECTED, /* the server closed it for no known reason */
+  END_FINAL,      /* still there at the end of the run */
 } EndReason;
 
 static const char *end_names[] = { "-", "left", "reset", "dropped", "UNEXPECTED", "final" };
 
 typedef struct
 {
-  guint32       id;           /* index in sessions */
-  guint         slot;
-  char          name[32];
-  int           fd;
-  SessionState  state;
-  EndReason     end;
-  gint          active_index; /* in active[], or -1 */
-  double        flood_carry;  /* messages owed to it while paused */
-  gint64        pause_until;  /* reading paused until then (monotonic µs), 0: not */
-  gint64        resumed_at;   /* when the last pause ended */
-  gboolean      ever_paused;
-  gboolean      got_slow_notice;
-  gboolean      leave_wanted; /* half-close once the output is written */
-  gboolean      end_seen;     /* drain phase: the "__end" echo arrived */
-  gboolean      end2_seen;
-  guint32       events;       /* registered epoll events */
-  GString      *in;           /* (owned) (nullable): unfinished input line */
-  GString      *out;          /* (owned) (nullable): unwritten output */
-  gsize         out_off;
-  GHashTable   *pairs;        /* (owned) (nullable): recipient id → Pair, as sender */
+  guint32      id; /* index in sessions */
+  guint        slot;
+  char         name[32];
+  int          fd;
+  SessionState state;
+  EndReason    end;
+  gint         active_index; /* in active[], or -1 */
+  double       flood_carry;  /* messages owed to it while paused */
+  gint64       pause_until;  /* reading paused until then (monotonic µs), 0: not */
+  gint64       resumed_at;   /* when the last pause ended */
+  gboolean     ever_paused;
+  gboolean     got_slow_notice;
+  gboolean     leave_wanted; /* half-close once the output is written */
+  gboolean     end_seen;     /* drain phase: the "__end" echo arrived */
+  gboolean     end2_seen;
+  guint32      events; /* registered epoll events */
+  GString     *in;     /* (owned) (nullable): unfinished input line */
+  GString     *out;    /* (owned) (nullable): unwritten output */
+  gsize        out_off;
+  GHashTable  *pairs; /* (owned) (nullable): recipient id → Pair, as sender */
 } Session;
 
 typedef struct
 {
-  guint32 recipient;          /* session id */
-  guint32 sent;               /* the last sequence number given out */
-  guint32 received;           /* the last one received in order */
-  guint32 told;               /* "no such peer" errors the sender got */
+  guint32 recipient; /* session id */
+  guint32 sent;      /* the last sequence number given out */
+  guint32 received;  /* the last one received in order */
+  guint32 told;      /* "no such peer" errors the sender got */
 } Pair;
 
 typedef struct
 {
-  guint     current;          /* session id, or G_MAXUINT */
-  gint64    rejoin_at;        /* when to connect again, 0: not scheduled */
-  guint     gen;
+  guint  current;   /* session id, or G_MAXUINT */
+  gint64 rejoin_at; /* when to connect again, 0: not scheduled */
+  guint  gen;
 } Slot;
 
 typedef struct
 {
-  guint64 messages;           /* lines sent */
-  guint64 deliveries;         /* recipient copies expected */
+  guint64 messages;   /* lines sent */
+  guint64 deliveries; /* recipient copies expected */
   guint64 delivered;
   guint64 told;
   guint64 duplicates;
@@ -175,18 +175,18 @@ typedef struct
   guint64 connect_failures;
 } Stats;
 
-static int         epfd = -1;
-static GPtrArray  *sessions;         /* Session*, by id */
-static Slot       *slots;
-static GArray     *active;           /* guint32 ids of ACTIVE sessions */
-static GHashTable *names;            /* name → Session, every session ever */
-static guint64     n_pairs;
-static GRand      *rng;
-static Stats       stats;
-static struct sockaddr_in server_addr;
-static char       *padding;
-static char       *slow_padding;
-static gboolean    draining;
+static int                   epfd = -1;
+static GPtrArray            *sessions; /* Session*, by id */
+static Slot                 *slots;
+static GArray               *active; /* guint32 ids of ACTIVE sessions */
+static GHashTable           *names;  /* name → Session, every session ever */
+static guint64               n_pairs;
+static GRand                *rng;
+static Stats                 stats;
+static struct sockaddr_in    server_addr;
+static char                 *padding;
+static char                 *slow_padding;
+static gboolean              draining;
 static volatile sig_atomic_t interrupted;
 
 static gint64
@@ -208,7 +208,7 @@ pair_lookup (guint32  sender,
              gboolean create)
 {
   Session *s = g_ptr_array_index (sessions, sender);
-  Pair *pair;
+  Pair    *pair;
 
   if (s->pairs == NULL)
     {
@@ -256,7 +256,7 @@ static void
 update_events (Session *s)
 {
   struct epoll_event ev = { 0 };
-  guint32 want = 0;
+  guint32            want = 0;
 
   if (s->fd < 0)
     return;
@@ -274,8 +274,8 @@ update_events (Session *s)
 }
 
 static void
-session_end (Session   *s,
-             EndReason  reason)
+session_end (Session  *s,
+             EndReason reason)
 {
   Slot *slot = &slots[s->slot];
 
@@ -366,11 +366,11 @@ session_queue (Session    *s,
 static void
 session_start (guint slot_index)
 {
-  Slot *slot = &slots[slot_index];
-  Session *s = g_new0 (Session, 1);
+  Slot              *slot = &slots[slot_index];
+  Session           *s = g_new0 (Session, 1);
   struct epoll_event ev = { 0 };
-  int one = 1;
-  int rcvbuf = opt_rcvbuf;
+  int                one = 1;
+  int                rcvbuf = opt_rcvbuf;
 
   s->id = sessions->len;
   s->slot = slot_index;
@@ -413,8 +413,8 @@ session_start (guint slot_index)
 static void
 session_connected (Session *s)
 {
-  int err = 0;
-  socklen_t len = sizeof err;
+  int              err = 0;
+  socklen_t        len = sizeof err;
   g_autofree char *hello = NULL;
 
   getsockopt (s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
@@ -458,13 +458,13 @@ handle_chat (Session    *s,
              const char *from,
              const char *text)
 {
-  guint32 sid;
-  char *end;
+  guint32     sid;
+  char       *end;
   const char *list;
-  Session *sender;
-  Pair *pair;
-  guint32 seq = 0;
-  gboolean found = FALSE;
+  Session    *sender;
+  Pair       *pair;
+  guint32     seq = 0;
+  gboolean    found = FALSE;
 
   if (!g_str_has_prefix (text, "soak "))
     {
@@ -538,8 +538,8 @@ handle_line (Session *s,
 {
   if (g_str_has_prefix (line, "from "))
     {
-      char *from = line + 5;
-      char *colon = strstr (from, ": ");
+      char       *from = line + 5;
+      char       *colon = strstr (from, ": ");
       const char *text;
 
       if (colon == NULL)
@@ -581,7 +581,7 @@ handle_line (Session *s,
   if (g_str_has_prefix (line, "error: no such peer: "))
     {
       Session *r = session_by_name (line + strlen ("error: no such peer: "));
-      Pair *pair = r != NULL ? pair_lookup (s->id, r->id, FALSE) : NULL;
+      Pair    *pair = r != NULL ? pair_lookup (s->id, r->id, FALSE) : NULL;
 
       if (pair == NULL)
         {
@@ -610,7 +610,7 @@ session_read (Session *s)
   for (;;)
     {
       ssize_t n = recv (s->fd, buf, sizeof buf, 0);
-      char *p, *end, *nl;
+      char   *p, *end, *nl;
 
       if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -623,7 +623,7 @@ session_read (Session *s)
           else if (s->state == SESSION_LEAVING && n == 0)
             reason = END_LEFT;
           else if (s->ever_paused)
-            reason = END_DROPPED;   /* the notice is skipped mid-line */
+            reason = END_DROPPED; /* the notice is skipped mid-line */
           else
             reason = END_UNEXPECTED;
           if (reason == END_UNEXPECTED)
@@ -678,8 +678,8 @@ send_message (Session *target)
 {
   Session *sender = random_active ();
   Session *to[MAX_RECIPIENTS];
-  guint n_to = target != NULL ? 1 : g_rand_int_range (rng, 1, MAX_RECIPIENTS + 1);
-  guint n = 0;
+  guint    n_to = target != NULL ? 1 : g_rand_int_range (rng, 1, MAX_RECIPIENTS + 1);
+  guint    n = 0;
   g_autoptr(GString) line = g_string_sized_new (256);
 
   if (sender == NULL)
@@ -738,14 +738,14 @@ leave_one (void)
   active_remove (s);
   s->state = SESSION_LEAVING;
   s->leave_wanted = TRUE;
-  s->pause_until = 0;     /* it must read to the end */
+  s->pause_until = 0; /* it must read to the end */
   session_flush (s);
 }
 
 static void
 reset_one (void)
 {
-  Session *s = random_active ();
+  Session      *s = random_active ();
   struct linger linger = { .l_onoff = 1, .l_linger = 0 };
 
   if (s == NULL)
@@ -769,7 +769,7 @@ pause_one (void)
 }
 
 static void
-unpause_due (gint64 now,
+unpause_due (gint64   now,
              gboolean all)
 {
   for (guint i = 0; i < active->len; i++)
@@ -805,15 +805,15 @@ due (double *carry,
 
 typedef struct
 {
-  guint64 rss_kib;
-  guint   fds;
+  guint64  rss_kib;
+  guint    fds;
   gboolean ok;
 } Sample;
 
 static Sample
 sample_server (void)
 {
-  Sample sample = { 0, 0, FALSE };
+  Sample           sample = { 0, 0, FALSE };
   g_autofree char *status_path = NULL;
   g_autofree char *fd_path = NULL;
   g_autofree char *contents = NULL;
@@ -863,9 +863,9 @@ count_connected (void)
 typedef struct
 {
   guint64 lost_unaccounted;
-  guint64 lost_with_recipient;   /* the recipient reset or was dropped */
-  guint64 lost_with_sender;      /* the sender reset before they were read */
-  guint64 false_errors;          /* "no such peer" that cannot be right */
+  guint64 lost_with_recipient; /* the recipient reset or was dropped */
+  guint64 lost_with_sender;    /* the sender reset before they were read */
+  guint64 false_errors;        /* "no such peer" that cannot be right */
   guint   lost_pairs;
 } Totals;
 
@@ -877,10 +877,10 @@ account_pair (Session *sender,
               Totals  *totals)
 {
   Session *recipient = g_ptr_array_index (sessions, pair->recipient);
-  gint64 missing = (gint64) pair->sent - pair->received - pair->told;
+  gint64   missing = (gint64) pair->sent - pair->received - pair->told;
 
   if (pair->told > 0 && recipient->end == END_FINAL)
-    totals->false_errors += pair->told;   /* the recipient never left */
+    totals->false_errors += pair->told; /* the recipient never left */
   if (missing < 0)
     totals->false_errors += -missing;
   if (missing <= 0)
@@ -938,7 +938,7 @@ static void
 poll_once (int timeout_ms)
 {
   struct epoll_event events[256];
-  int n = epoll_wait (epfd, events, G_N_ELEMENTS (events), timeout_ms);
+  int                n = epoll_wait (epfd, events, G_N_ELEMENTS (events), timeout_ms);
 
   if (n < 0 && errno != EINTR)
     g_error ("epoll_wait: %s", g_strerror (errno));
@@ -960,7 +960,7 @@ raise_nofile (guint needed)
   if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
     return;
   if (limit.rlim_max < needed)
-    limit.rlim_max = needed;   /* works as root */
+    limit.rlim_max = needed; /* works as root */
   limit.rlim_cur = limit.rlim_max;
   if (setrlimit (RLIMIT_NOFILE, &limit) != 0 ||
       getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < needed)
@@ -977,23 +977,23 @@ main (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 start, chat_start = 0, chat_end = 0, next_sample, last_tick, warm_done = 0;
-  double carry_msg = 0, carry_leave = 0, carry_reset = 0, carry_pause = 0;
-  Sample first = { 0 }, warm = { 0 }, last = { 0 }, idle_before = { 0 }, after_close = { 0 };
-  guint64 rss_max = 0, last_messages = 0, last_delivered = 0;
-  guint fds_warm_extra = 0, fds_max_extra = 0;
-  Totals totals = { 0 };
-  gint64 max_stall_us = 0;
-  guint seconds = 0, hard_timeout;
-  gboolean failed = FALSE;
+  gint64         start, chat_start = 0, chat_end = 0, next_sample, last_tick, warm_done = 0;
+  double         carry_msg = 0, carry_leave = 0, carry_reset = 0, carry_pause = 0;
+  Sample         first = { 0 }, warm = { 0 }, last = { 0 }, idle_before = { 0 }, after_close = { 0 };
+  guint64        rss_max = 0, last_messages = 0, last_delivered = 0;
+  guint          fds_warm_extra = 0, fds_max_extra = 0;
+  Totals         totals = { 0 };
+  gint64         max_stall_us = 0;
+  guint          seconds = 0, hard_timeout;
+  gboolean       failed = FALSE;
   GHashTableIter iter;
-  gpointer value;
+  gpointer       value;
 
   context = g_option_context_new ("- soak test a running confabd");
   g_option_context_set_description (context,
-    "Example (release build, peers_max above N):\n"
-    "  build-soak/src/confabd --bus none --listen 127.0.0.1:8090 --config soak.conf &\n"
-    "  build-soak/tools/soak/confab-soak --port 8090 --server-pid $! -n 2000 -m 10\n");
+                                    "Example (release build, peers_max above N):\n"
+                                    "  build-soak/src/confabd --bus none --listen 127.0.0.1:8090 --config soak.conf &\n"
+                                    "  build-soak/tools/soak/confab-soak --port 8090 --server-pid $! -n 2000 -m 10\n");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -1129,7 +1129,7 @@ main (int    argc,
       if (now >= next_sample)
         {
           Sample sample = sample_server ();
-          guint conns = count_connected ();
+          guint  conns = count_connected ();
 
           seconds++;
           next_sample += G_USEC_PER_SEC;
@@ -1180,7 +1180,7 @@ main (int    argc,
           g_print ("# chat over; draining\n");
           for (guint i = 0; i < active->len; i++)
             {
-              Session *s = g_ptr_array_index (sessions, g_array_index (active, guint32, i));
+              Session         *s = g_ptr_array_index (sessions, g_array_index (active, guint32, i));
               g_autofree char *line = g_strdup_printf ("%s: __end\n", s->name);
 
               session_queue (s, line, strlen (line));
@@ -1195,7 +1195,7 @@ main (int    argc,
       /* Phase 1: every live sender's lines have all been routed once its
        * own "__end" came back. Sessions still logging in or leaving finish
        * too. */
-      gint64 deadline = now_us () + 60 * G_USEC_PER_SEC;
+      gint64   deadline = now_us () + 60 * G_USEC_PER_SEC;
       gboolean done = FALSE;
 
       while (!done && now_us () < deadline && !interrupted)
@@ -1213,7 +1213,7 @@ main (int    argc,
       /* Phase 2: each queue holds nothing older than its own "__end2". */
       for (guint i = 0; i < active->len; i++)
         {
-          Session *s = g_ptr_array_index (sessions, g_array_index (active, guint32, i));
+          Session         *s = g_ptr_array_index (sessions, g_array_index (active, guint32, i));
           g_autofree char *line = g_strdup_printf ("%s: __end2\n", s->name);
 
           session_queue (s, line, strlen (line));
