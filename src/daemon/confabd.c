@@ -17,14 +17,14 @@
 #include "confab-systemd.h"
 
 static gboolean
-on_terminate (gpointer user_data)
+terminate_cb (gpointer user_data)
 {
   confab_daemon_shutdown (CONFAB_DAEMON (user_data));
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
-on_hangup (gpointer user_data)
+hangup_cb (gpointer user_data)
 {
   confab_daemon_reload (CONFAB_DAEMON (user_data));
   return G_SOURCE_CONTINUE;
@@ -205,9 +205,9 @@ main (int   argc,
    * READY=1): a SIGTERM that follows at once must drain, not kill. */
   loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (daemon, "finished", G_CALLBACK (finished_cb), loop);
-  signal_ids[0] = g_unix_signal_add (SIGTERM, on_terminate, daemon);
-  signal_ids[1] = g_unix_signal_add (SIGINT, on_terminate, daemon);
-  signal_ids[2] = g_unix_signal_add (SIGHUP, on_hangup, daemon);
+  signal_ids[0] = g_unix_signal_add (SIGTERM, terminate_cb, daemon);
+  signal_ids[1] = g_unix_signal_add (SIGINT, terminate_cb, daemon);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, hangup_cb, daemon);
 
   if (!confab_daemon_start (daemon, &error))
     {

@@ -37,8 +37,8 @@ G_DEFINE_TYPE (ConfabManager, confab_manager, G_TYPE_OBJECT)
 
 /* Every handle-* signal: the call joins its sender's queue. */
 static gboolean
-queue_call (ConfabManager         *self,
-            GDBusMethodInvocation *invocation)
+queue_call_cb (ConfabManager         *self,
+               GDBusMethodInvocation *invocation)
 {
   confab_call_queue_push (self->calls, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -218,15 +218,15 @@ confab_manager_constructed (GObject *object)
   confab_dbus_manager_set_peer_count (self->skeleton, confab_broker_get_n_peers (self->broker));
 
   g_signal_connect_object (self->skeleton, "handle-list-peers",
-                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-get-peer",
-                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-broadcast",
-                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-kick",
-                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-get-statistics",
-                           G_CALLBACK (queue_call), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->broker, "peer-joined",
                            G_CALLBACK (peer_joined_cb), self, G_CONNECT_SWAPPED);

@@ -18,8 +18,8 @@ typedef struct
 } LookupJob;
 
 static void
-run_job (gpointer data,
-         gpointer user_data)
+run_job_thread (gpointer data,
+                gpointer user_data)
 {
   LookupJob *job = data;
 
@@ -38,7 +38,7 @@ get_pool (void)
     {
       g_autoptr(GError) error = NULL;
       /* Not exclusive: threads start as jobs come and end when idle. */
-      GThreadPool *created = g_thread_pool_new (run_job, NULL, CONFAB_LOOKUP_POOL_MAX_THREADS,
+      GThreadPool *created = g_thread_pool_new (run_job_thread, NULL, CONFAB_LOOKUP_POOL_MAX_THREADS,
                                                 FALSE, &error);
 
       /* Only an exclusive pool can fail to start its threads. */
