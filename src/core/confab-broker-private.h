@@ -53,12 +53,21 @@ confab_broker_peer_queue_cost (ConfabMessage *message)
   return confab_message_get_size (message) + MALLOC_OVERHEAD + QUEUE_NODE_SIZE;
 }
 
-/* The bytes @message takes on @peer's wire, as its connection says. */
+/* The bytes @message counts for on @peer's wire, as its connection says.
+ * Asked once per message and kept in it: a routed message counts the same
+ * for every recipient (ConfabBrokerSink), and a reply has one. */
 static inline gsize
 confab_broker_peer_measure (ConfabBrokerPeer *peer,
                             ConfabMessage    *message)
 {
-  return peer->sink->measure != NULL ? peer->sink->measure (peer->sink_data, message) : 0;
+  gsize counted = confab_message_get_counted (message);
+
+  if (counted == 0 && peer->sink->measure != NULL)
+    {
+      counted = peer->sink->measure (peer->sink_data, message);
+      confab_message_set_counted (message, counted);
+    }
+  return counted;
 }
 
 void confab_broker_peer_enqueue (ConfabBrokerPeer *peer,

@@ -32,8 +32,8 @@ typedef struct _ConfabBrokerPeer ConfabBrokerPeer;
  *   peer's removal: it is done.
  * @measure: (optional): the bytes @message takes on this peer's wire, for
  *   the bytes_routed and bytes_out counters (the broker knows no wire);
- *   %NULL counts none. Called as a message is routed to the peer and as
- *   its writer pops it.
+ *   %NULL counts none. A message routed to several peers must measure the
+ *   same for each: the broker asks once per message and keeps the answer.
  */
 typedef struct
 {

@@ -27,6 +27,7 @@ struct _ConfabMessage
   const char       *text; /* NUL-terminated after text_len bytes */
   gsize             text_len;
   gsize             size;                          /* of the whole allocation */
+  gsize             counted;                       /* for the byte counters; 0: not yet */
   GBytes           *slots[CONFAB_MESSAGE_N_SLOTS]; /* atomic, (owned) (nullable) */
   char              data[];
 };
@@ -260,6 +261,23 @@ gsize
 confab_message_get_size (const ConfabMessage *self)
 {
   return self->size;
+}
+
+/* Returns: what the byte counters count for this message, as the
+ *   first measure found it; 0 until then */
+gsize
+confab_message_get_counted (const ConfabMessage *self)
+{
+  return self->counted;
+}
+
+/* Keeps what the byte counters count for this message, so that the
+ * measure runs once per message, not once per recipient. */
+void
+confab_message_set_counted (ConfabMessage *self,
+                            gsize          counted)
+{
+  self->counted = counted;
 }
 
 /* Returns: (transfer none) (nullable): what the protocol layer keeps in

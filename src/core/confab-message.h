@@ -54,6 +54,9 @@ const char         *confab_message_get_text (const ConfabMessage *self,
                                              gsize               *len);
 gint64              confab_message_get_timestamp (const ConfabMessage *self);
 gsize               confab_message_get_size (const ConfabMessage *self);
+gsize               confab_message_get_counted (const ConfabMessage *self);
+void                confab_message_set_counted (ConfabMessage *self,
+                                                gsize          counted);
 
 GBytes *confab_message_get_slot (ConfabMessage *self,
                                  guint          slot);
