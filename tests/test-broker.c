@@ -725,9 +725,9 @@ test_message_values (void)
 
   /* A slot keeps the first encoding put in it. */
   g_assert_null (confab_message_get_slot (chat, 1));
-  g_assert_true (confab_message_set_slot (chat, 1, g_bytes_new ("x", 1)) ==
+  g_assert_true (confab_message_set_slot (chat, 1, confab_encoded_new (1)) ==
                  confab_message_get_slot (chat, 1));
-  g_assert_cmpuint (g_bytes_get_size (confab_message_set_slot (chat, 1, g_bytes_new ("yy", 2))), ==, 1);
+  g_assert_cmpuint (confab_message_set_slot (chat, 1, confab_encoded_new (2))->len, ==, 1);
   g_assert_null (confab_message_get_slot (chat, 0));
 
   g_assert_cmpint (confab_message_get_kind (error), ==, CONFAB_MESSAGE_ERROR);

@@ -290,7 +290,7 @@ test_encoded_once (void)
       g_assert_true (confab_codec_message_bytes (&confab_codec_json, chat, &len) == first);
       g_assert_cmpuint (len, ==, first_len);
     }
-  g_assert_true (g_bytes_get_data (confab_message_get_slot (chat, confab_codec_json.slot), NULL) == first);
+  g_assert_true (confab_message_get_slot (chat, confab_codec_json.slot)->data == first);
 
   first = confab_codec_message_bytes (&confab_codec_text, chat, &first_len);
   for (guint i = 0; i < 100; i++)

@@ -28,7 +28,7 @@ struct _ConfabMessage
   gsize             text_len;
   gsize             size;                          /* of the whole allocation */
   gsize             counted;                       /* for the byte counters; 0: not yet */
-  GBytes           *slots[CONFAB_MESSAGE_N_SLOTS]; /* atomic, (owned) (nullable) */
+  ConfabEncoded    *slots[CONFAB_MESSAGE_N_SLOTS]; /* (owned) (nullable) */
   char              data[];
 };
 
@@ -197,7 +197,7 @@ confab_message_unref (ConfabMessage *self)
     return;
 
   for (guint i = 0; i < CONFAB_MESSAGE_N_SLOTS; i++)
-    g_clear_pointer (&self->slots[i], g_bytes_unref);
+    g_free (self->slots[i]);
   g_free (self);
 }
 
@@ -280,37 +280,48 @@ confab_message_set_counted (ConfabMessage *self,
   self->counted = counted;
 }
 
+/* Returns: (transfer full): an encoding of @len bytes, to be filled */
+ConfabEncoded *
+confab_encoded_new (gsize len)
+{
+  ConfabEncoded *encoded = g_malloc (sizeof (ConfabEncoded) + len);
+
+  encoded->len = len;
+  return encoded;
+}
+
 /* Returns: (transfer none) (nullable): what the protocol layer keeps in
  *   @slot */
-GBytes *
+const ConfabEncoded *
 confab_message_get_slot (ConfabMessage *self,
                          guint          slot)
 {
   g_return_val_if_fail (slot < CONFAB_MESSAGE_N_SLOTS, NULL);
 
-  return g_atomic_pointer_get (&self->slots[slot]);
+  return self->slots[slot];
 }
 
 /**
  * confab_message_set_slot:
- * @bytes: (transfer full): an encoding of the message
+ * @encoded: (transfer full): an encoding of the message
  *
- * Keeps @bytes in @slot unless another caller filled it first (then
- * @bytes is dropped): safe should writers run on several threads.
+ * Keeps @encoded in @slot unless the slot is filled already (then
+ * @encoded is dropped). A message's slots are touched on the main thread
+ * only, as the rest of the broker's and the connections' state.
  *
  * Returns: (transfer none): what @slot holds now
  */
-GBytes *
+const ConfabEncoded *
 confab_message_set_slot (ConfabMessage *self,
                          guint          slot,
-                         GBytes        *bytes)
+                         ConfabEncoded *encoded)
 {
   g_return_val_if_fail (slot < CONFAB_MESSAGE_N_SLOTS, NULL);
-  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (encoded != NULL, NULL);
 
-  if (g_atomic_pointer_compare_and_exchange (&self->slots[slot], NULL, bytes))
-    return bytes;
-
-  g_bytes_unref (bytes);
-  return g_atomic_pointer_get (&self->slots[slot]);
+  if (self->slots[slot] == NULL)
+    self->slots[slot] = encoded;
+  else
+    g_free (encoded);
+  return self->slots[slot];
 }

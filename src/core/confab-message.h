@@ -58,11 +58,26 @@ gsize               confab_message_get_counted (const ConfabMessage *self);
 void                confab_message_set_counted (ConfabMessage *self,
                                                 gsize          counted);
 
-GBytes *confab_message_get_slot (ConfabMessage *self,
-                                 guint          slot);
-GBytes *confab_message_set_slot (ConfabMessage *self,
-                                 guint          slot,
-                                 GBytes        *bytes);
+/*
+ * ConfabEncoded:
+ * One encoding of a message, made by the protocol layer and kept in one
+ * of the message's slots: its length and its bytes in one allocation
+ * (confab_encoded_new(), freed with g_free()), since one is made for
+ * every message sent.
+ */
+typedef struct
+{
+  gsize len;
+  char  data[];
+} ConfabEncoded;
+
+ConfabEncoded *confab_encoded_new (gsize len);
+
+const ConfabEncoded *confab_message_get_slot (ConfabMessage *self,
+                                              guint          slot);
+const ConfabEncoded *confab_message_set_slot (ConfabMessage *self,
+                                              guint          slot,
+                                              ConfabEncoded *encoded);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabMessage, confab_message_unref)
 

@@ -113,10 +113,15 @@ GBytes *
 confab_codec_encode (const ConfabCodec *codec,
                      ConfabMessage     *message)
 {
+  ConfabEncoded *encoded;
+
   g_return_val_if_fail (codec != NULL, NULL);
   g_return_val_if_fail (message != NULL, NULL);
 
-  return codec->encode (message);
+  encoded = codec->encode (message);
+  if (encoded == NULL)
+    return NULL;
+  return g_bytes_new_with_free_func (encoded->data, encoded->len, g_free, encoded);
 }
 
 /* Returns: (transfer full): an error line for a connection that is being
@@ -142,8 +147,7 @@ confab_codec_encode_error (const ConfabCodec *codec,
  * Threads: every caller today runs on the main thread (the broker's
  * routing, which measures the message, and the writers of
  * confab-peer-output.c, in the flush source), so the slot is only touched
- * there. The slot's compare-and-swap keeps it correct should writers move
- * to threads: two that race both encode, one result is kept.
+ * there, with no lock.
  *
  * Returns: (transfer none): the bytes, valid as long as @message; "" with
  *   *len 0 if the protocol has nothing to send for it
@@ -153,23 +157,21 @@ confab_codec_message_bytes (const ConfabCodec *codec,
                             ConfabMessage     *message,
                             gsize             *len)
 {
-  GBytes *bytes;
+  const ConfabEncoded *encoded = confab_message_get_slot (message, codec->slot);
 
-  g_return_val_if_fail (codec != NULL, NULL);
-  g_return_val_if_fail (message != NULL, NULL);
-
-  bytes = confab_message_get_slot (message, codec->slot);
-  if (bytes == NULL)
+  if (G_UNLIKELY (encoded == NULL))
     {
-      GBytes *encoded = codec->encode (message);
+      ConfabEncoded *made = codec->encode (message);
 
-      if (encoded == NULL)
+      if (made == NULL)
         {
           if (len != NULL)
             *len = 0;
           return "";
         }
-      bytes = confab_message_set_slot (message, codec->slot, encoded);
+      encoded = confab_message_set_slot (message, codec->slot, made);
     }
-  return g_bytes_get_data (bytes, len);
+  if (len != NULL)
+    *len = encoded->len;
+  return encoded->data;
 }

@@ -110,7 +110,7 @@ struct _ConfabCodec
                       const ConfabDecodeOptions *options,
                       ConfabRequest             *request,
                       GError                   **error);
-  GBytes *(*encode) (ConfabMessage *message);
+  ConfabEncoded *(*encode) (ConfabMessage *message);
 };
 
 extern const ConfabCodec confab_codec_text;

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "confab-codec.h"
 
 static void
@@ -92,11 +94,29 @@ json_decode (char                      *line,
     }
 }
 
+/* JSON frames are built by json-glib; one copy makes them a slot's
+ * encoding (once per message, not per recipient). */
+static ConfabEncoded *
+json_encode (ConfabMessage *message)
+{
+  g_autoptr(GBytes) bytes = confab_json_encode_message (message);
+  ConfabEncoded *encoded;
+  gsize          len;
+  const char    *data;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  encoded = confab_encoded_new (len);
+  memcpy (encoded->data, data, len);
+  return encoded;
+}
+
 const ConfabCodec confab_codec_json = {
   .name = "json",
   .slot = CONFAB_CODEC_SLOT_JSON,
   .greets = TRUE,
   .decode_login = json_decode_login,
   .decode = json_decode,
-  .encode = confab_json_encode_message,
+  .encode = json_encode,
 };

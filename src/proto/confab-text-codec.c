@@ -64,12 +64,14 @@ text_decode (char                      *line,
   return TRUE;
 }
 
-static GBytes *
+static ConfabEncoded *
 take_string (GString *line)
 {
-  gsize len = line->len;
+  ConfabEncoded *encoded = confab_encoded_new (line->len);
 
-  return g_bytes_new_take (g_string_free (line, FALSE), len);
+  memcpy (encoded->data, line->str, line->len);
+  g_string_free (line, TRUE);
+  return encoded;
 }
 
 /* Newlines and carriage returns (possible only in JSON texts) would start
@@ -104,17 +106,17 @@ copy_escaped (char       *out,
 }
 
 /* "PREFIX[SENDER: ]TEXT\n", built in one allocation: the hot path. */
-static GBytes *
+static ConfabEncoded *
 build_line (const char *prefix,
             const char *sender,
             const char *text,
             gsize       text_len)
 {
-  gsize prefix_len = strlen (prefix);
-  gsize sender_len = sender != NULL ? strlen (sender) : 0;
-  gsize len = prefix_len + (sender != NULL ? sender_len + 2 : 0) + text_len + count_escapes (text, text_len) + 1;
-  char *line = g_malloc (len);
-  char *p = line;
+  gsize          prefix_len = strlen (prefix);
+  gsize          sender_len = sender != NULL ? strlen (sender) : 0;
+  gsize          len = prefix_len + (sender != NULL ? sender_len + 2 : 0) + text_len + count_escapes (text, text_len) + 1;
+  ConfabEncoded *encoded = confab_encoded_new (len);
+  char          *p = encoded->data;
 
   memcpy (p, prefix, prefix_len);
   p += prefix_len;
@@ -127,11 +129,11 @@ build_line (const char *prefix,
     }
   p = copy_escaped (p, text, text_len);
   *p++ = '\n';
-  g_assert ((gsize) (p - line) == len);
-  return g_bytes_new_take (line, len);
+  g_assert ((gsize) (p - encoded->data) == len);
+  return encoded;
 }
 
-static GBytes *
+static ConfabEncoded *
 text_encode (ConfabMessage *message)
 {
   const char * const *names;
