@@ -953,6 +953,45 @@ test_statistics_limits (Fixture      *fx,
 }
 
 static void
+test_statistics_no_source (Fixture      *fx,
+                           gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) with_source = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  const char * const counted[] = {
+    "logins_refused_server_full",
+    "login_timeouts",
+    "lines_too_long",
+    "messages_too_many_recipients",
+    "rate_limit_pauses",
+  };
+  guint32 u;
+
+  g_test_summary ("Without a source of the connections' counters GetStatistics keeps "
+                  "every key: none counted, no connection limit, the broker's own "
+                  "refusals and error lines");
+
+  fx->source->stats.login_timeouts = 7;
+  fx->source->stats.logins_rejected = 7;
+  with_source = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_null (confab_broker_join (fx->broker, "", "127.0.0.1:5001", "text",
+                                     &fake_sink_funcs, &fx->sinks[0], NULL));
+
+  confab_manager_set_stats_source (fx->manager, NULL);
+  stats = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (stats), ==, g_variant_n_children (with_source));
+  for (gsize i = 0; i < G_N_ELEMENTS (counted); i++)
+    g_assert_cmpuint (lookup_u64 (stats, counted[i]), ==, 0);
+  g_assert_true (g_variant_lookup (stats, "peers_max", "u", &u));
+  g_assert_cmpuint (u, ==, G_MAXUINT);
+  g_assert_cmpuint (lookup_u64 (stats, "logins_rejected"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (stats, "errors_sent"), ==, 0);
+}
+
+static void
 test_signals (Fixture      *fx,
               gconstpointer data)
 {
@@ -1705,6 +1744,7 @@ main (int   argc,
   ADD ("kick/errors", test_kick_errors);
   ADD ("statistics", test_statistics);
   ADD ("statistics/limits", test_statistics_limits);
+  ADD ("statistics/no-source", test_statistics_no_source);
   ADD ("signals/stalled-bus", test_signals_stalled_bus);
   ADD ("audit-lines", test_audit_lines);
   ADD ("signals", test_signals);

@@ -18,14 +18,15 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  ConfabSessionStats session;         /* counted by the session layer */
-  guint64            logins_rejected; /* refused before a login: server full,
-                                       * login timeout, line too long */
-  guint64            errors_sent;     /* the error line each of those got */
-  guint64            logins_refused_server_full;
-  guint64            login_timeouts;
-  guint64            lines_too_long;
-  guint64            rate_limit_pauses;
+  ConfabSessionStats session; /* counted by the session layer */
+  /* Refused before a login (server full, login timeout, line too long),
+   * and the error line each of those got. */
+  guint64 logins_rejected;
+  guint64 errors_sent;
+  guint64 logins_refused_server_full;
+  guint64 login_timeouts;
+  guint64 lines_too_long;
+  guint64 rate_limit_pauses;
 } ConfabNetStats;
 
 /* A connection refused before it logged in: closed with one error line. */
