@@ -76,6 +76,43 @@ static const ConfabBrokerSink fake_sink_funcs = {
   .measure = fake_measure,
 };
 
+/* A stand-in for the server: reports the connections' counters a test
+ * sets, as the daemon's server does through the same interface. */
+#define FAKE_TYPE_SOURCE (fake_source_get_type ())
+G_DECLARE_FINAL_TYPE (FakeSource, fake_source, FAKE, SOURCE, GObject)
+
+struct _FakeSource
+{
+  GObject               parent_instance;
+  ConfabConnectionStats stats;
+};
+
+static void
+fake_source_get_stats (ConfabStatsSource     *source,
+                       ConfabConnectionStats *stats)
+{
+  *stats = FAKE_SOURCE (source)->stats;
+}
+
+static void
+fake_source_iface_init (ConfabStatsSourceInterface *iface)
+{
+  iface->get_stats = fake_source_get_stats;
+}
+
+G_DEFINE_TYPE_WITH_CODE (FakeSource, fake_source, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (CONFAB_TYPE_STATS_SOURCE, fake_source_iface_init))
+
+static void
+fake_source_class_init (FakeSourceClass *klass)
+{
+}
+
+static void
+fake_source_init (FakeSource *self)
+{
+}
+
 #define N_SINKS 4
 
 typedef struct
@@ -85,6 +122,7 @@ typedef struct
   GDBusConnection   *client;  /* the proxy's side */
   ConfabBroker      *broker;
   ConfabManager     *manager;
+  FakeSource        *source; /* the connections' counters */
   ConfabDBusManager *proxy;
   FakeSink           sinks[N_SINKS];
   ConfabBrokerPeer  *peers[N_SINKS];
@@ -147,7 +185,7 @@ static void
 fixture_setup (Fixture      *fx,
                gconstpointer data)
 {
-  ConfabBrokerLimits limits = { .peers_max = 16, .queue_max_bytes = 65536 };
+  ConfabBrokerLimits limits = { .queue_max_bytes = 65536 };
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -158,6 +196,9 @@ fixture_setup (Fixture      *fx,
 
   fx->broker = confab_broker_new (&limits);
   fx->manager = confab_manager_new (fx->broker, listen_addresses);
+  fx->source = g_object_new (FAKE_TYPE_SOURCE, NULL);
+  fx->source->stats.peers_max = 16;
+  confab_manager_set_stats_source (fx->manager, CONFAB_STATS_SOURCE (fx->source));
   confab_manager_set_enforce_authorization (fx->manager, data == enforced);
   confab_manager_export (fx->manager, fx->service, &error);
   g_assert_no_error (error);
@@ -193,6 +234,7 @@ fixture_teardown (Fixture      *fx,
 
   g_clear_object (&fx->proxy);
   g_assert_finalize_object (fx->manager);
+  g_assert_finalize_object (fx->source);
   g_assert_finalize_object (fx->broker);
 
   g_dbus_connection_close_sync (fx->client, NULL, NULL);
@@ -807,17 +849,13 @@ test_statistics (Fixture      *fx,
   confab_broker_route (fx->broker, alice, recipients, 2, message);
   g_assert_true (call_kick (fx, "bob", "", &error));
   g_assert_no_error (error);
-  /* What the connection layer counts; distinct numbers, so that a key
+  /* What the connection layers count; distinct numbers, so that a key
    * showing another's counter is caught. */
-  confab_broker_count_limit (fx->broker, CONFAB_LIMIT_PEERS);
-  for (guint i = 0; i < 2; i++)
-    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
-  for (guint i = 0; i < 3; i++)
-    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_LINE_LENGTH);
-  for (guint i = 0; i < 4; i++)
-    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RECIPIENTS);
-  for (guint i = 0; i < 5; i++)
-    confab_broker_count_limit (fx->broker, CONFAB_LIMIT_RATE);
+  fx->source->stats.logins_refused_server_full = 1;
+  fx->source->stats.login_timeouts = 2;
+  fx->source->stats.lines_too_long = 3;
+  fx->source->stats.messages_too_many_recipients = 4;
+  fx->source->stats.rate_limit_pauses = 5;
 
   stats = call_get_statistics (fx, &error);
   g_assert_no_error (error);
@@ -847,6 +885,20 @@ test_statistics (Fixture      *fx,
   g_assert_cmpuint (lookup_u64 (stats, "lines_too_long"), ==, 3);
   g_assert_cmpuint (lookup_u64 (stats, "messages_too_many_recipients"), ==, 4);
   g_assert_cmpuint (lookup_u64 (stats, "rate_limit_pauses"), ==, 5);
+  g_clear_pointer (&stats, g_variant_unref);
+
+  /* Logins refused before the broker was asked, and their error lines,
+   * add to the broker's; the connection limit is the source's. */
+  fx->source->stats.logins_rejected = 10;
+  fx->source->stats.errors_sent = 20;
+  fx->source->stats.peers_max = 3;
+  stats = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lookup_u64 (stats, "logins_rejected"), ==, 1 + 10);
+  g_assert_cmpuint (lookup_u64 (stats, "errors_sent"), ==, 2 + 20);
+  g_assert_true (g_variant_lookup (stats, "peers_max", "u", &u));
+  g_assert_cmpuint (u, ==, 3);
+  g_assert_cmpuint (lookup_u64 (stats, "logins"), ==, 2);
 }
 
 /* The connections' limits the daemon hands over, as on start-up and reload. */
@@ -898,6 +950,45 @@ test_statistics_limits (Fixture      *fx,
   g_assert_true (g_variant_lookup (reloaded, "rate_limit_messages_per_sec", "u", &u));
   g_assert_cmpuint (u, ==, 5);
   g_assert_cmpuint (g_variant_n_children (reloaded), ==, g_variant_n_children (stats));
+}
+
+static void
+test_statistics_no_source (Fixture      *fx,
+                           gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) with_source = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  const char * const counted[] = {
+    "logins_refused_server_full",
+    "login_timeouts",
+    "lines_too_long",
+    "messages_too_many_recipients",
+    "rate_limit_pauses",
+  };
+  guint32 u;
+
+  g_test_summary ("Without a source of the connections' counters GetStatistics keeps "
+                  "every key: none counted, no connection limit, the broker's own "
+                  "refusals and error lines");
+
+  fx->source->stats.login_timeouts = 7;
+  fx->source->stats.logins_rejected = 7;
+  with_source = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_null (confab_broker_join (fx->broker, "", "127.0.0.1:5001", "text",
+                                     &fake_sink_funcs, &fx->sinks[0], NULL));
+
+  confab_manager_set_stats_source (fx->manager, NULL);
+  stats = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (stats), ==, g_variant_n_children (with_source));
+  for (gsize i = 0; i < G_N_ELEMENTS (counted); i++)
+    g_assert_cmpuint (lookup_u64 (stats, counted[i]), ==, 0);
+  g_assert_true (g_variant_lookup (stats, "peers_max", "u", &u));
+  g_assert_cmpuint (u, ==, G_MAXUINT);
+  g_assert_cmpuint (lookup_u64 (stats, "logins_rejected"), ==, 1);
+  g_assert_cmpuint (lookup_u64 (stats, "errors_sent"), ==, 0);
 }
 
 static void
@@ -974,7 +1065,7 @@ matches_broker (Fixture    *fx,
   return TRUE;
 }
 
-#define CHURN_SLOTS 16 /* the fixture's peers_max */
+#define CHURN_SLOTS 16 /* peers at once, as many as the fixture's peers_max */
 #define CHURN_JOINS 40000
 
 static void
@@ -1182,7 +1273,7 @@ count_notify_cb (GObject    *object,
 static void
 test_auth_property (void)
 {
-  ConfabBrokerLimits limits = { .peers_max = 4, .queue_max_bytes = 4096 };
+  ConfabBrokerLimits limits = { .queue_max_bytes = 4096 };
   g_autoptr(ConfabBroker) broker = confab_broker_new (&limits);
   g_autoptr(ConfabManager) manager = confab_manager_new (broker, NULL);
   gboolean enforce = FALSE;
@@ -1542,7 +1633,7 @@ await_connection (GAsyncResult **slot)
 static void
 test_peer_to_peer (void)
 {
-  ConfabBrokerLimits limits = { .peers_max = 16, .queue_max_bytes = 65536 };
+  ConfabBrokerLimits limits = { .queue_max_bytes = 65536 };
   g_autoptr(GAsyncResult) server_result = NULL, client_result = NULL, call_result = NULL;
   g_autoptr(GDBusConnection) server = NULL, client = NULL;
   g_autoptr(ConfabBroker) broker = NULL;
@@ -1653,6 +1744,7 @@ main (int   argc,
   ADD ("kick/errors", test_kick_errors);
   ADD ("statistics", test_statistics);
   ADD ("statistics/limits", test_statistics_limits);
+  ADD ("statistics/no-source", test_statistics_no_source);
   ADD ("signals/stalled-bus", test_signals_stalled_bus);
   ADD ("audit-lines", test_audit_lines);
   ADD ("signals", test_signals);

@@ -5,8 +5,9 @@
  * main context, read and written asynchronously; every wait is a bounded
  * spin of that context, as in GLib's gio/tests/socket-service.c. Unlike
  * the end-to-end tests (test-daemon.c, whose lines are the oracle here)
- * this sees the broker's table and counters directly after each step, and
- * that the server and the broker are freed once the connections are gone.
+ * this sees the broker's table and counters, and the server's, directly
+ * after each step, and that the server and the broker are freed once the
+ * connections are gone.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -232,10 +233,11 @@ static const Options one_second = { 16, 1 };
 
 typedef struct
 {
-  ConfabBroker   *broker;
-  ConfabServer   *server;
-  GSocketAddress *address; /* (owned): where the server listens */
-  GPtrArray      *clients; /* (owned): Client, freed at teardown */
+  ConfabBroker    *broker;
+  ConfabServer    *server;
+  ConfabPeerLimits peer_limits;
+  GSocketAddress  *address; /* (owned): where the server listens */
+  GPtrArray       *clients; /* (owned): Client, freed at teardown */
 } Fixture;
 
 static void
@@ -243,7 +245,7 @@ fixture_setup (Fixture      *fx,
                gconstpointer data)
 {
   const Options     *options = data;
-  ConfabBrokerLimits broker_limits = { options->peers_max, 1024 * 1024 };
+  ConfabBrokerLimits broker_limits = { .queue_max_bytes = 1024 * 1024 };
   ConfabPeerLimits   peer_limits = {
       .line_max_bytes = LINE_MAX_BYTES,
       .recipients_max = 3,
@@ -254,6 +256,7 @@ fixture_setup (Fixture      *fx,
   const char * const *addresses;
 
   fx->broker = confab_broker_new (&broker_limits);
+  fx->peer_limits = peer_limits;
   fx->server = confab_server_new (fx->broker, &peer_limits, options->peers_max, &error);
   g_assert_no_error (error);
 
@@ -330,6 +333,16 @@ get_stats (Fixture *fx)
   ConfabBrokerStats stats;
 
   confab_broker_get_stats (fx->broker, &stats);
+  return stats;
+}
+
+/* What the connections and their sessions counted, as GetStatistics reads it. */
+static ConfabConnectionStats
+get_connection_stats (Fixture *fx)
+{
+  ConfabConnectionStats stats;
+
+  confab_stats_source_get_stats (CONFAB_STATS_SOURCE (fx->server), &stats);
   return stats;
 }
 
@@ -427,6 +440,8 @@ test_name_taken (Fixture      *fx,
   g_assert_cmpuint (stats.peers, ==, 1);
   g_assert_cmpuint (stats.logins, ==, 1);
   g_assert_cmpuint (stats.logins_rejected, ==, 1);
+  /* The broker refused it: the connection counted nothing. */
+  g_assert_cmpuint (get_connection_stats (fx).logins_rejected, ==, 0);
 
   /* The name stays with its owner. */
   client_send (alice, "alice: still mine\n");
@@ -455,7 +470,8 @@ test_line_too_long (Fixture      *fx,
 
   g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 1);
   g_assert_null (confab_broker_lookup (fx->broker, "alice"));
-  g_assert_cmpuint (get_stats (fx).lines_too_long, ==, 1);
+  g_assert_cmpuint (get_connection_stats (fx).lines_too_long, ==, 1);
+  g_assert_cmpuint (get_connection_stats (fx).logins_rejected, ==, 0);
   g_assert_cmpuint (get_stats (fx).messages_routed, ==, 1);
 
   /* Before a login too: the name line is a line like any other. */
@@ -463,7 +479,9 @@ test_line_too_long (Fixture      *fx,
   client_send (alice, over);
   client_expect_line (alice, "error: line too long (limit 64 bytes)");
   client_expect_eof (alice);
-  g_assert_cmpuint (get_stats (fx).lines_too_long, ==, 2);
+  g_assert_cmpuint (get_connection_stats (fx).lines_too_long, ==, 2);
+  g_assert_cmpuint (get_connection_stats (fx).logins_rejected, ==, 1);
+  g_assert_cmpuint (get_connection_stats (fx).errors_sent, ==, 1);
   g_assert_cmpuint (get_stats (fx).logins, ==, 2);
 }
 
@@ -471,10 +489,11 @@ static void
 test_login_timeout (Fixture      *fx,
                     gconstpointer data)
 {
-  Client           *silent = connect_client (fx);
-  Client           *half = connect_client (fx);
-  Client           *alice = text_login (fx, "alice");
-  ConfabBrokerStats stats;
+  Client               *silent = connect_client (fx);
+  Client               *half = connect_client (fx);
+  Client               *alice = text_login (fx, "alice");
+  ConfabBrokerStats     stats;
+  ConfabConnectionStats conn;
 
   /* Half a name is no login either. */
   client_send (half, "ali");
@@ -485,8 +504,12 @@ test_login_timeout (Fixture      *fx,
   disconnect (fx, silent);
   disconnect (fx, half);
 
+  conn = get_connection_stats (fx);
+  g_assert_cmpuint (conn.login_timeouts, ==, 2);
+  g_assert_cmpuint (conn.logins_rejected, ==, 2);
+  g_assert_cmpuint (conn.errors_sent, ==, 2);
   stats = get_stats (fx);
-  g_assert_cmpuint (stats.login_timeouts, ==, 2);
+  g_assert_cmpuint (stats.logins_rejected, ==, 0);
   g_assert_cmpuint (stats.peers, ==, 1);
   g_assert_cmpuint (stats.logins, ==, 1);
 
@@ -499,21 +522,27 @@ static void
 test_server_full (Fixture      *fx,
                   gconstpointer data)
 {
-  Client           *alice = text_login (fx, "alice");
-  Client           *bob = text_login (fx, "bob");
-  Client           *third = connect_client (fx);
-  Client           *carol;
-  ConfabBrokerStats stats;
+  Client               *alice = text_login (fx, "alice");
+  Client               *bob = text_login (fx, "bob");
+  Client               *third = connect_client (fx);
+  Client               *carol, *dave;
+  ConfabBrokerStats     stats;
+  ConfabConnectionStats conn;
 
   /* Refused on arrival, before it says anything. */
   client_expect_line (third, "error: server full");
   client_expect_eof (third);
   disconnect (fx, third);
 
+  conn = get_connection_stats (fx);
+  g_assert_cmpuint (conn.logins_refused_server_full, ==, 1);
+  g_assert_cmpuint (conn.logins_rejected, ==, 1);
+  g_assert_cmpuint (conn.errors_sent, ==, 1);
+  g_assert_cmpuint (conn.peers_max, ==, 2);
   stats = get_stats (fx);
-  g_assert_cmpuint (stats.logins_refused_server_full, ==, 1);
   g_assert_cmpuint (stats.peers, ==, 2);
   g_assert_cmpuint (stats.peers_peak, ==, 2);
+  g_assert_cmpuint (stats.logins_rejected, ==, 0);
 
   client_send (alice, "bob: still served\n");
   client_expect_line (bob, "from alice: still served");
@@ -523,7 +552,16 @@ test_server_full (Fixture      *fx,
   carol = text_login (fx, "carol");
   client_send (alice, "carol: welcome\n");
   client_expect_line (carol, "from alice: welcome");
-  g_assert_cmpuint (get_stats (fx).logins_refused_server_full, ==, 1);
+  g_assert_cmpuint (get_connection_stats (fx).logins_refused_server_full, ==, 1);
+
+  /* Raising the limit at run time (SIGHUP) lets the next one in. */
+  confab_server_set_limits (fx->server, &fx->peer_limits, 3);
+  dave = text_login (fx, "dave");
+  client_send (alice, "dave: welcome too\n");
+  client_expect_line (dave, "from alice: welcome too");
+  g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 3);
+  g_assert_cmpuint (get_connection_stats (fx).peers_max, ==, 3);
+  g_assert_cmpuint (get_connection_stats (fx).logins_refused_server_full, ==, 1);
 }
 
 static void

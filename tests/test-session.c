@@ -52,20 +52,23 @@ static const ConfabBrokerSink fake_sink = {
 
 typedef struct
 {
-  ConfabBroker  *broker;
-  FakeConnection text_conn;
-  FakeConnection json_conn;
-  ConfabSession  alice; /* text */
-  ConfabSession  bob;   /* JSON */
+  ConfabBroker      *broker;
+  ConfabSessionStats stats; /* both sessions', as a server's connections share it */
+  FakeConnection     text_conn;
+  FakeConnection     json_conn;
+  ConfabSession      alice; /* text */
+  ConfabSession      bob;   /* JSON */
 } Fixture;
 
 static ConfabSession
-session_new (ConfabBroker      *broker,
-             const ConfabCodec *codec)
+session_new (ConfabBroker       *broker,
+             const ConfabCodec  *codec,
+             ConfabSessionStats *stats)
 {
   return (ConfabSession) {
     .broker = broker,
     .codec = codec,
+    .stats = stats,
     .recipients_max = 2,
     .unix_identity = FALSE,
     .unix_uid = -1,
@@ -97,13 +100,13 @@ static void
 fixture_setup (Fixture      *fx,
                gconstpointer data)
 {
-  ConfabBrokerLimits limits = { .peers_max = 8, .queue_max_bytes = 1024 * 1024 };
+  ConfabBrokerLimits limits = { .queue_max_bytes = 1024 * 1024 };
 
   fx->broker = confab_broker_new (&limits);
   fx->text_conn.codec = &confab_codec_text;
   fx->json_conn.codec = &confab_codec_json;
-  fx->alice = session_new (fx->broker, &confab_codec_text);
-  fx->bob = session_new (fx->broker, &confab_codec_json);
+  fx->alice = session_new (fx->broker, &confab_codec_text, &fx->stats);
+  fx->bob = session_new (fx->broker, &confab_codec_json, &fx->stats);
   login (&fx->alice, &fx->text_conn, "alice");
   login (&fx->bob, &fx->json_conn, "{\"type\":\"login\",\"name\":\"bob\",\"protocol\":1}");
 }
@@ -230,10 +233,19 @@ test_refusals (Fixture      *fx,
   bob = written (&fx->bob);
   g_assert_cmpstr (bob, ==, "{\"type\":\"error\",\"code\":\"bad-message\",\"message\":\"already logged in\"}\n");
 
+  /* The session counts the limit, the broker the error lines it queued. */
+  g_assert_cmpuint (fx->stats.messages_too_many_recipients, ==, 1);
   confab_broker_get_stats (fx->broker, &stats);
-  g_assert_cmpuint (stats.messages_too_many_recipients, ==, 1);
   g_assert_cmpuint (stats.errors_sent, ==, 3);
   g_assert_cmpuint (stats.messages_routed, ==, 0);
+
+  /* Counted whichever protocol refused it; a refusal after the login is
+   * no refused login. */
+  send_line (&fx->bob, "{\"type\":\"message\",\"to\":[\"a\",\"b\",\"c\"],\"text\":\"x\"}");
+  g_free (written (&fx->bob));
+  g_assert_cmpuint (fx->stats.messages_too_many_recipients, ==, 2);
+  g_assert_cmpuint (fx->stats.logins_rejected, ==, 0);
+  g_assert_cmpuint (fx->stats.errors_sent, ==, 0);
 }
 
 /* A refused login is handed back to close with, and counted. */
@@ -241,8 +253,9 @@ static void
 test_login_refused (void)
 {
   g_autoptr(ConfabBroker) broker = confab_broker_new (NULL);
-  ConfabSession text = session_new (broker, &confab_codec_text);
-  ConfabSession json = session_new (broker, &confab_codec_json);
+  ConfabSessionStats session_stats = { 0 };
+  ConfabSession      text = session_new (broker, &confab_codec_text, &session_stats);
+  ConfabSession      json = session_new (broker, &confab_codec_json, &session_stats);
   g_autoptr(GError) error = NULL;
   char              bad_name[] = "al ice";
   char              not_login[] = "{\"type\":\"peers\"}";
@@ -256,9 +269,12 @@ test_login_refused (void)
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE);
   g_assert_cmpstr (error->message, ==, "the first frame must be a login");
 
+  /* Counted by the session: the broker was never asked. */
+  g_assert_cmpuint (session_stats.logins_rejected, ==, 2);
+  g_assert_cmpuint (session_stats.errors_sent, ==, 2);
   confab_broker_get_stats (broker, &stats);
-  g_assert_cmpuint (stats.logins_rejected, ==, 2);
-  g_assert_cmpuint (stats.errors_sent, ==, 2);
+  g_assert_cmpuint (stats.logins_rejected, ==, 0);
+  g_assert_cmpuint (stats.errors_sent, ==, 0);
 }
 
 /* The identity rules, with the user name a connection looked up. */
@@ -266,13 +282,13 @@ static void
 test_identity (void)
 {
   g_autoptr(ConfabBroker) broker = confab_broker_new (NULL);
-  ConfabSession unix_peer = session_new (broker, &confab_codec_text);
-  ConfabSession tcp_peer = session_new (broker, &confab_codec_text);
+  ConfabSessionStats session_stats = { 0 };
+  ConfabSession      unix_peer = session_new (broker, &confab_codec_text, &session_stats);
+  ConfabSession      tcp_peer = session_new (broker, &confab_codec_text, &session_stats);
   g_autoptr(GError) error = NULL;
-  char              blank[] = " \t";
-  ConfabRequest     request;
-  ConfabBrokerStats stats;
-  const char       *name;
+  char          blank[] = " \t";
+  ConfabRequest request;
+  const char   *name;
 
   /* Off: any name, joined at once. */
   g_assert_false (confab_session_identity_applies (&unix_peer));
@@ -316,8 +332,8 @@ test_identity (void)
   g_assert_cmpstr (error->message, ==, "not your name: bob is reserved for the local user "
                                        "of that name, on the Unix socket");
 
-  confab_broker_get_stats (broker, &stats);
-  g_assert_cmpuint (stats.logins_rejected, ==, 3);
+  g_assert_cmpuint (session_stats.logins_rejected, ==, 3);
+  g_assert_cmpuint (session_stats.errors_sent, ==, 3);
 }
 
 int

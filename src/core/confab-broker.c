@@ -132,7 +132,8 @@ peer_push (ConfabBroker     *self,
  * @sink: how to reach the connection; must outlive the entry
  *
  * Returns: (transfer full): the new entry, in the table; %NULL with
- *   CONFAB_ERROR_INVALID_NAME, _NAME_TAKEN, _SERVER_FULL or _SHUTTING_DOWN.
+ *   CONFAB_ERROR_INVALID_NAME, _NAME_TAKEN or _SHUTTING_DOWN. How many may
+ *   be connected (peers_max) is the server's to say, on arrival.
  */
 ConfabBrokerPeer *
 confab_broker_join (ConfabBroker           *self,
@@ -164,14 +165,6 @@ confab_broker_join (ConfabBroker           *self,
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NAME_TAKEN,
                    "name taken: %s", name);
-      goto rejected;
-    }
-
-  if (self->stats.peers >= self->limits.peers_max)
-    {
-      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SERVER_FULL,
-                           "server full");
-      confab_broker_count_limit (self, CONFAB_LIMIT_PEERS);
       goto rejected;
     }
 
@@ -411,61 +404,9 @@ confab_broker_send_error (ConfabBroker     *self,
   g_return_if_fail (peer != NULL);
   g_return_if_fail (text != NULL);
 
-  /* Both protocols refuse too many recipients with this error, through
-   * here: counting it here keeps the request code free of counters. */
-  if (code == CONFAB_ERROR_TOO_MANY_RECIPIENTS)
-    confab_broker_count_limit (self, CONFAB_LIMIT_RECIPIENTS);
-
   message = confab_message_new_error (code, text);
   if (peer_push (self, peer, message, TRUE))
     self->stats.errors_sent++;
-}
-
-/* For refusals that happen before a login reaches the broker (a login
- * line that is not even text, a timeout, a full server). */
-void
-confab_broker_count_rejected_login (ConfabBroker *self)
-{
-  g_return_if_fail (CONFAB_IS_BROKER (self));
-
-  self->stats.logins_rejected++;
-  self->stats.errors_sent++;
-}
-
-/**
- * confab_broker_count_limit:
- * @limit: the limit that was enforced
- *
- * Counts one enforcement of @limit for GetStatistics. Only counts: what
- * the peer is told, and the logins_rejected and errors_sent counters, are
- * up to the caller as before.
- */
-void
-confab_broker_count_limit (ConfabBroker *self,
-                           ConfabLimit   limit)
-{
-  g_return_if_fail (CONFAB_IS_BROKER (self));
-
-  switch (limit)
-    {
-    case CONFAB_LIMIT_PEERS:
-      self->stats.logins_refused_server_full++;
-      break;
-    case CONFAB_LIMIT_LOGIN_TIMEOUT:
-      self->stats.login_timeouts++;
-      break;
-    case CONFAB_LIMIT_LINE_LENGTH:
-      self->stats.lines_too_long++;
-      break;
-    case CONFAB_LIMIT_RECIPIENTS:
-      self->stats.messages_too_many_recipients++;
-      break;
-    case CONFAB_LIMIT_RATE:
-      self->stats.rate_limit_pauses++;
-      break;
-    default:
-      g_return_if_reached ();
-    }
 }
 
 /* Returns: (transfer none) (nullable): the entry called @name */
@@ -528,7 +469,6 @@ confab_broker_set_limits (ConfabBroker             *self,
   g_return_if_fail (CONFAB_IS_BROKER (self));
   g_return_if_fail (limits != NULL);
 
-  /* Lowering peers_max never drops anyone; it only refuses new logins. */
   self->limits = *limits;
 }
 
@@ -612,7 +552,6 @@ confab_broker_init (ConfabBroker *self)
 {
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) confab_broker_peer_unref);
-  self->limits.peers_max = G_MAXUINT;
   self->limits.queue_max_bytes = G_MAXINT;
   self->stats.started_usec = g_get_monotonic_time ();
 }

@@ -45,57 +45,30 @@ typedef struct
                     ConfabMessage *message);
 } ConfabBrokerSink;
 
-/* Counters for GetStatistics; all monotonic except peers. */
+/* Counters for GetStatistics, of what the broker sees itself; all
+ * monotonic except peers. What happens on a connection before or instead
+ * of a broker call (login timeouts, over-long lines, rate pauses, a full
+ * server) is counted there (confab-stats.h). */
 typedef struct
 {
   gint64  started_usec; /* monotonic time at construction */
   guint   peers;
   guint   peers_peak;
   guint64 logins;
-  guint64 logins_rejected;
+  guint64 logins_rejected; /* joins refused: invalid name, name taken, shutting down */
   guint64 messages_routed; /* chat messages accepted from senders */
   guint64 deliveries;      /* copies queued to recipients */
   guint64 bytes_routed;    /* wire bytes queued to recipients */
-  guint64 errors_sent;
+  guint64 errors_sent;     /* error lines queued */
   guint64 slow_consumers_dropped;
   guint64 kicks;
-  /* Each limit of SPEC §5 enforced, by limit (see ConfabLimit). */
-  guint64 logins_refused_server_full;
-  guint64 login_timeouts;
-  guint64 lines_too_long;
-  guint64 messages_too_many_recipients;
-  guint64 rate_limit_pauses;
 } ConfabBrokerStats;
 
-/**
- * ConfabLimit:
- * @CONFAB_LIMIT_PEERS: a connection was refused with "server full"
- *   (peers_max)
- * @CONFAB_LIMIT_LOGIN_TIMEOUT: a connection sent no name in time
- *   (login_timeout_sec)
- * @CONFAB_LIMIT_LINE_LENGTH: a line was too long (line_max_bytes)
- * @CONFAB_LIMIT_RECIPIENTS: a message named too many recipients
- *   (recipients_max)
- * @CONFAB_LIMIT_RATE: reading from a peer paused because it sent faster
- *   than rate_limit_messages_per_sec
- *
- * The limits whose enforcement is counted with confab_broker_count_limit().
- * The slow-consumer limit (queue_max_bytes) is the broker's own and counted
- * where it drops the peer.
- */
-typedef enum
-{
-  CONFAB_LIMIT_PEERS,
-  CONFAB_LIMIT_LOGIN_TIMEOUT,
-  CONFAB_LIMIT_LINE_LENGTH,
-  CONFAB_LIMIT_RECIPIENTS,
-  CONFAB_LIMIT_RATE,
-} ConfabLimit;
-
-/* Limits the broker enforces; changeable at run time (SIGHUP). */
+/* Limits the broker enforces; changeable at run time (SIGHUP). The
+ * number of connections (peers_max) is the server's to enforce: it sees
+ * them arrive, before they log in. */
 typedef struct
 {
-  guint peers_max;
   guint queue_max_bytes;
 } ConfabBrokerLimits;
 
@@ -131,9 +104,6 @@ void              confab_broker_send_error (ConfabBroker     *self,
                                             ConfabBrokerPeer *peer,
                                             ConfabError       code,
                                             const char       *text);
-void              confab_broker_count_rejected_login (ConfabBroker *self);
-void              confab_broker_count_limit (ConfabBroker *self,
-                                             ConfabLimit   limit);
 
 ConfabBrokerPeer *confab_broker_lookup (ConfabBroker *self,
                                         const char   *name);

@@ -96,6 +96,9 @@ confab_daemon_start_dbus (ConfabDaemon *self,
 
   connection = g_bus_get_sync (bus_type, NULL, &local_error);
   manager = confab_manager_new (self->broker, confab_server_get_listen_addresses (self->server));
+  /* The connections' counters: the server reports them, this layer does not
+   * reach into it (confab_manager_set_stats_source()). */
+  confab_manager_set_stats_source (manager, CONFAB_STATS_SOURCE (self->server));
   /* On the session bus every caller is the session's own user. */
   confab_manager_set_enforce_authorization (manager, self->bus == CONFAB_BUS_SYSTEM);
   if (connection == NULL ||

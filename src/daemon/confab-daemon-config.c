@@ -42,7 +42,6 @@ confab_daemon_limits_from_config (const ConfabConfig *config,
                                   ConfabBrokerLimits *broker_limits,
                                   ConfabPeerLimits   *peer_limits)
 {
-  broker_limits->peers_max = config->peers_max;
   broker_limits->queue_max_bytes = config->queue_max_bytes;
   peer_limits->line_max_bytes = config->line_max_bytes;
   peer_limits->recipients_max = config->recipients_max;

@@ -265,32 +265,36 @@ static void
 run_get_statistics (ConfabManager         *self,
                     GDBusMethodInvocation *invocation)
 {
-  ConfabBrokerStats  stats;
-  ConfabBrokerLimits limits;
-  GVariantBuilder    dict;
+  ConfabBrokerStats     stats;
+  ConfabBrokerLimits    limits;
+  ConfabConnectionStats conn = { .peers_max = G_MAXUINT };
+  GVariantBuilder       dict;
 
   confab_broker_get_stats (self->broker, &stats);
   confab_broker_get_limits (self->broker, &limits);
+  if (self->stats_source != NULL)
+    confab_stats_source_get_stats (self->stats_source, &conn);
 
   g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
   dict_add_u64 (&dict, "uptime_usec", (guint64) (g_get_monotonic_time () - stats.started_usec));
   dict_add_u32 (&dict, "peers", stats.peers);
   dict_add_u32 (&dict, "peers_peak", stats.peers_peak);
-  dict_add_u32 (&dict, "peers_max", limits.peers_max);
+  dict_add_u32 (&dict, "peers_max", conn.peers_max);
   dict_add_u32 (&dict, "queue_max_bytes", limits.queue_max_bytes);
   dict_add_u64 (&dict, "logins", stats.logins);
-  dict_add_u64 (&dict, "logins_rejected", stats.logins_rejected);
+  /* Refused at the broker (name taken, ...) or before it was asked. */
+  dict_add_u64 (&dict, "logins_rejected", stats.logins_rejected + conn.logins_rejected);
   dict_add_u64 (&dict, "messages_routed", stats.messages_routed);
   dict_add_u64 (&dict, "deliveries", stats.deliveries);
   dict_add_u64 (&dict, "bytes_routed", stats.bytes_routed);
-  dict_add_u64 (&dict, "errors_sent", stats.errors_sent);
+  dict_add_u64 (&dict, "errors_sent", stats.errors_sent + conn.errors_sent);
   dict_add_u64 (&dict, "kicks", stats.kicks);
   dict_add_u64 (&dict, "slow_consumers_dropped", stats.slow_consumers_dropped);
-  dict_add_u64 (&dict, "logins_refused_server_full", stats.logins_refused_server_full);
-  dict_add_u64 (&dict, "login_timeouts", stats.login_timeouts);
-  dict_add_u64 (&dict, "lines_too_long", stats.lines_too_long);
-  dict_add_u64 (&dict, "messages_too_many_recipients", stats.messages_too_many_recipients);
-  dict_add_u64 (&dict, "rate_limit_pauses", stats.rate_limit_pauses);
+  dict_add_u64 (&dict, "logins_refused_server_full", conn.logins_refused_server_full);
+  dict_add_u64 (&dict, "login_timeouts", conn.login_timeouts);
+  dict_add_u64 (&dict, "lines_too_long", conn.lines_too_long);
+  dict_add_u64 (&dict, "messages_too_many_recipients", conn.messages_too_many_recipients);
+  dict_add_u64 (&dict, "rate_limit_pauses", conn.rate_limit_pauses);
   dict_add_u64 (&dict, "signals_coalesced", confab_peer_signals_get_coalesced (self->signals));
   if (self->peer_limits != NULL)
     {

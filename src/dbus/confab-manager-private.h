@@ -24,7 +24,8 @@ struct _ConfabManager
   ConfabLogLimiter   log;              /* the audit lines' budget */
   char             **listen_addresses; /* (owned) */
   guint              text_max_bytes;
-  GVariant          *peer_limits; /* (owned) (nullable): a{sv} */
+  GVariant          *peer_limits;  /* (owned) (nullable): a{sv} */
+  ConfabStatsSource *stats_source; /* (owned) (nullable): the connections' counters */
 };
 
 /* The call queue's ConfabCallRunFunc (confab-manager-methods.c). */

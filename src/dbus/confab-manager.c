@@ -130,6 +130,27 @@ confab_manager_set_peer_limits (ConfabManager *self,
 }
 
 /**
+ * confab_manager_set_stats_source:
+ * @source: (nullable): what serves the connections (the daemon's server)
+ *
+ * GetStatistics reports the counters of what happens on connections
+ * (login timeouts, over-long lines, rate pauses, a full server) and the
+ * connection limit from @source, beside the broker's. An interface of
+ * the core layer, not the server itself, so that this layer does not
+ * link the connection layers; without a source they read 0, and
+ * peers_max G_MAXUINT (no limit), as for a broker served alone.
+ */
+void
+confab_manager_set_stats_source (ConfabManager     *self,
+                                 ConfabStatsSource *source)
+{
+  g_return_if_fail (CONFAB_IS_MANAGER (self));
+  g_return_if_fail (source == NULL || CONFAB_IS_STATS_SOURCE (source));
+
+  g_set_object (&self->stats_source, source);
+}
+
+/**
  * confab_manager_set_text_max_bytes:
  * @max_bytes: the longest Broadcast text or Kick reason accepted, in
  *   bytes; the daemon passes its line limit
@@ -310,6 +331,7 @@ confab_manager_dispose (GObject *object)
   g_clear_pointer (&self->signals, confab_peer_signals_free);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->broker);
+  g_clear_object (&self->stats_source);
 
   G_OBJECT_CLASS (confab_manager_parent_class)->dispose (object);
 }

@@ -64,8 +64,8 @@ line_too_long (ConfabPeer *self)
                                             shared->limits.line_max_bytes);
 
   if (self->state == PEER_LOGIN)
-    confab_broker_count_rejected_login (shared->broker);
-  confab_broker_count_limit (shared->broker, CONFAB_LIMIT_LINE_LENGTH);
+    confab_net_stats_count_refused_login (&shared->stats);
+  shared->stats.lines_too_long++;
   confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
 }
 

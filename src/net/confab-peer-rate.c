@@ -98,7 +98,7 @@ confab_peer_take_rate_token (ConfabPeer *self,
     {
       g_debug ("%s is over the rate limit: input paused for %" G_GINT64_FORMAT " ms",
                self->address, (delay + 999) / 1000);
-      confab_broker_count_limit (self->shared->broker, CONFAB_LIMIT_RATE);
+      self->shared->stats.rate_limit_pauses++;
     }
   schedule_resume (self, delay);
   return FALSE;

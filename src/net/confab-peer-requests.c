@@ -23,6 +23,7 @@ session_of (ConfabPeer *self)
     .broker = self->shared->broker,
     .codec = self->codec,
     .entry = self->entry,
+    .stats = &self->shared->stats.session,
     .recipients_max = self->shared->limits.recipients_max,
     .unix_identity = self->shared->limits.unix_identity,
     .unix_uid = self->unix_uid,

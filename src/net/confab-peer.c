@@ -332,8 +332,8 @@ on_login_timeout (gpointer user_data)
   if (self->state == PEER_LOGIN)
     {
       g_debug ("login timeout for %s", self->address);
-      confab_broker_count_rejected_login (self->shared->broker);
-      confab_broker_count_limit (self->shared->broker, CONFAB_LIMIT_LOGIN_TIMEOUT);
+      confab_net_stats_count_refused_login (&self->shared->stats);
+      self->shared->stats.login_timeouts++;
       confab_peer_close_with_error (self, CONFAB_ERROR_LOGIN_TIMEOUT, "login timeout");
     }
 }
@@ -444,7 +444,7 @@ confab_peer_reject (ConfabPeer *self,
 
   if (self->state != PEER_LOGIN)
     return;
-  confab_broker_count_rejected_login (self->shared->broker);
+  confab_net_stats_count_refused_login (&self->shared->stats);
   confab_peer_close_with_error (self, code, text);
 }
 

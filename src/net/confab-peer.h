@@ -9,6 +9,7 @@
 #include "confab-broker.h"
 #include "confab-deadlines.h"
 #include "confab-log.h"
+#include "confab-net-stats.h"
 #include "confab-poller.h"
 
 G_BEGIN_DECLS
@@ -36,7 +37,9 @@ typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
  * receive buffer and one send buffer (a connection only needs them while
  * it is being served, and everything runs on one main context), and the
  * list of connections with output waiting for the once-per-iteration
- * flush, and one GSource each for all sockets and all timers. Owned by the server; peers borrow it.
+ * flush, and one GSource each for all sockets and all timers, and the
+ * counters of what the connections see. Owned by the server; peers
+ * borrow it.
  */
 typedef struct
 {
@@ -51,6 +54,7 @@ typedef struct
   ConfabPoller        *poller;       /* (owned): every connection's socket */
   ConfabDeadlines     *deadlines;    /* (owned): every connection's timers */
   ConfabLogLimiter     log_limiter;  /* budgets of the operator's log lines */
+  ConfabNetStats       stats;        /* for GetStatistics, through the server */
   ConfabPeerClosedFunc closed_func;
   gpointer             closed_data;
 } ConfabPeerShared;

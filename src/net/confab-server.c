@@ -12,6 +12,12 @@
  * FD_HEADROOM of RLIMIT_NOFILE, accepting pauses (pending connections wait
  * in the kernel's backlog) until a connection closes.
  *
+ * peers_max is enforced here alone, on connections logged in or not: one
+ * past it is refused on arrival, before it says anything, so silent
+ * connections cannot crowd out the rest. The broker, which only sees
+ * logins, does not check it. The server reports its connections'
+ * counters as a ConfabStatsSource.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -53,7 +59,11 @@ struct _ConfabServer
   gboolean         paused_for_fds;
 };
 
-G_DEFINE_TYPE (ConfabServer, confab_server, G_TYPE_OBJECT)
+static void confab_server_stats_source_init (ConfabStatsSourceInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (ConfabServer, confab_server, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (CONFAB_TYPE_STATS_SOURCE,
+                                                confab_server_stats_source_init))
 
 enum
 {
@@ -137,7 +147,7 @@ serve_connection (ConfabServer      *self,
 
   if (g_hash_table_size (self->peers) > self->connections_max)
     {
-      confab_broker_count_limit (self->shared.broker, CONFAB_LIMIT_PEERS);
+      self->shared.stats.logins_refused_server_full++;
       confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
     }
 }
@@ -450,6 +460,7 @@ confab_server_set_limits (ConfabServer           *self,
   g_return_if_fail (limits != NULL);
 
   self->shared.limits = *limits;
+  /* Lowering it drops nobody; it only refuses new connections. */
   self->connections_max = connections_max;
 }
 
@@ -468,6 +479,21 @@ confab_server_get_listen_addresses (ConfabServer *self)
   g_return_val_if_fail (CONFAB_IS_SERVER (self), NULL);
 
   return (const char * const *) self->listen_addresses->pdata;
+}
+
+static void
+confab_server_get_stats (ConfabStatsSource     *source,
+                         ConfabConnectionStats *stats)
+{
+  ConfabServer *self = CONFAB_SERVER (source);
+
+  confab_net_stats_report (&self->shared.stats, self->connections_max, stats);
+}
+
+static void
+confab_server_stats_source_init (ConfabStatsSourceInterface *iface)
+{
+  iface->get_stats = confab_server_get_stats;
 }
 
 static void

@@ -11,6 +11,8 @@
 
 G_BEGIN_DECLS
 
+/* Implements ConfabStatsSource (confab-stats.h): the counters of its
+ * connections and their sessions, and peers_max, which it enforces. */
 #define CONFAB_TYPE_SERVER (confab_server_get_type ())
 G_DECLARE_FINAL_TYPE (ConfabServer, confab_server, CONFAB, SERVER, GObject)
 

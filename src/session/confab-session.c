@@ -18,6 +18,15 @@
 
 #include "confab-session.h"
 
+/* A login refused here, before the broker is asked: the connection
+ * closes with the error handed back, one error line. */
+static void
+count_refused_login (const ConfabSession *session)
+{
+  session->stats->logins_rejected++;
+  session->stats->errors_sent++;
+}
+
 static ConfabDecodeOptions
 decode_options (const ConfabSession *session)
 {
@@ -55,7 +64,7 @@ confab_session_decode_login (const ConfabSession *session,
 
   if (confab_codec_decode_login (session->codec, line, len, &options, request, error))
     return TRUE;
-  confab_broker_count_rejected_login (session->broker);
+  count_refused_login (session);
   return FALSE;
 }
 
@@ -77,7 +86,7 @@ refuse (const ConfabSession *session,
   g_propagate_error (error, g_error_new_valist (CONFAB_ERROR, CONFAB_ERROR_NOT_YOUR_NAME,
                                                 format, args));
   va_end (args);
-  confab_broker_count_rejected_login (session->broker);
+  count_refused_login (session);
   return CONFAB_LOGIN_REFUSED;
 }
 
@@ -205,6 +214,9 @@ confab_session_handle_line (const ConfabSession *session,
 
   if (!confab_codec_decode (session->codec, line, len, &options, &request, &error))
     {
+      /* Both protocols refuse too many recipients with this code. */
+      if (g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_TOO_MANY_RECIPIENTS))
+        session->stats->messages_too_many_recipients++;
       confab_broker_send_error (session->broker, session->entry, error->code, error->message);
       return;
     }

@@ -12,6 +12,19 @@
 G_BEGIN_DECLS
 
 /*
+ * ConfabSessionStats:
+ * What the session layer counts, for GetStatistics (reported through the
+ * server, confab-stats.h; each field adds to the key of its name). Kept
+ * by whoever serves the sessions, which share one.
+ */
+typedef struct
+{
+  guint64 logins_rejected; /* logins refused before the broker was asked */
+  guint64 errors_sent;     /* the error line each of those is closed with */
+  guint64 messages_too_many_recipients;
+} ConfabSessionStats;
+
+/*
  * ConfabSession:
  * One connection as the session layer sees it: its broker, its protocol,
  * its entry once logged in, and what decides its login. It holds no
@@ -20,12 +33,13 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  ConfabBroker      *broker; /* (unowned) */
-  const ConfabCodec *codec;  /* (unowned) */
-  ConfabBrokerPeer  *entry;  /* (unowned) (nullable): once logged in */
-  guint              recipients_max;
-  gboolean           unix_identity; /* [server] unix_identity */
-  gint64             unix_uid;      /* the caller's uid on a Unix socket, else -1 */
+  ConfabBroker       *broker; /* (unowned) */
+  const ConfabCodec  *codec;  /* (unowned) */
+  ConfabBrokerPeer   *entry;  /* (unowned) (nullable): once logged in */
+  ConfabSessionStats *stats;  /* (unowned): where its refusals are counted */
+  guint               recipients_max;
+  gboolean            unix_identity; /* [server] unix_identity */
+  gint64              unix_uid;      /* the caller's uid on a Unix socket, else -1 */
 } ConfabSession;
 
 typedef enum

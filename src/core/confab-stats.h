@@ -1,0 +1,53 @@
+/* confab-stats.h: what the layers above the broker count, for GetStatistics.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/*
+ * ConfabConnectionStats:
+ * The counters of the events the broker never sees: they happen on a
+ * connection (src/net) or in its session (src/session) before, or
+ * instead of, a broker call. Each field is reported as the GetStatistics
+ * key of its name; logins_rejected and errors_sent are added to the
+ * broker's own (refusals of a login the broker was asked for, error
+ * lines it queued).
+ */
+typedef struct
+{
+  guint   peers_max;       /* connections allowed at once, logged in or not */
+  guint64 logins_rejected; /* refused before a login reached the broker */
+  guint64 errors_sent;     /* the error line each of those got */
+  guint64 logins_refused_server_full;
+  guint64 login_timeouts;
+  guint64 lines_too_long;
+  guint64 messages_too_many_recipients;
+  guint64 rate_limit_pauses;
+} ConfabConnectionStats;
+
+/*
+ * ConfabStatsSource:
+ * Whatever serves connections (the server of src/net) and can report
+ * their counters. It lives here, below both, so that the D-Bus layer can
+ * read them without linking the connection layers: the daemon, which
+ * links both, hands the server to the manager as a source.
+ */
+#define CONFAB_TYPE_STATS_SOURCE (confab_stats_source_get_type ())
+G_DECLARE_INTERFACE (ConfabStatsSource, confab_stats_source, CONFAB, STATS_SOURCE, GObject)
+
+struct _ConfabStatsSourceInterface
+{
+  GTypeInterface parent_iface;
+
+  void (*get_stats) (ConfabStatsSource     *self,
+                     ConfabConnectionStats *stats);
+};
+
+void confab_stats_source_get_stats (ConfabStatsSource     *self,
+                                    ConfabConnectionStats *stats);
+
+G_END_DECLS
