@@ -24,6 +24,19 @@ typedef enum
  * layer chooses what goes in which; the message only frees them. */
 #define CONFAB_MESSAGE_N_SLOTS 4
 
+/*
+ * ConfabEncoded:
+ * One encoding of a message, made by the protocol layer and kept in one
+ * of the message's slots: its length and its bytes in one allocation
+ * (confab_encoded_new(), confab_encoded_free()), since one is made for
+ * every message sent.
+ */
+typedef struct
+{
+  gsize len;
+  char  data[];
+} ConfabEncoded;
+
 typedef struct _ConfabMessage ConfabMessage;
 
 ConfabMessage *confab_message_new_chat (const char         *sender,
@@ -37,6 +50,13 @@ ConfabMessage *confab_message_new_error (ConfabError code,
 ConfabMessage *confab_message_new_errorf (ConfabError code,
                                           const char *format,
                                           ...) G_GNUC_PRINTF (2, 3);
+ConfabMessage *confab_message_new_chat_with_room (const char         *sender,
+                                                  const char * const *recipients,
+                                                  guint               n_recipients,
+                                                  const char         *text,
+                                                  gsize               text_len,
+                                                  gsize               room_len,
+                                                  ConfabEncoded     **room);
 ConfabMessage *confab_message_new_welcome (const char *name);
 ConfabMessage *confab_message_new_peers (const char * const *names,
                                          guint               n_names);
@@ -58,20 +78,8 @@ gsize               confab_message_get_counted (const ConfabMessage *self);
 void                confab_message_set_counted (ConfabMessage *self,
                                                 gsize          counted);
 
-/*
- * ConfabEncoded:
- * One encoding of a message, made by the protocol layer and kept in one
- * of the message's slots: its length and its bytes in one allocation
- * (confab_encoded_new(), freed with g_free()), since one is made for
- * every message sent.
- */
-typedef struct
-{
-  gsize len;
-  char  data[];
-} ConfabEncoded;
-
 ConfabEncoded *confab_encoded_new (gsize len);
+void           confab_encoded_free (gpointer encoded);
 
 const ConfabEncoded *confab_message_get_slot (ConfabMessage *self,
                                               guint          slot);

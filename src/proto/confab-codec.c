@@ -121,7 +121,7 @@ confab_codec_encode (const ConfabCodec *codec,
   encoded = codec->encode (message);
   if (encoded == NULL)
     return NULL;
-  return g_bytes_new_with_free_func (encoded->data, encoded->len, g_free, encoded);
+  return g_bytes_new_with_free_func (encoded->data, encoded->len, confab_encoded_free, encoded);
 }
 
 /* Returns: (transfer full): an error line for a connection that is being

@@ -114,6 +114,11 @@ struct _ConfabCodec
 };
 
 extern const ConfabCodec confab_codec_text;
+ConfabMessage           *confab_text_codec_new_chat (const char         *sender,
+                                                     const char           *const *recipients,
+                                                     guint               n_recipients,
+                                                     const char         *text,
+                                                     gsize               text_len);
 extern const ConfabCodec confab_codec_json;
 
 const ConfabCodec *confab_codec_sniff (const char *data,

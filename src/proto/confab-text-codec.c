@@ -105,18 +105,28 @@ copy_escaped (char       *out,
   return out;
 }
 
-/* "PREFIX[SENDER: ]TEXT\n", built in one allocation: the hot path. */
-static ConfabEncoded *
-build_line (const char *prefix,
-            const char *sender,
-            const char *text,
-            gsize       text_len)
+/* The length of "PREFIX[SENDER: ]TEXT\n". */
+static gsize
+line_len (const char *prefix,
+          const char *sender,
+          const char *text,
+          gsize       text_len)
 {
-  gsize          prefix_len = strlen (prefix);
-  gsize          sender_len = sender != NULL ? strlen (sender) : 0;
-  gsize          len = prefix_len + (sender != NULL ? sender_len + 2 : 0) + text_len + count_escapes (text, text_len) + 1;
-  ConfabEncoded *encoded = confab_encoded_new (len);
-  char          *p = encoded->data;
+  return strlen (prefix) + (sender != NULL ? strlen (sender) + 2 : 0) + text_len +
+         count_escapes (text, text_len) + 1;
+}
+
+/* Writes "PREFIX[SENDER: ]TEXT\n" into @encoded, of line_len() bytes. */
+static void
+write_line (ConfabEncoded *encoded,
+            const char    *prefix,
+            const char    *sender,
+            const char    *text,
+            gsize          text_len)
+{
+  gsize prefix_len = strlen (prefix);
+  gsize sender_len = sender != NULL ? strlen (sender) : 0;
+  char *p = encoded->data;
 
   memcpy (p, prefix, prefix_len);
   p += prefix_len;
@@ -129,8 +139,46 @@ build_line (const char *prefix,
     }
   p = copy_escaped (p, text, text_len);
   *p++ = '\n';
-  g_assert ((gsize) (p - encoded->data) == len);
+  g_assert ((gsize) (p - encoded->data) == encoded->len);
+}
+
+static ConfabEncoded *
+build_line (const char *prefix,
+            const char *sender,
+            const char *text,
+            gsize       text_len)
+{
+  ConfabEncoded *encoded = confab_encoded_new (line_len (prefix, sender, text, text_len));
+
+  write_line (encoded, prefix, sender, text, text_len);
   return encoded;
+}
+
+/**
+ * confab_text_codec_new_chat:
+ *
+ * As confab_message_new_chat(), with the message's text line built at
+ * once, in the message's own allocation: every chat message needs it (it
+ * is what the byte counters count, and what text peers are sent), and
+ * one block per message is one allocation and one free fewer than two.
+ *
+ * Returns: (transfer full): the message
+ */
+ConfabMessage *
+confab_text_codec_new_chat (const char         *sender,
+                            const char * const *recipients,
+                            guint               n_recipients,
+                            const char         *text,
+                            gsize               text_len)
+{
+  ConfabEncoded *room = NULL;
+  ConfabMessage *message =
+    confab_message_new_chat_with_room (sender, recipients, n_recipients, text, text_len,
+                                       line_len (FROM_PREFIX, sender, text, text_len), &room);
+
+  write_line (room, FROM_PREFIX, sender, text, text_len);
+  confab_message_set_slot (message, CONFAB_CODEC_SLOT_TEXT, room);
+  return message;
 }
 
 static ConfabEncoded *

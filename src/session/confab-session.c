@@ -224,9 +224,9 @@ confab_session_handle_line (const ConfabSession *session,
   switch (request.kind)
     {
     case CONFAB_REQUEST_MESSAGE:
-      message = confab_message_new_chat (confab_broker_peer_get_name (session->entry),
-                                         request.to, request.n_to,
-                                         request.text, request.text_len, 0);
+      message = confab_text_codec_new_chat (confab_broker_peer_get_name (session->entry),
+                                            request.to, request.n_to,
+                                            request.text, request.text_len);
       confab_broker_route (session->broker, session->entry, request.to, request.n_to, message);
       break;
 
