@@ -27,7 +27,7 @@ struct _ConfabMessage
   const char       *text; /* NUL-terminated after text_len bytes */
   gsize             text_len;
   gsize             size;                          /* of the whole allocation */
-  GBytes           *slots[CONFAB_MESSAGE_N_SLOTS]; /* atomic, (owned) (nullable) */
+  GBytes           *slots[CONFAB_MESSAGE_N_SLOTS]; /* (owned) (nullable) */
   char              data[];
 };
 
@@ -262,6 +262,11 @@ confab_message_get_size (const ConfabMessage *self)
   return self->size;
 }
 
+/* The slots are plain pointers: a message is shared between threads only
+ * by its (atomic) reference count, and its encodings are made and read on
+ * the main context alone, where the broker routes it and the writers send
+ * it (confab-broker.h says why). */
+
 /* Returns: (transfer none) (nullable): what the protocol layer keeps in
  *   @slot */
 GBytes *
@@ -270,15 +275,16 @@ confab_message_get_slot (ConfabMessage *self,
 {
   g_return_val_if_fail (slot < CONFAB_MESSAGE_N_SLOTS, NULL);
 
-  return g_atomic_pointer_get (&self->slots[slot]);
+  return self->slots[slot];
 }
 
 /**
  * confab_message_set_slot:
  * @bytes: (transfer full): an encoding of the message
  *
- * Keeps @bytes in @slot unless another caller filled it first (then
- * @bytes is dropped): safe should writers run on several threads.
+ * Keeps @bytes in @slot unless it holds an encoding already; then @bytes
+ * is dropped and the first one stays, so a pointer handed out earlier
+ * remains valid.
  *
  * Returns: (transfer none): what @slot holds now
  */
@@ -290,9 +296,9 @@ confab_message_set_slot (ConfabMessage *self,
   g_return_val_if_fail (slot < CONFAB_MESSAGE_N_SLOTS, NULL);
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  if (g_atomic_pointer_compare_and_exchange (&self->slots[slot], NULL, bytes))
-    return bytes;
-
-  g_bytes_unref (bytes);
-  return g_atomic_pointer_get (&self->slots[slot]);
+  if (self->slots[slot] == NULL)
+    self->slots[slot] = bytes;
+  else
+    g_bytes_unref (bytes);
+  return self->slots[slot];
 }

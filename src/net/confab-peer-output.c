@@ -102,6 +102,7 @@ confab_peer_discard_queue (ConfabPeer *self)
   if (self->entry == NULL)
     return;
 
+  confab_broker_peer_ack_wake (self->entry);
   confab_broker_peer_lock (self->entry);
   while ((message = confab_broker_peer_pop_unlocked (self->entry)) != NULL)
     confab_message_unref (message);
@@ -152,6 +153,7 @@ gather (ConfabPeer     *self,
   *more = FALSE;
   *big = NULL;
 
+  confab_broker_peer_ack_wake (self->entry);
   confab_broker_peer_lock (self->entry);
   for (;;)
     {

@@ -1,5 +1,13 @@
 /* confab-peer.h: one client connection, served readiness-style.
  *
+ * Threads: a connection lives on the main context, with the broker it
+ * logs into (confab-broker.h) and the server that owns it; every call
+ * here, every socket and timer callback and every flush runs there. The
+ * one thing done elsewhere is a user-database lookup (confab-peer-identity.c):
+ * it runs in the lookup pool's worker thread, touches only the uid or
+ * the name it was given, and its result comes back to the main context
+ * as a GTask callback before the connection uses it.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
