@@ -82,14 +82,13 @@ static const CloseRule rules[CONFAB_CLOSE_N_REASONS] = {
     .deadline_sec = ERROR_CLOSE_SECONDS,
     .log = CONFAB_LOG_SLOW_CONSUMER,
   },
-  /* .text is a format: the limit goes in. */
+  /* Its words carry the limit (rule_text()). */
   [CONFAB_CLOSE_LINE_TOO_LONG] = {
     .name = "line too long",
     .left = CONFAB_REASON_LINE_TOO_LONG,
     .drop_queue = TRUE,
     .line = CLOSE_LINE_ALWAYS,
     .code = CONFAB_ERROR_LINE_TOO_LONG,
-    .text = "line too long (limit %u bytes)",
     .deadline_sec = ERROR_CLOSE_SECONDS,
     .log = CONFAB_LOG_LINE_TOO_LONG,
   },
@@ -143,7 +142,8 @@ static const CloseRule rules[CONFAB_CLOSE_N_REASONS] = {
   },
 };
 
-/* Returns: (transfer full): the words of @rule's own error line */
+/* Returns: (transfer full) (nullable): the words of @rule's own error
+ *   line */
 static char *
 rule_text (const CloseRule        *rule,
            const ConfabPeerLimits *limits)

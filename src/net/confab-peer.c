@@ -86,7 +86,8 @@ on_flush (gpointer object)
 {
   ConfabPeer *self = object;
 
-  /* Blocked: the poller calls back when there is room. */
+  /* Nothing to send while closed or lingering, nor while blocked: the
+   * poller calls back when there is room. */
   if (self->state != PEER_CLOSED && self->state != PEER_LINGER && !self->writing)
     {
       switch (confab_peer_output_flush (self))
