@@ -376,6 +376,60 @@ test_route_order (Fixture      *fx,
   confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
 }
 
+/* Taking the queue's lock is only a lock: the writer answers a wake
+ * with confab_broker_peer_ack_wake(), and only then is it woken again. */
+static void
+test_route_ack_wake (Fixture      *fx,
+                     gconstpointer data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) bob = join (fx, "bob", 1);
+  ConfabMessage *message;
+
+  route_text (fx, alice, "one", "bob", NULL);
+  g_assert_cmpuint (fx->sinks[1].wakes, ==, 1);
+
+  confab_broker_peer_lock (bob);
+  message = confab_broker_peer_pop_unlocked (bob);
+  confab_broker_peer_unlock (bob);
+  g_assert_nonnull (message);
+  confab_message_unref (message);
+  route_text (fx, alice, "two", "bob", NULL);
+  g_assert_cmpuint (fx->sinks[1].wakes, ==, 1);
+
+  confab_broker_peer_ack_wake (bob);
+  route_text (fx, alice, "three", "bob", NULL);
+  g_assert_cmpuint (fx->sinks[1].wakes, ==, 2);
+  g_free (drain (bob));
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
+}
+
+static gpointer
+broadcast_thread (gpointer data)
+{
+  confab_broker_broadcast (data, "from the wrong thread");
+  return NULL;
+}
+
+/* The broker runs on one thread (confab-broker.h); a call from another
+ * is a programming error that its check catches. */
+static void
+test_wrong_thread (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(ConfabBroker) broker = confab_broker_new (NULL);
+
+      g_thread_join (g_thread_new ("wrong", broadcast_thread, broker));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*confab_broker_broadcast: assertion failed*g_thread_self*");
+}
+
 /* "bob sends to alice" and "alice joins" are ordered by the broker: what
  * comes first decides. */
 static void
@@ -692,6 +746,7 @@ main (int   argc,
   ADD ("/broker/route/many", test_route_many);
   ADD ("/broker/route/unknown-recipient", test_route_unknown);
   ADD ("/broker/route/order", test_route_order);
+  ADD ("/broker/route/ack-wake", test_route_ack_wake);
   ADD ("/broker/route/event-order", test_event_order);
   ADD ("/broker/leave", test_leave);
   ADD ("/broker/queue/bound", test_queue_bound);
@@ -702,6 +757,7 @@ main (int   argc,
   ADD ("/broker/send-error", test_send_error);
 #undef ADD
   g_test_add_func ("/message/values", test_message_values);
+  g_test_add_func ("/broker/wrong-thread", test_wrong_thread);
 
   return g_test_run ();
 }

@@ -2,8 +2,16 @@
  *
  * An entry outlives its place in the table (the connection keeps a
  * reference): it holds the peer's outgoing queue, a GAsyncQueue of
- * ConfabMessage whose memory is counted atomically, so a writer on
- * another thread could drain it, and the peer's counters for GetPeer.
+ * ConfabMessage with the memory it holds, and the peer's counters for
+ * GetPeer.
+ *
+ * Threads: the broker and every connection run on the main context, so
+ * the queue's writer (confab-peer-output.c) and whoever pushes (routing,
+ * the session's replies) are never on two threads at once; the counters
+ * and the wake flag are plain fields. The GAsyncQueue's lock is taken
+ * around a batch of pops all the same: it costs one uncontended mutex
+ * per flush, and a writer moved to a thread of its own would need it
+ * (together with atomics for queued_bytes and wake_pending).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -28,6 +36,7 @@ confab_broker_peer_new (const char             *name,
   peer->queue = g_async_queue_new_full ((GDestroyNotify) confab_message_unref);
   peer->sink = sink;
   peer->sink_data = sink_data;
+  peer->thread = g_thread_self ();
 
   return peer;
 }
@@ -116,7 +125,7 @@ confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer)
 gsize
 confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer)
 {
-  return (gsize) g_atomic_int_get (&peer->queued_bytes);
+  return peer->queued_bytes;
 }
 
 /* Returns: (nullable): the error line a kick or shutdown closed it with,
@@ -134,8 +143,11 @@ confab_broker_peer_enqueue (ConfabBrokerPeer *peer,
                             ConfabMessage    *message)
 {
   g_async_queue_push (peer->queue, confab_message_ref (message));
-  if (g_atomic_int_compare_and_exchange (&peer->wake_pending, 0, 1))
-    peer->sink->wake (peer->sink_data);
+  if (!peer->wake_pending)
+    {
+      peer->wake_pending = TRUE;
+      peer->sink->wake (peer->sink_data);
+    }
 }
 
 /**
@@ -155,31 +167,50 @@ confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
   g_return_if_fail (peer != NULL);
   g_return_if_fail (message != NULL);
 
+  g_assert (peer->thread == g_thread_self ());
+
   if (!peer->joined)
     return;
-  g_atomic_int_add (&peer->queued_bytes, (gint) confab_broker_peer_queue_cost (message));
+  peer->queued_bytes += confab_broker_peer_queue_cost (message);
   confab_broker_peer_enqueue (peer, message);
 }
 
-/* Writer side. A writer answers a wake by clearing wake_pending and then
- * popping until the queue is empty or the socket is full; a push after
- * the clear wakes it again, so no message is left behind unnoticed. */
+/* Writer side. A writer answers a wake with confab_broker_peer_ack_wake()
+ * and then pops until the queue is empty or the socket is full; a push
+ * after the answer wakes it again, so no message is left behind
+ * unnoticed. */
 
+/**
+ * confab_broker_peer_ack_wake:
+ *
+ * The writer is about to drain the queue: the next push wakes it again.
+ */
+void
+confab_broker_peer_ack_wake (ConfabBrokerPeer *peer)
+{
+  g_assert (peer->thread == g_thread_self ());
+
+  peer->wake_pending = FALSE;
+}
+
+/* Answers the wake and takes the next message: a writer's whole turn
+ * when it takes one message at a time (the tests). */
 ConfabMessage *
 confab_broker_peer_pop (ConfabBrokerPeer *peer)
 {
   ConfabMessage *message;
 
+  confab_broker_peer_ack_wake (peer);
   confab_broker_peer_lock (peer);
   message = confab_broker_peer_pop_unlocked (peer);
   confab_broker_peer_unlock (peer);
   return message;
 }
 
+/* Holds the queue for a batch of pops; nothing else. */
 void
 confab_broker_peer_lock (ConfabBrokerPeer *peer)
 {
-  g_atomic_int_set (&peer->wake_pending, 0);
   g_async_queue_lock (peer->queue);
 }
 
@@ -198,7 +229,7 @@ confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
 
   if (message != NULL)
     {
-      g_atomic_int_add (&peer->queued_bytes, -(gint) confab_broker_peer_queue_cost (message));
+      peer->queued_bytes -= confab_broker_peer_queue_cost (message);
       peer->messages_out++;
       peer->bytes_out += confab_broker_peer_measure (peer, message);
     }

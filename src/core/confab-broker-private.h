@@ -18,6 +18,9 @@ G_BEGIN_DECLS
  * and rounding to 16 bytes, 16 on average). */
 #define MALLOC_OVERHEAD (2 * sizeof (gsize))
 
+/* Every field below is read and written on the main context only (see
+ * confab-broker.h): plain fields, no atomics. The reference count alone
+ * is atomic, as GLib's boxed types are. */
 struct _ConfabBrokerPeer
 {
   gatomicrefcount         ref_count;
@@ -26,8 +29,8 @@ struct _ConfabBrokerPeer
   char                   *protocol;     /* (owned) */
   gint64                  since_usec;   /* real time of the login */
   GAsyncQueue            *queue;        /* (owned): ConfabMessage, owned refs */
-  gint                    queued_bytes; /* atomic: memory held by the queued messages */
-  gint                    wake_pending; /* atomic: a wake was sent and not yet answered */
+  gsize                   queued_bytes; /* memory held by the queued messages */
+  gboolean                wake_pending; /* a wake was sent and not yet answered */
   gboolean                joined;       /* in the broker's table */
   guint64                 messages_in;
   guint64                 bytes_in;
@@ -36,6 +39,7 @@ struct _ConfabBrokerPeer
   char                   *notice;    /* (owned) (nullable): the last line of a kick or shutdown */
   const ConfabBrokerSink *sink;      /* (unowned) */
   gpointer                sink_data; /* (unowned) */
+  GThread                *thread;    /* (unowned): the main context's, checked where cheap */
 };
 
 ConfabBrokerPeer *confab_broker_peer_new (const char             *name,

@@ -28,7 +28,12 @@ struct _ConfabBroker
   ConfabBrokerLimits limits;
   ConfabBrokerStats  stats;
   gboolean           shutting_down;
+  GThread           *thread; /* (unowned): the one it runs on (confab-broker.h) */
 };
+
+/* A thread-local read: on in every build, but kept off the per-message
+ * path. */
+#define assert_owner(self) g_assert ((self)->thread == g_thread_self ())
 
 enum
 {
@@ -104,22 +109,22 @@ peer_push (ConfabBroker     *self,
            gboolean          enforce_limit)
 {
   gsize cost;
-  gint  before;
+  gsize before;
 
   if (!peer->joined)
     return FALSE;
 
   cost = confab_broker_peer_queue_cost (message);
-  before = g_atomic_int_add (&peer->queued_bytes, (gint) cost);
+  before = peer->queued_bytes;
   /* A message always fits an empty queue, so a limit below the line
    * length cannot make every peer a slow consumer. */
-  if (enforce_limit && before > 0 && (gsize) before + cost > self->limits.queue_max_bytes)
+  if (enforce_limit && before > 0 && before + cost > self->limits.queue_max_bytes)
     {
-      g_atomic_int_add (&peer->queued_bytes, -(gint) cost);
       drop_slow_consumer (self, peer);
       return FALSE;
     }
 
+  peer->queued_bytes = before + cost;
   confab_broker_peer_enqueue (peer, message);
   return TRUE;
 }
@@ -150,6 +155,7 @@ confab_broker_join (ConfabBroker           *self,
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (sink != NULL && sink->wake != NULL && sink->close != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  assert_owner (self);
 
   if (!confab_validate_name (name, -1, error))
     goto rejected;
@@ -201,6 +207,7 @@ confab_broker_leave (ConfabBroker     *self,
 {
   g_return_if_fail (CONFAB_IS_BROKER (self));
   g_return_if_fail (peer != NULL);
+  assert_owner (self);
 
   broker_remove (self, peer, reason);
 }
@@ -224,6 +231,8 @@ confab_broker_route (ConfabBroker       *self,
   g_return_if_fail (CONFAB_IS_BROKER (self));
   g_return_if_fail (sender != NULL);
   g_return_if_fail (message != NULL);
+  /* No assert_owner() here: it costs a thread-local read per message on
+   * the hot path; the sender's join and leave were checked. */
 
   if (!sender->joined)
     return;
@@ -288,6 +297,7 @@ confab_broker_broadcast (ConfabBroker *self,
 
   g_return_val_if_fail (CONFAB_IS_BROKER (self), 0);
   g_return_val_if_fail (text != NULL, 0);
+  assert_owner (self);
 
   message = confab_message_new_chat (CONFAB_SERVER_SENDER, NULL, 0, text, strlen (text), 0);
   peers = snapshot_peers (self);
@@ -348,6 +358,7 @@ confab_broker_kick (ConfabBroker *self,
   g_return_val_if_fail (CONFAB_IS_BROKER (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  assert_owner (self);
 
   peer = g_hash_table_lookup (self->peers, name);
   if (peer == NULL)
@@ -376,6 +387,7 @@ confab_broker_shutdown (ConfabBroker *self)
   g_autoptr(GPtrArray) peers = NULL;
 
   g_return_if_fail (CONFAB_IS_BROKER (self));
+  assert_owner (self);
 
   self->shutting_down = TRUE;
   peers = snapshot_peers (self);
@@ -554,6 +566,7 @@ confab_broker_init (ConfabBroker *self)
                                        (GDestroyNotify) confab_broker_peer_unref);
   self->limits.queue_max_bytes = G_MAXINT;
   self->stats.started_usec = g_get_monotonic_time ();
+  self->thread = g_thread_self ();
 }
 
 /**

@@ -1,5 +1,14 @@
 /* confab-broker.h: the actor that owns the peer table and routes messages.
  *
+ * Threads: the broker, its entries and every connection that drains them
+ * run on one thread, the one whose main context the daemon runs (where
+ * the broker was made). Nothing here is called from another: the only
+ * worker threads are the lookup pool's (confab-lookup-pool.c, which hands
+ * its results back to the main context) and GDBus's own (whose method
+ * handlers run on the main context too). So the counters, the queues'
+ * byte counts and the wake flag are plain fields, and the public calls
+ * that change the table assert the thread.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -22,8 +31,8 @@ typedef struct _ConfabBrokerPeer ConfabBrokerPeer;
  * How the broker reaches whoever drains a peer's queue (the connection
  * layer), without knowing what that is.
  *
- * @wake: the queue went from empty to non-empty; schedule a flush. Called
- *   on the thread that queued the message.
+ * @wake: the first message since the writer last answered a wake
+ *   (confab_broker_peer_ack_wake()) was queued; schedule a flush.
  * @close: the broker has removed the peer from its table (kick, slow
  *   consumer, shutdown). With @flush, deliver what is queued (it ends with
  *   the reason's error line), then close; without it, drop the queue and
@@ -131,7 +140,8 @@ const char       *confab_broker_peer_get_notice (ConfabBrokerPeer *peer);
 void confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
                                     ConfabMessage    *message);
 
-/* Writer side: safe from any thread. */
+/* Writer side (the main context, as everything else). */
+void           confab_broker_peer_ack_wake (ConfabBrokerPeer *peer);
 ConfabMessage *confab_broker_peer_pop (ConfabBrokerPeer *peer);
 void           confab_broker_peer_lock (ConfabBrokerPeer *peer);
 ConfabMessage *confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer);

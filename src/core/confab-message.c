@@ -311,6 +311,10 @@ confab_message_get_size (const ConfabMessage *self)
   return self->size;
 }
 
+/* The slots are plain pointers: a message is shared between threads only
+ * by its (atomic) reference count, and its encodings are made and read on
+ * the main context alone, where the broker routes it and the writers send
+ * it (confab-broker.h says why). */
 /* Returns: what the byte counters count for this message, as the
  *   first measure found it; 0 until then */
 gsize
@@ -365,9 +369,9 @@ confab_message_get_slot (ConfabMessage *self,
  * confab_message_set_slot:
  * @encoded: (transfer full): an encoding of the message
  *
- * Keeps @encoded in @slot unless the slot is filled already (then
- * @encoded is dropped). A message's slots are touched on the main thread
- * only, as the rest of the broker's and the connections' state.
+ * Keeps @encoded in @slot unless the slot is filled already; then
+ * @encoded is dropped and the first one stays, so a pointer handed out
+ * earlier remains valid.
  *
  * Returns: (transfer none): what @slot holds now
  */

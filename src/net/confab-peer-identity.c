@@ -1,4 +1,4 @@
-/* confab-peer-identity.c: who is calling on a Unix socket, by user name.
+/* confab-peer-identity.c: who is calling: its address and, on a Unix socket, its user name.
  *
  * With [server] unix_identity, a Unix-socket login must use the caller's
  * user name, which comes from the uid the kernel reports (SO_PEERCRED)
@@ -7,7 +7,9 @@
  * main loop: the lookup
  * starts in the lookup pool (confab-lookup-pool.c) as the connection is
  * accepted, and the connection is not read until it is done. Its login
- * then finds the name ready. Nothing else waits for it.
+ * then finds the name ready. Nothing else waits for it. Each result is
+ * reported to the connection (ConfabPeerEvents), which decides what it
+ * means for its state.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,6 +17,7 @@
 
 #include <string.h>
 
+#include "confab-address.h"
 #include "confab-lookup-pool.h"
 #include "confab-peer-private.h"
 #include "confab-user-db.h"
@@ -52,20 +55,18 @@ lookup_done (GObject      *source_object,
 
   self->unix_user = g_task_propagate_pointer (G_TASK (result), NULL);
   self->unix_user_known = TRUE;
-  /* Closed meanwhile (login timeout, server full, shutdown): nothing to do. */
-  if (self->state == PEER_LOGIN)
-    confab_peer_set_watching (self, TRUE, self->writing);
+  self->events->user_known (self);
 }
 
 /**
- * confab_peer_start_identity_lookup:
+ * confab_peer_identity_start_lookup:
  *
  * For a Unix-socket connection while unix_identity is on: looks its user
  * name up in a worker thread. The connection must not be watched for
  * input yet; it is once the name is known.
  */
 void
-confab_peer_start_identity_lookup (ConfabPeer *self)
+confab_peer_identity_start_lookup (ConfabPeer *self)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -73,19 +74,19 @@ confab_peer_start_identity_lookup (ConfabPeer *self)
 
   /* The task keeps the connection alive until the lookup is done. */
   task = g_task_new (self, NULL, lookup_done, NULL);
-  g_task_set_source_tag (task, confab_peer_start_identity_lookup);
+  g_task_set_source_tag (task, confab_peer_identity_start_lookup);
   confab_lookup_pool_run (task, lookup_in_thread);
 }
 
 /**
- * confab_peer_dup_unix_user:
+ * confab_peer_identity_dup_user:
  *
  * Returns: (transfer full) (nullable): the caller's user name, or NULL if
  *   its uid has none. Known already unless unix_identity was switched on
  *   (SIGHUP) after the connection was accepted; then it is looked up now.
  */
 char *
-confab_peer_dup_unix_user (ConfabPeer *self)
+confab_peer_identity_dup_user (ConfabPeer *self)
 {
   g_return_val_if_fail (self->unix_uid >= 0, NULL);
 
@@ -139,34 +140,19 @@ check_done (GObject      *source_object,
   gboolean    reserved = g_task_propagate_boolean (G_TASK (result), NULL);
   g_autoptr(ConfabNameCheck) check = g_steal_pointer (&self->name_check);
 
-  /* Closed meanwhile (login timeout, a line too long, shutdown). */
-  if (self->state != PEER_LOGIN)
-    return;
-
-  if (reserved)
-    {
-      g_autoptr(GError) error = NULL;
-
-      confab_peer_refuse_local_name (self, check->name, &error);
-      confab_peer_close_with_error (self, error->code, error->message);
-      return;
-    }
-
-  confab_peer_join (self, check->name);
-  /* Frame what came after the login, then read on. */
-  confab_peer_resume_input (self);
+  self->events->name_checked (self, check->name, reserved);
 }
 
 /**
- * confab_peer_start_name_check:
+ * confab_peer_identity_check_name:
  * @name: a valid name, asked for by a login on a socket without identity
  *
- * Looks @name up in the user database and then joins it, or refuses the
- * login if it is a local account's. Input is not read until then.
+ * Looks @name up in the user database; the connection hears whether it is
+ * a local account's. It is not to be read meanwhile.
  */
 void
-confab_peer_start_name_check (ConfabPeer *self,
-                              const char *name)
+confab_peer_identity_check_name (ConfabPeer *self,
+                                 const char *name)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -174,11 +160,42 @@ confab_peer_start_name_check (ConfabPeer *self,
 
   self->name_check = g_new0 (ConfabNameCheck, 1);
   self->name_check->name = g_strdup (name);
-  self->pause = INPUT_PAUSED_LOOKUP;
-  confab_peer_set_watching (self, FALSE, self->writing);
 
   task = g_task_new (self, NULL, check_done, NULL);
-  g_task_set_source_tag (task, confab_peer_start_name_check);
+  g_task_set_source_tag (task, confab_peer_identity_check_name);
   g_task_set_task_data (task, g_strdup (name), g_free);
   confab_lookup_pool_run (task, check_in_thread);
+}
+
+/* ---- the address -------------------------------------------------------- */
+
+/**
+ * confab_peer_identity_describe:
+ * @unix_uid: (out): the caller's uid on a Unix socket (the kernel tells,
+ *   SO_PEERCRED), else -1
+ *
+ * Returns: (transfer full): the remote address, as ListPeers shows it
+ */
+char *
+confab_peer_identity_describe (GSocketConnection *connection,
+                               gint64            *unix_uid)
+{
+  g_autoptr(GSocketAddress) remote = NULL;
+
+  *unix_uid = -1;
+  if (G_IS_UNIX_CONNECTION (connection))
+    {
+      g_autoptr(GCredentials) credentials = NULL;
+
+      credentials = g_socket_get_credentials (g_socket_connection_get_socket (connection), NULL);
+      if (credentials == NULL)
+        return g_strdup ("unix:");
+      *unix_uid = g_credentials_get_unix_user (credentials, NULL);
+      return g_strdup_printf ("unix:uid=%" G_GINT64_FORMAT, *unix_uid);
+    }
+
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (remote == NULL)
+    return g_strdup ("unknown");
+  return confab_address_to_string (remote);
 }

@@ -21,9 +21,10 @@
  *
  * The rest of the read is then held, in a buffer of the connection's own
  * (only while paused), and the socket is not watched for input until the
- * held bytes are framed. A connection that starts closing keeps the held
- * bytes, unread, until it is done: a line being handled may point into
- * them.
+ * held bytes are framed (this part says so, ConfabInputStatus; the
+ * connection, confab-peer.c, watches its socket). A connection that starts
+ * closing keeps the held bytes, unread, until it is done: a line being
+ * handled may point into them.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -40,33 +41,29 @@
 
 /* The queue past which a connection's input waits for its output. */
 gsize
-confab_peer_output_share (ConfabPeer *self)
+confab_peer_input_share (ConfabPeer *self)
 {
   ConfabBrokerLimits limits;
 
-  confab_broker_get_limits (self->shared->broker, &limits);
+  confab_broker_get_limits (self->host->broker, &limits);
   return limits.queue_max_bytes / 2;
 }
 
 void
-confab_peer_drop_held_input (ConfabPeer *self)
+confab_peer_input_drop_held (ConfabPeer *self)
 {
   g_clear_pointer (&self->held, g_free);
   self->held_len = self->held_off = 0;
   self->pause = INPUT_FLOWING;
 }
 
+/* Counted where it is seen; the connection closes (confab-peer.c). */
 static void
-line_too_long (ConfabPeer *self)
+count_line_too_long (ConfabPeer *self)
 {
-  ConfabPeerShared *shared = self->shared;
-  g_autofree char  *text = g_strdup_printf ("line too long (limit %u bytes)",
-                                            shared->limits.line_max_bytes);
-
   if (self->state == PEER_LOGIN)
-    confab_net_stats_count_refused_login (&shared->stats);
-  shared->stats.lines_too_long++;
-  confab_peer_close_with_error (self, CONFAB_ERROR_LINE_TOO_LONG, text);
+    confab_net_stats_count_refused_login (&self->host->stats);
+  self->host->stats.lines_too_long++;
 }
 
 /* Says whether the next line must wait, and why. @queued_before is the
@@ -89,7 +86,7 @@ must_wait (ConfabPeer *self,
     return INPUT_PAUSED_OUTPUT;
   if (queued >= queued_before + REPLY_BUDGET)
     return INPUT_YIELDED;
-  if (!confab_peer_take_rate_token (self, now_usec))
+  if (!confab_peer_rate_take (self, now_usec))
     return INPUT_PAUSED_RATE;
   return INPUT_FLOWING;
 }
@@ -99,12 +96,13 @@ must_wait (ConfabPeer *self,
 static gsize
 frame (ConfabPeer *self,
        char       *data,
-       gsize       len)
+       gsize       len,
+       gboolean   *too_long)
 {
-  gsize max_line = self->shared->limits.line_max_bytes;
+  gsize max_line = self->host->limits.line_max_bytes;
   /* Before the login there is no queue yet: it starts empty. */
   gsize  queued_before = self->entry != NULL ? confab_broker_peer_get_queued_bytes (self->entry) : 0;
-  gsize  share = confab_peer_output_share (self);
+  gsize  share = confab_peer_input_share (self);
   gint64 now = 0;
   char  *p = data;
   char  *end = data + len;
@@ -123,10 +121,13 @@ frame (ConfabPeer *self,
         }
 
       status = confab_framer_feed (&self->framer, p, next - p, max_line,
-                                   confab_peer_handle_line, self);
+                                   self->events->line, self);
       p = next;
       if (status == CONFAB_FRAMER_TOO_LONG && self->state <= PEER_ACTIVE)
-        line_too_long (self);
+        {
+          count_line_too_long (self);
+          *too_long = TRUE;
+        }
       if (status != CONFAB_FRAMER_OK || self->state > PEER_ACTIVE)
         return len; /* closing: the rest is not read */
     }
@@ -134,7 +135,7 @@ frame (ConfabPeer *self,
 }
 
 /* Input waits: nothing more is read until the held bytes are framed. */
-static void
+static ConfabInputStatus
 hold (ConfabPeer *self,
       const char *rest,
       gsize       len)
@@ -150,63 +151,65 @@ hold (ConfabPeer *self,
       /* @rest is the tail of the held buffer itself. */
       self->held_off = self->held_len - len;
     }
-  if (self->reading)
-    confab_peer_set_watching (self, FALSE, self->writing);
-  /* The next turn comes after the next flush (confab-peer-output.c). */
-  if (self->pause == INPUT_YIELDED)
-    confab_peer_schedule_flush (self);
+  return CONFAB_INPUT_HELD;
 }
 
 /**
- * confab_peer_feed_input:
+ * confab_peer_input_feed:
  * @data: bytes just read; they are framed in place
  *
- * Handles the lines of @data; what cannot be handled yet is held, and the
- * socket is not read until it is.
+ * Handles the lines of @data; what cannot be handled yet is held.
+ *
+ * Returns: HELD if the socket must not be read until
+ *   confab_peer_input_resume() says so
  */
-void
-confab_peer_feed_input (ConfabPeer *self,
+ConfabInputStatus
+confab_peer_input_feed (ConfabPeer *self,
                         char       *data,
                         gsize       len)
 {
-  gsize used = frame (self, data, len);
+  gboolean too_long = FALSE;
+  gsize    used = frame (self, data, len, &too_long);
 
+  if (too_long)
+    return CONFAB_INPUT_TOO_LONG;
   if (used < len && self->state <= PEER_ACTIVE)
-    hold (self, data + used, len - used);
+    return hold (self, data + used, len - used);
+  return CONFAB_INPUT_WAITING;
 }
 
 /**
- * confab_peer_resume_input:
+ * confab_peer_input_resume:
  *
  * Called when the reason to wait may have gone (a token is due, the
- * connection's output was flushed): frames what is held and, once nothing is held, reads the
- * socket again.
+ * connection's output was flushed, its name was looked up): frames what
+ * is held.
+ *
+ * Returns: DRAINED once nothing is held and the socket may be read again
  */
-void
-confab_peer_resume_input (ConfabPeer *self)
+ConfabInputStatus
+confab_peer_input_resume (ConfabPeer *self)
 {
   G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
 
   if (self->state != PEER_ACTIVE || self->pause == INPUT_FLOWING)
-    return;
+    return CONFAB_INPUT_WAITING;
 
   self->pause = INPUT_FLOWING;
   if (self->held != NULL)
     {
-      char *data = self->held + self->held_off;
-      gsize len = self->held_len - self->held_off;
-      gsize used = frame (self, data, len);
+      char    *data = self->held + self->held_off;
+      gsize    len = self->held_len - self->held_off;
+      gboolean too_long = FALSE;
+      gsize    used = frame (self, data, len, &too_long);
 
+      if (too_long)
+        return CONFAB_INPUT_TOO_LONG;
       if (self->state > PEER_ACTIVE)
-        return; /* closing dropped what was held */
+        return CONFAB_INPUT_WAITING; /* closing dropped what was held */
       if (used < len)
-        {
-          hold (self, data + used, len - used);
-          return;
-        }
-      confab_peer_drop_held_input (self);
+        return hold (self, data + used, len - used);
+      confab_peer_input_drop_held (self);
     }
-
-  if (!self->reading)
-    confab_peer_set_watching (self, TRUE, self->writing);
+  return CONFAB_INPUT_DRAINED;
 }

@@ -1,11 +1,15 @@
 /* confab-peer-output.c: draining a connection's queue.
  *
- * A wake from the broker puts the connection on the shared flush list;
- * one GSource drains that list once per main-loop iteration, gathering
- * everything queued for a connection into one contiguous send from the
- * buffer all connections share. Only a socket that would block is watched
- * for G_IO_OUT, until it is drained; bytes the kernel did not take
- * are the only per-connection output buffer, and only while blocked.
+ * A wake from the broker puts the connection on the scheduler's flush
+ * list (confab-output-scheduler.c); once per main-loop iteration its
+ * flush gathers everything queued for it into one contiguous send from
+ * the buffer all connections share. Only a socket that would block is
+ * watched for G_IO_OUT, until it is drained; bytes the kernel did not
+ * take are the only per-connection output buffer, and only while blocked.
+ *
+ * This part sends and says how it went (ConfabFlushResult); what that
+ * means for the connection (wait for room, linger, close on a failure)
+ * is confab-peer.c's.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,28 +20,11 @@
 #include "confab-names.h"
 #include "confab-peer-private.h"
 
-#define RECV_BUF_SIZE (64 * 1024)
-#define SEND_BUF_SIZE (64 * 1024)
 /* A flush sends at most this many buffers before yielding to others. */
 #define FLUSH_ROUNDS 4
 
-/* The blocked socket has room again (or failed: the send will say). */
-void
-confab_peer_on_writable (ConfabPeer *self)
-{
-  confab_peer_set_watching (self, self->reading, FALSE);
-  confab_peer_schedule_flush (self);
-}
-
-static void
-wait_writable (ConfabPeer *self)
-{
-  if (!self->writing)
-    confab_peer_set_watching (self, self->reading, TRUE);
-}
-
 /* Sends @len bytes without blocking. Returns the number sent (possibly
- * short), or -1 if the connection failed (it is then closed). */
+ * short), or -1 if the connection failed. */
 static gssize
 send_some (ConfabPeer *self,
            const char *data,
@@ -53,17 +40,14 @@ send_some (ConfabPeer *self,
     return 0;
 
   g_debug ("send to %s failed: %s", self->address, error->message);
-  if (self->entry != NULL)
-    confab_broker_leave (self->shared->broker, self->entry, CONFAB_REASON_ERROR);
-  confab_peer_close_now (self);
   return -1;
 }
 
 /* Keeps bytes the kernel did not take; they are sent before anything else. */
-void
-confab_peer_keep_unsent (ConfabPeer *self,
-                         const char *data,
-                         gsize       len)
+static void
+keep_unsent (ConfabPeer *self,
+             const char *data,
+             gsize       len)
 {
   g_assert (self->unsent == NULL);
   self->unsent = g_memdup2 (data, len);
@@ -71,41 +55,83 @@ confab_peer_keep_unsent (ConfabPeer *self,
   self->unsent_off = 0;
 }
 
-/* Returns: TRUE if everything held back is sent */
-static gboolean
+/**
+ * confab_peer_output_append:
+ *
+ * Sends @data (a final error line) ahead of anything still queued, after
+ * the bytes already partly sent, which must finish first.
+ */
+void
+confab_peer_output_append (ConfabPeer *self,
+                           const char *data,
+                           gsize       len)
+{
+  gsize left;
+  char *joined;
+
+  if (self->unsent == NULL)
+    {
+      keep_unsent (self, data, len);
+      return;
+    }
+
+  left = self->unsent_len - self->unsent_off;
+  joined = g_malloc (left + len);
+  memcpy (joined, self->unsent + self->unsent_off, left);
+  memcpy (joined + left, data, len);
+  g_free (self->unsent);
+  self->unsent = joined;
+  self->unsent_len = left + len;
+  self->unsent_off = 0;
+}
+
+/* Sends what was held back: DRAINED once it is all gone. */
+static ConfabFlushResult
 send_unsent (ConfabPeer *self)
 {
   gsize  left = self->unsent_len - self->unsent_off;
   gssize n;
 
   if (self->unsent == NULL)
-    return TRUE;
+    return CONFAB_FLUSH_DRAINED;
 
   n = send_some (self, self->unsent + self->unsent_off, left);
   if (n < 0)
-    return FALSE;
+    return CONFAB_FLUSH_FAILED;
   self->unsent_off += n;
   if ((gsize) n < left)
-    return FALSE;
+    return CONFAB_FLUSH_BLOCKED;
 
   g_clear_pointer (&self->unsent, g_free);
   self->unsent_len = self->unsent_off = 0;
-  return TRUE;
+  return CONFAB_FLUSH_DRAINED;
 }
 
-/* Drops everything queued: the peer was dropped as a slow consumer. */
+/* Drops everything queued, and what was popped but not sent: the
+ * connection closes without delivering it. */
 void
-confab_peer_discard_queue (ConfabPeer *self)
+confab_peer_output_discard (ConfabPeer *self)
 {
   ConfabMessage *message;
 
+  g_clear_pointer (&self->carry, confab_message_unref);
   if (self->entry == NULL)
     return;
 
+  confab_broker_peer_ack_wake (self->entry);
   confab_broker_peer_lock (self->entry);
   while ((message = confab_broker_peer_pop_unlocked (self->entry)) != NULL)
     confab_message_unref (message);
   confab_broker_peer_unlock (self->entry);
+}
+
+/* Frees what output holds: the connection is closed. */
+void
+confab_peer_output_clear (ConfabPeer *self)
+{
+  g_clear_pointer (&self->carry, confab_message_unref);
+  g_clear_pointer (&self->unsent, g_free);
+  self->unsent_len = self->unsent_off = 0;
 }
 
 /* The bytes of @message in this connection's protocol, encoded once per
@@ -124,8 +150,8 @@ encode (ConfabPeer    *self,
  * peer's protocol, a reply its bytes in the peer's own. Either encoding
  * is made once per message and is what the writer then sends. */
 gsize
-confab_peer_measure (gpointer       sink_data,
-                     ConfabMessage *message)
+confab_peer_output_measure (gpointer       sink_data,
+                            ConfabMessage *message)
 {
   /* Twice per delivered line: a plain cast, not a GType check. */
   ConfabPeer       *self = sink_data;
@@ -146,13 +172,14 @@ gather (ConfabPeer     *self,
         gboolean       *more,
         ConfabMessage **big)
 {
-  char *buf = self->shared->send_buf;
-  gsize size = self->shared->send_buf_size;
+  gsize size;
+  char *buf = confab_output_scheduler_get_send_buffer (self->host->scheduler, &size);
   gsize used = 0;
 
   *more = FALSE;
   *big = NULL;
 
+  confab_broker_peer_ack_wake (self->entry);
   confab_broker_peer_lock (self->entry);
   for (;;)
     {
@@ -185,9 +212,8 @@ gather (ConfabPeer     *self,
   return used;
 }
 
-/* Sends @data; what the kernel does not take is kept for later.
- * Returns: TRUE if all of it went out */
-static gboolean
+/* Sends @data; what the kernel does not take is kept for later. */
+static ConfabFlushResult
 send_or_keep (ConfabPeer *self,
               const char *data,
               gsize       len)
@@ -195,187 +221,61 @@ send_or_keep (ConfabPeer *self,
   gssize n = send_some (self, data, len);
 
   if (n < 0)
-    return FALSE;
+    return CONFAB_FLUSH_FAILED;
   if ((gsize) n < len)
     {
-      confab_peer_keep_unsent (self, data + n, len - n);
-      return FALSE;
+      keep_unsent (self, data + n, len - n);
+      return CONFAB_FLUSH_BLOCKED;
     }
-  return TRUE;
+  return CONFAB_FLUSH_DRAINED;
 }
 
-static void
-peer_flush (ConfabPeer *self)
+/**
+ * confab_peer_output_flush:
+ *
+ * Sends what is held back and then what is queued, a few buffers at
+ * most, so that the other connections have their turn.
+ *
+ * Returns: how far it got
+ */
+ConfabFlushResult
+confab_peer_output_flush (ConfabPeer *self)
 {
-  G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
-
-  if (self->state == PEER_CLOSED || self->state == PEER_LINGER)
-    return;
-
-  if (self->writing)
-    return; /* blocked: the poller calls back when there is room */
-
   for (guint round = 0; round < FLUSH_ROUNDS; round++)
     {
       g_autoptr(ConfabMessage) big = NULL;
-      gboolean more;
-      gsize    len;
+      ConfabFlushResult result;
+      gboolean          more;
+      gsize             len;
 
-      if (!send_unsent (self))
-        goto blocked;
+      result = send_unsent (self);
+      if (result != CONFAB_FLUSH_DRAINED)
+        return result;
       if (self->entry == NULL)
-        {
-          /* Not logged in: only a final error line was to go out. */
-          if (self->state == PEER_CLOSING)
-            confab_peer_begin_close (self);
-          return;
-        }
+        return CONFAB_FLUSH_DRAINED; /* not logged in: only a final error line was to go out */
 
       len = gather (self, &more, &big);
-      if (len > 0 && !send_or_keep (self, self->shared->send_buf, len))
-        goto blocked;
+      if (len > 0)
+        {
+          gsize size;
+          char *buf = confab_output_scheduler_get_send_buffer (self->host->scheduler, &size);
+
+          result = send_or_keep (self, buf, len);
+          if (result != CONFAB_FLUSH_DRAINED)
+            return result;
+        }
       if (big != NULL)
         {
           const char *line = encode (self, big, &len);
 
-          if (!send_or_keep (self, line, len))
-            goto blocked;
+          result = send_or_keep (self, line, len);
+          if (result != CONFAB_FLUSH_DRAINED)
+            return result;
         }
       if (!more)
-        {
-          if (self->state == PEER_CLOSING)
-            confab_peer_begin_close (self);
-          return;
-        }
+        return CONFAB_FLUSH_DRAINED;
     }
 
   /* Still more queued: let the other connections have their turn first. */
-  confab_peer_schedule_flush (self);
-  return;
-
-blocked:
-  if (self->state != PEER_CLOSED)
-    wait_writable (self);
-}
-
-typedef struct
-{
-  GSource           source;
-  ConfabPeerShared *shared; /* (unowned) */
-} FlushSource;
-
-static gboolean
-flush_source_dispatch (GSource    *source,
-                       GSourceFunc callback,
-                       gpointer    user_data)
-{
-  ConfabPeerShared *shared = ((FlushSource *) source)->shared;
-  guint             n = shared->flush_queue.length;
-
-  g_source_set_ready_time (source, -1);
-
-  /* Only the connections queued so far: one flushed now that needs
-   * another turn re-queues itself for the next iteration. */
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(ConfabPeer) peer = NULL;
-      GList *link = g_queue_pop_head_link (&shared->flush_queue);
-
-      if (link == NULL)
-        break;
-      peer = link->data;
-      link->data = NULL;
-      peer_flush (peer);
-      /* Its next turn of input, if it had to yield (confab-peer-input.c). */
-      if (peer->pause == INPUT_YIELDED ||
-          (peer->pause == INPUT_PAUSED_OUTPUT && peer->state == PEER_ACTIVE &&
-           confab_broker_peer_get_queued_bytes (peer->entry) < confab_peer_output_share (peer)))
-        confab_peer_resume_input (peer);
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs flush_source_funcs = {
-  .dispatch = flush_source_dispatch,
-};
-
-void
-confab_peer_schedule_flush (ConfabPeer *self)
-{
-  ConfabPeerShared *shared = self->shared;
-
-  if (self->flush_link.data != NULL || self->state == PEER_CLOSED)
-    return;
-
-  self->flush_link.data = g_object_ref (self);
-  g_queue_push_tail_link (&shared->flush_queue, &self->flush_link);
-  g_source_set_ready_time (shared->flush_source, 0);
-}
-
-void
-confab_peer_unschedule_flush (ConfabPeer *self)
-{
-  if (self->flush_link.data == NULL)
-    return;
-
-  g_queue_unlink (&self->shared->flush_queue, &self->flush_link);
-  self->flush_link.data = NULL;
-  /* The queue's reference: the caller still holds its own. */
-  g_object_unref (self);
-}
-
-/* ---- shared state ---------------------------------------------------- */
-
-gboolean
-confab_peer_shared_init (ConfabPeerShared       *shared,
-                         ConfabBroker           *broker,
-                         const ConfabPeerLimits *limits,
-                         ConfabPeerClosedFunc    closed_func,
-                         gpointer                closed_data,
-                         GError                **error)
-{
-  memset (shared, 0, sizeof *shared);
-  shared->poller = confab_poller_new (g_main_context_get_thread_default (), error);
-  if (shared->poller == NULL)
-    return FALSE;
-  shared->deadlines = confab_deadlines_new (g_main_context_get_thread_default ());
-  shared->broker = g_object_ref (broker);
-  shared->limits = *limits;
-  /* Cleared, so they are resident from the start: they are the daemon's
-   * fixed cost, not growth under load. */
-  shared->recv_buf_size = RECV_BUF_SIZE;
-  shared->recv_buf = g_malloc0 (RECV_BUF_SIZE);
-  shared->send_buf_size = SEND_BUF_SIZE;
-  shared->send_buf = g_malloc0 (SEND_BUF_SIZE);
-  g_queue_init (&shared->flush_queue);
-  shared->closed_func = closed_func;
-  shared->closed_data = closed_data;
-
-  /* Same priority as the sockets: a flush runs in every iteration that
-   * reads, so output is never starved by a busy input side. */
-  shared->flush_source = g_source_new (&flush_source_funcs, sizeof (FlushSource));
-  ((FlushSource *) shared->flush_source)->shared = shared;
-  g_source_set_name (shared->flush_source, "confab flush");
-  g_source_attach (shared->flush_source, g_main_context_get_thread_default ());
-  return TRUE;
-}
-
-void
-confab_peer_shared_clear (ConfabPeerShared *shared)
-{
-  GList *link;
-
-  while ((link = g_queue_pop_head_link (&shared->flush_queue)) != NULL)
-    {
-      ConfabPeer *peer = link->data;
-
-      link->data = NULL;
-      g_object_unref (peer);
-    }
-  g_clear_pointer (&shared->flush_source, confab_source_destroy_and_unref);
-  g_clear_pointer (&shared->poller, confab_poller_free);
-  g_clear_pointer (&shared->deadlines, confab_deadlines_free);
-  g_clear_object (&shared->broker);
-  g_clear_pointer (&shared->recv_buf, g_free);
-  g_clear_pointer (&shared->send_buf, g_free);
+  return CONFAB_FLUSH_MORE;
 }

@@ -1,10 +1,10 @@
 /* confab-peer-private.h: what the files of ConfabPeer share.
  *
- * ConfabPeer is one object in several files: confab-peer.c (life cycle
- * and reading), confab-peer-input.c (framing a read, and holding input
- * back), confab-peer-output.c (queue draining and the shared flush),
- * confab-peer-requests.c (handing each line to the session layer),
- * confab-peer-rate.c (the per-peer rate limit) and confab-peer-identity.c.
+ * ConfabPeer is one object in several files; confab-peer.c (atop it, with
+ * the picture of who calls whom) is the connection itself, the others
+ * are its parts and never call back into it or into each other except
+ * downwards as drawn there. A part reports to the connection through
+ * return values or through ConfabPeerEvents.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,6 +16,7 @@
 #include "confab-peer.h"
 #include "confab-poller.h"
 #include "confab-rate-limit.h"
+#include "confab-session.h"
 
 G_BEGIN_DECLS
 
@@ -40,30 +41,53 @@ typedef enum
 
 typedef struct _ConfabNameCheck ConfabNameCheck;
 
+/*
+ * ConfabPeerEvents:
+ * How the parts tell the connection (confab-peer.c) what happened, so
+ * that none of them calls up into it.
+ *
+ * @line: a framed line (confab-peer-input.c, through the framer);
+ *   returns FALSE to stop framing
+ * @rate_due: the rate limit has a token again (confab-peer-rate.c)
+ * @user_known: the caller's user name was looked up (confab-peer-identity.c)
+ * @name_checked: a login name was looked up (confab-peer-identity.c);
+ *   @reserved if it is a local account's
+ */
+typedef struct
+{
+  ConfabFramerLineFunc line;
+  void (*rate_due) (ConfabPeer *self);
+  void (*user_known) (ConfabPeer *self);
+  void (*name_checked) (ConfabPeer *self,
+                        const char *name,
+                        gboolean    reserved);
+} ConfabPeerEvents;
+
 struct _ConfabPeer
 {
   GObject parent_instance;
 
-  ConfabPeerShared  *shared;     /* (unowned): outlives every peer */
-  GSocketConnection *connection; /* (owned) */
-  GSocket           *socket;     /* (unowned): the connection's */
-  char              *address;    /* (owned) */
-  gint64             unix_uid;   /* the caller's uid on a Unix socket, else -1 */
-  char              *unix_user;  /* (owned) (nullable): its user name, once looked up */
-  gboolean           unix_user_known;
-  ConfabNameCheck   *name_check;  /* (owned) (nullable): a TCP login waiting for getpwnam */
-  ConfabBrokerPeer  *entry;       /* (owned) (nullable): set at login */
-  const char        *login_name;  /* (unowned) (nullable): the name asked for, while refused */
-  char              *kick_notice; /* (owned) (nullable): why it was kicked, logged at the close */
-  PeerState          state;
-  const ConfabCodec *codec; /* the protocol; text until the first non-blank byte says */
-  gboolean           protocol_known;
+  ConfabPeerHost         *host;       /* (unowned): outlives every peer */
+  const ConfabPeerEvents *events;     /* confab-peer.c's */
+  GSocketConnection      *connection; /* (owned) */
+  GSocket                *socket;     /* (unowned): the connection's */
+  char                   *address;    /* (owned) */
+  gint64                  unix_uid;   /* the caller's uid on a Unix socket, else -1 */
+  char                   *unix_user;  /* (owned) (nullable): its user name, once looked up */
+  gboolean                unix_user_known;
+  ConfabNameCheck        *name_check;  /* (owned) (nullable): a TCP login waiting for getpwnam */
+  ConfabBrokerPeer       *entry;       /* (owned) (nullable): set at login */
+  const char             *login_name;  /* (unowned) (nullable): the name asked for, while refused */
+  char                   *kick_notice; /* (owned) (nullable): why it was kicked, logged at the close */
+  PeerState               state;
+  const ConfabCodec      *codec; /* the protocol; text until the first non-blank byte says */
+  gboolean                protocol_known;
 
   ConfabFramer   framer;
-  ConfabWatch    watch;   /* in shared->poller */
+  ConfabWatch    watch;   /* in the scheduler's poller */
   gboolean       reading; /* watching for input */
   gboolean       writing; /* watching for room to send: only while blocked */
-  ConfabDeadline timer;   /* in shared->deadlines: login timeout, close or linger */
+  ConfabDeadline timer;   /* in the scheduler's deadlines: login timeout, close or linger */
 
   /* Bytes taken off the queue that the kernel has not accepted yet. */
   char          *unsent; /* (owned) (nullable) */
@@ -71,8 +95,8 @@ struct _ConfabPeer
   gsize          unsent_off;
   ConfabMessage *carry; /* (owned) (nullable): popped, did not fit the buffer */
 
-  GList    flush_link; /* in shared->flush_queue while data == self */
-  gboolean eof_seen;
+  ConfabFlushEntry flush; /* in the scheduler's flush list while scheduled */
+  gboolean         eof_seen;
 
   /* Input read but not framed yet, while input is paused mid-read. */
   char      *held; /* (owned) (nullable) */
@@ -82,67 +106,95 @@ struct _ConfabPeer
 
   /* The per-peer rate limit (confab-peer-rate.c). */
   ConfabRateLimit rate;
-  ConfabDeadline  rate_deadline; /* in shared->deadlines: ends a pause in reading */
+  ConfabDeadline  rate_deadline; /* in the scheduler's deadlines: ends a pause in reading */
 };
 
-extern const ConfabBrokerSink confab_peer_sink;
+static inline ConfabDeadlines *
+confab_peer_deadlines (ConfabPeer *self)
+{
+  return confab_output_scheduler_get_deadlines (self->host->scheduler);
+}
 
-/* confab-peer.c */
-void confab_source_destroy_and_unref (GSource *source);
-void confab_peer_close_now (ConfabPeer *self);
-void confab_peer_begin_close (ConfabPeer *self);
-void confab_peer_set_watching (ConfabPeer *self,
-                               gboolean    reading,
-                               gboolean    writing);
-void confab_peer_log (ConfabPeer    *self,
-                      ConfabLogEvent event,
-                      const char    *reason);
-void confab_peer_close_with_error (ConfabPeer *self,
-                                   ConfabError code,
-                                   const char *text);
-void confab_peer_arm_timer (ConfabPeer        *self,
-                            guint              seconds,
-                            ConfabDeadlineFunc func);
-void confab_peer_cancel_timer (ConfabPeer *self);
+/* confab-peer-close.c: the one close, and the watch, timer and flush
+ * turn that serving and closing both drive */
+void              confab_peer_arm_timer (ConfabPeer        *self,
+                                         guint              seconds,
+                                         ConfabDeadlineFunc func);
+void              confab_peer_cancel_timer (ConfabPeer *self);
+void              confab_peer_set_watching (ConfabPeer *self,
+                                            gboolean    reading,
+                                            gboolean    writing);
+void              confab_peer_schedule_flush (ConfabPeer *self);
+void              confab_peer_start_linger (ConfabPeer *self);
+void              confab_peer_finish_close (ConfabPeer *self);
+ConfabCloseReason confab_close_reason_for_error (ConfabError code);
+void              confab_peer_log (ConfabPeer    *self,
+                                   ConfabLogEvent event,
+                                   const char    *reason);
 
 /* confab-peer-output.c */
-void  confab_peer_on_writable (ConfabPeer *self);
-void  confab_peer_schedule_flush (ConfabPeer *self);
-void  confab_peer_unschedule_flush (ConfabPeer *self);
-void  confab_peer_discard_queue (ConfabPeer *self);
-void  confab_peer_keep_unsent (ConfabPeer *self,
-                               const char *data,
-                               gsize       len);
-gsize confab_peer_measure (gpointer       sink_data,
-                           ConfabMessage *message);
+typedef enum
+{
+  CONFAB_FLUSH_DRAINED, /* everything queued is sent */
+  CONFAB_FLUSH_MORE,    /* more is queued: another turn, after the others */
+  CONFAB_FLUSH_BLOCKED, /* the kernel's buffer is full: wait for room */
+  CONFAB_FLUSH_FAILED,  /* the connection failed */
+} ConfabFlushResult;
+
+ConfabFlushResult confab_peer_output_flush (ConfabPeer *self);
+void              confab_peer_output_discard (ConfabPeer *self);
+void              confab_peer_output_append (ConfabPeer *self,
+                                             const char *data,
+                                             gsize       len);
+void              confab_peer_output_clear (ConfabPeer *self);
+gsize             confab_peer_output_measure (gpointer       sink_data,
+                                              ConfabMessage *message);
 
 /* confab-peer-input.c */
-void  confab_peer_feed_input (ConfabPeer *self,
-                              char       *data,
-                              gsize       len);
-void  confab_peer_resume_input (ConfabPeer *self);
-void  confab_peer_drop_held_input (ConfabPeer *self);
-gsize confab_peer_output_share (ConfabPeer *self);
+typedef enum
+{
+  CONFAB_INPUT_WAITING,  /* nothing changes for the socket */
+  CONFAB_INPUT_DRAINED,  /* nothing is held (any more): read the socket */
+  CONFAB_INPUT_HELD,     /* input must wait (self->pause says why): stop reading */
+  CONFAB_INPUT_TOO_LONG, /* a line passed line_max_bytes: close */
+} ConfabInputStatus;
+
+ConfabInputStatus confab_peer_input_feed (ConfabPeer *self,
+                                          char       *data,
+                                          gsize       len);
+ConfabInputStatus confab_peer_input_resume (ConfabPeer *self);
+void              confab_peer_input_drop_held (ConfabPeer *self);
+gsize             confab_peer_input_share (ConfabPeer *self);
 
 /* confab-peer-rate.c */
-gboolean confab_peer_take_rate_token (ConfabPeer *self,
-                                      gint64     *now_usec);
-void     confab_peer_cancel_rate (ConfabPeer *self);
+gboolean confab_peer_rate_take (ConfabPeer *self,
+                                gint64     *now_usec);
+void     confab_peer_rate_cancel (ConfabPeer *self);
 
 /* confab-peer-identity.c */
-void  confab_peer_start_identity_lookup (ConfabPeer *self);
-char *confab_peer_dup_unix_user (ConfabPeer *self);
-void  confab_peer_start_name_check (ConfabPeer *self,
-                                    const char *name);
+char *confab_peer_identity_describe (GSocketConnection *connection,
+                                     gint64            *unix_uid);
+void  confab_peer_identity_start_lookup (ConfabPeer *self);
+char *confab_peer_identity_dup_user (ConfabPeer *self);
+void  confab_peer_identity_check_name (ConfabPeer *self,
+                                       const char *name);
 
 /* confab-peer-requests.c */
-gboolean confab_peer_handle_line (char    *line,
-                                  gsize    len,
-                                  gpointer user_data);
-void     confab_peer_join (ConfabPeer *self,
-                           const char *name);
-void     confab_peer_refuse_local_name (ConfabPeer *self,
-                                        const char *name,
-                                        GError    **error);
+ConfabLoginStep   confab_peer_requests_login (ConfabPeer *self,
+                                              char       *line,
+                                              gsize       len,
+                                              char      **requested,
+                                              char      **name,
+                                              GError    **error);
+ConfabBrokerPeer *confab_peer_requests_join (ConfabPeer             *self,
+                                             const char             *name,
+                                             const ConfabBrokerSink *sink,
+                                             GError                **error);
+void              confab_peer_requests_refuse_local_name (ConfabPeer *self,
+                                                          const char *name,
+                                                          GError    **error);
+void              confab_peer_requests_handle (ConfabPeer *self,
+                                               char       *line,
+                                               gsize       len);
 
 G_END_DECLS

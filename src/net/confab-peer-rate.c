@@ -12,6 +12,8 @@
  * the bucket holds; the rest of that read is held back
  * (confab-peer-input.c) and handled as tokens return. Every line after
  * the login counts, chat or not, since every line costs the server work.
+ * When a token is due, the connection hears of it (ConfabPeerEvents) and
+ * resumes its input.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,7 +32,7 @@ static void
 on_rate_due (gpointer user_data)
 {
   ConfabPeer             *self = user_data;
-  const ConfabPeerLimits *limits = &self->shared->limits;
+  const ConfabPeerLimits *limits = &self->host->limits;
   gint64                  delay;
 
   if (self->state != PEER_ACTIVE || self->pause != INPUT_PAUSED_RATE)
@@ -41,7 +43,7 @@ on_rate_due (gpointer user_data)
   if (delay > 0)
     schedule_resume (self, delay);
   else
-    confab_peer_resume_input (self);
+    self->events->rate_due (self);
 }
 
 static void
@@ -51,20 +53,20 @@ schedule_resume (ConfabPeer *self,
   /* Rounded up: a timer a little early only finds the bucket empty. */
   gint64 ms = MIN ((delay_usec + 999) / 1000, MAX_PAUSE_MS);
 
-  confab_deadlines_arm (self->shared->deadlines, &self->rate_deadline,
+  confab_deadlines_arm (confab_peer_deadlines (self), &self->rate_deadline,
                         g_get_monotonic_time () + MAX (ms, 1) * 1000,
                         on_rate_due, self);
 }
 
 void
-confab_peer_cancel_rate (ConfabPeer *self)
+confab_peer_rate_cancel (ConfabPeer *self)
 {
   if (confab_deadline_is_armed (&self->rate_deadline))
-    confab_deadlines_cancel (self->shared->deadlines, &self->rate_deadline);
+    confab_deadlines_cancel (confab_peer_deadlines (self), &self->rate_deadline);
 }
 
 /**
- * confab_peer_take_rate_token:
+ * confab_peer_rate_take:
  * @now_usec: (inout): the current monotonic time, or 0 if not read yet
  *   (it is read once per batch of lines, not per line)
  *
@@ -74,10 +76,10 @@ confab_peer_cancel_rate (ConfabPeer *self)
  * Returns: TRUE if the line may be handled now
  */
 gboolean
-confab_peer_take_rate_token (ConfabPeer *self,
-                             gint64     *now_usec)
+confab_peer_rate_take (ConfabPeer *self,
+                       gint64     *now_usec)
 {
-  const ConfabPeerLimits *limits = &self->shared->limits;
+  const ConfabPeerLimits *limits = &self->host->limits;
   gint64                  delay;
 
   if (limits->rate_limit_per_sec == 0)
@@ -98,7 +100,7 @@ confab_peer_take_rate_token (ConfabPeer *self,
     {
       g_debug ("%s is over the rate limit: input paused for %" G_GINT64_FORMAT " ms",
                self->address, (delay + 999) / 1000);
-      self->shared->stats.rate_limit_pauses++;
+      self->host->stats.rate_limit_pauses++;
     }
   schedule_resume (self, delay);
   return FALSE;

@@ -3,147 +3,102 @@
  * The first bytes pick the connection's codec (confab-codec.h); what each
  * line then does (the login and its identity rules, messages, commands,
  * replies) is the session layer's (src/session/confab-session.c), which
- * needs no socket. Here is what only the connection can do: its state,
- * the user-database lookups that run in a worker thread, closing, and
- * the operator's log line for a login.
+ * needs no socket. Here the session is built from the connection's state
+ * for each call, and its answers are handed back as they are: what they
+ * mean for the connection (join, look the name up, close) is
+ * confab-peer.c's.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
-#include "confab-names.h"
 #include "confab-peer-private.h"
-#include "confab-session.h"
 
 /* The session layer's view of this connection, as it is now. */
 static ConfabSession
 session_of (ConfabPeer *self)
 {
   return (ConfabSession) {
-    .broker = self->shared->broker,
+    .broker = self->host->broker,
     .codec = self->codec,
     .entry = self->entry,
-    .stats = &self->shared->stats.session,
-    .recipients_max = self->shared->limits.recipients_max,
-    .unix_identity = self->shared->limits.unix_identity,
+    .stats = &self->host->stats.session,
+    .recipients_max = self->host->limits.recipients_max,
+    .unix_identity = self->host->limits.unix_identity,
     .unix_uid = self->unix_uid,
   };
 }
 
-static void
-try_login (ConfabPeer *self,
-           const char *requested)
+/**
+ * confab_peer_requests_login:
+ * @line: the first line
+ * @requested: (out) (transfer full) (optional): the name asked for, for
+ *   the log line of a refusal; %NULL if the line is no login at all
+ * @name: (out) (transfer full): the name to join (or to check first)
+ *
+ * Returns: what to do; REFUSED with @error set
+ */
+ConfabLoginStep
+confab_peer_requests_login (ConfabPeer *self,
+                            char       *line,
+                            gsize       len,
+                            char      **requested,
+                            char      **name,
+                            GError    **error)
 {
-  ConfabSession session = session_of (self);
-  g_autoptr(GError) error = NULL;
+  ConfabSession    session = session_of (self);
   g_autofree char *user = NULL;
-  const char      *name;
+  ConfabRequest    request;
+  const char      *resolved = NULL;
+  ConfabLoginStep  step;
+
+  *requested = *name = NULL;
+  if (!confab_session_decode_login (&session, line, len, &request, error))
+    return CONFAB_LOGIN_REFUSED;
 
   if (confab_session_identity_applies (&session))
-    user = confab_peer_dup_unix_user (self);
+    user = confab_peer_identity_dup_user (self);
 
-  switch (confab_session_resolve_login (&session, requested, user, &name, &error))
-    {
-    case CONFAB_LOGIN_REFUSED:
-      confab_peer_close_with_error (self, error->code, error->message);
-      break;
-
-    case CONFAB_LOGIN_CHECK_NAME:
-      /* Asked of the user database off the main loop, then joined
-       * (confab-peer-identity.c). */
-      confab_peer_start_name_check (self, name);
-      break;
-
-    case CONFAB_LOGIN_JOIN:
-    default:
-      confab_peer_join (self, name);
-      break;
-    }
+  step = confab_session_resolve_login (&session, request.name, user, &resolved, error);
+  *requested = g_strdup (request.name);
+  if (step != CONFAB_LOGIN_REFUSED)
+    *name = g_strdup (resolved);
+  confab_request_clear (&request);
+  return step;
 }
 
 /* The name check found @name to be a local user's (confab-peer-identity.c). */
 void
-confab_peer_refuse_local_name (ConfabPeer *self,
-                               const char *name,
-                               GError    **error)
+confab_peer_requests_refuse_local_name (ConfabPeer *self,
+                                        const char *name,
+                                        GError    **error)
 {
   ConfabSession session = session_of (self);
 
   confab_session_refuse_local_name (&session, name, error);
 }
 
-/* Takes @name in the broker, or closes the connection if it is taken. */
+/* Returns: (transfer full) (nullable): the entry under @name, reaching
+ *   the connection through @sink, or %NULL with @error if the broker
+ *   refuses it */
+ConfabBrokerPeer *
+confab_peer_requests_join (ConfabPeer             *self,
+                           const char             *name,
+                           const ConfabBrokerSink *sink,
+                           GError                **error)
+{
+  ConfabSession session = session_of (self);
+
+  return confab_session_join (&session, name, self->address, sink, self, error);
+}
+
+/* A line after the login: the session does all of it. */
 void
-confab_peer_join (ConfabPeer *self,
-                  const char *name)
+confab_peer_requests_handle (ConfabPeer *self,
+                             char       *line,
+                             gsize       len)
 {
   ConfabSession session = session_of (self);
-  g_autoptr(GError) error = NULL;
 
-  self->entry = confab_session_join (&session, name, self->address,
-                                     &confab_peer_sink, self, &error);
-  if (self->entry == NULL)
-    {
-      confab_peer_close_with_error (self, error->code, error->message);
-      return;
-    }
-
-  self->state = PEER_ACTIVE;
-  confab_peer_cancel_timer (self);
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
-                    CONFAB_LOG_FIELD_PEER, name,
-                    CONFAB_LOG_FIELD_ADDRESS, self->address,
-                    CONFAB_LOG_FIELD_EVENT, "login",
-                    "MESSAGE", "%s logged in from %s", name, self->address);
-}
-
-static void
-handle_login (ConfabPeer *self,
-              char       *line,
-              gsize       len)
-{
-  ConfabSession session = session_of (self);
-  g_autoptr(GError) error = NULL;
-  ConfabRequest request;
-
-  if (!confab_session_decode_login (&session, line, len, &request, &error))
-    {
-      confab_peer_close_with_error (self, error->code, error->message);
-      return;
-    }
-
-  /* Named in the log line if the login is refused. */
-  self->login_name = request.name;
-  try_login (self, request.name);
-  self->login_name = NULL;
-  confab_request_clear (&request);
-}
-
-gboolean
-confab_peer_handle_line (char    *line,
-                         gsize    len,
-                         gpointer user_data)
-{
-  ConfabPeer   *self = user_data;
-  ConfabSession session;
-
-  switch (self->state)
-    {
-    case PEER_LOGIN:
-      handle_login (self, line, len);
-      break;
-
-    case PEER_ACTIVE:
-      session = session_of (self);
-      confab_session_handle_line (&session, line, len);
-      break;
-
-    case PEER_CLOSING:
-    case PEER_LINGER:
-    case PEER_CLOSED:
-    default:
-      return FALSE;
-    }
-
-  return self->state <= PEER_ACTIVE;
+  confab_session_handle_line (&session, line, len);
 }

@@ -2,12 +2,11 @@
  *
  * A connection does not keep a stream, a GTask, a GSource or a buffer of
  * its own while idle: its socket is watched for input in the server's
- * poller (confab-poller.c), and when it is ready the connection reads
- * into the buffer all connections share, frames complete lines in place
- * and keeps only an unfinished line. Framing, and holding input back, is
- * in confab-peer-input.c, output in confab-peer-output.c, the meaning of
- * each line in confab-peer-requests.c. Its timers are entries in the
- * server's one deadline queue (confab-deadlines.c), not GSources.
+ * poller, and when it is ready the connection reads into the buffer all
+ * connections share (both are the output scheduler's,
+ * confab-output-scheduler.c), frames complete lines in place and keeps
+ * only an unfinished line. Its timers are entries in the scheduler's one
+ * deadline queue, not GSources.
  *
  * Life cycle: LOGIN (waiting for the name, with a timeout) → ACTIVE →
  * CLOSING (deliver what is queued, read nothing more) → LINGER (write side
@@ -15,105 +14,107 @@
  * so that closing with unread input never resets the connection and
  * destroys data the client has not read yet) → CLOSED.
  *
+ * Closing: confab_peer_close() (confab-peer-close.c) is the one way in,
+ * with a reason that decides the rest; the connection leaves the broker
+ * there and nowhere else.
+ *
+ * Who calls whom. A file calls only files below it, never one above
+ * (the parts report back through return values, ConfabFlushResult,
+ * ConfabInputStatus and ConfabLoginStep, or through the ConfabPeerEvents
+ * this file gives them: a framed line, a rate token due, a name looked
+ * up). The broker reaches a connection through its sink, the scheduler
+ * through its flush entry.
+ *
+ *   confab-server.c            accepts; owns the connections and the scheduler
+ *         │
+ *   confab-peer.c              the socket's events, logging in, the sink,
+ *         │                    the parts' reports, the flush turn's outcome
+ *   confab-peer-close.c        the one close and its reasons; the watch,
+ *         │                    the timer and the place in the flush list
+ *   confab-peer-requests.c     lines to the session layer (src/session)
+ *         │
+ *   confab-peer-identity.c     who calls: address, user name (lookup pool)
+ *   confab-peer-input.c        framing, holding input back
+ *   confab-peer-output.c       gathering and sending the queue
+ *         │
+ *   confab-peer-rate.c         the token bucket's pauses
+ *         │
+ *   confab-output-scheduler.c  buffers, poller, timers, flush list
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
-#include <errno.h>
-#include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include "confab-address.h"
 #include "confab-names.h"
 #include "confab-peer-private.h"
 
-/* How long a closing connection waits for the client to close its side. */
-#define LINGER_SECONDS 2
-/* How long a connection that is closing may take to receive its last
- * lines (a fatal error, a slow consumer's notice, a kick's queue) before
- * it is closed anyway: a client that never reads cannot keep it open. */
-#define ERROR_CLOSE_SECONDS 10
-
 G_DEFINE_TYPE (ConfabPeer, confab_peer, G_TYPE_OBJECT)
 
-static void on_close_deadline (gpointer user_data);
-
-/* ---- timers ---------------------------------------------------------- */
-
-/* The connection's one timer (login timeout, close deadline or linger),
- * in the queue all connections share: no GSource of its own. */
-void
-confab_peer_arm_timer (ConfabPeer        *self,
-                       guint              seconds,
-                       ConfabDeadlineFunc func)
-{
-  confab_deadlines_arm (self->shared->deadlines, &self->timer,
-                        g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC,
-                        func, self);
-}
-
-void
-confab_peer_cancel_timer (ConfabPeer *self)
-{
-  /* Only an armed timer is looked up: an unarmed one may belong to a
-   * connection that outlives its server. */
-  if (confab_deadline_is_armed (&self->timer))
-    confab_deadlines_cancel (self->shared->deadlines, &self->timer);
-}
-
-/* ---- the operator's log ---------------------------------------------- */
-
-static const char * const log_titles[CONFAB_LOG_N_EVENTS] = {
-  [CONFAB_LOG_LOGIN_REFUSED] = "Refused login",
-  [CONFAB_LOG_LINE_TOO_LONG] = "Line too long",
-  [CONFAB_LOG_SERVER_FULL] = "Server full, refused",
-  [CONFAB_LOG_LOGIN_TIMEOUT] = "Login timeout",
-  [CONFAB_LOG_SLOW_CONSUMER] = "Dropped a slow consumer",
-  [CONFAB_LOG_KICKED_CLOSED] = "Closed a kicked peer",
-};
-
-/* One line for the operator: "TITLE: ADDRESS [NAME] (REASON)". */
-void
-confab_peer_log (ConfabPeer    *self,
-                 ConfabLogEvent event,
-                 const char    *reason)
-{
-  const char *name = self->entry != NULL ? confab_broker_peer_get_name (self->entry) : self->login_name;
-
-  confab_log_event (&self->shared->log_limiter, event, g_get_monotonic_time (),
-                    name, self->address, reason, "%s: %s%s%s (%s)",
-                    log_titles[event], self->address,
-                    name != NULL ? " " : "", name != NULL ? name : "", reason);
-}
-
-/* The operator hears of a fatal error that is the client's doing. */
+/* What input said about the socket (confab-peer-input.c). */
 static void
-log_fatal_error (ConfabPeer *self,
-                 ConfabError code,
-                 const char *text)
+apply_input (ConfabPeer       *self,
+             ConfabInputStatus status)
 {
-  switch (code)
+  switch (status)
     {
-    case CONFAB_ERROR_LINE_TOO_LONG:
-      confab_peer_log (self, CONFAB_LOG_LINE_TOO_LONG, text);
+    case CONFAB_INPUT_DRAINED:
+      if (!self->reading)
+        confab_peer_set_watching (self, TRUE, self->writing);
       break;
-    case CONFAB_ERROR_SERVER_FULL:
-      confab_peer_log (self, CONFAB_LOG_SERVER_FULL, text);
+    case CONFAB_INPUT_HELD:
+      if (self->reading)
+        confab_peer_set_watching (self, FALSE, self->writing);
+      /* The next turn comes after the next flush. */
+      if (self->pause == INPUT_YIELDED)
+        confab_peer_schedule_flush (self);
       break;
-    case CONFAB_ERROR_LOGIN_TIMEOUT:
-      confab_peer_log (self, CONFAB_LOG_LOGIN_TIMEOUT, text);
+    case CONFAB_INPUT_TOO_LONG:
+      confab_peer_close (self, CONFAB_CLOSE_LINE_TOO_LONG, NULL);
       break;
-    case CONFAB_ERROR_SLOW_CONSUMER:
-      confab_peer_log (self, CONFAB_LOG_SLOW_CONSUMER, text);
-      break;
-    case CONFAB_ERROR_SHUTTING_DOWN:
-      break;
+    case CONFAB_INPUT_WAITING:
     default:
-      if (self->state == PEER_LOGIN)
-        confab_peer_log (self, CONFAB_LOG_LOGIN_REFUSED, text);
       break;
     }
+}
+
+/* The scheduler's turn for this connection (confab-output-scheduler.c). */
+static void
+on_flush (gpointer object)
+{
+  ConfabPeer *self = object;
+
+  /* Nothing to send while closed or lingering, nor while blocked: the
+   * poller calls back when there is room. */
+  if (self->state != PEER_CLOSED && self->state != PEER_LINGER && !self->writing)
+    {
+      switch (confab_peer_output_flush (self))
+        {
+        case CONFAB_FLUSH_DRAINED:
+          if (self->state == PEER_CLOSING)
+            confab_peer_start_linger (self);
+          break;
+        case CONFAB_FLUSH_MORE:
+          /* Let the other connections have their turn first. */
+          confab_peer_schedule_flush (self);
+          break;
+        case CONFAB_FLUSH_BLOCKED:
+          confab_peer_set_watching (self, self->reading, TRUE);
+          break;
+        case CONFAB_FLUSH_FAILED:
+        default:
+          confab_peer_close (self, CONFAB_CLOSE_IO_ERROR, NULL);
+          break;
+        }
+    }
+
+  /* Its next turn of input, if it had to yield (confab-peer-input.c). */
+  if (self->pause == INPUT_YIELDED ||
+      (self->pause == INPUT_PAUSED_OUTPUT && self->state == PEER_ACTIVE &&
+       confab_broker_peer_get_queued_bytes (self->entry) < confab_peer_input_share (self)))
+    apply_input (self, confab_peer_input_resume (self));
 }
 
 /* ---- the broker's sink ------------------------------------------------ */
@@ -124,205 +125,95 @@ sink_wake (gpointer sink_data)
   confab_peer_schedule_flush (CONFAB_PEER (sink_data));
 }
 
+/* The broker has removed the peer: a slow consumer (no flush), a kick or
+ * a shutdown (its queue ends with the notice). */
 static void
 sink_close (gpointer    sink_data,
             gboolean    flush,
             const char *reason)
 {
-  ConfabPeer *self = CONFAB_PEER (sink_data);
+  ConfabCloseReason why = CONFAB_CLOSE_SHUTDOWN;
 
-  if (self->state >= PEER_CLOSING)
-    return;
-
-  g_debug ("closing %s: %s", self->address, reason);
-  if (flush && g_strcmp0 (reason, CONFAB_REASON_KICKED) == 0 && self->entry != NULL)
-    {
-      g_free (self->kick_notice);
-      self->kick_notice = g_strdup (confab_broker_peer_get_notice (self->entry));
-    }
   if (!flush)
-    {
-      /* A slow consumer: its queue goes now; the notice waits for room. */
-      confab_peer_close_with_error (self, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer");
-      return;
-    }
-  self->state = PEER_CLOSING;
-  confab_peer_set_watching (self, FALSE, self->writing);
-  /* A kick or shutdown delivers what is queued, but not forever. */
-  confab_peer_arm_timer (self, ERROR_CLOSE_SECONDS, on_close_deadline);
-  confab_peer_schedule_flush (self);
+    why = CONFAB_CLOSE_SLOW_CONSUMER;
+  else if (g_strcmp0 (reason, CONFAB_REASON_KICKED) == 0)
+    why = CONFAB_CLOSE_KICKED;
+  confab_peer_close (CONFAB_PEER (sink_data), why, NULL);
 }
 
-const ConfabBrokerSink confab_peer_sink = {
+static const ConfabBrokerSink peer_sink = {
   .wake = sink_wake,
   .close = sink_close,
-  .measure = confab_peer_measure,
+  .measure = confab_peer_output_measure,
 };
 
-/* ---- closing --------------------------------------------------------- */
+/* ---- logging in --------------------------------------------------------- */
 
-void
-confab_source_destroy_and_unref (GSource *source)
-{
-  g_source_destroy (source);
-  g_source_unref (source);
-}
-
-void
-confab_peer_close_now (ConfabPeer *self)
-{
-  G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
-
-  if (self->state == PEER_CLOSED)
-    return;
-
-  self->state = PEER_CLOSED;
-  confab_peer_set_watching (self, FALSE, FALSE);
-  confab_peer_cancel_timer (self);
-  confab_peer_cancel_rate (self);
-  confab_peer_drop_held_input (self);
-  confab_peer_unschedule_flush (self);
-
-  if (self->entry != NULL)
-    {
-      confab_broker_leave (self->shared->broker, self->entry, CONFAB_REASON_QUIT);
-      confab_peer_discard_queue (self);
-    }
-  g_clear_pointer (&self->carry, confab_message_unref);
-  g_clear_pointer (&self->unsent, g_free);
-  confab_framer_clear (&self->framer);
-
-  g_socket_close (self->socket, NULL);
-  g_debug ("connection from %s closed", self->address);
-  if (self->kick_notice != NULL)
-    {
-      confab_peer_log (self, CONFAB_LOG_KICKED_CLOSED, self->kick_notice);
-      g_clear_pointer (&self->kick_notice, g_free);
-    }
-
-  if (self->shared->closed_func != NULL)
-    self->shared->closed_func (self, self->shared->closed_data);
-}
-
+/* A refused login closes with the session's (or the broker's) error. */
 static void
-on_close_deadline (gpointer user_data)
+refuse (ConfabPeer   *self,
+        const GError *error)
 {
-  ConfabPeer *self = user_data;
-
-  g_debug ("%s did not take its last line in time", self->address);
-  confab_peer_close_now (self);
+  confab_peer_close (self, confab_close_reason_for_error (error->code), error);
 }
 
+/* Takes @name in the broker, or closes the connection if it is taken. */
 static void
-on_linger_timeout (gpointer user_data)
-{
-  confab_peer_close_now (CONFAB_PEER (user_data));
-}
-
-static gboolean
-close_unwatchable (ConfabPeer *self)
-{
-  if (self->entry != NULL)
-    confab_broker_leave (self->shared->broker, self->entry, CONFAB_REASON_ERROR);
-  confab_peer_close_now (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Says what the socket is watched for. If the kernel refuses to watch it
- * (out of memory, or past fs.epoll.max_user_watches), the connection could
- * never be served: it is closed, from an idle callback, since the caller
- * may be in the middle of using it. */
-void
-confab_peer_set_watching (ConfabPeer *self,
-                          gboolean    reading,
-                          gboolean    writing)
+join (ConfabPeer *self,
+      const char *name)
 {
   g_autoptr(GError) error = NULL;
-  GIOCondition events = (reading ? G_IO_IN : 0) | (writing ? G_IO_OUT : 0);
 
-  self->reading = reading;
-  self->writing = writing;
-  if (confab_poller_set_events (self->shared->poller, &self->watch, events, &error))
-    return;
-
-  g_warning ("Cannot watch the connection from %s: %s", self->address, error->message);
-  if (events != 0 && self->state != PEER_CLOSED)
-    g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) close_unwatchable,
-                     g_object_ref (self), g_object_unref);
-}
-
-/* Everything is delivered: shut the write side so the client sees EOF
- * after the last line, then wait (briefly) for it to close its side. */
-void
-confab_peer_begin_close (ConfabPeer *self)
-{
-  if (self->state == PEER_CLOSED || self->state == PEER_LINGER)
-    return;
-
-  if (self->entry != NULL)
-    confab_broker_leave (self->shared->broker, self->entry, CONFAB_REASON_QUIT);
-
-  if (self->eof_seen || !g_socket_shutdown (self->socket, FALSE, TRUE, NULL))
+  self->entry = confab_peer_requests_join (self, name, &peer_sink, &error);
+  if (self->entry == NULL)
     {
-      confab_peer_close_now (self);
+      refuse (self, error);
       return;
     }
 
-  self->state = PEER_LINGER;
-  confab_framer_clear (&self->framer);
-  confab_peer_drop_held_input (self);
-  confab_peer_cancel_rate (self);
-  confab_peer_arm_timer (self, LINGER_SECONDS, on_linger_timeout);
-  if (!self->reading)
-    confab_peer_set_watching (self, TRUE, self->writing);
+  self->state = PEER_ACTIVE;
+  confab_peer_cancel_timer (self);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                    CONFAB_LOG_FIELD_PEER, name,
+                    CONFAB_LOG_FIELD_ADDRESS, self->address,
+                    CONFAB_LOG_FIELD_EVENT, "login",
+                    "MESSAGE", "%s logged in from %s", name, self->address);
 }
 
-/* A fatal error line, sent ahead of anything else queued, then close. */
-void
-confab_peer_close_with_error (ConfabPeer *self,
-                              ConfabError code,
-                              const char *text)
+static void
+login (ConfabPeer *self,
+       char       *line,
+       gsize       len)
 {
-  g_autoptr(GBytes) bytes = confab_codec_encode_error (self->codec, code, text);
-  gsize       len;
-  const char *line = g_bytes_get_data (bytes, &len);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *requested = NULL;
+  g_autofree char *name = NULL;
+  ConfabLoginStep  step;
 
-  log_fatal_error (self, code, text);
-  if (self->entry != NULL)
+  step = confab_peer_requests_login (self, line, len, &requested, &name, &error);
+  /* Named in the log line if the login is refused. */
+  self->login_name = requested;
+  switch (step)
     {
-      /* PeerLeft shows stable reasons, not the error's wording. */
-      confab_broker_leave (self->shared->broker, self->entry,
-                           code == CONFAB_ERROR_LINE_TOO_LONG ? CONFAB_REASON_LINE_TOO_LONG
-                                                              : CONFAB_REASON_ERROR);
-      /* What was queued is dropped, so the error is not cut off by it. */
-      confab_peer_discard_queue (self);
-      g_clear_pointer (&self->carry, confab_message_unref);
-    }
+    case CONFAB_LOGIN_REFUSED:
+      refuse (self, error);
+      break;
 
-  self->state = PEER_CLOSING;
-  confab_peer_set_watching (self, FALSE, self->writing);
-  confab_peer_arm_timer (self, ERROR_CLOSE_SECONDS, on_close_deadline);
-  if (self->unsent == NULL)
-    {
-      confab_peer_keep_unsent (self, line, len);
-    }
-  else
-    {
-      /* Append after the partly sent bytes, which must finish first. */
-      gsize left = self->unsent_len - self->unsent_off;
-      char *joined = g_malloc (left + len);
+    case CONFAB_LOGIN_CHECK_NAME:
+      /* Asked of the user database off the main loop; nothing is read
+       * until it answers (on_name_checked). */
+      self->pause = INPUT_PAUSED_LOOKUP;
+      confab_peer_set_watching (self, FALSE, self->writing);
+      confab_peer_identity_check_name (self, name);
+      break;
 
-      memcpy (joined, self->unsent + self->unsent_off, left);
-      memcpy (joined + left, line, len);
-      g_free (self->unsent);
-      self->unsent = joined;
-      self->unsent_len = left + len;
-      self->unsent_off = 0;
+    case CONFAB_LOGIN_JOIN:
+    default:
+      join (self, name);
+      break;
     }
-  confab_peer_schedule_flush (self);
+  self->login_name = NULL;
 }
-
-/* ---- input ----------------------------------------------------------- */
 
 static void
 on_login_timeout (gpointer user_data)
@@ -332,11 +223,86 @@ on_login_timeout (gpointer user_data)
   if (self->state == PEER_LOGIN)
     {
       g_debug ("login timeout for %s", self->address);
-      confab_net_stats_count_refused_login (&self->shared->stats);
-      self->shared->stats.login_timeouts++;
-      confab_peer_close_with_error (self, CONFAB_ERROR_LOGIN_TIMEOUT, "login timeout");
+      confab_net_stats_count_refused_login (&self->host->stats);
+      self->host->stats.login_timeouts++;
+      confab_peer_close (self, CONFAB_CLOSE_LOGIN_TIMEOUT, NULL);
     }
 }
+
+/* ---- what the parts report (ConfabPeerEvents) ---------------------------- */
+
+static gboolean
+on_line (char    *line,
+         gsize    len,
+         gpointer user_data)
+{
+  ConfabPeer *self = user_data;
+
+  switch (self->state)
+    {
+    case PEER_LOGIN:
+      login (self, line, len);
+      break;
+
+    case PEER_ACTIVE:
+      confab_peer_requests_handle (self, line, len);
+      break;
+
+    case PEER_CLOSING:
+    case PEER_LINGER:
+    case PEER_CLOSED:
+    default:
+      return FALSE;
+    }
+
+  return self->state <= PEER_ACTIVE;
+}
+
+static void
+on_rate_due (ConfabPeer *self)
+{
+  apply_input (self, confab_peer_input_resume (self));
+}
+
+static void
+on_user_known (ConfabPeer *self)
+{
+  /* Closed meanwhile (login timeout, server full, shutdown): nothing to do. */
+  if (self->state == PEER_LOGIN)
+    confab_peer_set_watching (self, TRUE, self->writing);
+}
+
+static void
+on_name_checked (ConfabPeer *self,
+                 const char *name,
+                 gboolean    reserved)
+{
+  /* Closed meanwhile (login timeout, a line too long, shutdown). */
+  if (self->state != PEER_LOGIN)
+    return;
+
+  if (reserved)
+    {
+      g_autoptr(GError) error = NULL;
+
+      confab_peer_requests_refuse_local_name (self, name, &error);
+      refuse (self, error);
+      return;
+    }
+
+  join (self, name);
+  /* Frame what came after the login, then read on. */
+  apply_input (self, confab_peer_input_resume (self));
+}
+
+static const ConfabPeerEvents peer_events = {
+  .line = on_line,
+  .rate_due = on_rate_due,
+  .user_known = on_user_known,
+  .name_checked = on_name_checked,
+};
+
+/* ---- the socket ------------------------------------------------------ */
 
 static void
 handle_eof (ConfabPeer *self)
@@ -346,20 +312,15 @@ handle_eof (ConfabPeer *self)
 
   if (self->state == PEER_LINGER)
     {
-      confab_peer_close_now (self);
+      confab_peer_finish_close (self);
       return;
     }
 
   if (confab_framer_has_pending (&self->framer))
     g_debug ("%s closed in the middle of a line", self->address);
-
-  /* The client has finished sending; its name is free at once, but what
-   * was queued for it is still delivered (it may only have half-closed). */
-  if (self->entry != NULL)
-    confab_broker_leave (self->shared->broker, self->entry, CONFAB_REASON_QUIT);
-  if (self->state < PEER_CLOSING)
-    self->state = PEER_CLOSING;
-  confab_peer_schedule_flush (self);
+  /* Its name is free at once, but what was queued for it is still
+   * delivered (it may only have half-closed). */
+  confab_peer_close (self, CONFAB_CLOSE_QUIT, NULL);
 }
 
 /* The codec says which protocol the first non-blank byte means. */
@@ -380,19 +341,17 @@ static void
 on_readable (ConfabPeer *self)
 {
   g_autoptr(GError) error = NULL;
-  ConfabPeerShared *shared = self->shared;
-  gssize            n;
+  gsize  size;
+  char  *buf = confab_output_scheduler_get_recv_buffer (self->host->scheduler, &size);
+  gssize n;
 
-  n = g_socket_receive_with_blocking (self->socket, shared->recv_buf, shared->recv_buf_size,
-                                      FALSE, NULL, &error);
+  n = g_socket_receive_with_blocking (self->socket, buf, size, FALSE, NULL, &error);
   if (n < 0)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return;
       g_debug ("receive from %s failed: %s", self->address, error->message);
-      if (self->entry != NULL)
-        confab_broker_leave (shared->broker, self->entry, CONFAB_REASON_ERROR);
-      confab_peer_close_now (self);
+      confab_peer_close (self, CONFAB_CLOSE_IO_ERROR, NULL);
       return;
     }
 
@@ -408,9 +367,9 @@ on_readable (ConfabPeer *self)
   if (self->entry != NULL)
     confab_broker_peer_received (self->entry, n);
   if (!self->protocol_known)
-    choose_protocol (self, shared->recv_buf, n);
+    choose_protocol (self, buf, n);
 
-  confab_peer_feed_input (self, shared->recv_buf, n);
+  apply_input (self, confab_peer_input_feed (self, buf, n));
 }
 
 /* The poller's callback: what the socket is ready for, as watched. */
@@ -421,8 +380,12 @@ on_socket_ready (GIOCondition condition,
   ConfabPeer *self = user_data;
   G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
 
+  /* The blocked socket has room again (or failed: the send will say). */
   if (self->writing && (condition & (G_IO_OUT | G_IO_HUP | G_IO_ERR)))
-    confab_peer_on_writable (self);
+    {
+      confab_peer_set_watching (self, self->reading, FALSE);
+      confab_peer_schedule_flush (self);
+    }
   if (self->reading && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
     on_readable (self);
 }
@@ -430,95 +393,26 @@ on_socket_ready (GIOCondition condition,
 /* ---- public ---------------------------------------------------------- */
 
 /**
- * confab_peer_reject:
- * @text: plain words, sent as "error: TEXT"
- *
- * Refuses a connection that has not logged in (server full, shutdown).
- */
-void
-confab_peer_reject (ConfabPeer *self,
-                    ConfabError code,
-                    const char *text)
-{
-  g_return_if_fail (CONFAB_IS_PEER (self));
-
-  if (self->state != PEER_LOGIN)
-    return;
-  confab_net_stats_count_refused_login (&self->shared->stats);
-  confab_peer_close_with_error (self, code, text);
-}
-
-/**
- * confab_peer_shutdown:
- *
- * For a connection the broker does not know yet (no peer_login): tell it the
- * server is shutting down and close. Logged-in peers are closed through
- * confab_broker_shutdown(), in order with their queues.
- */
-void
-confab_peer_shutdown (ConfabPeer *self)
-{
-  g_return_if_fail (CONFAB_IS_PEER (self));
-
-  if (self->state == PEER_LOGIN)
-    confab_peer_close_with_error (self, CONFAB_ERROR_SHUTTING_DOWN, "server shutting down");
-}
-
-/* Closes at once, dropping whatever is still queued (shutdown timeout). */
-void
-confab_peer_abort (ConfabPeer *self)
-{
-  g_return_if_fail (CONFAB_IS_PEER (self));
-
-  confab_peer_close_now (self);
-}
-
-/* On a Unix socket the kernel tells who is calling (SO_PEERCRED). */
-static char *
-describe_remote (GSocketConnection *connection,
-                 gint64            *unix_uid)
-{
-  g_autoptr(GSocketAddress) remote = NULL;
-
-  *unix_uid = -1;
-  if (G_IS_UNIX_CONNECTION (connection))
-    {
-      g_autoptr(GCredentials) credentials = NULL;
-
-      credentials = g_socket_get_credentials (g_socket_connection_get_socket (connection), NULL);
-      if (credentials == NULL)
-        return g_strdup ("unix:");
-      *unix_uid = g_credentials_get_unix_user (credentials, NULL);
-      return g_strdup_printf ("unix:uid=%" G_GINT64_FORMAT, *unix_uid);
-    }
-
-  remote = g_socket_connection_get_remote_address (connection, NULL);
-  if (remote == NULL)
-    return g_strdup ("unknown");
-  return confab_address_to_string (remote);
-}
-
-/**
  * confab_peer_new:
- * @shared: the server's shared state
+ * @host: what the server lends its connections; outlives the peer
  * @connection: a freshly accepted connection; the peer keeps a reference
  *
  * Returns: (transfer full): a connection waiting for its login line
  */
 ConfabPeer *
-confab_peer_new (ConfabPeerShared  *shared,
+confab_peer_new (ConfabPeerHost    *host,
                  GSocketConnection *connection)
 {
   ConfabPeer *self;
 
-  g_return_val_if_fail (shared != NULL, NULL);
+  g_return_val_if_fail (host != NULL, NULL);
   g_return_val_if_fail (G_IS_SOCKET_CONNECTION (connection), NULL);
 
   self = g_object_new (CONFAB_TYPE_PEER, NULL);
-  self->shared = shared;
+  self->host = host;
   self->connection = g_object_ref (connection);
   self->socket = g_socket_connection_get_socket (connection);
-  self->address = describe_remote (connection, &self->unix_uid);
+  self->address = confab_peer_identity_describe (connection, &self->unix_uid);
 
   g_socket_set_blocking (self->socket, FALSE);
   if (g_socket_get_family (self->socket) != G_SOCKET_FAMILY_UNIX)
@@ -529,11 +423,11 @@ confab_peer_new (ConfabPeerShared  *shared,
 
   confab_watch_init (&self->watch, g_socket_get_fd (self->socket), on_socket_ready, self);
   /* A caller whose user name is its login is read once the name is known. */
-  if (self->unix_uid >= 0 && shared->limits.unix_identity)
-    confab_peer_start_identity_lookup (self);
+  if (self->unix_uid >= 0 && host->limits.unix_identity)
+    confab_peer_identity_start_lookup (self);
   else
     confab_peer_set_watching (self, TRUE, FALSE);
-  confab_peer_arm_timer (self, shared->limits.login_timeout_sec, on_login_timeout);
+  confab_peer_arm_timer (self, host->limits.login_timeout_sec, on_login_timeout);
   g_debug ("connection from %s", self->address);
   return self;
 }
@@ -543,16 +437,15 @@ confab_peer_finalize (GObject *object)
 {
   ConfabPeer *self = CONFAB_PEER (object);
 
-  g_assert (self->flush_link.data == NULL);
+  g_assert (!confab_flush_entry_is_scheduled (&self->flush));
   if (self->reading || self->writing)
     confab_peer_set_watching (self, FALSE, FALSE);
   confab_peer_cancel_timer (self);
-  confab_peer_cancel_rate (self);
+  confab_peer_rate_cancel (self);
   g_clear_pointer (&self->held, g_free);
   g_clear_pointer (&self->kick_notice, g_free);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
-  g_clear_pointer (&self->carry, confab_message_unref);
-  g_clear_pointer (&self->unsent, g_free);
+  confab_peer_output_clear (self);
   confab_framer_clear (&self->framer);
   g_clear_object (&self->connection);
   g_free (self->address);
@@ -572,4 +465,6 @@ confab_peer_init (ConfabPeer *self)
 {
   self->state = PEER_LOGIN;
   self->codec = &confab_codec_text;
+  self->events = &peer_events;
+  confab_flush_entry_init (&self->flush, on_flush);
 }

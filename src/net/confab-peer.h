@@ -1,5 +1,13 @@
 /* confab-peer.h: one client connection, served readiness-style.
  *
+ * Threads: a connection lives on the main context, with the broker it
+ * logs into (confab-broker.h) and the server that owns it; every call
+ * here, every socket and timer callback and every flush runs there. The
+ * one thing done elsewhere is a user-database lookup (confab-peer-identity.c):
+ * it runs in the lookup pool's worker thread, touches only the uid or
+ * the name it was given, and its result comes back to the main context
+ * as a GTask callback before the connection uses it.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -7,10 +15,9 @@
 #include <gio/gio.h>
 
 #include "confab-broker.h"
-#include "confab-deadlines.h"
 #include "confab-log.h"
 #include "confab-net-stats.h"
-#include "confab-poller.h"
+#include "confab-output-scheduler.h"
 
 G_BEGIN_DECLS
 
@@ -32,47 +39,72 @@ typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
                                       gpointer    user_data);
 
 /*
- * ConfabPeerShared:
- * What all connections of one server share: the broker, the limits, one
- * receive buffer and one send buffer (a connection only needs them while
- * it is being served, and everything runs on one main context), and the
- * list of connections with output waiting for the once-per-iteration
- * flush, and one GSource each for all sockets and all timers, and the
- * counters of what the connections see. Owned by the server; peers
- * borrow it.
+ * ConfabPeerHost:
+ * What the server lends each of its connections: the broker, the output
+ * scheduler they are all served by (buffers, poller, timers, flush list),
+ * the limits, the budgets of the operator's log lines, the counters of
+ * what the connections see, and whom to tell when a connection has
+ * closed. Owned by the server; peers borrow it.
  */
 typedef struct
 {
-  ConfabBroker        *broker; /* (owned) */
-  ConfabPeerLimits     limits;
-  char                *recv_buf; /* (owned) */
-  gsize                recv_buf_size;
-  char                *send_buf; /* (owned) */
-  gsize                send_buf_size;
-  GQueue               flush_queue;  /* ConfabPeer (owned refs) waiting for a flush */
-  GSource             *flush_source; /* (owned) */
-  ConfabPoller        *poller;       /* (owned): every connection's socket */
-  ConfabDeadlines     *deadlines;    /* (owned): every connection's timers */
-  ConfabLogLimiter     log_limiter;  /* budgets of the operator's log lines */
-  ConfabNetStats       stats;        /* for GetStatistics, through the server */
-  ConfabPeerClosedFunc closed_func;
-  gpointer             closed_data;
-} ConfabPeerShared;
+  ConfabBroker          *broker;    /* (owned) */
+  ConfabOutputScheduler *scheduler; /* (owned) */
+  ConfabPeerLimits       limits;
+  ConfabLogLimiter       log_limiter;
+  ConfabNetStats         stats; /* for GetStatistics, through the server */
+  ConfabPeerClosedFunc   closed_func;
+  gpointer               closed_data;
+} ConfabPeerHost;
 
-gboolean confab_peer_shared_init (ConfabPeerShared       *shared,
-                                  ConfabBroker           *broker,
-                                  const ConfabPeerLimits *limits,
-                                  ConfabPeerClosedFunc    closed_func,
-                                  gpointer                closed_data,
-                                  GError                **error);
-void     confab_peer_shared_clear (ConfabPeerShared *shared);
+/**
+ * ConfabCloseReason:
+ * @CONFAB_CLOSE_QUIT: the client hung up: what is queued is still
+ *   delivered (it may only have half-closed), then the connection closes
+ * @CONFAB_CLOSE_KICKED: the broker removed it (Kick): its queue, which
+ *   ends with "error: kicked: REASON", is delivered, then it closes
+ * @CONFAB_CLOSE_SHUTDOWN: the server is stopping. A logged-in peer is
+ *   the broker's to tell (confab_broker_shutdown() queues the notice after
+ *   what it has queued and then closes it with this reason), so for one
+ *   the broker still holds this does nothing; any other connection gets
+ *   "error: server shutting down"
+ * @CONFAB_CLOSE_SLOW_CONSUMER: its queue overflowed: the queue is dropped
+ *   and "error: slow consumer" is sent
+ * @CONFAB_CLOSE_LINE_TOO_LONG: it sent a line past line_max_bytes
+ * @CONFAB_CLOSE_LOGIN_TIMEOUT: it sent no name in time
+ * @CONFAB_CLOSE_SERVER_FULL: there is no room for it (peers_max)
+ * @CONFAB_CLOSE_LOGIN_REFUSED: its login was refused (invalid or taken
+ *   name, not the caller's name, a first line that is no login)
+ * @CONFAB_CLOSE_IO_ERROR: the socket failed (or cannot be watched):
+ *   closed at once, nothing more is sent
+ * @CONFAB_CLOSE_ABORT: closed at once, dropping whatever is queued (the
+ *   shutdown timeout ran out, or the server goes away)
+ *
+ * Why a connection closes. The reason decides everything about it: the
+ * error line sent first (if any), whether what is queued is delivered or
+ * dropped, how long the connection may take to deliver its last lines,
+ * the reason PeerLeft shows and the operator's log line (see
+ * confab-peer-close.c).
+ */
+typedef enum
+{
+  CONFAB_CLOSE_QUIT,
+  CONFAB_CLOSE_KICKED,
+  CONFAB_CLOSE_SHUTDOWN,
+  CONFAB_CLOSE_SLOW_CONSUMER,
+  CONFAB_CLOSE_LINE_TOO_LONG,
+  CONFAB_CLOSE_LOGIN_TIMEOUT,
+  CONFAB_CLOSE_SERVER_FULL,
+  CONFAB_CLOSE_LOGIN_REFUSED,
+  CONFAB_CLOSE_IO_ERROR,
+  CONFAB_CLOSE_ABORT,
+  CONFAB_CLOSE_N_REASONS,
+} ConfabCloseReason;
 
-ConfabPeer *confab_peer_new (ConfabPeerShared  *shared,
+ConfabPeer *confab_peer_new (ConfabPeerHost    *host,
                              GSocketConnection *connection);
-void        confab_peer_reject (ConfabPeer *self,
-                                ConfabError code,
-                                const char *text);
-void        confab_peer_shutdown (ConfabPeer *self);
-void        confab_peer_abort (ConfabPeer *self);
+void        confab_peer_close (ConfabPeer       *self,
+                               ConfabCloseReason reason,
+                               const GError     *error);
 
 G_END_DECLS

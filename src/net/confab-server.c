@@ -45,18 +45,18 @@ struct _ConfabServer
 {
   GObject parent_instance;
 
-  GSocketService  *service;          /* (owned) */
-  ConfabPeerShared shared;           /* (owned): buffers and flush list */
-  GHashTable      *peers;            /* (owned): ConfabPeer set, owned refs */
-  GPtrArray       *listen_addresses; /* (owned): strings, NULL-terminated */
-  GPtrArray       *listen_sockets;   /* (owned): GSocket, non-blocking, for draining the backlog */
-  guint            connections_max;
-  GPtrArray       *unix_paths; /* (owned): socket files we created, removed at the end */
-  guint            unix_mode;
-  gint64           unix_uid; /* -1: leave as created */
-  gint64           unix_gid;
-  gboolean         accepting; /* wanted: not stopped for shutdown */
-  gboolean         paused_for_fds;
+  GSocketService *service;          /* (owned) */
+  ConfabPeerHost  host;             /* (owned): what every connection borrows */
+  GHashTable     *peers;            /* (owned): ConfabPeer set, owned refs */
+  GPtrArray      *listen_addresses; /* (owned): strings, NULL-terminated */
+  GPtrArray      *listen_sockets;   /* (owned): GSocket, non-blocking, for draining the backlog */
+  guint           connections_max;
+  GPtrArray      *unix_paths; /* (owned): socket files we created, removed at the end */
+  guint           unix_mode;
+  gint64          unix_uid; /* -1: leave as created */
+  gint64          unix_gid;
+  gboolean        accepting; /* wanted: not stopped for shutdown */
+  gboolean        paused_for_fds;
 };
 
 static void confab_server_stats_source_init (ConfabStatsSourceInterface *iface);
@@ -135,7 +135,7 @@ serve_connection (ConfabServer      *self,
   g_autoptr(ConfabPeer) peer = NULL;
   int fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
 
-  peer = confab_peer_new (&self->shared, connection);
+  peer = confab_peer_new (&self->host, connection);
   g_hash_table_add (self->peers, g_object_ref (peer));
 
   if ((rlim_t) fd + FD_HEADROOM >= fd_limit ())
@@ -147,8 +147,9 @@ serve_connection (ConfabServer      *self,
 
   if (g_hash_table_size (self->peers) > self->connections_max)
     {
-      self->shared.stats.logins_refused_server_full++;
-      confab_peer_reject (peer, CONFAB_ERROR_SERVER_FULL, "server full");
+      self->host.stats.logins_refused_server_full++;
+      confab_net_stats_count_refused_login (&self->host.stats);
+      confab_peer_close (peer, CONFAB_CLOSE_SERVER_FULL, NULL);
     }
 }
 
@@ -424,7 +425,8 @@ confab_server_stop_accepting (ConfabServer *self)
 }
 
 /* Tells connections that have not logged in that the server is going
- * away; logged-in peers hear it from confab_broker_shutdown(). */
+ * away; logged-in peers hear it from confab_broker_shutdown(), after what
+ * is queued for them (CONFAB_CLOSE_SHUTDOWN leaves those to it). */
 void
 confab_server_shutdown (ConfabServer *self)
 {
@@ -435,7 +437,7 @@ confab_server_shutdown (ConfabServer *self)
   confab_server_stop_accepting (self);
   peers = snapshot_peers (self);
   for (guint i = 0; i < peers->len; i++)
-    confab_peer_shutdown (g_ptr_array_index (peers, i));
+    confab_peer_close (g_ptr_array_index (peers, i), CONFAB_CLOSE_SHUTDOWN, NULL);
 }
 
 /* Closes every connection at once (the shutdown timeout ran out). */
@@ -448,7 +450,7 @@ confab_server_abort_all (ConfabServer *self)
 
   peers = snapshot_peers (self);
   for (guint i = 0; i < peers->len; i++)
-    confab_peer_abort (g_ptr_array_index (peers, i));
+    confab_peer_close (g_ptr_array_index (peers, i), CONFAB_CLOSE_ABORT, NULL);
 }
 
 void
@@ -459,7 +461,7 @@ confab_server_set_limits (ConfabServer           *self,
   g_return_if_fail (CONFAB_IS_SERVER (self));
   g_return_if_fail (limits != NULL);
 
-  self->shared.limits = *limits;
+  self->host.limits = *limits;
   /* Lowering it drops nobody; it only refuses new connections. */
   self->connections_max = connections_max;
 }
@@ -487,7 +489,7 @@ confab_server_get_stats (ConfabStatsSource     *source,
 {
   ConfabServer *self = CONFAB_SERVER (source);
 
-  confab_net_stats_report (&self->shared.stats, self->connections_max, stats);
+  confab_net_stats_report (&self->host.stats, self->connections_max, stats);
 }
 
 static void
@@ -523,7 +525,8 @@ confab_server_finalize (GObject *object)
 {
   ConfabServer *self = CONFAB_SERVER (object);
 
-  confab_peer_shared_clear (&self->shared);
+  g_clear_pointer (&self->host.scheduler, confab_output_scheduler_free);
+  g_clear_object (&self->host.broker);
   g_clear_pointer (&self->listen_addresses, g_ptr_array_unref);
   g_clear_pointer (&self->listen_sockets, g_ptr_array_unref);
   g_clear_pointer (&self->unix_paths, g_ptr_array_unref);
@@ -586,8 +589,13 @@ confab_server_new (ConfabBroker           *broker,
 
   self = g_object_new (CONFAB_TYPE_SERVER, NULL);
   self->connections_max = connections_max;
-  if (!confab_peer_shared_init (&self->shared, broker, limits, peer_closed_cb, self, error))
+  self->host.scheduler = confab_output_scheduler_new (g_main_context_get_thread_default (), error);
+  if (self->host.scheduler == NULL)
     return NULL;
+  self->host.broker = g_object_ref (broker);
+  self->host.limits = *limits;
+  self->host.closed_func = peer_closed_cb;
+  self->host.closed_data = self;
 
   self->service = g_socket_service_new ();
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);

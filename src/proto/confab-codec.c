@@ -144,10 +144,9 @@ confab_codec_encode_error (const ConfabCodec *codec,
  * bytes are kept in the message's slot for the others, so routing to N
  * peers of one protocol costs one encoding and no allocation per peer.
  *
- * Threads: every caller today runs on the main thread (the broker's
- * routing, which measures the message, and the writers of
- * confab-peer-output.c, in the flush source), so the slot is only touched
- * there, with no lock.
+ * Threads: every caller runs on the main context (the broker's routing,
+ * which measures the message, and the writers of confab-peer-output.c, in
+ * the flush source), so the slot is a plain field (confab-broker.h).
  *
  * Returns: (transfer none): the bytes, valid as long as @message; "" with
  *   *len 0 if the protocol has nothing to send for it
