@@ -246,7 +246,7 @@ dispatch (ConfabClientSession *self,
 }
 
 static gboolean
-on_line (char    *line,
+line_cb (char    *line,
          gsize    len,
          gpointer user_data)
 {
@@ -332,7 +332,7 @@ read_cb (GObject      *source,
         {
           char newline[] = "\n";
 
-          confab_framer_feed (&self->framer, newline, 1, SERVER_LINE_MAX, on_line, self);
+          confab_framer_feed (&self->framer, newline, 1, SERVER_LINE_MAX, line_cb, self);
         }
       emit_closed (self, FALSE, _ ("the server closed the connection"));
       return;
@@ -340,7 +340,7 @@ read_cb (GObject      *source,
 
   restart_quiet_timer (self);
   if (confab_framer_feed (&self->framer, self->read_buffer, n, SERVER_LINE_MAX,
-                          on_line, self) == CONFAB_FRAMER_TOO_LONG)
+                          line_cb, self) == CONFAB_FRAMER_TOO_LONG)
     {
       emit_closed (self, FALSE, _ ("the server sent a line longer than any server may send"));
       return;

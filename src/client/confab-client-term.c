@@ -551,7 +551,7 @@ handle_key (ConfabClientTerm *self,
 }
 
 static gboolean
-on_input (int          fd,
+input_cb (int          fd,
           GIOCondition condition,
           gpointer     user_data)
 {
@@ -613,7 +613,7 @@ confab_client_term_new (int                              in_fd,
       return NULL;
     }
 
-  self->watch_id = g_unix_fd_add (in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_input, self);
+  self->watch_id = g_unix_fd_add (in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, input_cb, self);
   return g_steal_pointer (&self);
 }
 

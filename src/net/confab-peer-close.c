@@ -177,7 +177,7 @@ confab_peer_cancel_timer (ConfabPeer *self)
 }
 
 static gboolean
-close_unwatchable (ConfabPeer *self)
+close_unwatchable_cb (ConfabPeer *self)
 {
   confab_peer_close (self, CONFAB_CLOSE_IO_ERROR, NULL);
   return G_SOURCE_REMOVE;
@@ -203,7 +203,7 @@ confab_peer_set_watching (ConfabPeer *self,
 
   g_warning ("Cannot watch the connection from %s: %s", self->address, error->message);
   if (events != 0 && self->state != PEER_CLOSED)
-    g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) close_unwatchable,
+    g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) close_unwatchable_cb,
                      g_object_ref (self), g_object_unref);
 }
 
@@ -251,7 +251,7 @@ confab_peer_finish_close (ConfabPeer *self)
 }
 
 static void
-on_close_deadline (gpointer user_data)
+close_deadline_cb (gpointer user_data)
 {
   ConfabPeer *self = user_data;
 
@@ -260,7 +260,7 @@ on_close_deadline (gpointer user_data)
 }
 
 static void
-on_linger_timeout (gpointer user_data)
+linger_timeout_cb (gpointer user_data)
 {
   confab_peer_finish_close (CONFAB_PEER (user_data));
 }
@@ -280,7 +280,7 @@ confab_peer_start_linger (ConfabPeer *self)
   confab_framer_clear (&self->framer);
   confab_peer_input_drop_held (self);
   confab_peer_rate_cancel (self);
-  confab_peer_arm_timer (self, LINGER_SECONDS, on_linger_timeout);
+  confab_peer_arm_timer (self, LINGER_SECONDS, linger_timeout_cb);
   if (!self->reading)
     confab_peer_set_watching (self, TRUE, self->writing);
 }
@@ -367,7 +367,7 @@ confab_peer_close (ConfabPeer       *self,
       confab_peer_output_append (self, line, len);
     }
   if (rule->deadline_sec > 0)
-    confab_peer_arm_timer (self, rule->deadline_sec, on_close_deadline);
+    confab_peer_arm_timer (self, rule->deadline_sec, close_deadline_cb);
   confab_peer_schedule_flush (self);
 }
 

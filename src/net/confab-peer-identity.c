@@ -35,10 +35,10 @@ lookup_user_name (gint64 uid)
 }
 
 static void
-lookup_in_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
+lookup_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
   ConfabPeer *self = source_object;
 
@@ -75,7 +75,7 @@ confab_peer_identity_start_lookup (ConfabPeer *self)
   /* The task keeps the connection alive until the lookup is done. */
   task = g_task_new (self, NULL, lookup_done, NULL);
   g_task_set_source_tag (task, confab_peer_identity_start_lookup);
-  confab_lookup_pool_run (task, lookup_in_thread);
+  confab_lookup_pool_run (task, lookup_thread);
 }
 
 /**
@@ -119,10 +119,10 @@ name_check_free (ConfabNameCheck *check)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabNameCheck, name_check_free)
 
 static void
-check_in_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
 {
   const char *name = task_data;
 
@@ -164,7 +164,7 @@ confab_peer_identity_check_name (ConfabPeer *self,
   task = g_task_new (self, NULL, check_done, NULL);
   g_task_set_source_tag (task, confab_peer_identity_check_name);
   g_task_set_task_data (task, g_strdup (name), g_free);
-  confab_lookup_pool_run (task, check_in_thread);
+  confab_lookup_pool_run (task, check_thread);
 }
 
 /* ---- the address -------------------------------------------------------- */

@@ -29,7 +29,7 @@ static void schedule_resume (ConfabPeer *self,
                              gint64      delay_usec);
 
 static void
-on_rate_due (gpointer user_data)
+rate_due_cb (gpointer user_data)
 {
   ConfabPeer             *self = user_data;
   const ConfabPeerLimits *limits = &self->host->limits;
@@ -55,7 +55,7 @@ schedule_resume (ConfabPeer *self,
 
   confab_deadlines_arm (confab_peer_deadlines (self), &self->rate_deadline,
                         g_get_monotonic_time () + MAX (ms, 1) * 1000,
-                        on_rate_due, self);
+                        rate_due_cb, self);
 }
 
 void

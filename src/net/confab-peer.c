@@ -82,7 +82,7 @@ apply_input (ConfabPeer       *self,
 
 /* The scheduler's turn for this connection (confab-output-scheduler.c). */
 static void
-on_flush (gpointer object)
+flush_cb (gpointer object)
 {
   ConfabPeer *self = object;
 
@@ -201,7 +201,7 @@ login (ConfabPeer *self,
 
     case CONFAB_LOGIN_CHECK_NAME:
       /* Asked of the user database off the main loop; nothing is read
-       * until it answers (on_name_checked). */
+       * until it answers (name_checked_cb). */
       self->pause = INPUT_PAUSED_LOOKUP;
       confab_peer_set_watching (self, FALSE, self->writing);
       confab_peer_identity_check_name (self, name);
@@ -216,7 +216,7 @@ login (ConfabPeer *self,
 }
 
 static void
-on_login_timeout (gpointer user_data)
+login_timeout_cb (gpointer user_data)
 {
   ConfabPeer *self = user_data;
 
@@ -232,7 +232,7 @@ on_login_timeout (gpointer user_data)
 /* ---- what the parts report (ConfabPeerEvents) ---------------------------- */
 
 static gboolean
-on_line (char    *line,
+line_cb (char    *line,
          gsize    len,
          gpointer user_data)
 {
@@ -259,13 +259,13 @@ on_line (char    *line,
 }
 
 static void
-on_rate_due (ConfabPeer *self)
+rate_due_cb (ConfabPeer *self)
 {
   apply_input (self, confab_peer_input_resume (self));
 }
 
 static void
-on_user_known (ConfabPeer *self)
+user_known_cb (ConfabPeer *self)
 {
   /* Closed meanwhile (login timeout, server full, shutdown): nothing to do. */
   if (self->state == PEER_LOGIN)
@@ -273,7 +273,7 @@ on_user_known (ConfabPeer *self)
 }
 
 static void
-on_name_checked (ConfabPeer *self,
+name_checked_cb (ConfabPeer *self,
                  const char *name,
                  gboolean    reserved)
 {
@@ -296,10 +296,10 @@ on_name_checked (ConfabPeer *self,
 }
 
 static const ConfabPeerEvents peer_events = {
-  .line = on_line,
-  .rate_due = on_rate_due,
-  .user_known = on_user_known,
-  .name_checked = on_name_checked,
+  .line = line_cb,
+  .rate_due = rate_due_cb,
+  .user_known = user_known_cb,
+  .name_checked = name_checked_cb,
 };
 
 /* ---- the socket ------------------------------------------------------ */
@@ -338,7 +338,7 @@ choose_protocol (ConfabPeer *self,
 }
 
 static void
-on_readable (ConfabPeer *self)
+receive_input (ConfabPeer *self)
 {
   g_autoptr(GError) error = NULL;
   gsize  size;
@@ -374,7 +374,7 @@ on_readable (ConfabPeer *self)
 
 /* The poller's callback: what the socket is ready for, as watched. */
 static void
-on_socket_ready (GIOCondition condition,
+socket_ready_cb (GIOCondition condition,
                  gpointer     user_data)
 {
   ConfabPeer *self = user_data;
@@ -387,7 +387,7 @@ on_socket_ready (GIOCondition condition,
       confab_peer_schedule_flush (self);
     }
   if (self->reading && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
-    on_readable (self);
+    receive_input (self);
 }
 
 /* ---- public ---------------------------------------------------------- */
@@ -421,13 +421,13 @@ confab_peer_new (ConfabPeerHost    *host,
       g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
     }
 
-  confab_watch_init (&self->watch, g_socket_get_fd (self->socket), on_socket_ready, self);
+  confab_watch_init (&self->watch, g_socket_get_fd (self->socket), socket_ready_cb, self);
   /* A caller whose user name is its login is read once the name is known. */
   if (self->unix_uid >= 0 && host->limits.unix_identity)
     confab_peer_identity_start_lookup (self);
   else
     confab_peer_set_watching (self, TRUE, FALSE);
-  confab_peer_arm_timer (self, host->limits.login_timeout_sec, on_login_timeout);
+  confab_peer_arm_timer (self, host->limits.login_timeout_sec, login_timeout_cb);
   g_debug ("connection from %s", self->address);
   return self;
 }
@@ -466,5 +466,5 @@ confab_peer_init (ConfabPeer *self)
   self->state = PEER_LOGIN;
   self->codec = &confab_codec_text;
   self->events = &peer_events;
-  confab_flush_entry_init (&self->flush, on_flush);
+  confab_flush_entry_init (&self->flush, flush_cb);
 }
