@@ -345,6 +345,17 @@ confab_encoded_new (gsize len)
   return encoded;
 }
 
+/* Returns: (transfer full): an encoding holding a copy of @len bytes */
+ConfabEncoded *
+confab_encoded_new_copy (const void *data,
+                         gsize       len)
+{
+  ConfabEncoded *encoded = confab_encoded_new (len);
+
+  memcpy (encoded->data, data, len);
+  return encoded;
+}
+
 void
 confab_encoded_free (gpointer encoded)
 {

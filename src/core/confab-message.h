@@ -79,6 +79,8 @@ void                confab_message_set_counted (ConfabMessage *self,
                                                 gsize          counted);
 
 ConfabEncoded *confab_encoded_new (gsize len);
+ConfabEncoded *confab_encoded_new_copy (const void *data,
+                                        gsize       len);
 void           confab_encoded_free (gpointer encoded);
 
 const ConfabEncoded *confab_message_get_slot (ConfabMessage *self,

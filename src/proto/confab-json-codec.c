@@ -8,8 +8,6 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "confab-codec.h"
 
 static void
@@ -100,16 +98,13 @@ static ConfabEncoded *
 json_encode (ConfabMessage *message)
 {
   g_autoptr(GBytes) bytes = confab_json_encode_message (message);
-  ConfabEncoded *encoded;
-  gsize          len;
-  const char    *data;
+  gsize       len;
+  const char *data;
 
   if (bytes == NULL)
     return NULL;
   data = g_bytes_get_data (bytes, &len);
-  encoded = confab_encoded_new (len);
-  memcpy (encoded->data, data, len);
-  return encoded;
+  return confab_encoded_new_copy (data, len);
 }
 
 const ConfabCodec confab_codec_json = {

@@ -67,9 +67,8 @@ text_decode (char                      *line,
 static ConfabEncoded *
 take_string (GString *line)
 {
-  ConfabEncoded *encoded = confab_encoded_new (line->len);
+  ConfabEncoded *encoded = confab_encoded_new_copy (line->str, line->len);
 
-  memcpy (encoded->data, line->str, line->len);
   g_string_free (line, TRUE);
   return encoded;
 }
