@@ -153,7 +153,8 @@ gsize
 confab_peer_output_measure (gpointer       sink_data,
                             ConfabMessage *message)
 {
-  /* Twice per delivered line: a plain cast, not a GType check. */
+  /* On the routing path (once per message, the broker keeps the answer):
+   * a plain cast, not a GType check. */
   ConfabPeer       *self = sink_data;
   ConfabMessageKind kind = confab_message_get_kind (message);
   gsize             len;
