@@ -318,14 +318,6 @@ confab_peer_signals_set_count (ConfabPeerSignals *self,
   self->count = n_peers;
 }
 
-/* Whether signals are being held for want of a completed flush. */
-gboolean
-confab_peer_signals_is_holding (ConfabPeerSignals *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-  return self->holding;
-}
-
 /* Signals absorbed by coalescing since start-up. */
 guint64
 confab_peer_signals_get_coalesced (ConfabPeerSignals *self)

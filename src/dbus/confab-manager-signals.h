@@ -27,7 +27,6 @@ void confab_peer_signals_left (ConfabPeerSignals *self,
 void confab_peer_signals_set_count (ConfabPeerSignals *self,
                                     guint              n_peers);
 
-gboolean confab_peer_signals_is_holding (ConfabPeerSignals *self);
-guint64  confab_peer_signals_get_coalesced (ConfabPeerSignals *self);
+guint64 confab_peer_signals_get_coalesced (ConfabPeerSignals *self);
 
 G_END_DECLS
