@@ -131,14 +131,31 @@ confab_client_output_error (ConfabClientOutput *self,
   print (self, TRUE, COLOUR_ERROR, text);
 }
 
+/* "confab: TEXT", confab's own line, to standard error in @colour. */
+static void
+print_own (ConfabClientOutput *self,
+           const char         *colour,
+           const char         *format,
+           va_list             args) G_GNUC_PRINTF (3, 0);
+
+static void
+print_own (ConfabClientOutput *self,
+           const char         *colour,
+           const char         *format,
+           va_list             args)
+{
+  g_autofree char *text = g_strdup_vprintf (format, args);
+  g_autofree char *line = g_strconcat ("confab: ", text, NULL);
+
+  print (self, TRUE, colour, line);
+}
+
 void
 confab_client_output_notice (ConfabClientOutput *self,
                              const char         *format,
                              ...)
 {
-  g_autofree char *text = NULL;
-  g_autofree char *line = NULL;
-  va_list          args;
+  va_list args;
 
   g_return_if_fail (self != NULL);
 
@@ -146,10 +163,8 @@ confab_client_output_notice (ConfabClientOutput *self,
     return;
 
   va_start (args, format);
-  text = g_strdup_vprintf (format, args);
+  print_own (self, COLOUR_NOTICE, format, args);
   va_end (args);
-  line = g_strconcat ("confab: ", text, NULL);
-  print (self, TRUE, COLOUR_NOTICE, line);
 }
 
 void
@@ -157,15 +172,11 @@ confab_client_output_problem (ConfabClientOutput *self,
                               const char         *format,
                               ...)
 {
-  g_autofree char *text = NULL;
-  g_autofree char *line = NULL;
-  va_list          args;
+  va_list args;
 
   g_return_if_fail (self != NULL);
 
   va_start (args, format);
-  text = g_strdup_vprintf (format, args);
+  print_own (self, COLOUR_ERROR, format, args);
   va_end (args);
-  line = g_strconcat ("confab: ", text, NULL);
-  print (self, TRUE, COLOUR_ERROR, line);
 }
