@@ -857,7 +857,7 @@ test_protocol_encode (void)
   g_autofree char *message = confab_client_encode_json_message (to, "say \"hi\"\n\tnow");
 
   g_assert_cmpstr (text_login, ==, "alice\n");
-  g_assert_cmpstr (json_login, ==, "{\"type\":\"login\",\"name\":\"alice\",\"protocol\":1}\n");
+  g_assert_cmpstr (json_login, ==, "{\"type\":\"login\",\"name\":\"alice\",\"protocol\":2}\n");
   g_assert_cmpstr (text_peers, ==, "/peers\n");
   g_assert_cmpstr (json_peers, ==, "{\"type\":\"peers\"}\n");
   /* One line, whatever the text holds. */

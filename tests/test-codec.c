@@ -259,7 +259,7 @@ test_json_encode (void)
   g_assert_true (confab_codec_json.greets);
   assert_encodes (&confab_codec_json, welcome,
                   "{\"type\":\"welcome\",\"name\":\"alice\",\"server\":\"" PACKAGE_NAME " " PACKAGE_VERSION
-                  "\",\"protocol\":1}\n");
+                  "\",\"protocol\":2}\n");
   assert_encodes (&confab_codec_json, peers, "{\"type\":\"peers\",\"peers\":[\"alice\",\"bob\"]}\n");
 
   bytes = confab_codec_encode_error (&confab_codec_json, CONFAB_ERROR_LINE_TOO_LONG,

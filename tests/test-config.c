@@ -167,6 +167,12 @@ static const LimitCase limits[] = {
     0, 1000000, 0 },
   { "rate_limit_burst", G_STRUCT_OFFSET (ConfabConfig, rate_limit_burst),
     1, 1000000, CONFAB_DEFAULT_RATE_LIMIT_BURST },
+  { "rooms_max", G_STRUCT_OFFSET (ConfabConfig, rooms_max),
+    1, 1000000, CONFAB_DEFAULT_ROOMS_MAX },
+  { "room_members_max", G_STRUCT_OFFSET (ConfabConfig, room_members_max),
+    1, 1000000, CONFAB_DEFAULT_ROOM_MEMBERS_MAX },
+  { "rooms_per_peer_max", G_STRUCT_OFFSET (ConfabConfig, rooms_per_peer_max),
+    1, 10000, CONFAB_DEFAULT_ROOMS_PER_PEER_MAX },
 };
 
 static guint

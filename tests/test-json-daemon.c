@@ -135,7 +135,7 @@ json_login (Fixture    *f,
   welcome = read_object (client);
   g_assert_cmpstr (json_object_get_string_member (welcome, "type"), ==, "welcome");
   g_assert_cmpstr (json_object_get_string_member (welcome, "name"), ==, name);
-  g_assert_cmpint (json_object_get_int_member (welcome, "protocol"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (welcome, "protocol"), ==, 2);
   g_assert_true (g_str_has_prefix (json_object_get_string_member (welcome, "server"), "confab "));
   return client;
 }

@@ -69,7 +69,7 @@ test_json (Fixture      *fx,
   gint64           now = g_get_real_time ();
 
   client_send (alice, "{\"type\":\"login\",\"name\":\"alice\",\"protocol\":1}\n");
-  client_expect_line (alice, "{\"type\":\"welcome\",\"name\":\"alice\",\"server\":\"confab " PACKAGE_VERSION "\",\"protocol\":1}");
+  client_expect_line (alice, "{\"type\":\"welcome\",\"name\":\"alice\",\"server\":\"confab " PACKAGE_VERSION "\",\"protocol\":2}");
   g_assert_cmpuint (confab_broker_get_n_peers (fx->broker), ==, 2);
   g_assert_cmpstr (confab_broker_peer_get_protocol (confab_broker_lookup (fx->broker, "alice")),
                    ==, "json");

@@ -158,7 +158,7 @@ test_login (Fixture      *fx,
 
   /* The JSON connection is greeted; the text protocol has no welcome. */
   g_assert_cmpstr (alice, ==, "");
-  g_assert_cmpstr (bob, ==, "{\"type\":\"welcome\",\"name\":\"bob\",\"server\":\"" PACKAGE_NAME " " PACKAGE_VERSION "\",\"protocol\":1}\n");
+  g_assert_cmpstr (bob, ==, "{\"type\":\"welcome\",\"name\":\"bob\",\"server\":\"" PACKAGE_NAME " " PACKAGE_VERSION "\",\"protocol\":2}\n");
   g_assert_cmpstr (confab_broker_peer_get_protocol (fx->alice.entry), ==, "text");
   g_assert_cmpstr (confab_broker_peer_get_protocol (fx->bob.entry), ==, "json");
 }

@@ -201,7 +201,9 @@ static const RejectCase reject_cases[] = {
   { "white-space-text", BYTES ("a:  \t  "), EMPTY },
   { "name-with-space", BYTES ("a b: x"), BAD_NAME ("a b") },
   { "name-server", BYTES ("bob, @server: x"), BAD_NAME ("@server") },
-  { "name-room", BYTES ("#room: x"), BAD_NAME ("#room") },
+  { "name-room", BYTES ("##room: x"), CONFAB_ERROR_INVALID_ROOM_NAME, "invalid room name: ##room" },
+  { "name-room-blank", BYTES ("#ro om: x"), CONFAB_ERROR_INVALID_ROOM_NAME, "invalid room name: #ro om" },
+  { "name-room-empty", BYTES ("#: x"), CONFAB_ERROR_INVALID_ROOM_NAME, "invalid room name: #" },
   { "name-too-long", BYTES ("abcdefghijklmnopqrstuvwxyz0123456: x"),
     BAD_NAME ("abcdefghijklmnopqrstuvwxyz0123456") },
   { "name-33-two-byte",
@@ -447,6 +449,19 @@ test_reuse_message (void)
   g_assert_cmpstr (msg->text, ==, "two");
 }
 
+/* The kind a line parses to, or minus the error code it is refused with. */
+static int
+command_kind (const char *text)
+{
+  g_autofree char *line = g_strdup (text);
+  g_autoptr(GError) error = NULL;
+  ConfabTextCommand command;
+
+  if (!confab_text_parse_command (line, strlen (line), &command, &error))
+    return -error->code;
+  return command.kind;
+}
+
 static void
 test_blank_and_peers (void)
 {
@@ -460,14 +475,116 @@ test_blank_and_peers (void)
   g_assert_false (confab_text_is_blank (" \r", 2));
   g_assert_false (confab_text_is_blank (" a ", 3));
 
-  g_assert_true (confab_text_is_peers_command ("/peers", 6));
-  g_assert_true (confab_text_is_peers_command (" \t/peers\t ", 10));
-  g_assert_false (confab_text_is_peers_command ("/peers\f", 7));
-  g_assert_false (confab_text_is_peers_command ("\v/peers", 7));
-  g_assert_false (confab_text_is_peers_command ("/peers\r", 7));
-  g_assert_false (confab_text_is_peers_command ("/peer", 5));
-  g_assert_false (confab_text_is_peers_command ("/peers x", 8));
-  g_assert_false (confab_text_is_peers_command ("", 0));
+  g_assert_cmpint (command_kind ("/peers"), ==, CONFAB_TEXT_COMMAND_PEERS);
+  g_assert_cmpint (command_kind (" \t/peers\t "), ==, CONFAB_TEXT_COMMAND_PEERS);
+  g_assert_cmpint (command_kind ("/peers\f"), ==, -CONFAB_ERROR_UNKNOWN_COMMAND);
+  g_assert_cmpint (command_kind ("\v/peers"), ==, CONFAB_TEXT_COMMAND_NONE);
+  g_assert_cmpint (command_kind ("/peers\r"), ==, -CONFAB_ERROR_UNKNOWN_COMMAND);
+  g_assert_cmpint (command_kind ("/peer"), ==, -CONFAB_ERROR_UNKNOWN_COMMAND);
+  g_assert_cmpint (command_kind ("/peers x"), ==, -CONFAB_ERROR_BAD_MESSAGE);
+  g_assert_cmpint (command_kind (""), ==, CONFAB_TEXT_COMMAND_NONE);
+}
+
+static const struct
+{
+  const char *line;
+  int         kind; /* a ConfabTextCommandKind, or minus a ConfabError */
+  const char *room;
+  const char *text;
+} command_cases[] = {
+  { "/rooms", CONFAB_TEXT_COMMAND_ROOMS, NULL, NULL },
+  { "/join #tea", CONFAB_TEXT_COMMAND_JOIN, "#tea", NULL },
+  { "  /join\t#Café  ", CONFAB_TEXT_COMMAND_JOIN, "#Café", NULL },
+  { "/part #tea", CONFAB_TEXT_COMMAND_PART, "#tea", NULL },
+  { "/members #tea", CONFAB_TEXT_COMMAND_MEMBERS, "#tea", NULL },
+  { "/topic #tea", CONFAB_TEXT_COMMAND_TOPIC, "#tea", NULL },
+  { "/topic #tea  green: and black ", CONFAB_TEXT_COMMAND_TOPIC, "#tea", "green: and black" },
+  /* Not commands: a name may start with '/', and a chat line has a ':'. */
+  { "/bob: hi", CONFAB_TEXT_COMMAND_NONE, NULL, NULL },
+  { "/bob, carol: hi", CONFAB_TEXT_COMMAND_NONE, NULL, NULL },
+  { "bob: /join #tea", CONFAB_TEXT_COMMAND_NONE, NULL, NULL },
+  { "/join: hi", CONFAB_TEXT_COMMAND_NONE, NULL, NULL },
+  /* Refused. */
+  { "/join", -CONFAB_ERROR_BAD_MESSAGE, NULL, NULL },
+  { "/join #tea #coffee", -CONFAB_ERROR_BAD_MESSAGE, NULL, NULL },
+  { "/join tea", -CONFAB_ERROR_INVALID_ROOM_NAME, NULL, NULL },
+  { "/join #", -CONFAB_ERROR_INVALID_ROOM_NAME, NULL, NULL },
+  { "/join ##tea", -CONFAB_ERROR_INVALID_ROOM_NAME, NULL, NULL },
+  { "/join #@tea", -CONFAB_ERROR_INVALID_ROOM_NAME, NULL, NULL },
+  { "/join #te,a", -CONFAB_ERROR_INVALID_ROOM_NAME, NULL, NULL },
+  { "/join #123456789012345678901234567890123", -CONFAB_ERROR_INVALID_ROOM_NAME, NULL, NULL },
+  { "/part", -CONFAB_ERROR_BAD_MESSAGE, NULL, NULL },
+  { "/rooms #tea", -CONFAB_ERROR_BAD_MESSAGE, NULL, NULL },
+  { "/topic", -CONFAB_ERROR_BAD_MESSAGE, NULL, NULL },
+  { "/topic #tea \x01", -CONFAB_ERROR_CONTROL_CHARACTER, NULL, NULL },
+  { "/join #t\xff"
+    "a",
+    -CONFAB_ERROR_INVALID_UTF8, NULL, NULL },
+  { "/frobnicate", -CONFAB_ERROR_UNKNOWN_COMMAND, NULL, NULL },
+};
+
+static void
+test_commands (void)
+{
+  g_test_summary ("Room commands parse to their kind, room and text; a name may still "
+                  "start with '/'; bad commands are refused with the right code");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (command_cases); i++)
+    {
+      g_autofree char *line = g_strdup (command_cases[i].line);
+      g_autoptr(GError) error = NULL;
+      ConfabTextCommand command;
+      gboolean          ok;
+
+      ok = confab_text_parse_command (line, strlen (line), &command, &error);
+      g_test_message ("%s", command_cases[i].line);
+      if (command_cases[i].kind < 0)
+        {
+          g_assert_false (ok);
+          g_assert_error (error, CONFAB_ERROR, -command_cases[i].kind);
+          continue;
+        }
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpint (command.kind, ==, command_cases[i].kind);
+      g_assert_cmpstr (command.room, ==, command_cases[i].room);
+      g_assert_cmpstr (command.text, ==, command_cases[i].text);
+      if (command.text != NULL)
+        g_assert_cmpuint (command.text_len, ==, strlen (command.text));
+    }
+}
+
+static void
+test_unknown_command_echo (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char  *line = g_strdup ("/frob");
+  ConfabTextCommand command;
+
+  g_test_summary ("An unknown command is named in its error");
+  g_assert_false (confab_text_parse_command (line, 5, &command, &error));
+  g_assert_cmpstr (error->message, ==, "unknown command: /frob");
+}
+
+static void
+test_room_recipients (void)
+{
+  g_autofree char *line = g_strdup ("#tea, bob, #Tea: hi");
+  g_autofree char *bad = g_strdup ("#tea, #t e: hi");
+  g_autoptr(GError) error = NULL;
+  ConfabTextMessage msg;
+
+  g_test_summary ("Rooms are recipients like names; an invalid room name is refused");
+  g_assert_true (confab_text_parse_message (line, strlen (line), 64, &msg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg.n_recipients, ==, 3);
+  g_assert_cmpstr (msg.recipients[0], ==, "#tea");
+  g_assert_cmpstr (msg.recipients[1], ==, "bob");
+  g_assert_cmpstr (msg.recipients[2], ==, "#Tea");
+
+  g_assert_false (confab_text_parse_message (bad, strlen (bad), 64, &msg, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ROOM_NAME);
+  g_assert_cmpstr (error->message, ==, "invalid room name: #t e");
 }
 
 int
@@ -504,6 +621,9 @@ main (int    argc,
   g_test_add_func ("/text/recipients/limit/small", test_limit_small);
   g_test_add_func ("/text/recipients/limit/hard", test_limit_hard);
   g_test_add_func ("/text/blank-and-peers", test_blank_and_peers);
+  g_test_add_func ("/text/commands", test_commands);
+  g_test_add_func ("/text/commands/unknown-echo", test_unknown_command_echo);
+  g_test_add_func ("/text/recipients/rooms", test_room_recipients);
 
   return g_test_run ();
 }

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "confab-broker-private.h"
+#include "confab-name-key.h"
 
 ConfabBrokerPeer *
 confab_broker_peer_new (const char             *name,
@@ -30,6 +31,8 @@ confab_broker_peer_new (const char             *name,
 
   g_atomic_ref_count_init (&peer->ref_count);
   peer->name = g_strdup (name);
+  peer->key = confab_name_key_dup (name);
+  peer->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_broker_room_unref);
   peer->address = g_strdup (address != NULL ? address : "");
   peer->protocol = g_strdup (protocol != NULL ? protocol : "text");
   peer->since_usec = g_get_real_time ();
@@ -60,6 +63,8 @@ confab_broker_peer_unref (ConfabBrokerPeer *peer)
 
   g_async_queue_unref (peer->queue);
   g_free (peer->name);
+  g_free (peer->key);
+  g_ptr_array_unref (peer->rooms);
   g_free (peer->address);
   g_free (peer->protocol);
   g_free (peer->notice);
@@ -134,6 +139,19 @@ const char *
 confab_broker_peer_get_notice (ConfabBrokerPeer *peer)
 {
   return peer->notice;
+}
+
+/* Returns: (transfer container) (element-type ConfabBrokerRoom): the
+ *   rooms the peer is in, in the order it joined them */
+GPtrArray *
+confab_broker_peer_list_rooms (ConfabBrokerPeer *peer)
+{
+  GPtrArray *rooms = g_ptr_array_new_full (peer->rooms->len,
+                                           (GDestroyNotify) confab_broker_room_unref);
+
+  for (guint i = 0; i < peer->rooms->len; i++)
+    g_ptr_array_add (rooms, confab_broker_room_ref (g_ptr_array_index (peer->rooms, i)));
+  return rooms;
 }
 
 /* Appends @message, whose cost the caller has added to queued_bytes, and

@@ -25,6 +25,7 @@ struct _ConfabBrokerPeer
 {
   gatomicrefcount         ref_count;
   char                   *name;         /* (owned) */
+  char                   *key;          /* (owned): the name's key (confab-name-key.h) */
   char                   *address;      /* (owned) */
   char                   *protocol;     /* (owned) */
   gint64                  since_usec;   /* real time of the login */
@@ -36,11 +37,47 @@ struct _ConfabBrokerPeer
   guint64                 bytes_in;
   guint64                 messages_out;
   guint64                 bytes_out;
-  char                   *notice;    /* (owned) (nullable): the last line of a kick or shutdown */
-  const ConfabBrokerSink *sink;      /* (unowned) */
-  gpointer                sink_data; /* (unowned) */
-  GThread                *thread;    /* (unowned): the main context's, checked where cheap */
+  char                   *notice;      /* (owned) (nullable): the last line of a kick or shutdown */
+  GPtrArray              *rooms;       /* (owned): ConfabBrokerRoom, owned refs, in join order */
+  guint64                 route_stamp; /* the last route that queued to it (one copy per route) */
+  const ConfabBrokerSink *sink;        /* (unowned) */
+  gpointer                sink_data;   /* (unowned) */
+  GThread                *thread;      /* (unowned): the main context's, checked where cheap */
 };
+
+/* A room: its members, topic and time of creation. Refcounted so that a
+ * signal handler may keep it; in the broker's table while it has members. */
+struct _ConfabBrokerRoom
+{
+  gatomicrefcount ref_count;
+  char           *name;         /* (owned): as its creator spelled it */
+  char           *key;          /* (owned) */
+  GHashTable     *members;      /* (owned): ConfabBrokerPeer (unowned: it leaves first) → itself */
+  char           *topic;        /* (owned): "" for none */
+  char           *topic_setter; /* (owned) (nullable) */
+  gint64          topic_usec;
+  gint64          created_usec; /* real time */
+  gboolean        listed;       /* in the broker's room table */
+};
+
+struct _ConfabBroker
+{
+  GObject parent_instance;
+
+  GHashTable        *peers; /* (owned): key (borrowed from the entry) → ConfabBrokerPeer (owned ref) */
+  GHashTable        *rooms; /* (owned): key (borrowed from the room) → ConfabBrokerRoom (owned ref) */
+  ConfabBrokerLimits limits;
+  ConfabBrokerStats  stats;
+  gboolean           shutting_down;
+  guint64            route_serial; /* one per routed message (route_stamp) */
+  guint              fanout_depth; /* room fan-outs under way */
+  GPtrArray         *deferred;     /* (owned): peers that left during a fan-out, to take out of their rooms after it */
+  GThread           *thread;       /* (unowned): the one it runs on (confab-broker.h) */
+};
+
+/* A thread-local read: on in every build, but kept off the per-message
+ * path. */
+#define assert_owner(self) g_assert ((self)->thread == g_thread_self ())
 
 ConfabBrokerPeer *confab_broker_peer_new (const char             *name,
                                           const char             *address,
@@ -76,5 +113,28 @@ confab_broker_peer_measure (ConfabBrokerPeer *peer,
 
 void confab_broker_peer_enqueue (ConfabBrokerPeer *peer,
                                  ConfabMessage    *message);
+
+/* confab-broker.c, for the room half */
+gboolean confab_broker_deliver (ConfabBroker     *self,
+                                ConfabBrokerPeer *recipient,
+                                ConfabMessage    *message);
+gboolean confab_broker_push (ConfabBroker     *self,
+                             ConfabBrokerPeer *peer,
+                             ConfabMessage    *message,
+                             gboolean          enforce_limit);
+void     confab_broker_emit_room_signal (ConfabBroker     *self,
+                                         guint             which,
+                                         ConfabBrokerRoom *room);
+
+enum
+{
+  CONFAB_BROKER_ROOM_CREATED,
+  CONFAB_BROKER_ROOM_REMOVED,
+  CONFAB_BROKER_ROOM_CHANGED,
+};
+
+/* confab-broker-rooms.c, for the table half */
+void confab_broker_rooms_leave_all (ConfabBroker     *self,
+                                    ConfabBrokerPeer *peer);
 
 G_END_DECLS

@@ -17,23 +17,9 @@
 #include <string.h>
 
 #include "confab-broker-private.h"
+#include "confab-name-key.h"
 #include "confab-names.h"
 #include "confab-validate.h"
-
-struct _ConfabBroker
-{
-  GObject parent_instance;
-
-  GHashTable        *peers; /* (owned): name (borrowed from the entry) → ConfabBrokerPeer (owned ref) */
-  ConfabBrokerLimits limits;
-  ConfabBrokerStats  stats;
-  gboolean           shutting_down;
-  GThread           *thread; /* (unowned): the one it runs on (confab-broker.h) */
-};
-
-/* A thread-local read: on in every build, but kept off the per-message
- * path. */
-#define assert_owner(self) g_assert ((self)->thread == g_thread_self ())
 
 enum
 {
@@ -48,6 +34,9 @@ enum
 {
   SIGNAL_PEER_JOINED,
   SIGNAL_PEER_LEFT,
+  SIGNAL_ROOM_CREATED,
+  SIGNAL_ROOM_REMOVED,
+  SIGNAL_ROOM_CHANGED,
   N_SIGNALS
 };
 
@@ -56,6 +45,8 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (ConfabBroker, confab_broker, G_TYPE_OBJECT)
 G_DEFINE_BOXED_TYPE (ConfabBrokerPeer, confab_broker_peer,
                      confab_broker_peer_ref, confab_broker_peer_unref)
+G_DEFINE_BOXED_TYPE (ConfabBrokerRoom, confab_broker_room,
+                     confab_broker_room_ref, confab_broker_room_unref)
 
 /* ---- the table ------------------------------------------------------- */
 
@@ -78,8 +69,15 @@ broker_remove (ConfabBroker     *self,
     return;
 
   peer->joined = FALSE;
-  g_hash_table_remove (self->peers, peer->name);
+  g_hash_table_remove (self->peers, peer->key);
   self->stats.peers--;
+
+  /* While a room's members are being iterated, its table must not
+   * change: the rooms are left once every fan-out is done. */
+  if (self->fanout_depth > 0)
+    g_ptr_array_add (self->deferred, confab_broker_peer_ref (peer));
+  else
+    confab_broker_rooms_leave_all (self, peer);
 
   g_debug ("peer %s left: %s", peer->name, reason);
   g_signal_emit (self, signals[SIGNAL_PEER_LEFT], 0, peer, reason);
@@ -102,11 +100,11 @@ drop_slow_consumer (ConfabBroker     *self,
  * queue would pass queue_max_bytes is dropped as a slow consumer instead:
  * nobody else ever waits for it. The final notice of a kick or shutdown
  * is queued without the check, so it is never lost to it. */
-static gboolean
-peer_push (ConfabBroker     *self,
-           ConfabBrokerPeer *peer,
-           ConfabMessage    *message,
-           gboolean          enforce_limit)
+gboolean
+confab_broker_push (ConfabBroker     *self,
+                    ConfabBrokerPeer *peer,
+                    ConfabMessage    *message,
+                    gboolean          enforce_limit)
 {
   gsize cost;
   gsize before;
@@ -150,6 +148,7 @@ confab_broker_join (ConfabBroker           *self,
                     GError                **error)
 {
   ConfabBrokerPeer *peer;
+  g_auto(ConfabNameKey) key = { NULL };
 
   g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -167,7 +166,8 @@ confab_broker_join (ConfabBroker           *self,
       goto rejected;
     }
 
-  if (g_hash_table_contains (self->peers, name))
+  /* "Alice" is taken while "alice" is connected (confab-name-key.h). */
+  if (g_hash_table_contains (self->peers, confab_name_key_init (&key, name)))
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NAME_TAKEN,
                    "name taken: %s", name);
@@ -176,7 +176,7 @@ confab_broker_join (ConfabBroker           *self,
 
   peer = confab_broker_peer_new (name, address, protocol, sink, sink_data);
   peer->joined = TRUE;
-  g_hash_table_insert (self->peers, peer->name, confab_broker_peer_ref (peer));
+  g_hash_table_insert (self->peers, peer->key, confab_broker_peer_ref (peer));
   self->stats.peers++;
   self->stats.peers_peak = MAX (self->stats.peers_peak, self->stats.peers);
   self->stats.logins++;
@@ -213,36 +213,71 @@ confab_broker_leave (ConfabBroker     *self,
 }
 
 /**
- * confab_broker_route:
+ * confab_broker_route_begin:
  * @sender: the sending entry
- * @recipients: de-duplicated recipient names
- * @message: a chat message from @sender
  *
- * Queues @message to each connected recipient; for each name that is not
- * connected, queues "error: no such peer: NAME" to the sender.
+ * Starts routing one message from @sender, which
+ * confab_broker_route_to_room() and confab_broker_route_to_peers() then
+ * queue: each recipient gets one copy of it, however often it is reached
+ * (named twice in two spellings, or a member of two rooms named).
+ *
+ * Returns: %FALSE if @sender is no longer in the table: route nothing
  */
-void
-confab_broker_route (ConfabBroker       *self,
-                     ConfabBrokerPeer   *sender,
-                     const char * const *recipients,
-                     guint               n_recipients,
-                     ConfabMessage      *message)
+gboolean
+confab_broker_route_begin (ConfabBroker     *self,
+                           ConfabBrokerPeer *sender)
 {
-  g_return_if_fail (CONFAB_IS_BROKER (self));
-  g_return_if_fail (sender != NULL);
-  g_return_if_fail (message != NULL);
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), FALSE);
+  g_return_val_if_fail (sender != NULL, FALSE);
   /* No assert_owner() here: it costs a thread-local read per message on
    * the hot path; the sender's join and leave were checked. */
 
   if (!sender->joined)
-    return;
+    return FALSE;
 
   sender->messages_in++;
   self->stats.messages_routed++;
+  self->route_serial++;
+  return TRUE;
+}
 
+/* Queues @message to @recipient unless this route already did. */
+gboolean
+confab_broker_deliver (ConfabBroker     *self,
+                       ConfabBrokerPeer *recipient,
+                       ConfabMessage    *message)
+{
+  if (recipient->route_stamp == self->route_serial)
+    return FALSE;
+  recipient->route_stamp = self->route_serial;
+  if (!confab_broker_push (self, recipient, message, TRUE))
+    return FALSE;
+  self->stats.deliveries++;
+  self->stats.bytes_routed += confab_broker_peer_measure (recipient, message);
+  return TRUE;
+}
+
+/**
+ * confab_broker_route_to_peers:
+ * @recipients: names (not rooms), as the sender wrote them
+ * @message: a chat message from @sender
+ *
+ * Within a route (confab_broker_route_begin()), queues @message to each
+ * connected recipient not reached yet; for each name that is not
+ * connected, queues "error: no such peer: NAME" to the sender.
+ */
+void
+confab_broker_route_to_peers (ConfabBroker       *self,
+                              ConfabBrokerPeer   *sender,
+                              const char * const *recipients,
+                              guint               n_recipients,
+                              ConfabMessage      *message)
+{
   for (guint i = 0; i < n_recipients; i++)
     {
-      ConfabBrokerPeer *recipient = g_hash_table_lookup (self->peers, recipients[i]);
+      g_auto(ConfabNameKey) key = { NULL };
+      ConfabBrokerPeer *recipient =
+        g_hash_table_lookup (self->peers, confab_name_key_init (&key, recipients[i]));
 
       if (recipient == NULL)
         {
@@ -251,16 +286,33 @@ confab_broker_route (ConfabBroker       *self,
           error = confab_message_new_errorf (CONFAB_ERROR_NO_SUCH_PEER,
                                              "no such peer: %s", recipients[i]);
           self->stats.errors_sent++;
-          peer_push (self, sender, error, TRUE);
+          confab_broker_push (self, sender, error, TRUE);
           continue;
         }
-
-      if (peer_push (self, recipient, message, TRUE))
-        {
-          self->stats.deliveries++;
-          self->stats.bytes_routed += confab_broker_peer_measure (recipient, message);
-        }
+      confab_broker_deliver (self, recipient, message);
     }
+}
+
+/**
+ * confab_broker_route:
+ * @sender: the sending entry
+ * @recipients: recipient names (not rooms)
+ * @message: a chat message from @sender
+ *
+ * A whole route of a direct message: confab_broker_route_begin(), then
+ * confab_broker_route_to_peers().
+ */
+void
+confab_broker_route (ConfabBroker       *self,
+                     ConfabBrokerPeer   *sender,
+                     const char * const *recipients,
+                     guint               n_recipients,
+                     ConfabMessage      *message)
+{
+  g_return_if_fail (message != NULL);
+
+  if (confab_broker_route_begin (self, sender))
+    confab_broker_route_to_peers (self, sender, recipients, n_recipients, message);
 }
 
 /* A snapshot of the table: pushing may drop a slow consumer, which must
@@ -307,7 +359,7 @@ confab_broker_broadcast (ConfabBroker *self,
     {
       ConfabBrokerPeer *peer = g_ptr_array_index (peers, i);
 
-      if (peer_push (self, peer, message, TRUE))
+      if (confab_broker_push (self, peer, message, TRUE))
         {
           n++;
           self->stats.deliveries++;
@@ -330,7 +382,7 @@ close_with_notice (ConfabBroker     *self,
   G_GNUC_UNUSED g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
   g_autoptr(ConfabMessage) message = confab_message_new_error (code, notice);
 
-  if (peer_push (self, peer, message, FALSE))
+  if (confab_broker_push (self, peer, message, FALSE))
     self->stats.errors_sent++;
   broker_remove (self, peer, reason);
   /* For the connection's log line: it says why. */
@@ -360,7 +412,7 @@ confab_broker_kick (ConfabBroker *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   assert_owner (self);
 
-  peer = g_hash_table_lookup (self->peers, name);
+  peer = confab_broker_lookup (self, name);
   if (peer == NULL)
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_PEER,
@@ -417,19 +469,22 @@ confab_broker_send_error (ConfabBroker     *self,
   g_return_if_fail (text != NULL);
 
   message = confab_message_new_error (code, text);
-  if (peer_push (self, peer, message, TRUE))
+  if (confab_broker_push (self, peer, message, TRUE))
     self->stats.errors_sent++;
 }
 
-/* Returns: (transfer none) (nullable): the entry called @name */
+/* Returns: (transfer none) (nullable): the entry called @name, in any
+ *   spelling of the same key */
 ConfabBrokerPeer *
 confab_broker_lookup (ConfabBroker *self,
                       const char   *name)
 {
+  g_auto(ConfabNameKey) key = { NULL };
+
   g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return g_hash_table_lookup (self->peers, name);
+  return g_hash_table_lookup (self->peers, confab_name_key_init (&key, name));
 }
 
 static int
@@ -521,6 +576,8 @@ confab_broker_finalize (GObject *object)
   ConfabBroker *self = CONFAB_BROKER (object);
 
   g_clear_pointer (&self->peers, g_hash_table_unref);
+  g_clear_pointer (&self->rooms, g_hash_table_unref);
+  g_clear_pointer (&self->deferred, g_ptr_array_unref);
 
   G_OBJECT_CLASS (confab_broker_parent_class)->finalize (object);
 }
@@ -557,6 +614,47 @@ confab_broker_class_init (ConfabBrokerClass *klass)
     g_signal_new ("peer-left", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, CONFAB_TYPE_BROKER_PEER, G_TYPE_STRING);
+
+  /**
+   * ConfabBroker::room-created:
+   * @room: the new room (its first member is in it)
+   */
+  signals[SIGNAL_ROOM_CREATED] =
+    g_signal_new ("room-created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CONFAB_TYPE_BROKER_ROOM);
+
+  /**
+   * ConfabBroker::room-removed:
+   * @room: the room, already out of the table: its last member left
+   */
+  signals[SIGNAL_ROOM_REMOVED] =
+    g_signal_new ("room-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CONFAB_TYPE_BROKER_ROOM);
+
+  /**
+   * ConfabBroker::room-changed:
+   * @room: a room whose members or topic changed
+   */
+  signals[SIGNAL_ROOM_CHANGED] =
+    g_signal_new ("room-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CONFAB_TYPE_BROKER_ROOM);
+}
+
+void
+confab_broker_emit_room_signal (ConfabBroker     *self,
+                                guint             which,
+                                ConfabBrokerRoom *room)
+{
+  static const guint ids[] = {
+    [CONFAB_BROKER_ROOM_CREATED] = SIGNAL_ROOM_CREATED,
+    [CONFAB_BROKER_ROOM_REMOVED] = SIGNAL_ROOM_REMOVED,
+    [CONFAB_BROKER_ROOM_CHANGED] = SIGNAL_ROOM_CHANGED,
+  };
+
+  g_signal_emit (self, signals[ids[which]], 0, room);
 }
 
 static void
@@ -564,7 +662,13 @@ confab_broker_init (ConfabBroker *self)
 {
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) confab_broker_peer_unref);
+  self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify) confab_broker_room_unref);
+  self->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_broker_peer_unref);
   self->limits.queue_max_bytes = G_MAXINT;
+  self->limits.rooms_max = CONFAB_BROKER_ROOMS_MAX;
+  self->limits.room_members_max = CONFAB_BROKER_ROOM_MEMBERS_MAX;
+  self->limits.rooms_per_peer_max = CONFAB_BROKER_ROOMS_PER_PEER_MAX;
   self->stats.started_usec = g_get_monotonic_time ();
   self->thread = g_thread_self ();
 }

@@ -26,6 +26,14 @@ G_DECLARE_FINAL_TYPE (ConfabBroker, confab_broker, CONFAB, BROKER, GObject)
 /* A logged-in peer's entry: its name, counters and outgoing queue. */
 typedef struct _ConfabBrokerPeer ConfabBrokerPeer;
 
+/* A room: its name, members and topic (confab-broker-rooms.c). */
+typedef struct _ConfabBrokerRoom ConfabBrokerRoom;
+
+/* SPEC §9's defaults for the room limits. */
+#define CONFAB_BROKER_ROOMS_MAX          10000
+#define CONFAB_BROKER_ROOM_MEMBERS_MAX   10000
+#define CONFAB_BROKER_ROOMS_PER_PEER_MAX 100
+
 /*
  * ConfabBrokerSink:
  * How the broker reaches whoever drains a peer's queue (the connection
@@ -71,6 +79,12 @@ typedef struct
   guint64 errors_sent;     /* error lines queued */
   guint64 slow_consumers_dropped;
   guint64 kicks;
+  guint   rooms; /* rooms that exist now */
+  guint   rooms_peak;
+  guint64 rooms_created;
+  guint64 room_joins;
+  guint64 room_joins_refused; /* a limit said no (rooms_max, room_members_max, rooms_per_peer_max) */
+  guint64 room_messages;      /* chat messages routed to a room, one per room named */
 } ConfabBrokerStats;
 
 /* Limits the broker enforces; changeable at run time (SIGHUP). The
@@ -79,6 +93,9 @@ typedef struct
 typedef struct
 {
   guint queue_max_bytes;
+  guint rooms_max;
+  guint room_members_max;
+  guint rooms_per_peer_max;
 } ConfabBrokerLimits;
 
 ConfabBroker *confab_broker_new (const ConfabBrokerLimits *limits);
@@ -102,6 +119,13 @@ void              confab_broker_route (ConfabBroker       *self,
                                        const char              *const *recipients,
                                        guint               n_recipients,
                                        ConfabMessage      *message);
+gboolean          confab_broker_route_begin (ConfabBroker     *self,
+                                             ConfabBrokerPeer *sender);
+void              confab_broker_route_to_peers (ConfabBroker       *self,
+                                                ConfabBrokerPeer   *sender,
+                                                const char              *const *recipients,
+                                                guint               n_recipients,
+                                                ConfabMessage      *message);
 guint             confab_broker_broadcast (ConfabBroker *self,
                                            const char   *text);
 gboolean          confab_broker_kick (ConfabBroker *self,
@@ -121,6 +145,56 @@ guint             confab_broker_get_n_peers (ConfabBroker *self);
 void              confab_broker_get_stats (ConfabBroker      *self,
                                            ConfabBrokerStats *stats);
 
+/* Rooms (confab-broker-rooms.c). */
+ConfabBrokerRoom *confab_broker_join_room (ConfabBroker     *self,
+                                           ConfabBrokerPeer *peer,
+                                           const char       *room,
+                                           gboolean         *joined,
+                                           GError          **error);
+gboolean          confab_broker_part_room (ConfabBroker     *self,
+                                           ConfabBrokerPeer *peer,
+                                           const char       *room,
+                                           GError          **error);
+ConfabBrokerRoom *confab_broker_lookup_room (ConfabBroker *self,
+                                             const char   *room);
+ConfabBrokerRoom *confab_broker_check_room_member (ConfabBroker     *self,
+                                                   ConfabBrokerPeer *peer,
+                                                   const char       *room,
+                                                   GError          **error);
+void              confab_broker_route_to_room (ConfabBroker     *self,
+                                               ConfabBrokerPeer *sender,
+                                               ConfabBrokerRoom *room,
+                                               ConfabMessage    *message);
+gboolean          confab_broker_set_topic (ConfabBroker     *self,
+                                           ConfabBrokerPeer *peer,
+                                           const char       *room,
+                                           const char       *topic,
+                                           GError          **error);
+guint             confab_broker_broadcast_room (ConfabBroker *self,
+                                                const char   *room,
+                                                const char   *text,
+                                                GError      **error);
+GPtrArray        *confab_broker_list_rooms (ConfabBroker *self);
+guint             confab_broker_get_n_rooms (ConfabBroker *self);
+
+ConfabBrokerRoom *confab_broker_room_ref (ConfabBrokerRoom *room);
+void              confab_broker_room_unref (ConfabBrokerRoom *room);
+const char       *confab_broker_room_get_name (ConfabBrokerRoom *room);
+const char       *confab_broker_room_get_key (ConfabBrokerRoom *room);
+const char       *confab_broker_room_get_topic (ConfabBrokerRoom *room);
+const char       *confab_broker_room_get_topic_setter (ConfabBrokerRoom *room);
+gint64            confab_broker_room_get_topic_time (ConfabBrokerRoom *room);
+gint64            confab_broker_room_get_created (ConfabBrokerRoom *room);
+guint             confab_broker_room_get_n_members (ConfabBrokerRoom *room);
+gboolean          confab_broker_room_is_listed (ConfabBrokerRoom *room);
+gboolean          confab_broker_room_has_member (ConfabBrokerRoom *room,
+                                                 ConfabBrokerPeer *peer);
+GPtrArray        *confab_broker_room_list_members (ConfabBrokerRoom *room);
+const char      **confab_broker_room_dup_member_names (ConfabBrokerRoom *room,
+                                                       guint            *n_names);
+ConfabMessage    *confab_broker_room_new_topic_message (ConfabBrokerRoom *room);
+ConfabMessage    *confab_broker_room_new_members_message (ConfabBrokerRoom *room);
+
 /* Peer entries: refcounted, so a connection may keep its handle after the
  * broker has removed the entry from the table. */
 ConfabBrokerPeer *confab_broker_peer_ref (ConfabBrokerPeer *peer);
@@ -136,6 +210,7 @@ guint64           confab_broker_peer_get_bytes_in (ConfabBrokerPeer *peer);
 guint64           confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer);
 gsize             confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer);
 const char       *confab_broker_peer_get_notice (ConfabBrokerPeer *peer);
+GPtrArray        *confab_broker_peer_list_rooms (ConfabBrokerPeer *peer);
 
 void confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
                                     ConfabMessage    *message);
@@ -152,6 +227,10 @@ void           confab_broker_peer_received (ConfabBrokerPeer *peer,
 #define CONFAB_TYPE_BROKER_PEER (confab_broker_peer_get_type ())
 GType confab_broker_peer_get_type (void) G_GNUC_CONST;
 
+#define CONFAB_TYPE_BROKER_ROOM (confab_broker_room_get_type ())
+GType confab_broker_room_get_type (void) G_GNUC_CONST;
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabBrokerPeer, confab_broker_peer_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabBrokerRoom, confab_broker_room_unref)
 
 G_END_DECLS

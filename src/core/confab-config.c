@@ -50,6 +50,12 @@ static const LimitKey limit_keys[] = {
     0, 1000000 },
   { "rate_limit_burst", G_STRUCT_OFFSET (ConfabConfig, rate_limit_burst),
     1, 1000000 },
+  { "rooms_max", G_STRUCT_OFFSET (ConfabConfig, rooms_max),
+    1, 1000000 },
+  { "room_members_max", G_STRUCT_OFFSET (ConfabConfig, room_members_max),
+    1, 1000000 },
+  { "rooms_per_peer_max", G_STRUCT_OFFSET (ConfabConfig, rooms_per_peer_max),
+    1, 10000 },
 };
 
 static gboolean
@@ -465,6 +471,9 @@ confab_config_new_default (void)
   self->shutdown_timeout_sec = CONFAB_DEFAULT_SHUTDOWN_TIMEOUT_SEC;
   self->rate_limit_messages_per_sec = CONFAB_DEFAULT_RATE_LIMIT_MESSAGES_PER_SEC;
   self->rate_limit_burst = CONFAB_DEFAULT_RATE_LIMIT_BURST;
+  self->rooms_max = CONFAB_DEFAULT_ROOMS_MAX;
+  self->room_members_max = CONFAB_DEFAULT_ROOM_MEMBERS_MAX;
+  self->rooms_per_peer_max = CONFAB_DEFAULT_ROOMS_PER_PEER_MAX;
   self->unix_identity = FALSE;
   self->unix_socket_mode = CONFAB_DEFAULT_UNIX_SOCKET_MODE;
 

@@ -19,6 +19,9 @@ G_BEGIN_DECLS
  * it is on. */
 #define CONFAB_DEFAULT_RATE_LIMIT_MESSAGES_PER_SEC 0
 #define CONFAB_DEFAULT_RATE_LIMIT_BURST            10
+#define CONFAB_DEFAULT_ROOMS_MAX                   10000
+#define CONFAB_DEFAULT_ROOM_MEMBERS_MAX            10000
+#define CONFAB_DEFAULT_ROOMS_PER_PEER_MAX          100
 
 /*
  * ConfabConfig:
@@ -42,6 +45,9 @@ G_BEGIN_DECLS
  *   shutdown_timeout_sec=10    (1 .. 3600)
  *   rate_limit_messages_per_sec=0   (0 .. 1000000; 0: no rate limit)
  *   rate_limit_burst=10        (1 .. 1000000)
+ *   rooms_max=10000            (1 .. 1000000)
+ *   room_members_max=10000     (1 .. 1000000)
+ *   rooms_per_peer_max=100     (1 .. 10000)
  *
  * Keys that are absent keep their default; listen is then NULL and the
  * daemon uses its default addresses (SPEC §1). listen entries are trimmed
@@ -77,6 +83,9 @@ typedef struct
   guint    shutdown_timeout_sec;
   guint    rate_limit_messages_per_sec; /* per peer; 0: off */
   guint    rate_limit_burst;            /* messages a peer may send at once */
+  guint    rooms_max;
+  guint    room_members_max;
+  guint    rooms_per_peer_max;
 } ConfabConfig;
 
 ConfabConfig *confab_config_new_default (void);

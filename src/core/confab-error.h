@@ -30,6 +30,13 @@ G_BEGIN_DECLS
  * @CONFAB_ERROR_BAD_JSON: a JSON-lines frame is not a JSON object (or too deep)
  * @CONFAB_ERROR_NOT_YOUR_NAME: on a Unix socket with identity checks, a
  *   login under a name other than the caller's user name
+ * @CONFAB_ERROR_INVALID_ROOM_NAME: not '#' and 1 to 32 name characters
+ * @CONFAB_ERROR_NO_SUCH_ROOM: nobody is in that room
+ * @CONFAB_ERROR_NOT_IN_ROOM: a members-only request from a non-member
+ * @CONFAB_ERROR_TOO_MANY_ROOMS: rooms_per_peer_max or rooms_max reached
+ * @CONFAB_ERROR_ROOM_FULL: room_members_max reached
+ * @CONFAB_ERROR_UNKNOWN_COMMAND: a text-protocol /command the server does
+ *   not know
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -55,6 +62,12 @@ typedef enum
   CONFAB_ERROR_INVALID_ADDRESS,
   CONFAB_ERROR_BAD_JSON,
   CONFAB_ERROR_NOT_YOUR_NAME,
+  CONFAB_ERROR_INVALID_ROOM_NAME,
+  CONFAB_ERROR_NO_SUCH_ROOM,
+  CONFAB_ERROR_NOT_IN_ROOM,
+  CONFAB_ERROR_TOO_MANY_ROOMS,
+  CONFAB_ERROR_ROOM_FULL,
+  CONFAB_ERROR_UNKNOWN_COMMAND,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

@@ -22,6 +22,7 @@ struct _ConfabMessage
   ConfabError       code;
   gint64            timestamp_usec;
   const char       *sender;
+  const char       *room;       /* (nullable): the room it was sent to or is about */
   const char      **recipients; /* n_recipients + 1, NULL-terminated */
   guint             n_recipients;
   const char       *text; /* NUL-terminated after text_len bytes */
@@ -29,7 +30,7 @@ struct _ConfabMessage
   gsize             size;                          /* of the whole allocation */
   gsize             counted;                       /* for the byte counters; 0: not yet */
   ConfabEncoded    *slots[CONFAB_MESSAGE_N_SLOTS]; /* (owned) (nullable) */
-  ConfabEncoded    *room;                          /* (nullable): in this block, not owned */
+  ConfabEncoded    *line;                          /* (nullable): in this block, not owned */
   char              data[];
 };
 
@@ -43,21 +44,23 @@ append (char       *out,
 }
 
 /* Lays the message out in one block: recipient pointers, recipient names,
- * sender, text. */
+ * sender, room, text, and space for one encoding of @line_len bytes. */
 static ConfabMessage *
 message_alloc (ConfabMessageKind   kind,
                const char         *sender,
+               const char         *room,
                const char * const *recipients,
                guint               n_recipients,
                const char         *text,
                gsize               text_len,
-               gsize               room_len)
+               gsize               line_len)
 {
   ConfabMessage *self;
   gsize          sender_len = strlen (sender);
+  gsize          room_len = room != NULL ? strlen (room) + 1 : 0;
   gsize          names_len = 0;
   gsize          size;
-  gsize          room_at = 0;
+  gsize          line_at = 0;
   char          *p;
 
   for (guint i = 0; i < n_recipients; i++)
@@ -65,12 +68,12 @@ message_alloc (ConfabMessageKind   kind,
 
   size = sizeof (ConfabMessage) +
          (n_recipients + 1) * sizeof (char *) + names_len +
-         sender_len + 1 +
+         sender_len + 1 + room_len +
          text_len + 1;
-  if (room_len > 0)
+  if (line_len > 0)
     {
-      room_at = (size + G_ALIGNOF (ConfabEncoded) - 1) & ~(G_ALIGNOF (ConfabEncoded) - 1);
-      size = room_at + sizeof (ConfabEncoded) + room_len;
+      line_at = (size + G_ALIGNOF (ConfabEncoded) - 1) & ~(G_ALIGNOF (ConfabEncoded) - 1);
+      size = line_at + sizeof (ConfabEncoded) + line_len;
     }
   self = g_malloc (size);
   memset (self, 0, sizeof (ConfabMessage));
@@ -95,15 +98,21 @@ message_alloc (ConfabMessageKind   kind,
   p = append (p, sender, sender_len);
   *p++ = '\0';
 
+  if (room != NULL)
+    {
+      self->room = p;
+      p = append (p, room, room_len);
+    }
+
   self->text = p;
   self->text_len = text_len;
   p = append (p, text, text_len);
   *p = '\0';
 
-  if (room_len > 0)
+  if (line_len > 0)
     {
-      self->room = (ConfabEncoded *) (void *) ((char *) self + room_at);
-      self->room->len = room_len;
+      self->line = (ConfabEncoded *) (void *) ((char *) self + line_at);
+      self->line->len = line_len;
     }
   return self;
 }
@@ -131,7 +140,7 @@ confab_message_new_chat (const char         *sender,
   g_return_val_if_fail (recipients != NULL || n_recipients == 0, NULL);
   g_return_val_if_fail (text != NULL || text_len == 0, NULL);
 
-  self = message_alloc (CONFAB_MESSAGE_CHAT, sender, recipients, n_recipients,
+  self = message_alloc (CONFAB_MESSAGE_CHAT, sender, NULL, recipients, n_recipients,
                         text != NULL ? text : "", text_len, 0);
   if (timestamp_usec != 0)
     self->timestamp_usec = timestamp_usec;
@@ -139,36 +148,66 @@ confab_message_new_chat (const char         *sender,
 }
 
 /**
- * confab_message_new_chat_with_room:
- * @room_len: the size of an encoding the caller makes at once
- * @room: (out) (transfer none): that encoding, in the message's own
+ * confab_message_new_room_chat:
+ * @room: the room it goes to, as the room spells its name
+ *
+ * As confab_message_new_chat(), for the members of @room.
+ */
+ConfabMessage *
+confab_message_new_room_chat (const char         *sender,
+                              const char         *room,
+                              const char * const *recipients,
+                              guint               n_recipients,
+                              const char         *text,
+                              gsize               text_len,
+                              gint64              timestamp_usec)
+{
+  ConfabMessage *self;
+
+  g_return_val_if_fail (sender != NULL && room != NULL, NULL);
+  g_return_val_if_fail (recipients != NULL || n_recipients == 0, NULL);
+  g_return_val_if_fail (text != NULL || text_len == 0, NULL);
+
+  self = message_alloc (CONFAB_MESSAGE_CHAT, sender, room, recipients, n_recipients,
+                        text != NULL ? text : "", text_len, 0);
+  if (timestamp_usec != 0)
+    self->timestamp_usec = timestamp_usec;
+  return self;
+}
+
+/**
+ * confab_message_new_chat_with_line:
+ * @room: (nullable): the room it goes to, or %NULL for a direct message
+ * @line_len: the size of an encoding the caller makes at once
+ * @line: (out) (transfer none): that encoding, in the message's own
  *   block; the caller fills its data and keeps it with
  *   confab_message_set_slot()
  *
- * As confab_message_new_chat(), with room for one encoding in the same
+ * As confab_message_new_chat(), with space for one encoding in the same
  * allocation: the protocol layer builds every chat message's text line
  * (the byte counters count it), and one block is one allocation, one
  * free and one cache line fewer per message than two.
  */
 ConfabMessage *
-confab_message_new_chat_with_room (const char         *sender,
+confab_message_new_chat_with_line (const char         *sender,
+                                   const char         *room,
                                    const char * const *recipients,
                                    guint               n_recipients,
                                    const char         *text,
                                    gsize               text_len,
-                                   gsize               room_len,
-                                   ConfabEncoded     **room)
+                                   gsize               line_len,
+                                   ConfabEncoded     **line)
 {
   ConfabMessage *self;
 
   g_return_val_if_fail (sender != NULL, NULL);
   g_return_val_if_fail (recipients != NULL || n_recipients == 0, NULL);
   g_return_val_if_fail (text != NULL || text_len == 0, NULL);
-  g_return_val_if_fail (room_len > 0 && room != NULL, NULL);
+  g_return_val_if_fail (line_len > 0 && line != NULL, NULL);
 
-  self = message_alloc (CONFAB_MESSAGE_CHAT, sender, recipients, n_recipients,
-                        text != NULL ? text : "", text_len, room_len);
-  *room = self->room;
+  self = message_alloc (CONFAB_MESSAGE_CHAT, sender, room, recipients, n_recipients,
+                        text != NULL ? text : "", text_len, line_len);
+  *line = self->line;
   return self;
 }
 
@@ -187,7 +226,7 @@ confab_message_new_error (ConfabError code,
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  self = message_alloc (CONFAB_MESSAGE_ERROR, "", NULL, 0, text, strlen (text), 0);
+  self = message_alloc (CONFAB_MESSAGE_ERROR, "", NULL, NULL, 0, text, strlen (text), 0);
   self->code = code;
   return self;
 }
@@ -213,7 +252,7 @@ confab_message_new_welcome (const char *name)
 {
   g_return_val_if_fail (name != NULL, NULL);
 
-  return message_alloc (CONFAB_MESSAGE_WELCOME, "", &name, 1, "", 0, 0);
+  return message_alloc (CONFAB_MESSAGE_WELCOME, "", NULL, &name, 1, "", 0, 0);
 }
 
 /* Returns: (transfer full): the reply to a peers request */
@@ -223,7 +262,73 @@ confab_message_new_peers (const char * const *names,
 {
   g_return_val_if_fail (names != NULL || n_names == 0, NULL);
 
-  return message_alloc (CONFAB_MESSAGE_PEERS, "", names, n_names, "", 0, 0);
+  return message_alloc (CONFAB_MESSAGE_PEERS, "", NULL, names, n_names, "", 0, 0);
+}
+
+/**
+ * confab_message_new_room_event:
+ * @kind: CONFAB_MESSAGE_JOIN or CONFAB_MESSAGE_PART
+ * @room: the room, as it spells its name
+ * @name: who joined or left
+ *
+ * Returns: (transfer full): the notice every member of @room is sent
+ */
+ConfabMessage *
+confab_message_new_room_event (ConfabMessageKind kind,
+                               const char       *room,
+                               const char       *name)
+{
+  g_return_val_if_fail (kind == CONFAB_MESSAGE_JOIN || kind == CONFAB_MESSAGE_PART, NULL);
+  g_return_val_if_fail (room != NULL && name != NULL, NULL);
+
+  return message_alloc (kind, name, room, NULL, 0, "", 0, 0);
+}
+
+/**
+ * confab_message_new_topic:
+ * @setter: (nullable): who set the topic; %NULL when none is set
+ * @topic: the topic ("" for none)
+ * @timestamp_usec: when it was set, or 0 for now
+ *
+ * Returns: (transfer full): a topic change or the answer to a query
+ */
+ConfabMessage *
+confab_message_new_topic (const char *room,
+                          const char *setter,
+                          const char *topic,
+                          gint64      timestamp_usec)
+{
+  ConfabMessage *self;
+
+  g_return_val_if_fail (room != NULL && topic != NULL, NULL);
+
+  self = message_alloc (CONFAB_MESSAGE_TOPIC, setter != NULL ? setter : "", room,
+                        NULL, 0, topic, strlen (topic), 0);
+  if (timestamp_usec != 0)
+    self->timestamp_usec = timestamp_usec;
+  return self;
+}
+
+/* Returns: (transfer full): a room's members, sorted */
+ConfabMessage *
+confab_message_new_members (const char         *room,
+                            const char * const *names,
+                            guint               n_names)
+{
+  g_return_val_if_fail (room != NULL, NULL);
+  g_return_val_if_fail (names != NULL || n_names == 0, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_MEMBERS, "", room, names, n_names, "", 0, 0);
+}
+
+/* Returns: (transfer full): every room's name, sorted */
+ConfabMessage *
+confab_message_new_rooms (const char * const *names,
+                          guint               n_names)
+{
+  g_return_val_if_fail (names != NULL || n_names == 0, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_ROOMS, "", NULL, names, n_names, "", 0, 0);
 }
 
 ConfabMessage *
@@ -244,7 +349,7 @@ confab_message_unref (ConfabMessage *self)
     return;
 
   for (guint i = 0; i < CONFAB_MESSAGE_N_SLOTS; i++)
-    if (self->slots[i] != self->room)
+    if (self->slots[i] != self->line)
       confab_encoded_free (self->slots[i]);
   g_free (self);
 }
@@ -266,6 +371,14 @@ const char *
 confab_message_get_sender (const ConfabMessage *self)
 {
   return self->sender;
+}
+
+/* Returns: (nullable): the room a chat message went to, or the room a
+ *   join, part, topic or members message is about */
+const char *
+confab_message_get_room (const ConfabMessage *self)
+{
+  return self->room;
 }
 
 /* Returns: (array length=n_recipients): NULL-terminated names */

@@ -18,6 +18,11 @@ typedef enum
   CONFAB_MESSAGE_ERROR,   /* code, text */
   CONFAB_MESSAGE_WELCOME, /* names: the one name that just logged in */
   CONFAB_MESSAGE_PEERS,   /* names: who is connected, sorted */
+  CONFAB_MESSAGE_JOIN,    /* room, sender: who joined it */
+  CONFAB_MESSAGE_PART,    /* room, sender: who left it */
+  CONFAB_MESSAGE_TOPIC,   /* room, sender: who set it ("" if none), text, timestamp */
+  CONFAB_MESSAGE_MEMBERS, /* room, names: its members, sorted */
+  CONFAB_MESSAGE_ROOMS,   /* names: every room, sorted */
 } ConfabMessageKind;
 
 /* Slots for a message's encodings, one per wire protocol. The protocol
@@ -45,20 +50,40 @@ ConfabMessage *confab_message_new_chat (const char         *sender,
                                         const char         *text,
                                         gsize               text_len,
                                         gint64              timestamp_usec);
+ConfabMessage *confab_message_new_room_chat (const char         *sender,
+                                             const char         *room,
+                                             const char * const *recipients,
+                                             guint               n_recipients,
+                                             const char         *text,
+                                             gsize               text_len,
+                                             gint64              timestamp_usec);
 ConfabMessage *confab_message_new_error (ConfabError code,
                                          const char *text);
 ConfabMessage *confab_message_new_errorf (ConfabError code,
                                           const char *format,
                                           ...) G_GNUC_PRINTF (2, 3);
-ConfabMessage *confab_message_new_chat_with_room (const char         *sender,
+ConfabMessage *confab_message_new_chat_with_line (const char         *sender,
+                                                  const char         *room,
                                                   const char * const *recipients,
                                                   guint               n_recipients,
                                                   const char         *text,
                                                   gsize               text_len,
-                                                  gsize               room_len,
-                                                  ConfabEncoded     **room);
+                                                  gsize               line_len,
+                                                  ConfabEncoded     **line);
 ConfabMessage *confab_message_new_welcome (const char *name);
 ConfabMessage *confab_message_new_peers (const char * const *names,
+                                         guint               n_names);
+ConfabMessage *confab_message_new_room_event (ConfabMessageKind kind,
+                                              const char       *room,
+                                              const char       *name);
+ConfabMessage *confab_message_new_topic (const char *room,
+                                         const char *setter,
+                                         const char *topic,
+                                         gint64      timestamp_usec);
+ConfabMessage *confab_message_new_members (const char         *room,
+                                           const char * const *names,
+                                           guint               n_names);
+ConfabMessage *confab_message_new_rooms (const char * const *names,
                                          guint               n_names);
 ConfabMessage *confab_message_ref (ConfabMessage *self);
 void           confab_message_unref (ConfabMessage *self);
@@ -66,6 +91,7 @@ void           confab_message_unref (ConfabMessage *self);
 ConfabMessageKind   confab_message_get_kind (const ConfabMessage *self);
 ConfabError         confab_message_get_code (const ConfabMessage *self);
 const char         *confab_message_get_sender (const ConfabMessage *self);
+const char         *confab_message_get_room (const ConfabMessage *self);
 const char * const *confab_message_get_recipients (const ConfabMessage *self,
                                                    guint               *n_recipients);
 const char * const *confab_message_get_names (const ConfabMessage *self,

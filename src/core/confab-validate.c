@@ -179,6 +179,30 @@ confab_validate_name (const char *name,
   return TRUE;
 }
 
+gboolean
+confab_validate_room_name (const char *name,
+                           gssize      len,
+                           GError    **error)
+{
+  gsize n_bytes;
+
+  g_return_val_if_fail (name != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  n_bytes = len < 0 ? strlen (name) : (gsize) len;
+  if (n_bytes >= 2 && name[0] == '#' && confab_validate_name (name + 1, n_bytes - 1, NULL))
+    return TRUE;
+
+  /* Echoed only if it cannot upset a terminal or break the line. */
+  if (n_bytes > 0 && confab_validate_text (name, n_bytes, NULL))
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ROOM_NAME,
+                 "invalid room name: %.*s", (int) n_bytes, name);
+  else
+    g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ROOM_NAME,
+                         "invalid room name");
+  return FALSE;
+}
+
 /* Like g_utf8_validate_len(), but NUL bytes count as valid characters, so
  * that a caller can tell "not UTF-8" from "holds a NUL" independently of
  * where in the buffer each problem sits. */

@@ -44,6 +44,24 @@ gboolean confab_validate_name (const char *name,
                                GError    **error);
 
 /*
+ * confab_validate_room_name:
+ * @name: candidate room name, @len bytes, or -1 if NUL-terminated
+ * @error: CONFAB_ERROR_INVALID_ROOM_NAME, "invalid room name: NAME" (the
+ *   name echoed where it is text a peer may see)
+ *
+ * A room name is '#' followed by what confab_validate_name() allows.
+ */
+gboolean confab_validate_room_name (const char *name,
+                                    gssize      len,
+                                    GError    **error);
+
+static inline gboolean
+confab_is_room_name (const char *name)
+{
+  return name[0] == '#';
+}
+
+/*
  * confab_validate_text:
  * @text: chat text, @len bytes (already trimmed)
  * @len: length in bytes, or -1 if NUL-terminated

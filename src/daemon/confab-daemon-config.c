@@ -43,6 +43,9 @@ confab_daemon_limits_from_config (const ConfabConfig *config,
                                   ConfabPeerLimits   *peer_limits)
 {
   broker_limits->queue_max_bytes = config->queue_max_bytes;
+  broker_limits->rooms_max = config->rooms_max;
+  broker_limits->room_members_max = config->room_members_max;
+  broker_limits->rooms_per_peer_max = config->rooms_per_peer_max;
   peer_limits->line_max_bytes = config->line_max_bytes;
   peer_limits->recipients_max = config->recipients_max;
   peer_limits->login_timeout_sec = config->login_timeout_sec;

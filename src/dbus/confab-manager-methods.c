@@ -281,6 +281,15 @@ run_get_statistics (ConfabManager         *self,
   dict_add_u32 (&dict, "peers_peak", stats.peers_peak);
   dict_add_u32 (&dict, "peers_max", conn.peers_max);
   dict_add_u32 (&dict, "queue_max_bytes", limits.queue_max_bytes);
+  dict_add_u32 (&dict, "rooms_max", limits.rooms_max);
+  dict_add_u32 (&dict, "room_members_max", limits.room_members_max);
+  dict_add_u32 (&dict, "rooms_per_peer_max", limits.rooms_per_peer_max);
+  dict_add_u32 (&dict, "rooms", stats.rooms);
+  dict_add_u32 (&dict, "rooms_peak", stats.rooms_peak);
+  dict_add_u64 (&dict, "rooms_created", stats.rooms_created);
+  dict_add_u64 (&dict, "room_joins", stats.room_joins);
+  dict_add_u64 (&dict, "room_joins_refused", stats.room_joins_refused);
+  dict_add_u64 (&dict, "room_messages", stats.room_messages);
   dict_add_u64 (&dict, "logins", stats.logins);
   /* Refused at the broker (name taken, ...) or before it was asked. */
   dict_add_u64 (&dict, "logins_rejected", stats.logins_rejected + conn.logins_rejected);

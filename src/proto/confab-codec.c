@@ -45,6 +45,7 @@ request_init (ConfabRequest *request)
   request->n_to = 0;
   request->text = NULL;
   request->text_len = 0;
+  request->room = NULL;
 }
 
 /**

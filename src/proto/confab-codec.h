@@ -6,7 +6,7 @@
  * syntax itself; a new front door (IRC, WebSocket) is one more codec.
  *
  * Events are ConfabMessage values of every kind (chat, error, welcome,
- * peers; later join, part, topic), so what the broker queues and what a
+ * peers, rooms, join, part, topic, members), so what the broker queues and what a
  * connection answers itself are encoded the same way, by the codec, once
  * per message and protocol (confab_codec_message_bytes()).
  *
@@ -36,6 +36,11 @@ typedef enum
   CONFAB_REQUEST_LOGIN,   /* name: the name asked for ("": the caller's user name) */
   CONFAB_REQUEST_MESSAGE, /* to, n_to, text, text_len */
   CONFAB_REQUEST_PEERS,   /* who is connected */
+  CONFAB_REQUEST_ROOMS,   /* which rooms exist */
+  CONFAB_REQUEST_JOIN,    /* room */
+  CONFAB_REQUEST_PART,    /* room */
+  CONFAB_REQUEST_MEMBERS, /* room */
+  CONFAB_REQUEST_TOPIC,   /* room; text, text_len: the new topic, or text NULL to ask */
 } ConfabRequestKind;
 
 /*
@@ -49,10 +54,11 @@ typedef struct
 {
   ConfabRequestKind   kind;
   const char         *name;
-  const char * const *to; /* de-duplicated, n_to names */
+  const char * const *to; /* de-duplicated, n_to names and rooms */
   guint               n_to;
   const char         *text; /* trimmed, NUL-terminated */
   gsize               text_len;
+  const char         *room; /* a room's name, '#' included */
 
   /*< private >*/
   void (*clear) (gpointer request);
@@ -115,6 +121,7 @@ struct _ConfabCodec
 
 extern const ConfabCodec confab_codec_text;
 ConfabMessage           *confab_text_codec_new_chat (const char         *sender,
+                                                     const char         *room,
                                                      const char           *const *recipients,
                                                      guint               n_recipients,
                                                      const char         *text,

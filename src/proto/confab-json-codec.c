@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "confab-codec.h"
 
 static void
@@ -84,6 +86,32 @@ json_decode (char                      *line,
 
     case CONFAB_JSON_REQUEST_PEERS:
       request->kind = CONFAB_REQUEST_PEERS;
+      return TRUE;
+
+    case CONFAB_JSON_REQUEST_ROOMS:
+      request->kind = CONFAB_REQUEST_ROOMS;
+      return TRUE;
+
+    case CONFAB_JSON_REQUEST_JOIN:
+      request->kind = CONFAB_REQUEST_JOIN;
+      request->room = parsed->room;
+      return TRUE;
+
+    case CONFAB_JSON_REQUEST_PART:
+      request->kind = CONFAB_REQUEST_PART;
+      request->room = parsed->room;
+      return TRUE;
+
+    case CONFAB_JSON_REQUEST_MEMBERS:
+      request->kind = CONFAB_REQUEST_MEMBERS;
+      request->room = parsed->room;
+      return TRUE;
+
+    case CONFAB_JSON_REQUEST_TOPIC:
+      request->kind = CONFAB_REQUEST_TOPIC;
+      request->room = parsed->room;
+      request->text = parsed->topic;
+      request->text_len = parsed->topic != NULL ? strlen (parsed->topic) : 0;
       return TRUE;
 
     case CONFAB_JSON_REQUEST_LOGIN:

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
-#include "confab-json-protocol.h"
+#include "confab-json-private.h"
 #include "confab-json-syntax.h"
 #include "confab-name-set.h"
 #include "confab-names.h"
@@ -68,12 +68,12 @@ confab_json_check_syntax (const char *line,
   return check_syntax (line, len, &escaped_nul, error);
 }
 
-static gboolean
-fail (GError     **error,
-      const char **field,
-      ConfabError  code,
-      const char  *field_name,
-      const char  *message)
+gboolean
+confab_json_fail (GError     **error,
+                  const char **field,
+                  ConfabError  code,
+                  const char  *field_name,
+                  const char  *message)
 {
   if (field != NULL)
     *field = field_name;
@@ -129,11 +129,11 @@ parse_message (JsonObject        *object,
   confab_name_set_init (&seen);
 
   if (to_node == NULL || !JSON_NODE_HOLDS_ARRAY (to_node))
-    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
-                 "'to' must be an array of names");
+    return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
+                             "'to' must be an array of names");
   if (text == NULL)
-    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "text",
-                 "'text' must be a string");
+    return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "text",
+                             "'text' must be a string");
 
   to = json_node_get_array (to_node);
   for (guint i = 0; i < json_array_get_length (to); i++)
@@ -142,13 +142,18 @@ parse_message (JsonObject        *object,
       const char *name;
 
       if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-        return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
-                     "'to' must be an array of names");
+        return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
+                                 "'to' must be an array of names");
       name = json_node_get_string (item);
-      if (!confab_validate_name (name, -1, NULL))
+      if (confab_is_room_name (name))
+        {
+          if (!confab_validate_room_name (name, -1, &local_error))
+            return confab_json_fail (error, field, local_error->code, "to", local_error->message);
+        }
+      else if (!confab_validate_name (name, -1, NULL))
         {
           confab_wire_set_invalid_recipient (&local_error, name, -1);
-          return fail (error, field, local_error->code, "to", local_error->message);
+          return confab_json_fail (error, field, local_error->code, "to", local_error->message);
         }
       /* A repeat is skipped, even past the limit: only distinct names
        * count. The names stay in the parsed object while the set is used. */
@@ -156,15 +161,15 @@ parse_message (JsonObject        *object,
           !confab_name_set_contains (&seen, name, strlen (name)))
         {
           confab_wire_set_too_many_recipients (&local_error, max_recipients);
-          return fail (error, field, local_error->code, "to", local_error->message);
+          return confab_json_fail (error, field, local_error->code, "to", local_error->message);
         }
       if (!confab_name_set_add (&seen, name, strlen (name)))
         continue;
       g_ptr_array_add (names, g_strdup (name));
     }
   if (names->len == 0)
-    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
-                 "'to' must name at least one peer");
+    return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "to",
+                             "'to' must name at least one peer");
 
   /* Trim surrounding white space, newlines included. */
   start = text;
@@ -172,13 +177,13 @@ parse_message (JsonObject        *object,
   confab_wire_trim (&start, &end, TRUE);
   len = end - start;
   if (len == 0)
-    return fail (error, field, CONFAB_ERROR_EMPTY_MESSAGE, "text", "empty message");
+    return confab_json_fail (error, field, CONFAB_ERROR_EMPTY_MESSAGE, "text", "empty message");
   /* The line was UTF-8, but json-glib turns an unpaired surrogate escape
    * ("\ud800") into bytes that are not. */
   if (!g_utf8_validate_len (start, len, NULL))
-    return fail (error, field, CONFAB_ERROR_INVALID_UTF8, "text", "invalid UTF-8");
+    return confab_json_fail (error, field, CONFAB_ERROR_INVALID_UTF8, "text", "invalid UTF-8");
   if (!text_ok (start, len, &local_error))
-    return fail (error, field, local_error->code, "text", local_error->message);
+    return confab_json_fail (error, field, local_error->code, "text", local_error->message);
 
   request->type = CONFAB_JSON_REQUEST_MESSAGE;
   request->n_to = names->len;
@@ -243,10 +248,10 @@ confab_json_parse_request (const char        *line,
     *field = NULL;
 
   if (memchr (line, '\0', len) != NULL)
-    return fail (error, field, CONFAB_ERROR_CONTROL_CHARACTER, NULL,
-                 "line contains control characters");
+    return confab_json_fail (error, field, CONFAB_ERROR_CONTROL_CHARACTER, NULL,
+                             "line contains control characters");
   if (!g_utf8_validate_len (line, len, NULL))
-    return fail (error, field, CONFAB_ERROR_INVALID_UTF8, NULL, "invalid UTF-8");
+    return confab_json_fail (error, field, CONFAB_ERROR_INVALID_UTF8, NULL, "invalid UTF-8");
   if (!check_syntax (line, len, &escaped_nul, error))
     return FALSE;
   /* json-glib ends a string at an escaped NUL without a word, which would
@@ -258,16 +263,16 @@ confab_json_parse_request (const char        *line,
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, line, len, NULL))
-    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "not valid JSON");
+    return confab_json_fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "not valid JSON");
 
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "a frame must be a JSON object");
+    return confab_json_fail (error, field, CONFAB_ERROR_BAD_JSON, NULL, "a frame must be a JSON object");
   object = json_node_get_object (root);
 
   type = confab_json_get_string (object, "type");
   if (type == NULL)
-    return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "type", "'type' must be a string");
+    return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "type", "'type' must be a string");
 
   if (g_str_equal (type, "login"))
     {
@@ -276,17 +281,18 @@ confab_json_parse_request (const char        *line,
       g_autoptr(GError) local_error = NULL;
 
       if (name == NULL)
-        return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "name", "'name' must be a string");
+        return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "name", "'name' must be a string");
       if (protocol != NULL &&
           (!JSON_NODE_HOLDS_VALUE (protocol) ||
            json_node_get_value_type (protocol) != G_TYPE_INT64 ||
-           json_node_get_int (protocol) != CONFAB_JSON_PROTOCOL_VERSION))
-        return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "protocol",
-                     "unsupported protocol version (this server speaks 1)");
+           json_node_get_int (protocol) < CONFAB_JSON_PROTOCOL_VERSION_MIN ||
+           json_node_get_int (protocol) > CONFAB_JSON_PROTOCOL_VERSION))
+        return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "protocol",
+                                 "unsupported protocol version (this server speaks 1 and 2)");
       /* An empty name is left to the server: on a Unix socket with
        * identity checks it means "my user name". */
       if (*name != '\0' && !confab_validate_name (name, -1, &local_error))
-        return fail (error, field, CONFAB_ERROR_INVALID_NAME, "name", local_error->message);
+        return confab_json_fail (error, field, CONFAB_ERROR_INVALID_NAME, "name", local_error->message);
 
       request->type = CONFAB_JSON_REQUEST_LOGIN;
       request->name = g_strdup (name);
@@ -302,7 +308,12 @@ confab_json_parse_request (const char        *line,
       return TRUE;
     }
 
-  return fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "type", "unknown request type");
+  if (confab_json_parse_room_request (object, type, request, field, error))
+    return TRUE;
+  if (error == NULL || *error != NULL)
+    return FALSE;
+
+  return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "type", "unknown request type");
 }
 
 void
@@ -311,6 +322,8 @@ confab_json_request_clear (ConfabJsonRequest *request)
   g_clear_pointer (&request->name, g_free);
   g_clear_pointer (&request->to, g_strfreev);
   g_clear_pointer (&request->text, g_free);
+  g_clear_pointer (&request->room, g_free);
+  g_clear_pointer (&request->topic, g_free);
   request->n_to = 0;
   request->text_len = 0;
 }
@@ -336,9 +349,9 @@ escape_controls (GString *json)
 }
 
 /* Serialises @builder's object on one line, '\n' included. */
-static char *
-finish_line (JsonBuilder *builder,
-             gsize       *len)
+char *
+confab_json_finish_line (JsonBuilder *builder,
+                         gsize       *len)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
@@ -413,7 +426,7 @@ confab_json_encode_error (ConfabError code,
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
   build_error (builder, code, text, field_for_error (code, text));
-  return finish_line (builder, len);
+  return confab_json_finish_line (builder, len);
 }
 
 /**
@@ -455,6 +468,11 @@ confab_json_encode_message (ConfabMessage *message)
         for (guint i = 0; i < n_to; i++)
           json_builder_add_string_value (builder, to[i]);
         json_builder_end_array (builder);
+        if (confab_message_get_room (message) != NULL)
+          {
+            json_builder_set_member_name (builder, "room");
+            json_builder_add_string_value (builder, confab_message_get_room (message));
+          }
         json_builder_set_member_name (builder, "text");
         json_builder_add_string_value (builder, text_copy);
         json_builder_set_member_name (builder, "time");
@@ -489,11 +507,19 @@ confab_json_encode_message (ConfabMessage *message)
         return g_bytes_new_take (line, len);
       }
 
+    case CONFAB_MESSAGE_JOIN:
+    case CONFAB_MESSAGE_PART:
+    case CONFAB_MESSAGE_TOPIC:
+    case CONFAB_MESSAGE_MEMBERS:
+    case CONFAB_MESSAGE_ROOMS:
+      confab_json_build_room_event (builder, message);
+      break;
+
     default:
       g_return_val_if_reached (NULL);
     }
 
-  line = finish_line (builder, &len);
+  line = confab_json_finish_line (builder, &len);
   return g_bytes_new_take (line, len);
 }
 
@@ -514,7 +540,7 @@ confab_json_encode_welcome (const char *name,
   json_builder_set_member_name (builder, "protocol");
   json_builder_add_int_value (builder, CONFAB_JSON_PROTOCOL_VERSION);
   json_builder_end_object (builder);
-  return finish_line (builder, len);
+  return confab_json_finish_line (builder, len);
 }
 
 /* Returns: (transfer full): the answer to a "peers" request */
@@ -534,5 +560,5 @@ confab_json_encode_peers (const char * const *names,
     json_builder_add_string_value (builder, names[i]);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  return finish_line (builder, len);
+  return confab_json_finish_line (builder, len);
 }

@@ -10,7 +10,9 @@
 
 G_BEGIN_DECLS
 
-#define CONFAB_JSON_PROTOCOL_VERSION 1
+/* The version this server speaks, and the oldest a client may ask for. */
+#define CONFAB_JSON_PROTOCOL_VERSION     2
+#define CONFAB_JSON_PROTOCOL_VERSION_MIN 1
 /* json-glib 1.6 has no nesting limit of its own. */
 #define CONFAB_JSON_MAX_DEPTH 32
 
@@ -19,6 +21,11 @@ typedef enum
   CONFAB_JSON_REQUEST_LOGIN,
   CONFAB_JSON_REQUEST_MESSAGE,
   CONFAB_JSON_REQUEST_PEERS,
+  CONFAB_JSON_REQUEST_ROOMS,
+  CONFAB_JSON_REQUEST_JOIN,
+  CONFAB_JSON_REQUEST_PART,
+  CONFAB_JSON_REQUEST_MEMBERS,
+  CONFAB_JSON_REQUEST_TOPIC,
 } ConfabJsonRequestType;
 
 /*
@@ -33,6 +40,8 @@ typedef struct
   guint                 n_to;
   char                 *text; /* (owned): message, trimmed */
   gsize                 text_len;
+  char                 *room;  /* (owned): join, part, members, topic */
+  char                 *topic; /* (owned) (nullable): topic: the new one; NULL asks */
 } ConfabJsonRequest;
 
 gboolean    confab_json_is_json_line (const char *line,

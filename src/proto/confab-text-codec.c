@@ -2,8 +2,9 @@
  *
  * Decoding is confab-text-protocol.c's (in place, allocating nothing on
  * success); the server's lines are made here, and only here: "from
- * SENDER: text", "error: text" and "peers: NAME NAME". The text protocol
- * has no welcome.
+ * SENDER: text", "from SENDER in #room: text", "error: text", "peers:
+ * NAME NAME" and the room lines of docs/protocol.md ("join #room: NAME",
+ * …). The text protocol has no welcome.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,6 +17,7 @@
 #define FROM_PREFIX  "from "
 #define ERROR_PREFIX "error: "
 #define PEERS_PREFIX "peers: "
+#define IN_ROOM      " in "
 
 static gboolean
 text_decode_login (char                      *line,
@@ -46,11 +48,41 @@ text_decode (char                      *line,
 {
   ConfabTextMessage *parsed = &request->storage.text;
 
-  /* "/peers" has no ':', so it can never be a chat line. */
-  if (confab_text_is_peers_command (line, len))
+  ConfabTextCommand command;
+
+  if (!confab_text_parse_command (line, len, &command, error))
+    return FALSE;
+
+  switch (command.kind)
     {
+    case CONFAB_TEXT_COMMAND_NONE:
+      break;
+    case CONFAB_TEXT_COMMAND_PEERS:
       request->kind = CONFAB_REQUEST_PEERS;
       return TRUE;
+    case CONFAB_TEXT_COMMAND_ROOMS:
+      request->kind = CONFAB_REQUEST_ROOMS;
+      return TRUE;
+    case CONFAB_TEXT_COMMAND_JOIN:
+      request->kind = CONFAB_REQUEST_JOIN;
+      request->room = command.room;
+      return TRUE;
+    case CONFAB_TEXT_COMMAND_PART:
+      request->kind = CONFAB_REQUEST_PART;
+      request->room = command.room;
+      return TRUE;
+    case CONFAB_TEXT_COMMAND_MEMBERS:
+      request->kind = CONFAB_REQUEST_MEMBERS;
+      request->room = command.room;
+      return TRUE;
+    case CONFAB_TEXT_COMMAND_TOPIC:
+      request->kind = CONFAB_REQUEST_TOPIC;
+      request->room = command.room;
+      request->text = command.text;
+      request->text_len = command.text_len;
+      return TRUE;
+    default:
+      g_assert_not_reached ();
     }
 
   if (!confab_text_parse_message (line, len, options->recipients_max, parsed, error))
@@ -104,35 +136,49 @@ copy_escaped (char       *out,
   return out;
 }
 
-/* The length of "PREFIX[SENDER: ]TEXT\n". */
+/* The length of "PREFIX[SENDER[ in ROOM]: ]TEXT\n". */
 static gsize
 line_len (const char *prefix,
           const char *sender,
+          const char *room,
           const char *text,
           gsize       text_len)
 {
-  return strlen (prefix) + (sender != NULL ? strlen (sender) + 2 : 0) + text_len +
+  return strlen (prefix) + (sender != NULL ? strlen (sender) + 2 : 0) +
+         (room != NULL ? strlen (IN_ROOM) + strlen (room) : 0) + text_len +
          count_escapes (text, text_len) + 1;
 }
 
-/* Writes "PREFIX[SENDER: ]TEXT\n" into @encoded, of line_len() bytes. */
+static char *
+copy_string (char       *out,
+             const char *s)
+{
+  gsize len = strlen (s);
+
+  memcpy (out, s, len);
+  return out + len;
+}
+
+/* Writes "PREFIX[SENDER[ in ROOM]: ]TEXT\n" into @encoded, of line_len()
+ * bytes. */
 static void
 write_line (ConfabEncoded *encoded,
             const char    *prefix,
             const char    *sender,
+            const char    *room,
             const char    *text,
             gsize          text_len)
 {
-  gsize prefix_len = strlen (prefix);
-  gsize sender_len = sender != NULL ? strlen (sender) : 0;
-  char *p = encoded->data;
+  char *p = copy_string (encoded->data, prefix);
 
-  memcpy (p, prefix, prefix_len);
-  p += prefix_len;
   if (sender != NULL)
     {
-      memcpy (p, sender, sender_len);
-      p += sender_len;
+      p = copy_string (p, sender);
+      if (room != NULL)
+        {
+          p = copy_string (p, IN_ROOM);
+          p = copy_string (p, room);
+        }
       *p++ = ':';
       *p++ = ' ';
     }
@@ -144,17 +190,53 @@ write_line (ConfabEncoded *encoded,
 static ConfabEncoded *
 build_line (const char *prefix,
             const char *sender,
+            const char *room,
             const char *text,
             gsize       text_len)
 {
-  ConfabEncoded *encoded = confab_encoded_new (line_len (prefix, sender, text, text_len));
+  ConfabEncoded *encoded = confab_encoded_new (line_len (prefix, sender, room, text, text_len));
 
-  write_line (encoded, prefix, sender, text, text_len);
+  write_line (encoded, prefix, sender, room, text, text_len);
   return encoded;
+}
+
+/* "PREFIX NAME NAME…\n", or "PREFIX\n" without names; @prefix ends
+ * in ':'. */
+static ConfabEncoded *
+build_list (const char         *prefix,
+            const char         *room,
+            const char * const *names,
+            guint               n_names)
+{
+  GString *line = g_string_new (prefix);
+
+  if (room != NULL)
+    g_string_append_printf (line, " %s:", room);
+  for (guint i = 0; i < n_names; i++)
+    {
+      g_string_append_c (line, ' ');
+      g_string_append (line, names[i]);
+    }
+  g_string_append_c (line, '\n');
+  return take_string (line);
+}
+
+/* "KIND ROOM: TEXT\n", or "KIND ROOM:\n" for an empty text. */
+static ConfabEncoded *
+build_room_line (const char *kind,
+                 const char *room,
+                 const char *text)
+{
+  g_autofree char *line = g_strdup_printf ("%s %s:%s%s\n", kind, room,
+                                           *text != '\0' ? " " : "", text);
+
+  return confab_encoded_new_copy (line, strlen (line));
 }
 
 /**
  * confab_text_codec_new_chat:
+ *
+ * @room: (nullable): the room it goes to, or %NULL for a direct message
  *
  * As confab_message_new_chat(), with the message's text line built at
  * once, in the message's own allocation: every chat message needs it (it
@@ -165,18 +247,19 @@ build_line (const char *prefix,
  */
 ConfabMessage *
 confab_text_codec_new_chat (const char         *sender,
+                            const char         *room,
                             const char * const *recipients,
                             guint               n_recipients,
                             const char         *text,
                             gsize               text_len)
 {
-  ConfabEncoded *room = NULL;
+  ConfabEncoded *line = NULL;
   ConfabMessage *message =
-    confab_message_new_chat_with_room (sender, recipients, n_recipients, text, text_len,
-                                       line_len (FROM_PREFIX, sender, text, text_len), &room);
+    confab_message_new_chat_with_line (sender, room, recipients, n_recipients, text, text_len,
+                                       line_len (FROM_PREFIX, sender, room, text, text_len), &line);
 
-  write_line (room, FROM_PREFIX, sender, text, text_len);
-  confab_message_set_slot (message, CONFAB_CODEC_SLOT_TEXT, room);
+  write_line (line, FROM_PREFIX, sender, room, text, text_len);
+  confab_message_set_slot (message, CONFAB_CODEC_SLOT_TEXT, line);
   return message;
 }
 
@@ -185,6 +268,7 @@ text_encode (ConfabMessage *message)
 {
   const char * const *names;
   const char         *sender = confab_message_get_sender (message);
+  const char         *room = confab_message_get_room (message);
   gsize               text_len;
   const char         *text = confab_message_get_text (message, &text_len);
   guint               n_names;
@@ -193,12 +277,13 @@ text_encode (ConfabMessage *message)
   switch (confab_message_get_kind (message))
     {
     case CONFAB_MESSAGE_CHAT:
-      return build_line (FROM_PREFIX, sender, text, text_len);
+      return build_line (FROM_PREFIX, sender, room, text, text_len);
 
     case CONFAB_MESSAGE_ERROR:
-      return build_line (ERROR_PREFIX, NULL, text, text_len);
+      return build_line (ERROR_PREFIX, NULL, NULL, text, text_len);
 
     case CONFAB_MESSAGE_PEERS:
+      /* "peers: NAME …", as version 1 wrote it: there is always one. */
       names = confab_message_get_names (message, &n_names);
       line = g_string_new (PEERS_PREFIX);
       for (guint i = 0; i < n_names; i++)
@@ -209,6 +294,23 @@ text_encode (ConfabMessage *message)
         }
       g_string_append_c (line, '\n');
       return take_string (line);
+
+    case CONFAB_MESSAGE_ROOMS:
+      names = confab_message_get_names (message, &n_names);
+      return build_list ("rooms:", NULL, names, n_names);
+
+    case CONFAB_MESSAGE_MEMBERS:
+      names = confab_message_get_names (message, &n_names);
+      return build_list ("members", room, names, n_names);
+
+    case CONFAB_MESSAGE_JOIN:
+      return build_room_line ("join", room, sender);
+
+    case CONFAB_MESSAGE_PART:
+      return build_room_line ("part", room, sender);
+
+    case CONFAB_MESSAGE_TOPIC:
+      return build_room_line ("topic", room, text);
 
     case CONFAB_MESSAGE_WELCOME:
     default:

@@ -46,22 +46,118 @@ confab_text_is_blank (const char *line,
   return start == end;
 }
 
-/**
- * confab_text_is_peers_command:
- *
- * Returns: whether @line is "/peers", with white space (space, TAB)
- *   around it: the one command of the text protocol; it has no ':' and
- *   so can never be a chat line
- */
+static const struct
+{
+  const char           *word;
+  ConfabTextCommandKind kind;
+  guint                 n_args; /* 0, 1 (a room), or 2 (a room and an optional text) */
+  const char           *usage;
+} commands[] = {
+  { "/peers", CONFAB_TEXT_COMMAND_PEERS, 0, "usage: /peers" },
+  { "/rooms", CONFAB_TEXT_COMMAND_ROOMS, 0, "usage: /rooms" },
+  { "/join", CONFAB_TEXT_COMMAND_JOIN, 1, "usage: /join #room" },
+  { "/part", CONFAB_TEXT_COMMAND_PART, 1, "usage: /part #room" },
+  { "/members", CONFAB_TEXT_COMMAND_MEMBERS, 1, "usage: /members #room" },
+  { "/topic", CONFAB_TEXT_COMMAND_TOPIC, 2, "usage: /topic #room [text]" },
+};
+
+static gboolean
+usage_error (GError    **error,
+             const char *usage)
+{
+  g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE, usage);
+  return FALSE;
+}
+
+/* The arguments of a known command, [start, end) trimmed. */
+static gboolean
+parse_arguments (char              *line,
+                 const char        *start,
+                 const char        *end,
+                 guint              n_args,
+                 const char        *usage,
+                 ConfabTextCommand *command,
+                 GError           **error)
+{
+  const char *room_end = start;
+
+  if (n_args == 0)
+    return start == end || usage_error (error, usage);
+  if (start == end)
+    return usage_error (error, usage);
+
+  while (room_end < end && !confab_wire_is_blank (*room_end))
+    room_end++;
+  if (!confab_validate_room_name (start, room_end - start, error))
+    return FALSE;
+  if (room_end < end && n_args == 1)
+    return usage_error (error, usage);
+
+  command->room = start;
+  if (room_end < end)
+    {
+      const char *text = room_end;
+
+      trim_ascii (&text, &end);
+      command->text = text;
+      command->text_len = end - text;
+      line[end - line] = '\0';
+    }
+  line[room_end - line] = '\0';
+  return TRUE;
+}
+
 gboolean
-confab_text_is_peers_command (const char *line,
-                              gsize       len)
+confab_text_parse_command (char              *line,
+                           gsize              len,
+                           ConfabTextCommand *command,
+                           GError           **error)
 {
   const char *start = line;
   const char *end = line + len;
+  const char *word_end;
+
+  g_return_val_if_fail (line != NULL && command != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  command->kind = CONFAB_TEXT_COMMAND_NONE;
+  command->room = NULL;
+  command->text = NULL;
+  command->text_len = 0;
 
   trim_ascii (&start, &end);
-  return (gsize) (end - start) == strlen ("/peers") && memcmp (start, "/peers", end - start) == 0;
+  if (start == end || *start != '/')
+    return TRUE;
+
+  word_end = start;
+  while (word_end < end && !confab_wire_is_blank (*word_end))
+    word_end++;
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      const char *args = word_end;
+
+      if ((gsize) (word_end - start) != strlen (commands[i].word) ||
+          memcmp (start, commands[i].word, word_end - start) != 0)
+        continue;
+      /* Known: from here on the line is this command's. */
+      if (!confab_validate_text (line, len, error))
+        return FALSE;
+      command->kind = commands[i].kind;
+      trim_ascii (&args, &end);
+      return parse_arguments (line, args, end, commands[i].n_args, commands[i].usage, command, error);
+    }
+
+  /* "/bob: hi" is a message to a peer called "/bob". */
+  if (memchr (line, ':', len) != NULL)
+    return TRUE;
+
+  if (confab_validate_text (start, word_end - start, NULL))
+    g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_UNKNOWN_COMMAND,
+                 "unknown command: %.*s", (int) (word_end - start), start);
+  else
+    g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_UNKNOWN_COMMAND, "unknown command");
+  return FALSE;
 }
 
 gboolean
@@ -108,7 +204,12 @@ add_recipient (ConfabTextMessage *msg,
       return FALSE;
     }
 
-  if (!confab_validate_name (start, len, NULL))
+  if (*start == '#')
+    {
+      if (!confab_validate_room_name (start, len, error))
+        return FALSE;
+    }
+  else if (!confab_validate_name (start, len, NULL))
     {
       /* The whole-line check already makes the name safe to echo; the
        * helper checks again, so the echo is safe on its own. */

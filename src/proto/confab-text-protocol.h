@@ -51,7 +51,8 @@ gboolean confab_text_parse_login (char        *line,
  *   BAD_MESSAGE "expected 'name, name: text'" when there is no ':' or the
  *     recipient list is empty,
  *   INVALID_NAME "invalid recipient name: …" for a recipient that can never
- *     be a valid name,
+ *     be a valid name, INVALID_ROOM_NAME for one starting with '#' that can
+ *     never be a room's,
  *   TOO_MANY_RECIPIENTS "too many recipients (limit N)",
  *   EMPTY_MESSAGE "empty message".
  * Items are checked left to right and the first fault is reported; the
@@ -66,9 +67,50 @@ gboolean confab_text_parse_message (char              *line,
                                     ConfabTextMessage *msg,
                                     GError           **error);
 
+typedef enum
+{
+  CONFAB_TEXT_COMMAND_NONE, /* not a command: a chat line */
+  CONFAB_TEXT_COMMAND_PEERS,
+  CONFAB_TEXT_COMMAND_ROOMS,
+  CONFAB_TEXT_COMMAND_JOIN,
+  CONFAB_TEXT_COMMAND_PART,
+  CONFAB_TEXT_COMMAND_MEMBERS,
+  CONFAB_TEXT_COMMAND_TOPIC,
+} ConfabTextCommandKind;
+
+/*
+ * ConfabTextCommand:
+ * A parsed "/command ARGS" line; pointers into the line, as a message's.
+ */
+typedef struct
+{
+  ConfabTextCommandKind kind;
+  const char           *room; /* JOIN, PART, MEMBERS, TOPIC */
+  const char           *text; /* TOPIC: the new topic, or NULL to ask for it */
+  gsize                 text_len;
+} ConfabTextCommand;
+
+/*
+ * confab_text_parse_command:
+ * @line: a line after the login, @len bytes (line[len] == '\0'); modified
+ *   in place when it is a command
+ * @command: (out caller-allocates): kind NONE for a chat line
+ *
+ * A line whose first word is one of the commands (/peers, /rooms, /join,
+ * /part, /members, /topic) is that command; any other line starting with
+ * '/' and holding no ':' is an unknown command. Anything else is left to
+ * confab_text_parse_message() (a name may start with '/': "/bob: hi").
+ *
+ * Returns: %FALSE with UNKNOWN_COMMAND "unknown command: /WORD",
+ *   BAD_MESSAGE "usage: /join #room" (and the like), INVALID_ROOM_NAME,
+ *   or the text's own errors (INVALID_UTF8, CONTROL_CHARACTER)
+ */
+gboolean confab_text_parse_command (char              *line,
+                                    gsize              len,
+                                    ConfabTextCommand *command,
+                                    GError           **error);
+
 gboolean confab_text_is_blank (const char *line,
                                gsize       len);
-gboolean confab_text_is_peers_command (const char *line,
-                                       gsize       len);
 
 G_END_DECLS

@@ -16,7 +16,7 @@
  */
 #include "config.h"
 
-#include "confab-session.h"
+#include "confab-session-private.h"
 
 /* A login refused here, before the broker is asked: the connection
  * closes with the error handed back, one error line. */
@@ -224,7 +224,12 @@ confab_session_handle_line (const ConfabSession *session,
   switch (request.kind)
     {
     case CONFAB_REQUEST_MESSAGE:
-      message = confab_text_codec_new_chat (confab_broker_peer_get_name (session->entry),
+      if (confab_session_names_rooms (request.to, request.n_to))
+        {
+          confab_session_send_to_rooms (session, &request);
+          break;
+        }
+      message = confab_text_codec_new_chat (confab_broker_peer_get_name (session->entry), NULL,
                                             request.to, request.n_to,
                                             request.text, request.text_len);
       confab_broker_route (session->broker, session->entry, request.to, request.n_to, message);
@@ -232,6 +237,14 @@ confab_session_handle_line (const ConfabSession *session,
 
     case CONFAB_REQUEST_PEERS:
       reply_peers (session);
+      break;
+
+    case CONFAB_REQUEST_ROOMS:
+    case CONFAB_REQUEST_JOIN:
+    case CONFAB_REQUEST_PART:
+    case CONFAB_REQUEST_MEMBERS:
+    case CONFAB_REQUEST_TOPIC:
+      confab_session_handle_room_request (session, &request);
       break;
 
     case CONFAB_REQUEST_LOGIN:

@@ -99,7 +99,8 @@ check_message (const ConfabJsonRequest *request,
   CONFAB_FUZZ_CHECK (g_strv_length (request->to) == request->n_to, "n_to is wrong");
   for (guint i = 0; i < request->n_to; i++)
     {
-      CONFAB_FUZZ_CHECK (confab_validate_name (request->to[i], -1, NULL),
+      CONFAB_FUZZ_CHECK (request->to[i][0] == '#' ? confab_validate_room_name (request->to[i], -1, NULL)
+                                                  : confab_validate_name (request->to[i], -1, NULL),
                          "invalid recipient accepted");
       for (guint j = 0; j < i; j++)
         CONFAB_FUZZ_CHECK (strcmp (request->to[i], request->to[j]) != 0,
@@ -141,6 +142,30 @@ check_message (const ConfabJsonRequest *request,
   confab_json_request_clear (&again);
 }
 
+/* A room request names a valid room; a topic is one line that every
+ * protocol can carry. */
+static void
+check_room_request (const ConfabJsonRequest *request)
+{
+  g_autoptr(ConfabMessage) message = NULL;
+  const char *line;
+  gsize       line_len;
+
+  CONFAB_FUZZ_CHECK (confab_validate_room_name (request->room, -1, NULL), "invalid room accepted");
+  if (request->topic == NULL)
+    return;
+  CONFAB_FUZZ_CHECK (request->type == CONFAB_JSON_REQUEST_TOPIC, "a topic on another request");
+  CONFAB_FUZZ_CHECK (g_utf8_validate (request->topic, -1, NULL) &&
+                       !confab_validate_has_control (request->topic, strlen (request->topic), FALSE),
+                     "topic with control characters accepted");
+
+  message = confab_message_new_topic (request->room, "fuzz", request->topic, 1);
+  line = confab_codec_message_bytes (&confab_codec_text, message, &line_len);
+  CONFAB_FUZZ_CHECK (line_len > 0 && line[line_len - 1] == '\n' &&
+                       memchr (line, '\n', line_len - 1) == NULL,
+                     "topic line breaks the line");
+}
+
 static void
 check_refusal (const GError *error,
                const char   *field)
@@ -159,13 +184,15 @@ check_refusal (const GError *error,
     case CONFAB_ERROR_INVALID_NAME:
     case CONFAB_ERROR_TOO_MANY_RECIPIENTS:
     case CONFAB_ERROR_EMPTY_MESSAGE:
+    case CONFAB_ERROR_INVALID_ROOM_NAME:
       break;
     default:
       CONFAB_FUZZ_CHECK (FALSE, "undocumented error code %d", error->code);
     }
   CONFAB_FUZZ_CHECK (field == NULL || g_str_equal (field, "type") || g_str_equal (field, "name") ||
                        g_str_equal (field, "protocol") || g_str_equal (field, "to") ||
-                       g_str_equal (field, "text"),
+                       g_str_equal (field, "text") || g_str_equal (field, "room") ||
+                       g_str_equal (field, "topic"),
                      "undocumented field %s", field);
   CONFAB_FUZZ_CHECK (g_utf8_validate (error->message, -1, NULL), "error message is not UTF-8");
 
@@ -252,6 +279,13 @@ fuzz_decode (const char *line,
           check_message (&request, max_recipients);
           break;
         case CONFAB_JSON_REQUEST_PEERS:
+        case CONFAB_JSON_REQUEST_ROOMS:
+          break;
+        case CONFAB_JSON_REQUEST_JOIN:
+        case CONFAB_JSON_REQUEST_PART:
+        case CONFAB_JSON_REQUEST_MEMBERS:
+        case CONFAB_JSON_REQUEST_TOPIC:
+          check_room_request (&request);
           break;
         default:
           CONFAB_FUZZ_CHECK (FALSE, "unknown request type %d", request.type);

@@ -149,7 +149,9 @@ fuzz_message (const char *orig,
           const char *name = msg->recipients[i];
 
           CONFAB_FUZZ_CHECK (inside (name, buf, len), "recipient outside the line");
-          CONFAB_FUZZ_CHECK (confab_validate_name (name, -1, NULL), "invalid recipient accepted");
+          CONFAB_FUZZ_CHECK (name[0] == '#' ? confab_validate_room_name (name, -1, NULL)
+                                            : confab_validate_name (name, -1, NULL),
+                             "invalid recipient accepted");
           CONFAB_FUZZ_CHECK (strcmp (name, g_ptr_array_index (names, i)) == 0,
                              "recipient %u differs from the line's", i);
         }
