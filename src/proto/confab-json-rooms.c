@@ -72,7 +72,7 @@ confab_json_parse_room_request (JsonObject        *object,
 {
   for (guint i = 0; i < G_N_ELEMENTS (room_requests); i++)
     {
-      const char *room;
+      const char *room = NULL;
       g_autoptr(GError) local_error = NULL;
 
       if (!g_str_equal (type, room_requests[i].type))
@@ -86,11 +86,13 @@ confab_json_parse_room_request (JsonObject        *object,
                                      "'room' must be a string");
           if (!confab_validate_room_name (room, -1, &local_error))
             return confab_json_fail (error, field, local_error->code, "room", local_error->message);
-          request->room = g_strdup (room);
         }
+      /* Last of the checks: a refused request owns nothing. */
       if (room_requests[i].request == CONFAB_JSON_REQUEST_TOPIC &&
           !parse_topic (object, request, field, error))
         return FALSE;
+      if (room_requests[i].needs_room)
+        request->room = g_strdup (room);
       request->type = room_requests[i].request;
       return TRUE;
     }

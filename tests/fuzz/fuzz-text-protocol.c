@@ -179,12 +179,66 @@ fuzz_message (const char *orig,
         case CONFAB_ERROR_INVALID_NAME:
         case CONFAB_ERROR_TOO_MANY_RECIPIENTS:
         case CONFAB_ERROR_EMPTY_MESSAGE:
+        case CONFAB_ERROR_INVALID_ROOM_NAME:
           break;
         default:
           CONFAB_FUZZ_CHECK (FALSE, "undocumented error code %d", error->code);
         }
     }
   g_free (msg);
+}
+
+/* A command's room is a valid room name in the line, its text (a topic)
+ * one trimmed line of text; a line that is no command is left alone. */
+static void
+fuzz_command (const char *orig,
+              gsize       len)
+{
+  g_autofree char *buf = g_malloc (len + 1);
+  g_autoptr(GError) error = NULL;
+  ConfabTextCommand command;
+
+  memcpy (buf, orig, len);
+  buf[len] = '\0';
+
+  if (confab_text_parse_command (buf, len, &command, &error))
+    {
+      CONFAB_FUZZ_CHECK (error == NULL, "success with an error");
+      if (command.kind == CONFAB_TEXT_COMMAND_NONE)
+        {
+          CONFAB_FUZZ_CHECK (memcmp (buf, orig, len) == 0, "a chat line was changed");
+          return;
+        }
+      CONFAB_FUZZ_CHECK (command.room == NULL || (inside (command.room, buf, len) &&
+                                                  confab_validate_room_name (command.room, -1, NULL)),
+                         "invalid room accepted");
+      CONFAB_FUZZ_CHECK (command.text == NULL || command.kind == CONFAB_TEXT_COMMAND_TOPIC,
+                         "text on a command without one");
+      if (command.text != NULL)
+        {
+          CONFAB_FUZZ_CHECK (inside (command.text, buf, len) &&
+                               strlen (command.text) == command.text_len,
+                             "topic outside the line or holding a NUL");
+          CONFAB_FUZZ_CHECK (command.text_len == 0 ||
+                               confab_validate_text (command.text, command.text_len, NULL),
+                             "invalid topic accepted");
+        }
+    }
+  else
+    {
+      check_error_line (error);
+      switch (error->code)
+        {
+        case CONFAB_ERROR_INVALID_UTF8:
+        case CONFAB_ERROR_CONTROL_CHARACTER:
+        case CONFAB_ERROR_BAD_MESSAGE:
+        case CONFAB_ERROR_INVALID_ROOM_NAME:
+        case CONFAB_ERROR_UNKNOWN_COMMAND:
+          break;
+        default:
+          CONFAB_FUZZ_CHECK (FALSE, "undocumented command error code %d", error->code);
+        }
+    }
 }
 
 int
@@ -201,6 +255,7 @@ confab_fuzz_text_protocol (const uint8_t *data,
       gsize       len = (nl != NULL ? nl : end) - p;
 
       fuzz_login (p, len);
+      fuzz_command (p, len);
       for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
         fuzz_message (p, len, limits[i]);
       p += len + 1;
