@@ -24,6 +24,7 @@ typedef enum /*< underscore_name=confab_dbus_error >*/
   CONFAB_DBUS_ERROR_NO_SUCH_PEER,     /*< nick=no-such-peer >*/
   CONFAB_DBUS_ERROR_INVALID_ARGUMENT, /*< nick=invalid-argument >*/
   CONFAB_DBUS_ERROR_ACCESS_DENIED,    /*< nick=access-denied >*/
+  CONFAB_DBUS_ERROR_NO_SUCH_ROOM,     /*< nick=no-such-room >*/
 } ConfabDBusError;
 
 #define CONFAB_DBUS_ERROR (confab_dbus_error_quark ())

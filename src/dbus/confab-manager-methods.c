@@ -51,7 +51,7 @@ lookup_or_return_error (ConfabManager         *self,
 }
 
 /*
- * check_text:
+ * confab_manager_check_text:
  * @text: a Broadcast text or Kick reason
  * @is_reason: whether @text is a Kick reason (for the message)
  * @error: CONFAB_DBUS_ERROR_INVALID_ARGUMENT
@@ -64,11 +64,11 @@ lookup_or_return_error (ConfabManager         *self,
  *
  * Returns: (transfer full) (nullable): the trimmed text, possibly empty
  */
-static char *
-check_text (ConfabManager *self,
-            const char    *text,
-            gboolean       is_reason,
-            GError       **error)
+char *
+confab_manager_check_text (ConfabManager *self,
+                           const char    *text,
+                           gboolean       is_reason,
+                           GError       **error)
 {
   const char *start = text;
   const char *end = text + strlen (text);
@@ -189,7 +189,7 @@ run_broadcast (ConfabManager         *self,
                const char            *text)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char      *checked = check_text (self, text, FALSE, &error);
+  g_autofree char      *checked = confab_manager_check_text (self, text, FALSE, &error);
   g_autofree char      *who = NULL;
   ConfabCallerLogFields fields;
   guint                 n;
@@ -229,7 +229,7 @@ run_kick (ConfabManager         *self,
   ConfabBrokerPeer     *peer;
 
   /* Check the reason before the name: a refused call changes nothing. */
-  checked = check_text (self, reason, TRUE, &error);
+  checked = confab_manager_check_text (self, reason, TRUE, &error);
   if (checked == NULL)
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -343,6 +343,8 @@ confab_manager_run_call (GDBusMethodInvocation *invocation,
       g_variant_get (parameters, "(&s)", &a);
       run_broadcast (self, invocation, caller, a);
     }
+  else if (confab_manager_run_room_call (self, invocation, caller, method, parameters))
+    ;
   else if (g_str_equal (method, "Kick"))
     {
       g_variant_get (parameters, "(&s&s)", &a, &b);

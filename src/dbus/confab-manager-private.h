@@ -26,9 +26,29 @@ struct _ConfabManager
   guint              text_max_bytes;
   GVariant          *peer_limits;  /* (owned) (nullable): a{sv} */
   ConfabStatsSource *stats_source; /* (owned) (nullable): the connections' counters */
+
+  /* Rooms (confab-manager-rooms.c) */
+  GDBusObjectManagerServer *object_manager; /* (owned): at CONFAB_DBUS_PATH */
+  GHashTable               *room_objects;   /* (owned): key → ConfabDBusObjectSkeleton */
+  GHashTable               *rooms_dirty;    /* (owned): ConfabBrokerRoom (owned ref), to refresh */
+  guint                     rooms_refresh_id;
 };
 
 /* The call queue's ConfabCallRunFunc (confab-manager-methods.c). */
+char *confab_manager_check_text (ConfabManager *self,
+                                 const char    *text,
+                                 gboolean       is_reason,
+                                 GError       **error);
+
+/* confab-manager-rooms.c */
+void     confab_manager_rooms_init (ConfabManager *self);
+void     confab_manager_rooms_clear (ConfabManager *self);
+gboolean confab_manager_run_room_call (ConfabManager         *self,
+                                       GDBusMethodInvocation *invocation,
+                                       const ConfabCaller    *caller,
+                                       const char            *method,
+                                       GVariant              *parameters);
+
 void confab_manager_run_call (GDBusMethodInvocation *invocation,
                               const ConfabCaller    *caller,
                               gpointer               user_data);

@@ -91,8 +91,12 @@ confab_manager_export (ConfabManager   *self,
   g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
-                                           connection, CONFAB_DBUS_PATH, error);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
+                                         connection, CONFAB_DBUS_PATH, error))
+    return FALSE;
+  /* The ObjectManager of the room objects, at the same path. */
+  g_dbus_object_manager_server_set_connection (self->object_manager, connection);
+  return TRUE;
 }
 
 /* Stops serving on every connection; harmless when not exported. */
@@ -106,6 +110,8 @@ confab_manager_unexport (ConfabManager *self)
   skeleton = G_DBUS_INTERFACE_SKELETON (self->skeleton);
   if (g_dbus_interface_skeleton_get_connection (skeleton) != NULL)
     g_dbus_interface_skeleton_unexport (skeleton);
+  if (self->object_manager != NULL)
+    g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
 }
 
 /**
@@ -248,6 +254,13 @@ confab_manager_constructed (GObject *object)
                            G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-get-statistics",
                            G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->skeleton, "handle-list-rooms",
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->skeleton, "handle-get-room",
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->skeleton, "handle-broadcast-room",
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
+  confab_manager_rooms_init (self);
 
   g_signal_connect_object (self->broker, "peer-joined",
                            G_CALLBACK (peer_joined_cb), self, G_CONNECT_SWAPPED);
@@ -329,6 +342,7 @@ confab_manager_dispose (GObject *object)
   /* Calls still waiting for their caller's lookup are refused now. */
   g_clear_pointer (&self->calls, confab_call_queue_close);
   g_clear_pointer (&self->signals, confab_peer_signals_free);
+  confab_manager_rooms_clear (self);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->broker);
   g_clear_object (&self->stats_source);
