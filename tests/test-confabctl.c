@@ -1223,6 +1223,91 @@ test_busctl (Fixture      *fx,
   confab_test_client_sync (alice, "alice");
 }
 
+static void
+test_rooms (Fixture      *fx,
+            gconstpointer data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) carol = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char   *out = NULL;
+  g_autofree char   *err = NULL;
+  g_autofree char   *address = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=%s",
+                                                confab_dbus_test_bus_get_address (fx->bus));
+  const char * const env[] = { address, "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", NULL };
+  const char        *tree[] = { "busctl", "--user", "--list", "tree", BUS_NAME, NULL };
+
+  g_test_summary ("confabctl rooms, room NAME and broadcast --room against rooms real clients "
+                  "made; busctl tree lists the rooms");
+
+  start_daemon_on_session_bus (fx);
+  alice = login (fx, "alice");
+  bob = login (fx, "bob");
+  carol = login (fx, "carol");
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "rooms", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "There are no rooms.\n");
+  g_clear_pointer (&out, g_free);
+
+  confab_test_client_send_line (alice, "/join #tea");
+  confab_test_client_expect_line (alice, "join #tea: alice");
+  confab_test_client_expect_line (alice, "members #tea: alice");
+  confab_test_client_send_line (alice, "/topic #tea oolong");
+  confab_test_client_expect_line (alice, "topic #tea: oolong");
+  confab_test_client_send_line (bob, "/join #Tea");
+  confab_test_client_expect_line (bob, "join #tea: bob");
+  confab_test_client_expect_line (bob, "members #tea: alice bob");
+  confab_test_client_expect_line (bob, "topic #tea: oolong");
+  confab_test_client_expect_line (alice, "join #tea: bob");
+  confab_test_client_send_line (carol, "/join #cake");
+  confab_test_client_expect_line (carol, "join #cake: carol");
+  confab_test_client_expect_line (carol, "members #cake: carol");
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "rooms", NULL), ==, 0);
+  g_test_message ("%s", out);
+  assert_matches (out, "^ROOM +MEMBERS$");
+  assert_matches (out, "^#cake +1$");
+  assert_matches (out, "^#tea +2$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "--json", "rooms", NULL), ==, 0);
+  root = parse_json (out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==, 2);
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "room", "#TEA", NULL), ==, 0);
+  g_test_message ("%s", out);
+  assert_matches (out, "^Room: +#tea$");
+  assert_matches (out, "^Members: +2$");
+  assert_matches (out, "^ +alice bob$");
+  assert_matches (out, "^Topic: +oolong \\(set by alice\\)$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, NULL, &err, "room", "#nope", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "confabctl: No such room: #nope\n");
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, NULL, "broadcast", "--room", "#tea", "tea is ready", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Sent to 2 members of #tea.\n");
+  g_clear_pointer (&out, g_free);
+  confab_test_client_expect_line (alice, "from @server in #tea: tea is ready");
+  confab_test_client_expect_line (bob, "from @server in #tea: tea is ready");
+  g_assert_cmpint (confabctl (NULL, NULL, &err, "--room", "#tea", "peers", NULL), ==, 2);
+  g_clear_pointer (&err, g_free);
+
+  if (find_tool ("busctl"))
+    {
+      g_assert_cmpint (confab_dbus_test_run (tree, env, RUN_MS, &out, NULL), ==, 0);
+      g_test_message ("%s", out);
+      assert_matches (out, "^/org/confab/Confab1/rooms/tea$");
+      assert_matches (out, "^/org/confab/Confab1/rooms/cake$");
+    }
+
+  /* Carol never heard the room broadcast. */
+  confab_test_client_sync (carol, "carol");
+}
+
 /* ---- the daemon and its bus ------------------------------------------- */
 
 static void
@@ -1438,6 +1523,7 @@ main (int   argc,
   ADD ("peers", NULL, test_peers);
   ADD ("peer", NULL, test_peer);
   ADD ("broadcast", NULL, test_broadcast);
+  ADD ("rooms", NULL, test_rooms);
   ADD ("kick", NULL, test_kick);
   ADD ("dash-dash", NULL, test_dash_dash);
   ADD ("default-command", NULL, test_default_command);

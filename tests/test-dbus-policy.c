@@ -393,6 +393,40 @@ test_nobody_kick_denied (Fixture      *fx,
 }
 
 static void
+test_rooms (Fixture      *fx,
+            gconstpointer data)
+{
+  const BusKind   *kind = data;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_test_summary ("The room methods and objects are open to anyone to read; BroadcastRoom "
+                  "is root's (the bus policy, or on a lax bus confabd refuses it)");
+
+  if (!fx->ready)
+    return;
+
+  confab_test_client_send_line (fx->alice, "/join #tea");
+  confab_test_client_expect_line (fx->alice, "join #tea: alice");
+  confab_test_client_expect_line (fx->alice, "members #tea: alice");
+
+  g_assert_cmpint (call_manager (AS_NOBODY, &out, &err, INTERFACE ".ListRooms", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "([('#tea', uint32 1)],)\n");
+  g_assert_cmpint (call_manager (AS_NOBODY, &out, &err, INTERFACE ".GetRoom", "#tea", NULL), ==, 0);
+  assert_contains (out, "'members': <['alice']>");
+  g_assert_cmpint (call_manager (AS_NOBODY, &out, &err, "org.freedesktop.DBus.ObjectManager.GetManagedObjects",
+                                 NULL),
+                   ==, 0);
+  assert_contains (out, "/org/confab/Confab1/rooms/tea");
+
+  g_assert_cmpint (call_manager (AS_NOBODY, &out, &err, INTERFACE ".BroadcastRoom", "#tea", "spam", NULL), ==, 1);
+  assert_contains (err, kind->lax ? CONFAB_ACCESS_DENIED : BUS_ACCESS_DENIED);
+  g_assert_cmpint (call_manager (AS_ROOT, &out, &err, INTERFACE ".BroadcastRoom", "#tea", "tea time", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "(uint32 1,)\n");
+  confab_test_client_expect_line (fx->alice, "from @server in #tea: tea time");
+}
+
+static void
 test_nobody_confabctl (Fixture      *fx,
                        gconstpointer data)
 {
@@ -491,6 +525,7 @@ main (int   argc,
   ADD ("nobody/kick-denied", strict_bus, test_nobody_kick_denied);
   ADD ("nobody/own-denied", strict_bus, test_nobody_own_denied);
   ADD ("nobody/confabctl", strict_bus, test_nobody_confabctl);
+  ADD ("rooms", strict_bus, test_rooms);
 
   ADD ("lax/read-only", lax_bus, test_read_only);
   ADD ("lax/root/broadcast", lax_bus, test_root_broadcast);
@@ -498,6 +533,7 @@ main (int   argc,
   ADD ("lax/nobody/broadcast-denied", lax_bus, test_nobody_broadcast_denied);
   ADD ("lax/nobody/kick-denied", lax_bus, test_nobody_kick_denied);
   ADD ("lax/nobody/confabctl", lax_bus, test_nobody_confabctl);
+  ADD ("lax/rooms", lax_bus, test_rooms);
 
 #undef ADD
 

@@ -1,4 +1,5 @@
-/* confabctl-commands.c: peers, peer, broadcast, kick and stats.
+/* confabctl-commands.c: peers, peer, broadcast, kick and stats (rooms
+ * are confabctl-rooms.c's).
  *
  * Each command is one D-Bus call through the generated proxy and one
  * printout: a table for people, or JSON for scripts with the values as
@@ -208,6 +209,8 @@ confabctl_broadcast (ConfabCtl *ctl,
   g_autoptr(GError) error = NULL;
   guint n;
 
+  if (ctl->room != NULL)
+    return confabctl_broadcast_room (ctl, args[0]);
   if (!confab_dbus_manager_call_broadcast_sync (ctl->manager, args[0], G_DBUS_CALL_FLAGS_NONE, -1,
                                                 &n, NULL, &error))
     return confabctl_report_error (ctl, error);
@@ -283,6 +286,12 @@ static const struct
   { "messages_too_many_recipients", N_ ("Too many recipients:") },
   { "rate_limit_pauses", N_ ("Rate-limit pauses:") },
   { "signals_coalesced", N_ ("Bus signals coalesced:") },
+  { "rooms", N_ ("Rooms:") },
+  { "rooms_peak", N_ ("Rooms at most:") },
+  { "rooms_created", N_ ("Rooms created:") },
+  { "room_joins", N_ ("Room joins:") },
+  { "room_joins_refused", N_ ("Room joins refused:") },
+  { "room_messages", N_ ("Room messages:") },
   { "queue_max_bytes", N_ ("Queue limit (bytes):") },
   { "line_max_bytes", N_ ("Line limit (bytes):") },
   { "recipients_max", N_ ("Recipient limit:") },
@@ -290,6 +299,9 @@ static const struct
   { "shutdown_timeout_sec", N_ ("Shutdown timeout (s):") },
   { "rate_limit_messages_per_sec", N_ ("Rate limit (messages/s, 0 off):") },
   { "rate_limit_burst", N_ ("Rate-limit burst:") },
+  { "rooms_max", N_ ("Room limit:") },
+  { "room_members_max", N_ ("Members per room limit:") },
+  { "rooms_per_peer_max", N_ ("Rooms per peer limit:") },
 };
 
 static gboolean

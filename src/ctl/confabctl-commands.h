@@ -24,6 +24,7 @@ typedef struct
   gboolean           json;
   gboolean           no_legend; /* tables without their header and "none" notes */
   ConfabDBusManager *manager;   /* (owned) (nullable): set up by main() */
+  const char        *room;      /* (nullable): broadcast --room */
 } ConfabCtl;
 
 /* A command gets the arguments after its name, already counted. */
@@ -42,6 +43,12 @@ ConfabCtlExit confabctl_stats (ConfabCtl *ctl,
                                char     **args);
 ConfabCtlExit confabctl_monitor (ConfabCtl *ctl,
                                  char     **args);
+ConfabCtlExit confabctl_rooms (ConfabCtl *ctl,
+                               char     **args);
+ConfabCtlExit confabctl_room (ConfabCtl *ctl,
+                              char     **args);
+ConfabCtlExit confabctl_broadcast_room (ConfabCtl  *ctl,
+                                        const char *text);
 
 const char   *confabctl_bus_label (ConfabCtl *ctl);
 ConfabCtlExit confabctl_report_error (ConfabCtl *ctl,

@@ -28,8 +28,10 @@ typedef struct
 static const Command commands[] = {
   { "peers", "", N_ ("List the connected peers"), 0, 0, confabctl_peers },
   { "peer", N_ ("NAME"), N_ ("Show one peer in detail"), 1, 1, confabctl_peer },
-  { "broadcast", N_ ("TEXT"), N_ ("Send “from @server: TEXT” to every peer"), 1, 1, confabctl_broadcast },
+  { "broadcast", N_ ("TEXT"), N_ ("Send “from @server: TEXT” to every peer (with --room, to a room’s members)"), 1, 1, confabctl_broadcast },
   { "kick", N_ ("NAME [REASON]"), N_ ("Disconnect a peer, telling it REASON"), 1, 2, confabctl_kick },
+  { "rooms", "", N_ ("List the rooms and their member counts"), 0, 0, confabctl_rooms },
+  { "room", N_ ("NAME"), N_ ("Show one room: members, topic, creation"), 1, 1, confabctl_room },
   { "stats", "", N_ ("Show the daemon’s counters and limits"), 0, 0, confabctl_stats },
   { "monitor", "", N_ ("Print peers joining and leaving until interrupted"), 0, 0, confabctl_monitor },
 };
@@ -95,6 +97,7 @@ main (int   argc,
   gboolean         system_bus = FALSE;
   gboolean         session_bus = FALSE;
   gboolean         version = FALSE;
+  g_autofree char *room = NULL;
   g_auto(GStrv) words = NULL;
   const char        *default_words[] = { "peers", NULL };
   char             **cmd_argv;
@@ -111,6 +114,8 @@ main (int   argc,
       N_ ("Print JSON for scripts instead of tables"), NULL },
     { "no-legend", 0, 0, G_OPTION_ARG_NONE, &ctl.no_legend,
       N_ ("Print tables without their header line, for scripts"), NULL },
+    { "room", 'r', 0, G_OPTION_ARG_STRING, &room,
+      N_ ("With broadcast: send to the members of ROOM only"), N_ ("ROOM") },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_ ("Print the version and exit"), NULL },
     /* The command and its arguments: GOption takes "--" off here, so a
@@ -152,6 +157,7 @@ main (int   argc,
     return usage_error (_ ("--system and --session exclude each other"));
   if (system_bus)
     ctl.bus_type = G_BUS_TYPE_SYSTEM;
+  ctl.room = room;
 
   /* No command lists the peers, as systemctl and loginctl do. */
   cmd_argv = words != NULL && words[0] != NULL ? words : (char **) default_words;
@@ -163,6 +169,8 @@ main (int   argc,
   if (n_args < command->min_args)
     return usage_error (_ ("Missing argument for “%s”: usage: confabctl %s %s"),
                         command->name, command->name, _ (command->args));
+  if (room != NULL && command->func != confabctl_broadcast)
+    return usage_error (_ ("--room goes with broadcast only"));
   if (n_args > command->max_args)
     return usage_error (_ ("Too many arguments for “%s”: usage: confabctl %s %s"),
                         command->name, command->name,
