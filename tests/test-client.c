@@ -34,6 +34,7 @@
 #include <gio/gunixoutputstream.h>
 
 #include "confab-client-protocol.h"
+#include "confab-client-rooms.h"
 #include "confab-test-util.h"
 
 #define CONFAB_TEST_ENV_CLIENT "CONFAB_CLIENT"
@@ -1086,6 +1087,130 @@ test_unreachable_unix (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* /client/rooms: room commands and the current room                   */
+/* ------------------------------------------------------------------ */
+
+static void
+test_rooms_commands (void)
+{
+  static const struct
+  {
+    const char *line;
+    const char *current;
+    const char *text_wire; /* NULL: not a room command; "" refused */
+    const char *json_wire;
+  } cases[] = {
+    { "/join #tea", NULL, "/join #tea\n", "{\"type\":\"join\",\"room\":\"#tea\"}\n" },
+    { "/part", "#tea", "/part #tea\n", "{\"type\":\"part\",\"room\":\"#tea\"}\n" },
+    { "/part", NULL, "", "" },
+    { "/rooms", "#tea", "/rooms\n", "{\"type\":\"rooms\"}\n" },
+    { "/members", "#tea", "/members #tea\n", "{\"type\":\"members\",\"room\":\"#tea\"}\n" },
+    { "/topic #cake sweet things", "#tea", "/topic #cake sweet things\n",
+      "{\"type\":\"topic\",\"room\":\"#cake\",\"topic\":\"sweet things\"}\n" },
+    { "/topic green", "#tea", "/topic #tea green\n",
+      "{\"type\":\"topic\",\"room\":\"#tea\",\"topic\":\"green\"}\n" },
+    { "/roomy", NULL, NULL, NULL },
+    { "bob: /join #tea", NULL, NULL, NULL },
+  };
+
+  g_test_summary ("Room commands take the current room when none is typed, and are sent as "
+                  "each protocol spells them");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(ConfabClientRoomRequest) request = { CONFAB_CLIENT_ROOM_NONE, NULL, NULL };
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *json = NULL;
+      gboolean         ok;
+
+      ok = confab_client_parse_room_command (cases[i].line, cases[i].current, &request, &error);
+      if (cases[i].text_wire != NULL && *cases[i].text_wire == '\0')
+        {
+          g_assert_false (ok);
+          g_assert_error (error, CONFAB_CLIENT_PROTOCOL_ERROR, CONFAB_CLIENT_PROTOCOL_ERROR_NOT_A_MESSAGE);
+          continue;
+        }
+      g_assert_true (ok);
+      if (cases[i].text_wire == NULL)
+        {
+          g_assert_cmpint (request.command, ==, CONFAB_CLIENT_ROOM_NONE);
+          continue;
+        }
+      text = confab_client_encode_room_request (FALSE, &request);
+      json = confab_client_encode_room_request (TRUE, &request);
+      g_assert_cmpstr (text, ==, cases[i].text_wire);
+      g_assert_cmpstr (json, ==, cases[i].json_wire);
+    }
+}
+
+static void
+test_rooms_json_events (void)
+{
+  static const struct
+  {
+    const char *line;
+    const char *shown; /* as the text protocol shows it; NULL: nothing */
+  } cases[] = {
+    { "{\"type\":\"join\",\"room\":\"#tea\",\"name\":\"bob\",\"time\":1}", "join #tea: bob" },
+    { "{\"type\":\"part\",\"room\":\"#tea\",\"name\":\"bob\",\"time\":1}", "part #tea: bob" },
+    { "{\"type\":\"members\",\"room\":\"#tea\",\"members\":[\"alice\",\"bob\"]}", "members #tea: alice bob" },
+    { "{\"type\":\"topic\",\"room\":\"#tea\",\"topic\":\"\",\"time\":1}", "topic #tea:" },
+    { "{\"type\":\"topic\",\"room\":\"#tea\",\"topic\":\"green\\u001b[31m\",\"name\":\"bob\",\"time\":1}",
+      "topic #tea: green\xef\xbf\xbd[31m" },
+    { "{\"type\":\"rooms\",\"rooms\":[\"#a\",\"#b\"]}", "rooms: #a #b" },
+    { "{\"type\":\"join\",\"name\":\"bob\"}", NULL },
+  };
+
+  g_test_summary ("JSON room events are shown as the text protocol's lines, made safe");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ConfabClientEvent) event = confab_client_decode_json (cases[i].line, strlen (cases[i].line), &error);
+      g_autofree char *shown = NULL;
+
+      g_assert_no_error (error);
+      shown = confab_client_format_event (event);
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
+}
+
+static void
+test_pipe_rooms (Fixture      *f,
+                 gconstpointer data)
+{
+  gboolean json = GPOINTER_TO_INT (data);
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *text_args[] = { f->address, "alice", NULL };
+  const char *json_args[] = { "--json", f->address, "alice", NULL };
+  g_autoptr(Client) client = NULL;
+  g_autofree char *out = NULL;
+
+  g_test_summary ("confab joins a room, a plain line goes to it, a NAME: line still to the "
+                  "name, and the room's lines are shown");
+
+  confab_test_client_send_line (bob, "/join #tea");
+  confab_test_client_expect_line (bob, "join #tea: bob");
+  confab_test_client_expect_line (bob, "members #tea: bob");
+
+  client = run_piped (json ? json_args : text_args,
+                      "/join #tea\nhello room\nbob: just you\n/members\n/part\nafter part\n");
+  client_assert_exit (client, 0);
+  confab_test_client_expect_line (bob, "join #tea: alice");
+  confab_test_client_expect_line (bob, "from alice in #tea: hello room");
+  confab_test_client_expect_line (bob, "from alice: just you");
+  confab_test_client_expect_line (bob, "part #tea: alice");
+  out = client_dup_out (client);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "join #tea: alice\n"));
+  g_assert_nonnull (strstr (out, "members #tea: alice bob\n"));
+  g_assert_nonnull (strstr (out, "part #tea: alice\n"));
+  /* Out of the room, a plain line is no message: bob never sees it. */
+  confab_test_client_sync (bob, "bob");
+}
+
+/* ------------------------------------------------------------------ */
 /* /client/pipe: the text protocol                                     */
 /* ------------------------------------------------------------------ */
 
@@ -1768,6 +1893,8 @@ main (int    argc,
   g_test_add_func ("/client/protocol/parse-input", test_protocol_parse_input);
   g_test_add_func ("/client/protocol/encode", test_protocol_encode);
   g_test_add_func ("/client/protocol/format", test_protocol_format);
+  g_test_add_func ("/client/rooms/commands", test_rooms_commands);
+  g_test_add_func ("/client/rooms/json-events", test_rooms_json_events);
 
   g_test_add_func ("/client/usage/help", test_usage_help);
   g_test_add_func ("/client/usage/version", test_usage_version);
@@ -1780,6 +1907,10 @@ main (int    argc,
   g_test_add_func ("/client/unreachable/unix", test_unreachable_unix);
 
   add_daemon_test ("/client/pipe/text/send", test_pipe_text_send);
+  g_test_add ("/client/rooms/pipe/text", Fixture, GINT_TO_POINTER (FALSE), fixture_setup, test_pipe_rooms,
+              fixture_teardown);
+  g_test_add ("/client/rooms/pipe/json", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_pipe_rooms,
+              fixture_teardown);
   add_daemon_test ("/client/pipe/text/name-argument", test_pipe_text_name_argument);
   add_daemon_test ("/client/pipe/text/answers", test_pipe_text_answers);
   add_daemon_test ("/client/pipe/text/many", test_pipe_text_many);

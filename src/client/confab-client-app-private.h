@@ -55,6 +55,7 @@ struct _ConfabClientApp
   gboolean          name_taken;   /* the server refused the login's name */
   GPtrArray        *early_lines;  /* (owned): typed while connecting */
   gboolean          quit_pending; /* /quit among them */
+  char             *current_room; /* (owned) (nullable): where a plain line goes */
 };
 
 /* confab-client-app.c: the connection and the life cycle */

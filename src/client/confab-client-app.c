@@ -330,6 +330,7 @@ confab_client_app_finalize (GObject *object)
   g_clear_pointer (&self->address_text, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->early_lines, g_ptr_array_unref);
+  g_clear_pointer (&self->current_room, g_free);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->output, confab_client_output_free);

@@ -3,7 +3,8 @@
  * A line editor on a terminal (ConfabClientTerm), else the lines of
  * standard input read with GDataInputStream, paused while too much waits
  * to be sent. Here the name is asked for (before connecting) and asked
- * again when refused, /help, /quit and unknown /commands are handled,
+ * again when refused, /help, /quit, the room commands (and the current
+ * room a plain line goes to) and unknown /commands are handled,
  * and everything else goes to the session as a chat line. The end of
  * the input asks the server for its peers, so confab exits once every
  * line sent before has been answered.
@@ -19,6 +20,7 @@
 
 #include "confab-client-app-private.h"
 #include "confab-client-protocol.h"
+#include "confab-client-rooms.h"
 #include "confab-names.h"
 #include "confab-validate.h"
 
@@ -136,6 +138,67 @@ show_help (ConfabClientApp *self)
   confab_client_output_notice (self->output, "%s",
                                _ ("type “NAME: text” or “NAME, NAME: text” to send, "
                                   "/peers to see who is online, /quit or Ctrl-D to leave"));
+  confab_client_output_notice (self->output, "%s",
+                               _ ("rooms: /join #room, /part [#room], /rooms, /members [#room], "
+                                  "/topic [#room] [TEXT], /room #room to switch; once in a room, "
+                                  "a line without “NAME:” goes to it"));
+}
+
+/* Whether @line is "NAME: text" or "NAME, NAME: text". */
+static gboolean
+names_someone (const char *line)
+{
+  g_auto(GStrv) to = NULL;
+  g_autofree char *text = NULL;
+
+  return confab_client_parse_input (line, &to, &text, NULL);
+}
+
+/* The room commands: sent to the server, and the current room kept: a
+ * join makes the room current, parting it clears it, /room switches. */
+static gboolean
+handle_room_command (ConfabClientApp *self,
+                     const char      *trimmed)
+{
+  g_auto(ConfabClientRoomRequest) request = { CONFAB_CLIENT_ROOM_NONE, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_client_parse_room_command (trimmed, self->current_room, &request, &error))
+    {
+      confab_client_output_problem (self->output, "%s", error->message);
+      return TRUE;
+    }
+
+  switch (request.command)
+    {
+    case CONFAB_CLIENT_ROOM_NONE:
+      return FALSE;
+
+    case CONFAB_CLIENT_ROOM_SWITCH:
+      g_free (self->current_room);
+      self->current_room = g_steal_pointer (&request.room);
+      confab_client_output_notice (self->output, _ ("lines without “NAME:” now go to %s"),
+                                   self->current_room);
+      return TRUE;
+
+    case CONFAB_CLIENT_ROOM_JOIN:
+      g_free (self->current_room);
+      self->current_room = g_strdup (request.room);
+      break;
+
+    case CONFAB_CLIENT_ROOM_PART:
+      if (g_strcmp0 (self->current_room, request.room) == 0)
+        g_clear_pointer (&self->current_room, g_free);
+      break;
+
+    case CONFAB_CLIENT_ROOM_ROOMS:
+    case CONFAB_CLIENT_ROOM_MEMBERS:
+    case CONFAB_CLIENT_ROOM_TOPIC:
+    default:
+      break;
+    }
+  confab_client_session_send_room_request (self->session, &request);
+  return TRUE;
 }
 
 void
@@ -185,6 +248,20 @@ confab_client_app_handle_line (ConfabClientApp *self,
   if (g_str_equal (trimmed, "/help"))
     {
       show_help (self);
+      return;
+    }
+
+  if (handle_room_command (self, trimmed))
+    return;
+
+  /* In a room, a line that names nobody goes to the room. */
+  if (self->current_room != NULL && trimmed[0] != '/' && !names_someone (trimmed))
+    {
+      g_autofree char *to_room = g_strdup_printf ("%s: %s", self->current_room, line);
+
+      if (!confab_client_session_send_line (self->session, to_room, &error))
+        confab_client_output_problem (self->output, _ ("not sent: %s"),
+                                      confab_client_localize_error (error));
       return;
     }
 

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "confab-client-protocol.h"
+#include "confab-client-rooms.h"
 #include "confab-json-protocol.h"
 #include "confab-validate.h"
 
@@ -35,6 +36,7 @@ confab_client_event_free (ConfabClientEvent *event)
   g_strfreev (event->peers);
   g_free (event->name);
   g_free (event->server);
+  g_free (event->room);
   g_free (event);
 }
 
@@ -178,6 +180,7 @@ decode_json_object (ConfabClientEvent *event,
       event->from = g_strdup (from);
       event->text = g_strdup (text);
       event->to = member_strv (object, "to");
+      event->room = g_strdup (confab_json_get_string (object, "room"));
       if (!member_int (object, "time", &event->time))
         event->time = 0;
     }
@@ -207,7 +210,10 @@ decode_json_object (ConfabClientEvent *event,
       if (!member_int (object, "protocol", &event->protocol))
         event->protocol = 0;
     }
-  /* else: a type of a later protocol version; OTHER, shown as nothing */
+  else if (!confab_client_decode_json_room_event (event, type, object))
+    {
+      /* A type of a later protocol version: OTHER, shown as nothing. */
+    }
 
   return TRUE;
 }
@@ -459,7 +465,14 @@ confab_client_format_event (const ConfabClientEvent *event)
         g_autofree char *from = confab_client_sanitize (event->from, -1);
 
         out = g_string_new (NULL);
-        g_string_append_printf (out, "%s %s: ", when, from);
+        if (event->room != NULL)
+          {
+            g_autofree char *room = confab_client_sanitize (event->room, -1);
+
+            g_string_append_printf (out, "%s %s in %s: ", when, from, room);
+          }
+        else
+          g_string_append_printf (out, "%s %s: ", when, from);
         append_multiline (out, event->text);
         return g_string_free (out, FALSE);
       }
@@ -481,6 +494,9 @@ confab_client_format_event (const ConfabClientEvent *event)
           g_string_append (out, name);
         }
       return g_string_free (out, FALSE);
+
+    case CONFAB_CLIENT_EVENT_ROOM:
+      return confab_client_sanitize (event->text, -1);
 
     case CONFAB_CLIENT_EVENT_WELCOME:
     case CONFAB_CLIENT_EVENT_OTHER:

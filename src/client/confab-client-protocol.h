@@ -41,6 +41,8 @@ typedef enum
   CONFAB_CLIENT_EVENT_ERROR,   /* "error: text" / {"type":"error"} */
   CONFAB_CLIENT_EVENT_PEERS,   /* "peers: a b" / {"type":"peers"} */
   CONFAB_CLIENT_EVENT_WELCOME, /* {"type":"welcome"} (JSON only) */
+  CONFAB_CLIENT_EVENT_ROOM,    /* {"type":"join"}, part, topic, members, rooms (JSON; text
+                                * shows the text protocol's line) */
 } ConfabClientEventKind;
 
 /*
@@ -63,6 +65,7 @@ typedef struct
   char                 *name;     /* (owned) (nullable): WELCOME: the name logged in */
   char                 *server;   /* (owned) (nullable): WELCOME: server software and version */
   gint64                protocol; /* WELCOME: protocol version; 0 if not given */
+  char                 *room;     /* (owned) (nullable): MESSAGE, ROOM (JSON): the room */
 } ConfabClientEvent;
 
 void confab_client_event_free (ConfabClientEvent *event);

@@ -482,6 +482,16 @@ confab_client_session_send_line (ConfabClientSession *self,
   return TRUE;
 }
 
+/* Sends a room command (not /room, which is the client's own). */
+void
+confab_client_session_send_room_request (ConfabClientSession           *self,
+                                         const ConfabClientRoomRequest *request)
+{
+  g_return_if_fail (CONFAB_IS_CLIENT_SESSION (self));
+
+  queue_line (self, confab_client_encode_room_request (self->json, request));
+}
+
 gsize
 confab_client_session_get_queued (ConfabClientSession *self)
 {

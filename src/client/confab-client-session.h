@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "confab-client-rooms.h"
+
 #include "confab-client-protocol.h"
 
 G_BEGIN_DECLS
@@ -54,6 +56,8 @@ void confab_client_session_login (ConfabClientSession *self,
  * Returns: FALSE with a CONFAB_CLIENT_PROTOCOL_ERROR if the line cannot
  *   be sent in the JSON protocol
  */
+void     confab_client_session_send_room_request (ConfabClientSession           *self,
+                                                  const ConfabClientRoomRequest *request);
 gboolean confab_client_session_send_line (ConfabClientSession *self,
                                           const char          *line,
                                           GError             **error);
