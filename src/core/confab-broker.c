@@ -275,9 +275,11 @@ confab_broker_route_to_peers (ConfabBroker       *self,
 {
   for (guint i = 0; i < n_recipients; i++)
     {
-      g_auto(ConfabNameKey) key = { NULL };
+      ConfabNameKey     key; /* not zeroed: init sets what clear reads */
       ConfabBrokerPeer *recipient =
         g_hash_table_lookup (self->peers, confab_name_key_init (&key, recipients[i]));
+
+      confab_name_key_clear (&key);
 
       if (recipient == NULL)
         {

@@ -30,43 +30,23 @@ unicode_key (const char *name)
   return g_utf8_normalize (folded, -1, G_NORMALIZE_NFKC);
 }
 
-/**
- * confab_name_key_init:
- * @key: (out caller-allocates): holds the key if it is not @name itself
- * @name: a NUL-terminated name or room name
- *
- * Returns: (transfer none): the key of @name, valid until
- *   confab_name_key_clear(@key) and as long as @name
- */
+/* The key of a name with capitals or non-ASCII characters
+ * (confab_name_key_init() tried the common case). */
 const char *
-confab_name_key_init (ConfabNameKey *key,
-                      const char    *name)
+confab_name_key_init_slow (ConfabNameKey *key,
+                           const char    *name)
 {
-  gboolean upper = FALSE;
-  gsize    len;
+  gsize len = 0;
 
   key->heap = NULL;
-  for (len = 0; name[len] != '\0'; len++)
-    {
-      guchar c = name[len];
-
-      if (c >= 0x80)
-        return key->heap = unicode_key (name);
-      upper |= g_ascii_isupper (c);
-    }
-  if (!upper)
-    return name;
+  for (; name[len] != '\0'; len++)
+    if ((guchar) name[len] >= 0x80)
+      return key->heap = unicode_key (name);
   if (len >= sizeof key->inline_key)
     return key->heap = g_ascii_strdown (name, len);
   for (gsize i = 0; i <= len; i++)
     key->inline_key[i] = g_ascii_tolower (name[i]);
   return key->inline_key;
-}
-
-void
-confab_name_key_clear (ConfabNameKey *key)
-{
-  g_clear_pointer (&key->heap, g_free);
 }
 
 /* Returns: (transfer full): the key of @name */

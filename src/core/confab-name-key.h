@@ -30,10 +30,41 @@ typedef struct
   char  inline_key[CONFAB_NAME_KEY_INLINE];
 } ConfabNameKey;
 
-const char *confab_name_key_init (ConfabNameKey *key,
-                                  const char    *name);
-void        confab_name_key_clear (ConfabNameKey *key);
+const char *confab_name_key_init_slow (ConfabNameKey *key,
+                                       const char    *name);
 char       *confab_name_key_dup (const char *name);
+
+/**
+ * confab_name_key_init:
+ * @key: (out caller-allocates): holds the key if it is not @name itself
+ * @name: a NUL-terminated name or room name
+ *
+ * Inline, as every recipient of every message is looked up by its key:
+ * a plain-ASCII name without capitals, the common case, costs one scan.
+ *
+ * Returns: (transfer none): the key of @name, valid until
+ *   confab_name_key_clear(@key) and as long as @name
+ */
+static inline const char *
+confab_name_key_init (ConfabNameKey *key,
+                      const char    *name)
+{
+  key->heap = NULL;
+  for (const char *p = name; *p != '\0'; p++)
+    if ((guchar) *p >= 0x80 || (*p >= 'A' && *p <= 'Z'))
+      return confab_name_key_init_slow (key, name);
+  return name;
+}
+
+static inline void
+confab_name_key_clear (ConfabNameKey *key)
+{
+  if (key->heap != NULL)
+    {
+      g_free (key->heap);
+      key->heap = NULL;
+    }
+}
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ConfabNameKey, confab_name_key_clear)
 
