@@ -1831,6 +1831,43 @@ test_pty_chat (Fixture      *f,
 }
 
 static void
+test_pty_rooms (Fixture      *f,
+                gconstpointer data)
+{
+  g_autoptr(ConfabTestClient) bob = confab_test_client_new_login (f->port, "bob");
+  const char *args[] = { f->address, "alice", NULL };
+  g_autoptr(Client) client = client_spawn (CLIENT_PTY, args);
+  gsize offset;
+
+  g_test_summary ("On a terminal: /join, the room's lines shown as they come, a plain line "
+                  "to the current room, /part");
+
+  confab_test_client_send_line (bob, "/join #tea");
+  confab_test_client_expect_line (bob, "join #tea: bob");
+  confab_test_client_expect_line (bob, "members #tea: bob");
+
+  offset = client_wait_out (client, 0, "alice> ");
+  client_write (client, "/join #tea\r");
+  /* The own name is shown in bold: match around it. */
+  offset = client_wait_out (client, offset, "join #tea: ");
+  offset = client_wait_out (client, offset, "members #tea: ");
+  offset = client_wait_out (client, offset, " bob\r");
+  confab_test_client_expect_line (bob, "join #tea: alice");
+
+  client_write (client, "hello tea drinkers\r");
+  confab_test_client_expect_line (bob, "from alice in #tea: hello tea drinkers");
+  confab_test_client_send_line (bob, "#tea: hi there");
+  offset = client_wait_out (client, offset, "from bob in #tea: hi there");
+
+  client_write (client, "/part\r");
+  offset = client_wait_out (client, offset, "part #tea: ");
+  confab_test_client_expect_line (bob, "part #tea: alice");
+
+  client_write (client, "\x04");
+  client_assert_exit (client, 0);
+}
+
+static void
 test_pty_server_gone (Fixture      *f,
                       gconstpointer data)
 {
@@ -1907,6 +1944,7 @@ main (int    argc,
   g_test_add_func ("/client/unreachable/unix", test_unreachable_unix);
 
   add_daemon_test ("/client/pipe/text/send", test_pipe_text_send);
+  add_daemon_test ("/client/rooms/pty", test_pty_rooms);
   g_test_add ("/client/rooms/pipe/text", Fixture, GINT_TO_POINTER (FALSE), fixture_setup, test_pipe_rooms,
               fixture_teardown);
   g_test_add ("/client/rooms/pipe/json", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_pipe_rooms,
