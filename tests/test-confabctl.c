@@ -849,6 +849,55 @@ test_monitor (Fixture      *fx,
     }
 }
 
+static void
+test_monitor_rooms (Fixture      *fx,
+                    gconstpointer data)
+{
+  gboolean         json = GPOINTER_TO_INT (data);
+  g_autofree char *ctl = confabctl_path ();
+  const char      *argv[] = { ctl, "monitor", json ? "--json" : NULL, NULL };
+  g_autoptr(ConfabDBusTestProc) monitor = NULL;
+  g_autoptr(ConfabTestClient) dave = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_test_summary ("confabctl monitor prints a room's creation and removal on lines of their own");
+
+  start_daemon_on_session_bus (fx);
+  dave = login (fx, "dave");
+  monitor = confab_dbus_test_proc_spawn (argv, NULL);
+  confab_dbus_test_proc_wait_output (monitor, TRUE, 0, "Watching", WAIT_MS);
+
+  confab_test_client_send_line (dave, "/join #tea");
+  confab_test_client_expect_line (dave, "join #tea: dave");
+  confab_test_client_expect_line (dave, "members #tea: dave");
+  confab_dbus_test_proc_wait_output (monitor, FALSE, 0, "#tea", WAIT_MS);
+  confab_test_client_send_line (dave, "/part #tea");
+  confab_test_client_expect_line (dave, "part #tea: dave");
+  confab_dbus_test_proc_wait_output (monitor, FALSE, 0, json ? "room-removed" : "room removed", WAIT_MS);
+
+  confab_dbus_test_proc_signal (monitor, SIGINT);
+  g_assert_cmpint (confab_dbus_test_proc_wait (monitor, WAIT_MS), ==, 0);
+  out = confab_dbus_test_proc_dup_stdout (monitor);
+  g_test_message ("monitor printed:\n%s", out);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  if (!json)
+    {
+      assert_matches (lines[0], "^[0-9-]{10} [0-9:]{8}[+-][0-9]{2}:[0-9]{2}  room created  #tea$");
+      assert_matches (lines[1], "^[0-9-]{10} [0-9:]{8}[+-][0-9]{2}:[0-9]{2}  room removed  #tea$");
+      return;
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonNode) root = parse_json (lines[i]);
+      JsonObject *event = json_node_get_object (root);
+
+      g_assert_cmpstr (json_object_get_string_member (event, "event"), ==, i == 0 ? "room-created" : "room-removed");
+      g_assert_cmpstr (json_object_get_string_member (event, "name"), ==, "#tea");
+    }
+}
+
 /* Reads one line from @stream, failing after confab_dbus_test_await()'s bound. */
 static char *
 read_line_bounded (GDataInputStream *stream)
@@ -1524,6 +1573,8 @@ main (int   argc,
   ADD ("peer", NULL, test_peer);
   ADD ("broadcast", NULL, test_broadcast);
   ADD ("rooms", NULL, test_rooms);
+  ADD ("monitor/rooms", GINT_TO_POINTER (FALSE), test_monitor_rooms);
+  ADD ("monitor/rooms/json", GINT_TO_POINTER (TRUE), test_monitor_rooms);
   ADD ("kick", NULL, test_kick);
   ADD ("dash-dash", NULL, test_dash_dash);
   ADD ("default-command", NULL, test_default_command);

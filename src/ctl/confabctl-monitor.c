@@ -44,8 +44,11 @@ print_event (Monitor    *monitor,
       json_builder_add_string_value (builder, event);
       json_builder_set_member_name (builder, "name");
       json_builder_add_string_value (builder, name);
-      json_builder_set_member_name (builder, detail_key);
-      json_builder_add_string_value (builder, detail);
+      if (detail_key != NULL)
+        {
+          json_builder_set_member_name (builder, detail_key);
+          json_builder_add_string_value (builder, detail);
+        }
       json_builder_set_member_name (builder, "time");
       json_builder_add_int_value (builder, now);
       json_builder_end_object (builder);
@@ -61,7 +64,12 @@ print_event (Monitor    *monitor,
       int width = MAX (g_utf8_strlen (joined, -1), g_utf8_strlen (left, -1));
       int pad = width - g_utf8_strlen (label, -1);
 
-      g_print ("%s  %s%*s  %s  %s\n", clock, label, pad, "", name, detail);
+      if (detail_key == NULL)
+        g_print ("%s  %s  %s\n", clock,
+                 /* TRANSLATORS: confabctl monitor, before a room's name */
+                 g_str_equal (event, "room-created") ? _ ("room created") : _ ("room removed"), name);
+      else
+        g_print ("%s  %s%*s  %s  %s\n", clock, label, pad, "", name, detail);
     }
 
   /* A pipe sees each event at once; once nobody reads, stop. */
@@ -87,6 +95,24 @@ peer_joined_cb (ConfabDBusManager *manager,
                 Monitor           *monitor)
 {
   print_event (monitor, "joined", name, "address", address);
+}
+
+/* Rooms: a line of their own, "room created  #tea", which leaves the
+ * columns of the peer lines as they were. */
+static void
+room_created_cb (ConfabDBusManager *manager,
+                 const char        *name,
+                 Monitor           *monitor)
+{
+  print_event (monitor, "room-created", name, NULL, NULL);
+}
+
+static void
+room_removed_cb (ConfabDBusManager *manager,
+                 const char        *name,
+                 Monitor           *monitor)
+{
+  print_event (monitor, "room-removed", name, NULL, NULL);
 }
 
 static void
@@ -153,6 +179,8 @@ confabctl_monitor (ConfabCtl *ctl,
   g_signal_connect (connection, "closed", G_CALLBACK (bus_closed_cb), &monitor);
   g_signal_connect (proxy, "peer-joined", G_CALLBACK (peer_joined_cb), &monitor);
   g_signal_connect (proxy, "peer-left", G_CALLBACK (peer_left_cb), &monitor);
+  g_signal_connect (proxy, "room-created", G_CALLBACK (room_created_cb), &monitor);
+  g_signal_connect (proxy, "room-removed", G_CALLBACK (room_removed_cb), &monitor);
   g_signal_connect (proxy, "notify::g-name-owner", G_CALLBACK (name_owner_cb), &monitor);
   sigint_id = g_unix_signal_add (SIGINT, signal_cb, &monitor);
   sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, &monitor);
