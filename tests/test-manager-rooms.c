@@ -409,10 +409,12 @@ test_busctl_tree (Fixture      *fx,
   const char      *argv[] = { "busctl", "--address", address, "tree",
                               g_dbus_connection_get_unique_name (fx->service), NULL };
   g_autoptr(GSubprocess) proc = NULL;
+  g_autofree char *busctl = NULL;
 
   g_test_summary ("busctl tree shows the room objects");
 
-  if (g_find_program_in_path ("busctl") == NULL)
+  busctl = g_find_program_in_path ("busctl");
+  if (busctl == NULL)
     {
       g_test_skip ("busctl is not installed");
       return;
