@@ -2,8 +2,8 @@
  *
  *   confab-bench SCENARIO --port PORT [OPTIONS]
  *
- * Scenarios: throughput, fanout, idle, slowreader, logins (see --help and
- * docs/performance.md). Only 127.0.0.1 is ever contacted. Each run prints
+ * Scenarios: throughput, fanout, idle, slowreader, logins, room (see --help
+ * and docs/performance.md; room is in confab-bench-room.c). Only 127.0.0.1 is ever contacted. Each run prints
  * a human summary and ends with one line "RESULT key=value ..." for
  * scripts such as tools/bench-compare.
  *
@@ -38,26 +38,7 @@
 
 #include <glib.h>
 
-#define READ_BUF_SIZE    (256 * 1024)
-#define PART_MAX         512 /* longest line kept across reads */
-#define MAX_EVENTS       512
-#define MAX_ERRORS_SHOWN 5
-#define NUM_MAX_LEN      20 /* digits of a guint64 */
-
-/* Latency histogram: exact below 2048 µs, then 1024 buckets per power of
- * two (under 0.1 % error), up to 2^40 µs. */
-#define HIST_SUB_BITS 10
-#define HIST_SUB      (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS  (HIST_SUB * 32)
-
-typedef enum
-{
-  SCENARIO_THROUGHPUT,
-  SCENARIO_FANOUT,
-  SCENARIO_IDLE,
-  SCENARIO_SLOWREADER,
-  SCENARIO_LOGINS,
-} Scenario;
+#include "confab-bench.h"
 
 static const char * const scenario_names[] = {
   "throughput",
@@ -65,119 +46,12 @@ static const char * const scenario_names[] = {
   "idle",
   "slowreader",
   "logins",
+  "room",
 };
-
-typedef enum
-{
-  CLIENT_NEW,
-  CLIENT_CONNECTING,
-  CLIENT_LOGIN, /* name sent, waiting for the self round-trip */
-  CLIENT_READY,
-  CLIENT_CLOSED,
-} ClientState;
-
-typedef struct
-{
-  int         fd;
-  guint32     id;
-  ClientState state;
-  guint32     events;    /* epoll interest currently registered */
-  gboolean    dirty;     /* on the list of clients to fill and flush */
-  gboolean    skip_line; /* discarding the rest of an overlong line */
-  gboolean    in_epoll;
-  int         close_errno; /* why it closed: 0 for EOF */
-
-  /* logging in (CLOCK_MONOTONIC ns; 0 until it happens) */
-  gint64 t_connect;     /* connect() started */
-  gint64 t_established; /* the TCP connection was up */
-  gint64 t_logged_in;   /* the self round-trip came back */
-
-  /* sending */
-  guint32     sent;
-  guint32     done;  /* own copies received back */
-  const char *dests; /* (unowned): "cA,cB: " into Bench.dests */
-  gsize       dests_len;
-  char       *out; /* (owned) (nullable) */
-  gsize       out_len;
-  gsize       out_off;
-  gsize       out_cap;
-
-  /* receiving */
-  guint64 received; /* lines "from ..." in the timed phase */
-  guint64 expected;
-  guint16 part_len;
-  char    part[PART_MAX];
-} Client;
-
-typedef struct
-{
-  /* options */
-  Scenario scenario;
-  int      port;
-  int      n_clients;
-  int      messages;
-  int      recipients;
-  int      window;
-  int      payload;
-  int      server_pid;
-  int      connect_batch;
-  int      logins;    /* logins: the timed logins */
-  gint64   queue_cap; /* slowreader: server's queue_max_bytes, or -1 */
-  double   timeout;
-  double   drain;
-  double   stall;
-
-  /* clients */
-  Client  *clients; /* (owned) */
-  int      n_total; /* n_clients plus the slow reader, if any */
-  int      n_senders;
-  char    *dests;   /* (owned): every sender's recipient prefix */
-  char    *padding; /* (owned) (nullable): " xxx..." */
-  int      epfd;
-  int     *dirty; /* (owned) */
-  int      n_dirty;
-  char    *rbuf;     /* (owned): the shared read buffer */
-  guint32 *last_seq; /* (owned): per sender→recipient, seq + 1 */
-  gsize    n_slots;
-
-  /* login phase */
-  int pending;
-  int n_ready;
-  int n_failed;
-
-  /* timed phase */
-  gboolean timed;
-  gint64   t_start;
-  gint64   t_last_line;
-  gint64   deadline;
-  guint64  lines;
-  guint64  msgs_done;
-  guint64  msgs_total;
-  gint64   t_quarter; /* when msgs_done reached a quarter */
-  gint64   t_three_quarters;
-  guint64  reordered;
-  guint64  duplicates;
-  guint64  unexpected;
-  guint64  corrupt;
-  guint64  errors;
-  guint64  overlong;
-  int      disconnects;
-  gboolean stalled;
-  int      slow_index; /* -1 if none */
-  gboolean slow_notice;
-  char     slow_gone[48]; /* "error: no such peer: cSLOW" */
-  gsize    slow_gone_len;
-  gint64   slow_gone_at; /* when a sender first got it; 0: not yet */
-  int      timed_first;  /* logins: first client whose login is timed */
-
-  guint64 *hist; /* (owned): HIST_BUCKETS counts, µs */
-  guint64  hist_count;
-  guint64  hist_max;
-} Bench;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static gint64
+gint64
 now_ns (void)
 {
   struct timespec ts;
@@ -186,14 +60,14 @@ now_ns (void)
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
-static double
+double
 seconds_between (gint64 from,
                  gint64 to)
 {
   return (double) (to - from) / 1e9;
 }
 
-static char *
+char *
 put_uint (char   *p,
           guint64 v)
 {
@@ -212,7 +86,7 @@ put_uint (char   *p,
 }
 
 /* Returns: the first byte after the digits, or NULL if there were none */
-static const char *
+const char *
 get_uint (const char *p,
           const char *end,
           guint64    *v)
@@ -357,7 +231,7 @@ fd_limit (void)
 
 /* ---- latency histogram ------------------------------------------------ */
 
-static void
+void
 hist_add (Bench  *b,
           guint64 us)
 {
@@ -434,7 +308,7 @@ client_set_events (Bench  *b,
   c->events = events;
 }
 
-static void
+void
 client_close (Bench  *b,
               Client *c)
 {
@@ -455,7 +329,7 @@ client_close (Bench  *b,
   c->in_epoll = FALSE;
 }
 
-static void
+void
 mark_dirty (Bench  *b,
             Client *c)
 {
@@ -579,13 +453,15 @@ slot_of (Bench  *b,
       if ((int) r == b->slow_index)
         return s < n ? (gssize) (n + s) : -1;
       return s == r ? (gssize) r : -1;
+    case SCENARIO_ROOM:
+      return room_slot_of (b, r, s);
     case SCENARIO_IDLE:
     default:
       return -1;
     }
 }
 
-static void
+void
 show_error (Bench      *b,
             Client     *c,
             const char *line,
@@ -613,10 +489,13 @@ handle_chat (Bench      *b,
              const char *end,
              gint64      now)
 {
-  guint64 s, s2, seq, ts;
-  gssize  slot;
+  guint64  s, s2, seq, ts;
+  gssize   slot;
+  gboolean duplicate = FALSE;
 
   p = get_uint (p, end, &s);
+  if (p != NULL && b->scenario == SCENARIO_ROOM && c->state != CLIENT_LOGIN)
+    p = room_skip_prefix (b, c, p, end);
   if (p == NULL || end - p < 2 || p[0] != ':' || p[1] != ' ')
     goto corrupt;
   p += 2;
@@ -663,9 +542,20 @@ handle_chat (Bench      *b,
   if (seq + 1 < b->last_seq[slot])
     b->reordered++;
   else if (seq + 1 == b->last_seq[slot])
-    b->duplicates++;
+    {
+      b->duplicates++;
+      duplicate = TRUE;
+    }
   else
     b->last_seq[slot] = (guint32) (seq + 1);
+
+  if (b->scenario == SCENARIO_ROOM)
+    {
+      /* No copy comes back to a room's sender: the others' count. */
+      if (!duplicate)
+        room_copy_seen (b, s, seq, ts, now);
+      return;
+    }
 
   if (s == c->id && c->sent > c->done)
     {
@@ -697,7 +587,7 @@ handle_line (Bench      *b,
     handle_chat (b, c, line + 6, line + len, now);
   else if (len >= 7 && memcmp (line, "error: ", 7) == 0)
     show_error (b, c, line, len, now);
-  else
+  else if (b->scenario != SCENARIO_ROOM || !room_handle_notice (b, c, line, len))
     b->unexpected++;
 }
 
@@ -863,7 +753,7 @@ client_connected (Bench  *b,
 
 /* Waits up to @timeout_ms for events, handles them, then fills and
  * flushes every client that became ready to send. */
-static void
+void
 poll_once (Bench *b,
            int    timeout_ms)
 {
@@ -914,7 +804,7 @@ poll_once (Bench *b,
   b->n_dirty = 0;
 }
 
-static gboolean
+gboolean
 past (gint64 deadline)
 {
   return now_ns () >= deadline;
@@ -922,7 +812,7 @@ past (gint64 deadline)
 
 /* Connects and logs in clients [first, first + count), at most
  * connect_batch at a time. Returns: FALSE if some failed or time ran out */
-static gboolean
+gboolean
 connect_clients (Bench *b,
                  int    first,
                  int    count)
@@ -988,6 +878,11 @@ bench_setup (Bench *b)
       b->n_senders = b->n_clients;
       b->n_slots = 2 * (gsize) b->n_clients;
       break;
+    case SCENARIO_ROOM:
+      b->n_senders = b->n_clients;
+      b->n_slots = (gsize) b->n_clients * (gsize) b->members;
+      b->copies = g_new0 (guint32, (gsize) b->n_senders * (gsize) b->window);
+      break;
     case SCENARIO_IDLE:
     case SCENARIO_LOGINS:
     default:
@@ -1020,6 +915,9 @@ bench_setup (Bench *b)
           break;
         case SCENARIO_SLOWREADER:
           g_string_append_printf (dests, "c%d,c%d", s, b->slow_index);
+          break;
+        case SCENARIO_ROOM:
+          room_setup_dests (b, s, dests);
           break;
         case SCENARIO_IDLE:
         default:
@@ -1056,6 +954,9 @@ bench_setup (Bench *b)
         case SCENARIO_SLOWREADER:
           c->expected = i == b->slow_index ? 0 : (guint64) b->messages;
           break;
+        case SCENARIO_ROOM:
+          c->expected = (guint64) (b->members - 1) * (guint64) b->messages;
+          break;
         case SCENARIO_IDLE:
         default:
           c->expected = 0;
@@ -1081,21 +982,12 @@ bench_free (Bench *b)
   g_free (b->rbuf);
   g_free (b->hist);
   g_free (b->last_seq);
+  g_free (b->copies);
   g_free (b->dests);
   g_free (b->padding);
 }
 
 /* ---- the timed phase ------------------------------------------------------ */
-
-typedef struct
-{
-  gint64   t;
-  double   gen_cpu;
-  double   server_cpu;
-  gboolean have_machine;
-  double   machine_busy;
-  double   machine_softirq;
-} Snapshot;
 
 static void
 snapshot (Bench    *b,
@@ -1148,10 +1040,7 @@ count_lost (Bench *b)
   return lost;
 }
 
-/* Calls @tick (if any) about every 100 ms while sending. */
-typedef void (*TickFunc) (Bench *b, gint64 now, gpointer data);
-
-static gboolean
+gboolean
 run_timed (Bench    *b,
            Snapshot *start,
            Snapshot *end,
@@ -1197,7 +1086,7 @@ run_timed (Bench    *b,
   return finished;
 }
 
-static void
+void
 print_cpu (Bench          *b,
            const Snapshot *start,
            const Snapshot *end,
@@ -1250,7 +1139,7 @@ print_cpu (Bench          *b,
     }
 }
 
-static void
+void
 print_delivery (Bench   *b,
                 GString *result)
 {
@@ -1291,7 +1180,7 @@ print_delivery (Bench   *b,
 
 /* ---- scenarios ------------------------------------------------------------ */
 
-static const char *
+const char *
 login_status (Bench   *b,
               gboolean ok)
 {
@@ -1300,7 +1189,7 @@ login_status (Bench   *b,
   return past (b->deadline) ? "timeout" : "failed";
 }
 
-static const char *
+const char *
 timed_status (Bench   *b,
               gboolean finished)
 {
@@ -1331,6 +1220,8 @@ run_messages (Bench   *b,
                               b->n_ready);
       return 1;
     }
+  if (b->scenario == SCENARIO_ROOM && !b->direct && !room_join (b, result))
+    return 1;
 
   ok = run_timed (b, &start, &end, NULL, NULL);
   status = timed_status (b, ok);
@@ -1768,7 +1659,13 @@ apply_defaults (Bench *b)
     [SCENARIO_IDLE] = { 1000, 0, 0 },
     [SCENARIO_SLOWREADER] = { 10, 50000, 2 },
     [SCENARIO_LOGINS] = { 5000, 0, 0 },
+    [SCENARIO_ROOM] = { 0, 200, 0 },
   };
+
+  if (b->rooms < 0)
+    b->rooms = 1;
+  if (b->members < 0)
+    b->members = 200;
 
   if (b->n_clients < 0)
     b->n_clients = defaults[b->scenario].clients;
@@ -1780,6 +1677,11 @@ apply_defaults (Bench *b)
     b->recipients = b->n_clients;
   if (b->scenario == SCENARIO_SLOWREADER)
     b->recipients = 2;
+  if (b->scenario == SCENARIO_ROOM)
+    {
+      b->n_clients = (int) MIN ((gint64) b->rooms * b->members, G_MAXINT);
+      b->recipients = b->members - 1;
+    }
   if (b->logins < 0)
     b->logins = 2000;
 }
@@ -1799,7 +1701,7 @@ main (int    argc,
       " logins 5000 idle ones, may be 0)",
       "N" },
     { "messages", 'm', 0, G_OPTION_ARG_INT, &b.messages,
-      "Messages per sender (5000; slowreader 50000)", "M" },
+      "Messages per sender (5000; slowreader 50000, room 200)", "M" },
     { "recipients", 'k', 0, G_OPTION_ARG_INT, &b.recipients,
       "throughput: recipients per message, the sender and the next K-1 (4)", "K" },
     { "window", 'w', 0, G_OPTION_ARG_INT, &b.window,
@@ -1820,11 +1722,16 @@ main (int    argc,
       "logins: logins timed after the --clients idle ones are in (2000)", "L" },
     { "queue-cap", 0, 0, G_OPTION_ARG_INT64, &b.queue_cap,
       "slowreader: the server's queue_max_bytes, to compare its RSS peak with", "BYTES" },
+    { "rooms", 'r', 0, G_OPTION_ARG_INT, &b.rooms, "room: rooms (1)", "R" },
+    { "members", 0, 0, G_OPTION_ARG_INT, &b.members,
+      "room: members per room, --clients is R * M (200)", "M" },
+    { "direct", 0, 0, G_OPTION_ARG_NONE, &b.direct,
+      "room: no rooms, each message names the sender's M-1 room-mates (for the ceiling)", NULL },
     { NULL }
   };
-  int status;
+  int status, clients_given;
 
-  b.n_clients = b.messages = b.recipients = b.logins = -1;
+  b.n_clients = b.messages = b.recipients = b.logins = b.rooms = b.members = -1;
   b.queue_cap = -1;
   b.window = 16;
   b.timeout = 120;
@@ -1841,6 +1748,7 @@ main (int    argc,
                                 "  idle        N idle logged-in connections: server RSS per connection\n"
                                 "  slowreader  N senders to themselves and to one client that never reads\n"
                                 "  logins      N idle clients log in, then L more are timed: logins/s, latency\n"
+                                "  room        R rooms of M members, each member sends its messages to its room\n"
                                 "\n"
                                 "Only 127.0.0.1 is contacted. The last line printed is \"RESULT key=value ...\".");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -1851,11 +1759,20 @@ main (int    argc,
     }
   if (argc != 2 || !parse_scenario (argv[1], &b.scenario))
     {
-      g_printerr ("Usage: %s {throughput|fanout|idle|slowreader|logins} --port PORT [OPTION...]\n",
+      g_printerr ("Usage: %s {throughput|fanout|idle|slowreader|logins|room} --port PORT [OPTION...]\n",
                   g_get_prgname ());
       return 2;
     }
+  clients_given = b.n_clients;
   apply_defaults (&b);
+  if (b.scenario == SCENARIO_ROOM &&
+      (b.rooms < 1 || b.members < 2 || (gint64) b.rooms * b.members > 100000 ||
+       (clients_given >= 0 && (gint64) clients_given != (gint64) b.rooms * b.members)))
+    {
+      g_printerr ("room: --rooms must be at least 1, --members at least 2, their product"
+                  " at most 100000 (and --clients, if given, that product)\n");
+      return 2;
+    }
   if (b.port <= 0 || b.port > 65535 || b.messages < 0 ||
       b.n_clients < (b.scenario == SCENARIO_LOGINS ? 0 : 1) ||
       (b.scenario == SCENARIO_LOGINS && b.logins < 1) || b.queue_cap < -1 ||
@@ -1887,7 +1804,13 @@ main (int    argc,
   else if (b.scenario != SCENARIO_IDLE)
     g_string_append_printf (result, " recipients=%d messages=%d window=%d payload=%d",
                             b.recipients, b.messages, b.window, b.payload);
+  if (b.scenario == SCENARIO_ROOM)
+    g_string_append_printf (result, " rooms=%d members=%d direct=%s", b.rooms, b.members,
+                            b.direct ? "yes" : "no");
   g_print ("%s: %d clients", scenario_names[b.scenario], b.n_clients);
+  if (b.scenario == SCENARIO_ROOM)
+    g_print (" in %d rooms of %d%s", b.rooms, b.members,
+             b.direct ? " (as direct messages naming the room-mates)" : "");
   if (b.scenario == SCENARIO_LOGINS)
     g_print (" idle, then %d timed logins, at most %d at once", b.logins, b.connect_batch);
   else if (b.scenario != SCENARIO_IDLE)
@@ -1908,6 +1831,7 @@ main (int    argc,
       break;
     case SCENARIO_THROUGHPUT:
     case SCENARIO_FANOUT:
+    case SCENARIO_ROOM:
     default:
       status = run_messages (&b, result);
       break;

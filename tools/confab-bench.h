@@ -1,0 +1,224 @@
+/* confab-bench.h: what the scenarios of confab-bench share.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#define READ_BUF_SIZE    (256 * 1024)
+#define PART_MAX         512 /* longest line kept across reads */
+#define MAX_EVENTS       512
+#define MAX_ERRORS_SHOWN 5
+#define NUM_MAX_LEN      20 /* digits of a guint64 */
+
+/* Latency histogram: exact below 2048 µs, then 1024 buckets per power of
+ * two (under 0.1 % error), up to 2^40 µs. */
+#define HIST_SUB_BITS 10
+#define HIST_SUB      (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS  (HIST_SUB * 32)
+
+typedef enum
+{
+  SCENARIO_THROUGHPUT,
+  SCENARIO_FANOUT,
+  SCENARIO_IDLE,
+  SCENARIO_SLOWREADER,
+  SCENARIO_LOGINS,
+  SCENARIO_ROOM,
+} Scenario;
+
+typedef enum
+{
+  CLIENT_NEW,
+  CLIENT_CONNECTING,
+  CLIENT_LOGIN, /* name sent, waiting for the self round-trip */
+  CLIENT_READY,
+  CLIENT_CLOSED,
+} ClientState;
+
+typedef struct
+{
+  int         fd;
+  guint32     id;
+  ClientState state;
+  guint32     events;    /* epoll interest currently registered */
+  gboolean    dirty;     /* on the list of clients to fill and flush */
+  gboolean    skip_line; /* discarding the rest of an overlong line */
+  gboolean    in_epoll;
+  int         close_errno; /* why it closed: 0 for EOF */
+
+  /* logging in (CLOCK_MONOTONIC ns; 0 until it happens) */
+  gint64 t_connect;     /* connect() started */
+  gint64 t_established; /* the TCP connection was up */
+  gint64 t_logged_in;   /* the self round-trip came back */
+
+  /* sending */
+  guint32     sent;
+  guint32     done;  /* own copies received back (room: every copy delivered) */
+  const char *dests; /* (unowned): "cA,cB: " into Bench.dests */
+  gsize       dests_len;
+  char       *out; /* (owned) (nullable) */
+  gsize       out_len;
+  gsize       out_off;
+  gsize       out_cap;
+
+  /* receiving */
+  guint64  received; /* lines "from ..." in the timed phase */
+  guint64  expected;
+  guint16  part_len;
+  gboolean joined; /* room: its own "join" line came back */
+  char     part[PART_MAX];
+} Client;
+
+typedef struct
+{
+  /* options */
+  Scenario scenario;
+  int      port;
+  int      n_clients;
+  int      messages;
+  int      recipients;
+  int      window;
+  int      payload;
+  int      server_pid;
+  int      connect_batch;
+  int      logins;    /* logins: the timed logins */
+  gint64   queue_cap; /* slowreader: server's queue_max_bytes, or -1 */
+  double   timeout;
+  double   drain;
+  double   stall;
+
+  /* clients */
+  Client  *clients; /* (owned) */
+  int      n_total; /* n_clients plus the slow reader, if any */
+  int      n_senders;
+  char    *dests;   /* (owned): every sender's recipient prefix */
+  char    *padding; /* (owned) (nullable): " xxx..." */
+  int      epfd;
+  int     *dirty; /* (owned) */
+  int      n_dirty;
+  char    *rbuf;     /* (owned): the shared read buffer */
+  guint32 *last_seq; /* (owned): per sender→recipient, seq + 1 */
+  gsize    n_slots;
+
+  /* login phase */
+  int pending;
+  int n_ready;
+  int n_failed;
+
+  /* timed phase */
+  gboolean timed;
+  gint64   t_start;
+  gint64   t_last_line;
+  gint64   deadline;
+  guint64  lines;
+  guint64  msgs_done;
+  guint64  msgs_total;
+  gint64   t_quarter; /* when msgs_done reached a quarter */
+  gint64   t_three_quarters;
+  guint64  reordered;
+  guint64  duplicates;
+  guint64  unexpected;
+  guint64  corrupt;
+  guint64  errors;
+  guint64  overlong;
+  int      disconnects;
+  gboolean stalled;
+  int      slow_index; /* -1 if none */
+  gboolean slow_notice;
+  char     slow_gone[48]; /* "error: no such peer: cSLOW" */
+  gsize    slow_gone_len;
+  gint64   slow_gone_at; /* when a sender first got it; 0: not yet */
+  int      timed_first;  /* logins: first client whose login is timed */
+
+  /* room scenario */
+  int      rooms;
+  int      members;
+  gboolean direct;       /* the same traffic as direct messages, no rooms */
+  guint32 *copies;       /* (owned): per sender, window slots of copies seen */
+  int      n_joined;     /* own "join" lines seen */
+  guint64  room_notices; /* other "join" lines and "members" replies */
+
+  guint64 *hist; /* (owned): HIST_BUCKETS counts, µs */
+  guint64  hist_count;
+  guint64  hist_max;
+} Bench;
+
+typedef struct
+{
+  gint64   t;
+  double   gen_cpu;
+  double   server_cpu;
+  gboolean have_machine;
+  double   machine_busy;
+  double   machine_softirq;
+} Snapshot;
+
+/* Calls @tick (if any) about every 100 ms while sending. */
+typedef void (*TickFunc) (Bench *b, gint64 now, gpointer data);
+
+/* confab-bench.c */
+gint64      now_ns (void);
+double      seconds_between (gint64 from,
+                             gint64 to);
+char       *put_uint (char   *p,
+                      guint64 v);
+const char *get_uint (const char *p,
+                      const char *end,
+                      guint64    *v);
+void        hist_add (Bench  *b,
+                      guint64 us);
+void        mark_dirty (Bench  *b,
+                        Client *c);
+void        client_close (Bench  *b,
+                          Client *c);
+void        show_error (Bench      *b,
+                        Client     *c,
+                        const char *line,
+                        gsize       len,
+                        gint64      now);
+void        poll_once (Bench *b,
+                       int    timeout_ms);
+gboolean    past (gint64 deadline);
+gboolean    connect_clients (Bench *b,
+                             int    first,
+                             int    count);
+gboolean    run_timed (Bench    *b,
+                       Snapshot *start,
+                       Snapshot *end,
+                       TickFunc  tick,
+                       gpointer  tick_data);
+void        print_delivery (Bench   *b,
+                            GString *result);
+void        print_cpu (Bench          *b,
+                       const Snapshot *start,
+                       const Snapshot *end,
+                       GString        *result);
+const char *login_status (Bench   *b,
+                          gboolean ok);
+const char *timed_status (Bench   *b,
+                          gboolean finished);
+
+/* confab-bench-room.c */
+void        room_setup_dests (Bench   *b,
+                              int      sender,
+                              GString *dests);
+gssize      room_slot_of (Bench  *b,
+                          guint32 r,
+                          guint64 s);
+const char *room_skip_prefix (Bench      *b,
+                              Client     *c,
+                              const char *p,
+                              const char *end);
+void        room_copy_seen (Bench  *b,
+                            guint64 s,
+                            guint64 seq,
+                            guint64 ts,
+                            gint64  now);
+gboolean    room_handle_notice (Bench      *b,
+                                Client     *c,
+                                const char *line,
+                                gsize       len);
+gboolean    room_join (Bench   *b,
+                       GString *result);
