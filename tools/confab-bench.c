@@ -761,7 +761,10 @@ poll_once (Bench *b,
   gint64             now;
   int                n, i;
 
-  n = epoll_wait (b->epfd, events, MAX_EVENTS, timeout_ms);
+  /* Clients marked from outside (the start of the timed phase) send now,
+   * not after the wait: otherwise every run began with up to
+   * @timeout_ms of nothing. */
+  n = epoll_wait (b->epfd, events, MAX_EVENTS, b->n_dirty > 0 ? 0 : timeout_ms);
   if (n < 0)
     {
       if (errno != EINTR)
