@@ -331,7 +331,7 @@ test_part_and_leave (Fixture      *fx,
   assert_written (fx, CAROL, "part #cake: carol\n");
   send_line (fx, CAROL, "/rooms");
   assert_written (fx, CAROL, "rooms:\n");
-  g_assert_null (confab_broker_lookup_room (fx->broker, "#cake"));
+  g_assert_null (confab_broker_lookup_room (fx->broker, "#cake", NULL));
 }
 
 static void

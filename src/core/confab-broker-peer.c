@@ -141,19 +141,6 @@ confab_broker_peer_get_notice (ConfabBrokerPeer *peer)
   return peer->notice;
 }
 
-/* Returns: (transfer container) (element-type ConfabBrokerRoom): the
- *   rooms the peer is in, in the order it joined them */
-GPtrArray *
-confab_broker_peer_list_rooms (ConfabBrokerPeer *peer)
-{
-  GPtrArray *rooms = g_ptr_array_new_full (peer->rooms->len,
-                                           (GDestroyNotify) confab_broker_room_unref);
-
-  for (guint i = 0; i < peer->rooms->len; i++)
-    g_ptr_array_add (rooms, confab_broker_room_ref (g_ptr_array_index (peer->rooms, i)));
-  return rooms;
-}
-
 /* Appends @message, whose cost the caller has added to queued_bytes, and
  * wakes the writer if this is the first push since it last looked. */
 void

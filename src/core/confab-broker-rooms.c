@@ -120,40 +120,6 @@ confab_broker_room_is_listed (ConfabBrokerRoom *room)
   return room->listed;
 }
 
-gboolean
-confab_broker_room_has_member (ConfabBrokerRoom *room,
-                               ConfabBrokerPeer *peer)
-{
-  return g_hash_table_contains (room->members, peer);
-}
-
-static int
-compare_peer_names (gconstpointer a,
-                    gconstpointer b)
-{
-  const ConfabBrokerPeer *pa = *(ConfabBrokerPeer * const *) a;
-  const ConfabBrokerPeer *pb = *(ConfabBrokerPeer * const *) b;
-
-  return strcmp (pa->name, pb->name);
-}
-
-/* Returns: (transfer container) (element-type ConfabBrokerPeer): the
- *   members, sorted by name */
-GPtrArray *
-confab_broker_room_list_members (ConfabBrokerRoom *room)
-{
-  GPtrArray     *members = g_ptr_array_new_full (g_hash_table_size (room->members),
-                                                 (GDestroyNotify) confab_broker_peer_unref);
-  GHashTableIter iter;
-  gpointer       peer;
-
-  g_hash_table_iter_init (&iter, room->members);
-  while (g_hash_table_iter_next (&iter, &peer, NULL))
-    g_ptr_array_add (members, confab_broker_peer_ref (peer));
-  g_ptr_array_sort (members, compare_peer_names);
-  return members;
-}
-
 static int
 compare_strings (gconstpointer a,
                  gconstpointer b)
@@ -432,17 +398,20 @@ confab_broker_rooms_leave_all (ConfabBroker     *self,
     leave_room (self, peer, g_ptr_array_index (peer->rooms, peer->rooms->len - 1));
 }
 
+/* On the path of every room message: the key is not zeroed, as init
+ * sets what clear reads. */
 static ConfabBrokerRoom *
 lookup_room (ConfabBroker *self,
              const char   *room_name,
              GError      **error)
 {
-  g_auto(ConfabNameKey) key = { NULL };
+  ConfabNameKey     key;
   ConfabBrokerRoom *room;
 
   if (!confab_validate_room_name (room_name, -1, error))
     return NULL;
   room = g_hash_table_lookup (self->rooms, confab_name_key_init (&key, room_name));
+  confab_name_key_clear (&key);
   if (room == NULL)
     g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_ROOM, "no such room: %s", room_name);
   return room;
@@ -503,18 +472,23 @@ confab_broker_part_room (ConfabBroker     *self,
   return TRUE;
 }
 
-/* Returns: (transfer none) (nullable): the room called @room, in any
- *   spelling of its key */
+/**
+ * confab_broker_lookup_room:
+ * @room_name: a room's name, in any spelling of its key
+ *
+ * Returns: (transfer none) (nullable): the room; %NULL with
+ *   CONFAB_ERROR_INVALID_ROOM_NAME or _NO_SUCH_ROOM ("no such room: #r")
+ */
 ConfabBrokerRoom *
 confab_broker_lookup_room (ConfabBroker *self,
-                           const char   *room_name)
+                           const char   *room_name,
+                           GError      **error)
 {
-  g_auto(ConfabNameKey) key = { NULL };
-
   g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
   g_return_val_if_fail (room_name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return g_hash_table_lookup (self->rooms, confab_name_key_init (&key, room_name));
+  return lookup_room (self, room_name, error);
 }
 
 /* ---- messages and topics --------------------------------------------- */

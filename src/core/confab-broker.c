@@ -257,6 +257,19 @@ confab_broker_deliver (ConfabBroker     *self,
   return TRUE;
 }
 
+/* The entry whose key is @name's. On the hot path (every recipient of
+ * every message): the key is not zeroed, as init sets what clear reads. */
+static inline ConfabBrokerPeer *
+lookup_peer (ConfabBroker *self,
+             const char   *name)
+{
+  ConfabNameKey     key;
+  ConfabBrokerPeer *peer = g_hash_table_lookup (self->peers, confab_name_key_init (&key, name));
+
+  confab_name_key_clear (&key);
+  return peer;
+}
+
 /**
  * confab_broker_route_to_peers:
  * @recipients: names (not rooms), as the sender wrote them
@@ -275,11 +288,7 @@ confab_broker_route_to_peers (ConfabBroker       *self,
 {
   for (guint i = 0; i < n_recipients; i++)
     {
-      ConfabNameKey     key; /* not zeroed: init sets what clear reads */
-      ConfabBrokerPeer *recipient =
-        g_hash_table_lookup (self->peers, confab_name_key_init (&key, recipients[i]));
-
-      confab_name_key_clear (&key);
+      ConfabBrokerPeer *recipient = lookup_peer (self, recipients[i]);
 
       if (recipient == NULL)
         {
@@ -481,12 +490,10 @@ ConfabBrokerPeer *
 confab_broker_lookup (ConfabBroker *self,
                       const char   *name)
 {
-  g_auto(ConfabNameKey) key = { NULL };
-
   g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return g_hash_table_lookup (self->peers, confab_name_key_init (&key, name));
+  return lookup_peer (self, name);
 }
 
 static int

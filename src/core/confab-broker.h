@@ -156,7 +156,8 @@ gboolean          confab_broker_part_room (ConfabBroker     *self,
                                            const char       *room,
                                            GError          **error);
 ConfabBrokerRoom *confab_broker_lookup_room (ConfabBroker *self,
-                                             const char   *room);
+                                             const char   *room,
+                                             GError      **error);
 ConfabBrokerRoom *confab_broker_check_room_member (ConfabBroker     *self,
                                                    ConfabBrokerPeer *peer,
                                                    const char       *room,
@@ -187,9 +188,6 @@ gint64            confab_broker_room_get_topic_time (ConfabBrokerRoom *room);
 gint64            confab_broker_room_get_created (ConfabBrokerRoom *room);
 guint             confab_broker_room_get_n_members (ConfabBrokerRoom *room);
 gboolean          confab_broker_room_is_listed (ConfabBrokerRoom *room);
-gboolean          confab_broker_room_has_member (ConfabBrokerRoom *room,
-                                                 ConfabBrokerPeer *peer);
-GPtrArray        *confab_broker_room_list_members (ConfabBrokerRoom *room);
 const char      **confab_broker_room_dup_member_names (ConfabBrokerRoom *room,
                                                        guint            *n_names);
 ConfabMessage    *confab_broker_room_new_topic_message (ConfabBrokerRoom *room);
@@ -210,7 +208,6 @@ guint64           confab_broker_peer_get_bytes_in (ConfabBrokerPeer *peer);
 guint64           confab_broker_peer_get_bytes_out (ConfabBrokerPeer *peer);
 gsize             confab_broker_peer_get_queued_bytes (ConfabBrokerPeer *peer);
 const char       *confab_broker_peer_get_notice (ConfabBrokerPeer *peer);
-GPtrArray        *confab_broker_peer_list_rooms (ConfabBrokerPeer *peer);
 
 void confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
                                     ConfabMessage    *message);

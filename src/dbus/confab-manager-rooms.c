@@ -190,7 +190,7 @@ lookup_room_or_return_error (ConfabManager         *self,
                                              _ ("Not a room name: %s"), name);
       return NULL;
     }
-  room = confab_broker_lookup_room (self->broker, name);
+  room = confab_broker_lookup_room (self->broker, name, NULL);
   if (room == NULL)
     g_dbus_method_invocation_return_error (invocation, CONFAB_DBUS_ERROR,
                                            CONFAB_DBUS_ERROR_NO_SUCH_ROOM,

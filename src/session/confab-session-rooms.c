@@ -140,14 +140,11 @@ static ConfabBrokerRoom *
 lookup (const ConfabSession *session,
         const char          *room_name)
 {
-  ConfabBrokerRoom *room = confab_broker_lookup_room (session->broker, room_name);
+  g_autoptr(GError) error = NULL;
+  ConfabBrokerRoom *room = confab_broker_lookup_room (session->broker, room_name, &error);
 
   if (room == NULL)
-    {
-      g_autofree char *text = g_strdup_printf ("no such room: %s", room_name);
-
-      confab_broker_send_error (session->broker, session->entry, CONFAB_ERROR_NO_SUCH_ROOM, text);
-    }
+    send_error (session, error);
   return room;
 }
 
