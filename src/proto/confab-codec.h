@@ -40,7 +40,8 @@ typedef enum
   CONFAB_REQUEST_JOIN,    /* room */
   CONFAB_REQUEST_PART,    /* room */
   CONFAB_REQUEST_MEMBERS, /* room */
-  CONFAB_REQUEST_TOPIC,   /* room; text, text_len: the new topic, or text NULL to ask */
+  CONFAB_REQUEST_TOPIC,   /* room; text, text_len: the new topic (one line, no control
+                           * characters: the codec checked), or text NULL to ask */
 } ConfabRequestKind;
 
 /*
