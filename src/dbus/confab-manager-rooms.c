@@ -91,25 +91,30 @@ room_changed_cb (ConfabManager    *self,
     self->rooms_refresh_id = g_timeout_add (ROOMS_REFRESH_MSEC, refresh_cb, self);
 }
 
+/* Exports @room's object, its properties set before the export so
+ * that InterfacesAdded carries them. */
+static void
+export_room (ConfabManager    *self,
+             ConfabBrokerRoom *room)
+{
+  g_autofree char *path = room_object_path (room);
+  g_autoptr(ConfabDBusObjectSkeleton) object = confab_dbus_object_skeleton_new (path);
+  g_autoptr(ConfabDBusRoom) iface = confab_dbus_room_skeleton_new ();
+
+  confab_dbus_room_set_name (iface, confab_broker_room_get_name (room));
+  confab_dbus_object_skeleton_set_room (object, iface);
+  g_hash_table_insert (self->room_objects, g_strdup (confab_broker_room_get_key (room)),
+                       g_object_ref (object));
+  refresh_room (self, room);
+  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+}
+
 static void
 room_created_cb (ConfabManager    *self,
                  ConfabBrokerRoom *room,
                  ConfabBroker     *broker)
 {
-  g_autofree char *path = room_object_path (room);
-  g_autoptr(ConfabDBusObjectSkeleton) object = confab_dbus_object_skeleton_new (path);
-  g_autoptr(ConfabDBusRoom) iface = confab_dbus_room_skeleton_new ();
-  g_autofree const char **names = NULL;
-  guint                   n;
-
-  names = confab_broker_room_dup_member_names (room, &n);
-  confab_dbus_room_set_name (iface, confab_broker_room_get_name (room));
-  confab_dbus_room_set_members (iface, names);
-  confab_dbus_room_set_topic (iface, confab_broker_room_get_topic (room));
-  confab_dbus_object_skeleton_set_room (object, iface);
-  g_hash_table_insert (self->room_objects, g_strdup (confab_broker_room_get_key (room)),
-                       g_object_ref (object));
-  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+  export_room (self, room);
   confab_dbus_manager_emit_room_created (self->skeleton, confab_broker_room_get_name (room));
 }
 
@@ -148,19 +153,7 @@ confab_manager_rooms_init (ConfabManager *self)
    * first) get their objects too. */
   rooms = confab_broker_list_rooms (self->broker);
   for (guint i = 0; i < rooms->len; i++)
-    {
-      ConfabBrokerRoom *room = g_ptr_array_index (rooms, i);
-      g_autofree char  *path = room_object_path (room);
-      g_autoptr(ConfabDBusObjectSkeleton) object = confab_dbus_object_skeleton_new (path);
-      g_autoptr(ConfabDBusRoom) iface = confab_dbus_room_skeleton_new ();
-
-      confab_dbus_room_set_name (iface, confab_broker_room_get_name (room));
-      confab_dbus_object_skeleton_set_room (object, iface);
-      g_hash_table_insert (self->room_objects, g_strdup (confab_broker_room_get_key (room)),
-                           g_object_ref (object));
-      g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
-      refresh_room (self, room);
-    }
+    export_room (self, g_ptr_array_index (rooms, i));
 }
 
 void
