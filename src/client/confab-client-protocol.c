@@ -306,8 +306,9 @@ confab_client_parse_input (const char *line,
   return TRUE;
 }
 
-static char *
-builder_to_line (JsonBuilder *builder)
+/* Returns: (transfer full): @builder's object as one line, "\n" included */
+char *
+confab_client_json_line (JsonBuilder *builder)
 {
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
   g_autofree char *json = json_to_string (root, FALSE);
@@ -335,7 +336,7 @@ confab_client_encode_login (gboolean    json,
   json_builder_set_member_name (builder, "protocol");
   json_builder_add_int_value (builder, CONFAB_JSON_PROTOCOL_VERSION);
   json_builder_end_object (builder);
-  return builder_to_line (builder);
+  return confab_client_json_line (builder);
 }
 
 char *
@@ -351,7 +352,7 @@ confab_client_encode_peers (gboolean json)
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, "peers");
   json_builder_end_object (builder);
-  return builder_to_line (builder);
+  return confab_client_json_line (builder);
 }
 
 char *
@@ -373,7 +374,7 @@ confab_client_encode_json_message (const char * const *to,
   json_builder_set_member_name (builder, "text");
   json_builder_add_string_value (builder, text);
   json_builder_end_object (builder);
-  return builder_to_line (builder);
+  return confab_client_json_line (builder);
 }
 
 /* ---- what confab shows ------------------------------------------------ */

@@ -119,6 +119,7 @@ gboolean confab_client_parse_input (const char *line,
 char *confab_client_encode_login (gboolean    json,
                                   const char *name);
 char *confab_client_encode_peers (gboolean json);
+char *confab_client_json_line (JsonBuilder *builder);
 char *confab_client_encode_json_message (const char * const *to,
                                          const char         *text);
 

@@ -104,18 +104,6 @@ confab_client_parse_room_command (const char              *line,
   return TRUE;
 }
 
-static char *
-builder_line (JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *json = NULL;
-
-  json_generator_set_root (generator, root);
-  json = json_generator_to_data (generator, NULL);
-  return g_strconcat (json, "\n", NULL);
-}
-
 /* Returns: (transfer full): the wire line of @request ("\n" included) */
 char *
 confab_client_encode_room_request (gboolean                       json,
@@ -157,7 +145,7 @@ confab_client_encode_room_request (gboolean                       json,
       json_builder_add_string_value (builder, request->text);
     }
   json_builder_end_object (builder);
-  return builder_line (builder);
+  return confab_client_json_line (builder);
 }
 
 static char *

@@ -327,3 +327,16 @@ confabctl_flush_output (void)
   reported = TRUE;
   return CONFABCTL_OUTPUT_FAILED;
 }
+
+/* Prints an a{sv} reply (GetPeer, GetRoom) as one JSON object with its
+ * keys, for --json. */
+void
+confabctl_print_dict_json (GVariant *dict)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  confabctl_builder_add_members (builder, dict);
+  json_builder_end_object (builder);
+  confabctl_print_json (builder, TRUE);
+}

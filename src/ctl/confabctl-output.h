@@ -40,6 +40,7 @@ void confabctl_builder_add_members (JsonBuilder *builder,
                                     GVariant    *dict);
 void confabctl_print_json (JsonBuilder *builder,
                            gboolean     pretty);
+void confabctl_print_dict_json (GVariant *dict);
 
 typedef enum
 {

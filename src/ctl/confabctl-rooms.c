@@ -86,12 +86,7 @@ confabctl_room (ConfabCtl *ctl,
 
   if (ctl->json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      confabctl_builder_add_members (builder, info);
-      json_builder_end_object (builder);
-      confabctl_print_json (builder, TRUE);
+      confabctl_print_dict_json (info);
       return CONFABCTL_EXIT_OK;
     }
 
