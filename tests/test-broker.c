@@ -389,9 +389,7 @@ test_route_ack_wake (Fixture      *fx,
   route_text (fx, alice, "one", "bob", NULL);
   g_assert_cmpuint (fx->sinks[1].wakes, ==, 1);
 
-  confab_broker_peer_lock (bob);
-  message = confab_broker_peer_pop_unlocked (bob);
-  confab_broker_peer_unlock (bob);
+  message = confab_broker_peer_take (bob);
   g_assert_nonnull (message);
   confab_message_unref (message);
   route_text (fx, alice, "two", "bob", NULL);

@@ -1,17 +1,16 @@
 /* confab-broker-peer.c: one peer's entry in the broker.
  *
  * An entry outlives its place in the table (the connection keeps a
- * reference): it holds the peer's outgoing queue, a GAsyncQueue of
- * ConfabMessage with the memory it holds, and the peer's counters for
- * GetPeer.
+ * reference): it holds the peer's outgoing queue of ConfabMessage
+ * (confab-message-queue.c) with the memory it holds, and the peer's
+ * counters for GetPeer.
  *
  * Threads: the broker and every connection run on the main context, so
  * the queue's writer (confab-peer-output.c) and whoever pushes (routing,
- * the session's replies) are never on two threads at once; the counters
- * and the wake flag are plain fields. The GAsyncQueue's lock is taken
- * around a batch of pops all the same: it costs one uncontended mutex
- * per flush, and a writer moved to a thread of its own would need it
- * (together with atomics for queued_bytes and wake_pending).
+ * the session's replies) are never on two threads at once; the queue,
+ * the counters and the wake flag are plain fields. A writer moved to a
+ * thread of its own would need a lock around the queue and atomics for
+ * queued_bytes and wake_pending.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -36,7 +35,7 @@ confab_broker_peer_new (const char             *name,
   peer->address = g_strdup (address != NULL ? address : "");
   peer->protocol = g_strdup (protocol != NULL ? protocol : "text");
   peer->since_usec = g_get_real_time ();
-  peer->queue = g_async_queue_new_full ((GDestroyNotify) confab_message_unref);
+  confab_message_queue_init (&peer->queue);
   peer->sink = sink;
   peer->sink_data = sink_data;
   peer->thread = g_thread_self ();
@@ -61,7 +60,7 @@ confab_broker_peer_unref (ConfabBrokerPeer *peer)
   if (!g_atomic_ref_count_dec (&peer->ref_count))
     return;
 
-  g_async_queue_unref (peer->queue);
+  confab_message_queue_clear (&peer->queue);
   g_free (peer->name);
   g_free (peer->key);
   g_ptr_array_unref (peer->rooms);
@@ -147,7 +146,7 @@ void
 confab_broker_peer_enqueue (ConfabBrokerPeer *peer,
                             ConfabMessage    *message)
 {
-  g_async_queue_push (peer->queue, confab_message_ref (message));
+  confab_message_queue_push (&peer->queue, confab_message_ref (message));
   if (!peer->wake_pending)
     {
       peer->wake_pending = TRUE;
@@ -203,24 +202,12 @@ confab_broker_peer_ack_wake (ConfabBrokerPeer *peer)
 ConfabMessage *
 confab_broker_peer_pop (ConfabBrokerPeer *peer)
 {
-  ConfabMessage *message;
-
   confab_broker_peer_ack_wake (peer);
-  confab_broker_peer_lock (peer);
-  message = confab_broker_peer_pop_unlocked (peer);
-  confab_broker_peer_unlock (peer);
-  return message;
-}
-
-/* Holds the queue for a batch of pops; nothing else. */
-void
-confab_broker_peer_lock (ConfabBrokerPeer *peer)
-{
-  g_async_queue_lock (peer->queue);
+  return confab_broker_peer_take (peer);
 }
 
 /*
- * confab_broker_peer_pop_unlocked:
+ * confab_broker_peer_take:
  *
  * Takes the next message off the queue; from then on it is the writer's
  * (whose own buffer is bounded) and no longer counts against the limit.
@@ -228,9 +215,9 @@ confab_broker_peer_lock (ConfabBrokerPeer *peer)
  * Returns: (transfer full) (nullable): the next message, or %NULL
  */
 ConfabMessage *
-confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
+confab_broker_peer_take (ConfabBrokerPeer *peer)
 {
-  ConfabMessage *message = g_async_queue_try_pop_unlocked (peer->queue);
+  ConfabMessage *message = confab_message_queue_pop (&peer->queue);
 
   if (message != NULL)
     {
@@ -239,12 +226,6 @@ confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer)
       peer->bytes_out += confab_broker_peer_measure (peer, message);
     }
   return message;
-}
-
-void
-confab_broker_peer_unlock (ConfabBrokerPeer *peer)
-{
-  g_async_queue_unlock (peer->queue);
 }
 
 void

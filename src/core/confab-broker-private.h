@@ -9,11 +9,10 @@
 #pragma once
 
 #include "confab-broker.h"
+#include "confab-message-queue.h"
 
 G_BEGIN_DECLS
 
-/* A GQueue node in a GAsyncQueue, with the allocator's own overhead. */
-#define QUEUE_NODE_SIZE (3 * sizeof (gpointer) + 2 * sizeof (gsize))
 /* What malloc adds to the message's own allocation (glibc: a size word
  * and rounding to 16 bytes, 16 on average). */
 #define MALLOC_OVERHEAD (2 * sizeof (gsize))
@@ -29,7 +28,7 @@ struct _ConfabBrokerPeer
   char                   *address;      /* (owned) */
   char                   *protocol;     /* (owned) */
   gint64                  since_usec;   /* real time of the login */
-  GAsyncQueue            *queue;        /* (owned): ConfabMessage, owned refs */
+  ConfabMessageQueue      queue;        /* ConfabMessage, owned refs */
   gsize                   queued_bytes; /* memory held by the queued messages */
   gboolean                wake_pending; /* a wake was sent and not yet answered */
   gboolean                joined;       /* in the broker's table */
@@ -86,12 +85,12 @@ ConfabBrokerPeer *confab_broker_peer_new (const char             *name,
                                           gpointer                sink_data);
 
 /* What a queued message holds in memory: the whole message (it may be
- * shared, but the limit must bound this queue on its own) and the queue's
- * list node, so that queue_max_bytes bounds memory, not just text. */
+ * shared, but the limit must bound this queue on its own) and its slot in
+ * the queue's ring, so that queue_max_bytes bounds memory, not just text. */
 static inline gsize
 confab_broker_peer_queue_cost (ConfabMessage *message)
 {
-  return confab_message_get_size (message) + MALLOC_OVERHEAD + QUEUE_NODE_SIZE;
+  return confab_message_get_size (message) + MALLOC_OVERHEAD + CONFAB_MESSAGE_QUEUE_SLOT_COST;
 }
 
 /* The bytes @message counts for on @peer's wire, as its connection says.

@@ -215,9 +215,7 @@ void confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
 /* Writer side (the main context, as everything else). */
 void           confab_broker_peer_ack_wake (ConfabBrokerPeer *peer);
 ConfabMessage *confab_broker_peer_pop (ConfabBrokerPeer *peer);
-void           confab_broker_peer_lock (ConfabBrokerPeer *peer);
-ConfabMessage *confab_broker_peer_pop_unlocked (ConfabBrokerPeer *peer);
-void           confab_broker_peer_unlock (ConfabBrokerPeer *peer);
+ConfabMessage *confab_broker_peer_take (ConfabBrokerPeer *peer);
 void           confab_broker_peer_received (ConfabBrokerPeer *peer,
                                             gsize             bytes);
 

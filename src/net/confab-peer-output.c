@@ -119,10 +119,8 @@ confab_peer_output_discard (ConfabPeer *self)
     return;
 
   confab_broker_peer_ack_wake (self->entry);
-  confab_broker_peer_lock (self->entry);
-  while ((message = confab_broker_peer_pop_unlocked (self->entry)) != NULL)
+  while ((message = confab_broker_peer_take (self->entry)) != NULL)
     confab_message_unref (message);
-  confab_broker_peer_unlock (self->entry);
 }
 
 /* Frees what output holds: the connection is closed. */
@@ -181,7 +179,6 @@ gather (ConfabPeer     *self,
   *big = NULL;
 
   confab_broker_peer_ack_wake (self->entry);
-  confab_broker_peer_lock (self->entry);
   for (;;)
     {
       ConfabMessage *message = self->carry;
@@ -190,7 +187,7 @@ gather (ConfabPeer     *self,
 
       self->carry = NULL;
       if (message == NULL)
-        message = confab_broker_peer_pop_unlocked (self->entry);
+        message = confab_broker_peer_take (self->entry);
       if (message == NULL)
         break;
 
@@ -208,7 +205,6 @@ gather (ConfabPeer     *self,
       used += len;
       confab_message_unref (message);
     }
-  confab_broker_peer_unlock (self->entry);
 
   return used;
 }
