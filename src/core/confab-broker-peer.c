@@ -140,13 +140,14 @@ confab_broker_peer_get_notice (ConfabBrokerPeer *peer)
   return peer->notice;
 }
 
-/* Appends @message, whose cost the caller has added to queued_bytes, and
- * wakes the writer if this is the first push since it last looked. */
+/* Appends @message (transfer full), whose cost the caller has added to
+ * queued_bytes, and wakes the writer if this is the first push since it
+ * last looked. */
 void
 confab_broker_peer_enqueue (ConfabBrokerPeer *peer,
                             ConfabMessage    *message)
 {
-  confab_message_queue_push (&peer->queue, confab_message_ref (message));
+  confab_message_queue_push (&peer->queue, message);
   if (!peer->wake_pending)
     {
       peer->wake_pending = TRUE;
@@ -176,7 +177,7 @@ confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
   if (!peer->joined)
     return;
   peer->queued_bytes += confab_broker_peer_queue_cost (message);
-  confab_broker_peer_enqueue (peer, message);
+  confab_broker_peer_enqueue (peer, confab_message_ref (message));
 }
 
 /* Writer side. A writer answers a wake with confab_broker_peer_ack_wake()

@@ -22,26 +22,29 @@ G_BEGIN_DECLS
  * is atomic, as GLib's boxed types are. */
 struct _ConfabBrokerPeer
 {
-  gatomicrefcount         ref_count;
-  char                   *name;         /* (owned) */
-  char                   *key;          /* (owned): the name's key (confab-name-key.h) */
-  char                   *address;      /* (owned) */
-  char                   *protocol;     /* (owned) */
-  gint64                  since_usec;   /* real time of the login */
+  /* What routing reads and writes for every copy queued, in the first
+   * cache line: a room's fan-out touches one entry per member. */
+  guint64                 route_stamp;  /* the last route that queued to it (one copy per route) */
   ConfabMessageQueue      queue;        /* ConfabMessage, owned refs */
   gsize                   queued_bytes; /* memory held by the queued messages */
   gboolean                wake_pending; /* a wake was sent and not yet answered */
   gboolean                joined;       /* in the broker's table */
-  guint64                 messages_in;
-  guint64                 bytes_in;
-  guint64                 messages_out;
-  guint64                 bytes_out;
-  char                   *notice;      /* (owned) (nullable): the last line of a kick or shutdown */
-  GPtrArray              *rooms;       /* (owned): ConfabBrokerRoom, owned refs, in join order */
-  guint64                 route_stamp; /* the last route that queued to it (one copy per route) */
-  const ConfabBrokerSink *sink;        /* (unowned) */
-  gpointer                sink_data;   /* (unowned) */
-  GThread                *thread;      /* (unowned): the main context's, checked where cheap */
+  const ConfabBrokerSink *sink;         /* (unowned) */
+
+  gatomicrefcount ref_count;
+  char           *name;       /* (owned) */
+  char           *key;        /* (owned): the name's key (confab-name-key.h) */
+  char           *address;    /* (owned) */
+  char           *protocol;   /* (owned) */
+  gint64          since_usec; /* real time of the login */
+  guint64         messages_in;
+  guint64         bytes_in;
+  guint64         messages_out;
+  guint64         bytes_out;
+  char           *notice;    /* (owned) (nullable): the last line of a kick or shutdown */
+  GPtrArray      *rooms;     /* (owned): ConfabBrokerRoom, owned refs, in join order */
+  gpointer        sink_data; /* (unowned) */
+  GThread        *thread;    /* (unowned): the main context's, checked where cheap */
 };
 
 /* A room: its members, topic and time of creation. Refcounted so that a
@@ -113,14 +116,25 @@ confab_broker_peer_measure (ConfabBrokerPeer *peer,
 void confab_broker_peer_enqueue (ConfabBrokerPeer *peer,
                                  ConfabMessage    *message);
 
+/* How confab_broker_push() queues a copy. */
+typedef enum
+{
+  CONFAB_PUSH_LIMITED = 1 << 0,  /* under queue_max_bytes: all but a kick's or
+                                  * shutdown's final notice */
+  CONFAB_PUSH_RESERVED = 1 << 1, /* with one of the references the caller took
+                                  * for a whole fan-out (confab_message_ref_many()),
+                                  * not a new one */
+} ConfabPushFlags;
+
 /* confab-broker.c, for the room half */
 gboolean confab_broker_deliver (ConfabBroker     *self,
                                 ConfabBrokerPeer *recipient,
-                                ConfabMessage    *message);
+                                ConfabMessage    *message,
+                                ConfabPushFlags   flags);
 gboolean confab_broker_push (ConfabBroker     *self,
                              ConfabBrokerPeer *peer,
                              ConfabMessage    *message,
-                             gboolean          enforce_limit);
+                             ConfabPushFlags   flags);
 void     confab_broker_emit_room_signal (ConfabBroker     *self,
                                          guint             which,
                                          ConfabBrokerRoom *room);

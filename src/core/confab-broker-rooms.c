@@ -196,20 +196,26 @@ fan_out (ConfabBroker     *self,
          ConfabBrokerPeer *except,
          gboolean          counted)
 {
-  GHashTableIter iter;
-  gpointer       member;
-  guint          n = 0;
+  const ConfabPushFlags flags = CONFAB_PUSH_LIMITED | CONFAB_PUSH_RESERVED;
+  guint                 reserved = g_hash_table_size (room->members);
+  GHashTableIter        iter;
+  gpointer              member;
+  guint                 n = 0;
 
+  /* A reference per member, taken at once, and those not used given
+   * back: two atomic operations per message, not one per copy. */
+  confab_message_ref_many (message, reserved);
   self->fanout_depth++;
   g_hash_table_iter_init (&iter, room->members);
   while (g_hash_table_iter_next (&iter, &member, NULL))
     {
       if (member == except)
         continue;
-      if (counted ? confab_broker_deliver (self, member, message)
-                  : confab_broker_push (self, member, message, TRUE))
+      if (counted ? confab_broker_deliver (self, member, message, flags)
+                  : confab_broker_push (self, member, message, flags))
         n++;
     }
+  confab_message_unref_unused (message, reserved - n);
   if (--self->fanout_depth == 0)
     leave_deferred (self);
   return n;
@@ -370,7 +376,7 @@ leave_room (ConfabBroker     *self,
       g_autoptr(ConfabMessage) notice =
                    confab_message_new_room_event (CONFAB_MESSAGE_PART, room->name, peer->name);
 
-      confab_broker_push (self, peer, notice, TRUE);
+      confab_broker_push (self, peer, notice, CONFAB_PUSH_LIMITED);
       fan_out (self, room, notice, NULL, FALSE);
     }
 

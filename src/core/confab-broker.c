@@ -96,7 +96,7 @@ drop_slow_consumer (ConfabBroker     *self,
   peer->sink->close (peer->sink_data, FALSE, CONFAB_REASON_SLOW_CONSUMER);
 }
 
-/* Appends @message to @peer's queue. With @enforce_limit, a peer whose
+/* Appends @message to @peer's queue. With CONFAB_PUSH_LIMITED, a peer whose
  * queue would pass queue_max_bytes is dropped as a slow consumer instead:
  * nobody else ever waits for it. The final notice of a kick or shutdown
  * is queued without the check, so it is never lost to it. */
@@ -104,7 +104,7 @@ gboolean
 confab_broker_push (ConfabBroker     *self,
                     ConfabBrokerPeer *peer,
                     ConfabMessage    *message,
-                    gboolean          enforce_limit)
+                    ConfabPushFlags   flags)
 {
   gsize cost;
   gsize before;
@@ -116,14 +116,14 @@ confab_broker_push (ConfabBroker     *self,
   before = peer->queued_bytes;
   /* A message always fits an empty queue, so a limit below the line
    * length cannot make every peer a slow consumer. */
-  if (enforce_limit && before > 0 && before + cost > self->limits.queue_max_bytes)
+  if ((flags & CONFAB_PUSH_LIMITED) && before > 0 && before + cost > self->limits.queue_max_bytes)
     {
       drop_slow_consumer (self, peer);
       return FALSE;
     }
 
   peer->queued_bytes = before + cost;
-  confab_broker_peer_enqueue (peer, message);
+  confab_broker_peer_enqueue (peer, (flags & CONFAB_PUSH_RESERVED) ? message : confab_message_ref (message));
   return TRUE;
 }
 
@@ -245,12 +245,13 @@ confab_broker_route_begin (ConfabBroker     *self,
 gboolean
 confab_broker_deliver (ConfabBroker     *self,
                        ConfabBrokerPeer *recipient,
-                       ConfabMessage    *message)
+                       ConfabMessage    *message,
+                       ConfabPushFlags   flags)
 {
   if (recipient->route_stamp == self->route_serial)
     return FALSE;
   recipient->route_stamp = self->route_serial;
-  if (!confab_broker_push (self, recipient, message, TRUE))
+  if (!confab_broker_push (self, recipient, message, flags))
     return FALSE;
   self->stats.deliveries++;
   self->stats.bytes_routed += confab_broker_peer_measure (recipient, message);
@@ -297,10 +298,10 @@ confab_broker_route_to_peers (ConfabBroker       *self,
           error = confab_message_new_errorf (CONFAB_ERROR_NO_SUCH_PEER,
                                              "no such peer: %s", recipients[i]);
           self->stats.errors_sent++;
-          confab_broker_push (self, sender, error, TRUE);
+          confab_broker_push (self, sender, error, CONFAB_PUSH_LIMITED);
           continue;
         }
-      confab_broker_deliver (self, recipient, message);
+      confab_broker_deliver (self, recipient, message, CONFAB_PUSH_LIMITED);
     }
 }
 
@@ -370,7 +371,7 @@ confab_broker_broadcast (ConfabBroker *self,
     {
       ConfabBrokerPeer *peer = g_ptr_array_index (peers, i);
 
-      if (confab_broker_push (self, peer, message, TRUE))
+      if (confab_broker_push (self, peer, message, CONFAB_PUSH_LIMITED))
         {
           n++;
           self->stats.deliveries++;
@@ -393,7 +394,7 @@ close_with_notice (ConfabBroker     *self,
   G_GNUC_UNUSED g_autoptr(ConfabBrokerPeer) ref = confab_broker_peer_ref (peer);
   g_autoptr(ConfabMessage) message = confab_message_new_error (code, notice);
 
-  if (confab_broker_push (self, peer, message, FALSE))
+  if (confab_broker_push (self, peer, message, 0))
     self->stats.errors_sent++;
   broker_remove (self, peer, reason);
   /* For the connection's log line: it says why. */
@@ -480,7 +481,7 @@ confab_broker_send_error (ConfabBroker     *self,
   g_return_if_fail (text != NULL);
 
   message = confab_message_new_error (code, text);
-  if (confab_broker_push (self, peer, message, TRUE))
+  if (confab_broker_push (self, peer, message, CONFAB_PUSH_LIMITED))
     self->stats.errors_sent++;
 }
 

@@ -17,7 +17,15 @@
 
 struct _ConfabMessage
 {
-  gatomicrefcount   ref_count;
+  /* What a writer reads for every copy it sends, in the first cache
+   * line: in a room the message is cold by the time each member's writer
+   * gets to it, so each further line is a further miss per copy. */
+  gint           ref_count;                     /* atomic; see confab_message_ref() */
+  gsize          size;                          /* of the whole allocation */
+  gsize          counted;                       /* for the byte counters; 0: not yet */
+  ConfabEncoded *slots[CONFAB_MESSAGE_N_SLOTS]; /* (owned) (nullable) */
+  ConfabEncoded *line;                          /* (nullable): in this block, not owned */
+
   ConfabMessageKind kind;
   ConfabError       code;
   gint64            timestamp_usec;
@@ -27,10 +35,6 @@ struct _ConfabMessage
   guint             n_recipients;
   const char       *text; /* NUL-terminated after text_len bytes */
   gsize             text_len;
-  gsize             size;                          /* of the whole allocation */
-  gsize             counted;                       /* for the byte counters; 0: not yet */
-  ConfabEncoded    *slots[CONFAB_MESSAGE_N_SLOTS]; /* (owned) (nullable) */
-  ConfabEncoded    *line;                          /* (nullable): in this block, not owned */
   char              data[];
 };
 
@@ -78,7 +82,7 @@ message_alloc (ConfabMessageKind   kind,
   self = g_malloc (size);
   memset (self, 0, sizeof (ConfabMessage));
   self->size = size;
-  g_atomic_ref_count_init (&self->ref_count);
+  self->ref_count = 1;
   self->kind = kind;
   self->code = CONFAB_ERROR_FAILED;
   self->timestamp_usec = g_get_real_time ();
@@ -331,13 +335,45 @@ confab_message_new_rooms (const char * const *names,
   return message_alloc (CONFAB_MESSAGE_ROOMS, "", NULL, names, n_names, "", 0, 0);
 }
 
+/* A message is referenced once per recipient and unreferenced once per
+ * copy sent, so these two are on the hottest path of a room: the
+ * atomics are GLib's inline ones rather than the g_atomic_ref_count_*()
+ * functions, which GLib 2.74 does not inline and which check the count
+ * with an extra atomic read on every call (docs/performance.md). */
 ConfabMessage *
 confab_message_ref (ConfabMessage *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
+  g_atomic_int_inc (&self->ref_count);
   return self;
+}
+
+/* @n references at once: one atomic operation for a room's fan-out
+ * instead of one per member. */
+void
+confab_message_ref_many (ConfabMessage *self,
+                         guint          n)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (n <= G_MAXINT - (guint) g_atomic_int_get (&self->ref_count));
+
+  g_atomic_int_add (&self->ref_count, (gint) n);
+}
+
+/* Gives back @n of the references taken with confab_message_ref_many()
+ * that were not used. The caller still holds one of its own, so these
+ * are never the last. */
+void
+confab_message_unref_unused (ConfabMessage *self,
+                             guint          n)
+{
+  g_return_if_fail (self != NULL);
+
+  if (n == 0)
+    return;
+  g_return_if_fail ((guint) g_atomic_int_get (&self->ref_count) > n);
+  g_atomic_int_add (&self->ref_count, -(gint) n);
 }
 
 void
@@ -345,7 +381,7 @@ confab_message_unref (ConfabMessage *self)
 {
   g_return_if_fail (self != NULL);
 
-  if (!g_atomic_ref_count_dec (&self->ref_count))
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
 
   for (guint i = 0; i < CONFAB_MESSAGE_N_SLOTS; i++)

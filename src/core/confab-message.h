@@ -87,6 +87,10 @@ ConfabMessage *confab_message_new_rooms (const char * const *names,
                                          guint               n_names);
 ConfabMessage *confab_message_ref (ConfabMessage *self);
 void           confab_message_unref (ConfabMessage *self);
+void           confab_message_ref_many (ConfabMessage *self,
+                                        guint          n);
+void           confab_message_unref_unused (ConfabMessage *self,
+                                            guint          n);
 
 ConfabMessageKind   confab_message_get_kind (const ConfabMessage *self);
 ConfabError         confab_message_get_code (const ConfabMessage *self);
