@@ -83,7 +83,7 @@ login (Fixture *fx,
     .broker = fx->broker,
     .codec = fx->conns[who].codec,
     .stats = &fx->stats,
-    .recipients_max = 8,
+    .recipients_max = 16, /* more than send_to_rooms() keeps on its stack */
     .unix_uid = -1,
   };
   session->entry = confab_session_join (session, names[who], "127.0.0.1:1", &fake_sink,
@@ -252,6 +252,14 @@ test_one_copy (Fixture      *fx,
   send_line (fx, ALICE, "#tea, alice: me too");
   assert_written (fx, ALICE, "from alice: me too\n");
   assert_written (fx, CAROL, "from alice in #tea: me too\n");
+
+  /* More recipients than the session keeps on its stack: the same rules
+   * (rooms first, each reached once, names after). */
+  send_line (fx, ALICE, "#cake, #Tea, #tea, #CAKE, carol, Carol, dave, x1, x2, x3: many");
+  assert_written (fx, CAROL, "from alice in #cake: many\n");
+  assert_written (fx, DAVE, "from alice: many\n");
+  assert_written (fx, ALICE, "error: no such peer: x1\nerror: no such peer: x2\n"
+                             "error: no such peer: x3\n");
 }
 
 static void

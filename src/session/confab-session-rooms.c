@@ -31,6 +31,10 @@ confab_session_names_rooms (const char * const *to,
   return FALSE;
 }
 
+/* Recipients a room message's line may name before routing it needs
+ * the heap. */
+#define SMALL_RECIPIENTS 8
+
 /**
  * confab_session_send_to_rooms:
  * @request: a MESSAGE request naming at least one room
@@ -44,10 +48,23 @@ void
 confab_session_send_to_rooms (const ConfabSession *session,
                               const ConfabRequest *request)
 {
-  const char             *sender = confab_broker_peer_get_name (session->entry);
-  g_autofree const char **names = g_new (const char *, request->n_to);
-  g_autoptr(GPtrArray) rooms = g_ptr_array_new ();
-  guint n_names = 0;
+  const char *sender = confab_broker_peer_get_name (session->entry);
+  /* On the path of every room message: no allocation for a line naming
+   * a few recipients (most name one room), the heap beyond that. */
+  const char                   *names_here[SMALL_RECIPIENTS];
+  ConfabBrokerRoom             *rooms_here[SMALL_RECIPIENTS];
+  g_autofree const char       **names_heap = NULL;
+  g_autofree ConfabBrokerRoom **rooms_heap = NULL;
+  const char                  **names = names_here;
+  ConfabBrokerRoom            **rooms = rooms_here;
+  guint                         n_names = 0;
+  guint                         n_rooms = 0;
+
+  if (request->n_to > SMALL_RECIPIENTS)
+    {
+      names = names_heap = g_new (const char *, request->n_to);
+      rooms = rooms_heap = g_new (ConfabBrokerRoom *, request->n_to);
+    }
 
   /* The refusals come first, so that they are queued in the order the
    * recipients were named whatever the route does. */
@@ -66,15 +83,15 @@ confab_session_send_to_rooms (const ConfabSession *session,
       if (room == NULL)
         send_error (session, error);
       else
-        g_ptr_array_add (rooms, room);
+        rooms[n_rooms++] = room;
     }
 
   if (!confab_broker_route_begin (session->broker, session->entry))
     return;
 
-  for (guint i = 0; i < rooms->len; i++)
+  for (guint i = 0; i < n_rooms; i++)
     {
-      ConfabBrokerRoom *room = g_ptr_array_index (rooms, i);
+      ConfabBrokerRoom *room = rooms[i];
       g_autoptr(ConfabMessage) message = NULL;
 
       /* A room emptied by an earlier room's fan-out (its members dropped
