@@ -30,6 +30,7 @@ static const Target targets[] = {
   { "text-protocol", confab_fuzz_text_protocol },
   { "json-protocol", confab_fuzz_json_protocol },
   { "config", confab_fuzz_config },
+  { "irc-message", confab_fuzz_irc_message },
 };
 
 typedef struct
