@@ -53,7 +53,6 @@ confab_client_parse_room_command (const char              *line,
                                   ConfabClientRoomRequest *request,
                                   GError                 **error)
 {
-  g_auto(GStrv) words = NULL;
   const char *rest;
 
   request->command = CONFAB_CLIENT_ROOM_NONE;

@@ -364,7 +364,7 @@ leave_room (ConfabBroker     *self,
             ConfabBrokerRoom *room)
 {
   /* @peer->rooms holds a reference that goes below. */
-  g_autoptr(ConfabBrokerRoom) ref = confab_broker_room_ref (room);
+  G_GNUC_UNUSED g_autoptr(ConfabBrokerRoom) ref = confab_broker_room_ref (room);
 
   if (!g_hash_table_remove (room->members, peer))
     return;

@@ -244,7 +244,7 @@ lookup_caller_thread (GTask        *task,
       caller->identified = TRUE;
       caller->process = read_process_name (caller->pid);
       caller->is_admin =
-        confab_manager_caller_is_admin (caller->uid, (const guint32 *) gids->data, gids->len,
+        confab_manager_caller_is_admin (caller->uid, (const guint32 *) (void *) gids->data, gids->len,
                                         lookup_group_gid (CONFAB_MANAGER_ADMIN_GROUP));
     }
   else
