@@ -251,6 +251,17 @@ confab_message_new_errorf (ConfabError code,
 }
 
 /* Returns: (transfer full): the reply to a login, naming who logged in */
+/* Returns: (transfer full): @line (line end included) for one
+ *   connection, in its own protocol (CONFAB_MESSAGE_PROTOCOL_LINE) */
+ConfabMessage *
+confab_message_new_protocol_line (const char *line,
+                                  gsize       len)
+{
+  g_return_val_if_fail (line != NULL, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_PROTOCOL_LINE, "", NULL, NULL, 0, line, len, 0);
+}
+
 ConfabMessage *
 confab_message_new_welcome (const char *name)
 {

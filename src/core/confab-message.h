@@ -14,15 +14,19 @@ G_BEGIN_DECLS
  * protocol layer's business (src/proto, confab-codec.h). */
 typedef enum
 {
-  CONFAB_MESSAGE_CHAT,    /* sender, recipients, text, timestamp */
-  CONFAB_MESSAGE_ERROR,   /* code, text */
-  CONFAB_MESSAGE_WELCOME, /* names: the one name that just logged in */
-  CONFAB_MESSAGE_PEERS,   /* names: who is connected, sorted */
-  CONFAB_MESSAGE_JOIN,    /* room, sender: who joined it */
-  CONFAB_MESSAGE_PART,    /* room, sender: who left it */
-  CONFAB_MESSAGE_TOPIC,   /* room, sender: who set it ("" if none), text, timestamp */
-  CONFAB_MESSAGE_MEMBERS, /* room, names: its members, sorted */
-  CONFAB_MESSAGE_ROOMS,   /* names: every room, sorted */
+  CONFAB_MESSAGE_CHAT,          /* sender, recipients, text, timestamp */
+  CONFAB_MESSAGE_ERROR,         /* code, text */
+  CONFAB_MESSAGE_WELCOME,       /* names: the one name that just logged in */
+  CONFAB_MESSAGE_PEERS,         /* names: who is connected, sorted */
+  CONFAB_MESSAGE_JOIN,          /* room, sender: who joined it */
+  CONFAB_MESSAGE_PART,          /* room, sender: who left it */
+  CONFAB_MESSAGE_TOPIC,         /* room, sender: who set it ("" if none), text, timestamp */
+  CONFAB_MESSAGE_MEMBERS,       /* room, names: its members, sorted */
+  CONFAB_MESSAGE_ROOMS,         /* names: every room, sorted */
+  CONFAB_MESSAGE_PROTOCOL_LINE, /* text: a line of one protocol's own, the line end
+                                 * included, that its session answers with and no
+                                 * other protocol has (IRC's PONG, CAP and numerics);
+                                 * only the connection it is made for gets it */
 } ConfabMessageKind;
 
 /* Slots for a message's encodings, one per wire protocol. The protocol
@@ -71,6 +75,8 @@ ConfabMessage *confab_message_new_chat_with_line (const char         *sender,
                                                   gsize               line_len,
                                                   ConfabEncoded     **line);
 ConfabMessage *confab_message_new_welcome (const char *name);
+ConfabMessage *confab_message_new_protocol_line (const char *line,
+                                                 gsize       len);
 ConfabMessage *confab_message_new_peers (const char * const *names,
                                          guint               n_names);
 ConfabMessage *confab_message_new_room_event (ConfabMessageKind kind,

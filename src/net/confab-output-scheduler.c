@@ -32,6 +32,7 @@ struct _ConfabOutputScheduler
 {
   char            *recv_buf;     /* (owned) */
   char            *send_buf;     /* (owned) */
+  GString         *scratch;      /* (owned): a line made for one recipient, copied out at once */
   GQueue           flush_queue;  /* ConfabFlushEntry, each holding a ref */
   GSource         *flush_source; /* (owned) */
   ConfabPoller    *poller;       /* (owned): every connection's socket */
@@ -89,6 +90,7 @@ confab_output_scheduler_new (GMainContext *context,
    * fixed cost, not growth under load. */
   self->recv_buf = g_malloc0 (RECV_BUF_SIZE);
   self->send_buf = g_malloc0 (SEND_BUF_SIZE);
+  self->scratch = g_string_sized_new (1024);
   g_queue_init (&self->flush_queue);
 
   /* Same priority as the sockets: a flush runs in every iteration that
@@ -118,7 +120,17 @@ confab_output_scheduler_free (ConfabOutputScheduler *self)
   g_clear_pointer (&self->deadlines, confab_deadlines_free);
   g_free (self->recv_buf);
   g_free (self->send_buf);
+  g_string_free (self->scratch, TRUE);
   g_free (self);
+}
+
+/* Where a writer makes the bytes of a line meant for its connection
+ * alone (confab_codec_message_bytes_for()); each writer copies them out
+ * before the next is made, so all share one. */
+GString *
+confab_output_scheduler_get_scratch (ConfabOutputScheduler *self)
+{
+  return self->scratch;
 }
 
 ConfabPoller *

@@ -37,6 +37,7 @@ char            *confab_output_scheduler_get_recv_buffer (ConfabOutputScheduler 
                                                           gsize                 *size);
 char            *confab_output_scheduler_get_send_buffer (ConfabOutputScheduler *self,
                                                           gsize                 *size);
+GString         *confab_output_scheduler_get_scratch (ConfabOutputScheduler *self);
 
 void     confab_flush_entry_init (ConfabFlushEntry *entry,
                                   ConfabFlushFunc   func);

@@ -139,6 +139,11 @@ encode (ConfabPeer    *self,
         ConfabMessage *message,
         gsize         *len)
 {
+  /* IRC writes some lines for their recipient alone (its nick in them). */
+  if (self->irc != NULL)
+    return confab_codec_message_bytes_for (self->codec, &self->irc->peer, message,
+                                           confab_output_scheduler_get_scratch (self->host->scheduler),
+                                           len);
   return confab_codec_message_bytes (self->codec, message, len);
 }
 

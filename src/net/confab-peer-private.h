@@ -16,6 +16,7 @@
 #include "confab-peer.h"
 #include "confab-poller.h"
 #include "confab-rate-limit.h"
+#include "confab-session-irc.h"
 #include "confab-session.h"
 
 G_BEGIN_DECLS
@@ -82,6 +83,7 @@ struct _ConfabPeer
   PeerState               state;
   const ConfabCodec      *codec; /* the protocol; text until the first non-blank byte says */
   gboolean                protocol_known;
+  ConfabIrcClient        *irc; /* (owned) (nullable): on the IRC door, its registration and caps */
 
   ConfabFramer   framer;
   ConfabWatch    watch;   /* in the scheduler's poller */
@@ -193,7 +195,7 @@ ConfabBrokerPeer *confab_peer_requests_join (ConfabPeer             *self,
 void              confab_peer_requests_refuse_local_name (ConfabPeer *self,
                                                           const char *name,
                                                           GError    **error);
-void              confab_peer_requests_handle (ConfabPeer *self,
+gboolean          confab_peer_requests_handle (ConfabPeer *self,
                                                char       *line,
                                                gsize       len);
 

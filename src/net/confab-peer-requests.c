@@ -26,7 +26,48 @@ session_of (ConfabPeer *self)
     .recipients_max = self->host->limits.recipients_max,
     .unix_identity = self->host->limits.unix_identity,
     .unix_uid = self->unix_uid,
+    .irc = self->irc,
   };
+}
+
+/* What an IRC client may have waiting for it before it has registered
+ * (CAP, PONG, refusals): the lines of a client that sends and never
+ * reads must not pile up. */
+#define IRC_REGISTRATION_OUTPUT_MAX (16 * 1024)
+
+/* A line of IRC's registration: its replies go out at once, as there is
+ * no queue yet. */
+static ConfabLoginStep
+register_irc (ConfabPeer *self,
+              char       *line,
+              gsize       len,
+              char      **requested,
+              char      **name,
+              GError    **error)
+{
+  ConfabSession session = session_of (self);
+  g_autoptr(GString) replies = g_string_new (NULL);
+  g_autofree char *user = NULL;
+  const char      *resolved = NULL;
+  ConfabLoginStep  step;
+
+  step = confab_session_irc_register (&session, line, len, replies, &resolved, error);
+  if (replies->len > 0)
+    {
+      if (self->unsent_len - self->unsent_off + replies->len > IRC_REGISTRATION_OUTPUT_MAX)
+        {
+          g_clear_error (error);
+          g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer");
+          return CONFAB_LOGIN_REFUSED;
+        }
+      confab_peer_output_append (self, replies->str, replies->len);
+      confab_peer_schedule_flush (self);
+    }
+  if (self->irc->nick != NULL)
+    *requested = g_strdup (self->irc->nick);
+  if (step == CONFAB_LOGIN_JOIN || step == CONFAB_LOGIN_CHECK_NAME)
+    *name = g_strdup (resolved);
+  return step;
 }
 
 /**
@@ -53,6 +94,8 @@ confab_peer_requests_login (ConfabPeer *self,
   ConfabLoginStep  step;
 
   *requested = *name = NULL;
+  if (self->irc != NULL)
+    return register_irc (self, line, len, requested, name, error);
   if (!confab_session_decode_login (&session, line, len, &request, error))
     return CONFAB_LOGIN_REFUSED;
 
@@ -87,18 +130,28 @@ confab_peer_requests_join (ConfabPeer             *self,
                            const ConfabBrokerSink *sink,
                            GError                **error)
 {
-  ConfabSession session = session_of (self);
+  ConfabSession     session = session_of (self);
+  ConfabBrokerPeer *entry = confab_session_join (&session, name, self->address, sink, self, error);
 
-  return confab_session_join (&session, name, self->address, sink, self, error);
+  if (entry != NULL && self->irc != NULL)
+    {
+      session.entry = entry;
+      confab_session_irc_welcome (&session);
+    }
+  return entry;
 }
 
-/* A line after the login: the session does all of it. */
-void
+/* A line after the login: the session does all of it.
+ * Returns: %FALSE if the client asked to close (IRC's QUIT) */
+gboolean
 confab_peer_requests_handle (ConfabPeer *self,
                              char       *line,
                              gsize       len)
 {
   ConfabSession session = session_of (self);
 
+  if (self->irc != NULL)
+    return confab_session_irc_handle_line (&session, line, len);
   confab_session_handle_line (&session, line, len);
+  return TRUE;
 }

@@ -207,6 +207,9 @@ login (ConfabPeer *self,
       confab_peer_identity_check_name (self, name);
       break;
 
+    case CONFAB_LOGIN_PENDING:
+      break; /* IRC's registration goes on */
+
     case CONFAB_LOGIN_JOIN:
     default:
       join (self, name);
@@ -245,7 +248,8 @@ line_cb (char    *line,
       break;
 
     case PEER_ACTIVE:
-      confab_peer_requests_handle (self, line, len);
+      if (!confab_peer_requests_handle (self, line, len))
+        confab_peer_close (self, CONFAB_CLOSE_QUIT, NULL);
       break;
 
     case PEER_CLOSING:
@@ -393,6 +397,25 @@ socket_ready_cb (GIOCondition condition,
 /* ---- public ---------------------------------------------------------- */
 
 /**
+ * confab_peer_serve_irc:
+ * @server_name: what the connection's IRC lines call this server
+ *
+ * Makes a new connection, before it has sent anything, an IRC one: it
+ * came in through an irc: listener, so its protocol is not sniffed.
+ */
+void
+confab_peer_serve_irc (ConfabPeer *self,
+                       const char *server_name)
+{
+  g_return_if_fail (CONFAB_IS_PEER (self));
+  g_return_if_fail (self->state == PEER_LOGIN && self->irc == NULL);
+
+  self->codec = &confab_codec_irc;
+  self->protocol_known = TRUE;
+  self->irc = confab_irc_client_new (server_name);
+}
+
+/**
  * confab_peer_new:
  * @host: what the server lends its connections; outlives the peer
  * @connection: a freshly accepted connection; the peer keeps a reference
@@ -450,6 +473,7 @@ confab_peer_finalize (GObject *object)
   g_clear_object (&self->connection);
   g_free (self->address);
   g_free (self->unix_user);
+  g_clear_pointer (&self->irc, confab_irc_client_free);
 
   G_OBJECT_CLASS (confab_peer_parent_class)->finalize (object);
 }

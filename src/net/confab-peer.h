@@ -103,6 +103,8 @@ typedef enum
 
 ConfabPeer *confab_peer_new (ConfabPeerHost    *host,
                              GSocketConnection *connection);
+void        confab_peer_serve_irc (ConfabPeer *self,
+                                   const char *server_name);
 void        confab_peer_close (ConfabPeer       *self,
                                ConfabCloseReason reason,
                                const GError     *error);

@@ -175,3 +175,34 @@ confab_codec_message_bytes (const ConfabCodec *codec,
     *len = encoded->len;
   return encoded->data;
 }
+
+/**
+ * confab_codec_message_bytes_for:
+ * @peer: the connection the bytes are for
+ * @scratch: where bytes made for @peer alone are put (emptied first)
+ *
+ * As confab_codec_message_bytes(), for a codec whose bytes may depend on
+ * the recipient (ConfabCodec.encode_for): those are made into @scratch
+ * for each recipient; every other message keeps its one shared encoding.
+ *
+ * Returns: (transfer none): the bytes, valid as long as @message and
+ *   @scratch are left alone
+ */
+const char *
+confab_codec_message_bytes_for (const ConfabCodec     *codec,
+                                const ConfabCodecPeer *peer,
+                                ConfabMessage         *message,
+                                GString               *scratch,
+                                gsize                 *len)
+{
+  if (codec->encode_for != NULL)
+    {
+      g_string_truncate (scratch, 0);
+      if (codec->encode_for (peer, message, scratch))
+        {
+          *len = scratch->len;
+          return scratch->str;
+        }
+    }
+  return confab_codec_message_bytes (codec, message, len);
+}

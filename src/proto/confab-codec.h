@@ -85,8 +85,23 @@ enum
 {
   CONFAB_CODEC_SLOT_TEXT,
   CONFAB_CODEC_SLOT_JSON,
+  CONFAB_CODEC_SLOT_IRC,
   CONFAB_CODEC_N_SLOTS
 };
+
+/*
+ * ConfabCodecPeer:
+ * What an encoding that depends on its recipient needs to know of the
+ * connection it is for: IRC writes the recipient's nick into every
+ * numeric and as a direct message's target, and tags a line only for a
+ * client that asked. Kept by the connection.
+ */
+typedef struct
+{
+  const char *nick;        /* (nullable): its name, once logged in */
+  const char *server_name; /* what the protocol calls this server */
+  guint       flags;       /* the protocol's own (IRC: the capabilities) */
+} ConfabCodecPeer;
 
 /*
  * ConfabCodec:
@@ -98,6 +113,9 @@ enum
  * @decode: decodes a line after the login; never gives a LOGIN request
  * @encode: the bytes of @message (of any ConfabMessageKind), the line end
  *   included; %NULL if the protocol has nothing to say for it
+ * @encode_for: (nullable): for a protocol whose bytes for some messages
+ *   depend on the recipient: appends them to @out and returns %TRUE, or
+ *   returns %FALSE when @encode's shared bytes are the same for everyone
  *
  * Decode errors are in the CONFAB_ERROR domain with plain, untranslated
  * words: they go back to the client as an error message.
@@ -118,6 +136,9 @@ struct _ConfabCodec
                       ConfabRequest             *request,
                       GError                   **error);
   ConfabEncoded *(*encode) (ConfabMessage *message);
+  gboolean (*encode_for) (const ConfabCodecPeer *peer,
+                          ConfabMessage         *message,
+                          GString               *out);
 };
 
 extern const ConfabCodec confab_codec_text;
@@ -128,6 +149,7 @@ ConfabMessage           *confab_text_codec_new_chat (const char         *sender,
                                                      const char         *text,
                                                      gsize               text_len);
 extern const ConfabCodec confab_codec_json;
+extern const ConfabCodec confab_codec_irc;
 
 const ConfabCodec *confab_codec_sniff (const char *data,
                                        gsize       len);
@@ -154,5 +176,10 @@ GBytes     *confab_codec_encode_error (const ConfabCodec *codec,
 const char *confab_codec_message_bytes (const ConfabCodec *codec,
                                         ConfabMessage     *message,
                                         gsize             *len);
+const char *confab_codec_message_bytes_for (const ConfabCodec     *codec,
+                                            const ConfabCodecPeer *peer,
+                                            ConfabMessage         *message,
+                                            GString               *scratch,
+                                            gsize                 *len);
 
 G_END_DECLS

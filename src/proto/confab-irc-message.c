@@ -320,13 +320,14 @@ utf8_cut (const char *s,
   return keep;
 }
 
-void
-confab_irc_message_append (GString            *out,
-                           const char         *tags,
-                           const char         *source,
-                           const char         *command,
-                           const char * const *params,
-                           guint               n_params)
+static void
+append_line (GString            *out,
+             const char         *tags,
+             const char         *source,
+             const char         *command,
+             const char * const *params,
+             guint               n_params,
+             gboolean            text_last)
 {
   gsize       head;
   const char *last = NULL;
@@ -355,7 +356,7 @@ confab_irc_message_append (GString            *out,
       last = params[n_params - 1];
       g_return_if_fail (last != NULL);
       last_len = strlen (last);
-      colon = last[0] == '\0' || last[0] == ':' || has_space_or_line_break (last);
+      colon = text_last || last[0] == '\0' || last[0] == ':' || has_space_or_line_break (last);
       if (head + 1 + colon + last_len > CONFAB_IRC_LINE_MAX)
         {
           /* Cut, with a ':' whatever is left: it may be empty. */
@@ -393,6 +394,31 @@ confab_irc_message_append (GString            *out,
           out->str[i] = ' ';
     }
   g_string_append (out, "\r\n");
+}
+
+void
+confab_irc_message_append (GString            *out,
+                           const char         *tags,
+                           const char         *source,
+                           const char         *command,
+                           const char * const *params,
+                           guint               n_params)
+{
+  append_line (out, tags, source, command, params, n_params, FALSE);
+}
+
+/* As confab_irc_message_append(), with a ':' before the last param
+ * whatever it holds: the way servers write a text (a PRIVMSG's, a
+ * numeric's), which some clients and bots look for. */
+void
+confab_irc_message_append_text (GString            *out,
+                                const char         *tags,
+                                const char         *source,
+                                const char         *command,
+                                const char * const *params,
+                                guint               n_params)
+{
+  append_line (out, tags, source, command, params, n_params, TRUE);
 }
 
 void

@@ -127,6 +127,13 @@ void confab_irc_message_append (GString            *out,
                                 const char * const *params,
                                 guint               n_params);
 
+void confab_irc_message_append_text (GString            *out,
+                                     const char         *tags,
+                                     const char         *source,
+                                     const char         *command,
+                                     const char * const *params,
+                                     guint               n_params);
+
 /*
  * confab_irc_escape_tag_value:
  * Appends @value escaped for a tag: ';' as "\:", space as "\s", '\' as

@@ -515,6 +515,9 @@ confab_json_encode_message (ConfabMessage *message)
       confab_json_build_room_event (builder, message);
       break;
 
+    case CONFAB_MESSAGE_PROTOCOL_LINE:
+      return NULL; /* another protocol's */
+
     default:
       g_return_val_if_reached (NULL);
     }

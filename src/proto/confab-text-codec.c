@@ -313,6 +313,7 @@ text_encode (ConfabMessage *message)
       return build_room_line ("topic", room, text);
 
     case CONFAB_MESSAGE_WELCOME:
+    case CONFAB_MESSAGE_PROTOCOL_LINE: /* another protocol's */
     default:
       return NULL;
     }

@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* confab-session.c */
+void confab_session_send_message (const ConfabSession *session,
+                                  const ConfabRequest *request);
+
 /* confab-session-rooms.c */
 gboolean confab_session_names_rooms (const char * const *to,
                                      guint               n_to);

@@ -193,6 +193,29 @@ reply_peers (const ConfabSession *session)
 }
 
 /**
+ * confab_session_send_message:
+ * @request: a MESSAGE request: names, rooms or both
+ *
+ * Routes a chat message, whichever front door it came through.
+ */
+void
+confab_session_send_message (const ConfabSession *session,
+                             const ConfabRequest *request)
+{
+  g_autoptr(ConfabMessage) message = NULL;
+
+  if (confab_session_names_rooms (request->to, request->n_to))
+    {
+      confab_session_send_to_rooms (session, request);
+      return;
+    }
+  message = confab_text_codec_new_chat (confab_broker_peer_get_name (session->entry), NULL,
+                                        request->to, request->n_to,
+                                        request->text, request->text_len);
+  confab_broker_route (session->broker, session->entry, request->to, request->n_to, message);
+}
+
+/**
  * confab_session_handle_line:
  * @line: a line after the login; decoded in place
  *
@@ -206,7 +229,6 @@ confab_session_handle_line (const ConfabSession *session,
                             gsize                len)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ConfabMessage) message = NULL;
   ConfabDecodeOptions options = decode_options (session);
   ConfabRequest       request;
 
@@ -224,15 +246,7 @@ confab_session_handle_line (const ConfabSession *session,
   switch (request.kind)
     {
     case CONFAB_REQUEST_MESSAGE:
-      if (confab_session_names_rooms (request.to, request.n_to))
-        {
-          confab_session_send_to_rooms (session, &request);
-          break;
-        }
-      message = confab_text_codec_new_chat (confab_broker_peer_get_name (session->entry), NULL,
-                                            request.to, request.n_to,
-                                            request.text, request.text_len);
-      confab_broker_route (session->broker, session->entry, request.to, request.n_to, message);
+      confab_session_send_message (session, &request);
       break;
 
     case CONFAB_REQUEST_PEERS:

@@ -31,6 +31,9 @@ typedef struct
  * socket and owns nothing: the connection builds it from its own state
  * for each call (a few words on the stack), so the two cannot disagree.
  */
+/* An IRC connection's own state (confab-session-irc.h). */
+typedef struct _ConfabIrcClient ConfabIrcClient;
+
 typedef struct
 {
   ConfabBroker       *broker; /* (unowned) */
@@ -40,6 +43,7 @@ typedef struct
   guint               recipients_max;
   gboolean            unix_identity; /* [server] unix_identity */
   gint64              unix_uid;      /* the caller's uid on a Unix socket, else -1 */
+  ConfabIrcClient    *irc;           /* (unowned) (nullable): on an IRC connection */
 } ConfabSession;
 
 typedef enum
@@ -48,6 +52,8 @@ typedef enum
   CONFAB_LOGIN_CHECK_NAME, /* first ask the user database whether the name
                             * is a local user's (that may block), then join */
   CONFAB_LOGIN_REFUSED,    /* close with the error given back */
+  CONFAB_LOGIN_PENDING,    /* more lines are needed (IRC's registration): send
+                            * the replies given back and read on */
 } ConfabLoginStep;
 
 gboolean          confab_session_identity_applies (const ConfabSession *session);

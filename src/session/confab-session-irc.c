@@ -1,0 +1,831 @@
+/* confab-session-irc.c: the IRC front door's session (SPEC §10).
+ *
+ * IRC is more than a line format: a client registers over several lines
+ * (CAP negotiation, NICK, USER) before it is anyone, and then speaks
+ * commands that confab's other protocols do not have (PING, MODE, WHO).
+ * This file reads IRC lines (parsed by confab-irc-message.c) and does
+ * what they ask with the same broker calls and routing as the text and
+ * JSON sessions, so an IRC nick is a confab name and a channel a room.
+ * What the broker sends back (chat, joins, errors) the IRC codec writes;
+ * replies to IRC's own commands are made here, as protocol lines queued
+ * in order with the rest.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-irc-codec.h"
+#include "confab-irc-message.h"
+#include "confab-name-key.h"
+#include "confab-names.h"
+#include "confab-session-irc.h"
+#include "confab-session-private.h"
+#include "confab-validate.h"
+
+ConfabIrcClient *
+confab_irc_client_new (const char *server_name)
+{
+  ConfabIrcClient *client = g_new0 (ConfabIrcClient, 1);
+
+  client->server = g_strdup (server_name);
+  client->peer.server_name = client->server;
+  return client;
+}
+
+void
+confab_irc_client_free (ConfabIrcClient *client)
+{
+  if (client == NULL)
+    return;
+  g_free (client->nick);
+  g_free (client->server);
+  g_free (client);
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+/* Queues what @line holds for this connection, behind what is queued. */
+static void
+reply_line (const ConfabSession *session,
+            GString             *line)
+{
+  g_autoptr(ConfabMessage) message = NULL;
+
+  if (line->len == 0)
+    return;
+  message = confab_message_new_protocol_line (line->str, line->len);
+  confab_broker_peer_push_reply (session->entry, message);
+}
+
+static void
+numeric (GString               *out,
+         const ConfabIrcClient *client,
+         const char            *code,
+         const char * const    *params,
+         guint                  n_params)
+{
+  confab_irc_append_numeric (out, &client->peer, code, params, n_params);
+}
+
+#define NUMERIC(out, client, code, ...) \
+  G_STMT_START \
+  { \
+    const char *params_[] = { __VA_ARGS__ }; \
+    numeric ((out), (client), (code), params_, G_N_ELEMENTS (params_)); \
+  } \
+  G_STMT_END
+
+/* ":server PONG server :token" */
+static void
+pong (GString               *out,
+      const ConfabIrcClient *client,
+      const char            *token)
+{
+  const char *params[] = { client->server, token };
+
+  confab_irc_message_append_text (out, NULL, client->server, "PONG", params, 2);
+}
+
+/* ---- capabilities ------------------------------------------------------- */
+
+static void
+cap_reply (GString               *out,
+           const ConfabIrcClient *client,
+           const char            *what,
+           const char            *list)
+{
+  const char *params[] = { client->peer.nick != NULL ? client->peer.nick : "*", what, list };
+
+  confab_irc_message_append_text (out, NULL, client->server, "CAP", params, 3);
+}
+
+/* The names of the capabilities in @caps, space-separated. */
+static char *
+dup_cap_names (guint caps)
+{
+  g_auto(GStrv) offered = g_strsplit (CONFAB_IRC_CAPS_OFFERED, " ", -1);
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; offered[i] != NULL; i++)
+    if (caps & confab_irc_cap_from_name (offered[i]))
+      {
+        if (names->len > 0)
+          g_string_append_c (names, ' ');
+        g_string_append (names, offered[i]);
+      }
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+/* CAP LS / LIST / REQ / END (IRCv3 capability negotiation, 302). A
+ * request is taken whole or not at all; "-cap" takes one back. */
+static void
+cap (ConfabIrcClient        *client,
+     const ConfabIrcMessage *message,
+     GString                *out)
+{
+  const char *sub = message->n_params > 0 ? message->params[0] : "";
+
+  if (g_ascii_strcasecmp (sub, "LS") == 0)
+    {
+      if (!client->registered)
+        client->negotiating = TRUE;
+      cap_reply (out, client, "LS", CONFAB_IRC_CAPS_OFFERED);
+    }
+  else if (g_ascii_strcasecmp (sub, "LIST") == 0)
+    {
+      g_autofree char *names = dup_cap_names (client->peer.flags);
+
+      cap_reply (out, client, "LIST", names);
+    }
+  else if (g_ascii_strcasecmp (sub, "REQ") == 0 && message->n_params >= 2)
+    {
+      g_auto(GStrv) wanted = g_strsplit (message->params[1], " ", -1);
+      guint    add = 0;
+      guint    drop = 0;
+      gboolean ok = TRUE;
+
+      for (guint i = 0; wanted[i] != NULL; i++)
+        {
+          gboolean      minus = wanted[i][0] == '-';
+          ConfabIrcCaps one;
+
+          if (wanted[i][0] == '\0')
+            continue;
+          one = confab_irc_cap_from_name (wanted[i] + minus);
+          if (one == 0)
+            ok = FALSE;
+          else if (minus)
+            drop |= one;
+          else
+            add |= one;
+        }
+      if (!client->registered)
+        client->negotiating = TRUE;
+      if (ok)
+        client->peer.flags = (client->peer.flags | add) & ~drop;
+      cap_reply (out, client, ok ? "ACK" : "NAK", message->params[1]);
+    }
+  else if (g_ascii_strcasecmp (sub, "END") == 0)
+    client->negotiating = FALSE;
+  else
+    NUMERIC (out, client, "410", sub, "Invalid CAP command");
+}
+
+/* ---- registration ------------------------------------------------------- */
+
+/* Whether @nick may be taken: an IRC nick (confab_irc_nick_is_valid())
+ * and a confab name; if not, @out has the numeric that says so. */
+static gboolean
+check_nick (const ConfabSession   *session,
+            const ConfabIrcClient *client,
+            const char            *nick,
+            GString               *out)
+{
+  if (!confab_irc_nick_is_valid (nick) || !confab_validate_name (nick, -1, NULL))
+    {
+      NUMERIC (out, client, "432", nick, "Erroneous nickname");
+      return FALSE;
+    }
+  if (confab_broker_lookup (session->broker, nick) != NULL)
+    {
+      NUMERIC (out, client, "433", nick, "Nickname is already in use");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+need_more_params (GString               *out,
+                  const ConfabIrcClient *client,
+                  const char            *command)
+{
+  NUMERIC (out, client, "461", command, "Not enough parameters");
+}
+
+/**
+ * confab_session_irc_register:
+ * @line: a line before registration is complete; parsed in place
+ * @replies: where what to send back at once is appended (there is no
+ *   queue before the login)
+ * @name: (out): with CONFAB_LOGIN_JOIN or _CHECK_NAME, the nick to join
+ *   under (the connection's login name)
+ *
+ * Registration: CAP negotiation, PASS (accepted and not yet checked: no
+ * accounts yet), NICK and USER, PING; anything else is refused with 451.
+ * It is complete once NICK and USER have come and no CAP negotiation is
+ * open.
+ *
+ * Returns: CONFAB_LOGIN_PENDING while it goes on; REFUSED with @error
+ *   after QUIT
+ */
+ConfabLoginStep
+confab_session_irc_register (const ConfabSession *session,
+                             char                *line,
+                             gsize                len,
+                             GString             *replies,
+                             const char         **name,
+                             GError             **error)
+{
+  ConfabIrcClient *client = session->irc;
+  ConfabIrcMessage message;
+  g_autoptr(GError) parse_error = NULL;
+
+  g_return_val_if_fail (client != NULL, CONFAB_LOGIN_REFUSED);
+
+  if (!confab_irc_message_parse (line, len, &message, &parse_error))
+    {
+      /* A blank line between commands is no offence. */
+      if (!g_error_matches (parse_error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE) ||
+          strspn (line, " ") != len)
+        confab_irc_append_error (replies, &client->peer, parse_error->code, parse_error->message);
+      return CONFAB_LOGIN_PENDING;
+    }
+
+  if (g_str_equal (message.command, "CAP"))
+    cap (client, &message, replies);
+  else if (g_str_equal (message.command, "PASS"))
+    {
+      if (message.n_params < 1)
+        need_more_params (replies, client, "PASS");
+    }
+  else if (g_str_equal (message.command, "NICK"))
+    {
+      if (message.n_params < 1 || message.params[0][0] == '\0')
+        NUMERIC (replies, client, "431", "No nickname given");
+      else if (check_nick (session, client, message.params[0], replies))
+        {
+          g_free (client->nick);
+          client->nick = g_strdup (message.params[0]);
+        }
+    }
+  else if (g_str_equal (message.command, "USER"))
+    {
+      if (message.n_params < 4)
+        need_more_params (replies, client, "USER");
+      else
+        client->user_given = TRUE;
+    }
+  else if (g_str_equal (message.command, "PING"))
+    {
+      if (message.n_params < 1)
+        NUMERIC (replies, client, "409", "No origin specified");
+      else
+        pong (replies, client, message.params[0]);
+    }
+  else if (g_str_equal (message.command, "PONG"))
+    ; /* an answer to nothing we asked: fine */
+  else if (g_str_equal (message.command, "QUIT"))
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_FAILED, "Closing link (quit)");
+      return CONFAB_LOGIN_REFUSED;
+    }
+  else
+    NUMERIC (replies, client, "451", "You have not registered");
+
+  if (client->nick == NULL || !client->user_given || client->negotiating)
+    return CONFAB_LOGIN_PENDING;
+
+  *name = client->nick;
+  return confab_session_resolve_login (session, client->nick, NULL, name, error);
+}
+
+/* ---- the welcome ---------------------------------------------------------- */
+
+/* "KEY=VALUE ..." tokens of RPL_ISUPPORT, at most 13 per line. */
+static void
+isupport (GString               *out,
+          const ConfabSession   *session,
+          const ConfabIrcClient *client)
+{
+  ConfabBrokerLimits limits;
+  g_autofree char   *chanlimit = NULL;
+  g_autofree char   *targmax = NULL;
+
+  /* A room is '#' and a confab name (confab_validate_room_name()). */
+  g_autofree char *channellen = g_strdup_printf ("CHANNELLEN=%u", 1 + CONFAB_NAME_MAX_CHARS);
+
+  confab_broker_get_limits (session->broker, &limits);
+  chanlimit = g_strdup_printf ("CHANLIMIT=#:%u", limits.rooms_per_peer_max);
+  targmax = g_strdup_printf ("TARGMAX=PRIVMSG:%u,NOTICE:%u,JOIN:,PART:,NAMES:1",
+                             session->recipients_max, session->recipients_max);
+  /* CASEMAPPING: confab compares names after NFKC and full case folding
+   * (confab-name-key.c); rfc7613 (PRECIS) is the mapping that says
+   * "Unicode, case-insensitive" to clients. */
+  NUMERIC (out, client, "005", "CASEMAPPING=rfc7613", "CHANTYPES=#", "NICKLEN=" G_STRINGIFY (CONFAB_IRC_NICK_MAX),
+           channellen, chanlimit, targmax, "UTF8ONLY",
+           "NETWORK=confab", "are supported by this server");
+}
+
+/**
+ * confab_session_irc_welcome:
+ *
+ * Queues the lines that end registration, once the nick is taken:
+ * 001 to 005, the LUSERS numerics and 422 (no MOTD).
+ */
+void
+confab_session_irc_welcome (const ConfabSession *session)
+{
+  ConfabIrcClient *client = session->irc;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *welcome = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *users = NULL;
+  g_autofree char *rooms = NULL;
+  g_autofree char *mine = NULL;
+  guint            n_peers = confab_broker_get_n_peers (session->broker);
+
+  g_return_if_fail (client != NULL && session->entry != NULL);
+
+  client->registered = TRUE;
+  client->peer.nick = confab_broker_peer_get_name (session->entry);
+
+  welcome = g_strdup_printf ("Welcome to confab, %s!%s@" CONFAB_IRC_USER_HOST,
+                             client->peer.nick, client->peer.nick);
+  host = g_strdup_printf ("Your host is %s, running confab " PACKAGE_VERSION, client->server);
+  NUMERIC (out, client, "001", welcome);
+  NUMERIC (out, client, "002", host);
+  NUMERIC (out, client, "003", "This server was created for the chat you are in");
+  NUMERIC (out, client, "004", client->server, "confab-" PACKAGE_VERSION, "i", "nt");
+  isupport (out, session, client);
+
+  users = g_strdup_printf ("There are %u users and 0 invisible on 1 servers", n_peers);
+  rooms = g_strdup_printf ("%u", confab_broker_get_n_rooms (session->broker));
+  mine = g_strdup_printf ("I have %u clients and 0 servers", n_peers);
+  NUMERIC (out, client, "251", users);
+  NUMERIC (out, client, "254", rooms, "channels formed");
+  NUMERIC (out, client, "255", mine);
+  NUMERIC (out, client, "422", "MOTD File is missing");
+  reply_line (session, out);
+}
+
+/* ---- after registration ------------------------------------------------- */
+
+/* IRC's formatting codes (bold, colour, italics, …) in @text, taken out
+ * in place: confab's other protocols carry no control characters, and a
+ * text peer would see them raw. */
+static void
+strip_formatting (char *text)
+{
+  char *out = text;
+
+  for (char *p = text; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case 0x02:
+        case 0x0f:
+        case 0x11:
+        case 0x16:
+        case 0x1d:
+        case 0x1e:
+        case 0x1f:
+          break;
+        case 0x03: /* colour: up to two digits, and ",NN" for the background */
+          for (int i = 0; i < 2 && g_ascii_isdigit (p[1]); i++)
+            p++;
+          if (p[1] == ',' && g_ascii_isdigit (p[2]))
+            {
+              p++;
+              for (int i = 0; i < 2 && g_ascii_isdigit (p[1]); i++)
+                p++;
+            }
+          break;
+        default:
+          *out++ = *p;
+        }
+    }
+  *out = '\0';
+}
+
+/* Whether @target may be named without an error: a NOTICE never causes
+ * one (RFC 2812 3.3.2), so its missing targets are left out instead. */
+static gboolean
+target_exists (const ConfabSession *session,
+               const char          *target)
+{
+  if (confab_is_room_name (target))
+    return confab_broker_check_room_member (session->broker, session->entry, target, NULL) != NULL;
+  return confab_broker_lookup (session->broker, target) != NULL;
+}
+
+/* PRIVMSG and NOTICE: names and channels, comma-separated, one text. */
+static void
+chat (const ConfabSession    *session,
+      const ConfabIrcMessage *message,
+      GString                *out)
+{
+  ConfabIrcClient *client = session->irc;
+  gboolean         notice = g_str_equal (message->command, "NOTICE");
+  g_auto(GStrv) targets = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) to = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  ConfabRequest request = { 0 };
+
+  if (message->n_params < 1 || message->params[0][0] == '\0')
+    {
+      if (!notice)
+        NUMERIC (out, client, "411", "No recipient given (PRIVMSG)");
+      return;
+    }
+  if (message->n_params < 2 || message->params[1][0] == '\0')
+    {
+      if (!notice)
+        NUMERIC (out, client, "412", "No text to send");
+      return;
+    }
+
+  text = g_strdup (message->params[1]);
+  strip_formatting (text);
+  if (text[0] == '\0')
+    return; /* nothing but formatting */
+  if (!confab_validate_text (text, -1, &error))
+    {
+      if (!notice)
+        confab_irc_append_error (out, &client->peer, error->code, error->message);
+      return;
+    }
+
+  targets = g_strsplit (message->params[0], ",", -1);
+  for (guint i = 0; targets[i] != NULL; i++)
+    {
+      if (targets[i][0] == '\0' || (notice && !target_exists (session, targets[i])))
+        continue;
+      g_ptr_array_add (to, targets[i]);
+    }
+  if (to->len > session->recipients_max)
+    {
+      NUMERIC (out, client, "407", message->params[0], "Too many targets");
+      return;
+    }
+  if (to->len == 0)
+    return;
+
+  request.kind = CONFAB_REQUEST_MESSAGE;
+  request.to = (const char * const *) to->pdata;
+  request.n_to = to->len;
+  request.text = text;
+  request.text_len = strlen (text);
+  confab_session_send_message (session, &request);
+
+  /* echo-message: the sender sees its own line as the others do. */
+  if (client->peer.flags & CONFAB_IRC_CAP_ECHO_MESSAGE)
+    for (guint i = 0; i < to->len; i++)
+      {
+        g_autofree char *source = NULL;
+        g_autoptr(GString) source_str = g_string_new (NULL);
+        const char *params[] = { g_ptr_array_index (to, i), text };
+
+        confab_irc_append_source (source_str, client->peer.nick);
+        source = g_string_free (g_steal_pointer (&source_str), FALSE);
+        if (client->peer.flags & CONFAB_IRC_CAP_SERVER_TIME)
+          confab_irc_append_time_tag (out, g_get_real_time ());
+        confab_irc_message_append_text (out, NULL, source, message->command, params, 2);
+      }
+}
+
+/* 332 and 333 if the room has a topic, 331 if not. */
+static void
+topic_reply (GString               *out,
+             const ConfabIrcClient *client,
+             ConfabBrokerRoom      *room,
+             gboolean               say_none)
+{
+  const char *name = confab_broker_room_get_name (room);
+  const char *topic = confab_broker_room_get_topic (room);
+
+  if (*topic == '\0')
+    {
+      if (say_none)
+        NUMERIC (out, client, "331", name, "No topic is set");
+      return;
+    }
+  NUMERIC (out, client, "332", name, topic);
+  {
+    g_autofree char *when = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                             confab_broker_room_get_topic_time (room) / G_USEC_PER_SEC);
+    const char      *setter = confab_broker_room_get_topic_setter (room);
+    g_autoptr(GString) source = g_string_new (NULL);
+
+    if (setter == NULL || g_str_equal (setter, CONFAB_SERVER_SENDER))
+      g_string_append (source, client->server);
+    else
+      confab_irc_append_source (source, setter);
+    NUMERIC (out, client, "333", name, source->str, when);
+  }
+}
+
+/* 353 and 366: the room's members, through the codec's writer. */
+static void
+names_reply (GString               *out,
+             const ConfabIrcClient *client,
+             ConfabBrokerRoom      *room)
+{
+  g_autoptr(ConfabMessage) members = confab_broker_room_new_members_message (room);
+
+  confab_irc_codec_append_names (out, &client->peer, members);
+}
+
+/* A refusal from the broker about a channel, as IRC numbers it. */
+static void
+channel_error (GString               *out,
+               const ConfabIrcClient *client,
+               const char            *channel,
+               const GError          *error,
+               gboolean               parting)
+{
+  switch (error->code)
+    {
+    case CONFAB_ERROR_TOO_MANY_ROOMS:
+      NUMERIC (out, client, "405", channel, error->message);
+      break;
+    case CONFAB_ERROR_ROOM_FULL:
+      NUMERIC (out, client, "471", channel, "Cannot join channel (+l)");
+      break;
+    case CONFAB_ERROR_NOT_IN_ROOM:
+      NUMERIC (out, client, parting ? "442" : "404", channel,
+               parting ? "You're not on that channel" : "Cannot send to channel");
+      break;
+    case CONFAB_ERROR_NO_SUCH_ROOM:
+    case CONFAB_ERROR_INVALID_ROOM_NAME:
+    default:
+      NUMERIC (out, client, "403", channel, "No such channel");
+      break;
+    }
+}
+
+/* JOIN #a,#b, or JOIN 0 to leave every channel. The join itself goes out
+ * from the broker to every member, the joiner first among them; then the
+ * joiner gets the topic and the names. */
+static void
+join (const ConfabSession    *session,
+      const ConfabIrcMessage *message,
+      GString                *out)
+{
+  ConfabIrcClient *client = session->irc;
+  g_auto(GStrv) channels = NULL;
+
+  if (message->n_params < 1)
+    {
+      need_more_params (out, client, "JOIN");
+      return;
+    }
+  if (g_str_equal (message->params[0], "0"))
+    {
+      g_autoptr(GPtrArray) rooms = confab_broker_list_rooms (session->broker);
+
+      for (guint i = 0; i < rooms->len; i++)
+        confab_broker_part_room (session->broker, session->entry,
+                                 confab_broker_room_get_name (g_ptr_array_index (rooms, i)), NULL);
+      return;
+    }
+
+  channels = g_strsplit (message->params[0], ",", -1);
+  for (guint i = 0; channels[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      ConfabBrokerRoom *room;
+
+      if (channels[i][0] == '\0')
+        continue;
+      if (!confab_irc_channel_is_valid (channels[i]))
+        {
+          NUMERIC (out, client, "403", channels[i], "No such channel");
+          continue;
+        }
+      /* What was answered so far goes out before the JOIN the broker
+       * queues. */
+      reply_line (session, out);
+      g_string_truncate (out, 0);
+      room = confab_broker_join_room (session->broker, session->entry, channels[i], NULL, &error);
+      if (room == NULL)
+        {
+          channel_error (out, client, channels[i], error, FALSE);
+          continue;
+        }
+      topic_reply (out, client, room, FALSE);
+      names_reply (out, client, room);
+    }
+}
+
+static void
+part (const ConfabSession    *session,
+      const ConfabIrcMessage *message,
+      GString                *out)
+{
+  ConfabIrcClient *client = session->irc;
+  g_auto(GStrv) channels = NULL;
+
+  if (message->n_params < 1)
+    {
+      need_more_params (out, client, "PART");
+      return;
+    }
+  channels = g_strsplit (message->params[0], ",", -1);
+  for (guint i = 0; channels[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (channels[i][0] == '\0')
+        continue;
+      reply_line (session, out);
+      g_string_truncate (out, 0);
+      if (!confab_broker_part_room (session->broker, session->entry, channels[i], &error))
+        channel_error (out, client, channels[i], error, TRUE);
+    }
+}
+
+static void
+topic (const ConfabSession    *session,
+       const ConfabIrcMessage *message,
+       GString                *out)
+{
+  ConfabIrcClient *client = session->irc;
+  g_autoptr(GError) error = NULL;
+  ConfabBrokerRoom *room;
+
+  if (message->n_params < 1)
+    {
+      need_more_params (out, client, "TOPIC");
+      return;
+    }
+  if (message->n_params < 2)
+    {
+      room = confab_broker_lookup_room (session->broker, message->params[0], &error);
+      if (room == NULL)
+        channel_error (out, client, message->params[0], error, FALSE);
+      else
+        topic_reply (out, client, room, TRUE);
+      return;
+    }
+  if (!g_utf8_validate (message->params[1], -1, NULL) ||
+      confab_validate_has_control (message->params[1], strlen (message->params[1]), FALSE))
+    {
+      confab_irc_append_error (out, &client->peer, CONFAB_ERROR_BAD_MESSAGE,
+                               "a topic is UTF-8 without control characters");
+      return;
+    }
+  reply_line (session, out);
+  g_string_truncate (out, 0);
+  if (!confab_broker_set_topic (session->broker, session->entry, message->params[0],
+                                message->params[1], &error))
+    channel_error (out, client, message->params[0], error, TRUE);
+}
+
+static void
+names (const ConfabSession    *session,
+       const ConfabIrcMessage *message,
+       GString                *out)
+{
+  ConfabIrcClient  *client = session->irc;
+  ConfabBrokerRoom *room = NULL;
+
+  if (message->n_params >= 1)
+    room = confab_broker_lookup_room (session->broker, message->params[0], NULL);
+  if (room != NULL)
+    names_reply (out, client, room);
+  else
+    NUMERIC (out, client, "366", message->n_params >= 1 ? message->params[0] : "*",
+             "End of /NAMES list");
+}
+
+/* LIST: every room, its member count and topic. */
+static void
+list (const ConfabSession *session,
+      GString             *out)
+{
+  ConfabIrcClient *client = session->irc;
+  g_autoptr(GPtrArray) rooms = confab_broker_list_rooms (session->broker);
+
+  NUMERIC (out, client, "321", "Channel", "Users  Name");
+  for (guint i = 0; i < rooms->len; i++)
+    {
+      ConfabBrokerRoom *room = g_ptr_array_index (rooms, i);
+      g_autofree char  *count = g_strdup_printf ("%u", confab_broker_room_get_n_members (room));
+
+      NUMERIC (out, client, "322", confab_broker_room_get_name (room), count,
+               confab_broker_room_get_topic (room));
+    }
+  NUMERIC (out, client, "323", "End of /LIST");
+}
+
+static gboolean
+same_name (const char *a,
+           const char *b)
+{
+  g_autofree char *key_a = confab_name_key_dup (a);
+  g_autofree char *key_b = confab_name_key_dup (b);
+
+  return g_str_equal (key_a, key_b);
+}
+
+/* MODE: confab has no modes to change; a client asking what they are
+ * (every client does on joining) gets the empty answer. */
+static void
+mode (const ConfabSession    *session,
+      const ConfabIrcMessage *message,
+      GString                *out)
+{
+  ConfabIrcClient *client = session->irc;
+  const char      *target;
+
+  if (message->n_params < 1)
+    {
+      need_more_params (out, client, "MODE");
+      return;
+    }
+  target = message->params[0];
+  if (confab_is_room_name (target))
+    {
+      if (confab_broker_lookup_room (session->broker, target, NULL) == NULL)
+        NUMERIC (out, client, "403", target, "No such channel");
+      else if (message->n_params >= 2 && g_str_equal (message->params[1], "b"))
+        NUMERIC (out, client, "368", target, "End of channel ban list");
+      else if (message->n_params == 1)
+        NUMERIC (out, client, "324", target, "+");
+      else
+        NUMERIC (out, client, "482", target, "Channel modes cannot be changed here");
+    }
+  else if (same_name (target, client->peer.nick))
+    {
+      if (message->n_params == 1)
+        NUMERIC (out, client, "221", "+");
+    }
+  else
+    NUMERIC (out, client, "502", "Can't change mode for other users");
+}
+
+/**
+ * confab_session_irc_handle_line:
+ * @line: a line after registration; parsed in place
+ *
+ * Returns: %FALSE if the connection is to close (QUIT): its closing line
+ *   is queued
+ */
+gboolean
+confab_session_irc_handle_line (const ConfabSession *session,
+                                char                *line,
+                                gsize                len)
+{
+  ConfabIrcClient *client = session->irc;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  ConfabIrcMessage message;
+  const char      *command;
+  gboolean         open = TRUE;
+
+  g_return_val_if_fail (client != NULL && session->entry != NULL, FALSE);
+
+  if (!confab_irc_message_parse (line, len, &message, &error))
+    {
+      if (!g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE) || strspn (line, " ") != len)
+        confab_irc_append_error (out, &client->peer, error->code, error->message);
+      reply_line (session, out);
+      return TRUE;
+    }
+  command = message.command;
+
+  if (g_str_equal (command, "PRIVMSG") || g_str_equal (command, "NOTICE"))
+    chat (session, &message, out);
+  else if (g_str_equal (command, "JOIN"))
+    join (session, &message, out);
+  else if (g_str_equal (command, "PART"))
+    part (session, &message, out);
+  else if (g_str_equal (command, "TOPIC"))
+    topic (session, &message, out);
+  else if (g_str_equal (command, "NAMES"))
+    names (session, &message, out);
+  else if (g_str_equal (command, "LIST"))
+    list (session, out);
+  else if (g_str_equal (command, "MODE"))
+    mode (session, &message, out);
+  else if (g_str_equal (command, "PING"))
+    {
+      if (message.n_params < 1)
+        NUMERIC (out, client, "409", "No origin specified");
+      else
+        pong (out, client, message.params[0]);
+    }
+  else if (g_str_equal (command, "PONG"))
+    ;
+  else if (g_str_equal (command, "CAP"))
+    cap (client, &message, out);
+  else if (g_str_equal (command, "NICK"))
+    NUMERIC (out, client, "447", "Nick changes are not supported");
+  else if (g_str_equal (command, "USER") || g_str_equal (command, "PASS"))
+    NUMERIC (out, client, "462", "You may not reregister");
+  else if (g_str_equal (command, "QUIT"))
+    {
+      const char *params[] = { "Closing link (quit)" };
+
+      confab_irc_message_append_text (out, NULL, NULL, "ERROR", params, 1);
+      open = FALSE;
+    }
+  else
+    NUMERIC (out, client, "421", command, "Unknown command");
+
+  reply_line (session, out);
+  return open;
+}

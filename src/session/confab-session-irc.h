@@ -1,0 +1,43 @@
+/* confab-session-irc.h: the IRC front door's session (SPEC §10).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "confab-session.h"
+
+G_BEGIN_DECLS
+
+/*
+ * ConfabIrcClient:
+ * What an IRC connection carries besides what every connection does:
+ * its registration so far, the capabilities it asked for, and what the
+ * IRC codec needs to write for it (@peer). Owned by the connection.
+ */
+struct _ConfabIrcClient
+{
+  ConfabCodecPeer peer;   /* nick (once registered), server_name, flags: the caps */
+  char           *nick;   /* (owned) (nullable): from NICK */
+  char           *server; /* (owned): the server's name */
+  gboolean        user_given;
+  gboolean        negotiating; /* CAP LS or REQ came and END has not */
+  gboolean        registered;
+};
+
+ConfabIrcClient *confab_irc_client_new (const char *server_name);
+void             confab_irc_client_free (ConfabIrcClient *client);
+
+ConfabLoginStep confab_session_irc_register (const ConfabSession *session,
+                                             char                *line,
+                                             gsize                len,
+                                             GString             *replies,
+                                             const char         **name,
+                                             GError             **error);
+void            confab_session_irc_welcome (const ConfabSession *session);
+gboolean        confab_session_irc_handle_line (const ConfabSession *session,
+                                                char                *line,
+                                                gsize                len);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabIrcClient, confab_irc_client_free)
+
+G_END_DECLS
