@@ -75,7 +75,7 @@ register_line (Fixture    *fx,
   const char      *name = NULL;
   ConfabLoginStep  step;
 
-  step = confab_session_irc_register (&fx->alice, copy, strlen (copy), replies, &name, error);
+  step = confab_session_irc_register (&fx->alice, copy, strlen (copy), NULL, replies, &name, error);
   if (step == CONFAB_LOGIN_JOIN)
     g_assert_cmpstr (name, ==, fx->irc->nick);
   return step;

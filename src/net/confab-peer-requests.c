@@ -51,7 +51,9 @@ register_irc (ConfabPeer *self,
   const char      *resolved = NULL;
   ConfabLoginStep  step;
 
-  step = confab_session_irc_register (&session, line, len, replies, &resolved, error);
+  if (confab_session_identity_applies (&session))
+    user = confab_peer_identity_dup_user (self);
+  step = confab_session_irc_register (&session, line, len, user, replies, &resolved, error);
   if (replies->len > 0)
     {
       if (self->unsent_len - self->unsent_off + replies->len > IRC_REGISTRATION_OUTPUT_MAX)

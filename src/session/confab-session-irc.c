@@ -207,6 +207,7 @@ need_more_params (GString               *out,
 /**
  * confab_session_irc_register:
  * @line: a line before registration is complete; parsed in place
+ * @unix_user: (nullable): as for confab_session_resolve_login()
  * @replies: where what to send back at once is appended (there is no
  *   queue before the login)
  * @name: (out): with CONFAB_LOGIN_JOIN or _CHECK_NAME, the nick to join
@@ -224,6 +225,7 @@ ConfabLoginStep
 confab_session_irc_register (const ConfabSession *session,
                              char                *line,
                              gsize                len,
+                             const char          *unix_user,
                              GString             *replies,
                              const char         **name,
                              GError             **error)
@@ -288,7 +290,7 @@ confab_session_irc_register (const ConfabSession *session,
     return CONFAB_LOGIN_PENDING;
 
   *name = client->nick;
-  return confab_session_resolve_login (session, client->nick, NULL, name, error);
+  return confab_session_resolve_login (session, client->nick, unix_user, name, error);
 }
 
 /* ---- the welcome ---------------------------------------------------------- */

@@ -30,6 +30,7 @@ void             confab_irc_client_free (ConfabIrcClient *client);
 ConfabLoginStep confab_session_irc_register (const ConfabSession *session,
                                              char                *line,
                                              gsize                len,
+                                             const char          *unix_user,
                                              GString             *replies,
                                              const char         **name,
                                              GError             **error);
