@@ -391,6 +391,27 @@ test_channels (Fixture      *fx,
   g_assert_true (send_irc (fx, "MODE #tea b"));
   assert_written (fx, &fx->alice, ":irc.test 368 alice #tea :End of channel ban list\r\n");
 
+  g_assert_true (send_irc (fx, "WHO #tea"));
+  assert_written (fx, &fx->alice, ":irc.test 352 alice #tea alice confab irc.test alice H :0 alice\r\n"
+                                  ":irc.test 352 alice #tea bob confab irc.test bob H :0 bob\r\n"
+                                  ":irc.test 315 alice #tea :End of WHO list\r\n");
+  g_assert_true (send_irc (fx, "WHO Bob"));
+  assert_written (fx, &fx->alice, ":irc.test 352 alice * bob confab irc.test bob H :0 bob\r\n"
+                                  ":irc.test 315 alice Bob :End of WHO list\r\n");
+  g_assert_true (send_irc (fx, "WHOIS nobody"));
+  assert_written (fx, &fx->alice, ":irc.test 401 alice nobody :No such nick/channel\r\n"
+                                  ":irc.test 318 alice nobody :End of /WHOIS list\r\n");
+  g_assert_true (send_irc (fx, "WHOIS BOB"));
+  {
+    g_autofree char *reply = written (fx, &fx->alice);
+
+    g_assert_true (g_str_has_prefix (reply, ":irc.test 311 alice bob bob confab * :bob\r\n"
+                                            ":irc.test 319 alice bob :#tea\r\n"
+                                            ":irc.test 312 alice bob irc.test :confab\r\n"
+                                            ":irc.test 317 alice bob 0 "));
+    g_assert_true (g_str_has_suffix (reply, ":irc.test 318 alice bob :End of /WHOIS list\r\n"));
+  }
+
   g_assert_true (send_irc (fx, "LIST"));
   list = written (fx, &fx->alice);
   g_assert_cmpstr (list, ==, ":irc.test 321 alice Channel :Users  Name\r\n"

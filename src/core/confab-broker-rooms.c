@@ -154,6 +154,21 @@ confab_broker_room_dup_member_names (ConfabBrokerRoom *room,
   return names;
 }
 
+/* Returns: (transfer container): the names of the rooms @peer is in, in
+ *   the order it joined them, NULL-terminated; valid while they exist */
+const char **
+confab_broker_peer_dup_room_names (ConfabBrokerPeer *peer,
+                                   guint            *n_names)
+{
+  const char **names = g_new (const char *, peer->rooms->len + 1);
+
+  for (guint i = 0; i < peer->rooms->len; i++)
+    names[i] = ((ConfabBrokerRoom *) g_ptr_array_index (peer->rooms, i))->name;
+  names[peer->rooms->len] = NULL;
+  *n_names = peer->rooms->len;
+  return names;
+}
+
 /* Returns: (transfer full): the room's topic as a message */
 ConfabMessage *
 confab_broker_room_new_topic_message (ConfabBrokerRoom *room)

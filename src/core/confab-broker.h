@@ -191,6 +191,8 @@ gboolean          confab_broker_room_is_listed (ConfabBrokerRoom *room);
 const char      **confab_broker_room_dup_member_names (ConfabBrokerRoom *room,
                                                        guint            *n_names);
 ConfabMessage    *confab_broker_room_new_topic_message (ConfabBrokerRoom *room);
+const char      **confab_broker_peer_dup_room_names (ConfabBrokerPeer *peer,
+                                                     guint            *n_names);
 ConfabMessage    *confab_broker_room_new_members_message (ConfabBrokerRoom *room);
 
 /* Peer entries: refcounted, so a connection may keep its handle after the

@@ -723,6 +723,89 @@ same_name (const char *a,
   return g_str_equal (key_a, key_b);
 }
 
+/* "352 ME CHANNEL NICK confab SERVER NICK H :0 NICK": confab has no
+ * user names, hosts or real names, so the nick stands for each. */
+static void
+who_line (GString               *out,
+          const ConfabIrcClient *client,
+          const char            *channel,
+          const char            *nick)
+{
+  g_autofree char *real = g_strdup_printf ("0 %s", nick);
+
+  NUMERIC (out, client, "352", channel, nick, CONFAB_IRC_USER_HOST, client->server, nick, "H", real);
+}
+
+/* WHO #room (its members) or WHO nick. */
+static void
+who (const ConfabSession    *session,
+     const ConfabIrcMessage *message,
+     GString                *out)
+{
+  ConfabIrcClient *client = session->irc;
+  const char      *mask = message->n_params >= 1 ? message->params[0] : "*";
+
+  if (confab_is_room_name (mask))
+    {
+      ConfabBrokerRoom *room = confab_broker_lookup_room (session->broker, mask, NULL);
+
+      if (room != NULL)
+        {
+          guint                   n_names;
+          g_autofree const char **members = confab_broker_room_dup_member_names (room, &n_names);
+
+          for (guint i = 0; i < n_names; i++)
+            who_line (out, client, confab_broker_room_get_name (room), members[i]);
+        }
+    }
+  else
+    {
+      ConfabBrokerPeer *peer = confab_broker_lookup (session->broker, mask);
+
+      if (peer != NULL)
+        who_line (out, client, "*", confab_broker_peer_get_name (peer));
+    }
+  NUMERIC (out, client, "315", mask, "End of WHO list");
+}
+
+/* WHOIS nick: who it is, its channels and the server; 401 if nobody. */
+static void
+whois (const ConfabSession    *session,
+       const ConfabIrcMessage *message,
+       GString                *out)
+{
+  ConfabIrcClient  *client = session->irc;
+  ConfabBrokerPeer *peer;
+  const char       *nick;
+
+  if (message->n_params < 1)
+    {
+      NUMERIC (out, client, "431", "No nickname given");
+      return;
+    }
+  /* "WHOIS server nick" asks a given server: there is only this one. */
+  nick = message->params[message->n_params - 1];
+  peer = confab_broker_lookup (session->broker, nick);
+  if (peer == NULL)
+    NUMERIC (out, client, "401", nick, "No such nick/channel");
+  else
+    {
+      const char             *name = confab_broker_peer_get_name (peer);
+      guint                   n_rooms;
+      g_autofree const char **rooms = confab_broker_peer_dup_room_names (peer, &n_rooms);
+      g_autofree char        *joined = g_strjoinv (" ", (char **) rooms);
+      g_autofree char        *signon = g_strdup_printf ("%" G_GINT64_FORMAT, confab_broker_peer_get_since (peer) / G_USEC_PER_SEC);
+
+      NUMERIC (out, client, "311", name, name, CONFAB_IRC_USER_HOST, "*", name);
+      if (n_rooms > 0)
+        NUMERIC (out, client, "319", name, joined);
+      NUMERIC (out, client, "312", name, client->server, "confab");
+      NUMERIC (out, client, "317", name, "0", signon, "seconds idle, signon time");
+      nick = name;
+    }
+  NUMERIC (out, client, "318", nick, "End of /WHOIS list");
+}
+
 /* MODE: confab has no modes to change; a client asking what they are
  * (every client does on joining) gets the empty answer. */
 static void
@@ -803,6 +886,10 @@ confab_session_irc_handle_line (const ConfabSession *session,
     list (session, out);
   else if (g_str_equal (command, "MODE"))
     mode (session, &message, out);
+  else if (g_str_equal (command, "WHO"))
+    who (session, &message, out);
+  else if (g_str_equal (command, "WHOIS"))
+    whois (session, &message, out);
   else if (g_str_equal (command, "PING"))
     {
       if (message.n_params < 1)
