@@ -240,7 +240,7 @@ test_registration (Fixture      *fx,
   g_assert_nonnull (strstr (welcome, "\r\n:irc.test 004 alice irc.test confab-"));
   g_assert_nonnull (strstr (welcome, "\r\n:irc.test 005 alice CASEMAPPING=rfc7613 CHANTYPES=# NICKLEN=32 "
                                      "CHANNELLEN=33 CHANLIMIT=#:2 TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1 "
-                                     "UTF8ONLY NETWORK=confab :are supported by this server\r\n"));
+                                     "UTF8ONLY NETWORK=confab PREFIX=(o)@ :are supported by this server\r\n"));
   g_assert_nonnull (strstr (welcome, "\r\n:irc.test 251 alice :There are 3 users and 0 invisible on 1 servers\r\n"
                                      ":irc.test 254 alice 0 :channels formed\r\n"
                                      ":irc.test 255 alice :I have 3 clients and 0 servers\r\n"
@@ -360,7 +360,7 @@ test_channels (Fixture      *fx,
 
   g_assert_true (send_irc (fx, "JOIN #tea"));
   assert_written (fx, &fx->alice, ":alice!alice@confab JOIN #tea\r\n"
-                                  ":irc.test 353 alice = #tea :alice\r\n"
+                                  ":irc.test 353 alice = #tea :@alice\r\n"
                                   ":irc.test 366 alice #tea :End of /NAMES list\r\n");
 
   send_text (fx, &fx->bob, "/join #Tea");
@@ -384,7 +384,7 @@ test_channels (Fixture      *fx,
   }
 
   g_assert_true (send_irc (fx, "NAMES #tea"));
-  assert_written (fx, &fx->alice, ":irc.test 353 alice = #tea :alice bob\r\n"
+  assert_written (fx, &fx->alice, ":irc.test 353 alice = #tea :@alice bob\r\n"
                                   ":irc.test 366 alice #tea :End of /NAMES list\r\n");
   g_assert_true (send_irc (fx, "MODE #tea"));
   assert_written (fx, &fx->alice, ":irc.test 324 alice #tea :+\r\n");
@@ -473,6 +473,57 @@ test_commands (Fixture      *fx,
 }
 
 static void
+test_kick (Fixture      *fx,
+           gconstpointer data)
+{
+  g_test_summary ("KICK by the room's operator (its creator): IRC sees KICK, text a part, JSON a "
+                  "part with by and reason; 482, 441, 401 and 461 for the refusals");
+
+  register_alice (fx);
+  g_free (written (fx, &fx->alice));
+
+  g_assert_true (send_irc (fx, "JOIN #tea"));
+  send_text (fx, &fx->bob, "/join #tea");
+  send_text (fx, &fx->carol, "{\"type\":\"join\",\"room\":\"#tea\"}");
+  g_free (written (fx, &fx->alice));
+  g_free (written (fx, &fx->bob));
+  g_free (written (fx, &fx->carol));
+
+  g_assert_true (send_irc (fx, "KICK #tea Bob :spamming"));
+  assert_written (fx, &fx->alice, ":alice!alice@confab KICK #tea bob :spamming\r\n");
+  assert_written (fx, &fx->bob, "part #tea: bob\n");
+  {
+    g_autofree char *json = written (fx, &fx->carol);
+
+    g_assert_true (g_str_has_prefix (json, "{\"type\":\"part\",\"room\":\"#tea\",\"name\":\"bob\","
+                                           "\"by\":\"alice\",\"reason\":\"spamming\",\"time\":"));
+  }
+
+  g_assert_true (send_irc (fx, "KICK #tea bob"));
+  assert_written (fx, &fx->alice, ":irc.test 441 alice bob #tea :They aren't on that channel\r\n");
+  g_assert_true (send_irc (fx, "KICK #tea nobody"));
+  assert_written (fx, &fx->alice, ":irc.test 401 alice nobody :No such nick/channel\r\n");
+  g_assert_true (send_irc (fx, "KICK #tea"));
+  assert_written (fx, &fx->alice, ":irc.test 461 alice KICK :Not enough parameters\r\n");
+  g_assert_true (send_irc (fx, "KICK #elsewhere bob"));
+  assert_written (fx, &fx->alice, ":irc.test 403 alice #elsewhere :No such channel\r\n");
+
+  /* bob's own room: alice is a member there, not its operator. */
+  send_text (fx, &fx->bob, "/join #b");
+  g_assert_true (send_irc (fx, "JOIN #b"));
+  g_free (written (fx, &fx->alice));
+  g_assert_true (send_irc (fx, "KICK #b bob"));
+  assert_written (fx, &fx->alice, ":irc.test 482 alice #b :You're not channel operator\r\n");
+
+  /* The operator leaves: the room has none, even when it comes back. */
+  g_assert_true (send_irc (fx, "PART #tea"));
+  g_assert_true (send_irc (fx, "JOIN #tea"));
+  g_free (written (fx, &fx->alice));
+  g_assert_true (send_irc (fx, "KICK #tea carol"));
+  assert_written (fx, &fx->alice, ":irc.test 482 alice #tea :You're not channel operator\r\n");
+}
+
+static void
 test_final_errors (Fixture      *fx,
                    gconstpointer data)
 {
@@ -508,6 +559,7 @@ main (int   argc,
   ADD ("/session/irc/chat-across-protocols", test_chat_across_protocols);
   ADD ("/session/irc/channels", test_channels);
   ADD ("/session/irc/commands", test_commands);
+  ADD ("/session/irc/kick", test_kick);
   ADD ("/session/irc/final-errors", test_final_errors);
 
   return g_test_run ();

@@ -51,15 +51,16 @@ struct _ConfabBrokerPeer
  * signal handler may keep it; in the broker's table while it has members. */
 struct _ConfabBrokerRoom
 {
-  gatomicrefcount ref_count;
-  char           *name;         /* (owned): as its creator spelled it */
-  char           *key;          /* (owned) */
-  GHashTable     *members;      /* (owned): ConfabBrokerPeer (unowned: it leaves first) → itself */
-  char           *topic;        /* (owned): "" for none */
-  char           *topic_setter; /* (owned) (nullable) */
-  gint64          topic_usec;
-  gint64          created_usec; /* real time */
-  gboolean        listed;       /* in the broker's room table */
+  gatomicrefcount   ref_count;
+  char             *name;         /* (owned): as its creator spelled it */
+  char             *key;          /* (owned) */
+  GHashTable       *members;      /* (owned): ConfabBrokerPeer (unowned: it leaves first) → itself */
+  char             *topic;        /* (owned): "" for none */
+  char             *topic_setter; /* (owned) (nullable) */
+  gint64            topic_usec;
+  gint64            created_usec; /* real time */
+  gboolean          listed;       /* in the broker's room table */
+  ConfabBrokerPeer *operator;     /* (unowned) (nullable): its creator, while a member */
 };
 
 struct _ConfabBroker

@@ -348,7 +348,10 @@ confab_broker_join_room (ConfabBroker     *self,
 
   created = room == NULL;
   if (created)
-    room = create_room (self, room_name, room_key);
+    {
+      room = create_room (self, room_name, room_key);
+      room->operator= peer;
+    }
   g_hash_table_add (room->members, peer);
   g_ptr_array_add (peer->rooms, confab_broker_room_ref (room));
   self->stats.room_joins++;
@@ -372,11 +375,13 @@ confab_broker_join_room (ConfabBroker     *self,
 }
 
 /* Takes @peer out of @room; tells the members (and @peer, if it is still
- * connected), and removes the room once it is empty. */
+ * connected) with @notice (NULL: a plain part), and removes the room
+ * once it is empty. */
 static void
-leave_room (ConfabBroker     *self,
-            ConfabBrokerPeer *peer,
-            ConfabBrokerRoom *room)
+leave_room_with (ConfabBroker     *self,
+                 ConfabBrokerPeer *peer,
+                 ConfabBrokerRoom *room,
+                 ConfabMessage    *notice)
 {
   /* @peer->rooms holds a reference that goes below. */
   G_GNUC_UNUSED g_autoptr(ConfabBrokerRoom) ref = confab_broker_room_ref (room);
@@ -384,13 +389,16 @@ leave_room (ConfabBroker     *self,
   if (!g_hash_table_remove (room->members, peer))
     return;
   g_ptr_array_remove (peer->rooms, room);
+  if (room->operator== peer)
+    room->operator= NULL;
 
   /* At shutdown every peer is leaving: nobody needs to hear of it. */
   if (!self->shutting_down)
     {
-      g_autoptr(ConfabMessage) notice =
-                   confab_message_new_room_event (CONFAB_MESSAGE_PART, room->name, peer->name);
+      g_autoptr(ConfabMessage) part = NULL;
 
+      if (notice == NULL)
+        notice = part = confab_message_new_room_event (CONFAB_MESSAGE_PART, room->name, peer->name);
       confab_broker_push (self, peer, notice, CONFAB_PUSH_LIMITED);
       fan_out (self, room, notice, NULL, FALSE);
     }
@@ -408,6 +416,14 @@ leave_room (ConfabBroker     *self,
   /* The table's reference goes here; @ref keeps it through the signal. */
   g_hash_table_remove (self->rooms, room->key);
   confab_broker_emit_room_signal (self, CONFAB_BROKER_ROOM_REMOVED, room);
+}
+
+static void
+leave_room (ConfabBroker     *self,
+            ConfabBrokerPeer *peer,
+            ConfabBrokerRoom *room)
+{
+  leave_room_with (self, peer, room, NULL);
 }
 
 /* Every room @peer is in, for a peer that has left the table. */
@@ -491,6 +507,71 @@ confab_broker_part_room (ConfabBroker     *self,
     return FALSE;
   leave_room (self, peer, room);
   return TRUE;
+}
+
+/**
+ * confab_broker_kick_from_room:
+ * @by: the member asking: it must be the room's operator (its creator,
+ *   while a member)
+ * @name: who is to leave, in any spelling
+ * @reason: why, "" for no reason
+ *
+ * Takes @name out of the room; every member, the one removed included,
+ * is told with a part that names @by and @reason
+ * (confab_message_new_kick()).
+ *
+ * Returns: %FALSE with CONFAB_ERROR_INVALID_ROOM_NAME, _NO_SUCH_ROOM,
+ *   _NOT_IN_ROOM (@by is not a member: "not in room: #r"; @name is not:
+ *   "NAME is not in #r"), _NOT_ROOM_OPERATOR or _NO_SUCH_PEER
+ */
+gboolean
+confab_broker_kick_from_room (ConfabBroker     *self,
+                              ConfabBrokerPeer *by,
+                              const char       *room_name,
+                              const char       *name,
+                              const char       *reason,
+                              GError          **error)
+{
+  g_autoptr(ConfabMessage) notice = NULL;
+  ConfabBrokerRoom *room;
+  ConfabBrokerPeer *target;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), FALSE);
+  g_return_val_if_fail (by != NULL && name != NULL && reason != NULL, FALSE);
+  assert_owner (self);
+
+  room = confab_broker_check_room_member (self, by, room_name, error);
+  if (room == NULL)
+    return FALSE;
+  if (room->operator!= by)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_ROOM_OPERATOR,
+                   "not the operator of %s", room->name);
+      return FALSE;
+    }
+  target = confab_broker_lookup (self, name);
+  if (target == NULL)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_PEER, "no such peer: %s", name);
+      return FALSE;
+    }
+  if (!g_hash_table_contains (room->members, target))
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_IN_ROOM, "%s is not in %s",
+                   target->name, room->name);
+      return FALSE;
+    }
+
+  notice = confab_message_new_kick (room->name, target->name, by->name, reason);
+  leave_room_with (self, target, room, notice);
+  return TRUE;
+}
+
+/* Returns: (nullable): the name of @room's operator, if it has one */
+const char *
+confab_broker_room_get_operator (ConfabBrokerRoom *room)
+{
+  return room->operator!= NULL ? room->operator->name : NULL;
 }
 
 /**

@@ -155,6 +155,12 @@ gboolean          confab_broker_part_room (ConfabBroker     *self,
                                            ConfabBrokerPeer *peer,
                                            const char       *room,
                                            GError          **error);
+gboolean          confab_broker_kick_from_room (ConfabBroker     *self,
+                                                ConfabBrokerPeer *by,
+                                                const char       *room,
+                                                const char       *name,
+                                                const char       *reason,
+                                                GError          **error);
 ConfabBrokerRoom *confab_broker_lookup_room (ConfabBroker *self,
                                              const char   *room,
                                              GError      **error);
@@ -187,6 +193,7 @@ const char       *confab_broker_room_get_topic_setter (ConfabBrokerRoom *room);
 gint64            confab_broker_room_get_topic_time (ConfabBrokerRoom *room);
 gint64            confab_broker_room_get_created (ConfabBrokerRoom *room);
 guint             confab_broker_room_get_n_members (ConfabBrokerRoom *room);
+const char       *confab_broker_room_get_operator (ConfabBrokerRoom *room);
 gboolean          confab_broker_room_is_listed (ConfabBrokerRoom *room);
 const char      **confab_broker_room_dup_member_names (ConfabBrokerRoom *room,
                                                        guint            *n_names);

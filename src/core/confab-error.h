@@ -37,6 +37,8 @@ G_BEGIN_DECLS
  * @CONFAB_ERROR_ROOM_FULL: room_members_max reached
  * @CONFAB_ERROR_UNKNOWN_COMMAND: a text-protocol /command the server does
  *   not know
+ * @CONFAB_ERROR_NOT_ROOM_OPERATOR: an operator's request (IRC's KICK) from
+ *   a member who is not the room's operator
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -68,6 +70,7 @@ typedef enum
   CONFAB_ERROR_TOO_MANY_ROOMS,
   CONFAB_ERROR_ROOM_FULL,
   CONFAB_ERROR_UNKNOWN_COMMAND,
+  CONFAB_ERROR_NOT_ROOM_OPERATOR,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

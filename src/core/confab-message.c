@@ -281,6 +281,29 @@ confab_message_new_peers (const char * const *names,
 }
 
 /**
+ * confab_message_new_kick:
+ * @name: who was removed from @room
+ * @by: the operator who removed it
+ * @reason: why, "" for no reason given
+ *
+ * A part that names who caused it: the text and JSON protocols show it
+ * as the part it is (SPEC §9), IRC as a KICK.
+ *
+ * Returns: (transfer full): the notice every member of @room is sent,
+ *   the one removed included
+ */
+ConfabMessage *
+confab_message_new_kick (const char *room,
+                         const char *name,
+                         const char *by,
+                         const char *reason)
+{
+  g_return_val_if_fail (room != NULL && name != NULL && by != NULL && reason != NULL, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_PART, name, room, &by, 1, reason, strlen (reason), 0);
+}
+
+/**
  * confab_message_new_room_event:
  * @kind: CONFAB_MESSAGE_JOIN or CONFAB_MESSAGE_PART
  * @room: the room, as it spells its name

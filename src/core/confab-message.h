@@ -19,7 +19,8 @@ typedef enum
   CONFAB_MESSAGE_WELCOME,       /* names: the one name that just logged in */
   CONFAB_MESSAGE_PEERS,         /* names: who is connected, sorted */
   CONFAB_MESSAGE_JOIN,          /* room, sender: who joined it */
-  CONFAB_MESSAGE_PART,          /* room, sender: who left it */
+  CONFAB_MESSAGE_PART,          /* room, sender: who left it; for a kick, names: the
+                                 * operator who removed it, text: why */
   CONFAB_MESSAGE_TOPIC,         /* room, sender: who set it ("" if none), text, timestamp */
   CONFAB_MESSAGE_MEMBERS,       /* room, names: its members, sorted */
   CONFAB_MESSAGE_ROOMS,         /* names: every room, sorted */
@@ -82,6 +83,10 @@ ConfabMessage *confab_message_new_peers (const char * const *names,
 ConfabMessage *confab_message_new_room_event (ConfabMessageKind kind,
                                               const char       *room,
                                               const char       *name);
+ConfabMessage *confab_message_new_kick (const char *room,
+                                        const char *name,
+                                        const char *by,
+                                        const char *reason);
 ConfabMessage *confab_message_new_topic (const char *room,
                                          const char *setter,
                                          const char *topic,

@@ -215,7 +215,16 @@ append_room_event (GString               *out,
       confab_irc_message_append (out, NULL, source, "JOIN", &room, 1);
       break;
     case CONFAB_MESSAGE_PART:
-      confab_irc_message_append (out, NULL, source, "PART", &room, 1);
+      if (confab_message_get_names (message, NULL)[0] != NULL)
+        {
+          /* A kick: from its operator, naming who had to go. */
+          g_autofree char *by = dup_source (peer, confab_message_get_names (message, NULL)[0]);
+          const char      *params[] = { room, who, confab_message_get_text (message, NULL) };
+
+          confab_irc_message_append_text (out, NULL, by, "KICK", params, 3);
+        }
+      else
+        confab_irc_message_append (out, NULL, source, "PART", &room, 1);
       break;
     case CONFAB_MESSAGE_TOPIC:
     default:
@@ -228,11 +237,13 @@ append_room_event (GString               *out,
     }
 }
 
-/* "353 NICK = #room :a b c" in lines that fit, then "366 NICK #room". */
+/* "353 NICK = #room :a b c" in lines that fit, then "366 NICK #room";
+ * @operator (nullable) is shown as "@name". */
 void
 confab_irc_codec_append_names (GString               *out,
                                const ConfabCodecPeer *peer,
-                               ConfabMessage         *message)
+                               ConfabMessage         *message,
+                               const char            *operator)
 {
   const char         *room = confab_message_get_room (message);
   guint               n_names;
@@ -254,6 +265,8 @@ confab_irc_codec_append_names (GString               *out,
         break;
       if (list->len > 0)
         g_string_append_c (list, ' ');
+      if (operator!= NULL && g_str_equal (names[i], operator))
+        g_string_append_c (list, '@');
       g_string_append (list, names[i]);
     }
   {
@@ -298,7 +311,7 @@ irc_encode_for (const ConfabCodecPeer *peer,
       return TRUE;
 
     case CONFAB_MESSAGE_MEMBERS:
-      confab_irc_codec_append_names (out, peer, message);
+      confab_irc_codec_append_names (out, peer, message, NULL);
       return TRUE;
 
     case CONFAB_MESSAGE_WELCOME:

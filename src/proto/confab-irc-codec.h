@@ -46,7 +46,8 @@ void confab_irc_append_error (GString               *out,
                               const char            *text);
 void confab_irc_codec_append_names (GString               *out,
                                     const ConfabCodecPeer *peer,
-                                    ConfabMessage         *members);
+                                    ConfabMessage         *members,
+                                    const char            *operator);
 void confab_irc_append_time_tag (GString *out,
                                  gint64   timestamp_usec);
 

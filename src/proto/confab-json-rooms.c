@@ -145,6 +145,13 @@ confab_json_build_room_event (JsonBuilder   *builder,
                   confab_message_get_kind (message) == CONFAB_MESSAGE_JOIN ? "join" : "part");
       add_string (builder, "room", room);
       add_string (builder, "name", sender);
+      if (confab_message_get_kind (message) == CONFAB_MESSAGE_PART &&
+          confab_message_get_names (message, NULL)[0] != NULL)
+        {
+          /* A kick: who did it, and why. */
+          add_string (builder, "by", confab_message_get_names (message, NULL)[0]);
+          add_string (builder, "reason", confab_message_get_text (message, NULL));
+        }
       json_builder_set_member_name (builder, "time");
       json_builder_add_int_value (builder, confab_message_get_timestamp (message));
       break;

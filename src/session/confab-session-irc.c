@@ -317,7 +317,7 @@ isupport (GString               *out,
    * "Unicode, case-insensitive" to clients. */
   NUMERIC (out, client, "005", "CASEMAPPING=rfc7613", "CHANTYPES=#", "NICKLEN=" G_STRINGIFY (CONFAB_IRC_NICK_MAX),
            channellen, chanlimit, targmax, "UTF8ONLY",
-           "NETWORK=confab", "are supported by this server");
+           "NETWORK=confab", "PREFIX=(o)@", "are supported by this server");
 }
 
 /**
@@ -527,7 +527,7 @@ names_reply (GString               *out,
 {
   g_autoptr(ConfabMessage) members = confab_broker_room_new_members_message (room);
 
-  confab_irc_codec_append_names (out, &client->peer, members);
+  confab_irc_codec_append_names (out, &client->peer, members, confab_broker_room_get_operator (room));
 }
 
 /* A refusal from the broker about a channel, as IRC numbers it. */
@@ -555,6 +555,46 @@ channel_error (GString               *out,
     default:
       NUMERIC (out, client, "403", channel, "No such channel");
       break;
+    }
+}
+
+/* KICK #room nick[,nick] [:reason], by the room's operator. */
+static void
+kick (const ConfabSession    *session,
+      const ConfabIrcMessage *message,
+      GString                *out)
+{
+  ConfabIrcClient *client = session->irc;
+  const char      *channel;
+  g_auto(GStrv) nicks = NULL;
+
+  if (message->n_params < 2)
+    {
+      need_more_params (out, client, "KICK");
+      return;
+    }
+  channel = message->params[0];
+  nicks = g_strsplit (message->params[1], ",", -1);
+  for (guint i = 0; nicks[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (nicks[i][0] == '\0')
+        continue;
+      reply_line (session, out);
+      g_string_truncate (out, 0);
+      if (confab_broker_kick_from_room (session->broker, session->entry, channel, nicks[i],
+                                        message->n_params >= 3 ? message->params[2] : "", &error))
+        continue;
+      if (g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_NOT_ROOM_OPERATOR))
+        NUMERIC (out, client, "482", channel, "You're not channel operator");
+      else if (g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_PEER))
+        NUMERIC (out, client, "401", nicks[i], "No such nick/channel");
+      else if (g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_NOT_IN_ROOM) &&
+               confab_broker_check_room_member (session->broker, session->entry, channel, NULL) != NULL)
+        NUMERIC (out, client, "441", nicks[i], channel, "They aren't on that channel");
+      else
+        channel_error (out, client, channel, error, TRUE);
     }
 }
 
@@ -886,6 +926,8 @@ confab_session_irc_handle_line (const ConfabSession *session,
     list (session, out);
   else if (g_str_equal (command, "MODE"))
     mode (session, &message, out);
+  else if (g_str_equal (command, "KICK"))
+    kick (session, &message, out);
   else if (g_str_equal (command, "WHO"))
     who (session, &message, out);
   else if (g_str_equal (command, "WHOIS"))
