@@ -489,16 +489,33 @@ handle_chat (Bench      *b,
              const char *end,
              gint64      now)
 {
-  guint64  s, s2, seq, ts;
-  gssize   slot;
-  gboolean duplicate = FALSE;
+  guint64 s;
 
   p = get_uint (p, end, &s);
   if (p != NULL && b->scenario == SCENARIO_ROOM && c->state != CLIENT_LOGIN)
     p = room_skip_prefix (b, c, p, end);
   if (p == NULL || end - p < 2 || p[0] != ':' || p[1] != ' ')
-    goto corrupt;
-  p += 2;
+    {
+      b->corrupt++;
+      return;
+    }
+  handle_chat_text (b, c, s, p + 2, end, now);
+}
+
+/* A delivered line from client @s, whose text is @p to @end: the login's
+ * round-trip, or "S SEQ TIME[ PADDING]" of the timed phase. Shared by
+ * the text and IRC dialects. */
+void
+handle_chat_text (Bench      *b,
+                  Client     *c,
+                  guint64     s,
+                  const char *p,
+                  const char *end,
+                  gint64      now)
+{
+  guint64  s2, seq, ts;
+  gssize   slot;
+  gboolean duplicate = FALSE;
 
   if (c->state == CLIENT_LOGIN)
     {
@@ -583,6 +600,11 @@ handle_line (Bench      *b,
              gsize       len,
              gint64      now)
 {
+  if (b->irc)
+    {
+      irc_handle_line (b, c, line, len, now);
+      return;
+    }
   if (G_LIKELY (len > 6 && memcmp (line, "from c", 6) == 0))
     handle_chat (b, c, line + 6, line + len, now);
   else if (len >= 7 && memcmp (line, "error: ", 7) == 0)
@@ -664,19 +686,24 @@ static void
 client_send_login (Bench  *b,
                    Client *c)
 {
-  char    line[2 * NUM_MAX_LEN + 16];
+  char    line[3 * NUM_MAX_LEN + 64];
   char   *p = line;
   ssize_t n;
 
   /* "cI\ncI: hi\n": the login, then a message to ourselves whose return
    * proves that the server has taken the name. */
-  *p++ = 'c';
-  p = put_uint (p, c->id);
-  *p++ = '\n';
-  *p++ = 'c';
-  p = put_uint (p, c->id);
-  memcpy (p, ": hi\n", 5);
-  p += 5;
+  if (b->irc)
+    p = irc_put_login (p, c->id);
+  else
+    {
+      *p++ = 'c';
+      p = put_uint (p, c->id);
+      *p++ = '\n';
+      *p++ = 'c';
+      p = put_uint (p, c->id);
+      memcpy (p, ": hi\n", 5);
+      p += 5;
+    }
 
   n = send (c->fd, line, (gsize) (p - line), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n != p - line)
@@ -901,6 +928,8 @@ bench_setup (Bench *b)
   for (int s = 0; s < b->n_senders; s++)
     {
       offsets[s] = dests->len;
+      if (b->irc)
+        g_string_append (dests, "PRIVMSG ");
       switch (b->scenario)
         {
         case SCENARIO_THROUGHPUT:
@@ -926,7 +955,7 @@ bench_setup (Bench *b)
         default:
           break;
         }
-      g_string_append (dests, ": ");
+      g_string_append (dests, b->irc ? " :" : ": ");
     }
   offsets[b->n_senders] = dests->len;
   b->dests = g_string_free (dests, FALSE);
@@ -1728,6 +1757,8 @@ main (int    argc,
     { "rooms", 'r', 0, G_OPTION_ARG_INT, &b.rooms, "room: rooms (1)", "R" },
     { "members", 0, 0, G_OPTION_ARG_INT, &b.members,
       "room: members per room, --clients is R * M (200)", "M" },
+    { "irc", 0, 0, G_OPTION_ARG_NONE, &b.irc,
+      "Speak IRC (NICK and USER, then PRIVMSG), to an irc: listener; throughput and fanout", NULL },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &b.direct,
       "room: no rooms, each message names the sender's M-1 room-mates (for the ceiling)", NULL },
     { NULL }
@@ -1791,6 +1822,11 @@ main (int    argc,
       g_printerr ("--recipients must be between 1 and --clients\n");
       return 2;
     }
+  if (b.irc && b.scenario != SCENARIO_THROUGHPUT && b.scenario != SCENARIO_FANOUT)
+    {
+      g_printerr ("--irc: throughput and fanout only\n");
+      return 2;
+    }
   if (b.scenario == SCENARIO_SLOWREADER && b.server_pid <= 0)
     g_printerr ("warning: without --server-pid there is no RSS to sample\n");
 
@@ -1802,6 +1838,8 @@ main (int    argc,
   result = g_string_new ("RESULT");
   g_string_append_printf (result, " scenario=%s clients=%d", scenario_names[b.scenario],
                           b.n_clients);
+  if (b.irc)
+    g_string_append (result, " dialect=irc");
   if (b.scenario == SCENARIO_LOGINS)
     g_string_append_printf (result, " logins=%d connect_batch=%d", b.logins, b.connect_batch);
   else if (b.scenario != SCENARIO_IDLE)

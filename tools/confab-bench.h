@@ -132,6 +132,8 @@ typedef struct
   gint64   slow_gone_at; /* when a sender first got it; 0: not yet */
   int      timed_first;  /* logins: first client whose login is timed */
 
+  gboolean irc; /* the IRC dialect (confab-bench-irc.c) */
+
   /* room scenario */
   int      rooms;
   int      members;
@@ -173,6 +175,21 @@ void        mark_dirty (Bench  *b,
                         Client *c);
 void        client_close (Bench  *b,
                           Client *c);
+void        handle_chat_text (Bench      *b,
+                              Client     *c,
+                              guint64     s,
+                              const char *p,
+                              const char *end,
+                              gint64      now);
+
+/* confab-bench-irc.c */
+char       *irc_put_login (char   *p,
+                           guint32 id);
+void        irc_handle_line (Bench      *b,
+                             Client     *c,
+                             const char *line,
+                             gsize       len,
+                             gint64      now);
 void        show_error (Bench      *b,
                         Client     *c,
                         const char *line,
