@@ -2,15 +2,16 @@
  *
  * GDBus queues every emitted signal in memory until the bus reads it, so
  * with a bus that stopped reading (dbus-daemon stopped, or swamped) each
- * join and leave would grow confabd for as long as clients come and go.
- * Here the signals sent since the connection's last completed flush are
- * counted, whichever part of the Manager sends them (the peer signals,
- * confab-manager-peer-signals.c): they go out on one connection, so they
- * share one count. Past half a window a flush is started; past a whole
- * window every part holds its signals instead of sending them, coalesced
- * as it knows how (per name for the peers), and when the flush completes
- * each part sends its net changes, in an order that leaves an observer
- * applying them in order at the broker's state.
+ * join and leave, each room made or removed, would grow confabd for as
+ * long as clients come and go. Here the signals sent since the
+ * connection's last completed flush are counted, whichever part of the
+ * Manager sends them: the peer signals (confab-manager-peer-signals.c)
+ * and the rooms' signals and objects (confab-manager-rooms.c) go out on
+ * one connection, so they share one count. Past half a window a flush is
+ * started; past a whole window every part holds its signals instead of
+ * sending them, coalesced as it knows how (per name, per room), and when
+ * the flush completes each part sends its net changes, in an order that
+ * leaves an observer applying them in order at the broker's state.
  *
  * A part asks confab_bus_signals_hold() before each signal; what it held
  * is counted, what it sent at release is subtracted, and the difference
@@ -130,7 +131,7 @@ log_coalesced (ConfabBusSignals *self)
     return;
   if (self->logged_usec != 0 && now - self->logged_usec < LOG_INTERVAL_USEC)
     return;
-  g_message ("The bus was not reading: %" G_GUINT64_FORMAT " signals "
+  g_message ("The bus was not reading: %" G_GUINT64_FORMAT " peer and room signals "
              "were coalesced into their net changes",
              self->coalesced_unlogged);
   self->coalesced_unlogged = 0;
@@ -214,14 +215,14 @@ confab_bus_signals_hold (ConfabBusSignals *self,
   if (get_connection (self) == NULL)
     {
       /* Not exported: sending costs nothing. What was held goes first,
-       * so that the order holds. */
+       * so that the parts' own state (the room objects) stays in order. */
       if (self->holding)
         release (self);
       return FALSE;
     }
   if (!self->holding && self->unflushed >= self->window)
     {
-      g_debug ("The bus is not keeping up: holding signals");
+      g_debug ("The bus is not keeping up: holding peer and room signals");
       self->holding = TRUE;
     }
   if (self->holding)

@@ -1,7 +1,7 @@
 /* confab-manager-peer-signals.c: PeerJoined / PeerLeft / PeerCount, bounded.
  *
  * The peer part of the Manager's bounded signals (confab-bus-signals.c
- * keeps the window they go through). While the window holds,
+ * keeps the window they share with the rooms'). While the window holds,
  * the signals are coalesced per name: a name that joined and left while
  * held is never announced, and one that was there, left and came back is
  * announced as one PeerLeft and one PeerJoined. What is held is

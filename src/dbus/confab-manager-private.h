@@ -21,7 +21,7 @@ struct _ConfabManager
   ConfabBroker      *broker;           /* (owned) */
   ConfabDBusManager *skeleton;         /* (owned) */
   ConfabCallQueue   *calls;            /* (owned) */
-  ConfabBusSignals  *bus_signals;      /* (owned): the window the Manager's signals share */
+  ConfabBusSignals  *bus_signals;      /* (owned): the window peer and room signals share */
   ConfabPeerSignals *peer_signals;     /* (owned) */
   ConfabLogLimiter   log;              /* the audit lines' budget */
   char             **listen_addresses; /* (owned) */
@@ -34,6 +34,8 @@ struct _ConfabManager
   GHashTable               *room_objects;   /* (owned): key → ConfabDBusObjectSkeleton */
   GHashTable               *rooms_dirty;    /* (owned): ConfabBrokerRoom (owned ref), to refresh */
   guint                     rooms_refresh_id;
+  GHashTable               *rooms_held;         /* (owned): key → HeldRoom, while the bus is held */
+  GHashTable               *rooms_held_refresh; /* (owned): ConfabBrokerRoom (owned ref), refreshed at release */
 };
 
 /* The call queue's ConfabCallRunFunc (confab-manager-methods.c). */

@@ -12,8 +12,9 @@
  * sent and checks who may call what; then confab_manager_run_call()
  * (confab-manager-methods.c) serves it on the main context, as the
  * broker requires, with exactly one reply. PeerJoined / PeerLeft /
- * PeerCount go out through ConfabPeerSignals, a part of the
- * ConfabBusSignals window, which bounds them when the bus stops reading.
+ * PeerCount go out through ConfabPeerSignals, the rooms' signals and
+ * objects through confab-manager-rooms.c, and both through one
+ * ConfabBusSignals, which bounds them when the bus stops reading.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
