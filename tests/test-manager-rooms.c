@@ -437,6 +437,204 @@ test_busctl_tree (Fixture      *fx,
   g_assert_nonnull (strstr (out, CONFAB_DBUS_PATH "/rooms/tea"));
 }
 
+/* The object path of a room whose name is '#' and ASCII letters and
+ * digits: its key, lower case, without the '#'. */
+static char *
+room_path (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name + 1, -1);
+
+  return g_strconcat (CONFAB_DBUS_PATH "/rooms/", lower, NULL);
+}
+
+/* Applies the events from *next on to @rooms (names) and @objects
+ * (paths), asserting each makes sense: a room created or an object added
+ * that the observer thinks absent, one removed that it thinks present. */
+static void
+replay_rooms (Fixture    *fx,
+              guint      *next,
+              GHashTable *rooms,
+              GHashTable *objects)
+{
+  for (; *next < fx->events->len; (*next)++)
+    {
+      g_auto(GStrv) words = g_strsplit (g_ptr_array_index (fx->events, *next), " ", 2);
+
+      if (g_str_equal (words[0], "created"))
+        g_assert_true (g_hash_table_add (rooms, g_strdup (words[1])));
+      else if (g_str_equal (words[0], "removed"))
+        g_assert_true (g_hash_table_remove (rooms, words[1]));
+      else if (g_str_equal (words[0], "added"))
+        g_assert_true (g_hash_table_add (objects, g_strdup (words[1])));
+      else if (g_str_equal (words[0], "gone"))
+        g_assert_true (g_hash_table_remove (objects, words[1]));
+    }
+}
+
+/* Whether @rooms and @objects are exactly the broker's rooms and theirs. */
+static gboolean
+rooms_match_broker (Fixture    *fx,
+                    GHashTable *rooms,
+                    GHashTable *objects)
+{
+  g_autoptr(GPtrArray) listed = confab_broker_list_rooms (fx->broker);
+
+  if (listed->len != g_hash_table_size (rooms) || listed->len != g_hash_table_size (objects))
+    return FALSE;
+  for (guint i = 0; i < listed->len; i++)
+    {
+      const char      *name = confab_broker_room_get_name (g_ptr_array_index (listed, i));
+      g_autofree char *path = room_path (name);
+
+      if (!g_hash_table_contains (rooms, name) || !g_hash_table_contains (objects, path))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Drops what the broker queued for the fake peers (join and part notices). */
+static void
+drain_peers (Fixture *fx)
+{
+  ConfabMessage *message;
+
+  for (guint i = 0; i < N_PEERS; i++)
+    while ((message = confab_broker_peer_pop (fx->peers[i])) != NULL)
+      confab_message_unref (message);
+}
+
+#define CHURN_ROOMS  64 /* names the churn goes round */
+#define CHURN_CYCLES 30000
+
+static void
+test_stalled_bus (Fixture      *fx,
+                  gconstpointer data)
+{
+  g_autoptr(GHashTable) rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) listed = NULL;
+  g_autoptr(GVariant) managed = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(GVariant) stay = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariantIter) iter = NULL;
+  g_autofree const char **members = NULL;
+  const char             *name;
+  guint64                 coalesced = 0;
+  guint                   next = 0, n = 0;
+  gint64                  deadline;
+  guint                   tick;
+
+  g_test_summary ("With the bus not reading, 30 000 rooms made and removed do not queue "
+                  "120 000 signals: past a window RoomCreated/RoomRemoved and the room "
+                  "objects are coalesced per room, and once the bus reads again the "
+                  "signals an observer gets, applied in order, end at the broker's "
+                  "rooms, as GetManagedObjects does");
+
+  /* Announced before the stall: one to remove, one to remove and make
+   * again (spelled otherwise), one that stays and changes members. */
+  join (fx, 0, "#gone");
+  join (fx, 0, "#Again");
+  join (fx, 2, "#stay");
+  wait_event (fx, "added " CONFAB_DBUS_PATH "/rooms/stay");
+
+  confab_dbus_test_bus_pause (fx->bus);
+  for (guint i = 0; i < CHURN_CYCLES; i++)
+    {
+      g_autofree char *churn = g_strdup_printf ("#churn%u", i % CHURN_ROOMS);
+
+      join (fx, 0, churn);
+      g_assert_true (confab_broker_part_room (fx->broker, fx->peers[0], churn, NULL));
+      if (i == CHURN_CYCLES / 2)
+        {
+          g_assert_true (confab_broker_part_room (fx->broker, fx->peers[0], "#gone", NULL));
+          g_assert_true (confab_broker_part_room (fx->broker, fx->peers[0], "#again", NULL));
+          join (fx, 1, "#AGAIN");
+          join (fx, 1, "#stay");
+          join (fx, 2, "#new1");
+          join (fx, 2, "#new2");
+        }
+      /* Let flushes complete and the refresh run, as the daemon's main
+       * loop would between clients. */
+      if (i % CHURN_ROOMS == 0)
+        {
+          drain_peers (fx);
+          for (guint k = 0; k < 100 && g_main_context_iteration (NULL, FALSE); k++)
+            ;
+        }
+    }
+  drain_peers (fx);
+
+  confab_dbus_test_bus_resume (fx->bus);
+  deadline = g_get_monotonic_time () +
+             (gint64) confab_dbus_test_scale_ms (30000) * G_TIME_SPAN_MILLISECOND;
+  tick = g_timeout_add (50, tick_cb, NULL);
+  for (;;)
+    {
+      replay_rooms (fx, &next, rooms, objects);
+      if (rooms_match_broker (fx, rooms, objects))
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the signals did not reach the broker's rooms: %u events, %u rooms of %u",
+                 fx->events->len, g_hash_table_size (rooms), confab_broker_get_n_rooms (fx->broker));
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+
+  g_test_message ("%u signals reached the observer", fx->events->len);
+  /* Without the bound every room made and removed is four signals. */
+  g_assert_cmpuint (fx->events->len, <, CHURN_CYCLES / 4);
+
+  stats = call (fx, CONFAB_DBUS_PATH, CONFAB_DBUS_INTERFACE, "GetStatistics", NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (stats, "(@a{sv})", &dict);
+  g_assert_true (g_variant_lookup (dict, "signals_coalesced", "t", &coalesced));
+  g_assert_cmpuint (coalesced, >, CHURN_CYCLES);
+
+  /* What the bus says now, after every signal sent before the calls. */
+  listed = call (fx, CONFAB_DBUS_PATH, CONFAB_DBUS_INTERFACE, "ListRooms", NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (listed, "(a(su))", &iter);
+  while (g_variant_iter_next (iter, "(&su)", &name, NULL))
+    {
+      g_assert_true (g_hash_table_contains (rooms, name));
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpuint (n, ==, g_hash_table_size (rooms));
+  g_clear_pointer (&iter, g_variant_iter_free);
+
+  managed = call (fx, CONFAB_DBUS_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                  NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (managed, "(a{oa{sa{sv}}})", &iter);
+  n = 0;
+  while (g_variant_iter_next (iter, "{&o@a{sa{sv}}}", &name, NULL))
+    {
+      g_assert_true (g_hash_table_contains (objects, name));
+      n++;
+    }
+  g_assert_cmpuint (n, ==, g_hash_table_size (objects));
+
+  /* bob's join while held reached the room's object, at the next
+   * refresh at the latest. */
+  wait_event (fx, "members " CONFAB_DBUS_PATH "/rooms/stay 2");
+  stay = call (fx, CONFAB_DBUS_PATH "/rooms/stay", "org.freedesktop.DBus.Properties", "Get",
+               g_variant_new ("(ss)", "org.confab.Confab1.Room", "Members"), &error);
+  g_assert_no_error (error);
+  g_variant_get (stay, "(v)", &value);
+  members = g_variant_get_strv (value, NULL);
+  g_assert_cmpuint (g_strv_length ((char **) members), ==, 2);
+  g_assert_cmpstr (members[0], ==, "bob");
+  g_assert_cmpstr (members[1], ==, "carol");
+
+  /* The calls went through the bus after the churn: no straggler follows. */
+  replay_rooms (fx, &next, rooms, objects);
+  g_assert_true (rooms_match_broker (fx, rooms, objects));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -450,6 +648,7 @@ main (int    argc,
   ADD ("objects", test_objects);
   ADD ("members-coalesced", test_members_coalesced);
   ADD ("busctl-tree", test_busctl_tree);
+  ADD ("stalled-bus", test_stalled_bus);
 
   return g_test_run ();
 }

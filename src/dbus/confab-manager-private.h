@@ -4,12 +4,13 @@
  */
 #pragma once
 
+#include "confab-bus-signals.h"
 #include "confab-dbus.h"
 #include "confab-log.h"
 #include "confab-manager.h"
 #include "confab-manager-auth.h"
 #include "confab-manager-calls.h"
-#include "confab-manager-signals.h"
+#include "confab-manager-peer-signals.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +21,8 @@ struct _ConfabManager
   ConfabBroker      *broker;           /* (owned) */
   ConfabDBusManager *skeleton;         /* (owned) */
   ConfabCallQueue   *calls;            /* (owned) */
-  ConfabPeerSignals *signals;          /* (owned) */
+  ConfabBusSignals  *bus_signals;      /* (owned): the window peer and room signals share */
+  ConfabPeerSignals *peer_signals;     /* (owned) */
   ConfabLogLimiter   log;              /* the audit lines' budget */
   char             **listen_addresses; /* (owned) */
   guint              text_max_bytes;
@@ -32,6 +34,8 @@ struct _ConfabManager
   GHashTable               *room_objects;   /* (owned): key → ConfabDBusObjectSkeleton */
   GHashTable               *rooms_dirty;    /* (owned): ConfabBrokerRoom (owned ref), to refresh */
   guint                     rooms_refresh_id;
+  GHashTable               *rooms_held;         /* (owned): key → HeldRoom, while the bus is held */
+  GHashTable               *rooms_held_refresh; /* (owned): ConfabBrokerRoom (owned ref), refreshed at release */
 };
 
 /* The call queue's ConfabCallRunFunc (confab-manager-methods.c). */

@@ -10,6 +10,19 @@
  * N lists of up to N names, O(N²) work and bus traffic. Each changed room
  * is marked and refreshed once per tick.
  *
+ * These signals go through the Manager's ConfabBusSignals, in the window
+ * the peer signals use (confab-bus-signals.c), so that a bus that stopped
+ * reading cannot make a client that joins and parts rooms grow confabd.
+ * While the window holds, rooms are coalesced per key: a room made and
+ * removed while held is never announced, and one that was there, was
+ * removed and made again is announced as one RoomRemoved and one
+ * RoomCreated. The objects are exported and unexported only at release,
+ * from that net state, so InterfacesAdded/Removed are held too, and so
+ * are the refreshes of Members and Topic. What is held is bounded by the
+ * rooms announced at the start of the hold plus those there now (each
+ * ≤ rooms_max). At release removals go before creations, so an observer
+ * applying the signals in order ends at the broker's rooms.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -24,13 +37,29 @@
 #define ROOMS_PATH         CONFAB_DBUS_PATH "/rooms"
 #define ROOMS_REFRESH_MSEC 100
 
-/* The path of a room: its key without '#', each byte but [A-Za-z0-9] as
+/* A room created or removed while the bus was held, by key. */
+typedef struct
+{
+  char             *removed_name; /* (nullable): the first held event was a removal of this room, as announced */
+  ConfabBrokerRoom *room;         /* (owned) (nullable): the room made by the last held creation, if it stands */
+} HeldRoom;
+
+static void
+held_room_free (gpointer data)
+{
+  HeldRoom *held = data;
+
+  g_free (held->removed_name);
+  g_clear_pointer (&held->room, confab_broker_room_unref);
+  g_free (held);
+}
+
+/* The path of a room's key: without '#', each byte but [A-Za-z0-9] as
  * "_xx" (the introspection XML documents it). */
 static char *
-room_object_path (ConfabBrokerRoom *room)
+room_object_path (const char *key)
 {
-  const char *key = confab_broker_room_get_key (room);
-  GString    *path = g_string_new (ROOMS_PATH "/");
+  GString *path = g_string_new (ROOMS_PATH "/");
 
   for (const char *p = key + 1; *p != '\0'; p++)
     {
@@ -62,6 +91,9 @@ refresh_room (ConfabManager    *self,
   confab_dbus_room_set_topic (iface, confab_broker_room_get_topic (room));
 }
 
+/* Each changed room's refresh is one PropertiesChanged: while the bus is
+ * held it waits for the release, so a room changing on every tick of a
+ * hold costs one signal, not one per tick. */
 static gboolean
 refresh_cb (gpointer data)
 {
@@ -73,8 +105,15 @@ refresh_cb (gpointer data)
   g_hash_table_iter_init (&iter, self->rooms_dirty);
   while (g_hash_table_iter_next (&iter, &room, NULL))
     {
-      if (confab_broker_room_is_listed (room))
-        refresh_room (self, room);
+      /* A room held unexported gets its properties when exported. */
+      if (confab_broker_room_is_listed (room) &&
+          g_hash_table_contains (self->room_objects, confab_broker_room_get_key (room)))
+        {
+          if (confab_bus_signals_hold (self->bus_signals, 1))
+            g_hash_table_add (self->rooms_held_refresh, confab_broker_room_ref (room));
+          else
+            refresh_room (self, room);
+        }
       g_hash_table_iter_remove (&iter);
     }
   return G_SOURCE_REMOVE;
@@ -97,7 +136,7 @@ static void
 export_room (ConfabManager    *self,
              ConfabBrokerRoom *room)
 {
-  g_autofree char *path = room_object_path (room);
+  g_autofree char *path = room_object_path (confab_broker_room_get_key (room));
   g_autoptr(ConfabDBusObjectSkeleton) object = confab_dbus_object_skeleton_new (path);
   g_autoptr(ConfabDBusRoom) iface = confab_dbus_room_skeleton_new ();
 
@@ -110,25 +149,119 @@ export_room (ConfabManager    *self,
 }
 
 static void
+unexport_room (ConfabManager *self,
+               const char    *key)
+{
+  g_autofree char *path = room_object_path (key);
+
+  g_dbus_object_manager_server_unexport (self->object_manager, path);
+  g_hash_table_remove (self->room_objects, key);
+}
+
+/* Sends the net changes of a hold: removals, then creations (a room made
+ * again keeps its path), then the refreshes. */
+static guint
+release_rooms (gpointer data)
+{
+  ConfabManager *self = data;
+  GHashTableIter iter;
+  const char    *key;
+  HeldRoom      *held;
+  gpointer       room;
+  guint          sent = 0;
+
+  g_hash_table_iter_init (&iter, self->rooms_held);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &held))
+    if (held->removed_name != NULL)
+      {
+        unexport_room (self, key);
+        confab_dbus_manager_emit_room_removed (self->skeleton, held->removed_name);
+        sent += 2;
+      }
+  g_hash_table_iter_init (&iter, self->rooms_held);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &held))
+    if (held->room != NULL)
+      {
+        /* Exported with its properties: no refresh of its own. */
+        export_room (self, held->room);
+        g_hash_table_remove (self->rooms_held_refresh, held->room);
+        confab_dbus_manager_emit_room_created (self->skeleton, confab_broker_room_get_name (held->room));
+        sent += 2;
+      }
+  g_hash_table_remove_all (self->rooms_held);
+
+  g_hash_table_iter_init (&iter, self->rooms_held_refresh);
+  while (g_hash_table_iter_next (&iter, &room, NULL))
+    {
+      if (confab_broker_room_is_listed (room))
+        {
+          refresh_room (self, room);
+          sent++;
+        }
+      g_hash_table_iter_remove (&iter);
+    }
+  return sent;
+}
+
+static HeldRoom *
+lookup_held_room (ConfabManager    *self,
+                  ConfabBrokerRoom *room,
+                  gboolean          first_is_removal)
+{
+  const char *key = confab_broker_room_get_key (room);
+  HeldRoom   *held = g_hash_table_lookup (self->rooms_held, key);
+
+  if (held == NULL)
+    {
+      held = g_new0 (HeldRoom, 1);
+      if (first_is_removal)
+        held->removed_name = g_strdup (confab_broker_room_get_name (room));
+      g_hash_table_insert (self->rooms_held, g_strdup (key), held);
+    }
+  return held;
+}
+
+/* RoomCreated and InterfacesAdded: two signals. */
+static void
 room_created_cb (ConfabManager    *self,
                  ConfabBrokerRoom *room,
                  ConfabBroker     *broker)
 {
-  export_room (self, room);
-  confab_dbus_manager_emit_room_created (self->skeleton, confab_broker_room_get_name (room));
+  HeldRoom *held;
+
+  if (!confab_bus_signals_hold (self->bus_signals, 2))
+    {
+      export_room (self, room);
+      confab_dbus_manager_emit_room_created (self->skeleton, confab_broker_room_get_name (room));
+      return;
+    }
+  held = lookup_held_room (self, room, FALSE);
+  g_clear_pointer (&held->room, confab_broker_room_unref);
+  held->room = confab_broker_room_ref (room);
 }
 
+/* RoomRemoved and InterfacesRemoved: two signals. */
 static void
 room_removed_cb (ConfabManager    *self,
                  ConfabBrokerRoom *room,
                  ConfabBroker     *broker)
 {
-  g_autofree char *path = room_object_path (room);
+  const char *key = confab_broker_room_get_key (room);
+  HeldRoom   *held;
 
   g_hash_table_remove (self->rooms_dirty, room);
-  g_dbus_object_manager_server_unexport (self->object_manager, path);
-  g_hash_table_remove (self->room_objects, confab_broker_room_get_key (room));
-  confab_dbus_manager_emit_room_removed (self->skeleton, confab_broker_room_get_name (room));
+  g_hash_table_remove (self->rooms_held_refresh, room);
+  if (!confab_bus_signals_hold (self->bus_signals, 2))
+    {
+      unexport_room (self, key);
+      confab_dbus_manager_emit_room_removed (self->skeleton, confab_broker_room_get_name (room));
+      return;
+    }
+  held = lookup_held_room (self, room, TRUE);
+  g_clear_pointer (&held->room, confab_broker_room_unref);
+  /* Made and removed within the hold: nothing to announce. */
+  if (held->removed_name == NULL)
+    g_hash_table_remove (self->rooms_held, key);
 }
 
 /* Sets up the ObjectManager and follows the broker's rooms. */
@@ -141,6 +274,10 @@ confab_manager_rooms_init (ConfabManager *self)
   self->room_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->rooms_dirty = g_hash_table_new_full (g_direct_hash, g_direct_equal,
                                              (GDestroyNotify) confab_broker_room_unref, NULL);
+  self->rooms_held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, held_room_free);
+  self->rooms_held_refresh = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                                    (GDestroyNotify) confab_broker_room_unref, NULL);
+  confab_bus_signals_add_part (self->bus_signals, release_rooms, self);
 
   g_signal_connect_object (self->broker, "room-created",
                            G_CALLBACK (room_created_cb), self, G_CONNECT_SWAPPED);
@@ -163,6 +300,8 @@ confab_manager_rooms_clear (ConfabManager *self)
   if (self->object_manager != NULL)
     g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_clear_pointer (&self->rooms_dirty, g_hash_table_unref);
+  g_clear_pointer (&self->rooms_held, g_hash_table_unref);
+  g_clear_pointer (&self->rooms_held_refresh, g_hash_table_unref);
   g_clear_pointer (&self->room_objects, g_hash_table_unref);
   g_clear_object (&self->object_manager);
 }

@@ -11,8 +11,10 @@
  * (confab-manager-calls.c), which keeps each caller's calls in the order
  * sent and checks who may call what; then confab_manager_run_call()
  * (confab-manager-methods.c) serves it on the main context, as the
- * broker requires, with exactly one reply. PeerJoined / PeerLeft / PeerCount go out
- * through ConfabPeerSignals, which bounds them when the bus stops reading.
+ * broker requires, with exactly one reply. PeerJoined / PeerLeft /
+ * PeerCount go out through ConfabPeerSignals, the rooms' signals and
+ * objects through confab-manager-rooms.c, and both through one
+ * ConfabBusSignals, which bounds them when the bus stops reading.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -51,7 +53,7 @@ peer_joined_cb (ConfabManager    *self,
                 ConfabBrokerPeer *peer,
                 ConfabBroker     *broker)
 {
-  confab_peer_signals_joined (self->signals, confab_broker_peer_get_name (peer),
+  confab_peer_signals_joined (self->peer_signals, confab_broker_peer_get_name (peer),
                               confab_broker_peer_get_address (peer));
 }
 
@@ -61,7 +63,7 @@ peer_left_cb (ConfabManager    *self,
               const char       *reason,
               ConfabBroker     *broker)
 {
-  confab_peer_signals_left (self->signals, confab_broker_peer_get_name (peer), reason);
+  confab_peer_signals_left (self->peer_signals, confab_broker_peer_get_name (peer), reason);
 }
 
 static void
@@ -69,7 +71,7 @@ n_peers_cb (ConfabManager *self,
             GParamSpec    *pspec,
             ConfabBroker  *broker)
 {
-  confab_peer_signals_set_count (self->signals, confab_broker_get_n_peers (broker));
+  confab_peer_signals_set_count (self->peer_signals, confab_broker_get_n_peers (broker));
 }
 
 /* ---- public API ------------------------------------------------------ */
@@ -341,7 +343,9 @@ confab_manager_dispose (GObject *object)
     confab_manager_unexport (self);
   /* Calls still waiting for their caller's lookup are refused now. */
   g_clear_pointer (&self->calls, confab_call_queue_close);
-  g_clear_pointer (&self->signals, confab_peer_signals_free);
+  /* The window first: it calls its parts, which go next. */
+  g_clear_pointer (&self->bus_signals, confab_bus_signals_free);
+  g_clear_pointer (&self->peer_signals, confab_peer_signals_free);
   confab_manager_rooms_clear (self);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->broker);
@@ -400,6 +404,8 @@ confab_manager_init (ConfabManager *self)
 {
   self->skeleton = confab_dbus_manager_skeleton_new ();
   self->calls = confab_call_queue_new (confab_manager_run_call, self);
-  self->signals = confab_peer_signals_new (self->skeleton, CONFAB_PEER_SIGNALS_WINDOW);
+  self->bus_signals = confab_bus_signals_new (G_DBUS_INTERFACE_SKELETON (self->skeleton),
+                                              CONFAB_BUS_SIGNALS_WINDOW);
+  self->peer_signals = confab_peer_signals_new (self->skeleton, self->bus_signals);
   self->text_max_bytes = CONFAB_MANAGER_DEFAULT_TEXT_MAX_BYTES;
 }
