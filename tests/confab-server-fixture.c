@@ -218,7 +218,7 @@ fixture_setup (Fixture      *fx,
 
   wanted = confab_address_parse ("127.0.0.1:0", &error);
   g_assert_no_error (error);
-  confab_server_listen (fx->server, wanted, &error);
+  confab_server_listen (fx->server, wanted, CONFAB_DOOR_CONFAB, &error);
   g_assert_no_error (error);
   confab_server_start (fx->server);
 

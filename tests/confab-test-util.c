@@ -521,6 +521,34 @@ confab_test_daemon_get_port (ConfabTestDaemon *self)
   return self->port;
 }
 
+/* The port of the first "Listening on SCHEME:HOST:PORT" line, for a
+ * listener given with a scheme in the extra arguments (an IRC one, say):
+ * the daemon logs every address before it serves any. */
+guint16
+confab_test_daemon_get_scheme_port (ConfabTestDaemon *self,
+                                    const char       *scheme)
+{
+  g_autofree char *log = confab_test_daemon_dup_log (self);
+  g_autofree char *needle = g_strdup_printf ("Listening on %s:", scheme);
+  const char      *found = strstr (log, needle);
+  const char      *end;
+  const char      *colon;
+  g_autofree char *digits = NULL;
+  guint64          port;
+
+  if (found == NULL)
+    confab_test_fail ("confabd logged no %s: listener:\n%s", scheme, log);
+  end = strchr (found, '\n');
+  if (end == NULL)
+    end = found + strlen (found);
+  colon = g_strrstr_len (found, end - found, ":");
+  if (colon != NULL)
+    digits = g_strndup (colon + 1, strcspn (colon + 1, " \n"));
+  if (digits == NULL || !g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT16, &port, NULL))
+    confab_test_fail ("cannot read the port of: %.*s", (int) (end - found), found);
+  return (guint16) port;
+}
+
 GPid
 confab_test_daemon_get_pid (ConfabTestDaemon *self)
 {

@@ -127,6 +127,8 @@ void confab_test_daemon_free (ConfabTestDaemon *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConfabTestDaemon, confab_test_daemon_free)
 
 guint16 confab_test_daemon_get_port (ConfabTestDaemon *self);
+guint16 confab_test_daemon_get_scheme_port (ConfabTestDaemon *self,
+                                            const char       *scheme);
 /* Not for a daemon that may have exited already (its PID is unknown if
  * it exited before confab_test_daemon_spawn() returned). */
 GPid confab_test_daemon_get_pid (ConfabTestDaemon *self);

@@ -12,6 +12,7 @@
 
 #include "confab-address.h"
 #include "confab-error.h"
+#include "confab-listen-address.h"
 
 /* The longest path sun_path holds with its terminating NUL. */
 #define UNIX_PATH_MAX_LEN (G_SIZEOF_MEMBER (struct sockaddr_un, sun_path) - 1)
@@ -455,6 +456,98 @@ test_reject_unix (void)
   check_rejected (cases);
 }
 
+/* SPEC §8: a scheme names the front door; the address after it parses
+ * as it would alone, and formats back behind the same scheme. */
+static void
+test_listen_scheme (void)
+{
+  const struct
+  {
+    const char *text;
+    ConfabDoor  door;
+    const char *formatted;
+  } cases[] = {
+    { "127.0.0.1:8080", CONFAB_DOOR_CONFAB, "127.0.0.1:8080" },
+    { "unix:/run/confab.sock", CONFAB_DOOR_CONFAB, "unix:/run/confab.sock" },
+    { "irc:127.0.0.1:6667", CONFAB_DOOR_IRC, "irc:127.0.0.1:6667" },
+    { "irc:[::1]:0", CONFAB_DOOR_IRC, "irc:[::1]:0" },
+    { "irc:unix:/run/confab-irc.sock", CONFAB_DOOR_IRC, "irc:unix:/run/confab-irc.sock" },
+    { "irc:unix:@confab-irc", CONFAB_DOOR_IRC, "irc:unix:@confab-irc" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocketAddress) address = NULL;
+      g_autofree char *formatted = NULL;
+      ConfabDoor       door = CONFAB_DOOR_COUNT;
+
+      address = confab_listen_address_parse (cases[i].text, &door, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (door, ==, cases[i].door);
+      formatted = confab_listen_address_to_string (door, address);
+      g_assert_cmpstr (formatted, ==, cases[i].formatted);
+    }
+  g_assert_cmpstr (confab_door_get_scheme (CONFAB_DOOR_IRC), ==, "irc");
+  g_assert_cmpstr (confab_door_get_scheme (CONFAB_DOOR_CONFAB), ==, "");
+}
+
+/* Schemes not served yet are refused by name, never read as plain
+ * addresses; a bad address after a scheme is the address's error. */
+static void
+test_listen_scheme_rejected (void)
+{
+  const struct
+  {
+    const char *text;
+    const char *message;
+  } cases[] = {
+    { "tls:127.0.0.1:8443", "Invalid address “tls:127.0.0.1:8443”: the tls: scheme is not supported yet" },
+    { "ircs:[::1]:6697", "Invalid address “ircs:[::1]:6697”: the ircs: scheme is not supported yet" },
+    { "ws:127.0.0.1:80", "Invalid address “ws:127.0.0.1:80”: the ws: scheme is not supported yet" },
+    { "wss:127.0.0.1:443", "Invalid address “wss:127.0.0.1:443”: the wss: scheme is not supported yet" },
+    { "irc:", "Invalid address “”: the address is empty (expected HOST:PORT, [IPV6]:PORT or unix:PATH)" },
+    { "irc:localhost:6667", "Invalid address “localhost:6667”: “localhost” is not a numeric IPv4 "
+                            "address (host names are not looked up)" },
+    { "irc:irc:127.0.0.1:1", "Invalid address “irc:127.0.0.1:1”: an IPv6 address needs brackets, as in [::1]:8080" },
+    { "IRC:127.0.0.1:6667", "Invalid address “IRC:127.0.0.1:6667”: an IPv6 address needs brackets, as in [::1]:8080" },
+    { "gopher:127.0.0.1:70", "Invalid address “gopher:127.0.0.1:70”: an IPv6 address needs brackets, as in [::1]:8080" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocketAddress) address = NULL;
+      ConfabDoor door;
+
+      address = confab_listen_address_parse (cases[i].text, &door, &error);
+      g_assert_null (address);
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+}
+
+/* Socket activation's FileDescriptorName= (SPEC §8). */
+static void
+test_door_from_fd_name (void)
+{
+  const char *confab_names[] = { "confab", "", "confabd.socket", "unknown", NULL };
+  g_autoptr(GError) error = NULL;
+  ConfabDoor door = CONFAB_DOOR_COUNT;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (confab_names); i++)
+    {
+      g_assert_true (confab_door_from_fd_name (confab_names[i], &door, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (door, ==, CONFAB_DOOR_CONFAB);
+    }
+  g_assert_true (confab_door_from_fd_name ("irc", &door, &error));
+  g_assert_cmpint (door, ==, CONFAB_DOOR_IRC);
+  g_assert_false (confab_door_from_fd_name ("ircs", &door, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS);
+  g_assert_cmpstr (error->message, ==, "A socket named “ircs” was passed: that front door is not supported yet");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -477,6 +570,9 @@ main (int    argc,
   g_test_add_data_func ("/address/reject/brackets", reject_brackets, check_rejected);
   g_test_add_data_func ("/address/reject/list", reject_list, check_rejected);
   g_test_add_func ("/address/reject/unix", test_reject_unix);
+  g_test_add_func ("/address/listen/scheme", test_listen_scheme);
+  g_test_add_func ("/address/listen/scheme-rejected", test_listen_scheme_rejected);
+  g_test_add_func ("/address/listen/fd-name", test_door_from_fd_name);
 
   g_test_add_func ("/address/tap-output-is-text", test_tap_output_is_text);
 

@@ -802,8 +802,9 @@ test_file_example_uncommented (void)
       g_string_append_printf (uncommented, "%s\n", line);
     }
 
-  /* listen, unix_identity, unix_socket_mode and every limit, each once. */
-  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits));
+  /* listen, unix_identity, unix_socket_mode, every limit and the four
+   * [irc] keys, each once. */
+  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4);
 
   capture_start ();
   config = load_string (uncommented->str, &error);
@@ -815,6 +816,66 @@ test_file_example_uncommented (void)
   g_assert_cmpstrv (config->listen, expected_listen);
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
     g_assert_cmpuint (limit_value (config, &limits[i]), ==, limits[i].default_value);
+  g_assert_cmpstr (config->irc_server_name, ==, CONFAB_DEFAULT_IRC_SERVER_NAME);
+  g_assert_cmpstr (config->irc_motd_file, ==, "/etc/confab/motd");
+  g_assert_cmpuint (config->irc_ping_interval_sec, ==, CONFAB_DEFAULT_IRC_PING_INTERVAL_SEC);
+  g_assert_cmpuint (config->irc_ping_timeout_sec, ==, CONFAB_DEFAULT_IRC_PING_TIMEOUT_SEC);
+}
+
+/* [irc] (SPEC §10): a server name is a host name with a dot; the MOTD
+ * file is only named here, read by the daemon; the ping times are
+ * numbers with ranges of their own. */
+static void
+test_irc_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) defaults = confab_config_new_default ();
+  g_autoptr(ConfabConfig) set = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+  g_auto(GStrv) changes = NULL;
+
+  g_assert_cmpstr (defaults->irc_server_name, ==, "confab.local");
+  g_assert_null (defaults->irc_motd_file);
+  g_assert_cmpuint (defaults->irc_ping_interval_sec, ==, 120);
+  g_assert_cmpuint (defaults->irc_ping_timeout_sec, ==, 60);
+
+  set = load_string ("[irc]\nserver_name = irc.example.org \nmotd_file=/tmp/motd\n"
+                     "ping_interval_sec=10\nping_timeout_sec=3600\n",
+                     &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (set->irc_server_name, ==, "irc.example.org");
+  g_assert_cmpstr (set->irc_motd_file, ==, "/tmp/motd");
+  g_assert_cmpuint (set->irc_ping_interval_sec, ==, 10);
+  g_assert_cmpuint (set->irc_ping_timeout_sec, ==, 3600);
+  copy = confab_config_copy (set);
+  g_assert_cmpstr (copy->irc_server_name, ==, "irc.example.org");
+  g_assert_cmpstr (copy->irc_motd_file, ==, "/tmp/motd");
+  changes = confab_config_describe_changes (defaults, set);
+  g_assert_true (g_strv_contains ((const char * const *) changes,
+                                  "server_name: confab.local → irc.example.org"));
+  g_assert_true (g_strv_contains ((const char * const *) changes, "motd_file: (unset) → /tmp/motd"));
+  g_assert_true (g_strv_contains ((const char * const *) changes, "ping_interval_sec: 120 → 10"));
+
+  assert_rejected ("[irc]\nserver_name=confab\n",
+                   "[irc] server_name: “confab” is not a host name with a dot (letters, digits, "
+                   "“-” and “.”, at most 63 bytes)");
+  assert_rejected ("[irc]\nserver_name=irc example.org\n",
+                   "[irc] server_name: “irc example.org” is not a host name with a dot (letters, "
+                   "digits, “-” and “.”, at most 63 bytes)");
+  assert_rejected ("[irc]\nserver_name=irc.example.\n",
+                   "[irc] server_name: “irc.example.” is not a host name with a dot (letters, "
+                   "digits, “-” and “.”, at most 63 bytes)");
+  assert_rejected ("[irc]\nserver_name=\n",
+                   "[irc] server_name: “” is not a host name with a dot (letters, digits, "
+                   "“-” and “.”, at most 63 bytes)");
+  assert_rejected ("[irc]\nmotd_file=\n", "[irc] motd_file: expected a file name");
+  assert_rejected ("[irc]\nping_interval_sec=9\n",
+                   "[irc] ping_interval_sec: 9 is out of range (10 to 86400)");
+  assert_rejected ("[irc]\nping_timeout_sec=3601\n",
+                   "[irc] ping_timeout_sec: 3601 is out of range (5 to 3600)");
+  /* A limit's name in the wrong group is unknown there, not a limit. */
+  assert_rejected ("[limits]\nping_timeout_sec=1\n[irc]\nping_timeout_sec=0\n",
+                   "[irc] ping_timeout_sec: 0 is out of range (5 to 3600)");
 }
 
 /* The rate limit (SPEC §5: per peer, off by default): 0 is a value of
@@ -929,6 +990,7 @@ main (int    argc,
   g_test_add_func ("/config/file/directory", test_file_directory);
   g_test_add_func ("/config/load/unix-keys", test_unix_keys);
   g_test_add_func ("/config/load/rate-limit", test_rate_limit_keys);
+  g_test_add_func ("/config/load/irc-keys", test_irc_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
 

@@ -256,7 +256,7 @@ test_server_silent_connections (void)
   server = confab_server_new (broker, &limits, 10000, &error);
   g_assert_no_error (error);
   address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_assert_true (confab_server_listen (server, address, &error));
+  g_assert_true (confab_server_listen (server, address, CONFAB_DOOR_CONFAB, &error));
   g_assert_no_error (error);
   port = g_ascii_strtoull (strrchr (confab_server_get_listen_addresses (server)[0], ':') + 1, NULL, 10);
   confab_server_start (server);

@@ -113,10 +113,12 @@ expect_file f "$dbusdir/system.d/org.confab.Confab1.conf"
 expect_file f "$dbusdir/system-services/org.confab.Confab1.service"
 expect_file f "$unitdir/confabd.service"
 expect_file f "$unitdir/confabd.socket"
+expect_file f "$unitdir/confabd-irc.socket"
 expect_file f "$sysusersdir/confab.conf"
 
 service=$dest$unitdir/confabd.service
 socket=$dest$unitdir/confabd.socket
+irc_socket=$dest$unitdir/confabd-irc.socket
 activation=$dest$dbusdir/system-services/org.confab.Confab1.service
 
 # ---- the files name the installed daemon --------------------------------
@@ -134,6 +136,9 @@ check "/install/activation-systemd-service" grep -Fqx "SystemdService=confabd.se
 check "/install/activation-name" grep -Fqx "Name=org.confab.Confab1" "$activation"
 # [::1] must not stop the socket unit on a host whose lo has no IPv6.
 check "/install/socket-freebind" grep -Fqx "FreeBind=true" "$socket"
+# The IRC unit's sockets are told apart by name, and start the one service.
+check "/install/irc-socket-name" grep -Fqx "FileDescriptorName=irc" "$irc_socket"
+check "/install/irc-socket-service" grep -Fqx "Service=confabd.service" "$irc_socket"
 check "/install/example-peers-max" grep -Fq "peers_max: the most connections at once" \
   "$dest$datadir/confab/confab.conf.example"
 check "/install/confabd-runs" "$dest$sbindir/confabd" --version
@@ -143,7 +148,7 @@ check "/install/confabd-runs" "$dest$sbindir/confabd" --version
 # systemd-analyze wants ExecStart's binary to exist: a copy of the units
 # pointing at the DESTDIR's daemon.
 mkdir -p "$tmp/units"
-for unit in confabd.service confabd.socket; do
+for unit in confabd.service confabd.socket confabd-irc.socket; do
   sed "s|$sbindir/confabd|$dest$sbindir/confabd|g" "$dest$unitdir/$unit" >"$tmp/units/$unit"
 done
 
@@ -157,7 +162,8 @@ if command -v systemd-analyze >/dev/null; then
     verify=(systemd-analyze verify --man=no)
     comment "man pages not checked: not installed, or no man command"
   fi
-  if output=$("${verify[@]}" "$tmp/units/confabd.socket" "$tmp/units/confabd.service" 2>&1) &&
+  if output=$("${verify[@]}" "$tmp/units/confabd.socket" "$tmp/units/confabd-irc.socket" \
+                "$tmp/units/confabd.service" 2>&1) &&
      [ -z "$output" ]; then
     ok "/install/systemd-analyze-verify"
   else

@@ -250,6 +250,103 @@ test_socket_activation (Fixture      *f,
   g_assert_cmpint (g_subprocess_get_exit_status (daemon), ==, 0);
 }
 
+static GSocket *
+new_loopback_listener (guint16 *port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) listener = NULL;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_socket_bind (listener, any_port, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (listener, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return g_steal_pointer (&listener);
+}
+
+/* SPEC §8: two passed sockets, told apart by LISTEN_FDNAMES as a socket
+ * unit's FileDescriptorName= sets it. The first keeps systemd's default
+ * name (the unit's) and speaks text; the one named "irc" speaks IRC. */
+static void
+test_socket_activation_irc (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) text_listener = NULL;
+  g_autoptr(GSocket) irc_listener = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autofree char *log_path = g_build_filename (f->tmp->path, "confabd.log", NULL);
+  g_autofree char *log = NULL;
+  g_autofree char *expected = NULL;
+  const char      *confabd = g_getenv ("CONFABD");
+  const char      *registration = "NICK bob\r\nUSER bob 0 * :Bob\r\n";
+  guint16          text_port, irc_port;
+  gboolean         welcomed = FALSE;
+
+  g_assert_nonnull (confabd);
+  confab_test_write_config (f->config_path, (const char * const[]) { NULL });
+  text_listener = new_loopback_listener (&text_port);
+  irc_listener = new_loopback_listener (&irc_port);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  g_subprocess_launcher_setenv (launcher, "LISTEN_FDS", "2", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LISTEN_FDNAMES", "confabd.socket:irc", TRUE);
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  g_subprocess_launcher_take_fd (launcher, dup (g_socket_get_fd (text_listener)), 3);
+  g_subprocess_launcher_take_fd (launcher, dup (g_socket_get_fd (irc_listener)), 4);
+  daemon = g_subprocess_launcher_spawn (launcher, &error,
+                                        "/bin/sh", "-c",
+                                        "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"",
+                                        confabd, "--bus", "none", "--config", f->config_path, NULL);
+  g_assert_no_error (error);
+  g_clear_object (&text_listener);
+  g_clear_object (&irc_listener);
+
+  alice = confab_test_client_new_login (text_port, "alice");
+  bob = confab_test_client_new (irc_port);
+  confab_test_client_send_raw (bob, registration, strlen (registration));
+  for (guint i = 0; i < 64 && !welcomed; i++)
+    {
+      g_autofree char *line = confab_test_client_read_line (bob);
+
+      g_assert_nonnull (line);
+      /* Registration ends with the MOTD, here its absence. */
+      welcomed = strstr (line, " 422 bob ") != NULL;
+    }
+  g_assert_true (welcomed);
+  confab_test_client_send_line (alice, "bob: activated");
+  confab_test_client_expect_line (bob, ":alice!alice@confab PRIVMSG bob :activated\r");
+
+  g_file_get_contents (log_path, &log, NULL, &error);
+  g_assert_no_error (error);
+  expected = g_strdup_printf ("Listening on 127.0.0.1:%u (socket passed by the service manager)", text_port);
+  g_assert_nonnull (strstr (log, expected));
+  g_free (expected);
+  expected = g_strdup_printf ("Listening on irc:127.0.0.1:%u (socket passed by the service manager)", irc_port);
+  g_assert_nonnull (strstr (log, expected));
+
+  g_subprocess_send_signal (daemon, SIGTERM);
+  if (!wait_exit (daemon, confab_test_timeout_ms (20000)))
+    {
+      g_subprocess_force_exit (daemon);
+      g_error ("confabd did not exit after SIGTERM");
+    }
+  g_assert_true (g_subprocess_get_if_exited (daemon));
+  g_assert_cmpint (g_subprocess_get_exit_status (daemon), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -261,6 +358,8 @@ main (int   argc,
               test_socket_activation, fixture_teardown);
   g_test_add ("/service/socket-activation/verbose", Fixture, "--verbose", fixture_setup,
               test_socket_activation, fixture_teardown);
+  g_test_add ("/service/socket-activation/irc", Fixture, NULL, fixture_setup,
+              test_socket_activation_irc, fixture_teardown);
 
   return g_test_run ();
 }

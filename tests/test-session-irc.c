@@ -137,9 +137,11 @@ fixture_setup (Fixture      *fx,
     .rooms_per_peer_max = 2,
   };
 
+  g_autoptr(ConfabIrcServer) server = confab_irc_server_new ("irc.test", NULL);
+
   fx->broker = confab_broker_new (&limits);
   fx->scratch = g_string_new (NULL);
-  fx->irc = confab_irc_client_new ("irc.test");
+  fx->irc = confab_irc_client_new (server);
   fx->alice = new_session (fx, &confab_codec_irc);
   fx->alice.irc = fx->irc;
   fx->bob = new_session (fx, &confab_codec_text);
@@ -545,6 +547,53 @@ test_final_errors (Fixture      *fx,
   }
 }
 
+/* The MOTD of [irc] motd_file: 375, a 372 per line, 376, at
+ * registration and on MOTD; what the file holds cannot break a line. */
+static void
+test_motd (Fixture      *fx,
+           gconstpointer data)
+{
+  g_autoptr(GString) motd = g_string_new ("Welcome\r\n\tto \001confab\xff\n");
+  g_autoptr(ConfabIrcServer) server = NULL;
+  g_autofree char *welcome = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GString) long_line = g_string_new (NULL);
+
+  g_test_summary ("The MOTD file's lines as 372s, cleaned and cut at a character boundary");
+
+  for (guint i = 0; i < 400; i++)
+    g_string_append (motd, "é");
+  g_string_append (motd, "\n");
+  /* 350 bytes hold 175 two-byte characters. */
+  for (guint i = 0; i < 175; i++)
+    g_string_append (long_line, "é");
+
+  server = confab_irc_server_new ("irc.test", motd->str);
+  g_assert_cmpuint (confab_irc_server_get_n_motd_lines (server), ==, 3);
+  confab_irc_client_free (fx->irc);
+  fx->irc = confab_irc_client_new (server);
+  fx->alice.irc = fx->irc;
+
+  register_alice (fx);
+  welcome = written (fx, &fx->alice);
+  expected = g_strdup_printf (":irc.test 375 alice :- irc.test Message of the day - \r\n"
+                              ":irc.test 372 alice :- Welcome\r\n"
+                              ":irc.test 372 alice :-  to  confab\xef\xbf\xbd\r\n"
+                              ":irc.test 372 alice :- %s\r\n"
+                              ":irc.test 376 alice :End of /MOTD command.\r\n",
+                              long_line->str);
+  g_assert_true (g_str_has_suffix (welcome, expected));
+  g_assert_null (strstr (welcome, " 422 "));
+
+  g_assert_true (send_irc (fx, "MOTD"));
+  assert_written (fx, &fx->alice, expected);
+
+  /* An empty file is no MOTD. */
+  g_clear_pointer (&server, confab_irc_server_unref);
+  server = confab_irc_server_new ("irc.test", "");
+  g_assert_cmpuint (confab_irc_server_get_n_motd_lines (server), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -561,6 +610,7 @@ main (int   argc,
   ADD ("/session/irc/commands", test_commands);
   ADD ("/session/irc/kick", test_kick);
   ADD ("/session/irc/final-errors", test_final_errors);
+  ADD ("/session/irc/motd", test_motd);
 
   return g_test_run ();
 }

@@ -172,6 +172,7 @@ test_take_listen_sockets (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GPtrArray) sockets = NULL;
+      g_auto(GStrv) names = NULL;
       g_autofree char *pid = g_strdup_printf ("%d", getpid ());
 
       /* Park each listener high first: its own descriptor may be 3 or 4. */
@@ -198,11 +199,12 @@ test_take_listen_sockets (void)
 
       g_setenv ("LISTEN_PID", pid, TRUE);
       g_setenv ("LISTEN_FDS", "2", TRUE);
-      g_setenv ("LISTEN_FDNAMES", "a:b", TRUE);
+      g_setenv ("LISTEN_FDNAMES", "a:irc", TRUE);
 
-      sockets = confab_systemd_take_listen_sockets (&error);
+      sockets = confab_systemd_take_listen_sockets (&names, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (sockets->len, ==, 2);
+      g_assert_cmpstrv (names, ((const char *[]) { "a", "irc", NULL }));
       for (guint i = 0; i < sockets->len; i++)
         {
           GSocket *socket = g_ptr_array_index (sockets, i);
@@ -233,7 +235,7 @@ test_take_not_activated (void)
 
   g_setenv ("LISTEN_PID", "1", TRUE); /* not us */
   g_setenv ("LISTEN_FDS", "1", TRUE);
-  sockets = confab_systemd_take_listen_sockets (&error);
+  sockets = confab_systemd_take_listen_sockets (NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (sockets->len, ==, 0);
   g_assert_null (g_getenv ("LISTEN_FDS"));

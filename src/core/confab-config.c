@@ -16,8 +16,14 @@
 #include "confab-config.h"
 #include "confab-error.h"
 
-#define GROUP_SERVER          "server"
-#define GROUP_LIMITS          "limits"
+#define GROUP_SERVER        "server"
+#define GROUP_LIMITS        "limits"
+#define GROUP_IRC           "irc"
+#define KEY_IRC_SERVER_NAME "server_name"
+#define KEY_IRC_MOTD_FILE   "motd_file"
+/* A server name is a host name with a dot, so that no client takes it
+ * for a nick; at most 63 bytes, one DNS label's worth, as ngircd allows. */
+#define IRC_SERVER_NAME_MAX   63
 #define KEY_LISTEN            "listen"
 #define KEY_UNIX_IDENTITY     "unix_identity"
 #define KEY_UNIX_SOCKET_MODE  "unix_socket_mode"
@@ -26,6 +32,7 @@
 
 typedef struct
 {
+  const char *group;
   const char *key;
   gsize       offset; /* of its guint in ConfabConfig */
   guint       min;
@@ -34,28 +41,32 @@ typedef struct
 
 /* The ranges of confab-config.h, in file order. */
 static const LimitKey limit_keys[] = {
-  { "line_max_bytes", G_STRUCT_OFFSET (ConfabConfig, line_max_bytes),
+  { GROUP_LIMITS, "line_max_bytes", G_STRUCT_OFFSET (ConfabConfig, line_max_bytes),
     64, 1024 * 1024 },
-  { "recipients_max", G_STRUCT_OFFSET (ConfabConfig, recipients_max),
+  { GROUP_LIMITS, "recipients_max", G_STRUCT_OFFSET (ConfabConfig, recipients_max),
     1, 1024 },
-  { "peers_max", G_STRUCT_OFFSET (ConfabConfig, peers_max),
+  { GROUP_LIMITS, "peers_max", G_STRUCT_OFFSET (ConfabConfig, peers_max),
     1, 1000000 },
-  { "queue_max_bytes", G_STRUCT_OFFSET (ConfabConfig, queue_max_bytes),
+  { GROUP_LIMITS, "queue_max_bytes", G_STRUCT_OFFSET (ConfabConfig, queue_max_bytes),
     4096, 1024 * 1024 * 1024 },
-  { "login_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, login_timeout_sec),
+  { GROUP_LIMITS, "login_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, login_timeout_sec),
     1, 3600 },
-  { "shutdown_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, shutdown_timeout_sec),
+  { GROUP_LIMITS, "shutdown_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, shutdown_timeout_sec),
     1, 3600 },
-  { "rate_limit_messages_per_sec", G_STRUCT_OFFSET (ConfabConfig, rate_limit_messages_per_sec),
+  { GROUP_LIMITS, "rate_limit_messages_per_sec", G_STRUCT_OFFSET (ConfabConfig, rate_limit_messages_per_sec),
     0, 1000000 },
-  { "rate_limit_burst", G_STRUCT_OFFSET (ConfabConfig, rate_limit_burst),
+  { GROUP_LIMITS, "rate_limit_burst", G_STRUCT_OFFSET (ConfabConfig, rate_limit_burst),
     1, 1000000 },
-  { "rooms_max", G_STRUCT_OFFSET (ConfabConfig, rooms_max),
+  { GROUP_LIMITS, "rooms_max", G_STRUCT_OFFSET (ConfabConfig, rooms_max),
     1, 1000000 },
-  { "room_members_max", G_STRUCT_OFFSET (ConfabConfig, room_members_max),
+  { GROUP_LIMITS, "room_members_max", G_STRUCT_OFFSET (ConfabConfig, room_members_max),
     1, 1000000 },
-  { "rooms_per_peer_max", G_STRUCT_OFFSET (ConfabConfig, rooms_per_peer_max),
+  { GROUP_LIMITS, "rooms_per_peer_max", G_STRUCT_OFFSET (ConfabConfig, rooms_per_peer_max),
     1, 10000 },
+  { GROUP_IRC, "ping_interval_sec", G_STRUCT_OFFSET (ConfabConfig, irc_ping_interval_sec),
+    10, 86400 },
+  { GROUP_IRC, "ping_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, irc_ping_timeout_sec),
+    5, 3600 },
 };
 
 static gboolean
@@ -69,13 +80,14 @@ is_known_key (const char *group,
            g_str_equal (key, KEY_UNIX_SOCKET_USER) ||
            g_str_equal (key, KEY_UNIX_SOCKET_GROUP);
 
-  if (g_str_equal (group, GROUP_LIMITS))
+  if (g_str_equal (group, GROUP_IRC) &&
+      (g_str_equal (key, KEY_IRC_SERVER_NAME) || g_str_equal (key, KEY_IRC_MOTD_FILE)))
+    return TRUE;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {
-      for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
-        {
-          if (g_str_equal (key, limit_keys[i].key))
-            return TRUE;
-        }
+      if (g_str_equal (group, limit_keys[i].group) && g_str_equal (key, limit_keys[i].key))
+        return TRUE;
     }
 
   return FALSE;
@@ -164,7 +176,8 @@ report_unknown (GKeyFile   *key_file,
       g_auto(GStrv) keys = NULL;
 
       if (!g_str_equal (groups[i], GROUP_SERVER) &&
-          !g_str_equal (groups[i], GROUP_LIMITS))
+          !g_str_equal (groups[i], GROUP_LIMITS) &&
+          !g_str_equal (groups[i], GROUP_IRC))
         {
           report_one (source, data, groups[i], NULL);
           continue;
@@ -192,7 +205,7 @@ parse_limit (GKeyFile       *key_file,
   guint64 number;
 
   /* The raw value: escapes make no sense in a number. */
-  value = g_key_file_get_value (key_file, GROUP_LIMITS, limit->key, NULL);
+  value = g_key_file_get_value (key_file, limit->group, limit->key, NULL);
   if (value == NULL)
     return TRUE; /* absent: keep the default */
 
@@ -204,7 +217,7 @@ parse_limit (GKeyFile       *key_file,
     {
       g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
                    _ ("[%s] %s: empty value (expected a number from %u to %u)"),
-                   GROUP_LIMITS, limit->key, limit->min, limit->max);
+                   limit->group, limit->key, limit->min, limit->max);
       return FALSE;
     }
 
@@ -229,7 +242,7 @@ parse_limit (GKeyFile       *key_file,
         {
           g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
                        _ ("[%s] %s: “%s” is not a number (expected %u to %u)"),
-                       GROUP_LIMITS, limit->key, shown, limit->min, limit->max);
+                       limit->group, limit->key, shown, limit->min, limit->max);
           return FALSE;
         }
     }
@@ -241,7 +254,7 @@ parse_limit (GKeyFile       *key_file,
 
   g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
                _ ("[%s] %s: %s is out of range (%u to %u)"),
-               GROUP_LIMITS, limit->key, shown, limit->min, limit->max);
+               limit->group, limit->key, shown, limit->min, limit->max);
   return FALSE;
 }
 
@@ -427,6 +440,62 @@ parse_unix_keys (GKeyFile     *key_file,
   return TRUE;
 }
 
+static gboolean
+irc_server_name_is_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > IRC_SERVER_NAME_MAX || strchr (name, '.') == NULL ||
+      name[0] == '.' || name[0] == '-' || name[len - 1] == '.')
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* [irc] server_name and motd_file; its numbers are limit_keys. */
+static gboolean
+parse_irc_keys (GKeyFile     *key_file,
+                ConfabConfig *config,
+                GError      **error)
+{
+  g_autofree char *name = g_key_file_get_value (key_file, GROUP_IRC, KEY_IRC_SERVER_NAME, NULL);
+  g_autofree char *motd = g_key_file_get_string (key_file, GROUP_IRC, KEY_IRC_MOTD_FILE, NULL);
+
+  if (name != NULL)
+    {
+      g_strstrip (name);
+      if (!irc_server_name_is_valid (name))
+        {
+          g_autofree char *shown = g_strescape (name, NULL);
+
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("[%s] %s: “%s” is not a host name with a dot (letters, digits, "
+                          "“-” and “.”, at most %u bytes)"),
+                       GROUP_IRC, KEY_IRC_SERVER_NAME, shown, IRC_SERVER_NAME_MAX);
+          return FALSE;
+        }
+      g_free (config->irc_server_name);
+      config->irc_server_name = g_steal_pointer (&name);
+    }
+
+  if (motd != NULL)
+    {
+      g_strstrip (motd);
+      if (*motd == '\0')
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("[%s] %s: expected a file name"), GROUP_IRC, KEY_IRC_MOTD_FILE);
+          return FALSE;
+        }
+      config->irc_motd_file = g_steal_pointer (&motd);
+    }
+  return TRUE;
+}
+
 /* @source: the file's display name, or %NULL for data from memory. Errors
  * do not name the file: the caller prefixes it. */
 static ConfabConfig *
@@ -440,7 +509,8 @@ config_from_key_file (GKeyFile   *key_file,
   report_unknown (key_file, source, data);
 
   if (!parse_listen (key_file, config, error) ||
-      !parse_unix_keys (key_file, config, error))
+      !parse_unix_keys (key_file, config, error) ||
+      !parse_irc_keys (key_file, config, error))
     return NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -476,6 +546,9 @@ confab_config_new_default (void)
   self->rooms_per_peer_max = CONFAB_DEFAULT_ROOMS_PER_PEER_MAX;
   self->unix_identity = FALSE;
   self->unix_socket_mode = CONFAB_DEFAULT_UNIX_SOCKET_MODE;
+  self->irc_server_name = g_strdup (CONFAB_DEFAULT_IRC_SERVER_NAME);
+  self->irc_ping_interval_sec = CONFAB_DEFAULT_IRC_PING_INTERVAL_SEC;
+  self->irc_ping_timeout_sec = CONFAB_DEFAULT_IRC_PING_TIMEOUT_SEC;
 
   return self;
 }
@@ -588,6 +661,8 @@ confab_config_copy (const ConfabConfig *self)
   copy->listen = g_strdupv (self->listen);
   copy->unix_socket_user = g_strdup (self->unix_socket_user);
   copy->unix_socket_group = g_strdup (self->unix_socket_group);
+  copy->irc_server_name = g_strdup (self->irc_server_name);
+  copy->irc_motd_file = g_strdup (self->irc_motd_file);
 
   return copy;
 }
@@ -605,6 +680,8 @@ confab_config_free (ConfabConfig *self)
   g_strfreev (self->listen);
   g_free (self->unix_socket_user);
   g_free (self->unix_socket_group);
+  g_free (self->irc_server_name);
+  g_free (self->irc_motd_file);
   g_free (self);
 }
 
@@ -649,6 +726,8 @@ confab_config_describe_changes (const ConfabConfig *before,
   add_change (changes, KEY_UNIX_SOCKET_MODE, mode_before, mode_after);
   add_change (changes, KEY_UNIX_SOCKET_USER, before->unix_socket_user, after->unix_socket_user);
   add_change (changes, KEY_UNIX_SOCKET_GROUP, before->unix_socket_group, after->unix_socket_group);
+  add_change (changes, KEY_IRC_SERVER_NAME, before->irc_server_name, after->irc_server_name);
+  add_change (changes, KEY_IRC_MOTD_FILE, before->irc_motd_file, after->irc_motd_file);
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 #define CONFAB_DEFAULT_ROOMS_MAX                   10000
 #define CONFAB_DEFAULT_ROOM_MEMBERS_MAX            10000
 #define CONFAB_DEFAULT_ROOMS_PER_PEER_MAX          100
+#define CONFAB_DEFAULT_IRC_SERVER_NAME             "confab.local"
+#define CONFAB_DEFAULT_IRC_PING_INTERVAL_SEC       120
+#define CONFAB_DEFAULT_IRC_PING_TIMEOUT_SEC        60
 
 /*
  * ConfabConfig:
@@ -48,6 +51,12 @@ G_BEGIN_DECLS
  *   rooms_max=10000            (1 .. 1000000)
  *   room_members_max=10000     (1 .. 1000000)
  *   rooms_per_peer_max=100     (1 .. 10000)
+ *
+ *   [irc]
+ *   server_name=confab.local   (a host name with a dot, at most 63 bytes)
+ *   motd_file=PATH             (the message of the day; optional: 422 without)
+ *   ping_interval_sec=120      (10 .. 86400; idle time before the server pings)
+ *   ping_timeout_sec=60        (5 .. 3600; then, without a reply, the close)
  *
  * Keys that are absent keep their default; listen is then NULL and the
  * daemon uses its default addresses (SPEC §1). listen entries are trimmed
@@ -86,6 +95,10 @@ typedef struct
   guint    rooms_max;
   guint    room_members_max;
   guint    rooms_per_peer_max;
+  char    *irc_server_name;       /* (owned): [irc] server_name */
+  char    *irc_motd_file;         /* (owned) (nullable): [irc] motd_file */
+  guint    irc_ping_interval_sec; /* [irc] ping_interval_sec */
+  guint    irc_ping_timeout_sec;  /* [irc] ping_timeout_sec */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new_default (void);

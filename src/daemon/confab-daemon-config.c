@@ -52,6 +52,27 @@ confab_daemon_limits_from_config (const ConfabConfig *config,
   peer_limits->unix_identity = config->unix_identity;
   peer_limits->rate_limit_per_sec = config->rate_limit_messages_per_sec;
   peer_limits->rate_limit_burst = config->rate_limit_burst;
+  peer_limits->irc_ping_interval_sec = config->irc_ping_interval_sec;
+  peer_limits->irc_ping_timeout_sec = config->irc_ping_timeout_sec;
+}
+
+/* [irc] server_name and the MOTD file's text. A MOTD file that cannot be
+ * read is not fatal (IRC has a numeric for it, 422): it is logged, and
+ * read again at the next reload. */
+ConfabIrcServer *
+confab_daemon_irc_server_from_config (const ConfabConfig *config)
+{
+  g_autofree char *motd = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  if (config->irc_motd_file != NULL &&
+      !g_file_get_contents (config->irc_motd_file, &motd, &length, &error))
+    g_warning (_ ("Cannot read the MOTD file: %s"), error->message);
+  else if (motd != NULL && length > CONFAB_IRC_MOTD_MAX_BYTES)
+    g_warning (_ ("The MOTD file %s is longer than %u bytes: only its start is shown"),
+               config->irc_motd_file, (guint) CONFAB_IRC_MOTD_MAX_BYTES);
+  return confab_irc_server_new (config->irc_server_name, motd);
 }
 
 /* Resolves [server] unix_socket_user/unix_socket_group for the server. */

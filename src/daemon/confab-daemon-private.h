@@ -35,14 +35,15 @@ struct _ConfabDaemon
 };
 
 /* confab-daemon-config.c: the configuration, read and turned into limits */
-ConfabConfig *confab_daemon_load_config (ConfabDaemon *self,
-                                         GError      **error);
-void          confab_daemon_limits_from_config (const ConfabConfig *config,
-                                                ConfabBrokerLimits *broker_limits,
-                                                ConfabPeerLimits   *peer_limits);
-GVariant     *confab_daemon_peer_limits_variant (const ConfabConfig *config);
-gboolean      confab_daemon_apply_unix_socket_options (ConfabDaemon *self,
-                                                       GError      **error);
+ConfabConfig    *confab_daemon_load_config (ConfabDaemon *self,
+                                            GError      **error);
+void             confab_daemon_limits_from_config (const ConfabConfig *config,
+                                                   ConfabBrokerLimits *broker_limits,
+                                                   ConfabPeerLimits   *peer_limits);
+GVariant        *confab_daemon_peer_limits_variant (const ConfabConfig *config);
+ConfabIrcServer *confab_daemon_irc_server_from_config (const ConfabConfig *config);
+gboolean         confab_daemon_apply_unix_socket_options (ConfabDaemon *self,
+                                                          GError      **error);
 
 /* confab-daemon-bus.c: the bus and the well-known name */
 gboolean confab_daemon_start_dbus (ConfabDaemon *self,

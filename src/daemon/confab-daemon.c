@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <glib/gi18n.h>
 
-#include "confab-address.h"
+#include "confab-listen-address.h"
 #include "confab-daemon-private.h"
 #include "confab-names.h"
 #include "confab-systemd.h"
@@ -50,11 +50,12 @@ listen_on (ConfabDaemon *self,
            const char   *text,
            GError      **error)
 {
-  g_autoptr(GSocketAddress) address = confab_address_parse (text, error);
+  ConfabDoor door;
+  g_autoptr(GSocketAddress) address = confab_listen_address_parse (text, &door, error);
 
   if (address == NULL)
     return FALSE;
-  return confab_server_listen (self->server, address, error);
+  return confab_server_listen (self->server, address, door, error);
 }
 
 /* ---- the service manager ------------------------------------------- */
@@ -155,6 +156,7 @@ confab_daemon_start (ConfabDaemon *self,
   const char * const  defaults[] = { CONFAB_DEFAULT_LISTEN_V4, CONFAB_DEFAULT_LISTEN_V6, NULL };
   const char * const *addresses = defaults;
   g_autoptr(GPtrArray) activated = NULL;
+  g_auto(GStrv) activated_names = NULL;
   gboolean explicit = TRUE;
   guint bound = 0;
 
@@ -167,12 +169,15 @@ confab_daemon_start (ConfabDaemon *self,
 
   /* Under socket activation the service manager has bound the addresses;
    * --listen and the config file's addresses are for running without. */
-  activated = confab_systemd_take_listen_sockets (error);
+  activated = confab_systemd_take_listen_sockets (&activated_names, error);
   if (activated == NULL)
     return FALSE;
   for (guint i = 0; i < activated->len; i++)
     {
-      if (!confab_server_adopt (self->server, g_ptr_array_index (activated, i), error))
+      ConfabDoor door;
+
+      if (!confab_door_from_fd_name (activated_names[i], &door, error) ||
+          !confab_server_adopt (self->server, g_ptr_array_index (activated, i), door, error))
         return FALSE;
     }
   if (activated->len > 0)
@@ -317,6 +322,7 @@ confab_daemon_reload (ConfabDaemon *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabConfig) config = NULL;
   g_auto(GStrv) changes = NULL;
+  g_autoptr(ConfabIrcServer) irc_server = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits   peer_limits;
 
@@ -344,6 +350,8 @@ confab_daemon_reload (ConfabDaemon *self)
   confab_daemon_limits_from_config (config, &broker_limits, &peer_limits);
   confab_broker_set_limits (self->broker, &broker_limits);
   confab_server_set_limits (self->server, &peer_limits, config->peers_max);
+  irc_server = confab_daemon_irc_server_from_config (config);
+  confab_server_set_irc_server (self->server, irc_server);
   if (self->manager != NULL)
     {
       confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
@@ -430,6 +438,7 @@ confab_daemon_new (const char         *config_path,
                    GError            **error)
 {
   g_autoptr(ConfabDaemon) self = g_object_new (CONFAB_TYPE_DAEMON, NULL);
+  g_autoptr(ConfabIrcServer) irc_server = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits   peer_limits;
 
@@ -449,6 +458,8 @@ confab_daemon_new (const char         *config_path,
   self->server = confab_server_new (self->broker, &peer_limits, self->config->peers_max, error);
   if (self->server == NULL)
     return NULL;
+  irc_server = confab_daemon_irc_server_from_config (self->config);
+  confab_server_set_irc_server (self->server, irc_server);
   g_signal_connect_object (self->server, "connection-closed",
                            G_CALLBACK (connection_closed_cb), self, G_CONNECT_DEFAULT);
   g_signal_connect_object (self->broker, "notify::n-peers",

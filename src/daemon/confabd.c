@@ -10,7 +10,7 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
-#include "confab-address.h"
+#include "confab-listen-address.h"
 #include "confab-config.h"
 #include "confab-daemon.h"
 #include "confab-i18n.h"
@@ -81,7 +81,8 @@ check_config (const char *path,
 
   for (guint i = 0; config->listen != NULL && config->listen[i] != NULL; i++)
     {
-      g_autoptr(GSocketAddress) address = confab_address_parse (config->listen[i], error);
+      ConfabDoor door;
+      g_autoptr(GSocketAddress) address = confab_listen_address_parse (config->listen[i], &door, error);
 
       if (address == NULL)
         {
@@ -91,7 +92,8 @@ check_config (const char *path,
     }
   for (guint i = 0; listen != NULL && listen[i] != NULL; i++)
     {
-      g_autoptr(GSocketAddress) address = confab_address_parse (listen[i], error);
+      ConfabDoor door;
+      g_autoptr(GSocketAddress) address = confab_listen_address_parse (listen[i], &door, error);
 
       if (address == NULL)
         {
@@ -121,7 +123,7 @@ main (int   argc,
   g_autofree char *config_help = NULL;
   GOptionEntry     entries[] = {
         { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
-          N_ ("Listen on ADDR (HOST:PORT, [IPV6]:PORT or unix:PATH); may repeat, replaces the defaults"), N_ ("ADDR") },
+          N_ ("Listen on ADDR (HOST:PORT, [IPV6]:PORT or unix:PATH; irc:ADDR for IRC); may repeat, replaces the defaults"), N_ ("ADDR") },
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
           NULL /* config_help */, N_ ("FILE") },
         { "bus", 'b', 0, G_OPTION_ARG_STRING, &bus_name,

@@ -397,34 +397,18 @@ socket_ready_cb (GIOCondition condition,
 /* ---- public ---------------------------------------------------------- */
 
 /**
- * confab_peer_serve_irc:
- * @server_name: what the connection's IRC lines call this server
- *
- * Makes a new connection, before it has sent anything, an IRC one: it
- * came in through an irc: listener, so its protocol is not sniffed.
- */
-void
-confab_peer_serve_irc (ConfabPeer *self,
-                       const char *server_name)
-{
-  g_return_if_fail (CONFAB_IS_PEER (self));
-  g_return_if_fail (self->state == PEER_LOGIN && self->irc == NULL);
-
-  self->codec = &confab_codec_irc;
-  self->protocol_known = TRUE;
-  self->irc = confab_irc_client_new (server_name);
-}
-
-/**
  * confab_peer_new:
  * @host: what the server lends its connections; outlives the peer
  * @connection: a freshly accepted connection; the peer keeps a reference
+ * @door: the listener's protocol: the confab door sniffs text or JSON
+ *   from the first byte; the IRC door is IRC from the start
  *
  * Returns: (transfer full): a connection waiting for its login line
  */
 ConfabPeer *
 confab_peer_new (ConfabPeerHost    *host,
-                 GSocketConnection *connection)
+                 GSocketConnection *connection,
+                 ConfabDoor         door)
 {
   ConfabPeer *self;
 
@@ -436,6 +420,12 @@ confab_peer_new (ConfabPeerHost    *host,
   self->connection = g_object_ref (connection);
   self->socket = g_socket_connection_get_socket (connection);
   self->address = confab_peer_identity_describe (connection, &self->unix_uid);
+  if (door == CONFAB_DOOR_IRC)
+    {
+      self->codec = &confab_codec_irc;
+      self->protocol_known = TRUE;
+      self->irc = confab_irc_client_new (host->irc_server);
+    }
 
   g_socket_set_blocking (self->socket, FALSE);
   if (g_socket_get_family (self->socket) != G_SOCKET_FAMILY_UNIX)

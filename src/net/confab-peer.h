@@ -15,6 +15,8 @@
 #include <gio/gio.h>
 
 #include "confab-broker.h"
+#include "confab-irc-server.h"
+#include "confab-listen-address.h"
 #include "confab-log.h"
 #include "confab-net-stats.h"
 #include "confab-output-scheduler.h"
@@ -33,6 +35,8 @@ typedef struct
   gboolean unix_identity;      /* Unix-socket logins must use the caller's user name */
   guint    rate_limit_per_sec; /* messages a second per peer; 0: no limit */
   guint    rate_limit_burst;
+  guint    irc_ping_interval_sec; /* idle IRC connections are pinged after it */
+  guint    irc_ping_timeout_sec;  /* and closed if no line arrives within it */
 } ConfabPeerLimits;
 
 typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
@@ -52,7 +56,8 @@ typedef struct
   ConfabOutputScheduler *scheduler; /* (owned) */
   ConfabPeerLimits       limits;
   ConfabLogLimiter       log_limiter;
-  ConfabNetStats         stats; /* for GetStatistics, through the server */
+  ConfabNetStats         stats;      /* for GetStatistics, through the server */
+  ConfabIrcServer       *irc_server; /* (owned): what the IRC door's connections are told */
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;
 } ConfabPeerHost;
@@ -102,9 +107,8 @@ typedef enum
 } ConfabCloseReason;
 
 ConfabPeer *confab_peer_new (ConfabPeerHost    *host,
-                             GSocketConnection *connection);
-void        confab_peer_serve_irc (ConfabPeer *self,
-                                   const char *server_name);
+                             GSocketConnection *connection,
+                             ConfabDoor         door);
 void        confab_peer_close (ConfabPeer       *self,
                                ConfabCloseReason reason,
                                const GError     *error);

@@ -32,6 +32,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "confab-address.h"
+#include "confab-config.h"
 #include "confab-server.h"
 
 /* Descriptors kept free for everything that is not a client: D-Bus,
@@ -49,17 +50,35 @@ struct _ConfabServer
   ConfabPeerHost  host;             /* (owned): what every connection borrows */
   GHashTable     *peers;            /* (owned): ConfabPeer set, owned refs */
   GPtrArray      *listen_addresses; /* (owned): strings, NULL-terminated */
-  GPtrArray      *listen_sockets;   /* (owned): GSocket, non-blocking, for draining the backlog */
-  guint           connections_max;
-  GPtrArray      *unix_paths; /* (owned): socket files we created, removed at the end */
-  guint           unix_mode;
-  gint64          unix_uid; /* -1: leave as created */
-  gint64          unix_gid;
-  gboolean        accepting; /* wanted: not stopped for shutdown */
-  gboolean        paused_for_fds;
+  GArray         *listen_sockets;   /* (owned): Listening, non-blocking sockets, for draining the backlog */
+  /* Passed as each listener's source object, so that "incoming" says
+   * which front door a connection came in by: its identity is the door. */
+  GObject   *door_tags[CONFAB_DOOR_COUNT];
+  ConfabDoor adding_door; /* of the listener being added, for listener_event_cb() */
+  guint      connections_max;
+  GPtrArray *unix_paths; /* (owned): socket files we created, removed at the end */
+  guint      unix_mode;
+  gint64     unix_uid; /* -1: leave as created */
+  gint64     unix_gid;
+  gboolean   accepting; /* wanted: not stopped for shutdown */
+  gboolean   paused_for_fds;
 };
 
 static void confab_server_stats_source_init (ConfabStatsSourceInterface *iface);
+
+typedef struct
+{
+  GSocket   *socket; /* (owned) */
+  ConfabDoor door;
+} Listening;
+
+static void
+clear_listening (gpointer data)
+{
+  Listening *listening = data;
+
+  g_clear_object (&listening->socket);
+}
 
 G_DEFINE_TYPE_WITH_CODE (ConfabServer, confab_server, G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (CONFAB_TYPE_STATS_SOURCE,
@@ -130,12 +149,13 @@ peer_closed_cb (ConfabPeer *peer,
 
 static void
 serve_connection (ConfabServer      *self,
-                  GSocketConnection *connection)
+                  GSocketConnection *connection,
+                  ConfabDoor         door)
 {
   g_autoptr(ConfabPeer) peer = NULL;
   int fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
 
-  peer = confab_peer_new (&self->host, connection);
+  peer = confab_peer_new (&self->host, connection, door);
   g_hash_table_add (self->peers, g_object_ref (peer));
 
   if ((rlim_t) fd + FD_HEADROOM >= fd_limit ())
@@ -164,12 +184,12 @@ drain_backlogs (ConfabServer *self)
 
   for (guint i = 0; i < self->listen_sockets->len; i++)
     {
-      GSocket *listening = g_ptr_array_index (self->listen_sockets, i);
+      const Listening *listening = &g_array_index (self->listen_sockets, Listening, i);
 
       while (taken < ACCEPT_BATCH && self->accepting && !self->paused_for_fds)
         {
           g_autoptr(GError) error = NULL;
-          g_autoptr(GSocket) socket = g_socket_accept (listening, NULL, &error);
+          g_autoptr(GSocket) socket = g_socket_accept (listening->socket, NULL, &error);
           g_autoptr(GSocketConnection) connection = NULL;
 
           if (socket == NULL)
@@ -179,7 +199,7 @@ drain_backlogs (ConfabServer *self)
               break;
             }
           connection = g_socket_connection_factory_create_connection (socket);
-          serve_connection (self, connection);
+          serve_connection (self, connection, listening->door);
           taken++;
         }
     }
@@ -192,8 +212,14 @@ incoming_cb (GSocketService    *service,
              gpointer           user_data)
 {
   ConfabServer *self = CONFAB_SERVER (user_data);
+  ConfabDoor    door = CONFAB_DOOR_CONFAB;
 
-  serve_connection (self, connection);
+  for (guint i = 0; i < CONFAB_DOOR_COUNT; i++)
+    {
+      if (source_object == self->door_tags[i])
+        door = i;
+    }
+  serve_connection (self, connection, door);
   drain_backlogs (self);
   return TRUE;
 }
@@ -203,10 +229,13 @@ incoming_cb (GSocketService    *service,
  * service only accepts when poll() says a connection is waiting. */
 static void
 keep_listening_socket (ConfabServer *self,
-                       GSocket      *socket)
+                       GSocket      *socket,
+                       ConfabDoor    door)
 {
+  Listening listening = { g_object_ref (socket), door };
+
   g_socket_set_blocking (socket, FALSE);
-  g_ptr_array_add (self->listen_sockets, g_object_ref (socket));
+  g_array_append_val (self->listen_sockets, listening);
 }
 
 /* Every listening socket the service makes for confab_server_listen(). */
@@ -217,7 +246,11 @@ listener_event_cb (GSocketListener     *listener,
                    gpointer             user_data)
 {
   if (event == G_SOCKET_LISTENER_LISTENED)
-    keep_listening_socket (CONFAB_SERVER (user_data), socket);
+    {
+      ConfabServer *self = CONFAB_SERVER (user_data);
+
+      keep_listening_socket (self, socket, self->adding_door);
+    }
 }
 
 /* A socket file left by a confabd that died is in the way of bind(): it
@@ -310,14 +343,17 @@ confab_server_set_unix_socket_options (ConfabServer *self,
 /**
  * confab_server_listen:
  * @address: where to listen; port 0 picks a free port
+ * @door: the protocol its connections speak
  *
  * Binds and listens on @address; accepting begins with
- * confab_server_start(). The bound address (with the real port) is added
- * to the listen addresses and logged as "Listening on ADDRESS".
+ * confab_server_start(). The bound address (with the real port, behind
+ * the door's scheme) is added to the listen addresses and logged as
+ * "Listening on ADDRESS".
  */
 gboolean
 confab_server_listen (ConfabServer   *self,
                       GSocketAddress *address,
+                      ConfabDoor      door,
                       GError        **error)
 {
   g_autoptr(GSocketAddress) effective = NULL;
@@ -332,12 +368,15 @@ confab_server_listen (ConfabServer   *self,
       g_unix_socket_address_get_address_type (G_UNIX_SOCKET_ADDRESS (address)) == G_UNIX_SOCKET_ADDRESS_PATH)
     unix_path = g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (address));
 
+  g_return_val_if_fail (door < CONFAB_DOOR_COUNT, FALSE);
+
+  self->adding_door = door;
   if ((unix_path != NULL && !clear_stale_unix_socket (unix_path, error)) ||
       !g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                                      NULL, &effective, error))
+                                      self->door_tags[door], &effective, error))
     {
-      g_autofree char *wanted = confab_address_to_string (address);
+      g_autofree char *wanted = confab_listen_address_to_string (door, address);
 
       g_prefix_error (error, _ ("Cannot listen on %s: "), wanted);
       return FALSE;
@@ -350,7 +389,7 @@ confab_server_listen (ConfabServer   *self,
         return FALSE;
     }
 
-  text = confab_address_to_string (effective);
+  text = confab_listen_address_to_string (door, effective);
   g_ptr_array_insert (self->listen_addresses, self->listen_addresses->len - 1,
                       g_strdup (text));
   g_message ("Listening on %s", text);
@@ -360,6 +399,7 @@ confab_server_listen (ConfabServer   *self,
 /**
  * confab_server_adopt:
  * @socket: a bound, listening socket (from socket activation)
+ * @door: the protocol its connections speak
  *
  * Serves on @socket as on an address of confab_server_listen(); it is
  * logged and listed the same way.
@@ -367,6 +407,7 @@ confab_server_listen (ConfabServer   *self,
 gboolean
 confab_server_adopt (ConfabServer *self,
                      GSocket      *socket,
+                     ConfabDoor    door,
                      GError      **error)
 {
   g_autoptr(GSocketAddress) local = NULL;
@@ -376,16 +417,19 @@ confab_server_adopt (ConfabServer *self,
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  g_return_val_if_fail (door < CONFAB_DOOR_COUNT, FALSE);
+
   local = g_socket_get_local_address (socket, error);
   if (local == NULL ||
-      !g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, NULL, error))
+      !g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket,
+                                     self->door_tags[door], error))
     {
       g_prefix_error (error, _ ("Cannot use a socket passed by the service manager: "));
       return FALSE;
     }
-  keep_listening_socket (self, socket);
+  keep_listening_socket (self, socket, door);
 
-  text = confab_address_to_string (local);
+  text = confab_listen_address_to_string (door, local);
   g_ptr_array_insert (self->listen_addresses, self->listen_addresses->len - 1,
                       g_strdup (text));
   g_message ("Listening on %s (socket passed by the service manager)", text);
@@ -420,7 +464,7 @@ confab_server_stop_accepting (ConfabServer *self)
   self->accepting = FALSE;
   update_accepting (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  g_ptr_array_set_size (self->listen_sockets, 0);
+  g_array_set_size (self->listen_sockets, 0);
   remove_unix_paths (self);
 }
 
@@ -472,6 +516,23 @@ confab_server_get_n_connections (ConfabServer *self)
   g_return_val_if_fail (CONFAB_IS_SERVER (self), 0);
 
   return g_hash_table_size (self->peers);
+}
+
+/**
+ * confab_server_set_irc_server:
+ * @irc_server: the name and MOTD that IRC connections accepted from now
+ *   on are told; those already connected keep theirs
+ */
+void
+confab_server_set_irc_server (ConfabServer    *self,
+                              ConfabIrcServer *irc_server)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+  g_return_if_fail (irc_server != NULL);
+
+  confab_irc_server_ref (irc_server);
+  g_clear_pointer (&self->host.irc_server, confab_irc_server_unref);
+  self->host.irc_server = irc_server;
 }
 
 /* Returns: (transfer none): the bound addresses, NULL-terminated */
@@ -528,7 +589,10 @@ confab_server_finalize (GObject *object)
   g_clear_pointer (&self->host.scheduler, confab_output_scheduler_free);
   g_clear_object (&self->host.broker);
   g_clear_pointer (&self->listen_addresses, g_ptr_array_unref);
-  g_clear_pointer (&self->listen_sockets, g_ptr_array_unref);
+  g_clear_pointer (&self->listen_sockets, g_array_unref);
+  for (guint i = 0; i < CONFAB_DOOR_COUNT; i++)
+    g_clear_object (&self->door_tags[i]);
+  g_clear_pointer (&self->host.irc_server, confab_irc_server_unref);
   g_clear_pointer (&self->unix_paths, g_ptr_array_unref);
 
   G_OBJECT_CLASS (confab_server_parent_class)->finalize (object);
@@ -559,7 +623,11 @@ confab_server_init (ConfabServer *self)
   self->peers = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
   self->listen_addresses = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->listen_addresses, NULL);
-  self->listen_sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  self->listen_sockets = g_array_new (FALSE, FALSE, sizeof (Listening));
+  g_array_set_clear_func (self->listen_sockets, clear_listening);
+  for (guint i = 0; i < CONFAB_DOOR_COUNT; i++)
+    self->door_tags[i] = g_object_new (G_TYPE_OBJECT, NULL);
+  self->host.irc_server = confab_irc_server_new (CONFAB_DEFAULT_IRC_SERVER_NAME, NULL);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->unix_mode = 0666;
   self->unix_uid = -1;

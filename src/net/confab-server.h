@@ -22,9 +22,11 @@ ConfabServer       *confab_server_new (ConfabBroker           *broker,
                                        GError                **error);
 gboolean            confab_server_listen (ConfabServer   *self,
                                           GSocketAddress *address,
+                                          ConfabDoor      door,
                                           GError        **error);
 gboolean            confab_server_adopt (ConfabServer *self,
                                          GSocket      *socket,
+                                         ConfabDoor    door,
                                          GError      **error);
 void                confab_server_set_unix_socket_options (ConfabServer *self,
                                                            guint         mode,
@@ -38,6 +40,8 @@ void                confab_server_set_limits (ConfabServer           *self,
                                               const ConfabPeerLimits *limits,
                                               guint                   connections_max);
 guint               confab_server_get_n_connections (ConfabServer *self);
+void                confab_server_set_irc_server (ConfabServer    *self,
+                                                  ConfabIrcServer *irc_server);
 const char * const *confab_server_get_listen_addresses (ConfabServer *self);
 
 G_END_DECLS

@@ -120,6 +120,7 @@ confab_systemd_parse_listen_env (const char *listen_pid,
 static gboolean claimed;
 static char    *claimed_pid;
 static char    *claimed_fds;
+static char    *claimed_names;
 
 /**
  * confab_systemd_claim_listen_env:
@@ -137,6 +138,7 @@ confab_systemd_claim_listen_env (void)
   claimed = TRUE;
   claimed_pid = g_strdup (g_getenv ("LISTEN_PID"));
   claimed_fds = g_strdup (g_getenv ("LISTEN_FDS"));
+  claimed_names = g_strdup (g_getenv ("LISTEN_FDNAMES"));
   g_unsetenv ("LISTEN_PID");
   g_unsetenv ("LISTEN_FDS");
   g_unsetenv ("LISTEN_FDNAMES");
@@ -149,25 +151,54 @@ confab_systemd_claim_listen_env (void)
  * by confab_systemd_claim_listen_env(), which it calls if nothing did)
  * and marks them close-on-exec.
  *
+ * @names: (out) (transfer full) (optional): each socket's
+ *   FileDescriptorName= from LISTEN_FDNAMES, one per socket; "" for all
+ *   when the variable is missing or does not name every socket (as
+ *   sd_listen_fds_with_names() treats a mismatch, but without failing)
+ *
  * Returns: (transfer full) (element-type GSocket): the passed sockets,
  *   empty when not socket-activated; %NULL on error
  */
 GPtrArray *
-confab_systemd_take_listen_sockets (GError **error)
+confab_systemd_take_listen_sockets (GStrv   *names,
+                                    GError **error)
 {
   g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *listen_pid = NULL;
   g_autofree char *listen_fds = NULL;
-  guint            n_fds;
+  g_autofree char *listen_names = NULL;
+  g_auto(GStrv) split = NULL;
+  guint n_fds;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   confab_systemd_claim_listen_env ();
   listen_pid = g_steal_pointer (&claimed_pid);
   listen_fds = g_steal_pointer (&claimed_fds);
+  listen_names = g_steal_pointer (&claimed_names);
   claimed = FALSE;
   if (!confab_systemd_parse_listen_env (listen_pid, listen_fds, getpid (), &n_fds, error))
     return NULL;
+
+  if (listen_names != NULL)
+    split = g_strsplit (listen_names, ":", -1);
+  if (split != NULL && g_strv_length (split) != n_fds)
+    {
+      if (n_fds > 0)
+        g_warning (_ ("LISTEN_FDNAMES names %u sockets, LISTEN_FDS passes %u: ignoring the names"),
+                   g_strv_length (split), n_fds);
+      g_clear_pointer (&split, g_strfreev);
+    }
+  if (names != NULL)
+    {
+      if (split == NULL)
+        {
+          split = g_new0 (char *, n_fds + 1);
+          for (guint i = 0; i < n_fds; i++)
+            split[i] = g_strdup ("");
+        }
+      *names = g_steal_pointer (&split);
+    }
 
   for (guint i = 0; i < n_fds; i++)
     {

@@ -21,6 +21,7 @@ gboolean   confab_systemd_parse_listen_env (const char *listen_pid,
                                             guint      *n_fds,
                                             GError    **error);
 void       confab_systemd_claim_listen_env (void);
-GPtrArray *confab_systemd_take_listen_sockets (GError **error);
+GPtrArray *confab_systemd_take_listen_sockets (GStrv   *names,
+                                               GError **error);
 
 G_END_DECLS

@@ -25,12 +25,12 @@
 #include "confab-validate.h"
 
 ConfabIrcClient *
-confab_irc_client_new (const char *server_name)
+confab_irc_client_new (ConfabIrcServer *server)
 {
   ConfabIrcClient *client = g_new0 (ConfabIrcClient, 1);
 
-  client->server = g_strdup (server_name);
-  client->peer.server_name = client->server;
+  client->server = confab_irc_server_ref (server);
+  client->peer.server_name = confab_irc_server_get_name (server);
   return client;
 }
 
@@ -40,7 +40,7 @@ confab_irc_client_free (ConfabIrcClient *client)
   if (client == NULL)
     return;
   g_free (client->nick);
-  g_free (client->server);
+  confab_irc_server_unref (client->server);
   g_free (client);
 }
 
@@ -83,9 +83,9 @@ pong (GString               *out,
       const ConfabIrcClient *client,
       const char            *token)
 {
-  const char *params[] = { client->server, token };
+  const char *params[] = { client->peer.server_name, token };
 
-  confab_irc_message_append_text (out, NULL, client->server, "PONG", params, 2);
+  confab_irc_message_append_text (out, NULL, client->peer.server_name, "PONG", params, 2);
 }
 
 /* ---- capabilities ------------------------------------------------------- */
@@ -98,7 +98,7 @@ cap_reply (GString               *out,
 {
   const char *params[] = { client->peer.nick != NULL ? client->peer.nick : "*", what, list };
 
-  confab_irc_message_append_text (out, NULL, client->server, "CAP", params, 3);
+  confab_irc_message_append_text (out, NULL, client->peer.server_name, "CAP", params, 3);
 }
 
 /* The names of the capabilities in @caps, space-separated. */
@@ -324,7 +324,7 @@ isupport (GString               *out,
  * confab_session_irc_welcome:
  *
  * Queues the lines that end registration, once the nick is taken:
- * 001 to 005, the LUSERS numerics and 422 (no MOTD).
+ * 001 to 005, the LUSERS numerics and the MOTD (or 422).
  */
 void
 confab_session_irc_welcome (const ConfabSession *session)
@@ -345,11 +345,11 @@ confab_session_irc_welcome (const ConfabSession *session)
 
   welcome = g_strdup_printf ("Welcome to confab, %s!%s@" CONFAB_IRC_USER_HOST,
                              client->peer.nick, client->peer.nick);
-  host = g_strdup_printf ("Your host is %s, running confab " PACKAGE_VERSION, client->server);
+  host = g_strdup_printf ("Your host is %s, running confab " PACKAGE_VERSION, client->peer.server_name);
   NUMERIC (out, client, "001", welcome);
   NUMERIC (out, client, "002", host);
   NUMERIC (out, client, "003", "This server was created for the chat you are in");
-  NUMERIC (out, client, "004", client->server, "confab-" PACKAGE_VERSION, "i", "nt");
+  NUMERIC (out, client, "004", client->peer.server_name, "confab-" PACKAGE_VERSION, "i", "nt");
   isupport (out, session, client);
 
   users = g_strdup_printf ("There are %u users and 0 invisible on 1 servers", n_peers);
@@ -358,7 +358,7 @@ confab_session_irc_welcome (const ConfabSession *session)
   NUMERIC (out, client, "251", users);
   NUMERIC (out, client, "254", rooms, "channels formed");
   NUMERIC (out, client, "255", mine);
-  NUMERIC (out, client, "422", "MOTD File is missing");
+  confab_irc_server_append_motd (client->server, &client->peer, out);
   reply_line (session, out);
 }
 
@@ -512,7 +512,7 @@ topic_reply (GString               *out,
     g_autoptr(GString) source = g_string_new (NULL);
 
     if (setter == NULL || g_str_equal (setter, CONFAB_SERVER_SENDER))
-      g_string_append (source, client->server);
+      g_string_append (source, client->peer.server_name);
     else
       confab_irc_append_source (source, setter);
     NUMERIC (out, client, "333", name, source->str, when);
@@ -773,7 +773,7 @@ who_line (GString               *out,
 {
   g_autofree char *real = g_strdup_printf ("0 %s", nick);
 
-  NUMERIC (out, client, "352", channel, nick, CONFAB_IRC_USER_HOST, client->server, nick, "H", real);
+  NUMERIC (out, client, "352", channel, nick, CONFAB_IRC_USER_HOST, client->peer.server_name, nick, "H", real);
 }
 
 /* WHO #room (its members) or WHO nick. */
@@ -839,7 +839,7 @@ whois (const ConfabSession    *session,
       NUMERIC (out, client, "311", name, name, CONFAB_IRC_USER_HOST, "*", name);
       if (n_rooms > 0)
         NUMERIC (out, client, "319", name, joined);
-      NUMERIC (out, client, "312", name, client->server, "confab");
+      NUMERIC (out, client, "312", name, client->peer.server_name, "confab");
       NUMERIC (out, client, "317", name, "0", signon, "seconds idle, signon time");
       nick = name;
     }
@@ -941,6 +941,8 @@ confab_session_irc_handle_line (const ConfabSession *session,
     }
   else if (g_str_equal (command, "PONG"))
     ;
+  else if (g_str_equal (command, "MOTD"))
+    confab_irc_server_append_motd (client->server, &client->peer, out);
   else if (g_str_equal (command, "CAP"))
     cap (client, &message, out);
   else if (g_str_equal (command, "NICK"))

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "confab-irc-server.h"
 #include "confab-session.h"
 
 G_BEGIN_DECLS
@@ -16,15 +17,15 @@ G_BEGIN_DECLS
  */
 struct _ConfabIrcClient
 {
-  ConfabCodecPeer peer;   /* nick (once registered), server_name, flags: the caps */
-  char           *nick;   /* (owned) (nullable): from NICK */
-  char           *server; /* (owned): the server's name */
-  gboolean        user_given;
-  gboolean        negotiating; /* CAP LS or REQ came and END has not */
-  gboolean        registered;
+  ConfabCodecPeer  peer;   /* nick (once registered), server_name, flags: the caps */
+  char            *nick;   /* (owned) (nullable): from NICK */
+  ConfabIrcServer *server; /* (owned): its name and MOTD */
+  gboolean         user_given;
+  gboolean         negotiating; /* CAP LS or REQ came and END has not */
+  gboolean         registered;
 };
 
-ConfabIrcClient *confab_irc_client_new (const char *server_name);
+ConfabIrcClient *confab_irc_client_new (ConfabIrcServer *server);
 void             confab_irc_client_free (ConfabIrcClient *client);
 
 ConfabLoginStep confab_session_irc_register (const ConfabSession *session,

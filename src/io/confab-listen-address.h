@@ -1,0 +1,40 @@
+/* confab-listen-address.h: a listen address with the scheme naming its
+ * front door (SPEC §8): `ADDRESS` for the confab protocols, `irc:ADDRESS`
+ * for IRC.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * ConfabDoor:
+ * @CONFAB_DOOR_CONFAB: text or JSON lines, told apart by the first byte
+ * @CONFAB_DOOR_IRC: the IRC client protocol (SPEC §10)
+ *
+ * Which protocol a listener serves. The schemes `tls`, `ircs`, `ws` and
+ * `wss` of SPEC §8 are recognized and refused as not supported yet, so
+ * that a config file written for them fails loudly rather than serving
+ * plain text where TLS was meant.
+ */
+typedef enum
+{
+  CONFAB_DOOR_CONFAB,
+  CONFAB_DOOR_IRC,
+  CONFAB_DOOR_COUNT,
+} ConfabDoor;
+
+GSocketAddress *confab_listen_address_parse (const char *text,
+                                             ConfabDoor *door,
+                                             GError    **error);
+char           *confab_listen_address_to_string (ConfabDoor      door,
+                                                 GSocketAddress *address);
+gboolean        confab_door_from_fd_name (const char *name,
+                                          ConfabDoor *door,
+                                          GError    **error);
+const char     *confab_door_get_scheme (ConfabDoor door);
+
+G_END_DECLS
