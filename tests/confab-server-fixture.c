@@ -204,6 +204,8 @@ fixture_setup (Fixture      *fx,
     .line_max_bytes = LINE_MAX_BYTES,
     .recipients_max = 3,
     .login_timeout_sec = options->login_timeout_sec,
+    .irc_ping_interval_sec = options->irc_ping_interval_sec,
+    .irc_ping_timeout_sec = options->irc_ping_timeout_sec,
   };
   g_autoptr(GSocketAddress) wanted = NULL;
   g_autoptr(GError) error = NULL;
@@ -218,7 +220,7 @@ fixture_setup (Fixture      *fx,
 
   wanted = confab_address_parse ("127.0.0.1:0", &error);
   g_assert_no_error (error);
-  confab_server_listen (fx->server, wanted, CONFAB_DOOR_CONFAB, &error);
+  confab_server_listen (fx->server, wanted, options->irc ? CONFAB_DOOR_IRC : CONFAB_DOOR_CONFAB, &error);
   g_assert_no_error (error);
   confab_server_start (fx->server);
 
@@ -226,7 +228,9 @@ fixture_setup (Fixture      *fx,
   addresses = confab_server_get_listen_addresses (fx->server);
   g_assert_nonnull (addresses[0]);
   g_assert_null (addresses[1]);
-  fx->address = confab_address_parse (addresses[0], &error);
+  if (options->irc)
+    g_assert_true (g_str_has_prefix (addresses[0], "irc:"));
+  fx->address = confab_address_parse (addresses[0] + (options->irc ? strlen ("irc:") : 0), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (fx->address)), !=, 0);
 

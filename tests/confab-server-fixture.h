@@ -62,6 +62,10 @@ typedef struct
   guint peers_max;
   guint login_timeout_sec;
   guint queue_max_bytes; /* 0: 1 MiB */
+  /* The IRC door, with its keep-alive's times, instead of text/JSON. */
+  gboolean irc;
+  guint    irc_ping_interval_sec;
+  guint    irc_ping_timeout_sec;
 } Options;
 
 extern const Options defaults;

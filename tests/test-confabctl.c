@@ -639,6 +639,7 @@ test_stats (Fixture      *fx,
     "lines_too_long",
     "messages_too_many_recipients",
     "rate_limit_pauses",
+    "irc_ping_timeouts",
     "signals_coalesced",
   };
   JsonObject *object;

@@ -837,6 +837,7 @@ test_statistics (Fixture      *fx,
     { "lines_too_long", "t" },
     { "messages_too_many_recipients", "t" },
     { "rate_limit_pauses", "t" },
+    { "irc_ping_timeouts", "t" },
     { "signals_coalesced", "t" },
   };
   guint32 u;
@@ -967,6 +968,7 @@ test_statistics_no_source (Fixture      *fx,
     "lines_too_long",
     "messages_too_many_recipients",
     "rate_limit_pauses",
+    "irc_ping_timeouts",
   };
   guint32 u;
 

@@ -39,6 +39,7 @@ G_BEGIN_DECLS
  *   not know
  * @CONFAB_ERROR_NOT_ROOM_OPERATOR: an operator's request (IRC's KICK) from
  *   a member who is not the room's operator
+ * @CONFAB_ERROR_PING_TIMEOUT: an IRC client did not answer the server's PING
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -71,6 +72,7 @@ typedef enum
   CONFAB_ERROR_ROOM_FULL,
   CONFAB_ERROR_UNKNOWN_COMMAND,
   CONFAB_ERROR_NOT_ROOM_OPERATOR,
+  CONFAB_ERROR_PING_TIMEOUT,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

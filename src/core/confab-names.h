@@ -36,3 +36,4 @@
 #define CONFAB_REASON_SLOW_CONSUMER "slow consumer"
 #define CONFAB_REASON_LINE_TOO_LONG "line too long"
 #define CONFAB_REASON_SHUTDOWN      "server shutting down"
+#define CONFAB_REASON_PING_TIMEOUT  "ping timeout"

@@ -27,6 +27,7 @@ typedef struct
   guint64 lines_too_long;
   guint64 messages_too_many_recipients;
   guint64 rate_limit_pauses;
+  guint64 irc_ping_timeouts; /* IRC connections closed for not answering a PING */
 } ConfabConnectionStats;
 
 /*

@@ -280,6 +280,7 @@ static const struct
   { "lines_too_long", N_ ("Lines too long:") },
   { "messages_too_many_recipients", N_ ("Too many recipients:") },
   { "rate_limit_pauses", N_ ("Rate-limit pauses:") },
+  { "irc_ping_timeouts", N_ ("IRC ping timeouts:") },
   { "signals_coalesced", N_ ("Bus signals coalesced:") },
   { "rooms", N_ ("Rooms:") },
   { "rooms_peak", N_ ("Rooms at most:") },

@@ -304,6 +304,7 @@ run_get_statistics (ConfabManager         *self,
   dict_add_u64 (&dict, "lines_too_long", conn.lines_too_long);
   dict_add_u64 (&dict, "messages_too_many_recipients", conn.messages_too_many_recipients);
   dict_add_u64 (&dict, "rate_limit_pauses", conn.rate_limit_pauses);
+  dict_add_u64 (&dict, "irc_ping_timeouts", conn.irc_ping_timeouts);
   dict_add_u64 (&dict, "signals_coalesced", confab_bus_signals_get_coalesced (self->bus_signals));
   if (self->peer_limits != NULL)
     {

@@ -26,5 +26,6 @@ confab_net_stats_report (const ConfabNetStats  *stats,
     .lines_too_long = stats->lines_too_long,
     .messages_too_many_recipients = stats->session.messages_too_many_recipients,
     .rate_limit_pauses = stats->rate_limit_pauses,
+    .irc_ping_timeouts = stats->irc_ping_timeouts,
   };
 }

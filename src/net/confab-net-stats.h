@@ -27,6 +27,7 @@ typedef struct
   guint64 login_timeouts;
   guint64 lines_too_long;
   guint64 rate_limit_pauses;
+  guint64 irc_ping_timeouts;
 } ConfabNetStats;
 
 /* A connection refused before it logged in: closed with one error line. */

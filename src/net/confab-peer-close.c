@@ -123,6 +123,17 @@ static const CloseRule rules[CONFAB_CLOSE_N_REASONS] = {
     .deadline_sec = ERROR_CLOSE_SECONDS,
     .log = CONFAB_LOG_LOGIN_REFUSED,
   },
+  /* The caller gives the words, which carry the timeout. */
+  [CONFAB_CLOSE_PING_TIMEOUT] = {
+    .name = "ping timeout",
+    .left = CONFAB_REASON_PING_TIMEOUT,
+    .drop_queue = TRUE,
+    .line = CLOSE_LINE_ALWAYS,
+    .code = CONFAB_ERROR_PING_TIMEOUT,
+    .text = "ping timeout",
+    .deadline_sec = ERROR_CLOSE_SECONDS,
+    .log = -1,
+  },
   [CONFAB_CLOSE_IO_ERROR] = {
     .name = "I/O error",
     .left = CONFAB_REASON_ERROR,

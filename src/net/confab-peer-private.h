@@ -106,6 +106,10 @@ struct _ConfabPeer
   gsize      held_off;
   InputPause pause;
 
+  /* The IRC door's keep-alive (confab-peer-ping.c), on the timer. */
+  gint64 last_input_usec; /* when the client last sent anything */
+  gint64 ping_sent_usec;  /* when the PING now unanswered went out; 0: none */
+
   /* The per-peer rate limit (confab-peer-rate.c). */
   ConfabRateLimit rate;
   ConfabDeadline  rate_deadline; /* in the scheduler's deadlines: ends a pause in reading */
@@ -181,6 +185,9 @@ char *confab_peer_identity_dup_user (ConfabPeer *self);
 void  confab_peer_identity_check_name (ConfabPeer *self,
                                        const char *name);
 
+/* confab-peer-ping.c */
+void confab_peer_ping_start (ConfabPeer *self);
+
 /* confab-peer-requests.c */
 ConfabLoginStep   confab_peer_requests_login (ConfabPeer *self,
                                               char       *line,
@@ -195,6 +202,7 @@ ConfabBrokerPeer *confab_peer_requests_join (ConfabPeer             *self,
 void              confab_peer_requests_refuse_local_name (ConfabPeer *self,
                                                           const char *name,
                                                           GError    **error);
+void              confab_peer_requests_irc_ping (ConfabPeer *self);
 gboolean          confab_peer_requests_handle (ConfabPeer *self,
                                                char       *line,
                                                gsize       len);

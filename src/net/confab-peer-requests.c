@@ -143,6 +143,15 @@ confab_peer_requests_join (ConfabPeer             *self,
   return entry;
 }
 
+/* The IRC door's keep-alive asks the client for a sign of life. */
+void
+confab_peer_requests_irc_ping (ConfabPeer *self)
+{
+  ConfabSession session = session_of (self);
+
+  confab_session_irc_ping (&session);
+}
+
 /* A line after the login: the session does all of it.
  * Returns: %FALSE if the client asked to close (IRC's QUIT) */
 gboolean

@@ -29,6 +29,8 @@
  *         │
  *   confab-peer.c              the socket's events, logging in, the sink,
  *         │                    the parts' reports, the flush turn's outcome
+ *   confab-peer-ping.c         IRC's keep-alive: a PING after silence,
+ *         │                    the close when none is answered
  *   confab-peer-close.c        the one close and its reasons; the watch,
  *         │                    the timer and the place in the flush list
  *   confab-peer-requests.c     lines to the session layer (src/session)
@@ -173,6 +175,8 @@ join (ConfabPeer *self,
 
   self->state = PEER_ACTIVE;
   confab_peer_cancel_timer (self);
+  if (self->irc != NULL)
+    confab_peer_ping_start (self);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
                     CONFAB_LOG_FIELD_PEER, name,
                     CONFAB_LOG_FIELD_ADDRESS, self->address,
@@ -368,6 +372,8 @@ receive_input (ConfabPeer *self)
   if (self->state >= PEER_CLOSING)
     return; /* lingering: input is discarded */
 
+  if (self->irc != NULL)
+    self->last_input_usec = g_get_monotonic_time ();
   if (self->entry != NULL)
     confab_broker_peer_received (self->entry, n);
   if (!self->protocol_known)

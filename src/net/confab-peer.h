@@ -82,6 +82,8 @@ typedef struct
  *   name, not the caller's name, a first line that is no login)
  * @CONFAB_CLOSE_IO_ERROR: the socket failed (or cannot be watched):
  *   closed at once, nothing more is sent
+ * @CONFAB_CLOSE_PING_TIMEOUT: an IRC client answered no PING in time:
+ *   its queue is dropped and ERROR says why (confab-peer-ping.c)
  * @CONFAB_CLOSE_ABORT: closed at once, dropping whatever is queued (the
  *   shutdown timeout ran out, or the server goes away)
  *
@@ -103,6 +105,7 @@ typedef enum
   CONFAB_CLOSE_LOGIN_REFUSED,
   CONFAB_CLOSE_IO_ERROR,
   CONFAB_CLOSE_ABORT,
+  CONFAB_CLOSE_PING_TIMEOUT,
   CONFAB_CLOSE_N_REASONS,
 } ConfabCloseReason;
 

@@ -146,6 +146,7 @@ confab_irc_append_error (GString               *out,
     case CONFAB_ERROR_SHUTTING_DOWN:
     case CONFAB_ERROR_SLOW_CONSUMER:
     case CONFAB_ERROR_LOGIN_TIMEOUT:
+    case CONFAB_ERROR_PING_TIMEOUT:
     case CONFAB_ERROR_SERVER_FULL:
       {
         const char *params[] = { text };

@@ -883,6 +883,26 @@ mode (const ConfabSession    *session,
 }
 
 /**
+ * confab_session_irc_ping:
+ *
+ * Queues the server's "PING :SERVER", which a client answers with PONG;
+ * the connection keeps the time (a ping timeout is its business).
+ */
+void
+confab_session_irc_ping (const ConfabSession *session)
+{
+  ConfabIrcClient *client = session->irc;
+  g_autoptr(GString) out = g_string_new (NULL);
+  const char *params[1];
+
+  g_return_if_fail (client != NULL && session->entry != NULL);
+
+  params[0] = client->peer.server_name;
+  confab_irc_message_append_text (out, NULL, NULL, "PING", params, 1);
+  reply_line (session, out);
+}
+
+/**
  * confab_session_irc_handle_line:
  * @line: a line after registration; parsed in place
  *

@@ -36,6 +36,7 @@ ConfabLoginStep confab_session_irc_register (const ConfabSession *session,
                                              const char         **name,
                                              GError             **error);
 void            confab_session_irc_welcome (const ConfabSession *session);
+void            confab_session_irc_ping (const ConfabSession *session);
 gboolean        confab_session_irc_handle_line (const ConfabSession *session,
                                                 char                *line,
                                                 gsize                len);
