@@ -355,6 +355,57 @@ test_kick (Fixture      *fx,
   confab_test_client_expect_line (bob, "from alice: still here?");
 }
 
+/* Registers @nick on the IRC door and reads its welcome to the end. */
+static ConfabTestClient *
+irc_register (guint16     port,
+              const char *nick)
+{
+  ConfabTestClient *client = confab_test_client_new (port);
+  g_autofree char  *request = g_strdup_printf ("NICK %s\r\nUSER %s 0 * :%s\r\n", nick, nick, nick);
+  g_autofree char  *end = g_strdup_printf (":confab.local 422 %s :MOTD File is missing\r", nick);
+
+  confab_test_client_send_raw (client, request, strlen (request));
+  for (guint i = 0; i < 32; i++)
+    {
+      g_autofree char *line = confab_test_client_read_line (client);
+
+      if (g_strcmp0 (line, end) == 0)
+        return client;
+    }
+  g_error ("no end of the welcome for %s", nick);
+}
+
+static void
+test_irc_peer (Fixture      *fx,
+               gconstpointer data)
+{
+  const char * const args[] = { "--bus", "session", "--listen", "irc:127.0.0.1:0", NULL };
+  g_autoptr(ConfabTestClient) dave = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_test_summary ("SPEC §10: an IRC user in confabctl: peer shows protocol irc, broadcast "
+                  "arrives as a NOTICE from the server, kick as ERROR then a close");
+
+  fx->daemon = confab_test_daemon_start (fx->config_path, args, 0);
+  confab_dbus_test_wait_name (fx->connection, BUS_NAME, TRUE, WAIT_MS);
+  dave = irc_register (confab_test_daemon_get_scheme_port (fx->daemon, "irc"), "dave");
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "peer", "dave", NULL), ==, 0);
+  assert_matches (out, "^Protocol: +irc$");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "broadcast", "maintenance at 17:00", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Sent to 1 peer.\n");
+  confab_test_client_expect_line (dave, ":confab.local NOTICE dave :maintenance at 17:00\r");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (confabctl (NULL, &out, &err, "kick", "dave", "too loud", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Kicked dave.\n");
+  confab_test_client_expect_line (dave, "ERROR :kicked: too loud\r");
+  confab_test_client_expect_eof (dave);
+}
+
 static void
 test_dash_dash (Fixture      *fx,
                 gconstpointer data)
@@ -1577,6 +1628,7 @@ main (int   argc,
   ADD ("monitor/rooms", GINT_TO_POINTER (FALSE), test_monitor_rooms);
   ADD ("monitor/rooms/json", GINT_TO_POINTER (TRUE), test_monitor_rooms);
   ADD ("kick", NULL, test_kick);
+  ADD ("irc-peer", NULL, test_irc_peer);
   ADD ("dash-dash", NULL, test_dash_dash);
   ADD ("default-command", NULL, test_default_command);
   ADD ("no-legend", NULL, test_no_legend);
