@@ -252,6 +252,47 @@ test_join_name_taken (Fixture      *fx,
   confab_broker_leave (fx->broker, bob, CONFAB_REASON_QUIT);
 }
 
+/* SPEC §11: a look-alike of a connected name is that name taken; once
+ * the first leaves, the look-alike may have it. */
+static void
+test_join_look_alike (Fixture      *fx,
+                      gconstpointer data)
+{
+  const char       *look_alikes[] = { "Alice", "ali\xd1\x81"
+                                                     "e",
+                                      "a1ice", "\xef\xbd\x81lice" };
+  ConfabBrokerPeer *alice = join (fx, "alice", 0);
+  g_autoptr(ConfabBrokerPeer) cyrillic = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Look-alike names are refused while the first is online, allowed after it leaves");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (look_alikes); i++)
+    {
+      g_autoptr(GError) taken = NULL;
+      g_autofree char *expected = g_strdup_printf ("name taken: %s", look_alikes[i]);
+
+      g_assert_null (confab_broker_join (fx->broker, look_alikes[i], "10.0.0.1:2", "text",
+                                         &fake_sink_funcs, &fx->sinks[1], &taken));
+      g_assert_error (taken, CONFAB_ERROR, CONFAB_ERROR_NAME_TAKEN);
+      g_assert_cmpstr (taken->message, ==, expected);
+      g_assert_true (confab_broker_lookup (fx->broker, look_alikes[i]) == alice);
+    }
+
+  confab_broker_leave (fx->broker, alice, CONFAB_REASON_QUIT);
+  confab_broker_peer_unref (alice);
+  cyrillic = confab_broker_join (fx->broker, "ali\xd1\x81"
+                                             "e",
+                                 "10.0.0.1:2", "text",
+                                 &fake_sink_funcs, &fx->sinks[1], &error);
+  g_assert_no_error (error);
+  /* Its name is shown as typed; "alice" now reaches it. */
+  g_assert_cmpstr (confab_broker_peer_get_name (cyrillic), ==, "ali\xd1\x81"
+                                                               "e");
+  g_assert_true (confab_broker_lookup (fx->broker, "alice") == cyrillic);
+  confab_broker_leave (fx->broker, cyrillic, CONFAB_REASON_QUIT);
+}
+
 static void
 test_join_invalid_name (Fixture      *fx,
                         gconstpointer data)
@@ -740,6 +781,7 @@ main (int   argc,
 
   ADD ("/broker/join/basic", test_join_basic);
   ADD ("/broker/join/name-taken", test_join_name_taken);
+  ADD ("/broker/join/look-alike", test_join_look_alike);
   ADD ("/broker/join/invalid-name", test_join_invalid_name);
   ADD ("/broker/route/many", test_route_many);
   ADD ("/broker/route/unknown-recipient", test_route_unknown);

@@ -574,6 +574,54 @@ test_login_name_taken (Fixture      *f,
   confab_test_client_sync (alice, "alice");
 }
 
+/* SPEC §11 over real sockets, text and JSON: look-alikes of a connected
+ * name are refused with the name as typed, and allowed once it left. */
+static void
+test_login_look_alike (Fixture      *f,
+                       gconstpointer data)
+{
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) look_alike = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  const char *attempts[] = { "Alice\n", "ali\xd1\x81"
+                                        "e\n",
+                             "a1ice\n", "\xef\xbd\x81lice\n" };
+  const char *json = "{\"type\":\"login\",\"name\":\"ali\xd1\x81"
+                     "e\"}\n";
+
+  g_test_summary ("Look-alike logins (case, Cyrillic е, digit one, fullwidth) get “error: name "
+                  "taken: NAME” while alice is online; allowed after she leaves");
+
+  alice = confab_test_client_new_login (f->port, "alice");
+  for (gsize i = 0; i < G_N_ELEMENTS (attempts); i++)
+    {
+      g_autoptr(ConfabTestClient) intruder = confab_test_client_new (f->port);
+      g_autofree char *expected = g_strdup_printf ("error: name taken: %.*s", (int) strlen (attempts[i]) - 1,
+                                                   attempts[i]);
+
+      confab_test_client_send_raw (intruder, attempts[i], strlen (attempts[i]));
+      confab_test_client_expect_line (intruder, expected);
+      confab_test_client_expect_eof (intruder);
+    }
+  {
+    g_autoptr(ConfabTestClient) intruder = confab_test_client_new (f->port);
+    g_autofree char *line = NULL;
+
+    confab_test_client_send_raw (intruder, json, strlen (json));
+    line = confab_test_client_read_line (intruder);
+    g_assert_nonnull (strstr (line, "\"code\":\"name-taken\""));
+    confab_test_client_expect_eof (intruder);
+  }
+
+  g_clear_pointer (&alice, confab_test_client_free);
+  look_alike = confab_test_login_retry (f->port, "ali\xd1\x81"
+                                                 "e",
+                                        20000);
+  bob = confab_test_client_new_login (f->port, "bob");
+  confab_test_client_send_line (bob, "alice: you?");
+  confab_test_client_expect_line (look_alike, "from bob: you?");
+}
+
 static void
 test_login_name_freed (Fixture      *f,
                        gconstpointer data)
@@ -1841,6 +1889,7 @@ main (int    argc,
   add_daemon_test ("/daemon/login/name-valid", NULL, test_login_name_valid);
   add_daemon_test ("/daemon/login/name-invalid", NULL, test_login_name_invalid);
   add_daemon_test ("/daemon/login/name-taken", NULL, test_login_name_taken);
+  add_daemon_test ("/daemon/login/look-alike", NULL, test_login_look_alike);
   add_daemon_test ("/daemon/login/name-freed", NULL, test_login_name_freed);
   add_daemon_test ("/daemon/login/timeout", &login_timeout_options, test_login_timeout);
   add_daemon_test ("/daemon/login/server-full", &server_full_options, test_login_server_full);

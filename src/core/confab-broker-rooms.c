@@ -339,7 +339,7 @@ confab_broker_join_room (ConfabBroker     *self,
       return NULL;
     }
 
-  room_key = confab_name_key_init (&key, room_name);
+  room_key = confab_room_key_init (&key, room_name);
   room = g_hash_table_lookup (self->rooms, room_key);
   if (room != NULL && g_hash_table_contains (room->members, peer))
     return room;
@@ -447,7 +447,7 @@ lookup_room (ConfabBroker *self,
 
   if (!confab_validate_room_name (room_name, -1, error))
     return NULL;
-  room = g_hash_table_lookup (self->rooms, confab_name_key_init (&key, room_name));
+  room = g_hash_table_lookup (self->rooms, confab_room_key_init (&key, room_name));
   confab_name_key_clear (&key);
   if (room == NULL)
     g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_NO_SUCH_ROOM, "no such room: %s", room_name);
