@@ -523,19 +523,32 @@ confab_test_daemon_get_port (ConfabTestDaemon *self)
 
 /* The port of the first "Listening on SCHEME:HOST:PORT" line, for a
  * listener given with a scheme in the extra arguments (an IRC one, say):
- * the daemon logs every address before it serves any. */
+ * the daemon logs every address before it serves any, but the log may
+ * not have been read that far yet. */
 guint16
 confab_test_daemon_get_scheme_port (ConfabTestDaemon *self,
                                     const char       *scheme)
 {
-  g_autofree char *log = confab_test_daemon_dup_log (self);
   g_autofree char *needle = g_strdup_printf ("Listening on %s:", scheme);
-  const char      *found = strstr (log, needle);
+  g_autofree char *log = NULL;
+  const char      *found;
   const char      *end;
   const char      *colon;
   g_autofree char *digits = NULL;
   guint64          port;
 
+  confab_test_daemon_wait_for_log (self, 0, needle, 20000);
+  /* The line's end too. */
+  for (guint i = 0; i < 400; i++)
+    {
+      g_free (log);
+      log = confab_test_daemon_dup_log (self);
+      found = strstr (log, needle);
+      if (found != NULL && strchr (found, '\n') != NULL)
+        break;
+      g_usleep (5 * G_TIME_SPAN_MILLISECOND);
+    }
+  found = strstr (log, needle);
   if (found == NULL)
     confab_test_fail ("confabd logged no %s: listener:\n%s", scheme, log);
   end = strchr (found, '\n');

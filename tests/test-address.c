@@ -473,6 +473,9 @@ test_listen_scheme (void)
     { "irc:[::1]:0", CONFAB_DOOR_IRC, "irc:[::1]:0" },
     { "irc:unix:/run/confab-irc.sock", CONFAB_DOOR_IRC, "irc:unix:/run/confab-irc.sock" },
     { "irc:unix:@confab-irc", CONFAB_DOOR_IRC, "irc:unix:@confab-irc" },
+    { "tls:127.0.0.1:8443", CONFAB_DOOR_TLS, "tls:127.0.0.1:8443" },
+    { "tls:unix:/run/confab-tls.sock", CONFAB_DOOR_TLS, "tls:unix:/run/confab-tls.sock" },
+    { "ircs:[::1]:6697", CONFAB_DOOR_IRCS, "ircs:[::1]:6697" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -502,8 +505,6 @@ test_listen_scheme_rejected (void)
     const char *text;
     const char *message;
   } cases[] = {
-    { "tls:127.0.0.1:8443", "Invalid address “tls:127.0.0.1:8443”: the tls: scheme is not supported yet" },
-    { "ircs:[::1]:6697", "Invalid address “ircs:[::1]:6697”: the ircs: scheme is not supported yet" },
     { "ws:127.0.0.1:80", "Invalid address “ws:127.0.0.1:80”: the ws: scheme is not supported yet" },
     { "wss:127.0.0.1:443", "Invalid address “wss:127.0.0.1:443”: the wss: scheme is not supported yet" },
     { "irc:", "Invalid address “”: the address is empty (expected HOST:PORT, [IPV6]:PORT or unix:PATH)" },
@@ -543,9 +544,13 @@ test_door_from_fd_name (void)
     }
   g_assert_true (confab_door_from_fd_name ("irc", &door, &error));
   g_assert_cmpint (door, ==, CONFAB_DOOR_IRC);
-  g_assert_false (confab_door_from_fd_name ("ircs", &door, &error));
+  g_assert_true (confab_door_from_fd_name ("ircs", &door, &error));
+  g_assert_cmpint (door, ==, CONFAB_DOOR_IRCS);
+  g_assert_true (confab_door_from_fd_name ("tls", &door, &error));
+  g_assert_cmpint (door, ==, CONFAB_DOOR_TLS);
+  g_assert_false (confab_door_from_fd_name ("wss", &door, &error));
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS);
-  g_assert_cmpstr (error->message, ==, "A socket named “ircs” was passed: that front door is not supported yet");
+  g_assert_cmpstr (error->message, ==, "A socket named “wss” was passed: that front door is not supported yet");
 }
 
 int

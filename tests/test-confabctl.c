@@ -691,6 +691,7 @@ test_stats (Fixture      *fx,
     "messages_too_many_recipients",
     "rate_limit_pauses",
     "irc_ping_timeouts",
+    "tls_handshakes_failed",
     "signals_coalesced",
   };
   JsonObject *object;

@@ -803,8 +803,8 @@ test_file_example_uncommented (void)
     }
 
   /* listen, unix_identity, unix_socket_mode, every limit and the four
-   * [irc] keys, each once. */
-  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4);
+   * [irc] keys and the two [tls] keys, each once. */
+  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2);
 
   capture_start ();
   config = load_string (uncommented->str, &error);
@@ -820,6 +820,29 @@ test_file_example_uncommented (void)
   g_assert_cmpstr (config->irc_motd_file, ==, "/etc/confab/motd");
   g_assert_cmpuint (config->irc_ping_interval_sec, ==, CONFAB_DEFAULT_IRC_PING_INTERVAL_SEC);
   g_assert_cmpuint (config->irc_ping_timeout_sec, ==, CONFAB_DEFAULT_IRC_PING_TIMEOUT_SEC);
+  g_assert_cmpstr (config->tls_certificate, ==, "/etc/confab/tls/cert.pem");
+  g_assert_cmpstr (config->tls_key, ==, "/etc/confab/tls/key.pem");
+}
+
+/* [tls]: two file names, read by the daemon. */
+static void
+test_tls_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) defaults = confab_config_new_default ();
+  g_autoptr(ConfabConfig) set = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+
+  g_assert_null (defaults->tls_certificate);
+  g_assert_null (defaults->tls_key);
+  set = load_string ("[tls]\ncertificate = /a/cert.pem \nkey=/a/key.pem\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (set->tls_certificate, ==, "/a/cert.pem");
+  g_assert_cmpstr (set->tls_key, ==, "/a/key.pem");
+  copy = confab_config_copy (set);
+  g_assert_cmpstr (copy->tls_key, ==, "/a/key.pem");
+  assert_rejected ("[tls]\ncertificate=\n", "[tls] certificate: expected a file name");
+  assert_rejected ("[tls]\nkey= \n", "[tls] key: expected a file name");
 }
 
 /* [irc] (SPEC §10): a server name is a host name with a dot; the MOTD
@@ -991,6 +1014,7 @@ main (int    argc,
   g_test_add_func ("/config/load/unix-keys", test_unix_keys);
   g_test_add_func ("/config/load/rate-limit", test_rate_limit_keys);
   g_test_add_func ("/config/load/irc-keys", test_irc_keys);
+  g_test_add_func ("/config/load/tls-keys", test_tls_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
 

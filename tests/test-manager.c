@@ -838,6 +838,7 @@ test_statistics (Fixture      *fx,
     { "messages_too_many_recipients", "t" },
     { "rate_limit_pauses", "t" },
     { "irc_ping_timeouts", "t" },
+    { "tls_handshakes_failed", "t" },
     { "signals_coalesced", "t" },
   };
   guint32 u;
@@ -969,6 +970,7 @@ test_statistics_no_source (Fixture      *fx,
     "messages_too_many_recipients",
     "rate_limit_pauses",
     "irc_ping_timeouts",
+    "tls_handshakes_failed",
   };
   guint32 u;
 

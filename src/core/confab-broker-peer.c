@@ -88,6 +88,21 @@ confab_broker_peer_get_protocol (ConfabBrokerPeer *peer)
   return peer->protocol;
 }
 
+/* Whether the peer's connection is TLS: told by the connection, shown by
+ * GetPeer. The broker itself never looks at it. */
+void
+confab_broker_peer_set_tls (ConfabBrokerPeer *peer,
+                            gboolean          tls)
+{
+  peer->tls = tls;
+}
+
+gboolean
+confab_broker_peer_get_tls (ConfabBrokerPeer *peer)
+{
+  return peer->tls;
+}
+
 /* Returns: the login time, real time in µs since the Unix epoch */
 gint64
 confab_broker_peer_get_since (ConfabBrokerPeer *peer)

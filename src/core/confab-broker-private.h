@@ -36,6 +36,7 @@ struct _ConfabBrokerPeer
   char           *key;        /* (owned): the name's key (confab-name-key.h) */
   char           *address;    /* (owned) */
   char           *protocol;   /* (owned) */
+  gboolean        tls;        /* its connection is encrypted (GetPeer) */
   gint64          since_usec; /* real time of the login */
   guint64         messages_in;
   guint64         bytes_in;

@@ -209,6 +209,9 @@ void              confab_broker_peer_unref (ConfabBrokerPeer *peer);
 const char       *confab_broker_peer_get_name (ConfabBrokerPeer *peer);
 const char       *confab_broker_peer_get_address (ConfabBrokerPeer *peer);
 const char       *confab_broker_peer_get_protocol (ConfabBrokerPeer *peer);
+void              confab_broker_peer_set_tls (ConfabBrokerPeer *peer,
+                                              gboolean          tls);
+gboolean          confab_broker_peer_get_tls (ConfabBrokerPeer *peer);
 gint64            confab_broker_peer_get_since (ConfabBrokerPeer *peer);
 gboolean          confab_broker_peer_is_joined (ConfabBrokerPeer *peer);
 guint64           confab_broker_peer_get_messages_in (ConfabBrokerPeer *peer);

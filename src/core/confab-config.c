@@ -21,6 +21,9 @@
 #define GROUP_IRC           "irc"
 #define KEY_IRC_SERVER_NAME "server_name"
 #define KEY_IRC_MOTD_FILE   "motd_file"
+#define GROUP_TLS           "tls"
+#define KEY_TLS_CERTIFICATE "certificate"
+#define KEY_TLS_KEY         "key"
 /* A server name is a host name with a dot, so that no client takes it
  * for a nick; at most 63 bytes, one DNS label's worth, as ngircd allows. */
 #define IRC_SERVER_NAME_MAX   63
@@ -82,6 +85,9 @@ is_known_key (const char *group,
 
   if (g_str_equal (group, GROUP_IRC) &&
       (g_str_equal (key, KEY_IRC_SERVER_NAME) || g_str_equal (key, KEY_IRC_MOTD_FILE)))
+    return TRUE;
+  if (g_str_equal (group, GROUP_TLS) &&
+      (g_str_equal (key, KEY_TLS_CERTIFICATE) || g_str_equal (key, KEY_TLS_KEY)))
     return TRUE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -177,7 +183,8 @@ report_unknown (GKeyFile   *key_file,
 
       if (!g_str_equal (groups[i], GROUP_SERVER) &&
           !g_str_equal (groups[i], GROUP_LIMITS) &&
-          !g_str_equal (groups[i], GROUP_IRC))
+          !g_str_equal (groups[i], GROUP_IRC) &&
+          !g_str_equal (groups[i], GROUP_TLS))
         {
           report_one (source, data, groups[i], NULL);
           continue;
@@ -496,6 +503,35 @@ parse_irc_keys (GKeyFile     *key_file,
   return TRUE;
 }
 
+/* [tls] certificate and key: file names, read by the daemon (a tls: or
+ * ircs: listener needs both; without one they are not used). */
+static gboolean
+parse_tls_keys (GKeyFile     *key_file,
+                ConfabConfig *config,
+                GError      **error)
+{
+  const char *keys[] = { KEY_TLS_CERTIFICATE, KEY_TLS_KEY };
+  char      **fields[] = { &config->tls_certificate, &config->tls_key };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *value = g_key_file_get_string (key_file, GROUP_TLS, keys[i], NULL);
+
+      if (value == NULL)
+        continue;
+      g_strstrip (value);
+      if (*value == '\0')
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("[%s] %s: expected a file name"), GROUP_TLS, keys[i]);
+          return FALSE;
+        }
+      g_free (*fields[i]);
+      *fields[i] = g_steal_pointer (&value);
+    }
+  return TRUE;
+}
+
 /* @source: the file's display name, or %NULL for data from memory. Errors
  * do not name the file: the caller prefixes it. */
 static ConfabConfig *
@@ -510,7 +546,8 @@ config_from_key_file (GKeyFile   *key_file,
 
   if (!parse_listen (key_file, config, error) ||
       !parse_unix_keys (key_file, config, error) ||
-      !parse_irc_keys (key_file, config, error))
+      !parse_irc_keys (key_file, config, error) ||
+      !parse_tls_keys (key_file, config, error))
     return NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -663,6 +700,8 @@ confab_config_copy (const ConfabConfig *self)
   copy->unix_socket_group = g_strdup (self->unix_socket_group);
   copy->irc_server_name = g_strdup (self->irc_server_name);
   copy->irc_motd_file = g_strdup (self->irc_motd_file);
+  copy->tls_certificate = g_strdup (self->tls_certificate);
+  copy->tls_key = g_strdup (self->tls_key);
 
   return copy;
 }
@@ -682,6 +721,8 @@ confab_config_free (ConfabConfig *self)
   g_free (self->unix_socket_group);
   g_free (self->irc_server_name);
   g_free (self->irc_motd_file);
+  g_free (self->tls_certificate);
+  g_free (self->tls_key);
   g_free (self);
 }
 
@@ -728,6 +769,8 @@ confab_config_describe_changes (const ConfabConfig *before,
   add_change (changes, KEY_UNIX_SOCKET_GROUP, before->unix_socket_group, after->unix_socket_group);
   add_change (changes, KEY_IRC_SERVER_NAME, before->irc_server_name, after->irc_server_name);
   add_change (changes, KEY_IRC_MOTD_FILE, before->irc_motd_file, after->irc_motd_file);
+  add_change (changes, KEY_TLS_CERTIFICATE, before->tls_certificate, after->tls_certificate);
+  add_change (changes, KEY_TLS_KEY, before->tls_key, after->tls_key);
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {

@@ -58,6 +58,10 @@ G_BEGIN_DECLS
  *   ping_interval_sec=120      (10 .. 86400; idle time before the server pings)
  *   ping_timeout_sec=60        (5 .. 3600; then, without a reply, the close)
  *
+ *   [tls]
+ *   certificate=PATH           (PEM; needed by tls: and ircs: listeners)
+ *   key=PATH                   (PEM; its private key)
+ *
  * Keys that are absent keep their default; listen is then NULL and the
  * daemon uses its default addresses (SPEC §1). listen entries are trimmed
  * of white space and must not be empty, nor the list; they are not parsed
@@ -99,6 +103,8 @@ typedef struct
   char    *irc_motd_file;         /* (owned) (nullable): [irc] motd_file */
   guint    irc_ping_interval_sec; /* [irc] ping_interval_sec */
   guint    irc_ping_timeout_sec;  /* [irc] ping_timeout_sec */
+  char    *tls_certificate;       /* (owned) (nullable): [tls] certificate */
+  char    *tls_key;               /* (owned) (nullable): [tls] key */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new_default (void);

@@ -27,7 +27,8 @@ typedef struct
   guint64 lines_too_long;
   guint64 messages_too_many_recipients;
   guint64 rate_limit_pauses;
-  guint64 irc_ping_timeouts; /* IRC connections closed for not answering a PING */
+  guint64 irc_ping_timeouts;     /* IRC connections closed for not answering a PING */
+  guint64 tls_handshakes_failed; /* TLS connections that never finished their handshake */
 } ConfabConnectionStats;
 
 /*

@@ -163,6 +163,7 @@ confabctl_peer (ConfabCtl *ctl,
   g_autoptr(GVariant) info = NULL;
   g_autoptr(ConfabCtlTable) table = NULL;
   g_autofree char *when = NULL;
+  gboolean         tls;
   gboolean         found;
   guint64          since;
 
@@ -180,6 +181,8 @@ confabctl_peer (ConfabCtl *ctl,
   confabctl_table_add_row (table, _ ("Name:"), args[0], NULL);
   add_string_row (table, info, _ ("Address:"), "address");
   add_string_row (table, info, _ ("Protocol:"), "protocol");
+  if (g_variant_lookup (info, "tls", "b", &tls))
+    confabctl_table_add_row (table, _ ("TLS:"), tls ? _ ("yes") : _ ("no"), NULL);
   since = confabctl_lookup_number (info, "connected_since", &found);
   if (found)
     {
@@ -281,6 +284,7 @@ static const struct
   { "messages_too_many_recipients", N_ ("Too many recipients:") },
   { "rate_limit_pauses", N_ ("Rate-limit pauses:") },
   { "irc_ping_timeouts", N_ ("IRC ping timeouts:") },
+  { "tls_handshakes_failed", N_ ("TLS handshakes failed:") },
   { "signals_coalesced", N_ ("Bus signals coalesced:") },
   { "rooms", N_ ("Rooms:") },
   { "rooms_peak", N_ ("Rooms at most:") },

@@ -75,6 +75,45 @@ confab_daemon_irc_server_from_config (const ConfabConfig *config)
   return confab_irc_server_new (config->irc_server_name, motd);
 }
 
+/**
+ * confab_daemon_load_tls_certificate:
+ * @out_certificate: (out) (transfer full) (nullable): the certificate with
+ *   its key, or %NULL when [tls] names none
+ *
+ * Reads [tls] certificate and key. Both or neither must be set; with both
+ * the files must load and GIO must have TLS (glib-networking).
+ *
+ * Returns: %FALSE with @error if they cannot be used
+ */
+gboolean
+confab_daemon_load_tls_certificate (const ConfabConfig *config,
+                                    GTlsCertificate   **out_certificate,
+                                    GError            **error)
+{
+  *out_certificate = NULL;
+  if (config->tls_certificate == NULL && config->tls_key == NULL)
+    return TRUE;
+  if (config->tls_certificate == NULL || config->tls_key == NULL)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                           _ ("[tls] needs both certificate and key"));
+      return FALSE;
+    }
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                           _ ("TLS is not available: GIO has no TLS backend (install glib-networking)"));
+      return FALSE;
+    }
+  *out_certificate = g_tls_certificate_new_from_files (config->tls_certificate, config->tls_key, error);
+  if (*out_certificate == NULL)
+    {
+      g_prefix_error (error, _ ("[tls] %s and %s: "), config->tls_certificate, config->tls_key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Resolves [server] unix_socket_user/unix_socket_group for the server. */
 gboolean
 confab_daemon_apply_unix_socket_options (ConfabDaemon *self,

@@ -29,7 +29,8 @@ struct _ConfabDaemon
   gboolean         name_owned;
   guint            shutdown_timeout_id;
   guint            status_timeout_id;
-  gboolean         ready_sent; /* READY=1 told to the service manager */
+  gboolean         ready_sent;          /* READY=1 told to the service manager */
+  gboolean         has_tls_certificate; /* the server has one: TLS listeners may be served */
   gboolean         stopping;
   gboolean         finished;
 };
@@ -42,6 +43,9 @@ void             confab_daemon_limits_from_config (const ConfabConfig *config,
                                                    ConfabPeerLimits   *peer_limits);
 GVariant        *confab_daemon_peer_limits_variant (const ConfabConfig *config);
 ConfabIrcServer *confab_daemon_irc_server_from_config (const ConfabConfig *config);
+gboolean         confab_daemon_load_tls_certificate (const ConfabConfig *config,
+                                                     GTlsCertificate   **out_certificate,
+                                                     GError            **error);
 gboolean         confab_daemon_apply_unix_socket_options (ConfabDaemon *self,
                                                           GError      **error);
 

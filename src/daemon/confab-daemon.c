@@ -55,6 +55,12 @@ listen_on (ConfabDaemon *self,
 
   if (address == NULL)
     return FALSE;
+  if (confab_door_is_tls (door) && !self->has_tls_certificate)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                   _ ("Cannot listen on %s: a TLS listener needs [tls] certificate and key"), text);
+      return FALSE;
+    }
   return confab_server_listen (self->server, address, door, error);
 }
 
@@ -176,8 +182,16 @@ confab_daemon_start (ConfabDaemon *self,
     {
       ConfabDoor door;
 
-      if (!confab_door_from_fd_name (activated_names[i], &door, error) ||
-          !confab_server_adopt (self->server, g_ptr_array_index (activated, i), door, error))
+      if (!confab_door_from_fd_name (activated_names[i], &door, error))
+        return FALSE;
+      if (confab_door_is_tls (door) && !self->has_tls_certificate)
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("A socket named “%s” was passed: it needs [tls] certificate and key"),
+                       activated_names[i]);
+          return FALSE;
+        }
+      if (!confab_server_adopt (self->server, g_ptr_array_index (activated, i), door, error))
         return FALSE;
     }
   if (activated->len > 0)
@@ -323,6 +337,7 @@ confab_daemon_reload (ConfabDaemon *self)
   g_autoptr(ConfabConfig) config = NULL;
   g_auto(GStrv) changes = NULL;
   g_autoptr(ConfabIrcServer) irc_server = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits   peer_limits;
 
@@ -352,6 +367,17 @@ confab_daemon_reload (ConfabDaemon *self)
   confab_server_set_limits (self->server, &peer_limits, config->peers_max);
   irc_server = confab_daemon_irc_server_from_config (config);
   confab_server_set_irc_server (self->server, irc_server);
+  if (!confab_daemon_load_tls_certificate (config, &certificate, &error))
+    g_warning (_ ("Keeping the previous TLS certificate: %s"), error->message);
+  else if (certificate != NULL || !self->has_tls_certificate)
+    {
+      /* A TLS listener keeps the certificate it had if the new config
+       * names none: it cannot serve without one. */
+      confab_server_set_tls_certificate (self->server, certificate);
+      self->has_tls_certificate = certificate != NULL;
+    }
+  else
+    g_warning (_ ("[tls] is gone from the configuration: keeping the previous TLS certificate"));
   if (self->manager != NULL)
     {
       confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
@@ -439,6 +465,7 @@ confab_daemon_new (const char         *config_path,
 {
   g_autoptr(ConfabDaemon) self = g_object_new (CONFAB_TYPE_DAEMON, NULL);
   g_autoptr(ConfabIrcServer) irc_server = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits   peer_limits;
 
@@ -460,6 +487,10 @@ confab_daemon_new (const char         *config_path,
     return NULL;
   irc_server = confab_daemon_irc_server_from_config (self->config);
   confab_server_set_irc_server (self->server, irc_server);
+  if (!confab_daemon_load_tls_certificate (self->config, &certificate, error))
+    return NULL;
+  confab_server_set_tls_certificate (self->server, certificate);
+  self->has_tls_certificate = certificate != NULL;
   g_signal_connect_object (self->server, "connection-closed",
                            G_CALLBACK (connection_closed_cb), self, G_CONNECT_DEFAULT);
   g_signal_connect_object (self->broker, "notify::n-peers",

@@ -16,6 +16,9 @@
 #include "confab-i18n.h"
 #include "confab-systemd.h"
 
+/* GnuTLS's defaults without the protocol versions before TLS 1.2. */
+#define CONFAB_TLS_PRIORITY "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
+
 static gboolean
 terminate_cb (gpointer user_data)
 {
@@ -140,6 +143,10 @@ main (int   argc,
   /* Before anything can start a thread. */
   confab_systemd_claim_listen_env ();
   confab_i18n_init ();
+  /* TLS 1.2 at least (SPEC §11). GIO has no API for protocol versions;
+   * its GnuTLS backend (glib-networking) takes its priority string from
+   * this variable, which an administrator may set to something stricter. */
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", CONFAB_TLS_PRIORITY, FALSE);
 
   /* The default path is only known at build time: no literal for it. */
   config_help = g_strdup_printf (_ ("Read the configuration from FILE (default: %s)"),

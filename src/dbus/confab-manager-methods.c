@@ -170,6 +170,7 @@ run_get_peer (ConfabManager         *self,
   dict_add_string (&dict, "name", confab_broker_peer_get_name (peer));
   dict_add_string (&dict, "address", confab_broker_peer_get_address (peer));
   dict_add_string (&dict, "protocol", confab_broker_peer_get_protocol (peer));
+  g_variant_builder_add (&dict, "{sv}", "tls", g_variant_new_boolean (confab_broker_peer_get_tls (peer)));
   dict_add_u64 (&dict, "connected_since", (guint64) confab_broker_peer_get_since (peer));
   dict_add_u64 (&dict, "messages_in", confab_broker_peer_get_messages_in (peer));
   dict_add_u64 (&dict, "messages_out", confab_broker_peer_get_messages_out (peer));
@@ -305,6 +306,7 @@ run_get_statistics (ConfabManager         *self,
   dict_add_u64 (&dict, "messages_too_many_recipients", conn.messages_too_many_recipients);
   dict_add_u64 (&dict, "rate_limit_pauses", conn.rate_limit_pauses);
   dict_add_u64 (&dict, "irc_ping_timeouts", conn.irc_ping_timeouts);
+  dict_add_u64 (&dict, "tls_handshakes_failed", conn.tls_handshakes_failed);
   dict_add_u64 (&dict, "signals_coalesced", confab_bus_signals_get_coalesced (self->bus_signals));
   if (self->peer_limits != NULL)
     {

@@ -27,8 +27,8 @@ typedef struct
 /* Every scheme of SPEC §8; the unserved ones are refused by name. */
 static const SchemeInfo schemes[] = {
   { "irc", TRUE, CONFAB_DOOR_IRC },
-  { "tls", FALSE, CONFAB_DOOR_CONFAB },
-  { "ircs", FALSE, CONFAB_DOOR_CONFAB },
+  { "tls", TRUE, CONFAB_DOOR_TLS },
+  { "ircs", TRUE, CONFAB_DOOR_IRCS },
   { "ws", FALSE, CONFAB_DOOR_CONFAB },
   { "wss", FALSE, CONFAB_DOOR_CONFAB },
 };
@@ -60,7 +60,8 @@ refuse_unserved (const SchemeInfo *info,
 
 /**
  * confab_listen_address_parse:
- * @text: "127.0.0.1:8080", "irc:[::1]:6667", "irc:unix:/run/confab-irc.sock"
+ * @text: "127.0.0.1:8080", "irc:[::1]:6667", "irc:unix:/run/confab-irc.sock",
+ *   "tls:127.0.0.1:8443", "ircs:[::1]:6697"
  * @door: (out): the front door the scheme names
  * @error: %CONFAB_ERROR_INVALID_ADDRESS
  *
@@ -101,7 +102,7 @@ confab_listen_address_parse (const char *text,
 /**
  * confab_door_get_scheme:
  *
- * Returns: "irc" for IRC; "" for the confab door, which has none
+ * Returns: "irc", "tls" or "ircs"; "" for the confab door, which has none
  */
 const char *
 confab_door_get_scheme (ConfabDoor door)
@@ -141,7 +142,7 @@ confab_listen_address_to_string (ConfabDoor      door,
  * @door: (out): its front door
  * @error: %CONFAB_ERROR_INVALID_ADDRESS for a scheme not served yet
  *
- * "irc" is the IRC door. "confab", an empty or missing name and every
+ * "irc", "tls" and "ircs" are those doors. "confab", an empty or missing name and every
  * other name (systemd's default is the socket unit's own name, such as
  * "confabd.socket") are the confab door, so a unit that names nothing
  * keeps working as before.

@@ -14,18 +14,36 @@ G_BEGIN_DECLS
  * ConfabDoor:
  * @CONFAB_DOOR_CONFAB: text or JSON lines, told apart by the first byte
  * @CONFAB_DOOR_IRC: the IRC client protocol (SPEC §10)
+ * @CONFAB_DOOR_TLS: text or JSON lines over TLS (SPEC §11)
+ * @CONFAB_DOOR_IRCS: IRC over TLS
  *
- * Which protocol a listener serves. The schemes `tls`, `ircs`, `ws` and
- * `wss` of SPEC §8 are recognized and refused as not supported yet, so
- * that a config file written for them fails loudly rather than serving
- * plain text where TLS was meant.
+ * Which protocol a listener serves, and whether over TLS. The schemes
+ * `ws` and `wss` of SPEC §8 are recognized and refused as not supported
+ * yet, so that a config file written for them fails loudly rather than
+ * serving something else.
  */
 typedef enum
 {
   CONFAB_DOOR_CONFAB,
   CONFAB_DOOR_IRC,
+  CONFAB_DOOR_TLS,
+  CONFAB_DOOR_IRCS,
   CONFAB_DOOR_COUNT,
 } ConfabDoor;
+
+/* Whether connections through @door start with a TLS handshake. */
+static inline gboolean
+confab_door_is_tls (ConfabDoor door)
+{
+  return door == CONFAB_DOOR_TLS || door == CONFAB_DOOR_IRCS;
+}
+
+/* Whether connections through @door speak IRC (with or without TLS). */
+static inline gboolean
+confab_door_is_irc (ConfabDoor door)
+{
+  return door == CONFAB_DOOR_IRC || door == CONFAB_DOOR_IRCS;
+}
 
 GSocketAddress *confab_listen_address_parse (const char *text,
                                              ConfabDoor *door,

@@ -27,5 +27,6 @@ confab_net_stats_report (const ConfabNetStats  *stats,
     .messages_too_many_recipients = stats->session.messages_too_many_recipients,
     .rate_limit_pauses = stats->rate_limit_pauses,
     .irc_ping_timeouts = stats->irc_ping_timeouts,
+    .tls_handshakes_failed = stats->tls_handshakes_failed,
   };
 }

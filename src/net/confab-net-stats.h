@@ -28,6 +28,7 @@ typedef struct
   guint64 lines_too_long;
   guint64 rate_limit_pauses;
   guint64 irc_ping_timeouts;
+  guint64 tls_handshakes_failed;
 } ConfabNetStats;
 
 /* A connection refused before it logged in: closed with one error line. */

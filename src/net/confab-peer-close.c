@@ -208,6 +208,11 @@ confab_peer_set_watching (ConfabPeer *self,
 
   self->reading = reading;
   self->writing = writing;
+  if (self->tls != NULL)
+    {
+      confab_peer_tls_watch (self, reading, writing);
+      return;
+    }
   if (confab_poller_set_events (confab_output_scheduler_get_poller (self->host->scheduler),
                                 &self->watch, events, &error))
     return;
@@ -249,6 +254,7 @@ confab_peer_finish_close (ConfabPeer *self)
   confab_peer_output_clear (self);
   confab_framer_clear (&self->framer);
 
+  confab_peer_tls_close (self);
   g_socket_close (self->socket, NULL);
   g_debug ("connection from %s closed", self->address);
   if (self->kick_notice != NULL)
@@ -281,7 +287,9 @@ linger_timeout_cb (gpointer user_data)
 void
 confab_peer_start_linger (ConfabPeer *self)
 {
-  if (self->eof_seen || !g_socket_shutdown (self->socket, FALSE, TRUE, NULL))
+  if (self->tls != NULL && self->tls_ready && !self->eof_seen)
+    confab_peer_tls_shutdown_write (self);
+  else if (self->eof_seen || self->tls != NULL || !g_socket_shutdown (self->socket, FALSE, TRUE, NULL))
     {
       confab_peer_finish_close (self);
       return;
@@ -356,7 +364,8 @@ confab_peer_close (ConfabPeer       *self,
       confab_broker_leave (self->host->broker, self->entry, rule->left);
     }
 
-  if (rule->now)
+  /* Before its handshake a TLS connection can be told nothing. */
+  if (rule->now || (self->tls != NULL && !self->tls_ready))
     {
       confab_peer_finish_close (self);
       return;

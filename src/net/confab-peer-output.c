@@ -33,7 +33,10 @@ send_some (ConfabPeer *self,
   g_autoptr(GError) error = NULL;
   gssize n;
 
-  n = g_socket_send_with_blocking (self->socket, data, len, FALSE, NULL, &error);
+  if (self->tls != NULL)
+    n = confab_peer_tls_send (self, data, len, &error);
+  else
+    n = g_socket_send_with_blocking (self->socket, data, len, FALSE, NULL, &error);
   if (n >= 0)
     return n;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))

@@ -53,6 +53,8 @@ typedef struct _ConfabNameCheck ConfabNameCheck;
  * @user_known: the caller's user name was looked up (confab-peer-identity.c)
  * @name_checked: a login name was looked up (confab-peer-identity.c);
  *   @reserved if it is a local account's
+ * @tls_ready: the TLS handshake ended (confab-peer-tls.c); @error if it
+ *   failed
  */
 typedef struct
 {
@@ -62,6 +64,8 @@ typedef struct
   void (*name_checked) (ConfabPeer *self,
                         const char *name,
                         gboolean    reserved);
+  void (*tls_ready) (ConfabPeer   *self,
+                     const GError *error);
 } ConfabPeerEvents;
 
 struct _ConfabPeer
@@ -105,6 +109,13 @@ struct _ConfabPeer
   gsize      held_len;
   gsize      held_off;
   InputPause pause;
+
+  /* TLS (confab-peer-tls.c); all NULL on a plain connection. */
+  GTlsConnection *tls;             /* (owned) (nullable) */
+  GCancellable   *tls_cancellable; /* (owned) (nullable): its handshake and close_notify */
+  GSource        *tls_input;       /* (owned) (nullable): while reading */
+  GSource        *tls_output;      /* (owned) (nullable): while blocked on sending */
+  gboolean        tls_ready;       /* the handshake is done */
 
   /* The IRC door's keep-alive (confab-peer-ping.c), on the timer. */
   gint64 last_input_usec; /* when the client last sent anything */
@@ -184,6 +195,25 @@ void  confab_peer_identity_start_lookup (ConfabPeer *self);
 char *confab_peer_identity_dup_user (ConfabPeer *self);
 void  confab_peer_identity_check_name (ConfabPeer *self,
                                        const char *name);
+
+/* confab-peer-tls.c */
+gboolean confab_peer_tls_start (ConfabPeer      *self,
+                                GTlsCertificate *certificate,
+                                GError         **error);
+gssize   confab_peer_tls_receive (ConfabPeer *self,
+                                  char       *buf,
+                                  gsize       size,
+                                  GError    **error);
+gssize   confab_peer_tls_send (ConfabPeer *self,
+                               const char *data,
+                               gsize       len,
+                               GError    **error);
+void     confab_peer_tls_watch (ConfabPeer *self,
+                                gboolean    reading,
+                                gboolean    writing);
+void     confab_peer_tls_shutdown_write (ConfabPeer *self);
+void     confab_peer_tls_close (ConfabPeer *self);
+void     confab_peer_tls_clear (ConfabPeer *self);
 
 /* confab-peer-ping.c */
 void confab_peer_ping_start (ConfabPeer *self);

@@ -135,6 +135,8 @@ confab_peer_requests_join (ConfabPeer             *self,
   ConfabSession     session = session_of (self);
   ConfabBrokerPeer *entry = confab_session_join (&session, name, self->address, sink, self, error);
 
+  if (entry != NULL)
+    confab_broker_peer_set_tls (entry, self->tls != NULL);
   if (entry != NULL && self->irc != NULL)
     {
       session.entry = entry;

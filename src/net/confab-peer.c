@@ -227,7 +227,14 @@ login_timeout_cb (gpointer user_data)
 {
   ConfabPeer *self = user_data;
 
-  if (self->state == PEER_LOGIN)
+  if (self->state == PEER_LOGIN && self->tls != NULL && !self->tls_ready)
+    {
+      /* A handshake that never ended failed, and nothing can be said. */
+      g_debug ("TLS handshake timeout for %s", self->address);
+      self->host->stats.tls_handshakes_failed++;
+      confab_peer_close (self, CONFAB_CLOSE_LOGIN_TIMEOUT, NULL);
+    }
+  else if (self->state == PEER_LOGIN)
     {
       g_debug ("login timeout for %s", self->address);
       confab_net_stats_count_refused_login (&self->host->stats);
@@ -303,11 +310,39 @@ name_checked_cb (ConfabPeer *self,
   apply_input (self, confab_peer_input_resume (self));
 }
 
+/* Whether the connection reads as soon as it can: not while the caller's
+ * user name is being looked up (user_known_cb starts it then). */
+static gboolean
+reads_at_once (ConfabPeer *self)
+{
+  return self->unix_uid < 0 || !self->host->limits.unix_identity || self->unix_user_known;
+}
+
+static void
+tls_ready_cb (ConfabPeer   *self,
+              const GError *error)
+{
+  if (self->state != PEER_LOGIN)
+    return;
+  if (error != NULL)
+    {
+      /* Plain text on a TLS port, a client that refused the
+       * certificate, garbage: one counter, a close, no error line. */
+      g_debug ("TLS handshake with %s failed: %s", self->address, error->message);
+      self->host->stats.tls_handshakes_failed++;
+      confab_peer_close (self, CONFAB_CLOSE_IO_ERROR, NULL);
+      return;
+    }
+  if (reads_at_once (self))
+    confab_peer_set_watching (self, TRUE, FALSE);
+}
+
 static const ConfabPeerEvents peer_events = {
   .line = line_cb,
   .rate_due = rate_due_cb,
   .user_known = user_known_cb,
   .name_checked = name_checked_cb,
+  .tls_ready = tls_ready_cb,
 };
 
 /* ---- the socket ------------------------------------------------------ */
@@ -353,7 +388,10 @@ receive_input (ConfabPeer *self)
   char  *buf = confab_output_scheduler_get_recv_buffer (self->host->scheduler, &size);
   gssize n;
 
-  n = g_socket_receive_with_blocking (self->socket, buf, size, FALSE, NULL, &error);
+  if (self->tls != NULL)
+    n = confab_peer_tls_receive (self, buf, size, &error);
+  else
+    n = g_socket_receive_with_blocking (self->socket, buf, size, FALSE, NULL, &error);
   if (n < 0)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -426,7 +464,7 @@ confab_peer_new (ConfabPeerHost    *host,
   self->connection = g_object_ref (connection);
   self->socket = g_socket_connection_get_socket (connection);
   self->address = confab_peer_identity_describe (connection, &self->unix_uid);
-  if (door == CONFAB_DOOR_IRC)
+  if (confab_door_is_irc (door))
     {
       self->codec = &confab_codec_irc;
       self->protocol_known = TRUE;
@@ -441,12 +479,23 @@ confab_peer_new (ConfabPeerHost    *host,
     }
 
   confab_watch_init (&self->watch, g_socket_get_fd (self->socket), socket_ready_cb, self);
+  confab_peer_arm_timer (self, host->limits.login_timeout_sec, login_timeout_cb);
+  if (confab_door_is_tls (door))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!confab_peer_tls_start (self, host->tls_certificate, &error))
+        {
+          g_warning ("Cannot serve TLS to %s: %s", self->address, error->message);
+          confab_peer_close (self, CONFAB_CLOSE_IO_ERROR, NULL);
+          return self;
+        }
+    }
   /* A caller whose user name is its login is read once the name is known. */
-  if (self->unix_uid >= 0 && host->limits.unix_identity)
+  if (!reads_at_once (self))
     confab_peer_identity_start_lookup (self);
   else
     confab_peer_set_watching (self, TRUE, FALSE);
-  confab_peer_arm_timer (self, host->limits.login_timeout_sec, login_timeout_cb);
   g_debug ("connection from %s", self->address);
   return self;
 }
@@ -463,6 +512,7 @@ confab_peer_finalize (GObject *object)
   confab_peer_rate_cancel (self);
   g_clear_pointer (&self->held, g_free);
   g_clear_pointer (&self->kick_notice, g_free);
+  confab_peer_tls_clear (self);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
   confab_peer_output_clear (self);
   confab_framer_clear (&self->framer);

@@ -56,8 +56,9 @@ typedef struct
   ConfabOutputScheduler *scheduler; /* (owned) */
   ConfabPeerLimits       limits;
   ConfabLogLimiter       log_limiter;
-  ConfabNetStats         stats;      /* for GetStatistics, through the server */
-  ConfabIrcServer       *irc_server; /* (owned): what the IRC door's connections are told */
+  ConfabNetStats         stats;           /* for GetStatistics, through the server */
+  ConfabIrcServer       *irc_server;      /* (owned): what the IRC door's connections are told */
+  GTlsCertificate       *tls_certificate; /* (owned) (nullable): for the TLS doors */
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;
 } ConfabPeerHost;

@@ -532,7 +532,22 @@ confab_server_set_irc_server (ConfabServer    *self,
 
   confab_irc_server_ref (irc_server);
   g_clear_pointer (&self->host.irc_server, confab_irc_server_unref);
+  g_clear_object (&self->host.tls_certificate);
   self->host.irc_server = irc_server;
+}
+
+/**
+ * confab_server_set_tls_certificate:
+ * @certificate: (nullable): the certificate (with its key) that TLS
+ *   connections accepted from now on are served with
+ */
+void
+confab_server_set_tls_certificate (ConfabServer    *self,
+                                   GTlsCertificate *certificate)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  g_set_object (&self->host.tls_certificate, certificate);
 }
 
 /* Returns: (transfer none): the bound addresses, NULL-terminated */

@@ -42,6 +42,8 @@ void                confab_server_set_limits (ConfabServer           *self,
 guint               confab_server_get_n_connections (ConfabServer *self);
 void                confab_server_set_irc_server (ConfabServer    *self,
                                                   ConfabIrcServer *irc_server);
+void                confab_server_set_tls_certificate (ConfabServer    *self,
+                                                       GTlsCertificate *certificate);
 const char * const *confab_server_get_listen_addresses (ConfabServer *self);
 
 G_END_DECLS
