@@ -408,6 +408,30 @@ test_nick_in_use (Fixture      *f,
 }
 
 static void
+test_nick_taken_meanwhile (Fixture      *f,
+                           gconstpointer data)
+{
+  g_autoptr(ConfabTestClient) irc = confab_test_client_new (f->irc_port);
+  g_autoptr(ConfabTestClient) text = NULL;
+
+  g_test_summary ("A nick free at NICK but taken by a text peer before registration ends "
+                  "is answered with 433 when USER would end it, as at NICK time; the "
+                  "client then registers under another nick instead of being dropped");
+
+  irc_send (irc, "NICK racer");
+  irc_sync (irc, "nick-free");
+  text = confab_test_client_new_login (f->port, "racer");
+
+  irc_send (irc, "USER racer 0 * :Racer");
+  irc_expect (irc, SERVER " 433 * racer :Nickname is already in use");
+  irc_sync (irc, "still-registering");
+  irc_send (irc, "NICK racer_");
+  irc_expect_welcome (irc, "racer_");
+  irc_send (irc, "PRIVMSG racer :you were first");
+  confab_test_client_expect_line (text, "from racer_: you were first");
+}
+
+static void
 test_not_registered (Fixture      *f,
                      gconstpointer data)
 {
@@ -511,6 +535,8 @@ main (int    argc,
               fixture_setup, test_cap_end, fixture_teardown);
   g_test_add ("/irc-daemon/registration/nick-in-use", Fixture, NULL,
               fixture_setup, test_nick_in_use, fixture_teardown);
+  g_test_add ("/irc-daemon/registration/nick-taken-meanwhile", Fixture, NULL,
+              fixture_setup, test_nick_taken_meanwhile, fixture_teardown);
   g_test_add ("/irc-daemon/registration/not-registered", Fixture, NULL,
               fixture_setup, test_not_registered, fixture_teardown);
   g_test_add ("/irc-daemon/ping", Fixture, NULL,
