@@ -229,6 +229,8 @@ ConfabBrokerPeer *confab_peer_requests_join (ConfabPeer             *self,
                                              const char             *name,
                                              const ConfabBrokerSink *sink,
                                              GError                **error);
+gboolean          confab_peer_requests_irc_nick_taken (ConfabPeer   *self,
+                                                       const GError *error);
 void              confab_peer_requests_refuse_local_name (ConfabPeer *self,
                                                           const char *name,
                                                           GError    **error);

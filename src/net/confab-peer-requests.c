@@ -35,8 +35,22 @@ session_of (ConfabPeer *self)
  * reads must not pile up. */
 #define IRC_REGISTRATION_OUTPUT_MAX (16 * 1024)
 
-/* A line of IRC's registration: its replies go out at once, as there is
- * no queue yet. */
+/* Queues what registration answered, to go out at once (there is no
+ * queue yet); FALSE if a client that does not read has too much waiting. */
+static gboolean
+send_registration_replies (ConfabPeer    *self,
+                           const GString *replies)
+{
+  if (replies->len == 0)
+    return TRUE;
+  if (self->unsent_len - self->unsent_off + replies->len > IRC_REGISTRATION_OUTPUT_MAX)
+    return FALSE;
+  confab_peer_output_append (self, replies->str, replies->len);
+  confab_peer_schedule_flush (self);
+  return TRUE;
+}
+
+/* A line of IRC's registration. */
 static ConfabLoginStep
 register_irc (ConfabPeer *self,
               char       *line,
@@ -54,16 +68,11 @@ register_irc (ConfabPeer *self,
   if (confab_session_identity_applies (&session))
     user = confab_peer_identity_dup_user (self);
   step = confab_session_irc_register (&session, line, len, user, replies, &resolved, error);
-  if (replies->len > 0)
+  if (!send_registration_replies (self, replies))
     {
-      if (self->unsent_len - self->unsent_off + replies->len > IRC_REGISTRATION_OUTPUT_MAX)
-        {
-          g_clear_error (error);
-          g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer");
-          return CONFAB_LOGIN_REFUSED;
-        }
-      confab_peer_output_append (self, replies->str, replies->len);
-      confab_peer_schedule_flush (self);
+      g_clear_error (error);
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer");
+      return CONFAB_LOGIN_REFUSED;
     }
   if (self->irc->nick != NULL)
     *requested = g_strdup (self->irc->nick);
@@ -152,6 +161,32 @@ confab_peer_requests_irc_ping (ConfabPeer *self)
   ConfabSession session = session_of (self);
 
   confab_session_irc_ping (&session);
+}
+
+/**
+ * confab_peer_requests_irc_nick_taken:
+ * @error: why confab_peer_requests_join() failed
+ *
+ * An IRC client whose nick was taken between NICK and the end of its
+ * registration is answered with 433 and goes on registering, as IRC
+ * clients expect (they then try another nick); it is not closed.
+ *
+ * Returns: TRUE if that is what happened; FALSE if the connection is to
+ *   close with @error
+ */
+gboolean
+confab_peer_requests_irc_nick_taken (ConfabPeer   *self,
+                                     const GError *error)
+{
+  ConfabSession session = session_of (self);
+  g_autoptr(GString) replies = NULL;
+
+  if (self->irc == NULL || self->irc->nick == NULL ||
+      !g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_NAME_TAKEN))
+    return FALSE;
+  replies = g_string_new (NULL);
+  confab_session_irc_nick_taken (&session, replies);
+  return send_registration_replies (self, replies);
 }
 
 /* A line after the login: the session does all of it.

@@ -169,7 +169,9 @@ join (ConfabPeer *self,
   self->entry = confab_peer_requests_join (self, name, &peer_sink, &error);
   if (self->entry == NULL)
     {
-      refuse (self, error);
+      /* An IRC nick taken since NICK: 433, and registration goes on. */
+      if (!confab_peer_requests_irc_nick_taken (self, error))
+        refuse (self, error);
       return;
     }
 

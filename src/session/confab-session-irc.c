@@ -293,6 +293,27 @@ confab_session_irc_register (const ConfabSession *session,
   return confab_session_resolve_login (session, client->nick, unix_user, name, error);
 }
 
+/**
+ * confab_session_irc_nick_taken:
+ * @replies: where the refusal is appended
+ *
+ * The nick registration was to end with was taken by someone else after
+ * NICK had found it free (the broker refused it): as at NICK time, the
+ * client gets 433 and registration waits for another NICK, which IRC
+ * clients send on their own.
+ */
+void
+confab_session_irc_nick_taken (const ConfabSession *session,
+                               GString             *replies)
+{
+  ConfabIrcClient *client = session->irc;
+
+  g_return_if_fail (client != NULL && client->nick != NULL);
+
+  NUMERIC (replies, client, "433", client->nick, "Nickname is already in use");
+  g_clear_pointer (&client->nick, g_free);
+}
+
 /* ---- the welcome ---------------------------------------------------------- */
 
 /* "KEY=VALUE ..." tokens of RPL_ISUPPORT, at most 13 per line. */

@@ -35,6 +35,8 @@ ConfabLoginStep confab_session_irc_register (const ConfabSession *session,
                                              GString             *replies,
                                              const char         **name,
                                              GError             **error);
+void            confab_session_irc_nick_taken (const ConfabSession *session,
+                                               GString             *replies);
 void            confab_session_irc_welcome (const ConfabSession *session);
 void            confab_session_irc_ping (const ConfabSession *session);
 gboolean        confab_session_irc_handle_line (const ConfabSession *session,
