@@ -707,6 +707,99 @@ test_gnutls_cli (Fixture      *fx,
   }
 }
 
+/* Runs the confab client on @args with @input; returns its exit status
+ * and what it wrote to standard error. Bounded by the watchdog. */
+static int
+run_client (const char * const *args,
+            const char         *input,
+            char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, confab_test_program_path ("confab"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  /* The client exits once its input has ended and been answered. */
+  g_subprocess_communicate_utf8 (process, input, NULL, &out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+static void
+test_client (Fixture      *fx,
+             gconstpointer data)
+{
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *other_ca = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *by_ip = NULL;
+  g_autofree char *err = NULL;
+
+  if (fx->bus == NULL)
+    return;
+  g_test_summary ("confab tls:HOST:PORT with --ca chats; a certificate it cannot trust fails "
+                  "with the reason and sends nothing in clear");
+
+  make_pki (fx, "other-ca", "other", TRUE);
+  start_daemon (fx);
+  ca = tmp_path (fx, "ca.pem");
+  other_ca = tmp_path (fx, "other-ca.pem");
+  address = g_strdup_printf ("tls:localhost:%u", fx->tls_port);
+  bob = confab_test_client_new_login (fx->port, "bob");
+  {
+    const char * const args[] = { "--quiet", "--ca", ca, address, "carol", NULL };
+
+    g_assert_cmpint (run_client (args, "bob: from the confab client\n", &err), ==, 0);
+    confab_test_client_expect_line (bob, "from carol: from the confab client");
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    /* The system's authorities do not know the test's CA. */
+    const char * const args[] = { address, "carol", NULL };
+
+    g_assert_cmpint (run_client (args, "bob: never\n", &err), ==, 1);
+    g_assert_nonnull (strstr (err, "certificate is refused: it is not signed by a trusted authority"));
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char * const args[] = { "--ca", other_ca, address, "carol", NULL };
+
+    g_assert_cmpint (run_client (args, "bob: never\n", &err), ==, 1);
+    g_assert_nonnull (strstr (err, "not signed by a trusted authority"));
+    g_clear_pointer (&err, g_free);
+  }
+  by_ip = g_strdup_printf ("tls:127.0.0.1:%u", fx->tls_port);
+  {
+    /* The certificate names 127.0.0.1 too: an address is checked as one. */
+    const char * const args[] = { "--quiet", "--ca", ca, by_ip, "dave", NULL };
+
+    g_assert_cmpint (run_client (args, "bob: by address\n", &err), ==, 0);
+    confab_test_client_expect_line (bob, "from dave: by address");
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char * const args[] = { "--ca", ca, "tls:unix:/nowhere", "carol", NULL };
+
+    g_assert_cmpint (run_client (args, "", &err), ==, 2);
+    g_assert_nonnull (strstr (err, "TLS needs HOST:PORT"));
+    g_clear_pointer (&err, g_free);
+  }
+  /* Nothing arrived in between: bob's next line is his own. */
+  confab_test_client_sync (bob, "bob");
+  wait_counter (fx, "tls_handshakes_failed", 2);
+}
+
 /* SIGHUP reads the certificate again: new connections get the new one,
  * connections made before keep theirs. */
 static void
@@ -755,6 +848,7 @@ main (int   argc,
   ADD ("/tls/openssl", test_openssl);
   ADD ("/tls/gnutls-cli", test_gnutls_cli);
   ADD ("/tls/reload", test_reload);
+  ADD ("/tls/client", test_client);
 
   return g_test_run ();
 }

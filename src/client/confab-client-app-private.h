@@ -23,11 +23,14 @@ struct _ConfabClientApp
 {
   GObject parent_instance;
 
-  GSocketConnectable *address;      /* (owned) */
-  char               *address_text; /* (owned) */
-  char               *name;         /* (owned) (nullable): until known */
-  gboolean            json;
-  gboolean            quiet;
+  GSocketConnectable  *address;      /* (owned) */
+  char                *address_text; /* (owned) */
+  char                *name;         /* (owned) (nullable): until known */
+  gboolean             json;
+  gboolean             quiet;
+  gboolean             tls;          /* connect over TLS */
+  GTlsDatabase        *tls_database; /* (owned) (nullable): --ca, else the system's */
+  GTlsCertificateFlags tls_errors;   /* why the server's certificate was refused */
 
   GMainLoop    *loop; /* (owned) */
   int           status;
@@ -71,5 +74,10 @@ void confab_client_app_login (ConfabClientApp *self,
                               const char      *name);
 void confab_client_app_handle_line (ConfabClientApp *self,
                                     const char      *raw);
+
+/* confab-client-tls.c */
+void  confab_client_tls_prepare (ConfabClientApp *self,
+                                 GSocketClient   *client);
+char *confab_client_tls_describe_errors (GTlsCertificateFlags errors);
 
 G_END_DECLS

@@ -32,12 +32,26 @@ G_DEFINE_FINAL_TYPE (ConfabClientApp, confab_client_app, G_TYPE_OBJECT)
 
 GSocketConnectable *
 confab_client_parse_address (const char *text,
+                             gboolean   *tls,
                              GError    **error)
 {
   g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (tls != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (g_str_has_prefix (text, "unix:"))
+  *tls = g_str_has_prefix (text, "tls:");
+  if (*tls)
+    {
+      text += strlen ("tls:");
+      /* A certificate names a host; a socket file has none to check. */
+      if (g_str_has_prefix (text, "unix:"))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _ ("TLS needs HOST:PORT, not a Unix socket"));
+          return NULL;
+        }
+    }
+  else if (g_str_has_prefix (text, "unix:"))
     return (GSocketConnectable *) confab_address_parse (text, error);
 
   if (*text == '\0' || strchr (text, '/') != NULL)
@@ -196,6 +210,15 @@ connected_cb (GObject      *source,
     return; /* stopped by a signal; the app may be gone */
 
   self = user_data;
+  if (connection == NULL && self->tls_errors != 0)
+    {
+      g_autofree char *why = confab_client_tls_describe_errors (self->tls_errors);
+
+      confab_client_output_problem (self->output, _ ("cannot connect to %s: the server's certificate is refused: %s"),
+                                    self->address_text, why);
+      confab_client_app_finish (self, CONFAB_CLIENT_EXIT_FAILURE);
+      return;
+    }
   if (connection == NULL)
     {
       confab_client_output_problem (self->output, _ ("cannot connect to %s: %s"),
@@ -242,6 +265,10 @@ confab_client_app_connect (ConfabClientApp *self)
   self->connecting = TRUE;
   /* A chat protocol has no business with HTTP proxies. */
   g_socket_client_set_enable_proxy (client, FALSE);
+  if (self->tls)
+    {
+      confab_client_tls_prepare (self, client);
+    }
   g_socket_client_set_timeout (client, CONNECT_TIMEOUT_SEC);
   g_socket_client_connect_async (client, self->address, self->cancellable,
                                  connected_cb, self);
@@ -327,6 +354,7 @@ confab_client_app_finalize (GObject *object)
   ConfabClientApp *self = CONFAB_CLIENT_APP (object);
 
   g_clear_object (&self->address);
+  g_clear_object (&self->tls_database);
   g_clear_pointer (&self->address_text, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->early_lines, g_ptr_array_unref);

@@ -18,12 +18,16 @@ G_BEGIN_DECLS
 /*
  * confab_client_parse_address:
  * @text: "HOST:PORT", "[IPV6]:PORT", "HOST" (port 8080) or "unix:PATH";
- *   unlike the daemon's --listen, HOST may be a host name
+ *   unlike the daemon's --listen, HOST may be a host name; "tls:" in
+ *   front of a HOST:PORT connects over TLS, checking the server's
+ *   certificate against HOST
+ * @tls: (out): whether it said "tls:"
  *
  * Returns: (transfer full) (nullable): what to connect to, or %NULL with
  *   @error set
  */
 GSocketConnectable *confab_client_parse_address (const char *text,
+                                                 gboolean   *tls,
                                                  GError    **error);
 
 #define CONFAB_TYPE_CLIENT_APP (confab_client_app_get_type ())
@@ -43,6 +47,21 @@ ConfabClientApp *confab_client_app_new (GSocketConnectable *address,
                                         const char         *name,
                                         gboolean            json,
                                         gboolean            quiet);
+
+/*
+ * confab_client_app_set_tls:
+ * @ca_file: (nullable): a PEM file of the authorities to trust instead of
+ *   the system's
+ *
+ * Connects over TLS. The server's certificate must be valid for the
+ * address's host and signed by a trusted authority; if it is not, the
+ * connection fails with the reason, never falling back to plain text.
+ *
+ * Returns: %FALSE with @error if @ca_file cannot be read
+ */
+gboolean confab_client_app_set_tls (ConfabClientApp *self,
+                                    const char      *ca_file,
+                                    GError         **error);
 
 /*
  * confab_client_app_run:

@@ -56,6 +56,7 @@ describe (void)
     "  printf 'alice\\nbob: hi\\n' | confab 127.0.0.1:8080\n"
     "  printf 'bob: hi\\n/peers\\n' | confab --json chat.example.org:8080 alice\n"
     "  confab unix:/run/confab.sock alice\n"
+    "  confab --ca ca.pem tls:chat.example.org:8443 alice   (over TLS)\n"
     "\n"
     "Exit status:\n"
     "  0  the input ended and the server answered all of it (errors about\n"
@@ -79,6 +80,8 @@ main (int   argc,
   gboolean           quiet = FALSE;
   gboolean           version = FALSE;
   gboolean           timestamps = FALSE;
+  gboolean           tls = FALSE;
+  g_autofree char   *ca_file = NULL;
   const char        *address_text = CONFAB_CLIENT_DEFAULT_ADDRESS;
   const char        *name = NULL;
   const GOptionEntry entries[] = {
@@ -88,6 +91,9 @@ main (int   argc,
       N_ ("Print no notices, only what the server sends"), NULL },
     { "timestamps", 't', 0, G_OPTION_ARG_NONE, &timestamps,
       N_ ("Show the time each line came (text protocol; JSON always shows it)"), NULL },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_ ("With tls:ADDR, trust the certificate authorities in FILE (PEM) instead of the system's"),
+      N_ ("FILE") },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_ ("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -122,7 +128,7 @@ main (int   argc,
   if (argc > 2)
     name = argv[2];
 
-  address = confab_client_parse_address (address_text, &error);
+  address = confab_client_parse_address (address_text, &tls, &error);
   if (address == NULL)
     {
       g_printerr (_ ("confab: invalid address “%s”: %s\n"), address_text, error->message);
@@ -137,7 +143,18 @@ main (int   argc,
       return CONFAB_CLIENT_EXIT_USAGE;
     }
 
+  if (ca_file != NULL && !tls)
+    {
+      g_printerr (_ ("confab: --ca is for tls:ADDR\n"));
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
+
   app = confab_client_app_new (address, address_text, name, json, quiet);
   confab_client_app_set_timestamps (app, timestamps);
+  if (tls && !confab_client_app_set_tls (app, ca_file, &error))
+    {
+      g_printerr (_ ("confab: cannot read %s: %s\n"), ca_file, error->message);
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
   return confab_client_app_run (app);
 }
