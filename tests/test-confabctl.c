@@ -692,6 +692,7 @@ test_stats (Fixture      *fx,
     "rate_limit_pauses",
     "irc_ping_timeouts",
     "tls_handshakes_failed",
+    "auth_failures",
     "signals_coalesced",
   };
   JsonObject *object;

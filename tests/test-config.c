@@ -803,8 +803,8 @@ test_file_example_uncommented (void)
     }
 
   /* listen, unix_identity, unix_socket_mode, every limit and the four
-   * [irc] keys and the two [tls] keys, each once. */
-  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2);
+   * [irc] keys, the two [tls] and the two [accounts] keys, each once. */
+  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2 + 2);
 
   capture_start ();
   config = load_string (uncommented->str, &error);
@@ -822,6 +822,26 @@ test_file_example_uncommented (void)
   g_assert_cmpuint (config->irc_ping_timeout_sec, ==, CONFAB_DEFAULT_IRC_PING_TIMEOUT_SEC);
   g_assert_cmpstr (config->tls_certificate, ==, "/etc/confab/tls/cert.pem");
   g_assert_cmpstr (config->tls_key, ==, "/etc/confab/tls/key.pem");
+  g_assert_cmpstr (config->accounts_file, ==, "/etc/confab/accounts");
+  g_assert_false (config->accounts_required);
+}
+
+static void
+test_accounts_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) set = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+
+  set = load_string ("[accounts]\nfile=/a/accounts\nrequired=true\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (set->accounts_file, ==, "/a/accounts");
+  g_assert_true (set->accounts_required);
+  copy = confab_config_copy (set);
+  g_assert_cmpstr (copy->accounts_file, ==, "/a/accounts");
+  assert_rejected ("[accounts]\nrequired=yes\nfile=/a\n", "[accounts] required: “yes” is not true or false");
+  assert_rejected ("[accounts]\nrequired=true\n", "[accounts] required=true needs file");
+  assert_rejected ("[accounts]\nfile=\n", "[accounts] file: expected a file name");
 }
 
 /* [tls]: two file names, read by the daemon. */
@@ -1015,6 +1035,7 @@ main (int    argc,
   g_test_add_func ("/config/load/rate-limit", test_rate_limit_keys);
   g_test_add_func ("/config/load/irc-keys", test_irc_keys);
   g_test_add_func ("/config/load/tls-keys", test_tls_keys);
+  g_test_add_func ("/config/load/accounts-keys", test_accounts_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
 

@@ -839,6 +839,7 @@ test_statistics (Fixture      *fx,
     { "rate_limit_pauses", "t" },
     { "irc_ping_timeouts", "t" },
     { "tls_handshakes_failed", "t" },
+    { "auth_failures", "t" },
     { "signals_coalesced", "t" },
   };
   guint32 u;
@@ -971,6 +972,7 @@ test_statistics_no_source (Fixture      *fx,
     "rate_limit_pauses",
     "irc_ping_timeouts",
     "tls_handshakes_failed",
+    "auth_failures",
   };
   guint32 u;
 

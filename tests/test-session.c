@@ -88,7 +88,7 @@ login (ConfabSession  *session,
 
   g_assert_true (confab_session_decode_login (session, copy, strlen (copy), &request, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (confab_session_resolve_login (session, request.name, NULL, &name, &error),
+  g_assert_cmpint (confab_session_resolve_login (session, request.name, NULL, NULL, &name, &error),
                    ==, CONFAB_LOGIN_JOIN);
   session->entry = confab_session_join (session, name, "127.0.0.1:1", &fake_sink, conn, &error);
   g_assert_no_error (error);
@@ -292,7 +292,7 @@ test_identity (void)
 
   /* Off: any name, joined at once. */
   g_assert_false (confab_session_identity_applies (&unix_peer));
-  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "alice", NULL, &name, &error), ==,
+  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "alice", NULL, NULL, &name, &error), ==,
                    CONFAB_LOGIN_JOIN);
   g_assert_cmpstr (name, ==, "alice");
 
@@ -305,26 +305,26 @@ test_identity (void)
   /* On a Unix socket a blank login is the user's own name... */
   g_assert_true (confab_session_decode_login (&unix_peer, blank, strlen (blank), &request, &error));
   g_assert_cmpstr (request.name, ==, "");
-  g_assert_cmpint (confab_session_resolve_login (&unix_peer, request.name, "alice", &name, &error), ==,
+  g_assert_cmpint (confab_session_resolve_login (&unix_peer, request.name, NULL, "alice", &name, &error), ==,
                    CONFAB_LOGIN_JOIN);
   g_assert_cmpstr (name, ==, "alice");
   confab_request_clear (&request);
-  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "alice", "alice", &name, &error), ==,
+  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "alice", NULL, "alice", &name, &error), ==,
                    CONFAB_LOGIN_JOIN);
 
   /* ...and any other name is refused. */
-  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "bob", "alice", &name, &error), ==,
+  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "bob", NULL, "alice", &name, &error), ==,
                    CONFAB_LOGIN_REFUSED);
   g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_YOUR_NAME);
   g_assert_cmpstr (error->message, ==, "not your name: on this socket you are alice");
   g_clear_error (&error);
-  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "", NULL, &name, &error), ==,
+  g_assert_cmpint (confab_session_resolve_login (&unix_peer, "", NULL, NULL, &name, &error), ==,
                    CONFAB_LOGIN_REFUSED);
   g_assert_cmpstr (error->message, ==, "not your name: uid 1000 has no user name");
   g_clear_error (&error);
 
   /* Elsewhere the name is first checked against the local users'. */
-  g_assert_cmpint (confab_session_resolve_login (&tcp_peer, "bob", NULL, &name, &error), ==,
+  g_assert_cmpint (confab_session_resolve_login (&tcp_peer, "bob", NULL, NULL, &name, &error), ==,
                    CONFAB_LOGIN_CHECK_NAME);
   g_assert_cmpstr (name, ==, "bob");
   confab_session_refuse_local_name (&tcp_peer, "bob", &error);

@@ -96,7 +96,7 @@ test_login (gconstpointer data)
   const char *name = NULL;
   gboolean    ok;
 
-  ok = confab_text_parse_login (line, lc->len, &name, &error);
+  ok = confab_text_parse_login (line, lc->len, &name, NULL, &error);
 
   if (lc->name != NULL)
     {
@@ -422,7 +422,7 @@ test_self_addressed (void)
   g_autofree char *line = g_strdup ("alice: note to self");
   const char      *name = NULL;
 
-  g_assert_true (confab_text_parse_login (login, strlen (login), &name, &error));
+  g_assert_true (confab_text_parse_login (login, strlen (login), &name, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (confab_text_parse_message (line, strlen (line), 64, msg, &error));
   g_assert_no_error (error);

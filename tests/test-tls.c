@@ -17,6 +17,7 @@
 
 #include "confab-dbus-test-util.h"
 #include "confab-test-util.h"
+#include "confab-tls-test-util.h"
 
 #define WAIT_MS 20000
 
@@ -39,79 +40,6 @@ tmp_path (Fixture    *fx,
           const char *name)
 {
   return g_build_filename (fx->tmp->path, name, NULL);
-}
-
-/* Runs certtool with @args (NULL-terminated) in the test's directory. */
-static void
-certtool (Fixture *fx,
-          ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  const char      *arg;
-  va_list          args;
-  int              status;
-
-  g_ptr_array_add (argv, (char *) "certtool");
-  va_start (args, fx);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (fx->tmp->path, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                NULL, NULL, NULL, &err, &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("certtool failed: %s", err);
-}
-
-static void
-write_template (Fixture    *fx,
-                const char *name,
-                const char *contents)
-{
-  g_autofree char *path = tmp_path (fx, name);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
-/* A CA (@ca.pem, @ca.key) and a certificate it signed for localhost and
- * 127.0.0.1 (@cert.pem, @cert.key); @valid: FALSE for one that expired. */
-static void
-make_pki (Fixture    *fx,
-          const char *ca,
-          const char *cert,
-          gboolean    valid)
-{
-  g_autofree char *ca_key = g_strconcat (ca, ".key", NULL);
-  g_autofree char *ca_pem = g_strconcat (ca, ".pem", NULL);
-  g_autofree char *cert_key = g_strconcat (cert, ".key", NULL);
-  g_autofree char *cert_pem = g_strconcat (cert, ".pem", NULL);
-  g_autofree char *ca_template = g_strconcat (ca, ".tmpl", NULL);
-  g_autofree char *cert_template = g_strconcat (cert, ".tmpl", NULL);
-  g_autofree char *ca_text = g_strdup_printf ("cn = \"confab test CA %s\"\nca\ncert_signing_key\n"
-                                              "expiration_days = 2\n",
-                                              ca);
-  const char      *dates = valid ? "expiration_days = 2\n"
-                                 : "activation_date = \"2020-01-01 00:00:00\"\n"
-                                   "expiration_date = \"2020-01-02 00:00:00\"\n";
-  g_autofree char *cert_text = g_strdup_printf ("cn = localhost\ndns_name = localhost\n"
-                                                "ip_address = 127.0.0.1\ntls_www_server\n"
-                                                "signing_key\nencryption_key\n%s",
-                                                dates);
-
-  write_template (fx, ca_template, ca_text);
-  write_template (fx, cert_template, cert_text);
-  certtool (fx, "--generate-privkey", "--key-type=ecdsa", "--outfile", ca_key, NULL);
-  certtool (fx, "--generate-self-signed", "--load-privkey", ca_key, "--template", ca_template,
-            "--outfile", ca_pem, NULL);
-  certtool (fx, "--generate-privkey", "--key-type=ecdsa", "--outfile", cert_key, NULL);
-  certtool (fx, "--generate-certificate", "--load-privkey", cert_key, "--load-ca-certificate", ca_pem,
-            "--load-ca-privkey", ca_key, "--template", cert_template, "--outfile", cert_pem, NULL);
 }
 
 static void
@@ -176,7 +104,7 @@ fixture_setup (Fixture      *fx,
   g_assert_no_error (error);
   fx->tmp = confab_test_tmp_dir_new ();
   fx->config_path = tmp_path (fx, "confab.conf");
-  make_pki (fx, "ca", "server", TRUE);
+  confab_tls_test_make_pki (fx->tmp->path, "ca", "server", TRUE);
   write_config (fx, "server");
 }
 
@@ -250,104 +178,6 @@ wait_counter (Fixture    *fx,
   g_assert_cmpuint (get_counter (fx, key), ==, wanted);
 }
 
-/* ---- GIO's TLS client ---------------------------------------------------- */
-
-typedef struct
-{
-  GSocketConnection *tcp; /* (owned) */
-  GIOStream         *tls; /* (owned) */
-  GDataInputStream  *in;  /* (owned) */
-} TlsClient;
-
-static void
-tls_client_free (TlsClient *client)
-{
-  if (client->tls != NULL)
-    g_io_stream_close (client->tls, NULL, NULL);
-  g_clear_object (&client->in);
-  g_clear_object (&client->tls);
-  g_clear_object (&client->tcp);
-  g_free (client);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TlsClient, tls_client_free)
-
-/* Connects to @port over TLS, trusting only @ca_file; %NULL with @error
- * if the handshake fails (a certificate the client refuses). */
-static TlsClient *
-tls_client_try_new (Fixture    *fx,
-                    guint16     port,
-                    const char *ca,
-                    GError    **error)
-{
-  g_autoptr(TlsClient) client = g_new0 (TlsClient, 1);
-  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
-  g_autoptr(GSocketConnectable) identity = g_network_address_new ("localhost", port);
-  g_autoptr(GTlsDatabase) database = NULL;
-  g_autofree char *ca_pem = g_strconcat (ca, ".pem", NULL);
-  g_autofree char *ca_path = tmp_path (fx, ca_pem);
-  g_autofree char *port_text = g_strdup_printf ("127.0.0.1:%u", port);
-  g_autoptr(GError) local_error = NULL;
-
-  /* No proxy: its resolver would read GSettings, absent in isolated dirs. */
-  g_socket_client_set_enable_proxy (socket_client, FALSE);
-  client->tcp = g_socket_client_connect_to_host (socket_client, port_text, 0, NULL, &local_error);
-  g_assert_no_error (local_error);
-  g_socket_set_timeout (g_socket_connection_get_socket (client->tcp), confab_test_timeout_ms (WAIT_MS) / 1000);
-  database = g_tls_file_database_new (ca_path, &local_error);
-  g_assert_no_error (local_error);
-  client->tls = g_tls_client_connection_new (G_IO_STREAM (client->tcp), identity, &local_error);
-  g_assert_no_error (local_error);
-  g_tls_connection_set_database (G_TLS_CONNECTION (client->tls), database);
-  if (!g_tls_connection_handshake (G_TLS_CONNECTION (client->tls), NULL, error))
-    return NULL;
-  client->in = g_data_input_stream_new (g_io_stream_get_input_stream (client->tls));
-  g_data_input_stream_set_newline_type (client->in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
-  return g_steal_pointer (&client);
-}
-
-static TlsClient *
-tls_client_new (Fixture *fx,
-                guint16  port)
-{
-  g_autoptr(GError) error = NULL;
-  TlsClient *client = tls_client_try_new (fx, port, "ca", &error);
-
-  g_assert_no_error (error);
-  return client;
-}
-
-static void
-tls_send (TlsClient  *client,
-          const char *text)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_output_stream_write_all (g_io_stream_get_output_stream (client->tls), text, strlen (text), NULL, NULL,
-                             &error);
-  g_assert_no_error (error);
-}
-
-static char *
-tls_read_line (TlsClient *client)
-{
-  g_autoptr(GError) error = NULL;
-  char *line = g_data_input_stream_read_line_utf8 (client->in, NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  return line;
-}
-
-static void
-tls_expect_line (TlsClient  *client,
-                 const char *expected)
-{
-  g_autofree char *line = tls_read_line (client);
-
-  g_assert_cmpstr (line, ==, expected);
-}
-
 /* ---- the tests ------------------------------------------------------------ */
 
 static void
@@ -364,7 +194,7 @@ test_chat (Fixture      *fx,
   g_test_summary ("Text and JSON peers over TLS chat with a plain-TCP peer, both ways");
 
   start_daemon (fx);
-  alice = tls_client_new (fx, fx->tls_port);
+  alice = tls_client_new (fx->tmp->path, fx->tls_port);
   tls_send (alice, "alice\n");
   bob = confab_test_client_new_login (fx->port, "bob");
   tls_send (alice, "bob: over tls\n");
@@ -372,7 +202,7 @@ test_chat (Fixture      *fx,
   confab_test_client_send_line (bob, "alice: and back");
   tls_expect_line (alice, "from bob: and back");
 
-  jo = tls_client_new (fx, fx->tls_port);
+  jo = tls_client_new (fx->tmp->path, fx->tls_port);
   tls_send (jo, "{\"type\":\"login\",\"name\":\"jo\"}\n");
   welcome = tls_read_line (jo);
   g_assert_nonnull (strstr (welcome, "\"type\":\"welcome\""));
@@ -401,7 +231,7 @@ test_ircs (Fixture      *fx,
   g_test_summary ("IRC over TLS (ircs:): registration and a message from a plain-TCP text peer");
 
   start_daemon (fx);
-  ian = tls_client_new (fx, fx->irc_port);
+  ian = tls_client_new (fx->tmp->path, fx->irc_port);
   tls_send (ian, "NICK ian\r\nUSER ian 0 * :Ian\r\n");
   for (guint i = 0; i < 32 && !welcomed; i++)
     {
@@ -431,19 +261,19 @@ test_refused_certificate (Fixture      *fx,
   g_test_summary ("A wrong CA and an expired certificate are refused by the client; the server "
                   "counts each failed handshake");
 
-  make_pki (fx, "other-ca", "other", TRUE);
+  confab_tls_test_make_pki (fx->tmp->path, "other-ca", "other", TRUE);
   start_daemon (fx);
-  client = tls_client_try_new (fx, fx->tls_port, "other-ca", &error);
+  client = tls_client_try_new (fx->tmp->path, fx->tls_port, "other-ca", &error);
   g_assert_null (client);
   g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
   wait_counter (fx, "tls_handshakes_failed", 1);
   g_clear_pointer (&fx->daemon, confab_test_daemon_free);
   g_clear_error (&error);
 
-  make_pki (fx, "old-ca", "expired", FALSE);
+  confab_tls_test_make_pki (fx->tmp->path, "old-ca", "expired", FALSE);
   write_config (fx, "expired");
   start_daemon (fx);
-  client = tls_client_try_new (fx, fx->tls_port, "old-ca", &error);
+  client = tls_client_try_new (fx->tmp->path, fx->tls_port, "old-ca", &error);
   g_assert_null (client);
   g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
   wait_counter (fx, "tls_handshakes_failed", 1);
@@ -509,7 +339,7 @@ test_plaintext_and_stall (Fixture      *fx,
   g_assert_cmpuint (get_counter (fx, "login_timeouts"), ==, 0);
 
   /* The port still serves. */
-  alice = tls_client_new (fx, fx->tls_port);
+  alice = tls_client_new (fx->tmp->path, fx->tls_port);
   tls_send (alice, "alice\nalice: me\n");
   tls_expect_line (alice, "from alice: me");
 }
@@ -751,7 +581,7 @@ test_client (Fixture      *fx,
   g_test_summary ("confab tls:HOST:PORT with --ca chats; a certificate it cannot trust fails "
                   "with the reason and sends nothing in clear");
 
-  make_pki (fx, "other-ca", "other", TRUE);
+  confab_tls_test_make_pki (fx->tmp->path, "other-ca", "other", TRUE);
   start_daemon (fx);
   ca = tmp_path (fx, "ca.pem");
   other_ca = tmp_path (fx, "other-ca.pem");
@@ -816,18 +646,18 @@ test_reload (Fixture      *fx,
   g_test_summary ("SIGHUP reloads the certificate for new connections; older ones go on");
 
   start_daemon (fx);
-  before = tls_client_new (fx, fx->tls_port);
+  before = tls_client_new (fx->tmp->path, fx->tls_port);
   tls_send (before, "early\n");
 
-  make_pki (fx, "new-ca", "renewed", TRUE);
+  confab_tls_test_make_pki (fx->tmp->path, "new-ca", "renewed", TRUE);
   write_config (fx, "renewed");
   offset = confab_test_daemon_get_log_length (fx->daemon);
   confab_test_daemon_send_signal (fx->daemon, SIGHUP);
   confab_test_daemon_wait_for_log (fx->daemon, offset, "Reloaded configuration", WAIT_MS);
 
-  g_assert_null (tls_client_try_new (fx, fx->tls_port, "ca", &error));
+  g_assert_null (tls_client_try_new (fx->tmp->path, fx->tls_port, "ca", &error));
   g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
-  after = tls_client_try_new (fx, fx->tls_port, "new-ca", NULL);
+  after = tls_client_try_new (fx->tmp->path, fx->tls_port, "new-ca", NULL);
   g_assert_nonnull (after);
   tls_send (after, "late\nearly: hi\n");
   tls_expect_line (before, "from late: hi");

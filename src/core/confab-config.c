@@ -22,6 +22,9 @@
 #define KEY_IRC_SERVER_NAME "server_name"
 #define KEY_IRC_MOTD_FILE   "motd_file"
 #define GROUP_TLS           "tls"
+#define GROUP_ACCOUNTS      "accounts"
+#define KEY_ACCOUNTS_FILE   "file"
+#define KEY_ACCOUNTS_REQ    "required"
 #define KEY_TLS_CERTIFICATE "certificate"
 #define KEY_TLS_KEY         "key"
 /* A server name is a host name with a dot, so that no client takes it
@@ -88,6 +91,9 @@ is_known_key (const char *group,
     return TRUE;
   if (g_str_equal (group, GROUP_TLS) &&
       (g_str_equal (key, KEY_TLS_CERTIFICATE) || g_str_equal (key, KEY_TLS_KEY)))
+    return TRUE;
+  if (g_str_equal (group, GROUP_ACCOUNTS) &&
+      (g_str_equal (key, KEY_ACCOUNTS_FILE) || g_str_equal (key, KEY_ACCOUNTS_REQ)))
     return TRUE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -184,7 +190,8 @@ report_unknown (GKeyFile   *key_file,
       if (!g_str_equal (groups[i], GROUP_SERVER) &&
           !g_str_equal (groups[i], GROUP_LIMITS) &&
           !g_str_equal (groups[i], GROUP_IRC) &&
-          !g_str_equal (groups[i], GROUP_TLS))
+          !g_str_equal (groups[i], GROUP_TLS) &&
+          !g_str_equal (groups[i], GROUP_ACCOUNTS))
         {
           report_one (source, data, groups[i], NULL);
           continue;
@@ -532,6 +539,51 @@ parse_tls_keys (GKeyFile     *key_file,
   return TRUE;
 }
 
+/* [accounts] file and required; the file is read by the daemon. */
+static gboolean
+parse_accounts_keys (GKeyFile     *key_file,
+                     ConfabConfig *config,
+                     GError      **error)
+{
+  g_autofree char *file = g_key_file_get_string (key_file, GROUP_ACCOUNTS, KEY_ACCOUNTS_FILE, NULL);
+  g_autofree char *required = g_key_file_get_value (key_file, GROUP_ACCOUNTS, KEY_ACCOUNTS_REQ, NULL);
+
+  if (file != NULL)
+    {
+      g_strstrip (file);
+      if (*file == '\0')
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("[%s] %s: expected a file name"), GROUP_ACCOUNTS, KEY_ACCOUNTS_FILE);
+          return FALSE;
+        }
+      config->accounts_file = g_steal_pointer (&file);
+    }
+  if (required != NULL)
+    {
+      g_strstrip (required);
+      if (g_str_equal (required, "true"))
+        config->accounts_required = TRUE;
+      else if (g_str_equal (required, "false"))
+        config->accounts_required = FALSE;
+      else
+        {
+          g_autofree char *shown = g_utf8_make_valid (required, -1);
+
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("[%s] %s: “%s” is not true or false"), GROUP_ACCOUNTS, KEY_ACCOUNTS_REQ, shown);
+          return FALSE;
+        }
+    }
+  if (config->accounts_required && config->accounts_file == NULL)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                   _ ("[%s] %s=true needs %s"), GROUP_ACCOUNTS, KEY_ACCOUNTS_REQ, KEY_ACCOUNTS_FILE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* @source: the file's display name, or %NULL for data from memory. Errors
  * do not name the file: the caller prefixes it. */
 static ConfabConfig *
@@ -547,7 +599,8 @@ config_from_key_file (GKeyFile   *key_file,
   if (!parse_listen (key_file, config, error) ||
       !parse_unix_keys (key_file, config, error) ||
       !parse_irc_keys (key_file, config, error) ||
-      !parse_tls_keys (key_file, config, error))
+      !parse_tls_keys (key_file, config, error) ||
+      !parse_accounts_keys (key_file, config, error))
     return NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -702,6 +755,7 @@ confab_config_copy (const ConfabConfig *self)
   copy->irc_motd_file = g_strdup (self->irc_motd_file);
   copy->tls_certificate = g_strdup (self->tls_certificate);
   copy->tls_key = g_strdup (self->tls_key);
+  copy->accounts_file = g_strdup (self->accounts_file);
 
   return copy;
 }
@@ -723,6 +777,7 @@ confab_config_free (ConfabConfig *self)
   g_free (self->irc_motd_file);
   g_free (self->tls_certificate);
   g_free (self->tls_key);
+  g_free (self->accounts_file);
   g_free (self);
 }
 
@@ -771,6 +826,9 @@ confab_config_describe_changes (const ConfabConfig *before,
   add_change (changes, KEY_IRC_MOTD_FILE, before->irc_motd_file, after->irc_motd_file);
   add_change (changes, KEY_TLS_CERTIFICATE, before->tls_certificate, after->tls_certificate);
   add_change (changes, KEY_TLS_KEY, before->tls_key, after->tls_key);
+  add_change (changes, "accounts file", before->accounts_file, after->accounts_file);
+  add_change (changes, "accounts required", before->accounts_required ? "true" : "false",
+              after->accounts_required ? "true" : "false");
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {

@@ -62,6 +62,10 @@ G_BEGIN_DECLS
  *   certificate=PATH           (PEM; needed by tls: and ircs: listeners)
  *   key=PATH                   (PEM; its private key)
  *
+ *   [accounts]
+ *   file=PATH                  (NAME:HASH[:certfp=HEX] lines; optional)
+ *   required=false             (true: only names with an account log in)
+ *
  * Keys that are absent keep their default; listen is then NULL and the
  * daemon uses its default addresses (SPEC §1). listen entries are trimmed
  * of white space and must not be empty, nor the list; they are not parsed
@@ -105,6 +109,8 @@ typedef struct
   guint    irc_ping_timeout_sec;  /* [irc] ping_timeout_sec */
   char    *tls_certificate;       /* (owned) (nullable): [tls] certificate */
   char    *tls_key;               /* (owned) (nullable): [tls] key */
+  char    *accounts_file;         /* (owned) (nullable): [accounts] file */
+  gboolean accounts_required;     /* [accounts] required */
 } ConfabConfig;
 
 ConfabConfig *confab_config_new_default (void);

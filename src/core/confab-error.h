@@ -40,6 +40,9 @@ G_BEGIN_DECLS
  * @CONFAB_ERROR_NOT_ROOM_OPERATOR: an operator's request (IRC's KICK) from
  *   a member who is not the room's operator
  * @CONFAB_ERROR_PING_TIMEOUT: an IRC client did not answer the server's PING
+ * @CONFAB_ERROR_AUTHENTICATION_FAILED: a login's password (or its absence)
+ *   does not match the name's account, or an account is required
+ * @CONFAB_ERROR_PASSWORD_NEEDS_TLS: a password came over plain TCP
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -73,6 +76,8 @@ typedef enum
   CONFAB_ERROR_UNKNOWN_COMMAND,
   CONFAB_ERROR_NOT_ROOM_OPERATOR,
   CONFAB_ERROR_PING_TIMEOUT,
+  CONFAB_ERROR_AUTHENTICATION_FAILED,
+  CONFAB_ERROR_PASSWORD_NEEDS_TLS,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

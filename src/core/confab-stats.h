@@ -29,6 +29,7 @@ typedef struct
   guint64 rate_limit_pauses;
   guint64 irc_ping_timeouts;     /* IRC connections closed for not answering a PING */
   guint64 tls_handshakes_failed; /* TLS connections that never finished their handshake */
+  guint64 auth_failures;         /* logins with a wrong password */
 } ConfabConnectionStats;
 
 /*

@@ -285,6 +285,7 @@ static const struct
   { "rate_limit_pauses", N_ ("Rate-limit pauses:") },
   { "irc_ping_timeouts", N_ ("IRC ping timeouts:") },
   { "tls_handshakes_failed", N_ ("TLS handshakes failed:") },
+  { "auth_failures", N_ ("Failed passwords:") },
   { "signals_coalesced", N_ ("Bus signals coalesced:") },
   { "rooms", N_ ("Rooms:") },
   { "rooms_peak", N_ ("Rooms at most:") },

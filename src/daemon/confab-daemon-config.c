@@ -114,6 +114,32 @@ confab_daemon_load_tls_certificate (const ConfabConfig *config,
   return TRUE;
 }
 
+/**
+ * confab_daemon_load_accounts:
+ * @out_accounts: (out) (transfer full) (nullable): the accounts, or %NULL
+ *   when [accounts] names no file
+ *
+ * Returns: %FALSE with @error if the file cannot be read or has a bad line
+ */
+gboolean
+confab_daemon_load_accounts (const ConfabConfig *config,
+                             ConfabAccounts    **out_accounts,
+                             GError            **error)
+{
+  *out_accounts = NULL;
+  if (config->accounts_file == NULL)
+    return TRUE;
+  *out_accounts = confab_accounts_load_file (config->accounts_file, config->accounts_required, error);
+  if (*out_accounts == NULL)
+    {
+      g_prefix_error (error, "[accounts] file: ");
+      return FALSE;
+    }
+  g_message (_ ("Loaded %u accounts from %s"), confab_accounts_get_n_accounts (*out_accounts),
+             config->accounts_file);
+  return TRUE;
+}
+
 /* Resolves [server] unix_socket_user/unix_socket_group for the server. */
 gboolean
 confab_daemon_apply_unix_socket_options (ConfabDaemon *self,

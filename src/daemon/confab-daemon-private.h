@@ -43,6 +43,9 @@ void             confab_daemon_limits_from_config (const ConfabConfig *config,
                                                    ConfabPeerLimits   *peer_limits);
 GVariant        *confab_daemon_peer_limits_variant (const ConfabConfig *config);
 ConfabIrcServer *confab_daemon_irc_server_from_config (const ConfabConfig *config);
+gboolean         confab_daemon_load_accounts (const ConfabConfig *config,
+                                              ConfabAccounts    **out_accounts,
+                                              GError            **error);
 gboolean         confab_daemon_load_tls_certificate (const ConfabConfig *config,
                                                      GTlsCertificate   **out_certificate,
                                                      GError            **error);

@@ -338,6 +338,7 @@ confab_daemon_reload (ConfabDaemon *self)
   g_auto(GStrv) changes = NULL;
   g_autoptr(ConfabIrcServer) irc_server = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(ConfabAccounts) accounts = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits   peer_limits;
 
@@ -378,6 +379,12 @@ confab_daemon_reload (ConfabDaemon *self)
     }
   else
     g_warning (_ ("[tls] is gone from the configuration: keeping the previous TLS certificate"));
+  g_clear_error (&error);
+  /* A bad accounts file must not open every account: the old one stays. */
+  if (!confab_daemon_load_accounts (config, &accounts, &error))
+    g_warning (_ ("Keeping the previous accounts: %s"), error->message);
+  else
+    confab_server_set_accounts (self->server, accounts);
   if (self->manager != NULL)
     {
       confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
@@ -466,6 +473,7 @@ confab_daemon_new (const char         *config_path,
   g_autoptr(ConfabDaemon) self = g_object_new (CONFAB_TYPE_DAEMON, NULL);
   g_autoptr(ConfabIrcServer) irc_server = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(ConfabAccounts) accounts = NULL;
   ConfabBrokerLimits broker_limits;
   ConfabPeerLimits   peer_limits;
 
@@ -487,8 +495,10 @@ confab_daemon_new (const char         *config_path,
     return NULL;
   irc_server = confab_daemon_irc_server_from_config (self->config);
   confab_server_set_irc_server (self->server, irc_server);
-  if (!confab_daemon_load_tls_certificate (self->config, &certificate, error))
+  if (!confab_daemon_load_tls_certificate (self->config, &certificate, error) ||
+      !confab_daemon_load_accounts (self->config, &accounts, error))
     return NULL;
+  confab_server_set_accounts (self->server, accounts);
   confab_server_set_tls_certificate (self->server, certificate);
   self->has_tls_certificate = certificate != NULL;
   g_signal_connect_object (self->server, "connection-closed",

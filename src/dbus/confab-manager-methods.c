@@ -307,6 +307,7 @@ run_get_statistics (ConfabManager         *self,
   dict_add_u64 (&dict, "rate_limit_pauses", conn.rate_limit_pauses);
   dict_add_u64 (&dict, "irc_ping_timeouts", conn.irc_ping_timeouts);
   dict_add_u64 (&dict, "tls_handshakes_failed", conn.tls_handshakes_failed);
+  dict_add_u64 (&dict, "auth_failures", conn.auth_failures);
   dict_add_u64 (&dict, "signals_coalesced", confab_bus_signals_get_coalesced (self->bus_signals));
   if (self->peer_limits != NULL)
     {

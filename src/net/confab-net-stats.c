@@ -28,5 +28,6 @@ confab_net_stats_report (const ConfabNetStats  *stats,
     .rate_limit_pauses = stats->rate_limit_pauses,
     .irc_ping_timeouts = stats->irc_ping_timeouts,
     .tls_handshakes_failed = stats->tls_handshakes_failed,
+    .auth_failures = stats->auth_failures,
   };
 }

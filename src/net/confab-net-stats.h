@@ -29,6 +29,7 @@ typedef struct
   guint64 rate_limit_pauses;
   guint64 irc_ping_timeouts;
   guint64 tls_handshakes_failed;
+  guint64 auth_failures;
 } ConfabNetStats;
 
 /* A connection refused before it logged in: closed with one error line. */

@@ -255,6 +255,7 @@ confab_peer_finish_close (ConfabPeer *self)
   confab_framer_clear (&self->framer);
 
   confab_peer_tls_close (self);
+  confab_peer_auth_cancel (self);
   g_socket_close (self->socket, NULL);
   g_debug ("connection from %s closed", self->address);
   if (self->kick_notice != NULL)

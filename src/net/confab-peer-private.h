@@ -55,6 +55,7 @@ typedef struct _ConfabNameCheck ConfabNameCheck;
  *   @reserved if it is a local account's
  * @tls_ready: the TLS handshake ended (confab-peer-tls.c); @error if it
  *   failed
+ * @password_checked: a login's password was checked (confab-peer-auth.c)
  */
 typedef struct
 {
@@ -66,6 +67,9 @@ typedef struct
                         gboolean    reserved);
   void (*tls_ready) (ConfabPeer   *self,
                      const GError *error);
+  void (*password_checked) (ConfabPeer *self,
+                            const char *name,
+                            gboolean    ok);
 } ConfabPeerEvents;
 
 struct _ConfabPeer
@@ -116,6 +120,11 @@ struct _ConfabPeer
   GSource        *tls_input;       /* (owned) (nullable): while reading */
   GSource        *tls_output;      /* (owned) (nullable): while blocked on sending */
   gboolean        tls_ready;       /* the handshake is done */
+
+  /* A password check waiting for its host's delay (confab-peer-auth.c). */
+  gpointer auth_pending; /* (owned) (nullable) */
+  guint    auth_delay_id;
+  gboolean auth_checking; /* from the check's start to its answer */
 
   /* The IRC door's keep-alive (confab-peer-ping.c), on the timer. */
   gint64 last_input_usec; /* when the client last sent anything */
@@ -196,6 +205,13 @@ char *confab_peer_identity_dup_user (ConfabPeer *self);
 void  confab_peer_identity_check_name (ConfabPeer *self,
                                        const char *name);
 
+/* confab-peer-auth.c */
+void confab_peer_auth_check (ConfabPeer *self,
+                             const char *name,
+                             char       *password);
+void confab_peer_auth_failed (ConfabPeer *self);
+void confab_peer_auth_cancel (ConfabPeer *self);
+
 /* confab-peer-tls.c */
 gboolean confab_peer_tls_start (ConfabPeer      *self,
                                 GTlsCertificate *certificate,
@@ -224,7 +240,10 @@ ConfabLoginStep   confab_peer_requests_login (ConfabPeer *self,
                                               gsize       len,
                                               char      **requested,
                                               char      **name,
+                                              char      **password,
                                               GError    **error);
+void              confab_peer_requests_refuse_password (ConfabPeer *self,
+                                                        GError    **error);
 ConfabBrokerPeer *confab_peer_requests_join (ConfabPeer             *self,
                                              const char             *name,
                                              const ConfabBrokerSink *sink,

@@ -27,6 +27,9 @@ session_of (ConfabPeer *self)
     .unix_identity = self->host->limits.unix_identity,
     .unix_uid = self->unix_uid,
     .irc = self->irc,
+    .accounts = self->host->accounts,
+    /* On plain TCP a password would have crossed the network in clear. */
+    .secure = self->tls != NULL || g_socket_get_family (self->socket) == G_SOCKET_FAMILY_UNIX,
   };
 }
 
@@ -57,6 +60,7 @@ register_irc (ConfabPeer *self,
               gsize       len,
               char      **requested,
               char      **name,
+              char      **password,
               GError    **error)
 {
   ConfabSession session = session_of (self);
@@ -76,8 +80,12 @@ register_irc (ConfabPeer *self,
     }
   if (self->irc->nick != NULL)
     *requested = g_strdup (self->irc->nick);
-  if (step == CONFAB_LOGIN_JOIN || step == CONFAB_LOGIN_CHECK_NAME)
+  if (step == CONFAB_LOGIN_JOIN || step == CONFAB_LOGIN_CHECK_NAME || step == CONFAB_LOGIN_CHECK_PASSWORD)
     *name = g_strdup (resolved);
+  if (step == CONFAB_LOGIN_CHECK_PASSWORD)
+    *password = g_strdup (self->irc->password);
+  if (step != CONFAB_LOGIN_PENDING)
+    confab_irc_client_forget_password (self->irc);
   return step;
 }
 
@@ -87,6 +95,8 @@ register_irc (ConfabPeer *self,
  * @requested: (out) (transfer full) (optional): the name asked for, for
  *   the log line of a refusal; %NULL if the line is no login at all
  * @name: (out) (transfer full): the name to join (or to check first)
+ * @password: (out) (transfer full): with CHECK_PASSWORD, the password to
+ *   check (for confab_peer_auth_check(), which wipes it)
  *
  * Returns: what to do; REFUSED with @error set
  */
@@ -96,6 +106,7 @@ confab_peer_requests_login (ConfabPeer *self,
                             gsize       len,
                             char      **requested,
                             char      **name,
+                            char      **password,
                             GError    **error)
 {
   ConfabSession    session = session_of (self);
@@ -104,21 +115,33 @@ confab_peer_requests_login (ConfabPeer *self,
   const char      *resolved = NULL;
   ConfabLoginStep  step;
 
-  *requested = *name = NULL;
+  *requested = *name = *password = NULL;
   if (self->irc != NULL)
-    return register_irc (self, line, len, requested, name, error);
+    return register_irc (self, line, len, requested, name, password, error);
   if (!confab_session_decode_login (&session, line, len, &request, error))
     return CONFAB_LOGIN_REFUSED;
 
   if (confab_session_identity_applies (&session))
     user = confab_peer_identity_dup_user (self);
 
-  step = confab_session_resolve_login (&session, request.name, user, &resolved, error);
+  step = confab_session_resolve_login (&session, request.name, request.password, user, &resolved, error);
   *requested = g_strdup (request.name);
   if (step != CONFAB_LOGIN_REFUSED)
     *name = g_strdup (resolved);
+  if (step == CONFAB_LOGIN_CHECK_PASSWORD)
+    *password = g_strdup (request.password);
   confab_request_clear (&request);
   return step;
+}
+
+/* The password did not match the account (confab-peer-auth.c). */
+void
+confab_peer_requests_refuse_password (ConfabPeer *self,
+                                      GError    **error)
+{
+  ConfabSession session = session_of (self);
+
+  confab_session_refuse_password (&session, error);
 }
 
 /* The name check found @name to be a local user's (confab-peer-identity.c). */

@@ -194,9 +194,10 @@ login (ConfabPeer *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *requested = NULL;
   g_autofree char *name = NULL;
+  char            *password = NULL;
   ConfabLoginStep  step;
 
-  step = confab_peer_requests_login (self, line, len, &requested, &name, &error);
+  step = confab_peer_requests_login (self, line, len, &requested, &name, &password, &error);
   /* Named in the log line if the login is refused. */
   self->login_name = requested;
   switch (step)
@@ -211,6 +212,14 @@ login (ConfabPeer *self,
       self->pause = INPUT_PAUSED_LOOKUP;
       confab_peer_set_watching (self, FALSE, self->writing);
       confab_peer_identity_check_name (self, name);
+      break;
+
+    case CONFAB_LOGIN_CHECK_PASSWORD:
+      /* Checked in a worker thread; nothing is read until it answers
+       * (password_checked_cb). */
+      self->pause = INPUT_PAUSED_LOOKUP;
+      confab_peer_set_watching (self, FALSE, self->writing);
+      confab_peer_auth_check (self, name, g_steal_pointer (&password));
       break;
 
     case CONFAB_LOGIN_PENDING:
@@ -339,12 +348,34 @@ tls_ready_cb (ConfabPeer   *self,
     confab_peer_set_watching (self, TRUE, FALSE);
 }
 
+static void
+password_checked_cb (ConfabPeer *self,
+                     const char *name,
+                     gboolean    ok)
+{
+  if (!ok)
+    {
+      g_autoptr(GError) error = NULL;
+
+      confab_peer_auth_failed (self);
+      confab_peer_requests_refuse_password (self, &error);
+      self->login_name = name;
+      refuse (self, error);
+      self->login_name = NULL;
+      return;
+    }
+  join (self, name);
+  /* Frame what came after the login, then read on. */
+  apply_input (self, confab_peer_input_resume (self));
+}
+
 static const ConfabPeerEvents peer_events = {
   .line = line_cb,
   .rate_due = rate_due_cb,
   .user_known = user_known_cb,
   .name_checked = name_checked_cb,
   .tls_ready = tls_ready_cb,
+  .password_checked = password_checked_cb,
 };
 
 /* ---- the socket ------------------------------------------------------ */
@@ -515,6 +546,7 @@ confab_peer_finalize (GObject *object)
   g_clear_pointer (&self->held, g_free);
   g_clear_pointer (&self->kick_notice, g_free);
   confab_peer_tls_clear (self);
+  confab_peer_auth_cancel (self);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);
   confab_peer_output_clear (self);
   confab_framer_clear (&self->framer);

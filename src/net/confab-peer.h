@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 
+#include "confab-auth-throttle.h"
 #include "confab-broker.h"
 #include "confab-irc-server.h"
 #include "confab-listen-address.h"
@@ -59,6 +60,8 @@ typedef struct
   ConfabNetStats         stats;           /* for GetStatistics, through the server */
   ConfabIrcServer       *irc_server;      /* (owned): what the IRC door's connections are told */
   GTlsCertificate       *tls_certificate; /* (owned) (nullable): for the TLS doors */
+  ConfabAccounts        *accounts;        /* (owned) (nullable): [accounts] file */
+  ConfabAuthThrottle    *auth_throttle;   /* (owned): failed passwords per host */
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;
 } ConfabPeerHost;

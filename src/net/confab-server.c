@@ -532,7 +532,6 @@ confab_server_set_irc_server (ConfabServer    *self,
 
   confab_irc_server_ref (irc_server);
   g_clear_pointer (&self->host.irc_server, confab_irc_server_unref);
-  g_clear_object (&self->host.tls_certificate);
   self->host.irc_server = irc_server;
 }
 
@@ -548,6 +547,23 @@ confab_server_set_tls_certificate (ConfabServer    *self,
   g_return_if_fail (CONFAB_IS_SERVER (self));
 
   g_set_object (&self->host.tls_certificate, certificate);
+}
+
+/**
+ * confab_server_set_accounts:
+ * @accounts: (nullable): the accounts logins from now on are checked
+ *   against; %NULL for none
+ */
+void
+confab_server_set_accounts (ConfabServer   *self,
+                            ConfabAccounts *accounts)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  if (accounts != NULL)
+    confab_accounts_ref (accounts);
+  g_clear_pointer (&self->host.accounts, confab_accounts_unref);
+  self->host.accounts = accounts;
 }
 
 /* Returns: (transfer none): the bound addresses, NULL-terminated */
@@ -608,6 +624,9 @@ confab_server_finalize (GObject *object)
   for (guint i = 0; i < CONFAB_DOOR_COUNT; i++)
     g_clear_object (&self->door_tags[i]);
   g_clear_pointer (&self->host.irc_server, confab_irc_server_unref);
+  g_clear_object (&self->host.tls_certificate);
+  g_clear_pointer (&self->host.accounts, confab_accounts_unref);
+  g_clear_pointer (&self->host.auth_throttle, confab_auth_throttle_free);
   g_clear_pointer (&self->unix_paths, g_ptr_array_unref);
 
   G_OBJECT_CLASS (confab_server_parent_class)->finalize (object);
@@ -643,6 +662,7 @@ confab_server_init (ConfabServer *self)
   for (guint i = 0; i < CONFAB_DOOR_COUNT; i++)
     self->door_tags[i] = g_object_new (G_TYPE_OBJECT, NULL);
   self->host.irc_server = confab_irc_server_new (CONFAB_DEFAULT_IRC_SERVER_NAME, NULL);
+  self->host.auth_throttle = confab_auth_throttle_new ();
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->unix_mode = 0666;
   self->unix_uid = -1;

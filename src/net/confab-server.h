@@ -44,6 +44,8 @@ void                confab_server_set_irc_server (ConfabServer    *self,
                                                   ConfabIrcServer *irc_server);
 void                confab_server_set_tls_certificate (ConfabServer    *self,
                                                        GTlsCertificate *certificate);
+void                confab_server_set_accounts (ConfabServer   *self,
+                                                ConfabAccounts *accounts);
 const char * const *confab_server_get_listen_addresses (ConfabServer *self);
 
 G_END_DECLS

@@ -46,6 +46,7 @@ request_init (ConfabRequest *request)
   request->text = NULL;
   request->text_len = 0;
   request->room = NULL;
+  request->password = NULL;
 }
 
 /**

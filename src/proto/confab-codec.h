@@ -59,7 +59,8 @@ typedef struct
   guint               n_to;
   const char         *text; /* trimmed, NUL-terminated */
   gsize               text_len;
-  const char         *room; /* a room's name, '#' included */
+  const char         *room;     /* a room's name, '#' included */
+  const char         *password; /* (nullable): a login's password (SPEC §11) */
 
   /*< private >*/
   void (*clear) (gpointer request);
@@ -75,6 +76,7 @@ typedef struct
 {
   guint    recipients_max; /* the configured limit */
   gboolean blank_login;    /* a blank login asks for the caller's user name */
+  gboolean passwords;      /* the server has accounts: a text login may be "NAME PASSWORD" */
 } ConfabDecodeOptions;
 
 typedef struct _ConfabCodec ConfabCodec;

@@ -147,6 +147,8 @@ confab_irc_append_error (GString               *out,
     case CONFAB_ERROR_SLOW_CONSUMER:
     case CONFAB_ERROR_LOGIN_TIMEOUT:
     case CONFAB_ERROR_PING_TIMEOUT:
+    case CONFAB_ERROR_AUTHENTICATION_FAILED:
+    case CONFAB_ERROR_PASSWORD_NEEDS_TLS:
     case CONFAB_ERROR_SERVER_FULL:
       {
         const char *params[] = { text };

@@ -59,6 +59,7 @@ json_decode_login (char                      *line,
 
   request->kind = CONFAB_REQUEST_LOGIN;
   request->name = request->storage.json.name;
+  request->password = request->storage.json.password;
   return TRUE;
 }
 

@@ -278,6 +278,7 @@ confab_json_parse_request (const char        *line,
     {
       const char *name = confab_json_get_string (object, "name");
       JsonNode   *protocol = json_object_get_member (object, "protocol");
+      JsonNode   *password = json_object_get_member (object, "password");
       g_autoptr(GError) local_error = NULL;
 
       if (name == NULL)
@@ -294,8 +295,13 @@ confab_json_parse_request (const char        *line,
       if (*name != '\0' && !confab_validate_name (name, -1, &local_error))
         return confab_json_fail (error, field, CONFAB_ERROR_INVALID_NAME, "name", local_error->message);
 
+      if (password != NULL && confab_json_get_string (object, "password") == NULL)
+        return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "password",
+                                 "'password' must be a string");
+
       request->type = CONFAB_JSON_REQUEST_LOGIN;
       request->name = g_strdup (name);
+      request->password = g_strdup (confab_json_get_string (object, "password"));
       return TRUE;
     }
 
@@ -320,6 +326,9 @@ void
 confab_json_request_clear (ConfabJsonRequest *request)
 {
   g_clear_pointer (&request->name, g_free);
+  if (request->password != NULL)
+    explicit_bzero (request->password, strlen (request->password));
+  g_clear_pointer (&request->password, g_free);
   g_clear_pointer (&request->to, g_strfreev);
   g_clear_pointer (&request->text, g_free);
   g_clear_pointer (&request->room, g_free);

@@ -35,8 +35,9 @@ typedef enum
 typedef struct
 {
   ConfabJsonRequestType type;
-  char                 *name; /* (owned): login */
-  char                **to;   /* (owned): message, de-duplicated, NULL-terminated */
+  char                 *name;     /* (owned): login */
+  char                 *password; /* (owned) (nullable): login, wiped when cleared */
+  char                **to;       /* (owned): message, de-duplicated, NULL-terminated */
   guint                 n_to;
   char                 *text; /* (owned): message, trimmed */
   gsize                 text_len;

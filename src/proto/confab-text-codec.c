@@ -27,15 +27,17 @@ text_decode_login (char                      *line,
                    GError                   **error)
 {
   const char *name;
+  const char *password = NULL;
 
   /* An empty login line asks for the caller's own user name. */
   if (options->blank_login && confab_text_is_blank (line, len))
     name = "";
-  else if (!confab_text_parse_login (line, len, &name, error))
+  else if (!confab_text_parse_login (line, len, &name, options->passwords ? &password : NULL, error))
     return FALSE;
 
   request->kind = CONFAB_REQUEST_LOGIN;
   request->name = name;
+  request->password = password;
   return TRUE;
 }
 

@@ -164,20 +164,34 @@ gboolean
 confab_text_parse_login (char        *line,
                          gsize        len,
                          const char **name_out,
+                         const char **password_out,
                          GError     **error)
 {
   const char *start = line;
   const char *end = line + len;
+  const char *name_end;
 
   g_return_val_if_fail (line != NULL, FALSE);
   g_return_val_if_fail (name_out != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   trim_ascii (&start, &end);
-  if (!confab_validate_name (start, end - start, error))
+  if (password_out != NULL)
+    *password_out = NULL;
+  name_end = password_out != NULL ? start + strcspn (start, " \t") : end;
+  if (name_end > end)
+    name_end = end;
+  if (!confab_validate_name (start, name_end - start, error))
     return FALSE;
 
-  line[end - line] = '\0';
+  if (name_end < end)
+    {
+      const char *password = name_end + 1;
+
+      line[end - line] = '\0';
+      *password_out = password;
+    }
+  line[name_end - line] = '\0';
   *name_out = start;
   return TRUE;
 }

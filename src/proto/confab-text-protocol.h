@@ -28,13 +28,19 @@ typedef struct
  * confab_text_parse_login:
  * @line: the first line, @len bytes (line[len] == '\0'), may be modified
  * @name_out: (out): the name, pointing into @line
+ * @password_out: (out) (optional): what follows the name and a space
+ *   ("NAME PASSWORD", SPEC §11), pointing into @line; %NULL if nothing
+ *   does
  *
- * Surrounding white space is trimmed, then the name must pass
- * confab_validate_name(). Errors as there.
+ * Surrounding white space is trimmed, then the name (up to the first
+ * space or tab) must pass confab_validate_name(). Errors as there. The
+ * password is the rest of the line, its trailing white space trimmed.
+ * Without @password_out, a line with a space is refused as a name.
  */
 gboolean confab_text_parse_login (char        *line,
                                   gsize        len,
                                   const char **name_out,
+                                  const char **password_out,
                                   GError     **error);
 
 /*

@@ -34,11 +34,21 @@ confab_irc_client_new (ConfabIrcServer *server)
   return client;
 }
 
+/* After registration the password has done its job. */
+void
+confab_irc_client_forget_password (ConfabIrcClient *client)
+{
+  if (client->password != NULL)
+    explicit_bzero (client->password, strlen (client->password));
+  g_clear_pointer (&client->password, g_free);
+}
+
 void
 confab_irc_client_free (ConfabIrcClient *client)
 {
   if (client == NULL)
     return;
+  confab_irc_client_forget_password (client);
   g_free (client->nick);
   confab_irc_server_unref (client->server);
   g_free (client);
@@ -251,6 +261,11 @@ confab_session_irc_register (const ConfabSession *session,
     {
       if (message.n_params < 1)
         need_more_params (replies, client, "PASS");
+      else
+        {
+          confab_irc_client_forget_password (client);
+          client->password = g_strdup (message.params[0]);
+        }
     }
   else if (g_str_equal (message.command, "NICK"))
     {
@@ -290,7 +305,7 @@ confab_session_irc_register (const ConfabSession *session,
     return CONFAB_LOGIN_PENDING;
 
   *name = client->nick;
-  return confab_session_resolve_login (session, client->nick, unix_user, name, error);
+  return confab_session_resolve_login (session, client->nick, client->password, unix_user, name, error);
 }
 
 /**

@@ -17,9 +17,10 @@ G_BEGIN_DECLS
  */
 struct _ConfabIrcClient
 {
-  ConfabCodecPeer  peer;   /* nick (once registered), server_name, flags: the caps */
-  char            *nick;   /* (owned) (nullable): from NICK */
-  ConfabIrcServer *server; /* (owned): its name and MOTD */
+  ConfabCodecPeer  peer;     /* nick (once registered), server_name, flags: the caps */
+  char            *nick;     /* (owned) (nullable): from NICK */
+  char            *password; /* (owned) (nullable): from PASS, until registered */
+  ConfabIrcServer *server;   /* (owned): its name and MOTD */
   gboolean         user_given;
   gboolean         negotiating; /* CAP LS or REQ came and END has not */
   gboolean         registered;
@@ -27,6 +28,7 @@ struct _ConfabIrcClient
 
 ConfabIrcClient *confab_irc_client_new (ConfabIrcServer *server);
 void             confab_irc_client_free (ConfabIrcClient *client);
+void             confab_irc_client_forget_password (ConfabIrcClient *client);
 
 ConfabLoginStep confab_session_irc_register (const ConfabSession *session,
                                              char                *line,

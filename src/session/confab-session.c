@@ -33,6 +33,8 @@ decode_options (const ConfabSession *session)
   return (ConfabDecodeOptions) {
     .recipients_max = session->recipients_max,
     .blank_login = confab_session_identity_applies (session),
+    /* Without accounts "al ice" is an invalid name, as it always was. */
+    .passwords = session->accounts != NULL,
   };
 }
 
@@ -90,9 +92,61 @@ refuse (const ConfabSession *session,
   return CONFAB_LOGIN_REFUSED;
 }
 
+static ConfabLoginStep
+refuse_auth (const ConfabSession *session,
+             GError             **error,
+             ConfabError          code,
+             const char          *text)
+{
+  g_set_error_literal (error, CONFAB_ERROR, code, text);
+  count_refused_login (session);
+  return CONFAB_LOGIN_REFUSED;
+}
+
+/* The rules of SPEC §11 for a login over TCP, TLS or a Unix socket
+ * without identity: a name with an account needs its password; with
+ * required, every name needs an account; a password needs TLS (or a
+ * Unix socket), and is refused on plain TCP before anything else, so
+ * that the client learns it was sent in clear. Which names have
+ * accounts is not told: every mismatch is "authentication failed". */
+static ConfabLoginStep
+resolve_account (const ConfabSession *session,
+                 const char          *requested,
+                 const char          *password,
+                 GError             **error)
+{
+  const ConfabAccount *account = NULL;
+
+  if (password != NULL && !session->secure)
+    return refuse_auth (session, error, CONFAB_ERROR_PASSWORD_NEEDS_TLS, "password needs TLS");
+  if (session->accounts != NULL)
+    account = confab_accounts_lookup (session->accounts, requested);
+  if (password != NULL)
+    return account != NULL ? CONFAB_LOGIN_CHECK_PASSWORD
+                           : refuse_auth (session, error, CONFAB_ERROR_AUTHENTICATION_FAILED,
+                                          "authentication failed");
+  if (account != NULL || (session->accounts != NULL && confab_accounts_is_required (session->accounts)))
+    return refuse_auth (session, error, CONFAB_ERROR_AUTHENTICATION_FAILED, "authentication failed");
+  return CONFAB_LOGIN_JOIN;
+}
+
+/**
+ * confab_session_refuse_password:
+ *
+ * The password a CONFAB_LOGIN_CHECK_PASSWORD login gave is not its
+ * account's: the login is refused (and counted) as any other.
+ */
+void
+confab_session_refuse_password (const ConfabSession *session,
+                                GError             **error)
+{
+  refuse_auth (session, error, CONFAB_ERROR_AUTHENTICATION_FAILED, "authentication failed");
+}
+
 /**
  * confab_session_resolve_login:
  * @requested: the name the login asked for ("" for the caller's own)
+ * @password: (nullable): the password it gave
  * @unix_user: (nullable): the caller's user name, where identity applies
  *   (confab_session_identity_applies()); %NULL if its uid has none
  * @name: (out): the name to join or check, @requested or @unix_user
@@ -103,10 +157,13 @@ refuse (const ConfabSession *session,
 ConfabLoginStep
 confab_session_resolve_login (const ConfabSession *session,
                               const char          *requested,
+                              const char          *password,
                               const char          *unix_user,
                               const char         **name,
                               GError             **error)
 {
+  ConfabLoginStep step;
+
   g_return_val_if_fail (requested != NULL && name != NULL, CONFAB_LOGIN_REFUSED);
 
   *name = requested;
@@ -122,6 +179,9 @@ confab_session_resolve_login (const ConfabSession *session,
       return CONFAB_LOGIN_JOIN;
     }
 
+  step = resolve_account (session, requested, password, error);
+  if (step != CONFAB_LOGIN_JOIN)
+    return step;
   /* Local users' names are theirs alone, on the Unix socket. */
   if (session->unix_identity)
     return CONFAB_LOGIN_CHECK_NAME;

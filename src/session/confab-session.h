@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "confab-accounts.h"
 #include "confab-broker.h"
 #include "confab-codec.h"
 
@@ -44,16 +45,20 @@ typedef struct
   gboolean            unix_identity; /* [server] unix_identity */
   gint64              unix_uid;      /* the caller's uid on a Unix socket, else -1 */
   ConfabIrcClient    *irc;           /* (unowned) (nullable): on an IRC connection */
+  ConfabAccounts     *accounts;      /* (unowned) (nullable): [accounts] file */
+  gboolean            secure;        /* TLS or a Unix socket: a password may come */
 } ConfabSession;
 
 typedef enum
 {
-  CONFAB_LOGIN_JOIN,       /* join under the name given back */
-  CONFAB_LOGIN_CHECK_NAME, /* first ask the user database whether the name
-                            * is a local user's (that may block), then join */
-  CONFAB_LOGIN_REFUSED,    /* close with the error given back */
-  CONFAB_LOGIN_PENDING,    /* more lines are needed (IRC's registration): send
-                            * the replies given back and read on */
+  CONFAB_LOGIN_JOIN,           /* join under the name given back */
+  CONFAB_LOGIN_CHECK_NAME,     /* first ask the user database whether the name
+                                * is a local user's (that may block), then join */
+  CONFAB_LOGIN_REFUSED,        /* close with the error given back */
+  CONFAB_LOGIN_PENDING,        /* more lines are needed (IRC's registration): send
+                                * the replies given back and read on */
+  CONFAB_LOGIN_CHECK_PASSWORD, /* first check the password against the name's
+                                * account (that takes a while), then join */
 } ConfabLoginStep;
 
 gboolean          confab_session_identity_applies (const ConfabSession *session);
@@ -64,9 +69,12 @@ gboolean          confab_session_decode_login (const ConfabSession *session,
                                                GError             **error);
 ConfabLoginStep   confab_session_resolve_login (const ConfabSession *session,
                                                 const char          *requested,
+                                                const char          *password,
                                                 const char          *unix_user,
                                                 const char         **name,
                                                 GError             **error);
+void              confab_session_refuse_password (const ConfabSession *session,
+                                                  GError             **error);
 void              confab_session_refuse_local_name (const ConfabSession *session,
                                                     const char          *name,
                                                     GError             **error);

@@ -61,11 +61,25 @@ fuzz_login (const char *orig,
   g_autofree char *buf = g_malloc (len + 1);
   g_autoptr(GError) error = NULL;
   const char *name = NULL;
+  const char *password = NULL;
 
   memcpy (buf, orig, len);
   buf[len] = '\0';
 
-  if (confab_text_parse_login (buf, len, &name, &error))
+  /* With a password allowed: the name is the first word, the password
+   * (if any) lies after it, inside the line. */
+  if (confab_text_parse_login (buf, len, &name, &password, &error))
+    {
+      CONFAB_FUZZ_CHECK (inside (name, buf, len), "name outside the line");
+      CONFAB_FUZZ_CHECK (confab_validate_name (name, -1, NULL), "invalid name accepted");
+      CONFAB_FUZZ_CHECK (password == NULL || (inside (password, buf, len) && password > name),
+                         "password outside the line");
+    }
+  g_clear_error (&error);
+  memcpy (buf, orig, len);
+  buf[len] = '\0';
+
+  if (confab_text_parse_login (buf, len, &name, NULL, &error))
     {
       const char *start = orig;
       const char *end = orig + len;

@@ -1,0 +1,179 @@
+/* confab-tls-test-util.c: certificates and a TLS client for the tests.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-test-util.h"
+#include "confab-tls-test-util.h"
+
+#define WAIT_MS 20000
+
+/* Runs certtool with @args (NULL-terminated) in the test's directory. */
+static void
+certtool (const char *dir,
+          ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char      *arg;
+  va_list          args;
+  int              status;
+
+  g_ptr_array_add (argv, (char *) "certtool");
+  va_start (args, dir);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (dir, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("certtool failed: %s", err);
+}
+
+static void
+write_template (const char *dir,
+                const char *name,
+                const char *contents)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+/* A CA (@ca.pem, @ca.key) and a certificate it signed for localhost and
+ * 127.0.0.1 (@cert.pem, @cert.key); @valid: FALSE for one that expired. */
+void
+confab_tls_test_make_pki (const char *dir,
+                          const char *ca,
+                          const char *cert,
+                          gboolean    valid)
+{
+  g_autofree char *ca_key = g_strconcat (ca, ".key", NULL);
+  g_autofree char *ca_pem = g_strconcat (ca, ".pem", NULL);
+  g_autofree char *cert_key = g_strconcat (cert, ".key", NULL);
+  g_autofree char *cert_pem = g_strconcat (cert, ".pem", NULL);
+  g_autofree char *ca_template = g_strconcat (ca, ".tmpl", NULL);
+  g_autofree char *cert_template = g_strconcat (cert, ".tmpl", NULL);
+  g_autofree char *ca_text = g_strdup_printf ("cn = \"confab test CA %s\"\nca\ncert_signing_key\n"
+                                              "expiration_days = 2\n",
+                                              ca);
+  const char      *dates = valid ? "expiration_days = 2\n"
+                                 : "activation_date = \"2020-01-01 00:00:00\"\n"
+                                   "expiration_date = \"2020-01-02 00:00:00\"\n";
+  g_autofree char *cert_text = g_strdup_printf ("cn = localhost\ndns_name = localhost\n"
+                                                "ip_address = 127.0.0.1\ntls_www_server\n"
+                                                "signing_key\nencryption_key\n%s",
+                                                dates);
+
+  write_template (dir, ca_template, ca_text);
+  write_template (dir, cert_template, cert_text);
+  certtool (dir, "--generate-privkey", "--key-type=ecdsa", "--outfile", ca_key, NULL);
+  certtool (dir, "--generate-self-signed", "--load-privkey", ca_key, "--template", ca_template,
+            "--outfile", ca_pem, NULL);
+  certtool (dir, "--generate-privkey", "--key-type=ecdsa", "--outfile", cert_key, NULL);
+  certtool (dir, "--generate-certificate", "--load-privkey", cert_key, "--load-ca-certificate", ca_pem,
+            "--load-ca-privkey", ca_key, "--template", cert_template, "--outfile", cert_pem, NULL);
+}
+
+struct _TlsClient
+{
+  GSocketConnection *tcp; /* (owned) */
+  GIOStream         *tls; /* (owned) */
+  GDataInputStream  *in;  /* (owned) */
+};
+
+void
+tls_client_free (TlsClient *client)
+{
+  if (client->tls != NULL)
+    g_io_stream_close (client->tls, NULL, NULL);
+  g_clear_object (&client->in);
+  g_clear_object (&client->tls);
+  g_clear_object (&client->tcp);
+  g_free (client);
+}
+
+/* Connects to @port over TLS, trusting only @ca_file; %NULL with @error
+ * if the handshake fails (a certificate the client refuses). */
+TlsClient *
+tls_client_try_new (const char *dir,
+                    guint16     port,
+                    const char *ca,
+                    GError    **error)
+{
+  g_autoptr(TlsClient) client = g_new0 (TlsClient, 1);
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnectable) identity = g_network_address_new ("localhost", port);
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autofree char *ca_pem = g_strconcat (ca, ".pem", NULL);
+  g_autofree char *ca_path = g_build_filename (dir, ca_pem, NULL);
+  g_autofree char *port_text = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GError) local_error = NULL;
+
+  /* No proxy: its resolver would read GSettings, absent in isolated dirs. */
+  g_socket_client_set_enable_proxy (socket_client, FALSE);
+  client->tcp = g_socket_client_connect_to_host (socket_client, port_text, 0, NULL, &local_error);
+  g_assert_no_error (local_error);
+  g_socket_set_timeout (g_socket_connection_get_socket (client->tcp), confab_test_timeout_ms (WAIT_MS) / 1000);
+  database = g_tls_file_database_new (ca_path, &local_error);
+  g_assert_no_error (local_error);
+  client->tls = g_tls_client_connection_new (G_IO_STREAM (client->tcp), identity, &local_error);
+  g_assert_no_error (local_error);
+  g_tls_connection_set_database (G_TLS_CONNECTION (client->tls), database);
+  if (!g_tls_connection_handshake (G_TLS_CONNECTION (client->tls), NULL, error))
+    return NULL;
+  client->in = g_data_input_stream_new (g_io_stream_get_input_stream (client->tls));
+  g_data_input_stream_set_newline_type (client->in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  return g_steal_pointer (&client);
+}
+
+TlsClient *
+tls_client_new (const char *dir,
+                guint16     port)
+{
+  g_autoptr(GError) error = NULL;
+  TlsClient *client = tls_client_try_new (dir, port, "ca", &error);
+
+  g_assert_no_error (error);
+  return client;
+}
+
+void
+tls_send (TlsClient  *client,
+          const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (client->tls), text, strlen (text), NULL, NULL,
+                             &error);
+  g_assert_no_error (error);
+}
+
+char *
+tls_read_line (TlsClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  char *line = g_data_input_stream_read_line_utf8 (client->in, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  return line;
+}
+
+void
+tls_expect_line (TlsClient  *client,
+                 const char *expected)
+{
+  g_autofree char *line = tls_read_line (client);
+
+  g_assert_cmpstr (line, ==, expected);
+}
