@@ -173,6 +173,28 @@ get_counter (Fixture    *fx,
   return value;
 }
 
+/* GetPeer's account and login_method of @name, "account/method". */
+static char *
+peer_login (Fixture    *fx,
+            const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) info = NULL;
+  const char *account = NULL;
+  const char *method = NULL;
+
+  reply = g_dbus_connection_call_sync (fx->connection, "org.confab.Confab1", "/org/confab/Confab1",
+                                       "org.confab.Confab1.Manager", "GetPeer", g_variant_new ("(s)", name),
+                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL,
+                                       &error);
+  g_assert_no_error (error);
+  info = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (info, "account", "&s", &account));
+  g_assert_true (g_variant_lookup (info, "login_method", "&s", &method));
+  return g_strdup_printf ("%s/%s", account, method);
+}
+
 /* A TLS login with @line; returns the client, logged in or refused. */
 static TlsClient *
 tls_login (Fixture    *fx,
@@ -229,6 +251,13 @@ test_passwords (Fixture      *fx,
   /* The text peer logged in without one: not required. */
   confab_test_client_send_line (bob, "alice: fine");
   tls_expect_line (alice, "from bob: fine");
+  {
+    g_autofree char *alice_login = peer_login (fx, "alice");
+    g_autofree char *bob_login = peer_login (fx, "bob");
+
+    g_assert_cmpstr (alice_login, ==, "alice/password");
+    g_assert_cmpstr (bob_login, ==, "/none");
+  }
 }
 
 static void

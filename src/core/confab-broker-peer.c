@@ -66,6 +66,7 @@ confab_broker_peer_unref (ConfabBrokerPeer *peer)
   g_ptr_array_unref (peer->rooms);
   g_free (peer->address);
   g_free (peer->protocol);
+  g_free (peer->account);
   g_free (peer->notice);
   g_free (peer);
 }
@@ -101,6 +102,31 @@ gboolean
 confab_broker_peer_get_tls (ConfabBrokerPeer *peer)
 {
   return peer->tls;
+}
+
+/* How the peer proved its name, for GetPeer: @account, the account it
+ * logged in to (%NULL: none), and @method, a static string ("password",
+ * "unix", "none"). Told by the connection; the broker never uses it. */
+void
+confab_broker_peer_set_login (ConfabBrokerPeer *peer,
+                              const char       *account,
+                              const char       *method)
+{
+  g_free (peer->account);
+  peer->account = g_strdup (account);
+  peer->login_method = method;
+}
+
+const char *
+confab_broker_peer_get_account (ConfabBrokerPeer *peer)
+{
+  return peer->account;
+}
+
+const char *
+confab_broker_peer_get_login_method (ConfabBrokerPeer *peer)
+{
+  return peer->login_method != NULL ? peer->login_method : "none";
 }
 
 /* Returns: the login time, real time in µs since the Unix epoch */

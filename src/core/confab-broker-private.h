@@ -32,12 +32,14 @@ struct _ConfabBrokerPeer
   const ConfabBrokerSink *sink;         /* (unowned) */
 
   gatomicrefcount ref_count;
-  char           *name;       /* (owned) */
-  char           *key;        /* (owned): the name's key (confab-name-key.h) */
-  char           *address;    /* (owned) */
-  char           *protocol;   /* (owned) */
-  gboolean        tls;        /* its connection is encrypted (GetPeer) */
-  gint64          since_usec; /* real time of the login */
+  char           *name;         /* (owned) */
+  char           *key;          /* (owned): the name's key (confab-name-key.h) */
+  char           *address;      /* (owned) */
+  char           *protocol;     /* (owned) */
+  gboolean        tls;          /* its connection is encrypted (GetPeer) */
+  char           *account;      /* (owned) (nullable): the account it proved (GetPeer) */
+  const char     *login_method; /* (unowned): a static string (GetPeer) */
+  gint64          since_usec;   /* real time of the login */
   guint64         messages_in;
   guint64         bytes_in;
   guint64         messages_out;

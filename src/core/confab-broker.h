@@ -212,6 +212,11 @@ const char       *confab_broker_peer_get_protocol (ConfabBrokerPeer *peer);
 void              confab_broker_peer_set_tls (ConfabBrokerPeer *peer,
                                               gboolean          tls);
 gboolean          confab_broker_peer_get_tls (ConfabBrokerPeer *peer);
+void              confab_broker_peer_set_login (ConfabBrokerPeer *peer,
+                                                const char       *account,
+                                                const char       *method);
+const char       *confab_broker_peer_get_account (ConfabBrokerPeer *peer);
+const char       *confab_broker_peer_get_login_method (ConfabBrokerPeer *peer);
 gint64            confab_broker_peer_get_since (ConfabBrokerPeer *peer);
 gboolean          confab_broker_peer_is_joined (ConfabBrokerPeer *peer);
 guint64           confab_broker_peer_get_messages_in (ConfabBrokerPeer *peer);

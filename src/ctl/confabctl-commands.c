@@ -183,6 +183,8 @@ confabctl_peer (ConfabCtl *ctl,
   add_string_row (table, info, _ ("Protocol:"), "protocol");
   if (g_variant_lookup (info, "tls", "b", &tls))
     confabctl_table_add_row (table, _ ("TLS:"), tls ? _ ("yes") : _ ("no"), NULL);
+  add_string_row (table, info, _ ("Account:"), "account");
+  add_string_row (table, info, _ ("Login:"), "login_method");
   since = confabctl_lookup_number (info, "connected_since", &found);
   if (found)
     {

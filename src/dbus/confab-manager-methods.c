@@ -171,6 +171,9 @@ run_get_peer (ConfabManager         *self,
   dict_add_string (&dict, "address", confab_broker_peer_get_address (peer));
   dict_add_string (&dict, "protocol", confab_broker_peer_get_protocol (peer));
   g_variant_builder_add (&dict, "{sv}", "tls", g_variant_new_boolean (confab_broker_peer_get_tls (peer)));
+  dict_add_string (&dict, "account",
+                   confab_broker_peer_get_account (peer) != NULL ? confab_broker_peer_get_account (peer) : "");
+  dict_add_string (&dict, "login_method", confab_broker_peer_get_login_method (peer));
   dict_add_u64 (&dict, "connected_since", (guint64) confab_broker_peer_get_since (peer));
   dict_add_u64 (&dict, "messages_in", confab_broker_peer_get_messages_in (peer));
   dict_add_u64 (&dict, "messages_out", confab_broker_peer_get_messages_out (peer));

@@ -124,7 +124,8 @@ struct _ConfabPeer
   /* A password check waiting for its host's delay (confab-peer-auth.c). */
   gpointer auth_pending; /* (owned) (nullable) */
   guint    auth_delay_id;
-  gboolean auth_checking; /* from the check's start to its answer */
+  gboolean auth_checking;    /* from the check's start to its answer */
+  gboolean password_checked; /* the login's password was its account's */
 
   /* The IRC door's keep-alive (confab-peer-ping.c), on the timer. */
   gint64 last_input_usec; /* when the client last sent anything */

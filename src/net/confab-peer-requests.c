@@ -168,7 +168,19 @@ confab_peer_requests_join (ConfabPeer             *self,
   ConfabBrokerPeer *entry = confab_session_join (&session, name, self->address, sink, self, error);
 
   if (entry != NULL)
-    confab_broker_peer_set_tls (entry, self->tls != NULL);
+    {
+      const ConfabAccount *account = NULL;
+
+      confab_broker_peer_set_tls (entry, self->tls != NULL);
+      if (self->password_checked && self->host->accounts != NULL)
+        account = confab_accounts_lookup (self->host->accounts, name);
+      if (account != NULL)
+        confab_broker_peer_set_login (entry, confab_account_get_name (account), "password");
+      else if (confab_session_identity_applies (&session))
+        confab_broker_peer_set_login (entry, NULL, "unix");
+      else
+        confab_broker_peer_set_login (entry, NULL, "none");
+    }
   if (entry != NULL && self->irc != NULL)
     {
       session.entry = entry;

@@ -364,6 +364,7 @@ password_checked_cb (ConfabPeer *self,
       self->login_name = NULL;
       return;
     }
+  self->password_checked = TRUE;
   join (self, name);
   /* Frame what came after the login, then read on. */
   apply_input (self, confab_peer_input_resume (self));
