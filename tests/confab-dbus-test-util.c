@@ -4,10 +4,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <unistd.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 
 #include "confab-dbus-test-util.h"
@@ -196,16 +200,32 @@ capture_start (ConfabDBusTestProc *self,
   capture->thread = g_thread_new ("confab-test-capture", reader_thread, data);
 }
 
-/* Runs in the child between fork and exec. */
+/* Runs in the child between fork and exec, after GLib has put the file
+ * descriptors in place: stdin is already the terminal, if one is given. */
 static void
 child_setup (gpointer user_data)
 {
+  ConfabDBusTestProcFlags flags = GPOINTER_TO_UINT (user_data);
+
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if ((flags & (CONFAB_DBUS_TEST_PROC_NEW_SESSION | CONFAB_DBUS_TEST_PROC_CONTROLLING_TERMINAL)) != 0)
+    setsid ();
+  if ((flags & CONFAB_DBUS_TEST_PROC_CONTROLLING_TERMINAL) != 0)
+    ioctl (STDIN_FILENO, TIOCSCTTY, 0);
 }
 
 ConfabDBusTestProc *
 confab_dbus_test_proc_spawn (const char * const *argv,
                              const char * const *env)
+{
+  return confab_dbus_test_proc_spawn_full (argv, env, -1, CONFAB_DBUS_TEST_PROC_NONE);
+}
+
+ConfabDBusTestProc *
+confab_dbus_test_proc_spawn_full (const char * const     *argv,
+                                  const char * const     *env,
+                                  int                     stdin_fd,
+                                  ConfabDBusTestProcFlags flags)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
@@ -213,8 +233,11 @@ confab_dbus_test_proc_spawn (const char * const *argv,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (stdin_fd >= 0)
+    g_subprocess_launcher_take_stdin_fd (launcher, stdin_fd);
+  else
+    g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GUINT_TO_POINTER (flags), NULL);
   for (gsize i = 0; env != NULL && env[i] != NULL; i++)
     {
       const char *equals = strchr (env[i], '=');
@@ -428,7 +451,49 @@ confab_dbus_test_run (const char * const *argv,
                       char              **out,
                       char              **err)
 {
-  g_autoptr(ConfabDBusTestProc) proc = confab_dbus_test_proc_spawn (argv, env);
+  return confab_dbus_test_run_with_input (argv, env, NULL, -1, timeout_ms, out, err);
+}
+
+/* A pipe holding @input, its write end closed: the program reads @input
+ * and then the end of its input. */
+static int
+input_pipe (const char *input,
+            gssize      length)
+{
+  g_autoptr(GError) error = NULL;
+  int   fds[2];
+  gsize left = length >= 0 ? (gsize) length : strlen (input);
+
+  /* The whole input goes in before the program starts: it must fit. */
+  g_assert_cmpuint (left, <=, 65536);
+  g_unix_open_pipe (fds, FD_CLOEXEC, &error);
+  g_assert_no_error (error);
+  while (left > 0)
+    {
+      gssize n = write (fds[1], input, left);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (n, >, 0);
+      input += n;
+      left -= n;
+    }
+  close (fds[1]);
+  return fds[0];
+}
+
+int
+confab_dbus_test_run_with_input (const char * const *argv,
+                                 const char * const *env,
+                                 const char         *input,
+                                 gssize              input_length,
+                                 guint               timeout_ms,
+                                 char              **out,
+                                 char              **err)
+{
+  int stdin_fd = input != NULL ? input_pipe (input, input_length) : -1;
+  g_autoptr(ConfabDBusTestProc) proc = confab_dbus_test_proc_spawn_full (argv, env, stdin_fd,
+                                                                          CONFAB_DBUS_TEST_PROC_NONE);
   g_autofree char *command = g_strjoinv (" ", (char **) argv);
   g_autofree char *text_out = NULL;
   g_autofree char *text_err = NULL;

@@ -117,6 +117,29 @@ typedef struct _ConfabDBusTestProc ConfabDBusTestProc;
 ConfabDBusTestProc *confab_dbus_test_proc_spawn (const char * const *argv,
                                                  const char * const *env);
 
+typedef enum
+{
+  CONFAB_DBUS_TEST_PROC_NONE = 0,
+  /* setsid(): no controlling terminal, so /dev/tty cannot be opened */
+  CONFAB_DBUS_TEST_PROC_NEW_SESSION = 1 << 0,
+  /* a new session whose controlling terminal is stdin, a terminal: it
+   * is /dev/tty, and its Ctrl+C signals the program */
+  CONFAB_DBUS_TEST_PROC_CONTROLLING_TERMINAL = 1 << 1,
+} ConfabDBusTestProcFlags;
+
+/**
+ * confab_dbus_test_proc_spawn_full:
+ * @stdin_fd: the program's stdin, taken (closed here once spawned), or
+ *   -1 for /dev/null
+ *
+ * As confab_dbus_test_proc_spawn(), with a chosen stdin: a pipe, or a
+ * pseudo-terminal to type into.
+ */
+ConfabDBusTestProc *confab_dbus_test_proc_spawn_full (const char * const     *argv,
+                                                      const char * const     *env,
+                                                      int                     stdin_fd,
+                                                      ConfabDBusTestProcFlags flags);
+
 /* Kills the process (SIGKILL) if still running, reaps it and frees. */
 void confab_dbus_test_proc_free (ConfabDBusTestProc *self);
 
@@ -171,5 +194,21 @@ int confab_dbus_test_run (const char * const *argv,
                           guint               timeout_ms,
                           char              **out,
                           char              **err);
+
+/**
+ * confab_dbus_test_run_with_input:
+ * @input: (nullable): what the program reads on stdin, then the end of
+ *   it (at most 64 KiB); %NULL for /dev/null
+ * @input_length: its length in bytes, or -1 if NUL-terminated
+ *
+ * As confab_dbus_test_run(), with @input on stdin.
+ */
+int confab_dbus_test_run_with_input (const char * const *argv,
+                                     const char * const *env,
+                                     const char         *input,
+                                     gssize              input_length,
+                                     guint               timeout_ms,
+                                     char              **out,
+                                     char              **err);
 
 G_END_DECLS

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   CONFABCTL_EXIT_OK = 0,
-  CONFABCTL_EXIT_FAILED = 1, /* a D-Bus error: the daemon refused, or is not there */
+  CONFABCTL_EXIT_FAILED = 1, /* a D-Bus error (the daemon refused, or is not there), or passwd failed */
   CONFABCTL_EXIT_USAGE = 2,  /* bad options or arguments */
 } ConfabCtlExit;
 
@@ -49,6 +49,8 @@ ConfabCtlExit confabctl_room (ConfabCtl *ctl,
                               char     **args);
 ConfabCtlExit confabctl_broadcast_room (ConfabCtl  *ctl,
                                         const char *text);
+ConfabCtlExit confabctl_passwd (ConfabCtl *ctl,
+                                char     **args);
 
 const char   *confabctl_bus_label (ConfabCtl *ctl);
 ConfabCtlExit confabctl_report_error (ConfabCtl *ctl,

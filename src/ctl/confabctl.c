@@ -1,8 +1,9 @@
 /* confabctl.c: the admin tool's main(): options, command choice, proxy.
  *
  * confabctl is a thin client of org.confab.Confab1.Manager, through the
- * same generated code the daemon serves it with. Exit status: 0 success,
- * 1 a D-Bus error (the daemon refused, or is not running), 2 bad usage.
+ * same generated code the daemon serves it with; passwd alone works on a
+ * file, with no bus. Exit status: 0 success, 1 a D-Bus error (the daemon
+ * refused, or is not running) or a failed passwd, 2 bad usage.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -23,6 +24,7 @@ typedef struct
   guint                min_args;
   guint                max_args;
   ConfabCtlCommandFunc func;
+  gboolean             no_bus; /* runs without D-Bus (FALSE if left out) */
 } Command;
 
 static const Command commands[] = {
@@ -34,6 +36,7 @@ static const Command commands[] = {
   { "room", N_ ("NAME"), N_ ("Show one room: members, topic, creation"), 1, 1, confabctl_room },
   { "stats", "", N_ ("Show the daemon’s counters and limits"), 0, 0, confabctl_stats },
   { "monitor", "", N_ ("Print peers joining and leaving until interrupted"), 0, 0, confabctl_monitor },
+  { "passwd", N_ ("FILE NAME"), N_ ("Add an account to an accounts file, or change its password"), 2, 2, confabctl_passwd, TRUE },
 };
 
 static const Command *
@@ -131,15 +134,18 @@ main (int   argc,
   summary = commands_summary ();
   g_option_context_set_summary (context, summary);
   /* TRANSLATORS: %s is the D-Bus name, org.confab.Confab1 */
-  description = g_strdup_printf (_ ("Administers a running confabd through its D-Bus interface %s.\n"
+  description = g_strdup_printf (_ ("Administers a running confabd through its D-Bus interface %s; "
+                                    "passwd edits the accounts file and needs no daemon.\n"
                                     "\n"
                                     "Times are shown in local time. With --json, each command prints one "
                                     "JSON value (monitor: one object per line); times are microseconds "
                                     "since the Unix epoch.\n"
                                     "A TEXT or REASON that starts with “-” goes after “--”.\n"
+                                    "passwd asks for the password twice, without echo; when standard input "
+                                    "is not a terminal, it reads the password from its first line.\n"
                                     "\n"
                                     "Exit status: 0 on success, 1 if the daemon reports an error or cannot "
-                                    "be reached, 2 on a usage error."),
+                                    "be reached or passwd fails, 2 on a usage error."),
                                  CONFAB_DBUS_NAME);
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -175,6 +181,14 @@ main (int   argc,
     return usage_error (_ ("Too many arguments for “%s”: usage: confabctl %s %s"),
                         command->name, command->name,
                         *command->args != '\0' ? _ (command->args) : "");
+
+  if (command->no_bus)
+    {
+      status = command->func (&ctl, cmd_argv + 1);
+      if (confabctl_flush_output () == CONFABCTL_OUTPUT_FAILED)
+        status = CONFABCTL_EXIT_FAILED;
+      return status;
+    }
 
   /* Nothing is activated just to be watched. */
   ctl.manager = confab_dbus_manager_proxy_new_for_bus_sync (ctl.bus_type,
