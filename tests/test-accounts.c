@@ -11,7 +11,9 @@
 
 #include <crypt.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
@@ -453,6 +455,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add ("/accounts/passwords", Fixture, NULL, fixture_setup, test_passwords, fixture_teardown);
@@ -462,5 +466,10 @@ main (int   argc,
   g_test_add ("/accounts/required-and-reload", Fixture, "required", fixture_setup, test_required_and_reload,
               fixture_teardown);
 
-  return g_test_run ();
+  status = g_test_run ();
+  /* Under LeakSanitizer the exit-time check of this process crashes in
+   * its tracer (GnuTLS's threads); what these tests check for leaks is
+   * the daemon, which is checked as usual. */
+  fflush (NULL);
+  _exit (status);
 }

@@ -79,7 +79,12 @@ confab_client_app_set_tls (ConfabClientApp *self,
   g_clear_object (&self->tls_database);
   if (ca_file == NULL)
     return TRUE;
-  self->tls_database = g_tls_file_database_new (ca_file, error);
+  {
+    /* GIO takes only an absolute path here. */
+    g_autofree char *absolute = g_canonicalize_filename (ca_file, NULL);
+
+    self->tls_database = g_tls_file_database_new (absolute, error);
+  }
   return self->tls_database != NULL;
 }
 
