@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "confab-irc-codec.h"
+#include "confab-irc-message.h"
 #include "confab-names.h"
 #include "confab-session-irc.h"
 
@@ -349,6 +350,50 @@ test_chat_across_protocols (Fixture      *fx,
 }
 
 static void
+test_chat_long_lines (Fixture      *fx,
+                      gconstpointer data)
+{
+  g_test_summary ("A chat line to an IRC nick or channel is byte for byte what the IRC "
+                  "serializer writes for it, short of, at and past the 512-byte cut, also when "
+                  "the cut falls inside a UTF-8 character or between the cuts for the nick "
+                  "and for the shared line's \"*\"");
+
+  register_alice (fx);
+  g_assert_true (send_irc (fx, "JOIN #r"));
+  send_text (fx, &fx->bob, "/join #r");
+  g_free (written (fx, &fx->alice));
+  g_free (written (fx, &fx->bob));
+
+  /* ":bob!bob@confab PRIVMSG alice :" and CR LF leave 479 bytes for the
+   * text; the shared line (target "*") cuts at 483, the room's ("#r") at
+   * 482. The text's last 40 bytes are two-byte characters. */
+  for (gsize len = 460; len <= 500; len++)
+    {
+      const char *targets[] = { "alice", "#r" };
+
+      for (gsize t = 0; t < G_N_ELEMENTS (targets); t++)
+        {
+          g_autoptr(GString) text = g_string_new (NULL);
+          g_autoptr(GString) expected = g_string_new (NULL);
+          g_autofree char *line = NULL;
+          const char      *params[2] = { targets[t], NULL };
+
+          for (gsize i = 0; i < len - 40; i++)
+            g_string_append_c (text, 'a' + i % 26);
+          for (gsize i = 0; i < 20; i++)
+            g_string_append (text, "\xc3\xa9"); /* é */
+          params[1] = text->str;
+          confab_irc_message_append_text (expected, NULL, "bob!bob@confab", "PRIVMSG", params, 2);
+          g_assert_cmpuint (expected->len, <=, CONFAB_IRC_LINE_MAX);
+
+          line = g_strdup_printf ("%s: %s", targets[t], text->str);
+          send_text (fx, &fx->bob, line);
+          assert_written (fx, &fx->alice, expected->str);
+        }
+    }
+}
+
+static void
 test_channels (Fixture      *fx,
                gconstpointer data)
 {
@@ -606,6 +651,7 @@ main (int   argc,
   ADD ("/session/irc/registration", test_registration);
   ADD ("/session/irc/registration-errors", test_registration_errors);
   ADD ("/session/irc/chat-across-protocols", test_chat_across_protocols);
+  ADD ("/session/irc/chat-long-lines", test_chat_long_lines);
   ADD ("/session/irc/channels", test_channels);
   ADD ("/session/irc/commands", test_commands);
   ADD ("/session/irc/kick", test_kick);

@@ -1,4 +1,5 @@
-/* confab-bench.c: a load generator for confab's text protocol (SPEC §2).
+/* confab-bench.c: a load generator for confab's text protocol (SPEC §2),
+ * and for IRC servers (--irc, confab-bench-irc.c).
  *
  *   confab-bench SCENARIO --port PORT [OPTIONS]
  *
@@ -369,13 +370,52 @@ client_flush (Bench  *b,
     client_set_events (b, c, EPOLLIN);
 }
 
+/* The longest a message's text "S SEQ TIME[ PADDING]" and line end
+ * ("\r\n" in IRC) can be, for each of its lines. */
+gsize
+text_max (Bench *b)
+{
+  return 3 * NUM_MAX_LEN + 2 + (b->payload > 0 ? (gsize) b->payload + 1 : 0) + 2;
+}
+
+/* The bytes a message of @c's can take: its prefixes and each line's text. */
+static gsize
+message_max (Bench        *b,
+             const Client *c)
+{
+  return c->dests_len + c->n_parts * text_max (b);
+}
+
+/* One message's text, after a line's prefix, and the line's end. */
+static char *
+put_text (Bench  *b,
+          Client *c,
+          char   *p,
+          gint64  now)
+{
+  p = put_uint (p, c->id);
+  *p++ = ' ';
+  p = put_uint (p, c->sent);
+  *p++ = ' ';
+  p = put_uint (p, (guint64) now);
+  if (b->payload > 0)
+    {
+      memcpy (p, b->padding, (gsize) b->payload + 1);
+      p += b->payload + 1;
+    }
+  if (b->irc)
+    *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
 /* Appends as many messages as the window allows, then flushes. */
 static void
 client_fill (Bench  *b,
              Client *c,
              gint64  now)
 {
-  gsize line_max = c->dests_len + 3 * NUM_MAX_LEN + 3 + (gsize) b->payload;
+  gsize line_max = message_max (b, c);
 
   if (c->state != CLIENT_READY || c->out == NULL)
     return;
@@ -402,19 +442,27 @@ client_fill (Bench  *b,
           c->out = g_realloc (c->out, c->out_cap);
         }
       p = c->out + c->out_len;
-      memcpy (p, c->dests, c->dests_len);
-      p += c->dests_len;
-      p = put_uint (p, c->id);
-      *p++ = ' ';
-      p = put_uint (p, c->sent);
-      *p++ = ' ';
-      p = put_uint (p, (guint64) now);
-      if (b->payload > 0)
+      if (G_LIKELY (c->n_parts == 1))
         {
-          memcpy (p, b->padding, (gsize) b->payload + 1);
-          p += b->payload + 1;
+          memcpy (p, c->dests, c->dests_len);
+          p = put_text (b, c, p + c->dests_len, now);
         }
-      *p++ = '\n';
+      else
+        {
+          /* IRC, too many recipients for one line: the same text on
+           * each of the message's lines, the sender's own copy last. */
+          const char *d = c->dests, *d_end = c->dests + c->dests_len;
+
+          for (guint32 part = 0; part < c->n_parts; part++)
+            {
+              const char *nl = memchr (d, '\n', (gsize) (d_end - d));
+              gsize       n = (gsize) ((nl != NULL ? nl : d_end) - d);
+
+              memcpy (p, d, n);
+              p = put_text (b, c, p + n, now);
+              d += n + 1;
+            }
+        }
       c->out_len = (gsize) (p - c->out);
       c->sent++;
     }
@@ -691,7 +739,8 @@ client_send_login (Bench  *b,
   ssize_t n;
 
   /* "cI\ncI: hi\n": the login, then a message to ourselves whose return
-   * proves that the server has taken the name. */
+   * proves that the server has taken the name (IRC: the same in NICK,
+   * USER and PRIVMSG). */
   if (b->irc)
     p = irc_put_login (p, c->id);
   else
@@ -868,11 +917,26 @@ connect_clients (Bench *b,
 
 /* ---- set-up -------------------------------------------------------------- */
 
+/* The @k-th recipient of sender @s's messages (throughput, fanout). */
+int
+recipient_of (Bench *b,
+              int    s,
+              int    k)
+{
+  /* throughput: itself, then the next K-1 in the ring. fanout: everyone,
+   * the sender last, so that its own copy is queued after all the others
+   * and its latency covers the whole fan-out. */
+  if (b->scenario == SCENARIO_FANOUT)
+    return (k + 1) % b->n_clients;
+  return (s + k) % b->n_clients;
+}
+
 static void
 bench_setup (Bench *b)
 {
   GString *dests = g_string_new (NULL);
   gsize   *offsets;
+  guint32 *parts;
 
   b->n_total = b->n_clients + (b->scenario == SCENARIO_SLOWREADER ? 1 : 0);
   if (b->scenario == SCENARIO_LOGINS)
@@ -925,25 +989,22 @@ bench_setup (Bench *b)
 
   /* Recipient prefixes, all in one string: "cA,cB: ". */
   offsets = g_new0 (gsize, b->n_senders + 1);
+  parts = g_new0 (guint32, b->n_senders);
   for (int s = 0; s < b->n_senders; s++)
     {
       offsets[s] = dests->len;
       if (b->irc)
-        g_string_append (dests, "PRIVMSG ");
+        {
+          irc_setup_dests (b, s, dests, &parts[s]);
+          continue;
+        }
+      parts[s] = 1;
       switch (b->scenario)
         {
         case SCENARIO_THROUGHPUT:
-          /* Itself, then the next K-1 in the ring. */
-          for (int k = 0; k < b->recipients; k++)
-            g_string_append_printf (dests, "%sc%d", k ? "," : "",
-                                    (s + k) % b->n_clients);
-          break;
         case SCENARIO_FANOUT:
-          /* Everyone, the sender last: its own copy is queued after all
-           * the others, so its latency covers the whole fan-out. */
-          for (int k = 1; k <= b->n_clients; k++)
-            g_string_append_printf (dests, "%sc%d", k > 1 ? "," : "",
-                                    k % b->n_clients);
+          for (int k = 0; k < b->recipients; k++)
+            g_string_append_printf (dests, "%sc%d", k ? "," : "", recipient_of (b, s, k));
           break;
         case SCENARIO_SLOWREADER:
           g_string_append_printf (dests, "c%d,c%d", s, b->slow_index);
@@ -955,7 +1016,7 @@ bench_setup (Bench *b)
         default:
           break;
         }
-      g_string_append (dests, b->irc ? " :" : ": ");
+      g_string_append (dests, ": ");
     }
   offsets[b->n_senders] = dests->len;
   b->dests = g_string_free (dests, FALSE);
@@ -971,8 +1032,8 @@ bench_setup (Bench *b)
         {
           c->dests = b->dests + offsets[i];
           c->dests_len = offsets[i + 1] - offsets[i];
-          c->out_cap = (gsize) b->window *
-                       (c->dests_len + 3 * NUM_MAX_LEN + 3 + (gsize) b->payload);
+          c->n_parts = parts[i];
+          c->out_cap = (gsize) b->window * message_max (b, c);
           c->out = g_malloc (c->out_cap);
         }
       switch (b->scenario)
@@ -996,6 +1057,7 @@ bench_setup (Bench *b)
         }
     }
   g_free (offsets);
+  g_free (parts);
 }
 
 static void
@@ -1208,6 +1270,12 @@ print_delivery (Bench   *b,
                           elapsed, b->lines, lps, b->msgs_done, mps, p50, p99, p999,
                           b->hist_max, lost, b->reordered, b->duplicates, b->unexpected,
                           b->corrupt, b->errors, b->disconnects);
+  if (b->irc)
+    {
+      if (b->pings > 0)
+        g_print ("  IRC           %" G_GUINT64_FORMAT " PINGs answered\n", b->pings);
+      g_string_append_printf (result, " pings=%" G_GUINT64_FORMAT, b->pings);
+    }
 }
 
 /* ---- scenarios ------------------------------------------------------------ */
@@ -1758,7 +1826,13 @@ main (int    argc,
     { "members", 0, 0, G_OPTION_ARG_INT, &b.members,
       "room: members per room, --clients is R * M (200)", "M" },
     { "irc", 0, 0, G_OPTION_ARG_NONE, &b.irc,
-      "Speak IRC (NICK and USER, then PRIVMSG), to an irc: listener; throughput and fanout", NULL },
+      "Speak IRC (NICK and USER, then PRIVMSG), to confabd's irc: listener or another IRC"
+      " server; throughput and fanout",
+      NULL },
+    { "targets-per-line", 0, 0, G_OPTION_ARG_INT, &b.targets_per_line,
+      "--irc: recipients named per PRIVMSG line, a message to more going out as several"
+      " lines (0: all in one, the default)",
+      "T" },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &b.direct,
       "room: no rooms, each message names the sender's M-1 room-mates (for the ceiling)", NULL },
     { NULL }
@@ -1827,6 +1901,11 @@ main (int    argc,
       g_printerr ("--irc: throughput and fanout only\n");
       return 2;
     }
+  if (b.targets_per_line < 0 || (b.targets_per_line > 0 && !b.irc))
+    {
+      g_printerr ("--targets-per-line: a number of recipients, with --irc only\n");
+      return 2;
+    }
   if (b.scenario == SCENARIO_SLOWREADER && b.server_pid <= 0)
     g_printerr ("warning: without --server-pid there is no RSS to sample\n");
 
@@ -1834,12 +1913,21 @@ main (int    argc,
   raise_fd_limit ();
   b.deadline = now_ns () + (gint64) (b.timeout * 1e9);
   bench_setup (&b);
+  if (b.irc && b.irc_line_max > IRC_LINE_MAX)
+    {
+      g_printerr ("--irc: a message's line would be up to %" G_GSIZE_FORMAT " bytes, over IRC's %d;"
+                  " name fewer recipients per line (--targets-per-line) or send less --payload\n",
+                  b.irc_line_max, IRC_LINE_MAX);
+      bench_free (&b);
+      return 2;
+    }
 
   result = g_string_new ("RESULT");
   g_string_append_printf (result, " scenario=%s clients=%d", scenario_names[b.scenario],
                           b.n_clients);
   if (b.irc)
-    g_string_append (result, " dialect=irc");
+    g_string_append_printf (result, " dialect=irc targets_per_line=%d lines_per_message=%u",
+                            b.targets_per_line, b.n_senders > 0 ? b.clients[0].n_parts : 0);
   if (b.scenario == SCENARIO_LOGINS)
     g_string_append_printf (result, " logins=%d connect_batch=%d", b.logins, b.connect_batch);
   else if (b.scenario != SCENARIO_IDLE)

@@ -10,7 +10,8 @@
 #define PART_MAX         512 /* longest line kept across reads */
 #define MAX_EVENTS       512
 #define MAX_ERRORS_SHOWN 5
-#define NUM_MAX_LEN      20 /* digits of a guint64 */
+#define NUM_MAX_LEN      20  /* digits of a guint64 */
+#define IRC_LINE_MAX     512 /* an IRC line's bytes, CR LF included (RFC 1459 2.3) */
 
 /* Latency histogram: exact below 2048 µs, then 1024 buckets per power of
  * two (under 0.1 % error), up to 2^40 µs. */
@@ -54,11 +55,14 @@ typedef struct
   gint64 t_logged_in;   /* the self round-trip came back */
 
   /* sending */
-  guint32     sent;
-  guint32     done;  /* own copies received back (room: every copy delivered) */
-  const char *dests; /* (unowned): "cA,cB: " into Bench.dests */
+  guint32 sent;
+  guint32 done; /* own copies received back (room: every copy delivered) */
+  /* (unowned) into Bench.dests: "cA,cB: "; IRC: n_parts prefixes
+   * "PRIVMSG cA,cB :", each but the last ended by a '\n' */
+  const char *dests;
   gsize       dests_len;
-  char       *out; /* (owned) (nullable) */
+  guint32     n_parts; /* lines per message */
+  char       *out;     /* (owned) (nullable) */
   gsize       out_len;
   gsize       out_off;
   gsize       out_cap;
@@ -132,7 +136,10 @@ typedef struct
   gint64   slow_gone_at; /* when a sender first got it; 0: not yet */
   int      timed_first;  /* logins: first client whose login is timed */
 
-  gboolean irc; /* the IRC dialect (confab-bench-irc.c) */
+  gboolean irc;              /* the IRC dialect (confab-bench-irc.c) */
+  int      targets_per_line; /* IRC: recipients named per PRIVMSG line; 0: all */
+  guint64  pings;            /* IRC: the server's PINGs answered */
+  gsize    irc_line_max;     /* IRC: the longest line a message makes, CR LF included */
 
   /* room scenario */
   int      rooms;
@@ -175,6 +182,10 @@ void        mark_dirty (Bench  *b,
                         Client *c);
 void        client_close (Bench  *b,
                           Client *c);
+gsize       text_max (Bench *b);
+int         recipient_of (Bench *b,
+                          int    s,
+                          int    k);
 void        handle_chat_text (Bench      *b,
                               Client     *c,
                               guint64     s,
@@ -185,6 +196,10 @@ void        handle_chat_text (Bench      *b,
 /* confab-bench-irc.c */
 char       *irc_put_login (char   *p,
                            guint32 id);
+void        irc_setup_dests (Bench   *b,
+                             int      s,
+                             GString *dests,
+                             guint32 *n_parts);
 void        irc_handle_line (Bench      *b,
                              Client     *c,
                              const char *line,

@@ -5,7 +5,11 @@
  * what names its recipient is made per connection (encode_for()): a
  * direct message's target is the recipient's nick, every numeric starts
  * with it, the server's notices carry the server's name, and a client
- * that asked for server-time gets its lines tagged.
+ * that asked for server-time gets its lines tagged. Chat lines are the
+ * hot path, so the common ones skip the general serializer: a chat line
+ * is written straight into its encoding (encode_chat_line()), and a
+ * direct message's line for each recipient is copied from the one shared
+ * line with the recipient's nick put in (append_direct_chat()).
  *
  * Requests are not decoded here: registration and IRC's commands are the
  * IRC session's (src/session/confab-session-irc.c), which parses lines
@@ -47,7 +51,10 @@ void
 confab_irc_append_source (GString    *out,
                           const char *nick)
 {
-  g_string_append_printf (out, "%s!%s@" CONFAB_IRC_USER_HOST, nick, nick);
+  g_string_append (out, nick);
+  g_string_append_c (out, '!');
+  g_string_append (out, nick);
+  g_string_append (out, "@" CONFAB_IRC_USER_HOST);
 }
 
 /* A source for a line from @nick, or from the server for its broadcasts. */
@@ -188,8 +195,7 @@ append_chat (GString               *out,
 {
   const char      *sender = confab_message_get_sender (message);
   g_autofree char *source = dup_source (peer, sender);
-  g_autofree char *text = g_strdup (confab_message_get_text (message, NULL));
-  const char      *params[] = { target, text };
+  const char      *params[] = { target, confab_message_get_text (message, NULL) };
 
   if (peer != NULL && (peer->flags & CONFAB_IRC_CAP_SERVER_TIME))
     confab_irc_append_time_tag (out, confab_message_get_timestamp (message));
@@ -279,6 +285,53 @@ confab_irc_codec_append_names (GString               *out,
   }
 }
 
+/* A direct chat line for @peer, made from the line shared by every IRC
+ * recipient (irc_encode(): the target "*") with @peer's nick in the
+ * target's place: the bytes append_chat() would write for @peer, for
+ * three copies instead of a line formatted per recipient.
+ * Returns: FALSE where they could differ: a line for a client that takes
+ *   server-time (tagged), a server's notice (its source is the server's
+ *   name), and a text cut to fit 512 bytes, since a longer target would
+ *   cut it elsewhere. */
+static gboolean
+append_direct_chat (GString               *out,
+                    const ConfabCodecPeer *peer,
+                    ConfabMessage         *message)
+{
+  const char *sender = confab_message_get_sender (message);
+  const char *line, *end, *star;
+  gsize       len, text_len, nick_len, at;
+  char       *p;
+
+  if (peer->nick == NULL || (peer->flags & CONFAB_IRC_CAP_SERVER_TIME) != 0 ||
+      g_str_equal (sender, CONFAB_SERVER_SENDER))
+    return FALSE;
+
+  /* ":NICK!NICK@confab PRIVMSG * :TEXT\r\n", as long as that exactly: the
+   * line was not cut (nor refused: empty), and the '*' is where it
+   * should be. */
+  line = confab_codec_message_bytes (&confab_codec_irc, message, &len);
+  end = line + len;
+  star = line + 1 + 2 * strlen (sender) + 1 + sizeof ("@" CONFAB_IRC_USER_HOST " PRIVMSG ") - 1;
+  confab_message_get_text (message, &text_len);
+  if (len != (gsize) (star - line) + 1 + 2 + text_len + 2 || *star != '*')
+    return FALSE;
+  /* The nick's line must not need a cut either. */
+  nick_len = strlen (peer->nick);
+  if (len - 1 + nick_len > CONFAB_IRC_LINE_MAX)
+    return FALSE;
+
+  /* One resize and three copies (a GString append is a call each). */
+  at = out->len;
+  g_string_set_size (out, at + len - 1 + nick_len);
+  p = out->str + at;
+  memcpy (p, line, star - line);
+  p += star - line;
+  memcpy (p, peer->nick, nick_len);
+  memcpy (p + nick_len, star + 1, end - (star + 1));
+  return TRUE;
+}
+
 static gboolean
 irc_encode_for (const ConfabCodecPeer *peer,
                 ConfabMessage         *message,
@@ -296,7 +349,8 @@ irc_encode_for (const ConfabCodecPeer *peer,
           append_chat (out, peer, message, confab_message_get_room (message));
           return TRUE;
         }
-      append_chat (out, peer, message, peer->nick != NULL ? peer->nick : "*");
+      if (!append_direct_chat (out, peer, message))
+        append_chat (out, peer, message, peer->nick != NULL ? peer->nick : "*");
       return TRUE;
 
     case CONFAB_MESSAGE_ERROR:
@@ -326,6 +380,54 @@ irc_encode_for (const ConfabCodecPeer *peer,
     }
 }
 
+/* ":NICK!NICK@confab PRIVMSG TARGET :TEXT\r\n", written straight into an
+ * encoding of its size: what append_chat() writes for the line every
+ * IRC recipient shares, without a GString or a source string for each
+ * message. Returns: NULL where append_chat() has more to do: a line from
+ * the server (a NOTICE, from its name), a line to cut to 512 bytes, and
+ * CR, LF or spaces where a name or text should not have them (blanked or
+ * refused by the serializer; confab's names and texts never have them). */
+static ConfabEncoded *
+encode_chat_line (ConfabMessage *message,
+                  const char    *target)
+{
+  static const char host[] = "@" CONFAB_IRC_USER_HOST " PRIVMSG ";
+  const char       *sender = confab_message_get_sender (message);
+  const char       *text;
+  gsize             sender_len = strlen (sender), target_len = strlen (target), text_len, len;
+  ConfabEncoded    *encoded;
+  char             *p;
+
+  text = confab_message_get_text (message, &text_len);
+  len = 1 + 2 * sender_len + 1 + (sizeof host - 1) + target_len + 2 + text_len + 2;
+  if (len > CONFAB_IRC_LINE_MAX || sender_len == 0 || target_len == 0 || target[0] == ':' ||
+      g_str_equal (sender, CONFAB_SERVER_SENDER) || strpbrk (sender, " \r\n") != NULL ||
+      strpbrk (target, " \r\n") != NULL || memchr (text, '\r', text_len) != NULL ||
+      memchr (text, '\n', text_len) != NULL)
+    return NULL;
+
+  encoded = confab_encoded_new (len);
+  p = encoded->data;
+  *p++ = ':';
+  memcpy (p, sender, sender_len);
+  p += sender_len;
+  *p++ = '!';
+  memcpy (p, sender, sender_len);
+  p += sender_len;
+  memcpy (p, host, sizeof host - 1);
+  p += sizeof host - 1;
+  memcpy (p, target, target_len);
+  p += target_len;
+  *p++ = ' ';
+  *p++ = ':';
+  memcpy (p, text, text_len);
+  p += text_len;
+  *p++ = '\r';
+  *p++ = '\n';
+  g_assert (p == encoded->data + len);
+  return encoded;
+}
+
 static ConfabEncoded *
 take_string (GString *line)
 {
@@ -347,9 +449,18 @@ irc_encode (ConfabMessage *message)
   switch (confab_message_get_kind (message))
     {
     case CONFAB_MESSAGE_CHAT:
-      line = g_string_new (NULL);
-      append_chat (line, NULL, message, confab_message_get_room (message) != NULL ? confab_message_get_room (message) : "*");
-      return take_string (line);
+      {
+        /* A room's line, or the line of a direct message for the target
+         * "*", into which append_direct_chat() puts each nick. */
+        const char    *target = confab_message_get_room (message) != NULL ? confab_message_get_room (message) : "*";
+        ConfabEncoded *encoded = encode_chat_line (message, target);
+
+        if (encoded != NULL)
+          return encoded;
+        line = g_string_new (NULL);
+        append_chat (line, NULL, message, target);
+        return take_string (line);
+      }
 
     case CONFAB_MESSAGE_JOIN:
     case CONFAB_MESSAGE_PART:

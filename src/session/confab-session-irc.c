@@ -31,6 +31,7 @@ confab_irc_client_new (ConfabIrcServer *server)
 
   client->server = confab_irc_server_ref (server);
   client->peer.server_name = confab_irc_server_get_name (server);
+  client->replies = g_string_new (NULL);
   return client;
 }
 
@@ -50,6 +51,7 @@ confab_irc_client_free (ConfabIrcClient *client)
     return;
   confab_irc_client_forget_password (client);
   g_free (client->nick);
+  g_string_free (client->replies, TRUE);
   confab_irc_server_unref (client->server);
   g_free (client);
 }
@@ -448,7 +450,15 @@ target_exists (const ConfabSession *session,
   return confab_broker_lookup (session->broker, target) != NULL;
 }
 
-/* PRIVMSG and NOTICE: names and channels, comma-separated, one text. */
+/* The most targets a param shorter than a line can name: 511 bytes of
+ * "a,b,..." hold 256. */
+#define CHAT_TARGETS_MAX (CONFAB_IRC_LINE_MAX / 2)
+
+/* PRIVMSG and NOTICE: names and channels, comma-separated, one text.
+ *
+ * Once per chat line, so nothing is allocated: a param of a parsed line
+ * is shorter than the line's 512 bytes, so the targets and the text are
+ * copied to the stack and split and cleaned there. */
 static void
 chat (const ConfabSession    *session,
       const ConfabIrcMessage *message,
@@ -456,11 +466,13 @@ chat (const ConfabSession    *session,
 {
   ConfabIrcClient *client = session->irc;
   gboolean         notice = g_str_equal (message->command, "NOTICE");
-  g_auto(GStrv) targets = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GPtrArray) to = g_ptr_array_new ();
+  char             targets[CONFAB_IRC_LINE_MAX];
+  char             text[CONFAB_IRC_LINE_MAX];
+  const char      *to[CHAT_TARGETS_MAX];
+  guint            n_to = 0;
+  gsize            targets_len, text_len;
   g_autoptr(GError) error = NULL;
-  ConfabRequest request = { 0 };
+  ConfabRequest request;
 
   if (message->n_params < 1 || message->params[0][0] == '\0')
     {
@@ -474,8 +486,12 @@ chat (const ConfabSession    *session,
         NUMERIC (out, client, "412", "No text to send");
       return;
     }
+  targets_len = strlen (message->params[0]);
+  text_len = strlen (message->params[1]);
+  /* confab_irc_message_parse() refuses a longer line. */
+  g_return_if_fail (targets_len < sizeof targets && text_len < sizeof text);
 
-  text = g_strdup (message->params[1]);
+  memcpy (text, message->params[1], text_len + 1);
   strip_formatting (text);
   if (text[0] == '\0')
     return; /* nothing but formatting */
@@ -486,35 +502,47 @@ chat (const ConfabSession    *session,
       return;
     }
 
-  targets = g_strsplit (message->params[0], ",", -1);
-  for (guint i = 0; targets[i] != NULL; i++)
+  /* Split at the commas, leaving out empty targets (and, for a NOTICE,
+   * those that do not exist). */
+  memcpy (targets, message->params[0], targets_len + 1);
+  for (char *p = targets, *comma; p != NULL; p = comma != NULL ? comma + 1 : NULL)
     {
-      if (targets[i][0] == '\0' || (notice && !target_exists (session, targets[i])))
+      comma = strchr (p, ',');
+      if (comma != NULL)
+        *comma = '\0';
+      if (p[0] == '\0' || (notice && !target_exists (session, p)))
         continue;
-      g_ptr_array_add (to, targets[i]);
+      g_assert (n_to < G_N_ELEMENTS (to));
+      to[n_to++] = p;
     }
-  if (to->len > session->recipients_max)
+  if (n_to > session->recipients_max)
     {
       NUMERIC (out, client, "407", message->params[0], "Too many targets");
       return;
     }
-  if (to->len == 0)
+  if (n_to == 0)
     return;
 
+  /* Only the head: the storage is the codecs' (a text line's array of
+   * 1024 recipients), and zeroing it cost more than the rest of a
+   * message's routing. */
   request.kind = CONFAB_REQUEST_MESSAGE;
-  request.to = (const char * const *) to->pdata;
-  request.n_to = to->len;
+  request.name = NULL;
+  request.to = to;
+  request.n_to = n_to;
   request.text = text;
   request.text_len = strlen (text);
+  request.room = NULL;
+  request.clear = NULL;
   confab_session_send_message (session, &request);
 
   /* echo-message: the sender sees its own line as the others do. */
   if (client->peer.flags & CONFAB_IRC_CAP_ECHO_MESSAGE)
-    for (guint i = 0; i < to->len; i++)
+    for (guint i = 0; i < n_to; i++)
       {
         g_autofree char *source = NULL;
         g_autoptr(GString) source_str = g_string_new (NULL);
-        const char *params[] = { g_ptr_array_index (to, i), text };
+        const char *params[] = { to[i], text };
 
         confab_irc_append_source (source_str, client->peer.nick);
         source = g_string_free (g_steal_pointer (&source_str), FALSE);
@@ -951,13 +979,18 @@ confab_session_irc_handle_line (const ConfabSession *session,
                                 gsize                len)
 {
   ConfabIrcClient *client = session->irc;
-  g_autoptr(GString) out = g_string_new (NULL);
+  GString         *out;
   g_autoptr(GError) error = NULL;
   ConfabIrcMessage message;
   const char      *command;
   gboolean         open = TRUE;
 
   g_return_val_if_fail (client != NULL && session->entry != NULL, FALSE);
+
+  /* The client's own buffer, not a GString per line: most lines (chat)
+   * have no reply at all. */
+  out = client->replies;
+  g_string_truncate (out, 0);
 
   if (!confab_irc_message_parse (line, len, &message, &error))
     {
@@ -1016,5 +1049,11 @@ confab_session_irc_handle_line (const ConfabSession *session,
     NUMERIC (out, client, "421", command, "Unknown command");
 
   reply_line (session, out);
+  /* A long reply (LIST, NAMES of a big room) need not stay allocated. */
+  if (out->allocated_len > 4096)
+    {
+      g_string_free (out, TRUE);
+      client->replies = g_string_new (NULL);
+    }
   return open;
 }

@@ -24,6 +24,7 @@ struct _ConfabIrcClient
   gboolean         user_given;
   gboolean         negotiating; /* CAP LS or REQ came and END has not */
   gboolean         registered;
+  GString         *replies; /* (owned): the replies to the line being handled */
 };
 
 ConfabIrcClient *confab_irc_client_new (ConfabIrcServer *server);
