@@ -850,7 +850,9 @@ test_nicks (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (nick_cases); i++)
     {
-      g_test_message ("nick %" G_GSIZE_FORMAT ": %s", i, nick_cases[i].name);
+      g_autofree char *shown = g_strescape (nick_cases[i].name, NULL); /* TAP is text */
+
+      g_test_message ("nick %" G_GSIZE_FORMAT ": %s", i, shown);
       g_assert_cmpint (confab_irc_nick_is_valid (nick_cases[i].name), ==, nick_cases[i].valid);
     }
 }
@@ -862,7 +864,9 @@ test_channels (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (channel_cases); i++)
     {
-      g_test_message ("channel %" G_GSIZE_FORMAT ": %s", i, channel_cases[i].name);
+      g_autofree char *shown = g_strescape (channel_cases[i].name, NULL); /* TAP is text */
+
+      g_test_message ("channel %" G_GSIZE_FORMAT ": %s", i, shown);
       g_assert_cmpint (confab_irc_channel_is_valid (channel_cases[i].name), ==, channel_cases[i].valid);
     }
 }

@@ -537,7 +537,11 @@ test_commands (void)
       gboolean          ok;
 
       ok = confab_text_parse_command (line, strlen (line), &command, &error);
-      g_test_message ("%s", command_cases[i].line);
+      {
+        g_autofree char *shown = g_strescape (command_cases[i].line, NULL); /* TAP is text */
+
+        g_test_message ("%s", shown);
+      }
       if (command_cases[i].kind < 0)
         {
           g_assert_false (ok);
