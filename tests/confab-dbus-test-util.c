@@ -701,3 +701,37 @@ confab_dbus_test_bus_free (ConfabDBusTestBus *self)
   g_free (self->dir);
   g_free (self);
 }
+
+/**
+ * confab_dbus_test_call_manager:
+ * @method: a method of org.confab.Confab1.Manager returning one a{sv}
+ * @args: (nullable) (transfer floating): its arguments
+ *
+ * Returns: (transfer full): the a{sv}; fails the test on an error
+ */
+GVariant *
+confab_dbus_test_call_manager (GDBusConnection *connection,
+                               const char      *method,
+                               GVariant        *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (connection, "org.confab.Confab1", "/org/confab/Confab1",
+                                       "org.confab.Confab1.Manager", method, args, G_VARIANT_TYPE ("(a{sv})"),
+                                       G_DBUS_CALL_FLAGS_NONE, confab_dbus_test_scale_ms (20000), NULL, &error);
+  g_assert_no_error (error);
+  return g_variant_get_child_value (reply, 0);
+}
+
+/* One counter of GetStatistics. */
+guint64
+confab_dbus_test_get_counter (GDBusConnection *connection,
+                              const char      *key)
+{
+  g_autoptr(GVariant) stats = confab_dbus_test_call_manager (connection, "GetStatistics", NULL);
+  guint64 value = 0;
+
+  g_assert_true (g_variant_lookup (stats, key, "t", &value));
+  return value;
+}

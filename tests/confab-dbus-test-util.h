@@ -211,4 +211,10 @@ int confab_dbus_test_run_with_input (const char * const *argv,
                                      char              **out,
                                      char              **err);
 
+GVariant *confab_dbus_test_call_manager (GDBusConnection *connection,
+                                         const char      *method,
+                                         GVariant        *args);
+guint64   confab_dbus_test_get_counter (GDBusConnection *connection,
+                                        const char      *key);
+
 G_END_DECLS

@@ -127,19 +127,7 @@ static guint64
 get_counter (Fixture    *fx,
              const char *key)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) stats = NULL;
-  guint64 value = 0;
-
-  reply = g_dbus_connection_call_sync (fx->connection, "org.confab.Confab1", "/org/confab/Confab1",
-                                       "org.confab.Confab1.Manager", "GetStatistics", NULL,
-                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL,
-                                       &error);
-  g_assert_no_error (error);
-  stats = g_variant_get_child_value (reply, 0);
-  g_assert_true (g_variant_lookup (stats, key, "t", &value));
-  return value;
+  return confab_dbus_test_get_counter (fx->connection, key);
 }
 
 /* GetPeer's "tls" */
@@ -147,17 +135,9 @@ static gboolean
 peer_is_tls (Fixture    *fx,
              const char *name)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GVariant) info = confab_dbus_test_call_manager (fx->connection, "GetPeer", g_variant_new ("(s)", name));
   gboolean tls = FALSE;
 
-  reply = g_dbus_connection_call_sync (fx->connection, "org.confab.Confab1", "/org/confab/Confab1",
-                                       "org.confab.Confab1.Manager", "GetPeer", g_variant_new ("(s)", name),
-                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL,
-                                       &error);
-  g_assert_no_error (error);
-  info = g_variant_get_child_value (reply, 0);
   g_assert_true (g_variant_lookup (info, "tls", "b", &tls));
   return tls;
 }
