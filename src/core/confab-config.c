@@ -454,6 +454,22 @@ parse_unix_keys (GKeyFile     *key_file,
   return TRUE;
 }
 
+/* A file name as written: the raw value, not unescaped (GLib 2.74's
+ * unescaping trips over some invalid escapes, and a path needs none). A
+ * value that is not UTF-8 becomes "" so that it is refused as no file
+ * name. */
+static char *
+get_path_value (GKeyFile   *key_file,
+                const char *group,
+                const char *key)
+{
+  char *value = g_key_file_get_value (key_file, group, key, NULL);
+
+  if (value != NULL && !g_utf8_validate (value, -1, NULL))
+    value[0] = '\0';
+  return value;
+}
+
 static gboolean
 irc_server_name_is_valid (const char *name)
 {
@@ -477,7 +493,7 @@ parse_irc_keys (GKeyFile     *key_file,
                 GError      **error)
 {
   g_autofree char *name = g_key_file_get_value (key_file, GROUP_IRC, KEY_IRC_SERVER_NAME, NULL);
-  g_autofree char *motd = g_key_file_get_string (key_file, GROUP_IRC, KEY_IRC_MOTD_FILE, NULL);
+  g_autofree char *motd = get_path_value (key_file, GROUP_IRC, KEY_IRC_MOTD_FILE);
 
   if (name != NULL)
     {
@@ -522,7 +538,7 @@ parse_tls_keys (GKeyFile     *key_file,
 
   for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
     {
-      g_autofree char *value = g_key_file_get_string (key_file, GROUP_TLS, keys[i], NULL);
+      g_autofree char *value = get_path_value (key_file, GROUP_TLS, keys[i]);
 
       if (value == NULL)
         continue;
@@ -545,7 +561,7 @@ parse_accounts_keys (GKeyFile     *key_file,
                      ConfabConfig *config,
                      GError      **error)
 {
-  g_autofree char *file = g_key_file_get_string (key_file, GROUP_ACCOUNTS, KEY_ACCOUNTS_FILE, NULL);
+  g_autofree char *file = get_path_value (key_file, GROUP_ACCOUNTS, KEY_ACCOUNTS_FILE);
   g_autofree char *required = g_key_file_get_value (key_file, GROUP_ACCOUNTS, KEY_ACCOUNTS_REQ, NULL);
 
   if (file != NULL)
