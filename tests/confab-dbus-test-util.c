@@ -735,3 +735,19 @@ confab_dbus_test_get_counter (GDBusConnection *connection,
   g_assert_true (g_variant_lookup (stats, key, "t", &value));
   return value;
 }
+
+/* A connection of the test's own to @bus (to watch names, call the
+ * daemon); fails the test if it cannot connect. */
+GDBusConnection *
+confab_dbus_test_bus_connect (ConfabDBusTestBus *bus)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (bus),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}

@@ -75,6 +75,7 @@ typedef struct _ConfabDBusTestBus ConfabDBusTestBus;
  * g_test_dbus_up() does). */
 ConfabDBusTestBus *confab_dbus_test_bus_up (void);
 const char        *confab_dbus_test_bus_get_address (ConfabDBusTestBus *self);
+GDBusConnection   *confab_dbus_test_bus_connect (ConfabDBusTestBus *bus);
 /**
  * confab_dbus_test_bus_up_system:
  * @extra_config: (nullable): more configuration, inserted last in the

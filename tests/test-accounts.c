@@ -117,7 +117,6 @@ static void
 fixture_setup (Fixture      *fx,
                gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *certtool = g_find_program_in_path ("certtool");
 
   if (certtool == NULL || !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
@@ -127,11 +126,7 @@ fixture_setup (Fixture      *fx,
     }
   confab_dbus_test_set_fail_func (fail_hook);
   fx->bus = confab_dbus_test_bus_up ();
-  fx->connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
-                                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                           NULL, NULL, &error);
-  g_assert_no_error (error);
+  fx->connection = confab_dbus_test_bus_connect (fx->bus);
   fx->tmp = confab_test_tmp_dir_new ();
   fx->config_path = g_build_filename (fx->tmp->path, "confab.conf", NULL);
   fx->accounts_path = g_build_filename (fx->tmp->path, "accounts", NULL);

@@ -50,15 +50,10 @@ fixture_setup (Fixture      *fx,
                gconstpointer data)
 {
   const char * const empty[] = { NULL };
-  g_autoptr(GError) error = NULL;
 
   confab_dbus_test_set_fail_func (fail_hook);
   fx->bus = confab_dbus_test_bus_up ();
-  fx->connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
-                                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                           NULL, NULL, &error);
-  g_assert_no_error (error);
+  fx->connection = confab_dbus_test_bus_connect (fx->bus);
 
   fx->tmp = confab_test_tmp_dir_new ();
   fx->config_path = g_build_filename (fx->tmp->path, "confab.conf", NULL);

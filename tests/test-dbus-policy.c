@@ -86,7 +86,6 @@ fixture_setup (Fixture      *fx,
   g_autofree char   *policy_path = NULL;
   g_autofree char   *policy_real = NULL;
   g_autofree char   *extra = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (getuid () != 0)
     {
@@ -110,11 +109,7 @@ fixture_setup (Fixture      *fx,
   g_test_message ("system-like bus at %s%s", confab_dbus_test_bus_get_address (fx->bus),
                   kind->lax ? ", lax policy" : "");
 
-  fx->connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
-                                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                           NULL, NULL, &error);
-  g_assert_no_error (error);
+  fx->connection = confab_dbus_test_bus_connect (fx->bus);
 
   fx->tmp = confab_test_tmp_dir_new ();
   fx->config_path = g_build_filename (fx->tmp->path, "confab.conf", NULL);

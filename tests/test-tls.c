@@ -83,7 +83,6 @@ static void
 fixture_setup (Fixture      *fx,
                gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *certtool_path = g_find_program_in_path ("certtool");
 
   if (certtool_path == NULL)
@@ -99,11 +98,7 @@ fixture_setup (Fixture      *fx,
 
   confab_dbus_test_set_fail_func (fail_hook);
   fx->bus = confab_dbus_test_bus_up ();
-  fx->connection = g_dbus_connection_new_for_address_sync (confab_dbus_test_bus_get_address (fx->bus),
-                                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                           NULL, NULL, &error);
-  g_assert_no_error (error);
+  fx->connection = confab_dbus_test_bus_connect (fx->bus);
   fx->tmp = confab_test_tmp_dir_new ();
   fx->config_path = tmp_path (fx, "confab.conf");
   confab_tls_test_make_pki (fx->tmp->path, "ca", "server", TRUE);
