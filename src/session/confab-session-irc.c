@@ -20,7 +20,7 @@
 #include "confab-irc-message.h"
 #include "confab-name-key.h"
 #include "confab-names.h"
-#include "confab-session-irc.h"
+#include "confab-session-irc-private.h"
 #include "confab-session-private.h"
 #include "confab-validate.h"
 
@@ -59,9 +59,9 @@ confab_irc_client_free (ConfabIrcClient *client)
 /* ---- replies ------------------------------------------------------------ */
 
 /* Queues what @line holds for this connection, behind what is queued. */
-static void
-reply_line (const ConfabSession *session,
-            GString             *line)
+void
+confab_session_irc_reply_line (const ConfabSession *session,
+                               GString             *line)
 {
   g_autoptr(ConfabMessage) message = NULL;
 
@@ -71,264 +71,33 @@ reply_line (const ConfabSession *session,
   confab_broker_peer_push_reply (session->entry, message);
 }
 
-static void
-numeric (GString               *out,
-         const ConfabIrcClient *client,
-         const char            *code,
-         const char * const    *params,
-         guint                  n_params)
+void
+confab_session_irc_numeric (GString               *out,
+                            const ConfabIrcClient *client,
+                            const char            *code,
+                            const char * const    *params,
+                            guint                  n_params)
 {
   confab_irc_append_numeric (out, &client->peer, code, params, n_params);
 }
 
-#define NUMERIC(out, client, code, ...) \
-  G_STMT_START \
-  { \
-    const char *params_[] = { __VA_ARGS__ }; \
-    numeric ((out), (client), (code), params_, G_N_ELEMENTS (params_)); \
-  } \
-  G_STMT_END
-
 /* ":server PONG server :token" */
-static void
-pong (GString               *out,
-      const ConfabIrcClient *client,
-      const char            *token)
+void
+confab_session_irc_pong (GString               *out,
+                         const ConfabIrcClient *client,
+                         const char            *token)
 {
   const char *params[] = { client->peer.server_name, token };
 
   confab_irc_message_append_text (out, NULL, client->peer.server_name, "PONG", params, 2);
 }
 
-/* ---- capabilities ------------------------------------------------------- */
-
-static void
-cap_reply (GString               *out,
-           const ConfabIrcClient *client,
-           const char            *what,
-           const char            *list)
-{
-  const char *params[] = { client->peer.nick != NULL ? client->peer.nick : "*", what, list };
-
-  confab_irc_message_append_text (out, NULL, client->peer.server_name, "CAP", params, 3);
-}
-
-/* The names of the capabilities in @caps, space-separated. */
-static char *
-dup_cap_names (guint caps)
-{
-  g_auto(GStrv) offered = g_strsplit (CONFAB_IRC_CAPS_OFFERED, " ", -1);
-  g_autoptr(GString) names = g_string_new (NULL);
-
-  for (guint i = 0; offered[i] != NULL; i++)
-    if (caps & confab_irc_cap_from_name (offered[i]))
-      {
-        if (names->len > 0)
-          g_string_append_c (names, ' ');
-        g_string_append (names, offered[i]);
-      }
-  return g_string_free (g_steal_pointer (&names), FALSE);
-}
-
-/* CAP LS / LIST / REQ / END (IRCv3 capability negotiation, 302). A
- * request is taken whole or not at all; "-cap" takes one back. */
-static void
-cap (ConfabIrcClient        *client,
-     const ConfabIrcMessage *message,
-     GString                *out)
-{
-  const char *sub = message->n_params > 0 ? message->params[0] : "";
-
-  if (g_ascii_strcasecmp (sub, "LS") == 0)
-    {
-      if (!client->registered)
-        client->negotiating = TRUE;
-      cap_reply (out, client, "LS", CONFAB_IRC_CAPS_OFFERED);
-    }
-  else if (g_ascii_strcasecmp (sub, "LIST") == 0)
-    {
-      g_autofree char *names = dup_cap_names (client->peer.flags);
-
-      cap_reply (out, client, "LIST", names);
-    }
-  else if (g_ascii_strcasecmp (sub, "REQ") == 0 && message->n_params >= 2)
-    {
-      g_auto(GStrv) wanted = g_strsplit (message->params[1], " ", -1);
-      guint    add = 0;
-      guint    drop = 0;
-      gboolean ok = TRUE;
-
-      for (guint i = 0; wanted[i] != NULL; i++)
-        {
-          gboolean      minus = wanted[i][0] == '-';
-          ConfabIrcCaps one;
-
-          if (wanted[i][0] == '\0')
-            continue;
-          one = confab_irc_cap_from_name (wanted[i] + minus);
-          if (one == 0)
-            ok = FALSE;
-          else if (minus)
-            drop |= one;
-          else
-            add |= one;
-        }
-      if (!client->registered)
-        client->negotiating = TRUE;
-      if (ok)
-        client->peer.flags = (client->peer.flags | add) & ~drop;
-      cap_reply (out, client, ok ? "ACK" : "NAK", message->params[1]);
-    }
-  else if (g_ascii_strcasecmp (sub, "END") == 0)
-    client->negotiating = FALSE;
-  else
-    NUMERIC (out, client, "410", sub, "Invalid CAP command");
-}
-
-/* ---- registration ------------------------------------------------------- */
-
-/* Whether @nick may be taken: an IRC nick (confab_irc_nick_is_valid())
- * and a confab name; if not, @out has the numeric that says so. */
-static gboolean
-check_nick (const ConfabSession   *session,
-            const ConfabIrcClient *client,
-            const char            *nick,
-            GString               *out)
-{
-  if (!confab_irc_nick_is_valid (nick) || !confab_validate_name (nick, -1, NULL))
-    {
-      NUMERIC (out, client, "432", nick, "Erroneous nickname");
-      return FALSE;
-    }
-  if (confab_broker_lookup (session->broker, nick) != NULL)
-    {
-      NUMERIC (out, client, "433", nick, "Nickname is already in use");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-need_more_params (GString               *out,
-                  const ConfabIrcClient *client,
-                  const char            *command)
+void
+confab_session_irc_need_more_params (GString               *out,
+                                     const ConfabIrcClient *client,
+                                     const char            *command)
 {
   NUMERIC (out, client, "461", command, "Not enough parameters");
-}
-
-/**
- * confab_session_irc_register:
- * @line: a line before registration is complete; parsed in place
- * @unix_user: (nullable): as for confab_session_resolve_login()
- * @replies: where what to send back at once is appended (there is no
- *   queue before the login)
- * @name: (out): with CONFAB_LOGIN_JOIN or _CHECK_NAME, the nick to join
- *   under (the connection's login name)
- *
- * Registration: CAP negotiation, PASS (accepted and not yet checked: no
- * accounts yet), NICK and USER, PING; anything else is refused with 451.
- * It is complete once NICK and USER have come and no CAP negotiation is
- * open.
- *
- * Returns: CONFAB_LOGIN_PENDING while it goes on; REFUSED with @error
- *   after QUIT
- */
-ConfabLoginStep
-confab_session_irc_register (const ConfabSession *session,
-                             char                *line,
-                             gsize                len,
-                             const char          *unix_user,
-                             GString             *replies,
-                             const char         **name,
-                             GError             **error)
-{
-  ConfabIrcClient *client = session->irc;
-  ConfabIrcMessage message;
-  g_autoptr(GError) parse_error = NULL;
-
-  g_return_val_if_fail (client != NULL, CONFAB_LOGIN_REFUSED);
-
-  if (!confab_irc_message_parse (line, len, &message, &parse_error))
-    {
-      /* A blank line between commands is no offence. */
-      if (!g_error_matches (parse_error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE) ||
-          strspn (line, " ") != len)
-        confab_irc_append_error (replies, &client->peer, parse_error->code, parse_error->message);
-      return CONFAB_LOGIN_PENDING;
-    }
-
-  if (g_str_equal (message.command, "CAP"))
-    cap (client, &message, replies);
-  else if (g_str_equal (message.command, "PASS"))
-    {
-      if (message.n_params < 1)
-        need_more_params (replies, client, "PASS");
-      else
-        {
-          confab_irc_client_forget_password (client);
-          client->password = g_strdup (message.params[0]);
-        }
-    }
-  else if (g_str_equal (message.command, "NICK"))
-    {
-      if (message.n_params < 1 || message.params[0][0] == '\0')
-        NUMERIC (replies, client, "431", "No nickname given");
-      else if (check_nick (session, client, message.params[0], replies))
-        {
-          g_free (client->nick);
-          client->nick = g_strdup (message.params[0]);
-        }
-    }
-  else if (g_str_equal (message.command, "USER"))
-    {
-      if (message.n_params < 4)
-        need_more_params (replies, client, "USER");
-      else
-        client->user_given = TRUE;
-    }
-  else if (g_str_equal (message.command, "PING"))
-    {
-      if (message.n_params < 1)
-        NUMERIC (replies, client, "409", "No origin specified");
-      else
-        pong (replies, client, message.params[0]);
-    }
-  else if (g_str_equal (message.command, "PONG"))
-    ; /* an answer to nothing we asked: fine */
-  else if (g_str_equal (message.command, "QUIT"))
-    {
-      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_FAILED, "Closing link (quit)");
-      return CONFAB_LOGIN_REFUSED;
-    }
-  else
-    NUMERIC (replies, client, "451", "You have not registered");
-
-  if (client->nick == NULL || !client->user_given || client->negotiating)
-    return CONFAB_LOGIN_PENDING;
-
-  *name = client->nick;
-  return confab_session_resolve_login (session, client->nick, client->password, unix_user, name, error);
-}
-
-/**
- * confab_session_irc_nick_taken:
- * @replies: where the refusal is appended
- *
- * The nick registration was to end with was taken by someone else after
- * NICK had found it free (the broker refused it): as at NICK time, the
- * client gets 433 and registration waits for another NICK, which IRC
- * clients send on their own.
- */
-void
-confab_session_irc_nick_taken (const ConfabSession *session,
-                               GString             *replies)
-{
-  ConfabIrcClient *client = session->irc;
-
-  g_return_if_fail (client != NULL && client->nick != NULL);
-
-  NUMERIC (replies, client, "433", client->nick, "Nickname is already in use");
-  g_clear_pointer (&client->nick, g_free);
 }
 
 /* ---- the welcome ---------------------------------------------------------- */
@@ -397,7 +166,7 @@ confab_session_irc_welcome (const ConfabSession *session)
   NUMERIC (out, client, "254", rooms, "channels formed");
   NUMERIC (out, client, "255", mine);
   confab_irc_server_append_motd (client->server, &client->peer, out);
-  reply_line (session, out);
+  confab_session_irc_reply_line (session, out);
 }
 
 /* ---- after registration ------------------------------------------------- */
@@ -634,7 +403,7 @@ kick (const ConfabSession    *session,
 
   if (message->n_params < 2)
     {
-      need_more_params (out, client, "KICK");
+      confab_session_irc_need_more_params (out, client, "KICK");
       return;
     }
   channel = message->params[0];
@@ -645,7 +414,7 @@ kick (const ConfabSession    *session,
 
       if (nicks[i][0] == '\0')
         continue;
-      reply_line (session, out);
+      confab_session_irc_reply_line (session, out);
       g_string_truncate (out, 0);
       if (confab_broker_kick_from_room (session->broker, session->entry, channel, nicks[i],
                                         message->n_params >= 3 ? message->params[2] : "", &error))
@@ -675,7 +444,7 @@ join (const ConfabSession    *session,
 
   if (message->n_params < 1)
     {
-      need_more_params (out, client, "JOIN");
+      confab_session_irc_need_more_params (out, client, "JOIN");
       return;
     }
   if (g_str_equal (message->params[0], "0"))
@@ -703,7 +472,7 @@ join (const ConfabSession    *session,
         }
       /* What was answered so far goes out before the JOIN the broker
        * queues. */
-      reply_line (session, out);
+      confab_session_irc_reply_line (session, out);
       g_string_truncate (out, 0);
       room = confab_broker_join_room (session->broker, session->entry, channels[i], NULL, &error);
       if (room == NULL)
@@ -726,7 +495,7 @@ part (const ConfabSession    *session,
 
   if (message->n_params < 1)
     {
-      need_more_params (out, client, "PART");
+      confab_session_irc_need_more_params (out, client, "PART");
       return;
     }
   channels = g_strsplit (message->params[0], ",", -1);
@@ -736,7 +505,7 @@ part (const ConfabSession    *session,
 
       if (channels[i][0] == '\0')
         continue;
-      reply_line (session, out);
+      confab_session_irc_reply_line (session, out);
       g_string_truncate (out, 0);
       if (!confab_broker_part_room (session->broker, session->entry, channels[i], &error))
         channel_error (out, client, channels[i], error, TRUE);
@@ -754,7 +523,7 @@ topic (const ConfabSession    *session,
 
   if (message->n_params < 1)
     {
-      need_more_params (out, client, "TOPIC");
+      confab_session_irc_need_more_params (out, client, "TOPIC");
       return;
     }
   if (message->n_params < 2)
@@ -773,7 +542,7 @@ topic (const ConfabSession    *session,
                                "a topic is UTF-8 without control characters");
       return;
     }
-  reply_line (session, out);
+  confab_session_irc_reply_line (session, out);
   g_string_truncate (out, 0);
   if (!confab_broker_set_topic (session->broker, session->entry, message->params[0],
                                 message->params[1], &error))
@@ -922,7 +691,7 @@ mode (const ConfabSession    *session,
 
   if (message->n_params < 1)
     {
-      need_more_params (out, client, "MODE");
+      confab_session_irc_need_more_params (out, client, "MODE");
       return;
     }
   target = message->params[0];
@@ -963,7 +732,7 @@ confab_session_irc_ping (const ConfabSession *session)
 
   params[0] = client->peer.server_name;
   confab_irc_message_append_text (out, NULL, NULL, "PING", params, 1);
-  reply_line (session, out);
+  confab_session_irc_reply_line (session, out);
 }
 
 /**
@@ -996,7 +765,7 @@ confab_session_irc_handle_line (const ConfabSession *session,
     {
       if (!g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE) || strspn (line, " ") != len)
         confab_irc_append_error (out, &client->peer, error->code, error->message);
-      reply_line (session, out);
+      confab_session_irc_reply_line (session, out);
       return TRUE;
     }
   command = message.command;
@@ -1026,14 +795,14 @@ confab_session_irc_handle_line (const ConfabSession *session,
       if (message.n_params < 1)
         NUMERIC (out, client, "409", "No origin specified");
       else
-        pong (out, client, message.params[0]);
+        confab_session_irc_pong (out, client, message.params[0]);
     }
   else if (g_str_equal (command, "PONG"))
     ;
   else if (g_str_equal (command, "MOTD"))
     confab_irc_server_append_motd (client->server, &client->peer, out);
   else if (g_str_equal (command, "CAP"))
-    cap (client, &message, out);
+    confab_session_irc_cap (client, &message, out);
   else if (g_str_equal (command, "NICK"))
     NUMERIC (out, client, "447", "Nick changes are not supported");
   else if (g_str_equal (command, "USER") || g_str_equal (command, "PASS"))
@@ -1048,7 +817,7 @@ confab_session_irc_handle_line (const ConfabSession *session,
   else
     NUMERIC (out, client, "421", command, "Unknown command");
 
-  reply_line (session, out);
+  confab_session_irc_reply_line (session, out);
   /* A long reply (LIST, NAMES of a big room) need not stay allocated. */
   if (out->allocated_len > 4096)
     {
