@@ -84,6 +84,52 @@ confab_tls_test_make_pki (const char *dir,
             "--load-ca-privkey", ca_key, "--template", cert_template, "--outfile", cert_pem, NULL);
 }
 
+void
+confab_tls_test_make_client_cert (const char *dir,
+                                  const char *ca,
+                                  const char *name)
+{
+  g_autofree char *key = g_strconcat (name, ".key", NULL);
+  g_autofree char *pem = g_strconcat (name, ".pem", NULL);
+  g_autofree char *template = g_strconcat (name, ".tmpl", NULL);
+  g_autofree char *text = g_strdup_printf ("cn = \"%s\"\ntls_www_client\nsigning_key\nexpiration_days = 2\n",
+                                           name);
+
+  write_template (dir, template, text);
+  certtool (dir, "--generate-privkey", "--key-type=ecdsa", "--outfile", key, NULL);
+  if (ca == NULL)
+    certtool (dir, "--generate-self-signed", "--load-privkey", key, "--template", template, "--outfile", pem,
+              NULL);
+  else
+    {
+      g_autofree char *ca_key = g_strconcat (ca, ".key", NULL);
+      g_autofree char *ca_pem = g_strconcat (ca, ".pem", NULL);
+
+      certtool (dir, "--generate-certificate", "--load-privkey", key, "--load-ca-certificate", ca_pem,
+                "--load-ca-privkey", ca_key, "--template", template, "--outfile", pem, NULL);
+    }
+}
+
+char *
+confab_tls_test_dup_certfp (const char *dir,
+                            const char *name)
+{
+  g_autofree char *pem = g_strconcat (name, ".pem", NULL);
+  const char      *argv[] = { "openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", pem, NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *equals;
+  int         status;
+
+  g_spawn_sync (dir, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  /* "sha256 Fingerprint=AB:CD:…" */
+  equals = strchr (out, '=');
+  g_assert_nonnull (equals);
+  return g_strstrip (g_strdup (equals + 1));
+}
+
 struct _TlsClient
 {
   GSocketConnection *tcp; /* (owned) */
@@ -110,6 +156,16 @@ tls_client_try_new (const char *dir,
                     const char *ca,
                     GError    **error)
 {
+  return tls_client_try_new_with_cert (dir, port, ca, NULL, error);
+}
+
+TlsClient *
+tls_client_try_new_with_cert (const char *dir,
+                              guint16     port,
+                              const char *ca,
+                              const char *cert,
+                              GError    **error)
+{
   g_autoptr(TlsClient) client = g_new0 (TlsClient, 1);
   g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
   g_autoptr(GSocketConnectable) identity = g_network_address_new ("localhost", port);
@@ -129,6 +185,17 @@ tls_client_try_new (const char *dir,
   client->tls = g_tls_client_connection_new (G_IO_STREAM (client->tcp), identity, &local_error);
   g_assert_no_error (local_error);
   g_tls_connection_set_database (G_TLS_CONNECTION (client->tls), database);
+  if (cert != NULL)
+    {
+      g_autofree char *pem = g_strconcat (cert, ".pem", NULL);
+      g_autofree char *key = g_strconcat (cert, ".key", NULL);
+      g_autofree char *pem_path = g_build_filename (dir, pem, NULL);
+      g_autofree char *key_path = g_build_filename (dir, key, NULL);
+      g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_files (pem_path, key_path, &local_error);
+
+      g_assert_no_error (local_error);
+      g_tls_connection_set_certificate (G_TLS_CONNECTION (client->tls), certificate);
+    }
   if (!g_tls_connection_handshake (G_TLS_CONNECTION (client->tls), NULL, error))
     return NULL;
   client->in = g_data_input_stream_new (g_io_stream_get_input_stream (client->tls));
@@ -176,4 +243,36 @@ tls_expect_line (TlsClient  *client,
   g_autofree char *line = tls_read_line (client);
 
   g_assert_cmpstr (line, ==, expected);
+}
+
+/* Runs the confab client on @args with @input; returns its exit status
+ * and what it wrote to standard error. Bounded by the watchdog. */
+int
+confab_tls_test_run_client (const char * const *args,
+                            const char         *input,
+                            char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, confab_test_program_path ("confab"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* In a sanitizer build LeakSanitizer's exit-time tracer crashes on
+   * GnuTLS's threads, which would turn every exit status into 1. */
+  g_subprocess_launcher_setenv (launcher, "LSAN_OPTIONS", "detect_leaks=0", TRUE);
+  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  /* The client exits once its input has ended and been answered. */
+  g_subprocess_communicate_utf8 (process, input, NULL, &out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
 }

@@ -66,6 +66,34 @@ test_load_and_check (void)
   g_assert_nonnull (locked);
   g_assert_false (confab_account_check_password (locked, "s3cret"));
   g_assert_null (confab_accounts_lookup (accounts, "carol"));
+
+  /* A client certificate's fingerprint finds its one account. */
+  g_assert_true (confab_account_has_certfp (bob, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"));
+  g_assert_false (confab_account_has_certfp (bob, "00cdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"));
+  g_assert_false (confab_account_has_certfp (bob, NULL));
+  g_assert_false (confab_account_has_certfp (alice, NULL));
+  g_assert_true (confab_accounts_lookup_certfp (accounts,
+                                                "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789") ==
+                 bob);
+  g_assert_null (confab_accounts_lookup_certfp (accounts, "abcdef"));
+}
+
+static void
+test_certfp_shared (void)
+{
+  static const char fp[] = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+  g_autofree char  *data = g_strdup_printf ("dave:*:certfp=%s\nerin:*:certfp=%s\n", fp, fp);
+  g_autoptr(ConfabAccounts) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A certificate two accounts list names neither on its own (SASL EXTERNAL without "
+                  "an authorization identity); named, it logs in to either");
+
+  accounts = confab_accounts_load_data (data, -1, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_null (confab_accounts_lookup_certfp (accounts, fp));
+  g_assert_true (confab_account_has_certfp (confab_accounts_lookup (accounts, "dave"), fp));
+  g_assert_true (confab_account_has_certfp (confab_accounts_lookup (accounts, "erin"), fp));
 }
 
 static void
@@ -120,6 +148,7 @@ main (int   argc,
 
   g_test_add_func ("/accounts-file/load-and-check", test_load_and_check);
   g_test_add_func ("/accounts-file/too-long-password", test_too_long_password);
+  g_test_add_func ("/accounts-file/certfp-shared", test_certfp_shared);
   g_test_add_func ("/accounts-file/bad-lines", test_bad_lines);
 
   return g_test_run ();

@@ -639,6 +639,171 @@ test_motd (Fixture      *fx,
   g_assert_cmpuint (confab_irc_server_get_n_motd_lines (server), ==, 0);
 }
 
+/* One SASL line; the step, with its replies in @replies (emptied first). */
+static ConfabLoginStep
+sasl_line (Fixture    *fx,
+           const char *line,
+           GString    *replies,
+           GError    **error)
+{
+  g_string_truncate (replies, 0);
+  return register_line (fx, line, replies, error);
+}
+
+static void
+test_sasl (Fixture      *fx,
+           gconstpointer data)
+{
+  static const char certfp[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  g_autofree char  *accounts_text = g_strdup_printf ("dave:$y$j9T$salt$hash\nerin:$y$j9T$salt$hash:certfp=%s\n",
+                                                     certfp);
+  g_autoptr(ConfabAccounts) accounts = confab_accounts_load_data (accounts_text, -1, FALSE, NULL);
+  g_autoptr(GString) replies = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *plain_line = NULL;
+  const char       dave_plain[] = "\0dave\0hunter2";
+
+  g_test_summary ("SASL offered only with accounts on a secure connection; PLAIN hands its password "
+                  "to the connection and answers 900/903 or 904; EXTERNAL decided on the certificate's "
+                  "fingerprint; bad exchanges numbered; registration ends under the account's name");
+
+  g_assert_nonnull (accounts);
+
+  /* Plain TCP, or no accounts: no sasl at all. */
+  g_assert_cmpint (sasl_line (fx, "CAP LS 302", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test CAP * LS :" CONFAB_IRC_CAPS_OFFERED "\r\n");
+  fx->alice.accounts = accounts;
+  g_assert_cmpint (sasl_line (fx, "CAP REQ sasl", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test CAP * NAK :sasl\r\n");
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE PLAIN", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 904 * :SASL authentication failed: sasl was not negotiated\r\n");
+
+  /* TLS without a client certificate: PLAIN only; with one, EXTERNAL too. */
+  fx->alice.secure = TRUE;
+  g_assert_cmpint (sasl_line (fx, "CAP LS 302", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test CAP * LS :" CONFAB_IRC_CAPS_OFFERED " sasl=PLAIN\r\n");
+  fx->alice.certfp = certfp;
+  g_assert_cmpint (sasl_line (fx, "CAP LS 302", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test CAP * LS :" CONFAB_IRC_CAPS_OFFERED " sasl=PLAIN,EXTERNAL\r\n");
+  g_assert_cmpint (sasl_line (fx, "CAP REQ :sasl server-time", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test CAP * ACK :sasl server-time\r\n");
+  g_assert_cmpint (sasl_line (fx, "CAP LIST", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test CAP * LIST :server-time sasl\r\n");
+
+  /* Bad exchanges. */
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 461 * AUTHENTICATE :Not enough parameters\r\n");
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE SCRAM-SHA-256", replies, &error), ==, CONFAB_LOGIN_SASL_FAILED);
+  g_assert_cmpstr (replies->str, ==,
+                   ":irc.test 908 * PLAIN,EXTERNAL :are available SASL mechanisms\r\n"
+                   ":irc.test 904 * :SASL authentication failed\r\n");
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE PLAIN", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, "AUTHENTICATE +\r\n");
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE *", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 906 * :SASL authentication aborted\r\n");
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE plain", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE not-base64!", replies, &error), ==, CONFAB_LOGIN_SASL_FAILED);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 904 * :SASL authentication failed: invalid base64\r\n");
+  {
+    g_autofree char *chunk = g_strnfill (400, 'A');
+    g_autofree char *line = g_strconcat ("AUTHENTICATE ", chunk, NULL);
+    g_autofree char *longer = g_strconcat ("AUTHENTICATE A", chunk, NULL);
+
+    g_assert_cmpint (sasl_line (fx, "AUTHENTICATE PLAIN", replies, &error), ==, CONFAB_LOGIN_PENDING);
+    g_assert_cmpint (sasl_line (fx, longer, replies, &error), ==, CONFAB_LOGIN_PENDING);
+    g_assert_cmpstr (replies->str, ==, ":irc.test 905 * :SASL message too long\r\n");
+    g_assert_cmpint (sasl_line (fx, "AUTHENTICATE PLAIN", replies, &error), ==, CONFAB_LOGIN_PENDING);
+    for (guint i = 0; i < 5; i++)
+      g_assert_cmpint (sasl_line (fx, line, replies, &error), ==, CONFAB_LOGIN_PENDING);
+    g_assert_cmpstr (replies->str, ==, "");
+    g_assert_cmpint (sasl_line (fx, line, replies, &error), ==, CONFAB_LOGIN_PENDING);
+    g_assert_cmpstr (replies->str, ==, ":irc.test 905 * :SASL message too long\r\n");
+  }
+  /* PLAIN for someone else, or without its NULs: refused as failures,
+   * the third of which closes. */
+  {
+    const char       other[] = "erin\0dave\0pw";
+    g_autofree char *b64 = g_base64_encode ((const guchar *) other, sizeof other - 1);
+    g_autofree char *line = g_strconcat ("AUTHENTICATE ", b64, NULL);
+
+    g_assert_cmpint (sasl_line (fx, "AUTHENTICATE PLAIN", replies, &error), ==, CONFAB_LOGIN_PENDING);
+    g_assert_cmpint (sasl_line (fx, line, replies, &error), ==, CONFAB_LOGIN_REFUSED);
+    g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_AUTHENTICATION_FAILED);
+    g_assert_cmpstr (replies->str, ==, ":irc.test 904 * :SASL authentication failed\r\n");
+    g_clear_error (&error);
+    fx->irc->sasl_failures = 0;
+  }
+
+  /* PLAIN: the password goes to the connection to check. */
+  plain = g_base64_encode ((const guchar *) dave_plain, sizeof dave_plain - 1);
+  plain_line = g_strconcat ("AUTHENTICATE ", plain, NULL);
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE PLAIN", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, plain_line, replies, &error), ==, CONFAB_LOGIN_CHECK_SASL);
+  g_assert_cmpstr (fx->irc->sasl_password, ==, "hunter2");
+  g_string_truncate (replies, 0);
+  g_assert_cmpint (confab_session_irc_sasl_checked (&fx->alice, FALSE, replies, &error), ==,
+                   CONFAB_LOGIN_SASL_FAILED);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 904 * :SASL authentication failed\r\n");
+  g_assert_null (fx->irc->sasl_password);
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE PLAIN", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, plain_line, replies, &error), ==, CONFAB_LOGIN_CHECK_SASL);
+  g_string_truncate (replies, 0);
+  g_assert_cmpint (confab_session_irc_sasl_checked (&fx->alice, TRUE, replies, &error), ==,
+                   CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==,
+                   ":irc.test 900 * dave!dave@confab dave :You are now logged in as dave\r\n"
+                   ":irc.test 903 * :SASL authentication successful\r\n");
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE EXTERNAL", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 907 * :You have already authenticated using SASL\r\n");
+
+  /* Registration ends under the account's name, whatever NICK said. */
+  g_assert_cmpint (sasl_line (fx, "NICK somebody", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "USER x 0 * :X", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "CAP END", replies, &error), ==, CONFAB_LOGIN_JOIN);
+  g_assert_cmpstr (fx->irc->nick, ==, "dave");
+  g_assert_no_error (error);
+}
+
+static void
+test_sasl_external (Fixture      *fx,
+                    gconstpointer data)
+{
+  static const char certfp[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  g_autofree char  *accounts_text = g_strdup_printf ("dave:$y$j9T$salt$hash\nerin:$y$j9T$salt$hash:certfp=%s\n",
+                                                     certfp);
+  g_autoptr(ConfabAccounts) accounts = confab_accounts_load_data (accounts_text, -1, FALSE, NULL);
+  g_autoptr(GString) replies = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dave = g_base64_encode ((const guchar *) "dave", 4);
+  g_autofree char *dave_line = g_strconcat ("AUTHENTICATE ", dave, NULL);
+
+  g_test_summary ("SASL EXTERNAL: the account that lists the client certificate, named or not; "
+                  "another account's name is refused; a CAP END mid-exchange aborts it");
+
+  fx->alice.accounts = accounts;
+  fx->alice.secure = TRUE;
+  fx->alice.certfp = certfp;
+  g_assert_cmpint (sasl_line (fx, "CAP REQ sasl", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE EXTERNAL", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, dave_line, replies, &error), ==, CONFAB_LOGIN_SASL_FAILED);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 904 * :SASL authentication failed\r\n");
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE EXTERNAL", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "CAP END", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==, ":irc.test 906 * :SASL authentication aborted\r\n");
+
+  g_assert_cmpint (sasl_line (fx, "CAP REQ sasl", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE EXTERNAL", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "AUTHENTICATE +", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpstr (replies->str, ==,
+                   ":irc.test 900 * erin!erin@confab erin :You are now logged in as erin\r\n"
+                   ":irc.test 903 * :SASL authentication successful\r\n");
+  g_assert_cmpint (sasl_line (fx, "NICK erin", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "USER x 0 * :X", replies, &error), ==, CONFAB_LOGIN_PENDING);
+  g_assert_cmpint (sasl_line (fx, "CAP END", replies, &error), ==, CONFAB_LOGIN_JOIN);
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -657,6 +822,8 @@ main (int   argc,
   ADD ("/session/irc/kick", test_kick);
   ADD ("/session/irc/final-errors", test_final_errors);
   ADD ("/session/irc/motd", test_motd);
+  ADD ("/session/irc/sasl", test_sasl);
+  ADD ("/session/irc/sasl-external", test_sasl_external);
 
   return g_test_run ();
 }

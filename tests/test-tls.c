@@ -515,38 +515,6 @@ test_gnutls_cli (Fixture      *fx,
   }
 }
 
-/* Runs the confab client on @args with @input; returns its exit status
- * and what it wrote to standard error. Bounded by the watchdog. */
-static int
-run_client (const char * const *args,
-            const char         *input,
-            char              **err)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-
-  g_ptr_array_add (argv, confab_test_program_path ("confab"));
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
-  g_ptr_array_add (argv, NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* In a sanitizer build LeakSanitizer's exit-time tracer crashes on
-   * GnuTLS's threads, which would turn every exit status into 1. */
-  g_subprocess_launcher_setenv (launcher, "LSAN_OPTIONS", "detect_leaks=0", TRUE);
-  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  /* The client exits once its input has ended and been answered. */
-  g_subprocess_communicate_utf8 (process, input, NULL, &out, err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  return g_subprocess_get_exit_status (process);
-}
-
 static void
 test_client (Fixture      *fx,
              gconstpointer data)
@@ -572,7 +540,7 @@ test_client (Fixture      *fx,
   {
     const char * const args[] = { "--quiet", "--ca", ca, address, "carol", NULL };
 
-    g_assert_cmpint (run_client (args, "bob: from the confab client\n", &err), ==, 0);
+    g_assert_cmpint (confab_tls_test_run_client (args, "bob: from the confab client\n", &err), ==, 0);
     g_assert_cmpstr (err, ==, "");
     confab_test_client_expect_line (bob, "from carol: from the confab client");
     g_clear_pointer (&err, g_free);
@@ -581,14 +549,14 @@ test_client (Fixture      *fx,
     /* The system's authorities do not know the test's CA. */
     const char * const args[] = { address, "carol", NULL };
 
-    g_assert_cmpint (run_client (args, "bob: never\n", &err), ==, 1);
+    g_assert_cmpint (confab_tls_test_run_client (args, "bob: never\n", &err), ==, 1);
     g_assert_nonnull (strstr (err, "certificate is refused: it is not signed by a trusted authority"));
     g_clear_pointer (&err, g_free);
   }
   {
     const char * const args[] = { "--ca", other_ca, address, "carol", NULL };
 
-    g_assert_cmpint (run_client (args, "bob: never\n", &err), ==, 1);
+    g_assert_cmpint (confab_tls_test_run_client (args, "bob: never\n", &err), ==, 1);
     g_assert_nonnull (strstr (err, "not signed by a trusted authority"));
     g_clear_pointer (&err, g_free);
   }
@@ -597,14 +565,14 @@ test_client (Fixture      *fx,
     /* The certificate names 127.0.0.1 too: an address is checked as one. */
     const char * const args[] = { "--quiet", "--ca", ca, by_ip, "dave", NULL };
 
-    g_assert_cmpint (run_client (args, "bob: by address\n", &err), ==, 0);
+    g_assert_cmpint (confab_tls_test_run_client (args, "bob: by address\n", &err), ==, 0);
     confab_test_client_expect_line (bob, "from dave: by address");
     g_clear_pointer (&err, g_free);
   }
   {
     const char * const args[] = { "--ca", ca, "tls:unix:/nowhere", "carol", NULL };
 
-    g_assert_cmpint (run_client (args, "", &err), ==, 2);
+    g_assert_cmpint (confab_tls_test_run_client (args, "", &err), ==, 2);
     g_assert_nonnull (strstr (err, "TLS needs HOST:PORT"));
     g_clear_pointer (&err, g_free);
   }

@@ -28,9 +28,10 @@ struct _ConfabClientApp
   char                *name;         /* (owned) (nullable): until known */
   gboolean             json;
   gboolean             quiet;
-  gboolean             tls;          /* connect over TLS */
-  GTlsDatabase        *tls_database; /* (owned) (nullable): --ca, else the system's */
-  GTlsCertificateFlags tls_errors;   /* why the server's certificate was refused */
+  gboolean             tls;             /* connect over TLS */
+  GTlsDatabase        *tls_database;    /* (owned) (nullable): --ca, else the system's */
+  GTlsCertificateFlags tls_errors;      /* why the server's certificate was refused */
+  GTlsCertificate     *tls_certificate; /* (owned) (nullable): --cert and --key */
 
   GMainLoop    *loop; /* (owned) */
   int           status;

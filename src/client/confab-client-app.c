@@ -355,6 +355,7 @@ confab_client_app_finalize (GObject *object)
 
   g_clear_object (&self->address);
   g_clear_object (&self->tls_database);
+  g_clear_object (&self->tls_certificate);
   g_clear_pointer (&self->address_text, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->early_lines, g_ptr_array_unref);

@@ -64,6 +64,22 @@ gboolean confab_client_app_set_tls (ConfabClientApp *self,
                                     GError         **error);
 
 /*
+ * confab_client_app_set_tls_certificate:
+ * @cert_file: a PEM certificate (with its chain, if any)
+ * @key_file: its private key (PEM)
+ *
+ * Offers the certificate to the server in the TLS handshake: an account
+ * that lists its SHA-256 fingerprint logs in with it, no password asked.
+ *
+ * Returns: %FALSE with @error if the files cannot be read or do not
+ *   belong together
+ */
+gboolean confab_client_app_set_tls_certificate (ConfabClientApp *self,
+                                                const char      *cert_file,
+                                                const char      *key_file,
+                                                GError         **error);
+
+/*
  * confab_client_app_run:
  *
  * Connects, logs in and chats until the input ends (and the server has

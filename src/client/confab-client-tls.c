@@ -28,7 +28,8 @@ accept_certificate_cb (GTlsConnection      *connection,
 }
 
 /* Trusts --ca's authorities (instead of the system's) for the handshake,
- * and learns why a certificate was refused. */
+ * offers --cert's certificate, and learns why a certificate was
+ * refused. */
 static void
 socket_client_event_cb (GSocketClient      *client,
                         GSocketClientEvent  event,
@@ -42,6 +43,8 @@ socket_client_event_cb (GSocketClient      *client,
     return;
   if (self->tls_database != NULL)
     g_tls_connection_set_database (G_TLS_CONNECTION (connection), self->tls_database);
+  if (self->tls_certificate != NULL)
+    g_tls_connection_set_certificate (G_TLS_CONNECTION (connection), self->tls_certificate);
   g_signal_connect_object (connection, "accept-certificate", G_CALLBACK (accept_certificate_cb), self,
                            G_CONNECT_DEFAULT);
 }
@@ -86,6 +89,19 @@ confab_client_app_set_tls (ConfabClientApp *self,
     self->tls_database = g_tls_file_database_new (absolute, error);
   }
   return self->tls_database != NULL;
+}
+
+gboolean
+confab_client_app_set_tls_certificate (ConfabClientApp *self,
+                                       const char      *cert_file,
+                                       const char      *key_file,
+                                       GError         **error)
+{
+  g_return_val_if_fail (CONFAB_IS_CLIENT_APP (self), FALSE);
+
+  g_clear_object (&self->tls_certificate);
+  self->tls_certificate = g_tls_certificate_new_from_files (cert_file, key_file, error);
+  return self->tls_certificate != NULL;
 }
 
 /* Makes @client connect over TLS for @self. */

@@ -82,6 +82,8 @@ main (int   argc,
   gboolean           timestamps = FALSE;
   gboolean           tls = FALSE;
   g_autofree char   *ca_file = NULL;
+  g_autofree char   *cert_file = NULL;
+  g_autofree char   *key_file = NULL;
   const char        *address_text = CONFAB_CLIENT_DEFAULT_ADDRESS;
   const char        *name = NULL;
   const GOptionEntry entries[] = {
@@ -94,6 +96,11 @@ main (int   argc,
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
       N_ ("With tls:ADDR, trust the certificate authorities in FILE (PEM) instead of the system's"),
       N_ ("FILE") },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_file,
+      N_ ("With tls:ADDR, log in with the client certificate in FILE (PEM), if an account lists it"),
+      N_ ("FILE") },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_file,
+      N_ ("The private key of --cert (PEM; default: the --cert file)"), N_ ("FILE") },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       N_ ("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -143,9 +150,14 @@ main (int   argc,
       return CONFAB_CLIENT_EXIT_USAGE;
     }
 
-  if (ca_file != NULL && !tls)
+  if ((ca_file != NULL || cert_file != NULL) && !tls)
     {
-      g_printerr (_ ("confab: --ca is for tls:ADDR\n"));
+      g_printerr (_ ("confab: --ca and --cert are for tls:ADDR\n"));
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
+  if (key_file != NULL && cert_file == NULL)
+    {
+      g_printerr (_ ("confab: --key needs --cert\n"));
       return CONFAB_CLIENT_EXIT_USAGE;
     }
 
@@ -154,6 +166,12 @@ main (int   argc,
   if (tls && !confab_client_app_set_tls (app, ca_file, &error))
     {
       g_printerr (_ ("confab: cannot read %s: %s\n"), ca_file, error->message);
+      return CONFAB_CLIENT_EXIT_USAGE;
+    }
+  if (cert_file != NULL &&
+      !confab_client_app_set_tls_certificate (app, cert_file, key_file != NULL ? key_file : cert_file, &error))
+    {
+      g_printerr (_ ("confab: cannot read %s: %s\n"), cert_file, error->message);
       return CONFAB_CLIENT_EXIT_USAGE;
     }
   return confab_client_app_run (app);

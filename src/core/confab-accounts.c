@@ -270,6 +270,49 @@ confab_account_get_certfp (const ConfabAccount *account)
 }
 
 /**
+ * confab_account_has_certfp:
+ * @certfp: (nullable): a client certificate's SHA-256 fingerprint, as
+ *   the TLS connection computed it (64 lower-case hex digits)
+ *
+ * Returns: whether the account's line lists @certfp: that certificate
+ *   logs in to it without a password
+ */
+gboolean
+confab_account_has_certfp (const ConfabAccount *account,
+                           const char          *certfp)
+{
+  return certfp != NULL && account->certfp != NULL && g_str_equal (account->certfp, certfp);
+}
+
+/**
+ * confab_accounts_lookup_certfp:
+ *
+ * The account a client certificate logs in to when the client names
+ * none (IRC's SASL EXTERNAL without an authorization identity).
+ *
+ * Returns: (nullable): the one account that lists @certfp; %NULL if none
+ *   does, or several do (the client must then say which it means)
+ */
+const ConfabAccount *
+confab_accounts_lookup_certfp (const ConfabAccounts *self,
+                               const char           *certfp)
+{
+  const ConfabAccount *found = NULL;
+  GHashTableIter       iter;
+  gpointer             value;
+
+  g_hash_table_iter_init (&iter, self->by_key);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (confab_account_has_certfp (value, certfp))
+      {
+        if (found != NULL)
+          return NULL;
+        found = value;
+      }
+  return found;
+}
+
+/**
  * confab_account_check_password:
  *
  * Hashes @password with the account's salt and compares in constant

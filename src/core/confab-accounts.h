@@ -36,9 +36,13 @@ guint                confab_accounts_get_n_accounts (const ConfabAccounts *self)
 gboolean             confab_accounts_is_required (const ConfabAccounts *self);
 const ConfabAccount *confab_accounts_lookup (const ConfabAccounts *self,
                                              const char           *name);
+const ConfabAccount *confab_accounts_lookup_certfp (const ConfabAccounts *self,
+                                                    const char           *certfp);
 
 const char *confab_account_get_name (const ConfabAccount *account);
 const char *confab_account_get_certfp (const ConfabAccount *account);
+gboolean    confab_account_has_certfp (const ConfabAccount *account,
+                                       const char          *certfp);
 gboolean    confab_account_check_password (const ConfabAccount *account,
                                            const char          *password);
 

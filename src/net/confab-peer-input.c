@@ -192,7 +192,9 @@ confab_peer_input_resume (ConfabPeer *self)
 {
   G_GNUC_UNUSED g_autoptr(ConfabPeer) ref = g_object_ref (self);
 
-  if (self->state != PEER_ACTIVE || self->pause == INPUT_FLOWING)
+  /* Before the login too: IRC's registration goes on after a SASL
+   * check, or after a nick taken while a password was checked. */
+  if (self->state > PEER_ACTIVE || self->pause == INPUT_FLOWING)
     return CONFAB_INPUT_WAITING;
 
   self->pause = INPUT_FLOWING;

@@ -120,12 +120,14 @@ struct _ConfabPeer
   GSource        *tls_input;       /* (owned) (nullable): while reading */
   GSource        *tls_output;      /* (owned) (nullable): while blocked on sending */
   gboolean        tls_ready;       /* the handshake is done */
+  char           *tls_certfp;      /* (owned) (nullable): the client certificate's SHA-256 */
 
   /* A password check waiting for its host's delay (confab-peer-auth.c). */
   gpointer auth_pending; /* (owned) (nullable) */
   guint    auth_delay_id;
   gboolean auth_checking;    /* from the check's start to its answer */
   gboolean password_checked; /* the login's password was its account's */
+  gboolean sasl_checking;    /* the check is IRC's SASL PLAIN's */
 
   /* The IRC door's keep-alive (confab-peer-ping.c), on the timer. */
   gint64 last_input_usec; /* when the client last sent anything */
@@ -249,6 +251,9 @@ ConfabBrokerPeer *confab_peer_requests_join (ConfabPeer             *self,
                                              const char             *name,
                                              const ConfabBrokerSink *sink,
                                              GError                **error);
+ConfabLoginStep   confab_peer_requests_irc_sasl_checked (ConfabPeer *self,
+                                                         gboolean    ok,
+                                                         GError    **error);
 gboolean          confab_peer_requests_irc_nick_taken (ConfabPeer   *self,
                                                        const GError *error);
 void              confab_peer_requests_refuse_local_name (ConfabPeer *self,

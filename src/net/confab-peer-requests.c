@@ -30,6 +30,7 @@ session_of (ConfabPeer *self)
     .accounts = self->host->accounts,
     /* On plain TCP a password would have crossed the network in clear. */
     .secure = self->tls != NULL || g_socket_get_family (self->socket) == G_SOCKET_FAMILY_UNIX,
+    .certfp = self->tls_certfp,
   };
 }
 
@@ -80,12 +81,31 @@ register_irc (ConfabPeer *self,
     }
   if (self->irc->nick != NULL)
     *requested = g_strdup (self->irc->nick);
-  if (step == CONFAB_LOGIN_JOIN || step == CONFAB_LOGIN_CHECK_NAME || step == CONFAB_LOGIN_CHECK_PASSWORD)
-    *name = g_strdup (resolved);
-  if (step == CONFAB_LOGIN_CHECK_PASSWORD)
-    *password = g_strdup (self->irc->password);
-  if (step != CONFAB_LOGIN_PENDING)
-    confab_irc_client_forget_password (self->irc);
+  switch (step)
+    {
+    case CONFAB_LOGIN_CHECK_SASL:
+      /* SASL PLAIN's password, to check as any other. */
+      *name = g_strdup (resolved);
+      *password = g_steal_pointer (&self->irc->sasl_password);
+      return step;
+
+    case CONFAB_LOGIN_PENDING:
+    case CONFAB_LOGIN_SASL_FAILED:
+      return step; /* registration goes on */
+
+    case CONFAB_LOGIN_CHECK_PASSWORD:
+      *password = g_strdup (self->irc->password);
+      G_GNUC_FALLTHROUGH;
+    case CONFAB_LOGIN_JOIN:
+    case CONFAB_LOGIN_CHECK_NAME:
+      *name = g_strdup (resolved);
+      break;
+
+    case CONFAB_LOGIN_REFUSED:
+    default:
+      break;
+    }
+  confab_irc_client_forget_password (self->irc);
   return step;
 }
 
@@ -155,6 +175,31 @@ confab_peer_requests_refuse_local_name (ConfabPeer *self,
   confab_session_refuse_local_name (&session, name, error);
 }
 
+/* How @name logged in, as GetPeer tells it: with its account's password
+ * (checked), a client certificate its account lists, as the Unix user
+ * of that name, or with no proof at all; @account is the account's name
+ * for the first two. */
+static const char *
+login_method (ConfabPeer          *self,
+              const ConfabSession *session,
+              const char          *name,
+              const char         **account_name)
+{
+  const ConfabAccount *account = NULL;
+
+  *account_name = NULL;
+  if (self->host->accounts != NULL)
+    account = confab_accounts_lookup (self->host->accounts, name);
+  if (account != NULL && (self->password_checked || confab_account_has_certfp (account, self->tls_certfp)))
+    {
+      *account_name = confab_account_get_name (account);
+      return self->password_checked ? "password" : "certificate";
+    }
+  if (confab_session_identity_applies (session))
+    return "unix";
+  return "none";
+}
+
 /* Returns: (transfer full) (nullable): the entry under @name, reaching
  *   the connection through @sink, or %NULL with @error if the broker
  *   refuses it */
@@ -169,17 +214,11 @@ confab_peer_requests_join (ConfabPeer             *self,
 
   if (entry != NULL)
     {
-      const ConfabAccount *account = NULL;
+      const char *account = NULL;
+      const char *method = login_method (self, &session, name, &account);
 
       confab_broker_peer_set_tls (entry, self->tls != NULL);
-      if (self->password_checked && self->host->accounts != NULL)
-        account = confab_accounts_lookup (self->host->accounts, name);
-      if (account != NULL)
-        confab_broker_peer_set_login (entry, confab_account_get_name (account), "password");
-      else if (confab_session_identity_applies (&session))
-        confab_broker_peer_set_login (entry, NULL, "unix");
-      else
-        confab_broker_peer_set_login (entry, NULL, "none");
+      confab_broker_peer_set_login (entry, account, method);
     }
   if (entry != NULL && self->irc != NULL)
     {
@@ -187,6 +226,31 @@ confab_peer_requests_join (ConfabPeer             *self,
       confab_session_irc_welcome (&session);
     }
   return entry;
+}
+
+/**
+ * confab_peer_requests_irc_sasl_checked:
+ * @ok: whether SASL PLAIN's password was the account's
+ *
+ * Sends the session's answer (900 and 903, or 904).
+ *
+ * Returns: PENDING, SASL_FAILED (to count), or REFUSED with @error
+ */
+ConfabLoginStep
+confab_peer_requests_irc_sasl_checked (ConfabPeer *self,
+                                       gboolean    ok,
+                                       GError    **error)
+{
+  ConfabSession session = session_of (self);
+  g_autoptr(GString) replies = g_string_new (NULL);
+  ConfabLoginStep step = confab_session_irc_sasl_checked (&session, ok, replies, error);
+
+  if (!send_registration_replies (self, replies) && step != CONFAB_LOGIN_REFUSED)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_SLOW_CONSUMER, "slow consumer");
+      return CONFAB_LOGIN_REFUSED;
+    }
+  return step;
 }
 
 /* The IRC door's keep-alive asks the client for a sign of life. */
@@ -216,7 +280,8 @@ confab_peer_requests_irc_nick_taken (ConfabPeer   *self,
   ConfabSession session = session_of (self);
   g_autoptr(GString) replies = NULL;
 
-  if (self->irc == NULL || self->irc->nick == NULL ||
+  /* After SASL the nick is the account's, and another would not do. */
+  if (self->irc == NULL || self->irc->nick == NULL || self->irc->sasl_account != NULL ||
       !g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_NAME_TAKEN))
     return FALSE;
   replies = g_string_new (NULL);

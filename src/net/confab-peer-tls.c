@@ -12,7 +12,11 @@
  *
  * The handshake runs asynchronously on the main context and must end
  * within the login timeout (the timer armed for every new connection);
- * nothing is read or written for the connection before it has. Closing
+ * nothing is read or written for the connection before it has. A client
+ * certificate is asked for, not required, and taken whoever signed it:
+ * it names no one by itself. What it can do is log in to an account
+ * whose line lists its SHA-256 fingerprint (SPEC §11), so the account
+ * file, not a CA, decides whom it stands for. Closing
  * sends close_notify once the last line is out (the linger), and the
  * socket is closed by the connection as for any other.
  *
@@ -21,6 +25,33 @@
 #include "config.h"
 
 #include "confab-peer-private.h"
+
+/* Any client certificate is taken (see above); its fingerprint is what
+ * counts. */
+static gboolean
+accept_certificate_cb (GTlsConnection      *connection,
+                       GTlsCertificate     *certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer             user_data)
+{
+  return TRUE;
+}
+
+/* The SHA-256 fingerprint of the client's certificate, as the accounts
+ * file spells it (64 lower-case hex digits); %NULL if it sent none. */
+static char *
+dup_peer_certfp (GTlsConnection *tls)
+{
+  GTlsCertificate *certificate = g_tls_connection_get_peer_certificate (tls);
+  g_autoptr(GByteArray) der = NULL;
+
+  if (certificate == NULL)
+    return NULL;
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+}
 
 static void
 handshake_done_cb (GObject      *source,
@@ -37,7 +68,10 @@ handshake_done_cb (GObject      *source,
         return;
     }
   else
-    self->tls_ready = TRUE;
+    {
+      self->tls_ready = TRUE;
+      self->tls_certfp = dup_peer_certfp (self->tls);
+    }
   self->events->tls_ready (self, error);
 }
 
@@ -66,6 +100,8 @@ confab_peer_tls_start (ConfabPeer      *self,
   /* A client that hangs up without close_notify ends its session as
    * any other does: with EOF. */
   g_tls_connection_set_require_close_notify (self->tls, FALSE);
+  g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
   g_tls_connection_handshake_async (self->tls, G_PRIORITY_DEFAULT, self->tls_cancellable,
                                     handshake_done_cb, g_object_ref (self));
   return TRUE;
@@ -211,6 +247,7 @@ void
 confab_peer_tls_clear (ConfabPeer *self)
 {
   confab_peer_tls_close (self);
+  g_clear_pointer (&self->tls_certfp, g_free);
   g_clear_object (&self->tls_cancellable);
   g_clear_object (&self->tls);
 }

@@ -222,6 +222,20 @@ login (ConfabPeer *self,
       confab_peer_auth_check (self, name, g_steal_pointer (&password));
       break;
 
+    case CONFAB_LOGIN_CHECK_SASL:
+      /* IRC's SASL PLAIN: the same check, and registration goes on
+       * after it (password_checked_cb). */
+      self->pause = INPUT_PAUSED_LOOKUP;
+      confab_peer_set_watching (self, FALSE, self->writing);
+      self->sasl_checking = TRUE;
+      confab_peer_auth_check (self, name, g_steal_pointer (&password));
+      break;
+
+    case CONFAB_LOGIN_SASL_FAILED:
+      /* Counted, and the next attempt from this host waits longer. */
+      confab_peer_auth_failed (self);
+      break;
+
     case CONFAB_LOGIN_PENDING:
       break; /* IRC's registration goes on */
 
@@ -348,11 +362,42 @@ tls_ready_cb (ConfabPeer   *self,
     confab_peer_set_watching (self, TRUE, FALSE);
 }
 
+/* SASL PLAIN's password was checked: the session answers, and
+ * registration goes on. */
+static void
+sasl_checked (ConfabPeer *self,
+              const char *name,
+              gboolean    ok)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabLoginStep step;
+
+  self->sasl_checking = FALSE;
+  step = confab_peer_requests_irc_sasl_checked (self, ok, &error);
+  if (!ok)
+    confab_peer_auth_failed (self);
+  if (step == CONFAB_LOGIN_REFUSED)
+    {
+      self->login_name = name;
+      refuse (self, error);
+      self->login_name = NULL;
+      return;
+    }
+  if (ok)
+    self->password_checked = TRUE;
+  apply_input (self, confab_peer_input_resume (self));
+}
+
 static void
 password_checked_cb (ConfabPeer *self,
                      const char *name,
                      gboolean    ok)
 {
+  if (self->sasl_checking)
+    {
+      sasl_checked (self, name, ok);
+      return;
+    }
   if (!ok)
     {
       g_autoptr(GError) error = NULL;

@@ -34,6 +34,7 @@ static const struct
   { "server-time", CONFAB_IRC_CAP_SERVER_TIME },
   { "message-tags", CONFAB_IRC_CAP_MESSAGE_TAGS },
   { "echo-message", CONFAB_IRC_CAP_ECHO_MESSAGE },
+  { "sasl", CONFAB_IRC_CAP_SASL },
 };
 
 /* Returns: the capability called @name, or 0 if none is */

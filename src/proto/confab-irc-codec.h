@@ -26,9 +26,11 @@ typedef enum
   CONFAB_IRC_CAP_SERVER_TIME = 1 << 1,
   CONFAB_IRC_CAP_MESSAGE_TAGS = 1 << 2,
   CONFAB_IRC_CAP_ECHO_MESSAGE = 1 << 3,
+  CONFAB_IRC_CAP_SASL = 1 << 4, /* offered where accounts can be logged in to */
 } ConfabIrcCaps;
 
-/* The capabilities offered, as CAP LS lists them. */
+/* The capabilities always offered, as CAP LS lists them (sasl is added
+ * where it can work: confab-session-irc-sasl.c). */
 #define CONFAB_IRC_CAPS_OFFERED "multi-prefix server-time message-tags echo-message"
 
 ConfabIrcCaps confab_irc_cap_from_name (const char *name);

@@ -34,8 +34,18 @@ void confab_session_irc_need_more_params (GString               *out,
   } \
   G_STMT_END
 
+/* confab-session-irc-sasl.c */
+const char     *confab_session_irc_sasl_mechanisms (const ConfabSession *session);
+void            confab_session_irc_sasl_abort (ConfabIrcClient *client,
+                                               GString         *out);
+ConfabLoginStep confab_session_irc_authenticate (const ConfabSession    *session,
+                                                 const ConfabIrcMessage *message,
+                                                 GString                *out,
+                                                 const char            **name,
+                                                 GError                **error);
+
 /* confab-session-irc-register.c */
-void confab_session_irc_cap (ConfabIrcClient        *client,
+void confab_session_irc_cap (const ConfabSession    *session,
                              const ConfabIrcMessage *message,
                              GString                *out);
 

@@ -30,11 +30,28 @@ cap_reply (GString               *out,
   confab_irc_message_append_text (out, NULL, client->peer.server_name, "CAP", params, 3);
 }
 
+/* What CAP LS lists for this connection: sasl where it can work, with
+ * its mechanisms for a client that asked for 302's values. */
+static char *
+dup_offered (const ConfabSession *session,
+             gboolean             values)
+{
+  const char *mechanisms = confab_session_irc_sasl_mechanisms (session);
+
+  if (mechanisms == NULL)
+    return g_strdup (CONFAB_IRC_CAPS_OFFERED);
+  if (!values)
+    return g_strdup (CONFAB_IRC_CAPS_OFFERED " sasl");
+  return g_strconcat (CONFAB_IRC_CAPS_OFFERED " sasl=", mechanisms, NULL);
+}
+
 /* The names of the capabilities in @caps, space-separated. */
 static char *
-dup_cap_names (guint caps)
+dup_cap_names (const ConfabSession *session,
+               guint                caps)
 {
-  g_auto(GStrv) offered = g_strsplit (CONFAB_IRC_CAPS_OFFERED, " ", -1);
+  g_autofree char *all = dup_offered (session, FALSE);
+  g_auto(GStrv) offered = g_strsplit (all, " ", -1);
   g_autoptr(GString) names = g_string_new (NULL);
 
   for (guint i = 0; offered[i] != NULL; i++)
@@ -50,21 +67,27 @@ dup_cap_names (guint caps)
 /* CAP LS / LIST / REQ / END (IRCv3 capability negotiation, 302). A
  * request is taken whole or not at all; "-cap" takes one back. */
 void
-confab_session_irc_cap (ConfabIrcClient        *client,
+confab_session_irc_cap (const ConfabSession    *session,
                         const ConfabIrcMessage *message,
                         GString                *out)
 {
-  const char *sub = message->n_params > 0 ? message->params[0] : "";
+  ConfabIrcClient *client = session->irc;
+  const char      *sub = message->n_params > 0 ? message->params[0] : "";
 
   if (g_ascii_strcasecmp (sub, "LS") == 0)
     {
+      g_autofree char *offered = NULL;
+
       if (!client->registered)
         client->negotiating = TRUE;
-      cap_reply (out, client, "LS", CONFAB_IRC_CAPS_OFFERED);
+      if (message->n_params > 1 && g_ascii_strtoull (message->params[1], NULL, 10) >= 302)
+        client->cap_version = 302;
+      offered = dup_offered (session, client->cap_version >= 302);
+      cap_reply (out, client, "LS", offered);
     }
   else if (g_ascii_strcasecmp (sub, "LIST") == 0)
     {
-      g_autofree char *names = dup_cap_names (client->peer.flags);
+      g_autofree char *names = dup_cap_names (session, client->peer.flags);
 
       cap_reply (out, client, "LIST", names);
     }
@@ -83,6 +106,8 @@ confab_session_irc_cap (ConfabIrcClient        *client,
           if (wanted[i][0] == '\0')
             continue;
           one = confab_irc_cap_from_name (wanted[i] + minus);
+          if (one == CONFAB_IRC_CAP_SASL && confab_session_irc_sasl_mechanisms (session) == NULL)
+            one = 0;
           if (one == 0)
             ok = FALSE;
           else if (minus)
@@ -97,7 +122,11 @@ confab_session_irc_cap (ConfabIrcClient        *client,
       cap_reply (out, client, ok ? "ACK" : "NAK", message->params[1]);
     }
   else if (g_ascii_strcasecmp (sub, "END") == 0)
-    client->negotiating = FALSE;
+    {
+      /* Registration does not wait for an exchange the client left. */
+      confab_session_irc_sasl_abort (client, out);
+      client->negotiating = FALSE;
+    }
   else
     NUMERIC (out, client, "410", sub, "Invalid CAP command");
 }
@@ -134,13 +163,16 @@ check_nick (const ConfabSession   *session,
  * @name: (out): with CONFAB_LOGIN_JOIN or _CHECK_NAME, the nick to join
  *   under (the connection's login name)
  *
- * Registration: CAP negotiation, PASS (accepted and not yet checked: no
- * accounts yet), NICK and USER, PING; anything else is refused with 451.
- * It is complete once NICK and USER have come and no CAP negotiation is
- * open.
+ * Registration: CAP negotiation, AUTHENTICATE (SASL,
+ * confab-session-irc-sasl.c), PASS (checked at the end, as a text
+ * login's password), NICK and USER, PING; anything else is refused with
+ * 451. It is complete once NICK and USER have come and no CAP
+ * negotiation is open.
  *
- * Returns: CONFAB_LOGIN_PENDING while it goes on; REFUSED with @error
- *   after QUIT
+ * Returns: CONFAB_LOGIN_PENDING while it goes on; CHECK_SASL or
+ *   SASL_FAILED for AUTHENTICATE (@name: the account to check); at the
+ *   end what confab_session_resolve_login() says; REFUSED with @error
+ *   after QUIT or too many failed SASL attempts
  */
 ConfabLoginStep
 confab_session_irc_register (const ConfabSession *session,
@@ -167,7 +199,14 @@ confab_session_irc_register (const ConfabSession *session,
     }
 
   if (g_str_equal (message.command, "CAP"))
-    confab_session_irc_cap (client, &message, replies);
+    confab_session_irc_cap (session, &message, replies);
+  else if (g_str_equal (message.command, "AUTHENTICATE"))
+    {
+      ConfabLoginStep step = confab_session_irc_authenticate (session, &message, replies, name, error);
+
+      if (step != CONFAB_LOGIN_PENDING)
+        return step;
+    }
   else if (g_str_equal (message.command, "PASS"))
     {
       if (message.n_params < 1)
@@ -215,6 +254,14 @@ confab_session_irc_register (const ConfabSession *session,
   if (client->nick == NULL || !client->user_given || client->negotiating)
     return CONFAB_LOGIN_PENDING;
 
+  /* Logged in by SASL: the account is who the client is (PASS, if it
+   * came too, is not needed). */
+  if (client->sasl_account != NULL)
+    {
+      g_free (client->nick);
+      client->nick = g_strdup (client->sasl_account);
+      return confab_session_resolve_authenticated (session, client->nick, unix_user, name, error);
+    }
   *name = client->nick;
   return confab_session_resolve_login (session, client->nick, client->password, unix_user, name, error);
 }

@@ -50,6 +50,9 @@ confab_irc_client_free (ConfabIrcClient *client)
   if (client == NULL)
     return;
   confab_irc_client_forget_password (client);
+  confab_irc_client_forget_sasl (client);
+  g_free (client->sasl_authcid);
+  g_free (client->sasl_account);
   g_free (client->nick);
   g_string_free (client->replies, TRUE);
   confab_irc_server_unref (client->server);
@@ -802,7 +805,7 @@ confab_session_irc_handle_line (const ConfabSession *session,
   else if (g_str_equal (command, "MOTD"))
     confab_irc_server_append_motd (client->server, &client->peer, out);
   else if (g_str_equal (command, "CAP"))
-    confab_session_irc_cap (client, &message, out);
+    confab_session_irc_cap (session, &message, out);
   else if (g_str_equal (command, "NICK"))
     NUMERIC (out, client, "447", "Nick changes are not supported");
   else if (g_str_equal (command, "USER") || g_str_equal (command, "PASS"))

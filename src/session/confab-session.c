@@ -104,11 +104,12 @@ refuse_auth (const ConfabSession *session,
 }
 
 /* The rules of SPEC §11 for a login over TCP, TLS or a Unix socket
- * without identity: a name with an account needs its password; with
- * required, every name needs an account; a password needs TLS (or a
- * Unix socket), and is refused on plain TCP before anything else, so
- * that the client learns it was sent in clear. Which names have
- * accounts is not told: every mismatch is "authentication failed". */
+ * without identity: a name with an account needs its password, or a
+ * client certificate the account lists; with required, every name needs
+ * an account; a password needs TLS (or a Unix socket), and is refused on
+ * plain TCP before anything else, so that the client learns it was sent
+ * in clear. Which names have accounts is not told: every mismatch is
+ * "authentication failed". */
 static ConfabLoginStep
 resolve_account (const ConfabSession *session,
                  const char          *requested,
@@ -125,6 +126,8 @@ resolve_account (const ConfabSession *session,
     return account != NULL ? CONFAB_LOGIN_CHECK_PASSWORD
                            : refuse_auth (session, error, CONFAB_ERROR_AUTHENTICATION_FAILED,
                                           "authentication failed");
+  if (account != NULL && confab_account_has_certfp (account, session->certfp))
+    return CONFAB_LOGIN_JOIN;
   if (account != NULL || (session->accounts != NULL && confab_accounts_is_required (session->accounts)))
     return refuse_auth (session, error, CONFAB_ERROR_AUTHENTICATION_FAILED, "authentication failed");
   return CONFAB_LOGIN_JOIN;
@@ -186,6 +189,27 @@ confab_session_resolve_login (const ConfabSession *session,
   if (session->unix_identity)
     return CONFAB_LOGIN_CHECK_NAME;
   return CONFAB_LOGIN_JOIN;
+}
+
+/**
+ * confab_session_resolve_authenticated:
+ * @account: the name of the account the client has proved is its own
+ *   (IRC's SASL)
+ *
+ * As confab_session_resolve_login() for a login that needs no password
+ * any more: the Unix identity rules still hold.
+ */
+ConfabLoginStep
+confab_session_resolve_authenticated (const ConfabSession *session,
+                                      const char          *account,
+                                      const char          *unix_user,
+                                      const char         **name,
+                                      GError             **error)
+{
+  if (confab_session_identity_applies (session))
+    return confab_session_resolve_login (session, account, NULL, unix_user, name, error);
+  *name = account;
+  return session->unix_identity ? CONFAB_LOGIN_CHECK_NAME : CONFAB_LOGIN_JOIN;
 }
 
 /**

@@ -47,6 +47,7 @@ typedef struct
   ConfabIrcClient    *irc;           /* (unowned) (nullable): on an IRC connection */
   ConfabAccounts     *accounts;      /* (unowned) (nullable): [accounts] file */
   gboolean            secure;        /* TLS or a Unix socket: a password may come */
+  const char         *certfp;        /* (nullable): the TLS client certificate's SHA-256 */
 } ConfabSession;
 
 typedef enum
@@ -59,6 +60,11 @@ typedef enum
                                 * the replies given back and read on */
   CONFAB_LOGIN_CHECK_PASSWORD, /* first check the password against the name's
                                 * account (that takes a while), then join */
+  CONFAB_LOGIN_CHECK_SASL,     /* IRC's SASL PLAIN: check the password of the
+                                * name given back, then tell the session
+                                * (confab_session_irc_sasl_checked()) */
+  CONFAB_LOGIN_SASL_FAILED,    /* a SASL attempt failed: count it as a wrong
+                                * password; registration goes on */
 } ConfabLoginStep;
 
 gboolean          confab_session_identity_applies (const ConfabSession *session);
@@ -73,6 +79,11 @@ ConfabLoginStep   confab_session_resolve_login (const ConfabSession *session,
                                                 const char          *unix_user,
                                                 const char         **name,
                                                 GError             **error);
+ConfabLoginStep   confab_session_resolve_authenticated (const ConfabSession *session,
+                                                        const char          *account,
+                                                        const char          *unix_user,
+                                                        const char         **name,
+                                                        GError             **error);
 void              confab_session_refuse_password (const ConfabSession *session,
                                                   GError             **error);
 void              confab_session_refuse_local_name (const ConfabSession *session,
