@@ -9,9 +9,13 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "confab-accounts-fixture.h"
 
@@ -45,10 +49,11 @@ send_authenticate (TlsClient  *client,
   tls_send (client, line);
 }
 
-/* Waits, bounded, until @name is no longer in ListPeers. */
+/* Waits, bounded, until @name is in ListPeers (@present) or is not. */
 static void
-wait_peer_gone (Fixture    *fx,
-                const char *name)
+wait_peer (Fixture    *fx,
+           const char *name,
+           gboolean    wanted)
 {
   for (guint i = 0; i < 200; i++)
     {
@@ -64,11 +69,11 @@ wait_peer_gone (Fixture    *fx,
       g_variant_get (reply, "(a(sst))", &peers);
       while (g_variant_iter_next (peers, "(&sst)", &peer, NULL, NULL))
         present = present || g_str_equal (peer, name);
-      if (!present)
+      if (present == wanted)
         return;
       g_usleep (50 * G_TIME_SPAN_MILLISECOND);
     }
-  g_error ("%s is still connected", name);
+  g_error (wanted ? "%s never logged in" : "%s is still connected", name);
 }
 
 static TlsClient *
@@ -265,7 +270,7 @@ test_certificate_logins (Fixture      *fx,
                                    NULL };
     g_autofree char   *err = NULL;
 
-    wait_peer_gone (fx, "alice");
+    wait_peer (fx, "alice", FALSE);
     g_assert_cmpint (confab_tls_test_run_client (args, "bob: from confab --cert\n", &err), ==, 0);
     g_assert_cmpstr (err, ==, "");
     confab_test_client_expect_line (bob, "from alice: from confab --cert");
@@ -273,6 +278,136 @@ test_certificate_logins (Fixture      *fx,
     g_assert_cmpint (confab_tls_test_run_client (wrong, "bob: never\n", &err), ==, 1);
     g_assert_nonnull (strstr (err, "authentication failed"));
     confab_test_client_sync (bob, "bob");
+  }
+}
+
+/* Between fork and exec: WeeChat dies with the test, even when a failed
+ * assertion aborts it. */
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Runs weechat-headless connecting to confabd's ircs: port with
+ * @settings (its irc.server.confab options), until @name is logged in;
+ * @login is then how (peer_login()), and WeeChat is stopped by its PID.
+ * Its log of the server buffer is returned. */
+static char *
+run_weechat (Fixture    *fx,
+             const char *dir_name,
+             const char *settings,
+             const char *name,
+             char      **login)
+{
+  g_autofree char *dir = g_build_filename (fx->tmp->path, dir_name, NULL);
+  g_autofree char *output = g_strconcat (dir, ".out", NULL);
+  g_autofree char *log = g_build_filename (dir, "logs", "irc.server.confab.weechatlog", NULL);
+  g_autofree char *commands = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) weechat = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  /* Only the irc and logger plugins; the log written at once. The
+   * server's certificate is the test CA's, which WeeChat does not know:
+   * what is tested is the login, not WeeChat's checking. */
+  commands = g_strdup_printf ("/set logger.file.flush_delay 0;"
+                              "/set irc.server_default.nicks whoever;"
+                              "/set irc.server_default.username whoever;"
+                              "/set irc.server_default.autoreconnect off;"
+                              "/server add confab 127.0.0.1/%u -ssl;"
+                              "/set irc.server.confab.ssl_verify off;%s;/connect confab",
+                              fx->irc_port, settings);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
+  g_subprocess_launcher_set_stdout_file_path (launcher, output);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "TMUX");
+  {
+    const char * const argv[] = { "weechat-headless", "--dir", dir, "--stdout", "--no-connect",
+                                  "--plugins", "irc,logger", "--run-command", commands, NULL };
+
+    weechat = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  }
+  g_assert_no_error (error);
+  wait_peer (fx, name, TRUE);
+  *login = peer_login (fx, name);
+  /* confabd has taken the name; WeeChat shows 001 a moment later. */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_clear_pointer (&text, g_free);
+      if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "Welcome to confab") != NULL)
+        break;
+      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_subprocess_send_signal (weechat, SIGKILL);
+  g_subprocess_wait (weechat, NULL, NULL);
+  g_assert_nonnull (text);
+  g_test_message ("---- %s ----\n%s", log, text);
+  return text;
+}
+
+static void
+test_weechat (Fixture      *fx,
+              gconstpointer data)
+{
+  g_autofree char *program = g_find_program_in_path ("weechat-headless");
+  g_autofree char *cert = g_build_filename (fx->tmp->path, "alice.pem", NULL);
+  g_autofree char *key = g_build_filename (fx->tmp->path, "alice.key", NULL);
+  g_autofree char *both = g_build_filename (fx->tmp->path, "alice-with-key.pem", NULL);
+  g_autofree char *cert_setting = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (fx->bus == NULL)
+    return;
+  g_test_summary ("WeeChat logs in with SASL PLAIN (nick whoever, account carol) and with SASL "
+                  "EXTERNAL and alice's certificate; GetPeer says how");
+  if (program == NULL)
+    {
+      g_test_skip ("weechat-headless is not installed");
+      return;
+    }
+
+  start_daemon (fx);
+  {
+    g_autofree char *login = NULL;
+    g_autofree char *log = run_weechat (fx, "weechat-plain",
+                                        "/set irc.server.confab.sasl_mechanism plain;"
+                                        "/set irc.server.confab.sasl_username carol;"
+                                        "/set irc.server.confab.sasl_password \"battery staple\"",
+                                        "carol", &login);
+
+    g_assert_nonnull (strstr (log, "SASL authentication successful"));
+    g_assert_nonnull (strstr (log, "Welcome to confab, carol!carol@confab"));
+    g_assert_cmpstr (login, ==, "carol/password");
+  }
+
+  /* WeeChat takes the certificate and its key from one file. */
+  {
+    g_autofree char *cert_text = NULL;
+    g_autofree char *key_text = NULL;
+    g_autofree char *joined = NULL;
+
+    g_file_get_contents (cert, &cert_text, NULL, &error);
+    g_assert_no_error (error);
+    g_file_get_contents (key, &key_text, NULL, &error);
+    g_assert_no_error (error);
+    joined = g_strconcat (cert_text, key_text, NULL);
+    g_file_set_contents (both, joined, -1, &error);
+    g_assert_no_error (error);
+  }
+  cert_setting = g_strdup_printf ("/set irc.server.confab.ssl_cert %s;"
+                                  "/set irc.server.confab.sasl_mechanism external",
+                                  both);
+  {
+    g_autofree char *login = NULL;
+    g_autofree char *log = run_weechat (fx, "weechat-external", cert_setting, "alice", &login);
+
+    g_assert_nonnull (strstr (log, "sasl=PLAIN,EXTERNAL"));
+    g_assert_nonnull (strstr (log, "You are now logged in as alice"));
+    g_assert_cmpstr (login, ==, "alice/certificate");
   }
 }
 
@@ -289,6 +424,7 @@ main (int   argc,
   g_test_add ("/sasl/plain-tcp", Fixture, NULL, fixture_setup, test_plain_tcp, fixture_teardown);
   g_test_add ("/sasl/certificate-logins", Fixture, NULL, fixture_setup, test_certificate_logins,
               fixture_teardown);
+  g_test_add ("/sasl/weechat", Fixture, NULL, fixture_setup, test_weechat, fixture_teardown);
 
   status = g_test_run ();
   /* As in test-accounts.c: LeakSanitizer's exit-time tracer crashes on
