@@ -237,6 +237,26 @@ tls_read_line (TlsClient *client)
 }
 
 void
+tls_shutdown_tcp_write (TlsClient *client)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_socket_shutdown (g_socket_connection_get_socket (client->tcp), FALSE, TRUE, &error);
+  g_assert_no_error (error);
+}
+
+void
+tls_expect_clean_eof (TlsClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_utf8 (client->in, NULL, NULL, &error);
+
+  /* GIO requires close_notify: without it this is G_TLS_ERROR_EOF. */
+  g_assert_no_error (error);
+  g_assert_null (line);
+}
+
+void
 tls_expect_line (TlsClient  *client,
                  const char *expected)
 {

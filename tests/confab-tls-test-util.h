@@ -48,8 +48,12 @@ void       tls_client_free (TlsClient *client);
 void       tls_send (TlsClient  *client,
                      const char *text);
 char      *tls_read_line (TlsClient *client);
-void       tls_expect_line (TlsClient  *client,
-                            const char *expected);
+/* Shuts the TCP write side, under TLS: a half-close without close_notify. */
+void tls_shutdown_tcp_write (TlsClient *client);
+/* Reads to the end: fails unless the server ended with close_notify. */
+void tls_expect_clean_eof (TlsClient *client);
+void tls_expect_line (TlsClient  *client,
+                      const char *expected);
 
 /* Runs the confab client with @args and @input on its standard input;
  * its exit status, and its standard error in @err. */

@@ -443,6 +443,41 @@ chat_with_tool (Fixture            *fx,
   tool_expect_line (tool, expected);
 }
 
+/* A client that half-closes its TCP side (its input ended) still gets
+ * what it asked for, and then close_notify: the end of the session, not
+ * a cut connection. */
+static void
+test_half_close (Fixture      *fx,
+                 gconstpointer data)
+{
+  if (fx->bus == NULL)
+    return;
+  g_test_summary ("A TLS client that shuts its TCP write side gets its answers, then close_notify: "
+                  "after a chat and after a refused login");
+
+  start_daemon (fx);
+  {
+    g_autoptr(TlsClient) chat = tls_client_new (fx->tmp->path, fx->tls_port);
+
+    tls_send (chat, "carol\ncarol: to myself\n");
+    tls_shutdown_tcp_write (chat);
+    tls_expect_line (chat, "from carol: to myself");
+    tls_expect_clean_eof (chat);
+  }
+  {
+    g_autoptr(TlsClient) refused = tls_client_new (fx->tmp->path, fx->tls_port);
+
+    tls_send (refused, "not a name!\n");
+    tls_shutdown_tcp_write (refused);
+    {
+      g_autofree char *line = tls_read_line (refused);
+
+      g_assert_true (g_str_has_prefix (line, "error: "));
+    }
+    tls_expect_clean_eof (refused);
+  }
+}
+
 static void
 test_openssl (Fixture      *fx,
               gconstpointer data)
@@ -560,6 +595,17 @@ test_client (Fixture      *fx,
     g_assert_nonnull (strstr (err, "not signed by a trusted authority"));
     g_clear_pointer (&err, g_free);
   }
+  {
+    /* A refused login over TLS ends as the server ended it, with
+     * close_notify after the error, though the client's input had ended
+     * (and the client said so) first. */
+    const char * const args[] = { "--ca", ca, address, "bob", NULL };
+
+    g_assert_cmpint (confab_tls_test_run_client (args, "carol: never\n", &err), ==, 1);
+    g_assert_nonnull (strstr (err, "the server closed the connection"));
+    g_assert_null (strstr (err, "lost"));
+    g_clear_pointer (&err, g_free);
+  }
   by_ip = g_strdup_printf ("tls:127.0.0.1:%u", fx->tls_port);
   {
     /* The certificate names 127.0.0.1 too: an address is checked as one. */
@@ -628,6 +674,7 @@ main (int   argc,
   ADD ("/tls/ircs", test_ircs);
   ADD ("/tls/refused-certificate", test_refused_certificate);
   ADD ("/tls/plaintext-and-stall", test_plaintext_and_stall);
+  ADD ("/tls/half-close", test_half_close);
   ADD ("/tls/openssl", test_openssl);
   ADD ("/tls/gnutls-cli", test_gnutls_cli);
   ADD ("/tls/reload", test_reload);

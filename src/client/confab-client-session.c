@@ -160,6 +160,38 @@ write_cb (GObject      *source,
 }
 
 static void
+output_closed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+    g_debug ("close_notify not sent: %s", error->message);
+}
+
+/* Our input has ended: the server sees EOF and still answers what came
+ * before it. Over TLS that is close_notify (closing the TLS output
+ * stream closes only that direction), since a bare TCP half-close
+ * would make the server's side of TLS see a cut connection. */
+static void
+shut_down_write (ConfabClientSession *self)
+{
+  g_autoptr(GError) error = NULL;
+  GIOStream *stream = G_IO_STREAM (self->connection);
+
+  if (G_IS_TCP_WRAPPER_CONNECTION (stream) &&
+      G_IS_TLS_CONNECTION (g_tcp_wrapper_connection_get_base_io_stream (G_TCP_WRAPPER_CONNECTION (stream))))
+    {
+      g_output_stream_close_async (g_io_stream_get_output_stream (stream), G_PRIORITY_DEFAULT, self->cancellable,
+                                   output_closed_cb, NULL);
+      return;
+    }
+  if (!g_socket_shutdown (g_socket_connection_get_socket (self->connection), FALSE, TRUE, &error))
+    g_debug ("shutdown failed: %s", error->message);
+}
+
+static void
 write_next (ConfabClientSession *self)
 {
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (self->connection));
@@ -173,12 +205,8 @@ write_next (ConfabClientSession *self)
     {
       if (self->shutdown_pending)
         {
-          g_autoptr(GError) error = NULL;
-
           self->shutdown_pending = FALSE;
-          if (!g_socket_shutdown (g_socket_connection_get_socket (self->connection),
-                                  FALSE, TRUE, &error))
-            g_debug ("shutdown failed: %s", error->message);
+          shut_down_write (self);
         }
       g_signal_emit (self, signals[SIGNAL_DRAINED], 0);
       return;

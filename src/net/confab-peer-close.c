@@ -288,7 +288,9 @@ linger_timeout_cb (gpointer user_data)
 void
 confab_peer_start_linger (ConfabPeer *self)
 {
-  if (self->tls != NULL && self->tls_ready && !self->eof_seen)
+  /* TLS: close_notify, even to a client that has sent its EOF (a
+   * half-close), or it cannot tell the end from a cut connection. */
+  if (self->tls != NULL && self->tls_ready)
     confab_peer_tls_shutdown_write (self);
   else if (self->eof_seen || self->tls != NULL || !g_socket_shutdown (self->socket, FALSE, TRUE, NULL))
     {
@@ -301,7 +303,7 @@ confab_peer_start_linger (ConfabPeer *self)
   confab_peer_input_drop_held (self);
   confab_peer_rate_cancel (self);
   confab_peer_arm_timer (self, LINGER_SECONDS, linger_timeout_cb);
-  if (!self->reading)
+  if (!self->reading && !self->eof_seen)
     confab_peer_set_watching (self, TRUE, self->writing);
 }
 

@@ -213,21 +213,30 @@ output_closed_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  g_autoptr(ConfabPeer) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("TLS close_notify not sent: %s", error->message);
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("TLS close_notify not sent: %s", error->message);
+    }
+  /* The client had already closed its side: nothing more will come. */
+  if (self->state == PEER_LINGER && self->eof_seen)
+    confab_peer_finish_close (self);
 }
 
 /* The last line is out: close_notify tells the client so (the TLS form
- * of shutting down the write side). */
+ * of shutting down the write side). If the client has closed its side
+ * already, the connection closes once close_notify is out. */
 void
 confab_peer_tls_shutdown_write (ConfabPeer *self)
 {
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (self->tls));
 
-  g_output_stream_close_async (output, G_PRIORITY_DEFAULT, self->tls_cancellable, output_closed_cb, NULL);
+  g_output_stream_close_async (output, G_PRIORITY_DEFAULT, self->tls_cancellable, output_closed_cb,
+                               g_object_ref (self));
 }
 
 /* The end: pending TLS work is cancelled and the sources go; the
