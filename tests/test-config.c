@@ -844,6 +844,58 @@ test_accounts_keys (void)
   assert_rejected ("[accounts]\nfile=\n", "[accounts] file: expected a file name");
 }
 
+/* [history]: the database (a path, "none", or the state directory's)
+ * and the numbers of SPEC §12. */
+static void
+test_history_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) defaults = confab_config_new_default ();
+  g_autoptr(ConfabConfig) set = NULL;
+  g_autoptr(ConfabConfig) none = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *state_path = NULL;
+  g_autofree char *default_path = NULL;
+
+  g_assert_null (defaults->history_database);
+  g_assert_cmpuint (defaults->history_replay_max, ==, 500);
+  g_assert_cmpuint (defaults->history_max_rows, ==, 10000);
+  g_assert_cmpuint (defaults->history_max_age_days, ==, 0);
+  g_assert_cmpuint (defaults->offline_max_messages, ==, 100);
+  g_assert_cmpuint (defaults->history_on_join, ==, 0);
+
+  g_unsetenv ("STATE_DIRECTORY");
+  default_path = confab_config_history_path (defaults);
+  g_assert_cmpstr (default_path, ==, CONFAB_STATE_DIR "/history.db");
+  g_setenv ("STATE_DIRECTORY", "/run/state/confab:/run/state/other", TRUE);
+  state_path = confab_config_history_path (defaults);
+  g_assert_cmpstr (state_path, ==, "/run/state/confab/history.db");
+  g_unsetenv ("STATE_DIRECTORY");
+
+  set = load_string ("[history]\ndatabase = /a/h.db \nhistory_replay_max=20\nhistory_max_age_days=7\n"
+                     "history_max_rows=0\noffline_max_messages=3\nhistory_on_join=5\n",
+                     &error);
+  g_assert_no_error (error);
+  path = confab_config_history_path (set);
+  g_assert_cmpstr (path, ==, "/a/h.db");
+  g_assert_cmpuint (set->history_replay_max, ==, 20);
+  g_assert_cmpuint (set->history_max_age_days, ==, 7);
+  g_assert_cmpuint (set->history_max_rows, ==, 0);
+  g_assert_cmpuint (set->offline_max_messages, ==, 3);
+  g_assert_cmpuint (set->history_on_join, ==, 5);
+  copy = confab_config_copy (set);
+  g_assert_cmpstr (copy->history_database, ==, "/a/h.db");
+
+  none = load_string ("[history]\ndatabase=none\n", &error);
+  g_assert_no_error (error);
+  g_assert_null (confab_config_history_path (none));
+
+  assert_rejected ("[history]\ndatabase=\n", "[history] database: expected a file name or “none”");
+  assert_rejected ("[history]\nhistory_replay_max=0\n", "[history] history_replay_max: 0 is out of range (1 to 100000)");
+  assert_rejected ("[history]\nhistory_on_join=1001\n", "[history] history_on_join: 1001 is out of range (0 to 1000)");
+}
+
 /* [tls]: two file names, read by the daemon. */
 static void
 test_tls_keys (void)
@@ -1036,6 +1088,7 @@ main (int    argc,
   g_test_add_func ("/config/load/irc-keys", test_irc_keys);
   g_test_add_func ("/config/load/tls-keys", test_tls_keys);
   g_test_add_func ("/config/load/accounts-keys", test_accounts_keys);
+  g_test_add_func ("/config/load/history-keys", test_history_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
 

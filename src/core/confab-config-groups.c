@@ -1,6 +1,6 @@
 /* confab-config-groups.c: the configuration's groups other than the
  * numeric limits: [server]'s listen list and Unix socket keys, [irc],
- * [tls] and [accounts]. Each parser leaves what is absent at its default
+ * [tls], [accounts] and [history]'s database. Each parser leaves what is absent at its default
  * and refuses what is wrong with a message naming the group and key.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -339,5 +339,27 @@ confab_config_parse_accounts_keys (GKeyFile     *key_file,
                    _ ("[%s] %s=true needs %s"), GROUP_ACCOUNTS, KEY_ACCOUNTS_REQ, KEY_ACCOUNTS_FILE);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* [history] database: a file name, or "none" for no history at all. */
+gboolean
+confab_config_parse_history_keys (GKeyFile     *key_file,
+                                  ConfabConfig *config,
+                                  GError      **error)
+{
+  g_autofree char *database = get_path_value (key_file, GROUP_HISTORY, KEY_HISTORY_DB);
+
+  if (database == NULL)
+    return TRUE;
+  g_strstrip (database);
+  if (*database == '\0')
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                   _ ("[%s] %s: expected a file name or “none”"), GROUP_HISTORY, KEY_HISTORY_DB);
+      return FALSE;
+    }
+  g_free (config->history_database);
+  config->history_database = g_steal_pointer (&database);
   return TRUE;
 }

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
 #define KEY_ACCOUNTS_REQ    "required"
 #define KEY_TLS_CERTIFICATE "certificate"
 #define KEY_TLS_KEY         "key"
+#define GROUP_HISTORY       "history"
+#define KEY_HISTORY_DB      "database"
 /* A server name is a host name with a dot, so that no client takes it
  * for a nick; at most 63 bytes, one DNS label's worth, as ngircd allows. */
 #define IRC_SERVER_NAME_MAX   63
@@ -33,6 +35,7 @@ gboolean confab_config_parse_listen (GKeyFile *key_file, ConfabConfig *config, G
 gboolean confab_config_parse_unix_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_irc_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_tls_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
+gboolean confab_config_parse_history_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_accounts_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 
 G_END_DECLS

@@ -53,6 +53,16 @@ static const LimitKey limit_keys[] = {
     10, 86400 },
   { GROUP_IRC, "ping_timeout_sec", G_STRUCT_OFFSET (ConfabConfig, irc_ping_timeout_sec),
     5, 3600 },
+  { GROUP_HISTORY, "history_replay_max", G_STRUCT_OFFSET (ConfabConfig, history_replay_max),
+    1, 100000 },
+  { GROUP_HISTORY, "history_max_age_days", G_STRUCT_OFFSET (ConfabConfig, history_max_age_days),
+    0, 36500 },
+  { GROUP_HISTORY, "history_max_rows", G_STRUCT_OFFSET (ConfabConfig, history_max_rows),
+    0, 100000000 },
+  { GROUP_HISTORY, "offline_max_messages", G_STRUCT_OFFSET (ConfabConfig, offline_max_messages),
+    0, 100000 },
+  { GROUP_HISTORY, "history_on_join", G_STRUCT_OFFSET (ConfabConfig, history_on_join),
+    0, 1000 },
 };
 
 static gboolean
@@ -71,6 +81,8 @@ is_known_key (const char *group,
     return TRUE;
   if (g_str_equal (group, GROUP_TLS) &&
       (g_str_equal (key, KEY_TLS_CERTIFICATE) || g_str_equal (key, KEY_TLS_KEY)))
+    return TRUE;
+  if (g_str_equal (group, GROUP_HISTORY) && g_str_equal (key, KEY_HISTORY_DB))
     return TRUE;
   if (g_str_equal (group, GROUP_ACCOUNTS) &&
       (g_str_equal (key, KEY_ACCOUNTS_FILE) || g_str_equal (key, KEY_ACCOUNTS_REQ)))
@@ -268,7 +280,8 @@ config_from_key_file (GKeyFile   *key_file,
       !confab_config_parse_unix_keys (key_file, config, error) ||
       !confab_config_parse_irc_keys (key_file, config, error) ||
       !confab_config_parse_tls_keys (key_file, config, error) ||
-      !confab_config_parse_accounts_keys (key_file, config, error))
+      !confab_config_parse_accounts_keys (key_file, config, error) ||
+      !confab_config_parse_history_keys (key_file, config, error))
     return NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -307,8 +320,39 @@ confab_config_new_default (void)
   self->irc_server_name = g_strdup (CONFAB_DEFAULT_IRC_SERVER_NAME);
   self->irc_ping_interval_sec = CONFAB_DEFAULT_IRC_PING_INTERVAL_SEC;
   self->irc_ping_timeout_sec = CONFAB_DEFAULT_IRC_PING_TIMEOUT_SEC;
+  self->history_replay_max = CONFAB_DEFAULT_HISTORY_REPLAY_MAX;
+  self->history_max_age_days = CONFAB_DEFAULT_HISTORY_MAX_AGE_DAYS;
+  self->history_max_rows = CONFAB_DEFAULT_HISTORY_MAX_ROWS;
+  self->offline_max_messages = CONFAB_DEFAULT_OFFLINE_MAX_MESSAGES;
+  self->history_on_join = CONFAB_DEFAULT_HISTORY_ON_JOIN;
 
   return self;
+}
+
+/**
+ * confab_config_history_path:
+ *
+ * The history database: [history] database, or history.db in the state
+ * directory, the first of systemd's $STATE_DIRECTORY (StateDirectory=)
+ * or, without it, CONFAB_STATE_DIR of the build.
+ *
+ * Returns: (transfer full) (nullable): its path; %NULL for "none"
+ */
+char *
+confab_config_history_path (const ConfabConfig *self)
+{
+  const char *state = g_getenv ("STATE_DIRECTORY");
+  g_auto(GStrv) states = NULL;
+
+  if (self->history_database != NULL)
+    return g_str_equal (self->history_database, CONFAB_HISTORY_DATABASE_NONE)
+             ? NULL
+             : g_strdup (self->history_database);
+  if (state == NULL || *state == '\0')
+    return g_build_filename (CONFAB_STATE_DIR, CONFAB_HISTORY_DATABASE_FILE, NULL);
+  /* systemd lists several directories with ':'; ours is the first. */
+  states = g_strsplit (state, ":", 2);
+  return g_build_filename (states[0], CONFAB_HISTORY_DATABASE_FILE, NULL);
 }
 
 /**
@@ -424,6 +468,7 @@ confab_config_copy (const ConfabConfig *self)
   copy->tls_certificate = g_strdup (self->tls_certificate);
   copy->tls_key = g_strdup (self->tls_key);
   copy->accounts_file = g_strdup (self->accounts_file);
+  copy->history_database = g_strdup (self->history_database);
 
   return copy;
 }
@@ -446,6 +491,7 @@ confab_config_free (ConfabConfig *self)
   g_free (self->tls_certificate);
   g_free (self->tls_key);
   g_free (self->accounts_file);
+  g_free (self->history_database);
   g_free (self);
 }
 
@@ -497,6 +543,7 @@ confab_config_describe_changes (const ConfabConfig *before,
   add_change (changes, "accounts file", before->accounts_file, after->accounts_file);
   add_change (changes, "accounts required", before->accounts_required ? "true" : "false",
               after->accounts_required ? "true" : "false");
+  add_change (changes, "history database", before->history_database, after->history_database);
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {

@@ -25,6 +25,13 @@ G_BEGIN_DECLS
 #define CONFAB_DEFAULT_IRC_SERVER_NAME             "confab.local"
 #define CONFAB_DEFAULT_IRC_PING_INTERVAL_SEC       120
 #define CONFAB_DEFAULT_IRC_PING_TIMEOUT_SEC        60
+#define CONFAB_DEFAULT_HISTORY_REPLAY_MAX          500
+#define CONFAB_DEFAULT_HISTORY_MAX_AGE_DAYS        0
+#define CONFAB_DEFAULT_HISTORY_MAX_ROWS            10000
+#define CONFAB_DEFAULT_OFFLINE_MAX_MESSAGES        100
+#define CONFAB_DEFAULT_HISTORY_ON_JOIN             0
+/* The file name of the history database in the state directory. */
+#define CONFAB_HISTORY_DATABASE_FILE "history.db"
 
 /*
  * ConfabConfig:
@@ -65,6 +72,15 @@ G_BEGIN_DECLS
  *   [accounts]
  *   file=PATH                  (NAME:HASH[:certfp=HEX] lines; optional)
  *   required=false             (true: only names with an account log in)
+ *
+ *   [history]
+ *   database=PATH              (SQLite; "none": no history; default: under
+ *                               the state directory, confab_config_history_path())
+ *   history_replay_max=500     (1 .. 100000; the most lines one request replays)
+ *   history_max_age_days=0     (0 .. 36500; 0: room messages kept for ever)
+ *   history_max_rows=10000     (0 .. 100000000 per room; 0: no limit)
+ *   offline_max_messages=100   (0 .. 100000 per account; 0: none stored)
+ *   history_on_join=0          (0 .. 1000; lines replayed to whoever joins a room)
  *
  * Keys that are absent keep their default; listen is then NULL and the
  * daemon uses its default addresses (SPEC §1). listen entries are trimmed
@@ -111,7 +127,16 @@ typedef struct
   char    *tls_key;               /* (owned) (nullable): [tls] key */
   char    *accounts_file;         /* (owned) (nullable): [accounts] file */
   gboolean accounts_required;     /* [accounts] required */
+  char    *history_database;      /* (owned) (nullable): [history] database; NULL: the default */
+  guint    history_replay_max;
+  guint    history_max_age_days;
+  guint    history_max_rows;
+  guint    offline_max_messages;
+  guint    history_on_join;
 } ConfabConfig;
+
+/* [history] database=none turns history off. */
+#define CONFAB_HISTORY_DATABASE_NONE "none"
 
 ConfabConfig *confab_config_new_default (void);
 ConfabConfig *confab_config_load_file (const char *path,
@@ -120,6 +145,7 @@ ConfabConfig *confab_config_load_data (const char *data,
                                        gsize       len,
                                        GError    **error);
 ConfabConfig *confab_config_copy (const ConfabConfig *self);
+char         *confab_config_history_path (const ConfabConfig *self);
 void          confab_config_free (ConfabConfig *self);
 char        **confab_config_describe_changes (const ConfabConfig *before,
                                               const ConfabConfig *after);
