@@ -43,6 +43,10 @@ G_BEGIN_DECLS
  * @CONFAB_ERROR_AUTHENTICATION_FAILED: a login's password (or its absence)
  *   does not match the name's account, or an account is required
  * @CONFAB_ERROR_PASSWORD_NEEDS_TLS: a password came over plain TCP
+ * @CONFAB_ERROR_HISTORY_UNAVAILABLE: no history is kept, or its database
+ *   cannot be used now (SPEC §12)
+ * @CONFAB_ERROR_OFFLINE_FULL: a message for an account that is away, which
+ *   has offline_max_messages waiting already
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -78,6 +82,8 @@ typedef enum
   CONFAB_ERROR_PING_TIMEOUT,
   CONFAB_ERROR_AUTHENTICATION_FAILED,
   CONFAB_ERROR_PASSWORD_NEEDS_TLS,
+  CONFAB_ERROR_HISTORY_UNAVAILABLE,
+  CONFAB_ERROR_OFFLINE_FULL,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

@@ -323,6 +323,69 @@ confab_message_new_room_event (ConfabMessageKind kind,
 }
 
 /**
+ * confab_message_new_history:
+ * @room: the room, as it spells its name
+ * @timestamp_usec: when it was said
+ *
+ * Returns: (transfer full): one stored line of @room's history
+ */
+ConfabMessage *
+confab_message_new_history (const char *room,
+                            const char *sender,
+                            const char *text,
+                            gint64      timestamp_usec)
+{
+  ConfabMessage *self;
+
+  g_return_val_if_fail (room != NULL && sender != NULL && text != NULL, NULL);
+
+  self = message_alloc (CONFAB_MESSAGE_HISTORY, sender, room, NULL, 0, text, strlen (text), 0);
+  self->timestamp_usec = timestamp_usec;
+  return self;
+}
+
+/* Returns: (transfer full): the end of a replay of @room's history */
+ConfabMessage *
+confab_message_new_history_end (const char *room)
+{
+  g_return_val_if_fail (room != NULL, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_HISTORY_END, "", room, NULL, 0, "", 0, 0);
+}
+
+/**
+ * confab_message_new_offline:
+ * @timestamp_usec: when it was sent
+ *
+ * Returns: (transfer full): a message stored while its recipient was
+ *   away, for its next login
+ */
+ConfabMessage *
+confab_message_new_offline (const char *sender,
+                            const char *text,
+                            gint64      timestamp_usec)
+{
+  ConfabMessage *self;
+
+  g_return_val_if_fail (sender != NULL && text != NULL, NULL);
+
+  self = message_alloc (CONFAB_MESSAGE_OFFLINE, sender, NULL, NULL, 0, text, strlen (text), 0);
+  self->timestamp_usec = timestamp_usec;
+  return self;
+}
+
+/* Returns: (transfer full): "stored for @recipient", for the sender */
+ConfabMessage *
+confab_message_new_stored (const char *recipient)
+{
+  const char *names[] = { recipient };
+
+  g_return_val_if_fail (recipient != NULL, NULL);
+
+  return message_alloc (CONFAB_MESSAGE_STORED, "", NULL, names, 1, "", 0, 0);
+}
+
+/**
  * confab_message_new_topic:
  * @setter: (nullable): who set the topic; %NULL when none is set
  * @topic: the topic ("" for none)

@@ -28,6 +28,13 @@ typedef enum
                                  * included, that its session answers with and no
                                  * other protocol has (IRC's PONG, CAP and numerics);
                                  * only the connection it is made for gets it */
+  CONFAB_MESSAGE_HISTORY,       /* room, sender, text, timestamp: a line of a room's
+                                 * history, replayed to the one who asked */
+  CONFAB_MESSAGE_HISTORY_END,   /* room: the end of a replay */
+  CONFAB_MESSAGE_OFFLINE,       /* sender, text, timestamp: a message sent while the
+                                 * recipient was away, delivered at its login */
+  CONFAB_MESSAGE_STORED,        /* names: the one recipient a message was stored for,
+                                 * told to its sender */
 } ConfabMessageKind;
 
 /* Slots for a message's encodings, one per wire protocol. The protocol
@@ -96,6 +103,15 @@ ConfabMessage *confab_message_new_members (const char         *room,
                                            guint               n_names);
 ConfabMessage *confab_message_new_rooms (const char * const *names,
                                          guint               n_names);
+ConfabMessage *confab_message_new_history (const char *room,
+                                           const char *sender,
+                                           const char *text,
+                                           gint64      timestamp_usec);
+ConfabMessage *confab_message_new_history_end (const char *room);
+ConfabMessage *confab_message_new_offline (const char *sender,
+                                           const char *text,
+                                           gint64      timestamp_usec);
+ConfabMessage *confab_message_new_stored (const char *recipient);
 ConfabMessage *confab_message_ref (ConfabMessage *self);
 void           confab_message_unref (ConfabMessage *self);
 void           confab_message_ref_many (ConfabMessage *self,

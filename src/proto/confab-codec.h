@@ -42,6 +42,7 @@ typedef enum
   CONFAB_REQUEST_MEMBERS, /* room */
   CONFAB_REQUEST_TOPIC,   /* room; text, text_len: the new topic (one line, no control
                            * characters: the codec checked), or text NULL to ask */
+  CONFAB_REQUEST_HISTORY, /* room; limit: how many lines (0: the default) */
 } ConfabRequestKind;
 
 /*
@@ -61,6 +62,7 @@ typedef struct
   gsize               text_len;
   const char         *room;     /* a room's name, '#' included */
   const char         *password; /* (nullable): a login's password (SPEC §11) */
+  guint               limit;    /* history: the lines asked for, 0 for the default */
 
   /*< private >*/
   void (*clear) (gpointer request);

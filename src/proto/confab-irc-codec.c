@@ -24,6 +24,7 @@
 #include "confab-irc-codec.h"
 #include "confab-irc-message.h"
 #include "confab-names.h"
+#include "confab-wire.h"
 
 static const struct
 {
@@ -206,6 +207,32 @@ append_chat (GString               *out,
                                   params, 2);
 }
 
+/* A stored line (a room's history, a message kept while the recipient
+ * was away) to @target: with its time as a server-time tag where the
+ * client asked for them, else in front of the text, so that it cannot
+ * pass for something said now. */
+static void
+append_stored_chat (GString               *out,
+                    const ConfabCodecPeer *peer,
+                    ConfabMessage         *message,
+                    const char            *target)
+{
+  g_autofree char *source = dup_source (peer, confab_message_get_sender (message));
+  g_autofree char *dated = NULL;
+  const char      *params[] = { target, confab_message_get_text (message, NULL) };
+
+  if (peer->flags & CONFAB_IRC_CAP_SERVER_TIME)
+    confab_irc_append_time_tag (out, confab_message_get_timestamp (message));
+  else
+    {
+      g_autofree char *time = confab_wire_format_time (confab_message_get_timestamp (message));
+
+      dated = g_strdup_printf ("[%s] %s", time, params[1]);
+      params[1] = dated;
+    }
+  confab_irc_message_append_text (out, NULL, source, "PRIVMSG", params, 2);
+}
+
 /* A join, part or topic change, as its member-visible command. */
 static void
 append_room_event (GString               *out,
@@ -372,6 +399,24 @@ irc_encode_for (const ConfabCodecPeer *peer,
       confab_irc_codec_append_names (out, peer, message, NULL);
       return TRUE;
 
+    case CONFAB_MESSAGE_HISTORY:
+      append_stored_chat (out, peer, message, confab_message_get_room (message));
+      return TRUE;
+
+    case CONFAB_MESSAGE_OFFLINE:
+      append_stored_chat (out, peer, message, peer->nick != NULL ? peer->nick : "*");
+      return TRUE;
+
+    case CONFAB_MESSAGE_STORED:
+      {
+        g_autofree char *text = g_strdup_printf ("stored for %s", confab_message_get_names (message, NULL)[0]);
+        const char      *params[] = { peer->nick != NULL ? peer->nick : "*", text };
+
+        confab_irc_message_append_text (out, NULL, peer->server_name, "NOTICE", params, 2);
+      }
+      return TRUE;
+
+    case CONFAB_MESSAGE_HISTORY_END: /* nothing: IRC's replays are batches of their own */
     case CONFAB_MESSAGE_WELCOME:
     case CONFAB_MESSAGE_PEERS:
     case CONFAB_MESSAGE_ROOMS:

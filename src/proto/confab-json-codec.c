@@ -115,6 +115,12 @@ json_decode (char                      *line,
       request->text_len = parsed->topic != NULL ? strlen (parsed->topic) : 0;
       return TRUE;
 
+    case CONFAB_JSON_REQUEST_HISTORY:
+      request->kind = CONFAB_REQUEST_HISTORY;
+      request->room = parsed->room;
+      request->limit = parsed->limit;
+      return TRUE;
+
     case CONFAB_JSON_REQUEST_LOGIN:
     default:
       return refuse (request, error, "already logged in");

@@ -27,4 +27,8 @@ gboolean confab_json_parse_room_request (JsonObject        *object,
 void     confab_json_build_room_event (JsonBuilder   *builder,
                                        ConfabMessage *message);
 
+/* confab-json-history.c */
+void confab_json_build_history_event (JsonBuilder   *builder,
+                                      ConfabMessage *message);
+
 G_END_DECLS

@@ -524,6 +524,13 @@ confab_json_encode_message (ConfabMessage *message)
       confab_json_build_room_event (builder, message);
       break;
 
+    case CONFAB_MESSAGE_HISTORY:
+    case CONFAB_MESSAGE_HISTORY_END:
+    case CONFAB_MESSAGE_OFFLINE:
+    case CONFAB_MESSAGE_STORED:
+      confab_json_build_history_event (builder, message);
+      break;
+
     case CONFAB_MESSAGE_PROTOCOL_LINE:
       return NULL; /* another protocol's */
 

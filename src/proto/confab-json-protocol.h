@@ -26,6 +26,7 @@ typedef enum
   CONFAB_JSON_REQUEST_PART,
   CONFAB_JSON_REQUEST_MEMBERS,
   CONFAB_JSON_REQUEST_TOPIC,
+  CONFAB_JSON_REQUEST_HISTORY,
 } ConfabJsonRequestType;
 
 /*
@@ -43,6 +44,7 @@ typedef struct
   gsize                 text_len;
   char                 *room;  /* (owned): join, part, members, topic */
   char                 *topic; /* (owned) (nullable): topic: the new one; NULL asks */
+  guint                 limit; /* history: "limit", 0 if absent */
 } ConfabJsonRequest;
 
 gboolean    confab_json_is_json_line (const char *line,

@@ -22,7 +22,28 @@ static const struct
   { "part", CONFAB_JSON_REQUEST_PART, TRUE },
   { "members", CONFAB_JSON_REQUEST_MEMBERS, TRUE },
   { "topic", CONFAB_JSON_REQUEST_TOPIC, TRUE },
+  { "history", CONFAB_JSON_REQUEST_HISTORY, TRUE },
 };
+
+/* history's "limit": a positive integer, if present. */
+static gboolean
+parse_limit (JsonObject        *object,
+             ConfabJsonRequest *request,
+             const char       **field,
+             GError           **error)
+{
+  JsonNode *node = json_object_get_member (object, "limit");
+  gint64    limit;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      (limit = json_node_get_int (node)) < 1 || limit > G_MAXUINT)
+    return confab_json_fail (error, field, CONFAB_ERROR_BAD_MESSAGE, "limit",
+                             "'limit' must be a positive integer");
+  request->limit = (guint) limit;
+  return TRUE;
+}
 
 /* A topic is one line: trimmed of blanks, no control characters (line
  * breaks included), valid UTF-8 (json-glib may decode an unpaired
@@ -90,6 +111,9 @@ confab_json_parse_room_request (JsonObject        *object,
       /* Last of the checks: a refused request owns nothing. */
       if (room_requests[i].request == CONFAB_JSON_REQUEST_TOPIC &&
           !parse_topic (object, request, field, error))
+        return FALSE;
+      if (room_requests[i].request == CONFAB_JSON_REQUEST_HISTORY &&
+          !parse_limit (object, request, field, error))
         return FALSE;
       if (room_requests[i].needs_room)
         request->room = g_strdup (room);

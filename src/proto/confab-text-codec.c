@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "confab-codec.h"
+#include "confab-wire.h"
 
 #define FROM_PREFIX  "from "
 #define ERROR_PREFIX "error: "
@@ -83,6 +84,22 @@ text_decode (char                      *line,
       request->text = command.text;
       request->text_len = command.text_len;
       return TRUE;
+    case CONFAB_TEXT_COMMAND_HISTORY:
+      {
+        guint64 limit = 0;
+
+        /* N: a positive number; what is too many the session caps. */
+        if (command.text != NULL &&
+            (!g_ascii_string_to_unsigned (command.text, 10, 1, G_MAXUINT, &limit, NULL)))
+          {
+            g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_MESSAGE, "usage: /history #room [N]");
+            return FALSE;
+          }
+        request->kind = CONFAB_REQUEST_HISTORY;
+        request->room = command.room;
+        request->limit = (guint) limit;
+        return TRUE;
+      }
     default:
       g_assert_not_reached ();
     }
@@ -313,6 +330,34 @@ text_encode (ConfabMessage *message)
 
     case CONFAB_MESSAGE_TOPIC:
       return build_room_line ("topic", room, text);
+
+    case CONFAB_MESSAGE_HISTORY:
+      {
+        /* "history #room TIME SENDER: text" (SPEC §12). */
+        g_autofree char *time = confab_wire_format_time (confab_message_get_timestamp (message));
+        g_autofree char *head = g_strdup_printf ("history %s %s ", room, time);
+
+        return build_line (head, sender, NULL, text, text_len);
+      }
+
+    case CONFAB_MESSAGE_HISTORY_END:
+      return build_room_line ("history", room, "end");
+
+    case CONFAB_MESSAGE_OFFLINE:
+      {
+        /* "from SENDER (offline TIME): text" */
+        g_autofree char *time = confab_wire_format_time (confab_message_get_timestamp (message));
+        g_autofree char *who = g_strdup_printf ("%s (offline %s)", sender, time);
+
+        return build_line (FROM_PREFIX, who, NULL, text, text_len);
+      }
+
+    case CONFAB_MESSAGE_STORED:
+      names = confab_message_get_names (message, &n_names);
+      line = g_string_new ("stored for ");
+      g_string_append (line, names[0]);
+      g_string_append_c (line, '\n');
+      return take_string (line);
 
     case CONFAB_MESSAGE_WELCOME:
     case CONFAB_MESSAGE_PROTOCOL_LINE: /* another protocol's */

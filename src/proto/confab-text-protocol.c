@@ -59,6 +59,7 @@ static const struct
   { "/part", CONFAB_TEXT_COMMAND_PART, 1, "usage: /part #room" },
   { "/members", CONFAB_TEXT_COMMAND_MEMBERS, 1, "usage: /members #room" },
   { "/topic", CONFAB_TEXT_COMMAND_TOPIC, 2, "usage: /topic #room [text]" },
+  { "/history", CONFAB_TEXT_COMMAND_HISTORY, 2, "usage: /history #room [N]" },
 };
 
 static gboolean

@@ -45,3 +45,20 @@ confab_wire_set_invalid_recipient (GError    **error,
     g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_NAME,
                          "invalid recipient name");
 }
+
+/**
+ * confab_wire_format_time:
+ *
+ * Returns: (transfer full): @timestamp_usec as RFC 3339 in UTC to the
+ *   second, "2026-12-07T02:30:05Z": how the text protocol shows the time
+ *   of a stored message
+ */
+char *
+confab_wire_format_time (gint64 timestamp_usec)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (timestamp_usec / G_USEC_PER_SEC);
+
+  if (time == NULL)
+    return g_strdup ("?");
+  return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
+}

@@ -71,10 +71,11 @@ confab_wire_skip_blanks (const char *line,
   return i;
 }
 
-void confab_wire_set_too_many_recipients (GError **error,
-                                          guint    max_recipients);
-void confab_wire_set_invalid_recipient (GError    **error,
-                                        const char *name,
-                                        gssize      len);
+char *confab_wire_format_time (gint64 timestamp_usec);
+void  confab_wire_set_too_many_recipients (GError **error,
+                                           guint    max_recipients);
+void  confab_wire_set_invalid_recipient (GError    **error,
+                                         const char *name,
+                                         gssize      len);
 
 G_END_DECLS
