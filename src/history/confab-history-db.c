@@ -152,28 +152,54 @@ exec (ConfabHistoryDb *db,
   return rc == SQLITE_OK || fail (db, rc, error);
 }
 
+/* Runs a journal_mode pragma; returns the SQLite code and, on success,
+ * the mode the file is in now. */
+static int
+journal_mode (ConfabHistoryDb *db,
+              const char      *sql,
+              gboolean        *wal)
+{
+  sqlite3_stmt *stmt = NULL;
+  int           rc;
+
+  rc = sqlite3_prepare_v2 (db->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      *wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
+      rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
 static gboolean
 set_journal_mode (ConfabHistoryDb *db,
                   gboolean         sync_full,
                   GError         **error)
 {
   g_autofree char *pragmas = NULL;
-  sqlite3_stmt    *stmt = NULL;
+  gint64           deadline = g_get_monotonic_time () + CONFAB_HISTORY_DB_BUSY_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  gboolean         wal = FALSE;
   int              rc;
 
-  rc = sqlite3_prepare_v2 (db->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
-  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  /* WAL is a property of the file: only its creator has to set it. */
+  rc = journal_mode (db, "PRAGMA journal_mode", &wal);
+  /* Setting it takes an exclusive lock, for which SQLite calls no busy
+   * handler: two processes creating the file at once get SQLITE_BUSY
+   * (seen in test-history-store), so it is retried for as long as a
+   * write would wait. */
+  if (rc == SQLITE_OK && !wal)
     {
-      /* A file system without shared memory keeps the rollback journal,
-       * which is as durable, only slower. */
-      if (g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") != 0)
-        g_debug ("%s: history file in journal mode %s, not WAL", db->shown_path,
-                 sqlite3_column_text (stmt, 0));
-      rc = SQLITE_OK;
+      while ((rc = journal_mode (db, "PRAGMA journal_mode = WAL", &wal)) != SQLITE_OK &&
+             (rc & 0xff) == SQLITE_BUSY && g_get_monotonic_time () < deadline)
+        g_usleep (10 * G_TIME_SPAN_MILLISECOND);
     }
-  sqlite3_finalize (stmt);
   if (rc != SQLITE_OK)
     return fail (db, rc, error);
+  /* A file system without shared memory keeps the rollback journal,
+   * which is as durable, only slower. */
+  if (!wal)
+    g_debug ("%s: history file not in WAL mode", db->shown_path);
   pragmas = g_strdup_printf ("PRAGMA synchronous = %s; PRAGMA journal_size_limit = %d",
                              sync_full ? "FULL" : "NORMAL", JOURNAL_SIZE_LIMIT);
   return exec (db, pragmas, error);

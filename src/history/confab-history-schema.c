@@ -103,6 +103,27 @@ read_state (sqlite3   *db,
          query_int (db, "SELECT count(*) FROM sqlite_schema", &state->n_objects, error);
 }
 
+/* read_state() in a read transaction of its own: another process may be
+ * creating the file, and its tables must not be seen without its
+ * version and id (which a test saw happen between two reads). */
+static gboolean
+read_state_once (sqlite3   *db,
+                 FileState *state,
+                 GError   **error)
+{
+  int rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return confab_history_sqlite_set_error (error, db, rc);
+  if (!read_state (db, state, error))
+    {
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  return rc == SQLITE_OK || confab_history_sqlite_set_error (error, db, rc);
+}
+
 /* Whether the file is ours (or new); if not, why not in @error. */
 static gboolean
 check_state (const FileState *state,
@@ -206,7 +227,7 @@ confab_history_schema_check (sqlite3    *db,
   g_return_val_if_fail (db != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!read_state (db, &state, error))
+  if (!read_state_once (db, &state, error))
     {
       g_prefix_error (error, "%s: ", shown_path);
       return FALSE;
