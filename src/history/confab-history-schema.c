@@ -1,0 +1,256 @@
+/* confab-history-schema.c: the database's tables, versions and migrations.
+ *
+ * A file's PRAGMA user_version is the number of migrations applied to it,
+ * and its PRAGMA application_id says that it is ours. Opening a file:
+ *
+ *   - empty (a new file): every migration runs, the id is set;
+ *   - ours, older: the missing migrations run, in one transaction with
+ *     the version bump, so a crash leaves the old version or the new one;
+ *   - ours, current: nothing to do;
+ *   - ours, newer than this program: refused (VERSION), left as it is: a
+ *     downgrade must not drop or misread what a newer confabd wrote;
+ *   - another program's (another id, or tables without our id):
+ *     refused (FOREIGN), left as it is.
+ *
+ * Migrations are only ever appended to: one that has shipped is never
+ * changed, since files out there have already run it.
+ *
+ * The tables keep each message's display strings as the sender gave them
+ * and, for lookups, the caller's key (the name key of SPEC §11, so that
+ * #Lobby and #lobby are one room). Row ids come from AUTOINCREMENT: an id
+ * is never reused after its row is pruned, so a msgid a client holds can
+ * only ever mean one message.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-history-error.h"
+#include "confab-history-schema.h"
+#include "confab-history-sqlite.h"
+
+static const char * const migrations[] = {
+  /* 1: room messages and offline messages. The room index serves every
+   * query (LATEST/BEFORE/AFTER order by time, then id, which the index
+   * holds as its implicit last column) and the pruning by age and by
+   * count, which works room by room. */
+  "CREATE TABLE room_message ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  room_key TEXT NOT NULL,"
+  "  room TEXT NOT NULL,"
+  "  sender TEXT NOT NULL,"
+  "  time_usec INTEGER NOT NULL,"
+  "  text TEXT NOT NULL);"
+  "CREATE INDEX room_message_by_time ON room_message (room_key, time_usec);"
+  "CREATE TABLE offline_message ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  recipient_key TEXT NOT NULL,"
+  "  recipient TEXT NOT NULL,"
+  "  sender TEXT NOT NULL,"
+  "  time_usec INTEGER NOT NULL,"
+  "  text TEXT NOT NULL);"
+  "CREATE INDEX offline_message_by_recipient ON offline_message (recipient_key, id);",
+};
+
+/* Returns: the schema version this program writes */
+guint
+confab_history_schema_get_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
+
+static gboolean
+query_int (sqlite3    *db,
+           const char *sql,
+           gint64     *value,
+           GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int           rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *value = sqlite3_column_int64 (stmt, 0);
+      rc = SQLITE_OK;
+    }
+  if (rc != SQLITE_OK)
+    confab_history_sqlite_set_error (error, db, rc);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_OK;
+}
+
+typedef struct
+{
+  gint64 application_id;
+  gint64 version;
+  gint64 n_objects; /* tables, indexes, views, triggers */
+} FileState;
+
+static gboolean
+read_state (sqlite3   *db,
+            FileState *state,
+            GError   **error)
+{
+  /* The first read of the file: what a garbage file or a truncated one
+   * fails with (NOTADB, CORRUPT), before anything has been written. */
+  return query_int (db, "PRAGMA application_id", &state->application_id, error) &&
+         query_int (db, "PRAGMA user_version", &state->version, error) &&
+         query_int (db, "SELECT count(*) FROM sqlite_schema", &state->n_objects, error);
+}
+
+/* read_state() in a read transaction of its own: another process may be
+ * creating the file, and its tables must not be seen without its
+ * version and id (which a test saw happen between two reads). */
+static gboolean
+read_state_once (sqlite3   *db,
+                 FileState *state,
+                 GError   **error)
+{
+  int rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return confab_history_sqlite_set_error (error, db, rc);
+  if (!read_state (db, state, error))
+    {
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  return rc == SQLITE_OK || confab_history_sqlite_set_error (error, db, rc);
+}
+
+/* Whether the file is ours (or new); if not, why not in @error. */
+static gboolean
+check_state (const FileState *state,
+             const char      *shown_path,
+             GError         **error)
+{
+  gint64 known = confab_history_schema_get_version ();
+
+  if (state->application_id != 0 && state->application_id != CONFAB_HISTORY_APPLICATION_ID)
+    {
+      g_set_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_FOREIGN,
+                   _ ("%s is another program’s SQLite database (application id %#x), not confab’s history"),
+                   shown_path, (guint) state->application_id);
+      return FALSE;
+    }
+  if (state->application_id == 0 && (state->version != 0 || state->n_objects != 0))
+    {
+      g_set_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_FOREIGN,
+                   _ ("%s is a SQLite database with tables of its own, not confab’s history"),
+                   shown_path);
+      return FALSE;
+    }
+  if (state->version > known)
+    {
+      g_set_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_VERSION,
+                   _ ("%s has history schema version %d, newer than the %d this confabd knows; it was left as it is"),
+                   shown_path, (int) state->version, (int) known);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+exec (sqlite3    *db,
+      const char *sql,
+      GError    **error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return confab_history_sqlite_set_error (error, db, rc);
+  return TRUE;
+}
+
+static gboolean
+migrate (sqlite3    *db,
+         const char *shown_path,
+         GError    **error)
+{
+  g_autofree char *stamp = NULL;
+  FileState        state = { 0 };
+  guint            known = confab_history_schema_get_version ();
+
+  /* Another process may be migrating the same file: take the write lock
+   * first, then look again. */
+  if (!exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!read_state (db, &state, error) || !check_state (&state, shown_path, error))
+    goto fail;
+  for (guint v = (guint) state.version; v < known; v++)
+    {
+      if (!exec (db, migrations[v], error))
+        {
+          g_prefix_error (error, _ ("%s: migrating the history to schema version %u: "), shown_path, v + 1);
+          goto fail;
+        }
+    }
+  stamp = g_strdup_printf ("PRAGMA application_id = %d; PRAGMA user_version = %u",
+                           CONFAB_HISTORY_APPLICATION_ID, known);
+  if (!exec (db, stamp, error) || !exec (db, "COMMIT", error))
+    goto fail;
+  if (state.version != known)
+    g_debug ("%s: history schema migrated from version %" G_GINT64_FORMAT " to %u",
+             shown_path, state.version, known);
+  return TRUE;
+
+fail:
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/**
+ * confab_history_schema_check:
+ * @db: a fresh connection
+ * @shown_path: the file's name for messages
+ * @needs_migration: (out): whether confab_history_schema_migrate() must run
+ *
+ * Checks that @db holds confab's history (or nothing yet), reading only:
+ * a file that is refused has not been written to.
+ *
+ * Returns: whether @db can be used (after migrating, if needed)
+ */
+gboolean
+confab_history_schema_check (sqlite3    *db,
+                             const char *shown_path,
+                             gboolean   *needs_migration,
+                             GError    **error)
+{
+  FileState state = { 0 };
+
+  g_return_val_if_fail (db != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!read_state_once (db, &state, error))
+    {
+      g_prefix_error (error, "%s: ", shown_path);
+      return FALSE;
+    }
+  if (!check_state (&state, shown_path, error))
+    return FALSE;
+  *needs_migration = state.version != confab_history_schema_get_version ();
+  return TRUE;
+}
+
+/**
+ * confab_history_schema_migrate:
+ * @db: a writable connection that confab_history_schema_check() accepted
+ *
+ * Runs the migrations the file lacks, in one transaction.
+ */
+gboolean
+confab_history_schema_migrate (sqlite3    *db,
+                               const char *shown_path,
+                               GError    **error)
+{
+  g_return_val_if_fail (db != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return migrate (db, shown_path, error);
+}
