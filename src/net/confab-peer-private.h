@@ -121,6 +121,7 @@ struct _ConfabPeer
   GSource        *tls_output;      /* (owned) (nullable): while blocked on sending */
   gboolean        tls_ready;       /* the handshake is done */
   char           *tls_certfp;      /* (owned) (nullable): the client certificate's SHA-256 */
+  gboolean        tls_closing;     /* close_notify is on its way out */
 
   /* A password check waiting for its host's delay (confab-peer-auth.c). */
   gpointer auth_pending; /* (owned) (nullable) */

@@ -222,7 +222,9 @@ output_closed_cb (GObject      *source,
         return;
       g_debug ("TLS close_notify not sent: %s", error->message);
     }
-  /* The client had already closed its side: nothing more will come. */
+  self->tls_closing = FALSE;
+  /* The client has closed its side (before or since): nothing more will
+   * come, and close_notify is out. */
   if (self->state == PEER_LINGER && self->eof_seen)
     confab_peer_finish_close (self);
 }
@@ -235,6 +237,7 @@ confab_peer_tls_shutdown_write (ConfabPeer *self)
 {
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (self->tls));
 
+  self->tls_closing = TRUE;
   g_output_stream_close_async (output, G_PRIORITY_DEFAULT, self->tls_cancellable, output_closed_cb,
                                g_object_ref (self));
 }

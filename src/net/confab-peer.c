@@ -434,7 +434,9 @@ handle_eof (ConfabPeer *self)
 
   if (self->state == PEER_LINGER)
     {
-      confab_peer_finish_close (self);
+      /* Not before close_notify is out: its completion closes. */
+      if (!self->tls_closing)
+        confab_peer_finish_close (self);
       return;
     }
 
