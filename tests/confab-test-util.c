@@ -165,6 +165,9 @@ confab_test_write_config (const char         *path,
   g_autofree char *data = NULL;
   gsize            len;
 
+  /* No history unless the test asks for it (history.database=PATH):
+   * the other tests need none, and it would be a thread more in each. */
+  g_key_file_set_value (key_file, "history", "database", "none");
   for (gsize i = 0; kv != NULL && kv[i] != NULL; i += 2)
     {
       const char      *dot = strchr (kv[i], '.');
@@ -206,6 +209,10 @@ struct _ConfabTestDaemon
   gboolean if_exited;
   int      exit_status;
   int      term_sig;
+
+  /* Its $STATE_DIRECTORY, where the history database is by default:
+   * the test's, never the machine's. */
+  ConfabTestTmpDir *state_dir; /* (owned) */
 };
 
 static void
@@ -355,6 +362,8 @@ confab_test_daemon_spawn (const char * const *args,
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->log = g_string_new (NULL);
+  self->state_dir = confab_test_tmp_dir_new ();
+  g_subprocess_launcher_setenv (launcher, "STATE_DIRECTORY", self->state_dir->path, TRUE);
   self->subprocess = g_subprocess_launcher_spawnv (launcher,
                                                    (const char * const *) argv->pdata,
                                                    &error);
@@ -524,6 +533,7 @@ confab_test_daemon_free (ConfabTestDaemon *self)
   g_clear_object (&self->output);
   g_clear_object (&self->subprocess);
   g_string_free (self->log, TRUE);
+  g_clear_pointer (&self->state_dir, confab_test_tmp_dir_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);

@@ -221,11 +221,12 @@ test_write_config (void)
   g_assert_cmpstr (value, ==, "true");
   g_assert_false (g_key_file_has_group (key_file, "peers_max"));
 
-  /* No list, or an empty one: an empty file, overwriting the old one. */
+  /* No list, or an empty one: a file that only turns history off (as
+   * every one does, unless it names a database), overwriting the old one. */
   confab_test_write_config (path, NULL);
   g_file_get_contents (path, &contents, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (contents, ==, "");
+  g_assert_cmpstr (contents, ==, "[history]\ndatabase=none\n");
 }
 
 /* ---- the daemon, faked ------------------------------------------------- */

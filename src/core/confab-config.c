@@ -183,7 +183,8 @@ report_unknown (GKeyFile   *key_file,
           !g_str_equal (groups[i], GROUP_LIMITS) &&
           !g_str_equal (groups[i], GROUP_IRC) &&
           !g_str_equal (groups[i], GROUP_TLS) &&
-          !g_str_equal (groups[i], GROUP_ACCOUNTS))
+          !g_str_equal (groups[i], GROUP_ACCOUNTS) &&
+          !g_str_equal (groups[i], GROUP_HISTORY))
         {
           report_one (source, data, groups[i], NULL);
           continue;

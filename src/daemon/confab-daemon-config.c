@@ -54,6 +54,7 @@ confab_daemon_limits_from_config (const ConfabConfig *config,
   peer_limits->rate_limit_burst = config->rate_limit_burst;
   peer_limits->irc_ping_interval_sec = config->irc_ping_interval_sec;
   peer_limits->irc_ping_timeout_sec = config->irc_ping_timeout_sec;
+  peer_limits->history_on_join = config->history_on_join;
 }
 
 /* [irc] server_name and the MOTD file's text. A MOTD file that cannot be

@@ -16,24 +16,30 @@ struct _ConfabDaemon
 {
   GObject parent_instance;
 
-  char            *config_path;     /* (owned) (nullable) */
-  gboolean         config_explicit; /* given with --config: must exist */
-  char           **listen;          /* (owned) (nullable): from --listen */
-  ConfabBusChoice  bus;
-  ConfabConfig    *config;     /* (owned) */
-  ConfabBroker    *broker;     /* (owned) */
-  ConfabServer    *server;     /* (owned) */
-  ConfabManager   *manager;    /* (owned) (nullable): only while on a bus */
-  GDBusConnection *connection; /* (owned) (nullable): the chosen bus */
-  guint            name_owner_id;
-  gboolean         name_owned;
-  guint            shutdown_timeout_id;
-  guint            status_timeout_id;
-  gboolean         ready_sent;          /* READY=1 told to the service manager */
-  gboolean         has_tls_certificate; /* the server has one: TLS listeners may be served */
-  gboolean         stopping;
-  gboolean         finished;
+  char               *config_path;     /* (owned) (nullable) */
+  gboolean            config_explicit; /* given with --config: must exist */
+  char              **listen;          /* (owned) (nullable): from --listen */
+  ConfabBusChoice     bus;
+  ConfabConfig       *config;     /* (owned) */
+  ConfabBroker       *broker;     /* (owned) */
+  ConfabServer       *server;     /* (owned) */
+  ConfabManager      *manager;    /* (owned) (nullable): only while on a bus */
+  ConfabHistoryStore *history;    /* (owned) (nullable): SPEC §12; NULL: off */
+  GDBusConnection    *connection; /* (owned) (nullable): the chosen bus */
+  guint               name_owner_id;
+  gboolean            name_owned;
+  guint               shutdown_timeout_id;
+  guint               status_timeout_id;
+  gboolean            ready_sent;          /* READY=1 told to the service manager */
+  gboolean            has_tls_certificate; /* the server has one: TLS listeners may be served */
+  gboolean            stopping;
+  gboolean            finished;
 };
+
+/* confab-daemon-history.c */
+void                confab_daemon_history_limits (const ConfabConfig  *config,
+                                                  ConfabHistoryLimits *limits);
+ConfabHistoryStore *confab_daemon_open_history (const ConfabConfig *config);
 
 /* confab-daemon-config.c: the configuration, read and turned into limits */
 ConfabConfig    *confab_daemon_load_config (ConfabDaemon *self,

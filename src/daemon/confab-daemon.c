@@ -259,6 +259,9 @@ finish (ConfabDaemon *self)
   self->finished = TRUE;
   g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
   g_message ("All connections closed");
+  /* What was accepted is written before the process ends. */
+  if (self->history != NULL)
+    confab_history_store_close (self->history);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
 }
 
@@ -385,6 +388,15 @@ confab_daemon_reload (ConfabDaemon *self)
     g_warning (_ ("Keeping the previous accounts: %s"), error->message);
   else
     confab_server_set_accounts (self->server, accounts);
+  if (self->history != NULL)
+    {
+      ConfabHistoryLimits history_limits;
+
+      confab_daemon_history_limits (config, &history_limits);
+      confab_history_store_set_limits (self->history, &history_limits);
+    }
+  if (g_strcmp0 (self->config->history_database, config->history_database) != 0)
+    g_warning (_ ("[history] database changed: it takes effect at the next start"));
   if (self->manager != NULL)
     {
       confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
@@ -411,6 +423,9 @@ confab_daemon_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
   g_clear_object (&self->server);
+  if (self->history != NULL)
+    confab_history_store_close (self->history);
+  g_clear_object (&self->history);
   g_clear_object (&self->broker);
 
   G_OBJECT_CLASS (confab_daemon_parent_class)->dispose (object);
@@ -500,6 +515,8 @@ confab_daemon_new (const char         *config_path,
     return NULL;
   confab_server_set_accounts (self->server, accounts);
   confab_server_set_tls_certificate (self->server, certificate);
+  self->history = confab_daemon_open_history (self->config);
+  confab_server_set_history (self->server, self->history);
   self->has_tls_certificate = certificate != NULL;
   g_signal_connect_object (self->server, "connection-closed",
                            G_CALLBACK (connection_closed_cb), self, G_CONNECT_DEFAULT);

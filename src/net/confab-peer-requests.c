@@ -31,6 +31,8 @@ session_of (ConfabPeer *self)
     /* On plain TCP a password would have crossed the network in clear. */
     .secure = self->tls != NULL || g_socket_get_family (self->socket) == G_SOCKET_FAMILY_UNIX,
     .certfp = self->tls_certfp,
+    .history = self->host->history,
+    .history_on_join = self->host->limits.history_on_join,
   };
 }
 

@@ -38,6 +38,7 @@ typedef struct
   guint    rate_limit_burst;
   guint    irc_ping_interval_sec; /* idle IRC connections are pinged after it */
   guint    irc_ping_timeout_sec;  /* and closed if no line arrives within it */
+  guint    history_on_join;       /* [history] history_on_join */
 } ConfabPeerLimits;
 
 typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
@@ -61,6 +62,7 @@ typedef struct
   ConfabIrcServer       *irc_server;      /* (owned): what the IRC door's connections are told */
   GTlsCertificate       *tls_certificate; /* (owned) (nullable): for the TLS doors */
   ConfabAccounts        *accounts;        /* (owned) (nullable): [accounts] file */
+  ConfabHistoryStore    *history;         /* (owned) (nullable): SPEC §12's store */
   ConfabAuthThrottle    *auth_throttle;   /* (owned): failed passwords per host */
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;

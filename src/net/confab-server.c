@@ -563,7 +563,21 @@ confab_server_set_accounts (ConfabServer   *self,
   if (accounts != NULL)
     confab_accounts_ref (accounts);
   g_clear_pointer (&self->host.accounts, confab_accounts_unref);
+  g_clear_object (&self->host.history);
   self->host.accounts = accounts;
+}
+
+/**
+ * confab_server_set_history:
+ * @history: (nullable): the history store the sessions use; %NULL: none
+ */
+void
+confab_server_set_history (ConfabServer       *self,
+                           ConfabHistoryStore *history)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  g_set_object (&self->host.history, history);
 }
 
 /* Returns: (transfer none): the bound addresses, NULL-terminated */

@@ -46,6 +46,8 @@ void                confab_server_set_tls_certificate (ConfabServer    *self,
                                                        GTlsCertificate *certificate);
 void                confab_server_set_accounts (ConfabServer   *self,
                                                 ConfabAccounts *accounts);
+void                confab_server_set_history (ConfabServer       *self,
+                                               ConfabHistoryStore *history);
 const char * const *confab_server_get_listen_addresses (ConfabServer *self);
 
 G_END_DECLS

@@ -102,8 +102,11 @@ confab_session_send_to_rooms (const ConfabSession *session,
                                             request->to, request->n_to,
                                             request->text, request->text_len);
       confab_broker_route_to_room (session->broker, session->entry, room, message);
+      confab_session_history_record (session, confab_broker_room_get_name (room), sender, request->text,
+                                     confab_message_get_timestamp (message));
     }
 
+  n_names = confab_session_keep_for_absent (session, names, n_names, request->text);
   if (n_names > 0)
     {
       g_autoptr(ConfabMessage) message =
@@ -151,6 +154,9 @@ join (const ConfabSession *session,
   reply (session, confab_broker_room_new_members_message (room));
   if (*confab_broker_room_get_topic (room) != '\0')
     reply (session, confab_broker_room_new_topic_message (room));
+  /* [history] history_on_join: what was said before, for the newcomer. */
+  if (session->history != NULL && session->history_on_join > 0)
+    confab_session_history_replay (session, confab_broker_room_get_name (room), session->history_on_join);
 }
 
 static ConfabBrokerRoom *

@@ -258,6 +258,13 @@ confab_session_join (const ConfabSession    *session,
 
       confab_broker_peer_push_reply (entry, welcome);
     }
+  if (entry != NULL)
+    {
+      ConfabSession joined = *session;
+
+      joined.entry = entry;
+      confab_session_history_deliver_offline (&joined);
+    }
   return entry;
 }
 
@@ -277,6 +284,40 @@ reply_peers (const ConfabSession *session)
 }
 
 /**
+ * confab_session_keep_for_absent:
+ * @names: (inout) (array length=n_names): a message's recipient names
+ *
+ * Stores the message for each recipient that is away and has an account
+ * (SPEC §12), and takes those out of @names, keeping the others' order:
+ * the broker routes to the rest (and refuses the names nobody has).
+ *
+ * Returns: how many names are left
+ */
+guint
+confab_session_keep_for_absent (const ConfabSession *session,
+                                const char         **names,
+                                guint                n_names,
+                                const char          *text)
+{
+  guint  kept = 0;
+  gint64 now;
+
+  /* The common case, and every server without history, costs nothing. */
+  if (session->history == NULL || session->accounts == NULL)
+    return n_names;
+  now = g_get_real_time ();
+  for (guint i = 0; i < n_names; i++)
+    {
+      if (confab_broker_lookup (session->broker, names[i]) == NULL &&
+          confab_session_history_keeps_for (session, names[i]))
+        confab_session_history_store_offline (session, names[i], text, now);
+      else
+        names[kept++] = names[i];
+    }
+  return kept;
+}
+
+/**
  * confab_session_send_message:
  * @request: a MESSAGE request: names, rooms or both
  *
@@ -287,16 +328,26 @@ confab_session_send_message (const ConfabSession *session,
                              const ConfabRequest *request)
 {
   g_autoptr(ConfabMessage) message = NULL;
+  const char * const     *to = request->to;
+  guint                   n_to = request->n_to;
+  g_autofree const char **present = NULL;
 
   if (confab_session_names_rooms (request->to, request->n_to))
     {
       confab_session_send_to_rooms (session, request);
       return;
     }
+  if (session->history != NULL && session->accounts != NULL)
+    {
+      present = g_memdup2 (request->to, request->n_to * sizeof (char *));
+      n_to = confab_session_keep_for_absent (session, present, request->n_to, request->text);
+      if (n_to == 0)
+        return;
+      to = present;
+    }
   message = confab_text_codec_new_chat (confab_broker_peer_get_name (session->entry), NULL,
-                                        request->to, request->n_to,
-                                        request->text, request->text_len);
-  confab_broker_route (session->broker, session->entry, request->to, request->n_to, message);
+                                        to, n_to, request->text, request->text_len);
+  confab_broker_route (session->broker, session->entry, to, n_to, message);
 }
 
 /**
@@ -343,6 +394,10 @@ confab_session_handle_line (const ConfabSession *session,
     case CONFAB_REQUEST_MEMBERS:
     case CONFAB_REQUEST_TOPIC:
       confab_session_handle_room_request (session, &request);
+      break;
+
+    case CONFAB_REQUEST_HISTORY:
+      confab_session_history_replay (session, request.room, request.limit);
       break;
 
     case CONFAB_REQUEST_LOGIN:
