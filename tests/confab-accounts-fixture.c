@@ -64,9 +64,27 @@ write_config (Fixture    *fx,
   g_autofree char   *cert = g_build_filename (fx->tmp->path, "server.pem", NULL);
   g_autofree char   *key = g_build_filename (fx->tmp->path, "server.key", NULL);
   const char * const kv[] = { "tls.certificate", cert, "tls.key", key,
-                              "accounts.file", fx->accounts_path, "accounts.required", required, NULL };
+                              "accounts.file", fx->accounts_path, "accounts.required", required,
+                              /* Last: only with a database. */
+                              "history.database", fx->history_path,
+                              "history.offline_max_messages", "2", "history.history_replay_max", "5", NULL };
 
+  if (fx->history_path == NULL)
+    {
+      const char *without[G_N_ELEMENTS (kv)];
+
+      memcpy (without, kv, sizeof kv);
+      without[8] = NULL;
+      confab_test_write_config (fx->config_path, without);
+      return;
+    }
   confab_test_write_config (fx->config_path, kv);
+}
+
+void
+rewrite_config (Fixture *fx)
+{
+  write_config (fx, "false");
 }
 
 void
@@ -136,6 +154,7 @@ fixture_teardown (Fixture      *fx,
   g_clear_pointer (&fx->accounts_path, g_free);
   g_clear_pointer (&fx->unix_path, g_free);
   g_clear_pointer (&fx->alice_certfp, g_free);
+  g_clear_pointer (&fx->history_path, g_free);
   g_clear_pointer (&fx->tmp, confab_test_tmp_dir_free);
 }
 
@@ -169,4 +188,31 @@ tls_login (Fixture    *fx,
 
   tls_send (client, line);
   return client;
+}
+
+/* Waits, bounded, until @name is in ListPeers (@present) or is not. */
+void
+wait_peer (Fixture    *fx,
+           const char *name,
+           gboolean    wanted)
+{
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+        fx->connection, "org.confab.Confab1", "/org/confab/Confab1", "org.confab.Confab1.Manager", "ListPeers",
+        NULL, G_VARIANT_TYPE ("(a(sst))"), G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, &error);
+      g_autoptr(GVariantIter) peers = NULL;
+      const char *peer;
+      gboolean    present = FALSE;
+
+      g_assert_no_error (error);
+      g_variant_get (reply, "(a(sst))", &peers);
+      while (g_variant_iter_next (peers, "(&sst)", &peer, NULL, NULL))
+        present = present || g_str_equal (peer, name);
+      if (present == wanted)
+        return;
+      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_error (wanted ? "%s never logged in" : "%s is still connected", name);
 }

@@ -25,6 +25,7 @@ typedef struct
   char              *accounts_path;
   char              *unix_path;
   char              *alice_certfp; /* the fingerprint of alice.pem, which alice's line lists */
+  char              *history_path; /* (nullable): [history] database, if the test keeps history */
   guint16            port;
   guint16            tls_port;
   guint16            irc_port;     /* ircs: */
@@ -37,6 +38,9 @@ void write_accounts (Fixture    *fx,
                      const char *first,
                      ...) G_GNUC_NULL_TERMINATED;
 void start_daemon (Fixture *fx);
+/* Writes the config again: with fx->history_path (set it first) as the
+ * history database, offline_max_messages=2, history_replay_max=5. */
+void rewrite_config (Fixture *fx);
 /* @data non-NULL: [accounts] required=true. Skips the test (fx->bus
  * stays NULL) without certtool or GIO's TLS backend. */
 void       fixture_setup (Fixture      *fx,
@@ -49,5 +53,9 @@ char      *peer_login (Fixture    *fx,
                        const char *name);
 TlsClient *tls_login (Fixture    *fx,
                       const char *line);
+/* Waits, bounded, until @name is connected (@wanted) or is not. */
+void wait_peer (Fixture    *fx,
+                const char *name,
+                gboolean    wanted);
 
 G_END_DECLS

@@ -49,33 +49,6 @@ send_authenticate (TlsClient  *client,
   tls_send (client, line);
 }
 
-/* Waits, bounded, until @name is in ListPeers (@present) or is not. */
-static void
-wait_peer (Fixture    *fx,
-           const char *name,
-           gboolean    wanted)
-{
-  for (guint i = 0; i < 200; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
-        fx->connection, "org.confab.Confab1", "/org/confab/Confab1", "org.confab.Confab1.Manager", "ListPeers",
-        NULL, G_VARIANT_TYPE ("(a(sst))"), G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, &error);
-      g_autoptr(GVariantIter) peers = NULL;
-      const char *peer;
-      gboolean    present = FALSE;
-
-      g_assert_no_error (error);
-      g_variant_get (reply, "(a(sst))", &peers);
-      while (g_variant_iter_next (peers, "(&sst)", &peer, NULL, NULL))
-        present = present || g_str_equal (peer, name);
-      if (present == wanted)
-        return;
-      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
-    }
-  g_error (wanted ? "%s never logged in" : "%s is still connected", name);
-}
-
 static TlsClient *
 ircs_client (Fixture    *fx,
              const char *cert)
