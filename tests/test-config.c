@@ -803,8 +803,9 @@ test_file_example_uncommented (void)
     }
 
   /* listen, unix_identity, unix_socket_mode, every limit and the four
-   * [irc] keys, the two [tls] and the two [accounts] keys, each once. */
-  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2 + 2);
+   * [irc] keys, the two [tls], the two [accounts] and the six [history]
+   * keys, each once. */
+  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2 + 2 + 6);
 
   capture_start ();
   config = load_string (uncommented->str, &error);

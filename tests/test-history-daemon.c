@@ -96,6 +96,13 @@ test_room_replay_after_kill (Fixture      *fx,
   expect_history_line (dave, "#tea", "bob: tea number 3");
   expect_history_line (dave, "#tea", "dave: and a biscuit");
   confab_test_client_expect_line (dave, "history #tea: end");
+  /* Answers keep the order of the requests, though history's comes
+   * later: the line after waits for it (the confab client ends its
+   * input with /peers and stops at its answer). */
+  confab_test_client_send_raw (dave, "/history #tea 1\n/peers\n", strlen ("/history #tea 1\n/peers\n"));
+  expect_history_line (dave, "#tea", "dave: and a biscuit");
+  confab_test_client_expect_line (dave, "history #tea: end");
+  confab_test_client_expect_line (dave, "peers: bob dave");
 
   g_clear_pointer (&bob, confab_test_client_free);
   g_clear_pointer (&dave, confab_test_client_free);

@@ -140,8 +140,8 @@ show_help (ConfabClientApp *self)
                                   "/peers to see who is online, /quit or Ctrl-D to leave"));
   confab_client_output_notice (self->output, "%s",
                                _ ("rooms: /join #room, /part [#room], /rooms, /members [#room], "
-                                  "/topic [#room] [TEXT], /room #room to switch; once in a room, "
-                                  "a line without “NAME:” goes to it"));
+                                  "/topic [#room] [TEXT], /history [#room] [N], /room #room to switch; "
+                                  "once in a room, a line without “NAME:” goes to it"));
 }
 
 /* Whether @line is "NAME: text" or "NAME, NAME: text". */

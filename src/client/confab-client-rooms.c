@@ -27,6 +27,7 @@ static const struct
   { "/members", CONFAB_CLIENT_ROOM_MEMBERS, TRUE },
   { "/topic", CONFAB_CLIENT_ROOM_TOPIC, TRUE },
   { "/room", CONFAB_CLIENT_ROOM_SWITCH, TRUE },
+  { "/history", CONFAB_CLIENT_ROOM_HISTORY, TRUE },
 };
 
 void
@@ -45,7 +46,7 @@ confab_client_room_request_clear (ConfabClientRoomRequest *request)
  *
  * Returns: %FALSE with CONFAB_CLIENT_PROTOCOL_ERROR_NOT_A_MESSAGE when a
  *   room command needs a room and neither @line nor @current_room gives
- *   one (the server judges room names)
+ *   one (the server judges room names), or /history's N is no number
  */
 gboolean
 confab_client_parse_room_command (const char              *line,
@@ -96,8 +97,17 @@ confab_client_parse_room_command (const char              *line,
           confab_client_room_request_clear (request);
           return FALSE;
         }
-      if (request->command == CONFAB_CLIENT_ROOM_TOPIC && *rest != '\0')
+      if ((request->command == CONFAB_CLIENT_ROOM_TOPIC || request->command == CONFAB_CLIENT_ROOM_HISTORY) &&
+          *rest != '\0')
         request->text = g_strdup (rest);
+      if (request->command == CONFAB_CLIENT_ROOM_HISTORY && request->text != NULL &&
+          !g_ascii_string_to_unsigned (request->text, 10, 1, G_MAXINT32, NULL, NULL))
+        {
+          g_set_error_literal (error, CONFAB_CLIENT_PROTOCOL_ERROR, CONFAB_CLIENT_PROTOCOL_ERROR_NOT_A_MESSAGE,
+                               _ ("/history takes a room and a number of lines: “/history #room 20”"));
+          confab_client_room_request_clear (request);
+          return FALSE;
+        }
       return TRUE;
     }
   return TRUE;
@@ -114,6 +124,7 @@ confab_client_encode_room_request (gboolean                       json,
     [CONFAB_CLIENT_ROOM_ROOMS] = "rooms",
     [CONFAB_CLIENT_ROOM_MEMBERS] = "members",
     [CONFAB_CLIENT_ROOM_TOPIC] = "topic",
+    [CONFAB_CLIENT_ROOM_HISTORY] = "history",
   };
   const char *word;
   g_autoptr(JsonBuilder) builder = NULL;
@@ -138,7 +149,12 @@ confab_client_encode_room_request (gboolean                       json,
       json_builder_set_member_name (builder, "room");
       json_builder_add_string_value (builder, request->room);
     }
-  if (request->text != NULL)
+  if (request->text != NULL && request->command == CONFAB_CLIENT_ROOM_HISTORY)
+    {
+      json_builder_set_member_name (builder, "limit");
+      json_builder_add_int_value (builder, g_ascii_strtoll (request->text, NULL, 10));
+    }
+  else if (request->text != NULL)
     {
       json_builder_set_member_name (builder, "topic");
       json_builder_add_string_value (builder, request->text);
@@ -185,8 +201,18 @@ confab_client_decode_json_room_event (ConfabClientEvent *event,
   const char      *room = confab_json_get_string (object, "room");
   const char      *name = confab_json_get_string (object, "name");
   const char      *topic = confab_json_get_string (object, "topic");
+  const char      *from = confab_json_get_string (object, "from");
+  const char      *text = confab_json_get_string (object, "text");
   g_autofree char *names = NULL;
+  gint64           time_usec = 0;
 
+  /* SPEC §12: shown as the text protocol's lines, too. */
+  if (g_str_equal (type, "stored") && name != NULL)
+    {
+      event->kind = CONFAB_CLIENT_EVENT_ROOM;
+      event->text = g_strdup_printf ("stored for %s", name);
+      return TRUE;
+    }
   if (room == NULL && !g_str_equal (type, "rooms"))
     return FALSE;
 
@@ -204,6 +230,20 @@ confab_client_decode_json_room_event (ConfabClientEvent *event,
       names = join_names (object, "rooms");
       event->text = g_strdup_printf ("rooms:%s", names);
     }
+  else if (g_str_equal (type, "history") && from != NULL && text != NULL)
+    {
+      JsonNode *node = json_object_get_member (object, "time");
+      g_autoptr(GDateTime) when = NULL;
+      g_autofree char *shown = NULL;
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+        time_usec = json_node_get_int (node);
+      when = g_date_time_new_from_unix_utc (time_usec / G_USEC_PER_SEC);
+      shown = when != NULL ? g_date_time_format (when, "%Y-%m-%dT%H:%M:%SZ") : g_strdup ("?");
+      event->text = g_strdup_printf ("history %s %s %s: %s", room, shown, from, text);
+    }
+  else if (g_str_equal (type, "history-end"))
+    event->text = g_strdup_printf ("history %s: end", room);
   else
     return FALSE;
 

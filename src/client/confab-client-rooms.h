@@ -21,7 +21,8 @@ typedef enum
   CONFAB_CLIENT_ROOM_ROOMS,
   CONFAB_CLIENT_ROOM_MEMBERS,
   CONFAB_CLIENT_ROOM_TOPIC,
-  CONFAB_CLIENT_ROOM_SWITCH, /* /room #r: only the client's current room */
+  CONFAB_CLIENT_ROOM_SWITCH,  /* /room #r: only the client's current room */
+  CONFAB_CLIENT_ROOM_HISTORY, /* /history [#r] [N]: the room's last N lines */
 } ConfabClientRoomCommand;
 
 /*
@@ -33,7 +34,8 @@ typedef struct
 {
   ConfabClientRoomCommand command;
   char                   *room; /* (owned) (nullable) */
-  char                   *text; /* (owned) (nullable): TOPIC: the new topic; NULL asks */
+  char                   *text; /* (owned) (nullable): TOPIC: the new topic; NULL asks;
+                                 * HISTORY: N, as typed */
 } ConfabClientRoomRequest;
 
 void     confab_client_room_request_clear (ConfabClientRoomRequest *request);

@@ -221,6 +221,40 @@ confab_broker_peer_push_reply (ConfabBrokerPeer *peer,
   confab_broker_peer_enqueue (peer, confab_message_ref (message));
 }
 
+/**
+ * confab_broker_peer_hold_answer:
+ *
+ * The peer asked for something that is answered later (its session
+ * queues the answer when it comes: the history store's). Until the
+ * matching confab_broker_peer_release_answer(), a connection that reads
+ * its client's EOF waits before it closes, so that what was asked before
+ * the end of input is still answered.
+ */
+void
+confab_broker_peer_hold_answer (ConfabBrokerPeer *peer)
+{
+  g_return_if_fail (peer != NULL);
+
+  peer->answers_pending++;
+}
+
+/* The answer is queued (or will never be): the last one wakes the writer,
+ * which closes a connection whose client had ended its input. */
+void
+confab_broker_peer_release_answer (ConfabBrokerPeer *peer)
+{
+  g_return_if_fail (peer != NULL && peer->answers_pending > 0);
+
+  if (--peer->answers_pending == 0 && peer->joined)
+    peer->sink->wake (peer->sink_data);
+}
+
+guint
+confab_broker_peer_get_answers_pending (const ConfabBrokerPeer *peer)
+{
+  return peer->answers_pending;
+}
+
 /* Writer side. A writer answers a wake with confab_broker_peer_ack_wake()
  * and then pops until the queue is empty or the socket is full; a push
  * after the answer wakes it again, so no message is left behind

@@ -44,10 +44,11 @@ struct _ConfabBrokerPeer
   guint64         bytes_in;
   guint64         messages_out;
   guint64         bytes_out;
-  char           *notice;    /* (owned) (nullable): the last line of a kick or shutdown */
-  GPtrArray      *rooms;     /* (owned): ConfabBrokerRoom, owned refs, in join order */
-  gpointer        sink_data; /* (unowned) */
-  GThread        *thread;    /* (unowned): the main context's, checked where cheap */
+  char           *notice;          /* (owned) (nullable): the last line of a kick or shutdown */
+  GPtrArray      *rooms;           /* (owned): ConfabBrokerRoom, owned refs, in join order */
+  gpointer        sink_data;       /* (unowned) */
+  GThread        *thread;          /* (unowned): the main context's, checked where cheap */
+  guint           answers_pending; /* requests it made that are answered later */
 };
 
 /* A room: its members, topic and time of creation. Refcounted so that a

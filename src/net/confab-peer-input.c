@@ -81,6 +81,8 @@ must_wait (ConfabPeer *self,
     return INPUT_PAUSED_LOOKUP;
   if (self->state != PEER_ACTIVE)
     return INPUT_FLOWING;
+  if (confab_broker_peer_get_answers_pending (self->entry) > 0)
+    return INPUT_PAUSED_ANSWER;
   queued = confab_broker_peer_get_queued_bytes (self->entry);
   if (queued >= share)
     return INPUT_PAUSED_OUTPUT;

@@ -38,6 +38,9 @@ typedef enum
   INPUT_YIELDED,       /* it caused enough replies for one turn */
   INPUT_PAUSED_OUTPUT, /* its own queue is past its share */
   INPUT_PAUSED_LOOKUP, /* its login name is being looked up */
+  INPUT_PAUSED_ANSWER, /* it is owed an answer that comes later (its history):
+                        * the lines after wait, so that replies keep the
+                        * order of the requests */
 } InputPause;
 
 typedef struct _ConfabNameCheck ConfabNameCheck;
@@ -122,6 +125,7 @@ struct _ConfabPeer
   gboolean        tls_ready;       /* the handshake is done */
   char           *tls_certfp;      /* (owned) (nullable): the client certificate's SHA-256 */
   gboolean        tls_closing;     /* close_notify is on its way out */
+  gboolean        eof_deferred;    /* EOF came while answers were owed: close after them */
 
   /* A password check waiting for its host's delay (confab-peer-auth.c). */
   gpointer auth_pending; /* (owned) (nullable) */

@@ -112,8 +112,20 @@ flush_cb (gpointer object)
         }
     }
 
-  /* Its next turn of input, if it had to yield (confab-peer-input.c). */
+  /* Its client ended its input while owed an answer, now queued. */
+  if (self->eof_deferred && self->state == PEER_ACTIVE &&
+      confab_broker_peer_get_answers_pending (self->entry) == 0)
+    {
+      self->eof_deferred = FALSE;
+      confab_peer_close (self, CONFAB_CLOSE_QUIT, NULL);
+      return;
+    }
+
+  /* Its next turn of input, if it had to yield (confab-peer-input.c),
+   * or once the answer it waited for is queued. */
   if (self->pause == INPUT_YIELDED ||
+      (self->pause == INPUT_PAUSED_ANSWER && self->state == PEER_ACTIVE &&
+       confab_broker_peer_get_answers_pending (self->entry) == 0) ||
       (self->pause == INPUT_PAUSED_OUTPUT && self->state == PEER_ACTIVE &&
        confab_broker_peer_get_queued_bytes (self->entry) < confab_peer_input_share (self)))
     apply_input (self, confab_peer_input_resume (self));
@@ -440,6 +452,13 @@ handle_eof (ConfabPeer *self)
       return;
     }
 
+  /* Asked for something answered later (its history): the answer
+   * first, then the close (flush_cb). */
+  if (self->state == PEER_ACTIVE && confab_broker_peer_get_answers_pending (self->entry) > 0)
+    {
+      self->eof_deferred = TRUE;
+      return;
+    }
   if (confab_framer_has_pending (&self->framer))
     g_debug ("%s closed in the middle of a line", self->address);
   /* Its name is free at once, but what was queued for it is still

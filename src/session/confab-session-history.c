@@ -4,7 +4,9 @@
  * The store (src/history) does its work off the main loop and answers
  * later; what the session asked for then goes to the connection's own
  * queue if it is still there (the entry is referenced meanwhile, and a
- * peer that left is simply not answered). A room message is recorded as
+ * peer that left is simply not answered). A client that ends its input
+ * right after asking still gets the answer: its connection waits for
+ * the answers it is owed before it closes (confab_broker_peer_hold_answer()). A room message is recorded as
  * the broker routes it; a failure to record is counted by the store, and
  * the chat goes on. A message to an account that is away is stored, and
  * its sender told "stored for NAME" only once the store has committed it:
@@ -36,12 +38,14 @@ pending_new (ConfabBrokerPeer *entry,
 
   pending->entry = confab_broker_peer_ref (entry);
   pending->name = g_strdup (name);
+  confab_broker_peer_hold_answer (entry);
   return pending;
 }
 
 static void
 pending_free (Pending *pending)
 {
+  confab_broker_peer_release_answer (pending->entry);
   confab_broker_peer_unref (pending->entry);
   g_free (pending->name);
   g_free (pending);
