@@ -156,6 +156,8 @@ test_offline_after_kill (Fixture      *fx,
   confab_test_client_expect_line (bob, "stored for carol");
   confab_test_client_send_line (bob, "carol: third");
   confab_test_client_expect_line (bob, "error: offline messages full: carol");
+  g_assert_cmpuint (get_counter (fx, "offline_stored"), ==, 2);
+  g_assert_cmpuint (get_counter (fx, "offline_refused"), ==, 1);
   g_clear_pointer (&bob, confab_test_client_free);
 
   kill_and_restart (fx);
@@ -178,6 +180,10 @@ test_offline_after_kill (Fixture      *fx,
     carol = tls_login (fx, "carol battery staple\ncarol: sync again\n");
     tls_expect_line (carol, "from carol: sync again");
   }
+  /* Forgotten once delivered: counted by the store that did it. */
+  for (guint i = 0; i < 100 && get_counter (fx, "offline_delivered") < 2; i++)
+    g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (get_counter (fx, "offline_delivered"), ==, 2);
 }
 
 static void
@@ -259,6 +265,13 @@ test_unavailable (Fixture      *fx,
   confab_test_client_expect_line (bob, "error: history unavailable: this server keeps none");
   confab_test_client_send_line (bob, "carol: hello?");
   confab_test_client_expect_line (bob, "error: no such peer: carol");
+  {
+    g_autoptr(GVariant) stats = confab_dbus_test_call_manager (fx->connection, "GetStatistics", NULL);
+    gboolean history = TRUE;
+
+    g_assert_true (g_variant_lookup (stats, "history", "b", &history));
+    g_assert_false (history);
+  }
   {
     g_autofree char *contents = NULL;
 

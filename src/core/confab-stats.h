@@ -30,6 +30,17 @@ typedef struct
   guint64 irc_ping_timeouts;     /* IRC connections closed for not answering a PING */
   guint64 tls_handshakes_failed; /* TLS connections that never finished their handshake */
   guint64 auth_failures;         /* logins with a wrong password */
+
+  /* The history store the sessions use (SPEC §12); all 0 without one. */
+  gboolean history;                /* history is kept */
+  guint64  history_rows_written;   /* room and offline messages committed */
+  guint64  history_write_errors;   /* writes the database failed (disk full, …) */
+  guint64  history_writes_refused; /* refused at once: the store's queue was full */
+  guint64  history_rows_pruned;    /* deleted by retention */
+  guint64  offline_stored;         /* messages kept for an account that was away */
+  guint64  offline_delivered;      /* of those, delivered at a login */
+  guint64  offline_refused;        /* refused: offline_max_messages waiting */
+  gint64   history_write_p99_usec; /* a write's 99th percentile, call to commit */
 } ConfabConnectionStats;
 
 /*

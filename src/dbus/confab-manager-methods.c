@@ -311,6 +311,15 @@ run_get_statistics (ConfabManager         *self,
   dict_add_u64 (&dict, "irc_ping_timeouts", conn.irc_ping_timeouts);
   dict_add_u64 (&dict, "tls_handshakes_failed", conn.tls_handshakes_failed);
   dict_add_u64 (&dict, "auth_failures", conn.auth_failures);
+  g_variant_builder_add (&dict, "{sv}", "history", g_variant_new_boolean (conn.history));
+  dict_add_u64 (&dict, "history_rows_written", conn.history_rows_written);
+  dict_add_u64 (&dict, "history_write_errors", conn.history_write_errors);
+  dict_add_u64 (&dict, "history_writes_refused", conn.history_writes_refused);
+  dict_add_u64 (&dict, "history_rows_pruned", conn.history_rows_pruned);
+  dict_add_u64 (&dict, "offline_stored", conn.offline_stored);
+  dict_add_u64 (&dict, "offline_delivered", conn.offline_delivered);
+  dict_add_u64 (&dict, "offline_refused", conn.offline_refused);
+  dict_add_u64 (&dict, "history_write_p99_usec", (guint64) MAX (conn.history_write_p99_usec, 0));
   dict_add_u64 (&dict, "signals_coalesced", confab_bus_signals_get_coalesced (self->bus_signals));
   if (self->peer_limits != NULL)
     {

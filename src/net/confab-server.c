@@ -596,6 +596,21 @@ confab_server_get_stats (ConfabStatsSource     *source,
   ConfabServer *self = CONFAB_SERVER (source);
 
   confab_net_stats_report (&self->host.stats, self->connections_max, stats);
+  if (self->host.history != NULL)
+    {
+      ConfabHistoryStats history;
+
+      confab_history_store_get_stats (self->host.history, &history);
+      stats->history = TRUE;
+      stats->history_rows_written = history.rows_written;
+      stats->history_write_errors = history.write_errors;
+      stats->history_writes_refused = history.writes_refused_busy;
+      stats->history_rows_pruned = history.rows_pruned;
+      stats->offline_stored = history.offline_stored;
+      stats->offline_delivered = history.offline_delivered;
+      stats->offline_refused = history.offline_refused;
+      stats->history_write_p99_usec = history.write_latency_p99_usec;
+    }
 }
 
 static void
