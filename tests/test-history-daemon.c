@@ -237,6 +237,100 @@ test_json (Fixture      *fx,
   }
 }
 
+/* Reads IRC lines until one holds @needle (bounded); returns it. */
+static char *
+irc_read_until (ConfabTestClient *irc,
+                const char       *needle)
+{
+  for (guint i = 0; i < 64; i++)
+    {
+      char *line = confab_test_client_read_line (irc);
+
+      if (strstr (line, needle) != NULL)
+        return line;
+      g_free (line);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_irc_chathistory (Fixture      *fx,
+                      gconstpointer data)
+{
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) irc = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *second_msgid = NULL;
+  const char      *at;
+
+  if (fx->bus == NULL)
+    return;
+  g_test_summary ("IRCv3 draft/chathistory: offered with batch and CHATHISTORY in ISUPPORT; "
+                  "LATEST in a chathistory batch with time and msgid tags; BEFORE a msgid; "
+                  "FAIL for a channel one is not in and for a bad reference");
+
+  start_daemon (fx);
+  bob = confab_test_client_new_login (fx->port, "bob");
+  confab_test_client_send_line (bob, "/join #tea");
+  confab_test_client_expect_line (bob, "join #tea: bob");
+  confab_test_client_expect_line (bob, "members #tea: bob");
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *said = g_strdup_printf ("#tea: pot %u", i);
+
+      confab_test_client_send_line (bob, said);
+    }
+  /* Answered after the three are committed. */
+  confab_test_client_send_line (bob, "/history #tea 1");
+  expect_history_line (bob, "#tea", "bob: pot 3");
+  confab_test_client_expect_line (bob, "history #tea: end");
+
+  irc = confab_test_client_new (fx->irc_tcp_port);
+  confab_test_client_send_line (irc, "CAP LS 302");
+  g_free (irc_read_until (irc, "batch draft/chathistory"));
+  confab_test_client_send_line (irc, "CAP REQ :batch draft/chathistory server-time message-tags");
+  g_free (irc_read_until (irc, "ACK"));
+  confab_test_client_send_line (irc, "NICK ircy");
+  confab_test_client_send_line (irc, "USER ircy 0 * :I");
+  confab_test_client_send_line (irc, "CAP END");
+  g_free (irc_read_until (irc, "CHATHISTORY=5 MSGREFTYPES=msgid,timestamp"));
+  confab_test_client_send_line (irc, "JOIN #tea");
+  g_free (irc_read_until (irc, " 366 "));
+
+  confab_test_client_send_line (irc, "CHATHISTORY LATEST #tea * 2");
+  confab_test_client_expect_line (irc, ":confab.local BATCH +confab-history chathistory #tea\r");
+  line = confab_test_client_read_line (irc);
+  g_assert_true (g_str_has_prefix (line, "@batch=confab-history;time=20"));
+  g_assert_true (g_str_has_suffix (line, " :bob!bob@confab PRIVMSG #tea :pot 2\r"));
+  g_clear_pointer (&line, g_free);
+  line = confab_test_client_read_line (irc);
+  g_assert_true (g_str_has_suffix (line, " :bob!bob@confab PRIVMSG #tea :pot 3\r"));
+  at = strstr (line, ";msgid=");
+  g_assert_nonnull (at);
+  second_msgid = g_strndup (at + strlen (";msgid="), strcspn (at + strlen (";msgid="), " "));
+  g_clear_pointer (&line, g_free);
+  confab_test_client_expect_line (irc, ":confab.local BATCH -confab-history\r");
+
+  {
+    g_autofree char *before = g_strdup_printf ("CHATHISTORY BEFORE #tea msgid=%s 1", second_msgid);
+
+    confab_test_client_send_line (irc, before);
+  }
+  confab_test_client_expect_line (irc, ":confab.local BATCH +confab-history chathistory #tea\r");
+  line = confab_test_client_read_line (irc);
+  g_assert_true (g_str_has_suffix (line, " :bob!bob@confab PRIVMSG #tea :pot 2\r"));
+  g_clear_pointer (&line, g_free);
+  confab_test_client_expect_line (irc, ":confab.local BATCH -confab-history\r");
+
+  confab_test_client_send_line (irc, "CHATHISTORY LATEST #coffee * 2");
+  confab_test_client_expect_line (irc, ":confab.local FAIL CHATHISTORY INVALID_TARGET #coffee :You are not on that channel\r");
+  confab_test_client_send_line (irc, "CHATHISTORY BEFORE #tea * 2");
+  confab_test_client_expect_line (irc, ":confab.local FAIL CHATHISTORY INVALID_PARAMS * :Invalid message reference\r");
+  confab_test_client_send_line (irc, "CHATHISTORY AROUND #tea * 2");
+  confab_test_client_expect_line (irc, ":confab.local FAIL CHATHISTORY INVALID_PARAMS AROUND :Only LATEST, BEFORE and "
+                                       "AFTER are supported\r");
+}
+
 static void
 test_unavailable (Fixture      *fx,
                   gconstpointer data)
@@ -294,6 +388,7 @@ main (int   argc,
   g_test_add ("/history/offline-after-kill", Fixture, NULL, history_setup, test_offline_after_kill,
               fixture_teardown);
   g_test_add ("/history/json", Fixture, NULL, history_setup, test_json, fixture_teardown);
+  g_test_add ("/history/irc-chathistory", Fixture, NULL, history_setup, test_irc_chathistory, fixture_teardown);
   g_test_add ("/history/unavailable", Fixture, NULL, history_setup, test_unavailable, fixture_teardown);
 
   status = g_test_run ();

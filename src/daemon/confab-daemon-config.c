@@ -55,6 +55,7 @@ confab_daemon_limits_from_config (const ConfabConfig *config,
   peer_limits->irc_ping_interval_sec = config->irc_ping_interval_sec;
   peer_limits->irc_ping_timeout_sec = config->irc_ping_timeout_sec;
   peer_limits->history_on_join = config->history_on_join;
+  peer_limits->history_replay_max = config->history_replay_max;
 }
 
 /* [irc] server_name and the MOTD file's text. A MOTD file that cannot be

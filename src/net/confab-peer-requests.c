@@ -33,6 +33,7 @@ session_of (ConfabPeer *self)
     .certfp = self->tls_certfp,
     .history = self->host->history,
     .history_on_join = self->host->limits.history_on_join,
+    .history_replay_max = self->host->limits.history_replay_max,
   };
 }
 

@@ -39,6 +39,7 @@ typedef struct
   guint    irc_ping_interval_sec; /* idle IRC connections are pinged after it */
   guint    irc_ping_timeout_sec;  /* and closed if no line arrives within it */
   guint    history_on_join;       /* [history] history_on_join */
+  guint    history_replay_max;    /* [history] history_replay_max */
 } ConfabPeerLimits;
 
 typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,

@@ -36,6 +36,8 @@ static const struct
   { "message-tags", CONFAB_IRC_CAP_MESSAGE_TAGS },
   { "echo-message", CONFAB_IRC_CAP_ECHO_MESSAGE },
   { "sasl", CONFAB_IRC_CAP_SASL },
+  { "batch", CONFAB_IRC_CAP_BATCH },
+  { "draft/chathistory", CONFAB_IRC_CAP_CHATHISTORY },
 };
 
 /* Returns: the capability called @name, or 0 if none is */

@@ -26,7 +26,9 @@ typedef enum
   CONFAB_IRC_CAP_SERVER_TIME = 1 << 1,
   CONFAB_IRC_CAP_MESSAGE_TAGS = 1 << 2,
   CONFAB_IRC_CAP_ECHO_MESSAGE = 1 << 3,
-  CONFAB_IRC_CAP_SASL = 1 << 4, /* offered where accounts can be logged in to */
+  CONFAB_IRC_CAP_SASL = 1 << 4,        /* offered where accounts can be logged in to */
+  CONFAB_IRC_CAP_BATCH = 1 << 5,       /* offered with history: a replay is a batch */
+  CONFAB_IRC_CAP_CHATHISTORY = 1 << 6, /* draft/chathistory, where history is kept */
 } ConfabIrcCaps;
 
 /* The capabilities always offered, as CAP LS lists them (sasl is added

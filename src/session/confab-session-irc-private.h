@@ -44,6 +44,11 @@ ConfabLoginStep confab_session_irc_authenticate (const ConfabSession    *session
                                                  const char            **name,
                                                  GError                **error);
 
+/* confab-session-irc-history.c */
+void confab_session_irc_chathistory (const ConfabSession    *session,
+                                     const ConfabIrcMessage *message,
+                                     GString                *out);
+
 /* confab-session-irc-register.c */
 void confab_session_irc_cap (const ConfabSession    *session,
                              const ConfabIrcMessage *message,

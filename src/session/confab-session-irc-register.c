@@ -37,12 +37,14 @@ dup_offered (const ConfabSession *session,
              gboolean             values)
 {
   const char *mechanisms = confab_session_irc_sasl_mechanisms (session);
+  GString    *offered = g_string_new (CONFAB_IRC_CAPS_OFFERED);
 
-  if (mechanisms == NULL)
-    return g_strdup (CONFAB_IRC_CAPS_OFFERED);
-  if (!values)
-    return g_strdup (CONFAB_IRC_CAPS_OFFERED " sasl");
-  return g_strconcat (CONFAB_IRC_CAPS_OFFERED " sasl=", mechanisms, NULL);
+  if (mechanisms != NULL)
+    g_string_append_printf (offered, " sasl%s%s", values ? "=" : "", values ? mechanisms : "");
+  /* draft/chathistory, and batch for its replies, where history is kept. */
+  if (session->history != NULL)
+    g_string_append (offered, " batch draft/chathistory");
+  return g_string_free (offered, FALSE);
 }
 
 /* The names of the capabilities in @caps, space-separated. */
@@ -107,6 +109,8 @@ confab_session_irc_cap (const ConfabSession    *session,
             continue;
           one = confab_irc_cap_from_name (wanted[i] + minus);
           if (one == CONFAB_IRC_CAP_SASL && confab_session_irc_sasl_mechanisms (session) == NULL)
+            one = 0;
+          if ((one == CONFAB_IRC_CAP_BATCH || one == CONFAB_IRC_CAP_CHATHISTORY) && session->history == NULL)
             one = 0;
           if (one == 0)
             ok = FALSE;

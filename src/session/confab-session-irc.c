@@ -128,6 +128,12 @@ isupport (GString               *out,
   NUMERIC (out, client, "005", "CASEMAPPING=rfc7613", "CHANTYPES=#", "NICKLEN=" G_STRINGIFY (CONFAB_IRC_NICK_MAX),
            channellen, chanlimit, targmax, "UTF8ONLY",
            "NETWORK=confab", "PREFIX=(o)@", "are supported by this server");
+  if (session->history != NULL)
+    {
+      g_autofree char *chathistory = g_strdup_printf ("CHATHISTORY=%u", session->history_replay_max);
+
+      NUMERIC (out, client, "005", chathistory, "MSGREFTYPES=msgid,timestamp", "are supported by this server");
+    }
 }
 
 /**
@@ -802,6 +808,8 @@ confab_session_irc_handle_line (const ConfabSession *session,
     }
   else if (g_str_equal (command, "PONG"))
     ;
+  else if (g_str_equal (command, "CHATHISTORY"))
+    confab_session_irc_chathistory (session, &message, out);
   else if (g_str_equal (command, "MOTD"))
     confab_irc_server_append_motd (client->server, &client->peer, out);
   else if (g_str_equal (command, "CAP"))

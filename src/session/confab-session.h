@@ -43,14 +43,15 @@ typedef struct
   ConfabBrokerPeer   *entry;  /* (unowned) (nullable): once logged in */
   ConfabSessionStats *stats;  /* (unowned): where its refusals are counted */
   guint               recipients_max;
-  gboolean            unix_identity;   /* [server] unix_identity */
-  gint64              unix_uid;        /* the caller's uid on a Unix socket, else -1 */
-  ConfabIrcClient    *irc;             /* (unowned) (nullable): on an IRC connection */
-  ConfabAccounts     *accounts;        /* (unowned) (nullable): [accounts] file */
-  gboolean            secure;          /* TLS or a Unix socket: a password may come */
-  const char         *certfp;          /* (nullable): the TLS client certificate's SHA-256 */
-  ConfabHistoryStore *history;         /* (unowned) (nullable): SPEC §12; NULL: none kept */
-  guint               history_on_join; /* lines of a room's history for whoever joins it */
+  gboolean            unix_identity;      /* [server] unix_identity */
+  gint64              unix_uid;           /* the caller's uid on a Unix socket, else -1 */
+  ConfabIrcClient    *irc;                /* (unowned) (nullable): on an IRC connection */
+  ConfabAccounts     *accounts;           /* (unowned) (nullable): [accounts] file */
+  gboolean            secure;             /* TLS or a Unix socket: a password may come */
+  const char         *certfp;             /* (nullable): the TLS client certificate's SHA-256 */
+  ConfabHistoryStore *history;            /* (unowned) (nullable): SPEC §12; NULL: none kept */
+  guint               history_on_join;    /* lines of a room's history for whoever joins it */
+  guint               history_replay_max; /* the most lines one request replays */
 } ConfabSession;
 
 typedef enum
