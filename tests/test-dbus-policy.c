@@ -396,7 +396,8 @@ test_rooms (Fixture      *fx,
   g_autofree char *err = NULL;
 
   g_test_summary ("The room methods and objects are open to anyone to read; BroadcastRoom "
-                  "is root's (the bus policy, or on a lax bus confabd refuses it)");
+                  "and GetRoomHistory are root's (the bus policy, or on a lax bus confabd refuses "
+                  "them)");
 
   if (!fx->ready)
     return;
@@ -419,6 +420,12 @@ test_rooms (Fixture      *fx,
   g_assert_cmpint (call_manager (AS_ROOT, &out, &err, INTERFACE ".BroadcastRoom", "#tea", "tea time", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "(uint32 1,)\n");
   confab_test_client_expect_line (fx->alice, "from @server in #tea: tea time");
+
+  /* What was said in a room is the administrators' too. */
+  g_assert_cmpint (call_manager (AS_NOBODY, &out, &err, INTERFACE ".GetRoomHistory", "#tea", "5", NULL), ==, 1);
+  assert_contains (err, kind->lax ? CONFAB_ACCESS_DENIED : BUS_ACCESS_DENIED);
+  g_assert_cmpint (call_manager (AS_ROOT, &out, &err, INTERFACE ".GetRoomHistory", "#tea", "5", NULL), ==, 1);
+  assert_contains (err, "org.confab.Confab1.Error.HistoryUnavailable");
 }
 
 static void

@@ -132,6 +132,28 @@ test_room_replay_after_kill (Fixture      *fx,
   for (guint i = 0; i < 4; i++)
     expect_history_line (dave, "#tea", "dave: more");
   confab_test_client_expect_line (dave, "history #tea: end");
+
+  /* The administrator's view: GetRoomHistory through confabctl. */
+  {
+    g_autofree char   *ctl = confab_test_program_path ("confabctl");
+    const char * const text[] = { ctl, "--session", "history", "#tea", "2", NULL };
+    const char * const json[] = { ctl, "--session", "--json", "history", "#tea", "1", NULL };
+    const char * const bad[] = { ctl, "--session", "history", "tea", NULL };
+    g_autofree char   *out = NULL;
+    g_autofree char   *err = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_cmpint (confab_dbus_test_run (text, NULL, WAIT_MS, &out, &err), ==, 0);
+    lines = g_strsplit (out, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 3);
+    g_assert_true (g_str_has_suffix (lines[0], "Z dave: more"));
+    g_assert_true (g_str_has_suffix (lines[1], "Z dave: more"));
+    g_assert_cmpint (confab_dbus_test_run (json, NULL, WAIT_MS, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "\"from\" : \"dave\""));
+    g_assert_nonnull (strstr (out, "\"text\" : \"more\""));
+    g_assert_cmpint (confab_dbus_test_run (bad, NULL, WAIT_MS, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "invalid room name: tea"));
+  }
 }
 
 static void

@@ -49,6 +49,8 @@ ConfabCtlExit confabctl_room (ConfabCtl *ctl,
                               char     **args);
 ConfabCtlExit confabctl_broadcast_room (ConfabCtl  *ctl,
                                         const char *text);
+ConfabCtlExit confabctl_history (ConfabCtl *ctl,
+                                 char     **args);
 ConfabCtlExit confabctl_passwd (ConfabCtl *ctl,
                                 char     **args);
 

@@ -34,6 +34,7 @@ static const Command commands[] = {
   { "kick", N_ ("NAME [REASON]"), N_ ("Disconnect a peer, telling it REASON"), 1, 2, confabctl_kick },
   { "rooms", "", N_ ("List the rooms and their member counts"), 0, 0, confabctl_rooms },
   { "room", N_ ("NAME"), N_ ("Show one room: members, topic, creation"), 1, 1, confabctl_room },
+  { "history", N_ ("ROOM [N]"), N_ ("Show a room’s last N stored messages (default 50)"), 1, 2, confabctl_history },
   { "stats", "", N_ ("Show the daemon’s counters and limits"), 0, 0, confabctl_stats },
   { "monitor", "", N_ ("Print peers joining and leaving until interrupted"), 0, 0, confabctl_monitor },
   { "passwd", N_ ("FILE NAME"), N_ ("Add an account to an accounts file, or change its password"), 2, 2, confabctl_passwd, TRUE },

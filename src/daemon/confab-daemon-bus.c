@@ -99,6 +99,7 @@ confab_daemon_start_dbus (ConfabDaemon *self,
   /* The connections' counters: the server reports them, this layer does not
    * reach into it (confab_manager_set_stats_source()). */
   confab_manager_set_stats_source (manager, CONFAB_STATS_SOURCE (self->server));
+  confab_manager_set_history (manager, self->history);
   /* On the session bus every caller is the session's own user. */
   confab_manager_set_enforce_authorization (manager, self->bus == CONFAB_BUS_SYSTEM);
   if (connection == NULL ||

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
  * @CONFAB_DBUS_ERROR_INVALID_ARGUMENT: an argument is empty, too long or
  *   holds control characters
  * @CONFAB_DBUS_ERROR_ACCESS_DENIED: the caller may not make this call
+ * @CONFAB_DBUS_ERROR_NO_SUCH_ROOM: no room of that name exists
+ * @CONFAB_DBUS_ERROR_HISTORY_UNAVAILABLE: no history is kept, or its
+ *   database cannot be read now
  *
  * Errors of org.confab.Confab1.Manager. Each nick, in CamelCase after
  * the prefix org.confab.Confab1.Error., is the D-Bus error name that
@@ -21,10 +24,11 @@ G_BEGIN_DECLS
  */
 typedef enum /*< underscore_name=confab_dbus_error >*/
 {
-  CONFAB_DBUS_ERROR_NO_SUCH_PEER,     /*< nick=no-such-peer >*/
-  CONFAB_DBUS_ERROR_INVALID_ARGUMENT, /*< nick=invalid-argument >*/
-  CONFAB_DBUS_ERROR_ACCESS_DENIED,    /*< nick=access-denied >*/
-  CONFAB_DBUS_ERROR_NO_SUCH_ROOM,     /*< nick=no-such-room >*/
+  CONFAB_DBUS_ERROR_NO_SUCH_PEER,        /*< nick=no-such-peer >*/
+  CONFAB_DBUS_ERROR_INVALID_ARGUMENT,    /*< nick=invalid-argument >*/
+  CONFAB_DBUS_ERROR_ACCESS_DENIED,       /*< nick=access-denied >*/
+  CONFAB_DBUS_ERROR_NO_SUCH_ROOM,        /*< nick=no-such-room >*/
+  CONFAB_DBUS_ERROR_HISTORY_UNAVAILABLE, /*< nick=history-unavailable >*/
 } ConfabDBusError;
 
 #define CONFAB_DBUS_ERROR (confab_dbus_error_quark ())

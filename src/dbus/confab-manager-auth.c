@@ -45,6 +45,7 @@ static const struct
   { CONFAB_DBUS_INTERFACE, "ListRooms", CONFAB_MANAGER_ACCESS_OPEN },
   { CONFAB_DBUS_INTERFACE, "GetRoom", CONFAB_MANAGER_ACCESS_OPEN },
   { CONFAB_DBUS_INTERFACE, "BroadcastRoom", CONFAB_MANAGER_ACCESS_ADMIN },
+  { CONFAB_DBUS_INTERFACE, "GetRoomHistory", CONFAB_MANAGER_ACCESS_ADMIN },
   { "org.freedesktop.DBus.Properties", "Get", CONFAB_MANAGER_ACCESS_OPEN },
   { "org.freedesktop.DBus.Properties", "GetAll", CONFAB_MANAGER_ACCESS_OPEN },
 };

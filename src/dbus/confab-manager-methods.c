@@ -368,6 +368,13 @@ confab_manager_run_call (GDBusMethodInvocation *invocation,
     }
   else if (g_str_equal (method, "GetStatistics"))
     run_get_statistics (self, invocation);
+  else if (g_str_equal (method, "GetRoomHistory"))
+    {
+      guint32 limit;
+
+      g_variant_get (parameters, "(&su)", &a, &limit);
+      confab_manager_run_get_room_history (self, invocation, a, limit);
+    }
   else
     g_assert_not_reached (); /* confab_manager_get_member_access() lists these */
 }

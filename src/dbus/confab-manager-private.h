@@ -18,16 +18,17 @@ struct _ConfabManager
 {
   GObject parent_instance;
 
-  ConfabBroker      *broker;           /* (owned) */
-  ConfabDBusManager *skeleton;         /* (owned) */
-  ConfabCallQueue   *calls;            /* (owned) */
-  ConfabBusSignals  *bus_signals;      /* (owned): the window peer and room signals share */
-  ConfabPeerSignals *peer_signals;     /* (owned) */
-  ConfabLogLimiter   log;              /* the audit lines' budget */
-  char             **listen_addresses; /* (owned) */
-  guint              text_max_bytes;
-  GVariant          *peer_limits;  /* (owned) (nullable): a{sv} */
-  ConfabStatsSource *stats_source; /* (owned) (nullable): the connections' counters */
+  ConfabBroker       *broker;           /* (owned) */
+  ConfabDBusManager  *skeleton;         /* (owned) */
+  ConfabCallQueue    *calls;            /* (owned) */
+  ConfabBusSignals   *bus_signals;      /* (owned): the window peer and room signals share */
+  ConfabPeerSignals  *peer_signals;     /* (owned) */
+  ConfabLogLimiter    log;              /* the audit lines' budget */
+  char              **listen_addresses; /* (owned) */
+  guint               text_max_bytes;
+  GVariant           *peer_limits;  /* (owned) (nullable): a{sv} */
+  ConfabStatsSource  *stats_source; /* (owned) (nullable): the connections' counters */
+  ConfabHistoryStore *history;      /* (owned) (nullable): SPEC §12's store */
 
   /* Rooms (confab-manager-rooms.c) */
   GDBusObjectManagerServer *object_manager; /* (owned): at CONFAB_DBUS_PATH */
@@ -37,6 +38,12 @@ struct _ConfabManager
   GHashTable               *rooms_held;         /* (owned): key → HeldRoom, while the bus is held */
   GHashTable               *rooms_held_refresh; /* (owned): ConfabBrokerRoom (owned ref), refreshed at release */
 };
+
+/* confab-manager-history.c */
+void confab_manager_run_get_room_history (ConfabManager         *self,
+                                          GDBusMethodInvocation *invocation,
+                                          const char            *room,
+                                          guint32                limit);
 
 /* The call queue's ConfabCallRunFunc (confab-manager-methods.c). */
 char *confab_manager_check_text (ConfabManager *self,

@@ -262,6 +262,8 @@ confab_manager_constructed (GObject *object)
                            G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->skeleton, "handle-broadcast-room",
                            G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->skeleton, "handle-get-room-history",
+                           G_CALLBACK (queue_call_cb), self, G_CONNECT_SWAPPED);
   confab_manager_rooms_init (self);
 
   g_signal_connect_object (self->broker, "peer-joined",
@@ -350,6 +352,7 @@ confab_manager_dispose (GObject *object)
   g_clear_object (&self->skeleton);
   g_clear_object (&self->broker);
   g_clear_object (&self->stats_source);
+  g_clear_object (&self->history);
 
   G_OBJECT_CLASS (confab_manager_parent_class)->dispose (object);
 }

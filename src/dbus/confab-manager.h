@@ -8,6 +8,7 @@
 
 #include "confab-broker.h"
 #include "confab-dbus-error.h"
+#include "confab-history-store.h"
 #include "confab-stats.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,8 @@ gboolean       confab_manager_export (ConfabManager   *self,
 void           confab_manager_unexport (ConfabManager *self);
 void           confab_manager_set_peer_limits (ConfabManager *self,
                                                GVariant      *limits);
+void           confab_manager_set_history (ConfabManager      *self,
+                                           ConfabHistoryStore *history);
 void           confab_manager_set_stats_source (ConfabManager     *self,
                                                 ConfabStatsSource *source);
 void           confab_manager_set_text_max_bytes (ConfabManager *self,
