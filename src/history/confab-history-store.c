@@ -52,6 +52,12 @@
 /* The most requests one transaction takes: a commit's cost is spread over
  * this many, and no batch holds the write lock for long. */
 #define BATCH_MAX 1024
+/* Writes nobody waits for (room messages as they are routed) wait up to
+ * this long, or until GROUP_MAX of them are queued, to share a commit: on
+ * a busy room each message would otherwise wake the worker and commit
+ * alone. A request someone waits for wakes the worker at once. */
+#define GROUP_USEC (2 * G_TIME_SPAN_MILLISECOND)
+#define GROUP_MAX  256
 /* The most rows one pruning transaction deletes. */
 #define PRUNE_CHUNK  1000
 #define USEC_PER_DAY (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
@@ -79,6 +85,9 @@ typedef struct
   gint64             time_usec;
   ConfabHistoryQuery query;
   gint64             up_to_id;
+  GTask             *task; /* (nullable): its caller's, which owns the job;
+                            * NULL for a write nobody waits for, which the
+                            * queue and the worker own (job_release()) */
   /* results */
   gint64     id;
   guint64    count;
@@ -100,7 +109,8 @@ struct _ConfabHistoryStore
 
   GMutex               lock; /* guards the fields below */
   GCond                wake;
-  GQueue               queue; /* GTask (owned refs), oldest first */
+  GQueue               queue;        /* Job (held: job_release()), oldest first */
+  guint                queue_tasked; /* of those, the ones with a caller waiting */
   ConfabHistoryLimits  limits;
   gboolean             limits_changed;
   gboolean             closing;
@@ -209,34 +219,63 @@ job_in_transaction (const Job *job)
   return job_is_write (job) || job->kind == JOB_OFFLINE_ACK;
 }
 
-static GTask *
-task_new (ConfabHistoryStore *self,
+/* Gives @job its caller's task, which then owns it. A request nobody
+ * waits for (no callback: the room messages the session records as it
+ * routes them) gets none: no GTask, no completion on the caller's
+ * context, on the path of every room message. */
+static Job *
+job_bind (ConfabHistoryStore *self,
           Job                *job,
           gpointer            source_tag,
           GCancellable       *cancellable,
           GAsyncReadyCallback callback,
           gpointer            user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, job, job_free);
-  return task;
+  if (callback == NULL && cancellable == NULL)
+    return job;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  g_task_set_task_data (job->task, job, job_free);
+  return job;
 }
 
-/* Queues @task (transfer full), or completes it at once with the reason
+/* Lets go of a job held by the queue or the worker. */
+static void
+job_release (gpointer data)
+{
+  Job *job = data;
+
+  /* A pointer array's slot the job was stolen from. */
+  if (job == NULL)
+    return;
+  if (job->task != NULL)
+    g_object_unref (job->task);
+  else
+    job_free (job);
+}
+
+/* A request refused before it was queued: its caller hears why. */
+static void
+job_refuse (Job    *job,
+            GError *error)
+{
+  if (job->task != NULL)
+    g_task_return_error (job->task, error);
+  else
+    g_error_free (error);
+  job_release (job);
+}
+
+/* Queues @job (transfer full), or completes it at once with the reason
  * it cannot be: never waits. */
 static void
 enqueue (ConfabHistoryStore *self,
-         GTask              *task)
+         Job                *job)
 {
-  Job *job = g_task_get_task_data (task);
-
   if (self->read_only && job_changes_file (job))
     {
-      g_task_return_new_error (task, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_READ_ONLY,
-                               _ ("the history was opened read-only: %s cannot be written"), self->path);
-      g_object_unref (task);
+      job_refuse (job, g_error_new (CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_READ_ONLY,
+                                    _ ("the history was opened read-only: %s cannot be written"), self->path));
       return;
     }
 
@@ -244,9 +283,8 @@ enqueue (ConfabHistoryStore *self,
   if (self->closing)
     {
       g_mutex_unlock (&self->lock);
-      g_task_return_new_error (task, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CLOSED,
-                               _ ("the history store is closed"));
-      g_object_unref (task);
+      job_refuse (job, g_error_new_literal (CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CLOSED,
+                                            _ ("the history store is closed")));
       return;
     }
   if (self->queue.length >= self->limits.queue_max)
@@ -255,17 +293,19 @@ enqueue (ConfabHistoryStore *self,
 
       self->counters.writes_refused_busy++;
       g_mutex_unlock (&self->lock);
-      g_task_return_new_error (task, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_BUSY,
-                               ngettext ("the history is busy: %u request is waiting already",
-                                         "the history is busy: %u requests are waiting already", max),
-                               max);
-      g_object_unref (task);
+      job_refuse (job, g_error_new (CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_BUSY,
+                                    ngettext ("the history is busy: %u request is waiting already",
+                                              "the history is busy: %u requests are waiting already", max),
+                                    max));
       return;
     }
-  g_queue_push_tail (&self->queue, task);
+  g_queue_push_tail (&self->queue, job);
+  self->queue_tasked += job->task != NULL;
   self->counters.queue_high_water = MAX (self->counters.queue_high_water, self->queue.length);
-  /* The worker waits only when the queue is empty. */
-  if (self->queue.length == 1)
+  /* The worker sleeps on an empty queue, or on one of writes nobody waits
+   * for (their window, GROUP_USEC): the first request, the first one
+   * somebody waits for and a full group wake it. */
+  if (self->queue.length == 1 || job->task != NULL || self->queue.length == GROUP_MAX)
     g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
 }
@@ -275,7 +315,7 @@ enqueue (ConfabHistoryStore *self,
 typedef struct
 {
   ConfabHistoryStore *self;  /* kept alive by the tasks' refs */
-  GPtrArray          *tasks; /* (owned): GTask, in request order */
+  GPtrArray          *tasks; /* (owned): Job (held), each with its task, in request order */
 } Completion;
 
 static void
@@ -297,7 +337,7 @@ complete_cb (gpointer data)
   g_mutex_lock (&self->lock);
   for (guint i = 0; i < completion->tasks->len; i++)
     {
-      Job *job = g_task_get_task_data (completion->tasks->pdata[i]);
+      Job *job = completion->tasks->pdata[i];
 
       if (job_is_write (job))
         confab_history_latency_add (&self->latency, now - job->enqueued_usec);
@@ -306,8 +346,8 @@ complete_cb (gpointer data)
 
   for (guint i = 0; i < completion->tasks->len; i++)
     {
-      GTask *task = completion->tasks->pdata[i];
-      Job   *job = g_task_get_task_data (task);
+      Job   *job = completion->tasks->pdata[i];
+      GTask *task = job->task;
 
       if (job->error != NULL)
         g_task_return_error (task, g_steal_pointer (&job->error));
@@ -319,8 +359,9 @@ complete_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Hands @done (GTask, owned refs, in order) back to their contexts: one
- * source per run of requests from the same context. Called by the worker. */
+/* Hands @done (Job, held, each with a task, in order) back to their
+ * contexts: one source per run of requests from the same context. Called
+ * by the worker. */
 static void
 dispatch (ConfabHistoryStore *self,
           GPtrArray          *done)
@@ -329,15 +370,15 @@ dispatch (ConfabHistoryStore *self,
 
   while (start < done->len)
     {
-      GMainContext *context = g_task_get_context (done->pdata[start]);
+      GMainContext *context = g_task_get_context (((Job *) done->pdata[start])->task);
       Completion   *completion = g_new0 (Completion, 1);
       GSource      *source;
       guint         end = start;
 
-      while (end < done->len && g_task_get_context (done->pdata[end]) == context)
+      while (end < done->len && g_task_get_context (((Job *) done->pdata[end])->task) == context)
         end++;
       completion->self = self;
-      completion->tasks = g_ptr_array_new_full (end - start, g_object_unref);
+      completion->tasks = g_ptr_array_new_full (end - start, job_release);
       for (guint i = start; i < end; i++)
         g_ptr_array_add (completion->tasks, g_steal_pointer (&done->pdata[i]));
       source = g_idle_source_new ();
@@ -359,7 +400,7 @@ typedef struct
   ConfabHistoryStore *self;
   ConfabHistoryDb    *db;
   ConfabHistoryLimits limits; /* a copy, taken under the lock */
-  GPtrArray          *done;   /* GTask (owned refs) to dispatch; no free func */
+  GPtrArray          *done;   /* Job (held), with tasks, to dispatch; no free func */
   /* Write failures, for the log: the code now failing (-1: none). */
   int     failing;
   guint64 failed_since;
@@ -369,7 +410,7 @@ typedef struct
   char      *prune_room;   /* (owned) (nullable): the room being pruned */
   gint64     prune_older_than;
   guint64    prune_count;   /* rows this pass */
-  GPtrArray *prune_waiters; /* GTask (owned refs): prune requests */
+  GPtrArray *prune_waiters; /* Job (held): prune requests */
   gint64     next_prune;    /* monotonic; G_MAXINT64: none planned */
 } Worker;
 
@@ -438,13 +479,15 @@ end_prune_pass (Worker *w,
 {
   for (guint i = 0; i < w->prune_waiters->len; i++)
     {
-      GTask *task = w->prune_waiters->pdata[i];
-      Job   *job = g_task_get_task_data (task);
+      Job *job = g_steal_pointer (&w->prune_waiters->pdata[i]);
 
       job->count = w->prune_count;
       if (error != NULL)
         job->error = g_error_copy (error);
-      g_ptr_array_add (w->done, g_object_ref (task));
+      if (job->task != NULL)
+        g_ptr_array_add (w->done, job);
+      else
+        job_release (job);
     }
   g_ptr_array_set_size (w->prune_waiters, 0);
   if (w->prune_count > 0)
@@ -541,13 +584,12 @@ run_write (Worker  *w,
 
 static void
 run_read (Worker *w,
-          GTask  *task)
+          Job    *job)
 {
-  Job  *job = g_task_get_task_data (task);
   guint limit;
 
   /* A caller that has gone (its connection closed) is not read for. */
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+  if (job->task == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (job->task)))
     return;
   if (job->kind == JOB_OFFLINE_FETCH)
     {
@@ -568,16 +610,21 @@ run_batch (Worker    *w,
   g_autoptr(GError) error = NULL;
   ConfabHistoryStats delta = { 0 };
   guint              n_changes = 0;
+  /* The latencies of the writes nobody waits for, added under the lock
+   * below (the last BATCH_MAX, which is all of one batch). */
+  gint64 untasked_latency[BATCH_MAX];
+  guint  n_untasked = 0;
+  gint64 now;
 
   for (guint i = 0; i < batch->len; i++)
-    n_changes += job_in_transaction (g_task_get_task_data (batch->pdata[i]));
+    n_changes += job_in_transaction (batch->pdata[i]);
 
   if (n_changes > 0)
     {
       if (confab_history_db_begin (w->db, &error))
         {
           for (guint i = 0; i < batch->len && error == NULL; i++)
-            run_write (w, g_task_get_task_data (batch->pdata[i]), &error);
+            run_write (w, batch->pdata[i], &error);
           if (error == NULL)
             confab_history_db_commit (w->db, &error);
         }
@@ -593,10 +640,10 @@ run_batch (Worker    *w,
         }
     }
 
+  now = g_get_monotonic_time ();
   for (guint i = 0; i < batch->len; i++)
     {
-      GTask *task = batch->pdata[i];
-      Job   *job = g_task_get_task_data (task);
+      Job *job = batch->pdata[i];
 
       switch (job->kind)
         {
@@ -621,12 +668,24 @@ run_batch (Worker    *w,
               delta.rows_written++;
               delta.offline_stored += job->kind == JOB_OFFLINE_STORE;
             }
-          g_ptr_array_add (w->done, g_steal_pointer (&batch->pdata[i]));
+          /* Nobody waits for it: done at the commit, which is when its
+           * latency ends. */
+          if (job->task == NULL)
+            {
+              if (job_is_write (job))
+                untasked_latency[n_untasked++ % G_N_ELEMENTS (untasked_latency)] = now - job->enqueued_usec;
+              job_release (g_steal_pointer (&batch->pdata[i]));
+            }
+          else
+            g_ptr_array_add (w->done, g_steal_pointer (&batch->pdata[i]));
           break;
         case JOB_QUERY:
         case JOB_OFFLINE_FETCH:
-          run_read (w, task);
-          g_ptr_array_add (w->done, g_steal_pointer (&batch->pdata[i]));
+          run_read (w, job);
+          if (job->task == NULL)
+            job_release (g_steal_pointer (&batch->pdata[i]));
+          else
+            g_ptr_array_add (w->done, g_steal_pointer (&batch->pdata[i]));
           break;
         case JOB_PRUNE:
         default:
@@ -645,6 +704,8 @@ run_batch (Worker    *w,
   w->self->counters.offline_stored += delta.offline_stored;
   w->self->counters.offline_delivered += delta.offline_delivered;
   w->self->counters.offline_refused += delta.offline_refused;
+  for (guint i = 0; i < MIN (n_untasked, G_N_ELEMENTS (untasked_latency)); i++)
+    confab_history_latency_add (&w->self->latency, untasked_latency[i]);
   g_mutex_unlock (&w->self->lock);
 }
 
@@ -659,7 +720,7 @@ worker_main (gpointer data)
     .db = self->db,
     .done = g_ptr_array_new (),
     .failing = -1,
-    .prune_waiters = g_ptr_array_new_with_free_func (g_object_unref),
+    .prune_waiters = g_ptr_array_new_with_free_func (job_release),
   };
 
   g_mutex_lock (&self->lock);
@@ -686,7 +747,16 @@ worker_main (gpointer data)
                 plan_next_prune (&w);
             }
           if (self->queue.length > 0)
-            break;
+            {
+              const Job *oldest = g_queue_peek_head (&self->queue);
+              gint64     due = oldest->enqueued_usec + GROUP_USEC;
+
+              if (self->queue_tasked > 0 || self->queue.length >= GROUP_MAX || self->closing ||
+                  g_get_monotonic_time () >= due)
+                break;
+              g_cond_wait_until (&self->wake, &self->lock, due);
+              continue;
+            }
           if (self->closing)
             {
               stop = TRUE;
@@ -709,7 +779,12 @@ worker_main (gpointer data)
             g_cond_wait_until (&self->wake, &self->lock, w.next_prune);
         }
       while (self->queue.length > 0 && batch->len < BATCH_MAX)
-        g_ptr_array_add (batch, g_queue_pop_head (&self->queue));
+        {
+          Job *job = g_queue_pop_head (&self->queue);
+
+          self->queue_tasked -= job->task != NULL;
+          g_ptr_array_add (batch, job);
+        }
       g_mutex_unlock (&self->lock);
 
       if (stop)
@@ -1009,7 +1084,7 @@ confab_history_store_append_async (ConfabHistoryStore *self,
 
   job = job_new (JOB_APPEND, room_key, room, sender, text);
   job->time_usec = time_usec;
-  enqueue (self, task_new (self, job, confab_history_store_append_async, NULL, callback, user_data));
+  enqueue (self, job_bind (self, job, confab_history_store_append_async, NULL, callback, user_data));
 }
 
 static gboolean
@@ -1077,7 +1152,7 @@ confab_history_store_query_async (ConfabHistoryStore       *self,
 
   job = job_new (JOB_QUERY, room_key, NULL, NULL, NULL);
   job->query = *query;
-  enqueue (self, task_new (self, job, confab_history_store_query_async, cancellable, callback, user_data));
+  enqueue (self, job_bind (self, job, confab_history_store_query_async, cancellable, callback, user_data));
 }
 
 /**
@@ -1126,7 +1201,7 @@ confab_history_store_offline_store_async (ConfabHistoryStore *self,
 
   job = job_new (JOB_OFFLINE_STORE, recipient_key, recipient, sender, text);
   job->time_usec = time_usec;
-  enqueue (self, task_new (self, job, confab_history_store_offline_store_async, NULL, callback, user_data));
+  enqueue (self, job_bind (self, job, confab_history_store_offline_store_async, NULL, callback, user_data));
 }
 
 /**
@@ -1169,7 +1244,7 @@ confab_history_store_offline_fetch_async (ConfabHistoryStore *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   job = job_new (JOB_OFFLINE_FETCH, recipient_key, NULL, NULL, NULL);
-  enqueue (self, task_new (self, job, confab_history_store_offline_fetch_async, cancellable, callback, user_data));
+  enqueue (self, job_bind (self, job, confab_history_store_offline_fetch_async, cancellable, callback, user_data));
 }
 
 /**
@@ -1211,7 +1286,7 @@ confab_history_store_offline_ack_async (ConfabHistoryStore *self,
 
   job = job_new (JOB_OFFLINE_ACK, recipient_key, NULL, NULL, NULL);
   job->up_to_id = up_to_id;
-  enqueue (self, task_new (self, job, confab_history_store_offline_ack_async, NULL, callback, user_data));
+  enqueue (self, job_bind (self, job, confab_history_store_offline_ack_async, NULL, callback, user_data));
 }
 
 /**
@@ -1240,7 +1315,7 @@ confab_history_store_prune_async (ConfabHistoryStore *self,
 {
   g_return_if_fail (CONFAB_IS_HISTORY_STORE (self));
 
-  enqueue (self, task_new (self, job_new (JOB_PRUNE, NULL, NULL, NULL, NULL),
+  enqueue (self, job_bind (self, job_new (JOB_PRUNE, NULL, NULL, NULL, NULL),
                            confab_history_store_prune_async, NULL, callback, user_data));
 }
 
