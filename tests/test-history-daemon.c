@@ -397,6 +397,35 @@ test_unavailable (Fixture      *fx,
   }
 }
 
+/* SIGHUP reads the accounts file again; history must outlive that. */
+static void
+test_after_reload (Fixture      *fx,
+                   gconstpointer data)
+{
+  g_autoptr(ConfabTestClient) bob = NULL;
+  gsize offset;
+
+  if (fx->bus == NULL)
+    return;
+  g_test_summary ("After SIGHUP (which reloads the accounts) rooms are still recorded and "
+                  "/history still answers");
+
+  start_daemon (fx);
+  bob = confab_test_client_new_login (fx->port, "bob");
+  confab_test_client_send_line (bob, "/join #tea");
+  confab_test_client_expect_line (bob, "join #tea: bob");
+  confab_test_client_expect_line (bob, "members #tea: bob");
+  confab_test_client_send_line (bob, "#tea: before the reload");
+  offset = confab_test_daemon_get_log_length (fx->daemon);
+  confab_test_daemon_send_signal (fx->daemon, SIGHUP);
+  confab_test_daemon_wait_for_log (fx->daemon, offset, "Reloaded configuration", WAIT_MS);
+  confab_test_client_send_line (bob, "#tea: after the reload");
+  confab_test_client_send_line (bob, "/history #tea");
+  expect_history_line (bob, "#tea", "bob: before the reload");
+  expect_history_line (bob, "#tea", "bob: after the reload");
+  confab_test_client_expect_line (bob, "history #tea: end");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -411,6 +440,7 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/history/json", Fixture, NULL, history_setup, test_json, fixture_teardown);
   g_test_add ("/history/irc-chathistory", Fixture, NULL, history_setup, test_irc_chathistory, fixture_teardown);
+  g_test_add ("/history/after-reload", Fixture, NULL, history_setup, test_after_reload, fixture_teardown);
   g_test_add ("/history/unavailable", Fixture, NULL, history_setup, test_unavailable, fixture_teardown);
 
   status = g_test_run ();

@@ -48,11 +48,14 @@ static void
 write_config (Fixture    *fx,
               const char *cert)
 {
-  g_autofree char   *cert_pem = g_strconcat (cert, ".pem", NULL);
-  g_autofree char   *cert_key = g_strconcat (cert, ".key", NULL);
-  g_autofree char   *cert_path = tmp_path (fx, cert_pem);
-  g_autofree char   *key_path = tmp_path (fx, cert_key);
-  const char * const kv[] = { "limits.login_timeout_sec", "10", "tls.certificate", cert_path,
+  g_autofree char *cert_pem = g_strconcat (cert, ".pem", NULL);
+  g_autofree char *cert_key = g_strconcat (cert, ".key", NULL);
+  g_autofree char *cert_path = tmp_path (fx, cert_pem);
+  g_autofree char *key_path = tmp_path (fx, cert_key);
+  /* Handshake and login within it; under valgrind a handshake alone can
+   * take seconds, so it grows with the test's other waits. */
+  g_autofree char   *login_timeout = g_strdup_printf ("%u", confab_test_timeout_ms (10000) / 1000);
+  const char * const kv[] = { "limits.login_timeout_sec", login_timeout, "tls.certificate", cert_path,
                               "tls.key", key_path, NULL };
 
   confab_test_write_config (fx->config_path, kv);
@@ -310,8 +313,8 @@ test_plaintext_and_stall (Fixture      *fx,
   start = g_get_monotonic_time ();
   stalled = plain_exchange (fx->tls_port, NULL);
   g_assert_cmpuint (stalled->len, ==, 0);
-  /* Closed by the login timeout (10 s: an ASan build is slow to
-   * handshake), not at once. */
+  /* Closed by the login timeout (10 s, more under valgrind: an ASan
+   * build is slow to handshake too), not at once. */
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 1 * G_USEC_PER_SEC);
   wait_counter (fx, "tls_handshakes_failed", 2);
   g_assert_cmpuint (get_counter (fx, "login_timeouts"), ==, 0);

@@ -563,7 +563,6 @@ confab_server_set_accounts (ConfabServer   *self,
   if (accounts != NULL)
     confab_accounts_ref (accounts);
   g_clear_pointer (&self->host.accounts, confab_accounts_unref);
-  g_clear_object (&self->host.history);
   self->host.accounts = accounts;
 }
 
@@ -655,6 +654,7 @@ confab_server_finalize (GObject *object)
   g_clear_pointer (&self->host.irc_server, confab_irc_server_unref);
   g_clear_object (&self->host.tls_certificate);
   g_clear_pointer (&self->host.accounts, confab_accounts_unref);
+  g_clear_object (&self->host.history);
   g_clear_pointer (&self->host.auth_throttle, confab_auth_throttle_free);
   g_clear_pointer (&self->unix_paths, g_ptr_array_unref);
 
