@@ -13,9 +13,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "confab-bench.h"
 
@@ -85,9 +83,8 @@ answer_ping (Bench      *b,
              const char *token,
              const char *end)
 {
-  char    line[PART_MAX + 16];
-  gsize   n = (gsize) MIN (end - token, PART_MAX);
-  ssize_t sent;
+  char  line[PART_MAX + 16];
+  gsize n = (gsize) MIN (end - token, PART_MAX);
 
   if (n > 0 && token[0] == ':')
     token++, n--;
@@ -95,10 +92,7 @@ answer_ping (Bench      *b,
   memcpy (line + 6, token, n);
   memcpy (line + 6 + n, "\r\n", 2);
   b->pings++;
-  sent = send (c->fd, line, n + 8, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (sent != (ssize_t) (n + 8))
-    g_printerr ("  c%u: answering a PING failed: %s\n", c->id,
-                sent < 0 ? g_strerror (errno) : "short write");
+  client_send_small (b, c, line, n + 8, "PONG");
 }
 
 /* A chat line ":cS!USER@HOST PRIVMSG cR :TEXT" from client @s, @p just

@@ -16,9 +16,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "confab-bench.h"
 
@@ -150,20 +148,14 @@ static void
 send_join (Bench  *b,
            Client *c)
 {
-  char    line[NUM_MAX_LEN + 16];
-  char   *p = line;
-  ssize_t n;
+  char  line[NUM_MAX_LEN + 16];
+  char *p = line;
 
   memcpy (p, "/join #r", 8);
   p = put_uint (p + 8, c->id / (guint32) b->members);
   *p++ = '\n';
-  n = send (c->fd, line, (gsize) (p - line), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n != p - line)
-    {
-      g_printerr ("c%u: sending the join failed: %s\n", c->id,
-                  n < 0 ? g_strerror (errno) : "short write");
-      client_close (b, c);
-    }
+  if (!client_send_small (b, c, line, (gsize) (p - line), "join"))
+    client_close (b, c);
 }
 
 /* Every client joins its room; waits until each has seen its own "join"

@@ -1,5 +1,6 @@
 /* confab-bench.c: a load generator for confab's text protocol (SPEC §2),
- * and for IRC servers (--irc, confab-bench-irc.c).
+ * and for IRC servers (--irc, confab-bench-irc.c), either of them also
+ * over TLS (--tls, confab-bench-tls.c).
  *
  *   confab-bench SCENARIO --port PORT [OPTIONS]
  *
@@ -159,6 +160,33 @@ rss_kib_of (int pid)
   return g_ascii_strtoll (p + 7, NULL, 10);
 }
 
+/* Pss and Private_Dirty of @pid in KiB, from /proc/PID/smaps_rollup:
+ * unlike VmRSS they leave out the clean pages of shared libraries that
+ * the first connections of a kind bring in. Returns: FALSE if unreadable */
+static gboolean
+smaps_kib_of (int     pid,
+              gint64 *pss,
+              gint64 *private_dirty)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  const char      *p, *d;
+
+  *pss = *private_dirty = -1;
+  if (pid <= 0)
+    return FALSE;
+  path = g_strdup_printf ("/proc/%d/smaps_rollup", pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  p = strstr (text, "\nPss:");
+  d = strstr (text, "\nPrivate_Dirty:");
+  if (p == NULL || d == NULL)
+    return FALSE;
+  *pss = g_ascii_strtoll (p + 5, NULL, 10);
+  *private_dirty = g_ascii_strtoll (d + 15, NULL, 10);
+  return TRUE;
+}
+
 /* The state (as in include/net/tcp_states.h) of the server's side of the
  * connection from 127.0.0.1:@client_port, from /proc/net/tcp.
  * Returns: the state, or 0 if the server has no such socket any more */
@@ -292,7 +320,7 @@ hist_quantile (Bench *b,
 
 /* ---- epoll and sockets -------------------------------------------------- */
 
-static void
+void
 client_set_events (Bench  *b,
                    Client *c,
                    guint32 events)
@@ -315,7 +343,7 @@ client_close (Bench  *b,
 {
   if (c->state == CLIENT_CLOSED)
     return;
-  if (c->state == CLIENT_CONNECTING || c->state == CLIENT_LOGIN)
+  if (c->state == CLIENT_CONNECTING || c->state == CLIENT_HANDSHAKE || c->state == CLIENT_LOGIN)
     {
       b->pending--;
       b->n_failed++;
@@ -325,6 +353,8 @@ client_close (Bench  *b,
       b->disconnects++;
     }
   c->state = CLIENT_CLOSED;
+  if (c->tls != NULL)
+    tls_client_close (c);
   close (c->fd); /* also leaves the epoll set */
   c->fd = -1;
   c->in_epoll = FALSE;
@@ -345,10 +375,14 @@ static void
 client_flush (Bench  *b,
               Client *c)
 {
+  if (G_UNLIKELY (c->tls_again == TLS_AGAIN_SMALL) && !tls_flush_small (b, c))
+    return;
   while (c->out_off < c->out_len)
     {
-      ssize_t n = send (c->fd, c->out + c->out_off, c->out_len - c->out_off,
-                        MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n = G_LIKELY (c->tls == NULL)
+                    ? send (c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                            MSG_NOSIGNAL | MSG_DONTWAIT)
+                    : tls_send (b, c, c->out + c->out_off, c->out_len - c->out_off);
 
       if (n > 0)
         {
@@ -664,8 +698,8 @@ handle_line (Bench      *b,
 /* Reads what is there (a few reads at most, so one busy socket does not
  * starve the others) and handles each complete line. */
 static void
-client_read (Bench  *b,
-             Client *c)
+client_read_lines (Bench  *b,
+                   Client *c)
 {
   for (int iter = 0; iter < 4; iter++)
     {
@@ -674,7 +708,8 @@ client_read (Bench  *b,
       gint64  now;
 
       memcpy (b->rbuf, c->part, pl);
-      n = recv (c->fd, b->rbuf + pl, READ_BUF_SIZE - pl, MSG_DONTWAIT);
+      n = G_LIKELY (c->tls == NULL) ? recv (c->fd, b->rbuf + pl, READ_BUF_SIZE - pl, MSG_DONTWAIT)
+                                    : tls_recv (b, c, b->rbuf + pl, READ_BUF_SIZE - pl);
       if (n == 0)
         {
           client_close (b, c);
@@ -728,15 +763,82 @@ client_read (Bench  *b,
     }
 }
 
-/* ---- connecting and logging in ----------------------------------------- */
+/* Whether GnuTLS holds decrypted bytes of @c's that epoll cannot see. */
+static gboolean
+tls_has_pending (Client *c)
+{
+  return c->tls != NULL && c->state != CLIENT_CLOSED && gnutls_record_check_pending (c->tls) > 0;
+}
 
 static void
+client_read (Bench  *b,
+             Client *c)
+{
+  client_read_lines (b, c);
+  /* Left in GnuTLS (a read's limit was reached): read again before the
+   * loop waits, as the socket may not be readable any more. */
+  if (G_UNLIKELY (c->tls != NULL) && !c->tls_pending && tls_has_pending (c))
+    {
+      c->tls_pending = TRUE;
+      b->tls_pending[b->n_tls_pending++] = (int) c->id;
+    }
+}
+
+/* Reads the clients whose decrypted bytes wait in GnuTLS. One that is
+ * put back on the list goes where one already read was. */
+static void
+read_tls_pending (Bench *b)
+{
+  int n = b->n_tls_pending;
+
+  b->n_tls_pending = 0;
+  for (int i = 0; i < n; i++)
+    {
+      Client *c = &b->clients[b->tls_pending[i]];
+
+      c->tls_pending = FALSE;
+      if (c->state != CLIENT_CLOSED && c->in_epoll)
+        client_read (b, c);
+    }
+}
+
+/* ---- connecting and logging in ----------------------------------------- */
+
+/* Sends a small line (login, join, PONG) on its own. Returns: TRUE if it
+ * was taken whole (over TLS: or made and waiting in GnuTLS for room);
+ * otherwise says why, as sending the @what failed. */
+gboolean
+client_send_small (Bench      *b,
+                   Client     *c,
+                   const char *data,
+                   gsize       len,
+                   const char *what)
+{
+  ssize_t n;
+
+  if (G_UNLIKELY (c->tls != NULL))
+    {
+      if (tls_send_small (b, c, data, len))
+        return TRUE;
+      n = -1;
+    }
+  else
+    {
+      n = send (c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n == (ssize_t) len)
+        return TRUE;
+    }
+  g_printerr ("c%u: sending the %s failed: %s\n", c->id, what,
+              n < 0 ? g_strerror (errno) : "short write");
+  return FALSE;
+}
+
+void
 client_send_login (Bench  *b,
                    Client *c)
 {
-  char    line[3 * NUM_MAX_LEN + 64];
-  char   *p = line;
-  ssize_t n;
+  char  line[3 * NUM_MAX_LEN + 64];
+  char *p = line;
 
   /* "cI\ncI: hi\n": the login, then a message to ourselves whose return
    * proves that the server has taken the name (IRC: the same in NICK,
@@ -754,16 +856,25 @@ client_send_login (Bench  *b,
       p += 5;
     }
 
-  n = send (c->fd, line, (gsize) (p - line), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n != p - line)
+  if (!client_send_small (b, c, line, (gsize) (p - line), "login"))
     {
-      g_printerr ("c%u: sending the login failed: %s\n", c->id,
-                  n < 0 ? g_strerror (errno) : "short write");
       client_close (b, c);
       return;
     }
   c->state = CLIENT_LOGIN;
-  client_set_events (b, c, EPOLLIN);
+  client_set_events (b, c, c->tls_again != TLS_AGAIN_NONE ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+/* The TCP connection is up: the login goes out, or over TLS the
+ * handshake starts. */
+static void
+client_established (Bench  *b,
+                    Client *c)
+{
+  if (b->tls)
+    tls_client_start (b, c);
+  else
+    client_send_login (b, c);
 }
 
 static gboolean
@@ -792,7 +903,7 @@ client_start_connect (Bench  *b,
     {
       c->state = CLIENT_CONNECTING;
       c->t_established = now_ns ();
-      client_send_login (b, c);
+      client_established (b, c);
       return TRUE;
     }
   if (errno != EINPROGRESS)
@@ -822,7 +933,7 @@ client_connected (Bench  *b,
       return;
     }
   c->t_established = now_ns ();
-  client_send_login (b, c);
+  client_established (b, c);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -840,7 +951,8 @@ poll_once (Bench *b,
   /* Clients marked from outside (the start of the timed phase) send now,
    * not after the wait: otherwise every run began with up to
    * @timeout_ms of nothing. */
-  n = epoll_wait (b->epfd, events, MAX_EVENTS, b->n_dirty > 0 ? 0 : timeout_ms);
+  n = epoll_wait (b->epfd, events, MAX_EVENTS,
+                  b->n_dirty > 0 || b->n_tls_pending > 0 ? 0 : timeout_ms);
   if (n < 0)
     {
       if (errno != EINTR)
@@ -860,6 +972,11 @@ poll_once (Bench *b,
           client_connected (b, c);
           continue;
         }
+      if (c->state == CLIENT_HANDSHAKE)
+        {
+          tls_client_handshake (b, c);
+          continue;
+        }
       if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
         client_read (b, c);
       if ((ev & EPOLLOUT) && c->state != CLIENT_CLOSED)
@@ -869,6 +986,8 @@ poll_once (Bench *b,
             mark_dirty (b, c);
         }
     }
+  if (G_UNLIKELY (b->n_tls_pending > 0))
+    read_tls_pending (b);
 
   if (b->n_dirty == 0)
     return;
@@ -1065,10 +1184,15 @@ bench_free (Bench *b)
 {
   for (int i = 0; i < b->n_total; i++)
     {
+      if (b->clients[i].tls != NULL)
+        tls_client_close (&b->clients[i]);
       if (b->clients[i].fd >= 0)
         close (b->clients[i].fd);
       g_free (b->clients[i].out);
     }
+  tls_free (b);
+  g_free (b->ca_file);
+  g_free (b->tls_priority);
   if (b->epfd >= 0)
     close (b->epfd);
   g_free (b->clients);
@@ -1357,9 +1481,9 @@ static int
 run_idle (Bench   *b,
           GString *result)
 {
-  gint64   rss_before, rss_after, t0;
-  double   login_s, gen0 = cpu_seconds_self (), idle_cpu;
-  gboolean ok;
+  gint64   rss_before, rss_after, t0, pss_before, pss_after, dirty_before, dirty_after;
+  double   login_s, gen0 = cpu_seconds_self (), idle_cpu, per = 0;
+  gboolean ok, have_smaps;
 
   if (b->server_pid <= 0)
     {
@@ -1371,11 +1495,15 @@ run_idle (Bench   *b,
                 b->n_clients, (unsigned long) fd_limit ());
 
   rss_before = rss_kib_of (b->server_pid);
+  have_smaps = smaps_kib_of (b->server_pid, &pss_before, &dirty_before);
   t0 = now_ns ();
   ok = connect_clients (b, 0, b->n_total);
   login_s = seconds_between (t0, now_ns ());
   rss_after = rss_kib_of (b->server_pid);
+  have_smaps = smaps_kib_of (b->server_pid, &pss_after, &dirty_after) && have_smaps;
   idle_cpu = server_idle_cpu (b, 1.0);
+  if (b->n_ready > 0)
+    per = 1.0 / b->n_ready;
 
   g_print ("  logins        %d of %d settled in %.3f s (%.0f logins/s)\n",
            b->n_ready, b->n_total, login_s, b->n_ready / login_s);
@@ -1383,6 +1511,12 @@ run_idle (Bench   *b,
            " KiB with %d idle connections: %.2f KiB per connection\n",
            rss_before, rss_after, b->n_ready,
            b->n_ready ? (double) (rss_after - rss_before) / b->n_ready : 0.0);
+  if (have_smaps)
+    g_print ("  server smaps  Pss %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " KiB (%.2f KiB per"
+             " connection), Private_Dirty %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
+             " KiB (%.2f KiB per connection)\n",
+             pss_before, pss_after, (double) (pss_after - pss_before) * per, dirty_before,
+             dirty_after, (double) (dirty_after - dirty_before) * per);
   g_print ("  server CPU    %.1f%% of one core over 1 s with everyone idle\n", idle_cpu);
   g_print ("  generator CPU %.2f s\n", cpu_seconds_self () - gen0);
 
@@ -1394,6 +1528,13 @@ run_idle (Bench   *b,
                           rss_before, rss_after,
                           b->n_ready ? (double) (rss_after - rss_before) / b->n_ready : 0.0,
                           idle_cpu, cpu_seconds_self () - gen0);
+  if (have_smaps)
+    g_string_append_printf (result,
+                            " pss_before_kib=%" G_GINT64_FORMAT " pss_after_kib=%" G_GINT64_FORMAT
+                            " pss_kib_per_conn=%.2f dirty_before_kib=%" G_GINT64_FORMAT
+                            " dirty_after_kib=%" G_GINT64_FORMAT " dirty_kib_per_conn=%.2f",
+                            pss_before, pss_after, (double) (pss_after - pss_before) * per,
+                            dirty_before, dirty_after, (double) (dirty_after - dirty_before) * per);
   return ok ? 0 : 1;
 }
 
@@ -1586,7 +1727,7 @@ drain_slow (Bench  *b,
   while (now_ns () < end)
     {
       struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-      int           r = poll (&pfd, 1, (int) (quiet_s * 1000));
+      int           r = tls_has_pending (c) ? 1 : poll (&pfd, 1, (int) (quiet_s * 1000));
 
       if (r == 0)
         break;
@@ -1835,6 +1976,16 @@ main (int    argc,
       "T" },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &b.direct,
       "room: no rooms, each message names the sender's M-1 room-mates (for the ceiling)", NULL },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &b.tls,
+      "Connect over TLS (1.2 or newer, GnuTLS): a handshake per connection before the login,"
+      " to a tls: or (with --irc) ircs: listener. The server's certificate is not verified"
+      " unless --ca is given (for the benchmark's own self-made certificate)",
+      NULL },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &b.ca_file,
+      "--tls: verify the server's certificate, signed by a CA in FILE (PEM) for the name localhost",
+      "FILE" },
+    { "tls-priority", 0, 0, G_OPTION_ARG_STRING, &b.tls_priority,
+      "--tls: GnuTLS priority string (NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2)", "PRIORITY" },
     { NULL }
   };
   int status, clients_given;
@@ -1908,11 +2059,24 @@ main (int    argc,
     }
   if (b.scenario == SCENARIO_SLOWREADER && b.server_pid <= 0)
     g_printerr ("warning: without --server-pid there is no RSS to sample\n");
+  if (!b.tls && (b.ca_file != NULL || b.tls_priority != NULL))
+    {
+      g_printerr ("--ca and --tls-priority go with --tls\n");
+      g_free (b.ca_file);
+      g_free (b.tls_priority);
+      return 2;
+    }
 
   signal (SIGPIPE, SIG_IGN);
   raise_fd_limit ();
   b.deadline = now_ns () + (gint64) (b.timeout * 1e9);
   bench_setup (&b);
+  if (b.tls && !tls_setup (&b, &error))
+    {
+      g_printerr ("--tls: %s\n", error->message);
+      bench_free (&b);
+      return 2;
+    }
   if (b.irc && b.irc_line_max > IRC_LINE_MAX)
     {
       g_printerr ("--irc: a message's line would be up to %" G_GSIZE_FORMAT " bytes, over IRC's %d;"
@@ -1945,7 +2109,7 @@ main (int    argc,
   else if (b.scenario != SCENARIO_IDLE)
     g_print (", %d recipients per message, %d messages per sender, window %d",
              b.recipients, b.messages, b.window);
-  g_print (", 127.0.0.1:%d\n", b.port);
+  g_print (", 127.0.0.1:%d%s\n", b.port, b.tls ? " over TLS" : "");
 
   switch (b.scenario)
     {
@@ -1966,6 +2130,8 @@ main (int    argc,
       break;
     }
 
+  if (b.tls)
+    tls_print (&b, result);
   g_print ("%s\n", result->str);
   bench_free (&b);
   return status;

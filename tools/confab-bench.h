@@ -4,7 +4,10 @@
  */
 #pragma once
 
+#include <sys/types.h>
+
 #include <glib.h>
+#include <gnutls/gnutls.h>
 
 #define READ_BUF_SIZE    (256 * 1024)
 #define PART_MAX         512 /* longest line kept across reads */
@@ -29,11 +32,21 @@ typedef enum
   SCENARIO_ROOM,
 } Scenario;
 
+/* --tls: what waits in GnuTLS after a record_send said GNUTLS_E_AGAIN
+ * (the record is made; it is sent by calling again). */
+typedef enum
+{
+  TLS_AGAIN_NONE,
+  TLS_AGAIN_OUT,   /* the first bytes of Client.out */
+  TLS_AGAIN_SMALL, /* a line sent on its own (login, join, PONG) */
+} TlsAgain;
+
 typedef enum
 {
   CLIENT_NEW,
   CLIENT_CONNECTING,
-  CLIENT_LOGIN, /* name sent, waiting for the self round-trip */
+  CLIENT_HANDSHAKE, /* --tls: the TCP connection is up, the TLS handshake runs */
+  CLIENT_LOGIN,     /* name sent, waiting for the self round-trip */
   CLIENT_READY,
   CLIENT_CLOSED,
 } ClientState;
@@ -52,6 +65,7 @@ typedef struct
   /* logging in (CLOCK_MONOTONIC ns; 0 until it happens) */
   gint64 t_connect;     /* connect() started */
   gint64 t_established; /* the TCP connection was up */
+  gint64 t_secured;     /* --tls: the handshake was done */
   gint64 t_logged_in;   /* the self round-trip came back */
 
   /* sending */
@@ -73,6 +87,11 @@ typedef struct
   guint16  part_len;
   gboolean joined; /* room: its own "join" line came back */
   char     part[PART_MAX];
+
+  /* --tls (confab-bench-tls.c) */
+  gnutls_session_t tls; /* (owned) (nullable) */
+  TlsAgain         tls_again;
+  gboolean         tls_pending; /* on the list of clients with decrypted bytes to read */
 } Client;
 
 typedef struct
@@ -149,6 +168,17 @@ typedef struct
   int      n_joined;     /* own "join" lines seen */
   guint64  room_notices; /* other "join" lines and "members" replies */
 
+  /* --tls (confab-bench-tls.c) */
+  gboolean                         tls;
+  char                            *ca_file;      /* (owned) (nullable): verify against it */
+  char                            *tls_priority; /* (owned) (nullable): GnuTLS priority string */
+  gnutls_certificate_credentials_t tls_cred;
+  gnutls_priority_t                tls_prio;
+  char                            *tls_session_desc; /* (owned) (nullable): of the first handshake */
+  int                             *tls_pending;      /* (owned): clients with decrypted bytes waiting */
+  int                              n_tls_pending;
+  int                              tls_errors_shown;
+
   guint64 *hist; /* (owned): HIST_BUCKETS counts, µs */
   guint64  hist_count;
   guint64  hist_max;
@@ -180,6 +210,16 @@ void        hist_add (Bench  *b,
                       guint64 us);
 void        mark_dirty (Bench  *b,
                         Client *c);
+void        client_set_events (Bench  *b,
+                               Client *c,
+                               guint32 events);
+void        client_send_login (Bench  *b,
+                               Client *c);
+gboolean    client_send_small (Bench      *b,
+                               Client     *c,
+                               const char *data,
+                               gsize       len,
+                               const char *what);
 void        client_close (Bench  *b,
                           Client *c);
 gsize       text_max (Bench *b);
@@ -231,6 +271,32 @@ const char *login_status (Bench   *b,
                           gboolean ok);
 const char *timed_status (Bench   *b,
                           gboolean finished);
+
+/* confab-bench-tls.c */
+gboolean tls_setup (Bench   *b,
+                    GError **error);
+void     tls_free (Bench *b);
+void     tls_client_start (Bench  *b,
+                           Client *c);
+void     tls_client_handshake (Bench  *b,
+                               Client *c);
+ssize_t  tls_recv (Bench  *b,
+                   Client *c,
+                   char   *buf,
+                   gsize   size);
+ssize_t  tls_send (Bench      *b,
+                   Client     *c,
+                   const char *data,
+                   gsize       len);
+gboolean tls_flush_small (Bench  *b,
+                          Client *c);
+void     tls_client_close (Client *c);
+gboolean tls_send_small (Bench      *b,
+                         Client     *c,
+                         const char *data,
+                         gsize       len);
+void     tls_print (Bench   *b,
+                    GString *result);
 
 /* confab-bench-room.c */
 void        room_setup_dests (Bench   *b,
