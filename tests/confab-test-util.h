@@ -204,6 +204,12 @@ GPid confab_test_subprocess_get_pid (GSubprocess *subprocess);
 double confab_test_get_cpu_time (GPid pid);
 /* Returns: the number of open file descriptors of @pid (/proc/PID/fd) */
 guint confab_test_count_fds (GPid pid);
+/* Returns: VmRSS of @pid in KiB, or 0 if unknown (/proc/PID/status) */
+guint64 confab_test_get_rss_kib (GPid pid);
+/* Returns: FALSE when the daemon's allocator is a memory checker's
+ * (valgrind, AddressSanitizer), whose quarantines and shadow memory make
+ * its RSS say nothing about what the daemon holds */
+gboolean confab_test_rss_is_meaningful (void);
 
 /* Returns: (transfer full): the path of @name, a program built beside
  * $CONFABD (confabctl, confab) */

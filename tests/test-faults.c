@@ -300,38 +300,6 @@ expect_burst (ConfabTestClient *client,
     }
 }
 
-/* Returns: VmRSS of @pid in KiB, or 0 if unknown (only for messages) */
-static guint64
-get_rss_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *contents = NULL;
-  const char      *line;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return 0;
-  line = strstr (contents, "\nVmRSS:");
-  if (line == NULL)
-    return 0;
-  return g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10);
-}
-
-/* FALSE when the daemon's allocator is a memory checker's. */
-static gboolean
-rss_is_meaningful (void)
-{
-  const char *wrapper = g_getenv (CONFAB_TEST_ENV_WRAPPER);
-
-#if defined(__SANITIZE_ADDRESS__)
-  return FALSE;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  return FALSE;
-#endif
-#endif
-  return wrapper == NULL || *wrapper == '\0';
-}
-
 /* ------------------------------------------------------------------ */
 /* Peers that go away while the daemon writes to them                  */
 /* ------------------------------------------------------------------ */
@@ -618,7 +586,7 @@ test_vanish_mid_output (Fixture      *f,
       confab_test_client_send_line (flooder, "victim: fresh start");
       confab_test_client_expect_line (victim, "from flooder: fresh start");
 
-      rss[round] = get_rss_kib (f->pid);
+      rss[round] = confab_test_get_rss_kib (f->pid);
       g_test_message ("round %u: carol's round trip took %" G_GINT64_FORMAT
                       " ms, confabd VmRSS %" G_GUINT64_FORMAT " KiB",
                       round, elapsed_ms, rss[round]);
@@ -629,7 +597,7 @@ test_vanish_mid_output (Fixture      *f,
    * valgrind or AddressSanitizer (the daemon is built like this test) freed
    * blocks wait in a quarantine and RSS says nothing; their own leak
    * checks run at the daemon's exit instead. */
-  if (rss_is_meaningful ())
+  if (confab_test_rss_is_meaningful ())
     g_assert_cmpuint (rss[VANISH_ROUNDS - 1], <, rss[0] + 5 * 1024);
   else
     g_test_message ("VmRSS not checked: the daemon runs under a memory checker");
