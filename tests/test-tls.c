@@ -663,6 +663,59 @@ test_reload (Fixture      *fx,
   tls_expect_line (before, "from late: hi");
 }
 
+#define BURST_LINES   200
+#define BURST_PADDING 3000
+
+/* Many TLS records each way: each of the daemon's writes of a gathered
+ * buffer (64 KiB) is several records, and its reads take a record at a
+ * time while the socket is readable. */
+static void
+test_burst (Fixture      *fx,
+            gconstpointer data)
+{
+  g_autoptr(TlsClient) alice = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(GString) to_alice = g_string_new (NULL);
+  g_autoptr(GString) from_alice = g_string_new (NULL);
+  g_autofree char *padding = g_strnfill (BURST_PADDING, 'p');
+
+  if (fx->bus == NULL)
+    return;
+  g_test_summary ("Bursts of several hundred KB to and from a TLS peer, which reads only once "
+                  "they are sent, arrive whole and in order");
+
+  start_daemon (fx);
+  alice = tls_client_new (fx->tmp->path, fx->tls_port);
+  tls_send (alice, "alice\nalice: in\n");
+  tls_expect_line (alice, "from alice: in");
+  bob = confab_test_client_new_login (fx->port, "bob");
+
+  /* To alice, who reads only once it has all been sent. */
+  for (guint i = 0; i < BURST_LINES; i++)
+    g_string_append_printf (to_alice, "alice: %u %s\n", i, padding);
+  confab_test_client_send_raw (bob, to_alice->str, to_alice->len);
+  confab_test_client_sync (bob, "bob");
+  for (guint i = 0; i < BURST_LINES; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("from bob: %u %s", i, padding);
+
+      tls_expect_line (alice, expected);
+    }
+
+  /* From alice, in one write of many records. */
+  for (guint i = 0; i < BURST_LINES / 2; i++)
+    g_string_append_printf (from_alice, "bob: %u %s\n", i, padding);
+  tls_send (alice, from_alice->str);
+  for (guint i = 0; i < BURST_LINES / 2; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("from alice: %u %s", i, padding);
+
+      confab_test_client_expect_line (bob, expected);
+    }
+  tls_send (alice, "alice: done\n");
+  tls_expect_line (alice, "from alice: done");
+}
+
 #define MEMORY_CONNECTIONS 16
 
 /* A TLS client logged in as @name, whose login has been taken. */
@@ -738,6 +791,7 @@ main (int   argc,
   ADD ("/tls/gnutls-cli", test_gnutls_cli);
   ADD ("/tls/reload", test_reload);
   ADD ("/tls/client", test_client);
+  ADD ("/tls/burst", test_burst);
   ADD ("/tls/memory", test_memory);
 
   status = g_test_run ();

@@ -208,11 +208,9 @@ confab_peer_set_watching (ConfabPeer *self,
 
   self->reading = reading;
   self->writing = writing;
-  if (self->tls != NULL)
-    {
-      confab_peer_tls_watch (self, reading, writing);
-      return;
-    }
+  /* Over TLS, not while GIO's TLS works on the connection by itself. */
+  if (self->tls != NULL && !confab_peer_tls_may_watch (self))
+    events = 0;
   if (confab_poller_set_events (confab_output_scheduler_get_poller (self->host->scheduler),
                                 &self->watch, events, &error))
     return;

@@ -120,8 +120,6 @@ struct _ConfabPeer
   /* TLS (confab-peer-tls.c); all NULL on a plain connection. */
   GTlsConnection *tls;             /* (owned) (nullable) */
   GCancellable   *tls_cancellable; /* (owned) (nullable): its handshake and close_notify */
-  GSource        *tls_input;       /* (owned) (nullable): while reading */
-  GSource        *tls_output;      /* (owned) (nullable): while blocked on sending */
   gboolean        tls_ready;       /* the handshake is done */
   char           *tls_certfp;      /* (owned) (nullable): the client certificate's SHA-256 */
   gboolean        tls_closing;     /* close_notify is on its way out */
@@ -232,9 +230,7 @@ gssize   confab_peer_tls_send (ConfabPeer *self,
                                const char *data,
                                gsize       len,
                                GError    **error);
-void     confab_peer_tls_watch (ConfabPeer *self,
-                                gboolean    reading,
-                                gboolean    writing);
+gboolean confab_peer_tls_may_watch (ConfabPeer *self);
 void     confab_peer_tls_shutdown_write (ConfabPeer *self);
 void     confab_peer_tls_close (ConfabPeer *self);
 void     confab_peer_tls_clear (ConfabPeer *self);

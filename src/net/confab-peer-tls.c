@@ -1,14 +1,25 @@
 /* confab-peer-tls.c: a connection over TLS (tls: and ircs:, SPEC §11).
  *
- * Plain connections are served readiness-style on their socket (the
- * poller, direct receive and send); a TLS connection cannot be: GnuTLS
- * may hold decrypted bytes the socket no longer signals, and a read may
- * need to write (or a write to read) mid-handshake. So a TLS connection
- * takes GIO's pollable-stream path instead: the GTlsServerConnection's
- * streams, read and written without blocking, and watched with the
- * pollable sources GIO makes for them, which know about those bytes.
- * The rest of the connection is the same: the same framer, session,
- * queue, scheduler turns, output bounds and close reasons.
+ * A TLS connection is served as a plain one is: readiness-style, its
+ * socket in the poller (one epoll set for all connections), with the
+ * same framer, session, queue, scheduler turns, output bounds and close
+ * reasons. Only its reads and writes go through the GTlsServerConnection's
+ * streams, without blocking.
+ *
+ * That the socket's readiness is enough rests on two things. GnuTLS reads
+ * from the socket a record at a time, exactly its bytes, and a read that
+ * has room for a whole record (at most 16 KiB of plain text, RFC 8446
+ * 5.1) takes all of it: so after every read nothing decrypted waits in
+ * GnuTLS, and whatever it has not read yet is still in the socket, whose
+ * readiness says so. And nothing else reads or writes on the connection
+ * while it is watched: GIO's TLS does work of its own, in a thread, only
+ * for the handshake and for the closing close_notify, and the socket is
+ * not watched during either.
+ *
+ * It used to be watched with GIO's pollable sources for the TLS streams:
+ * a GSource per connection in the main context, which GLib 2.74 polls and
+ * prepares on every iteration, O(connections), and whose child sources
+ * come and go with each read and write (docs/performance.md, "TLS").
  *
  * The handshake runs asynchronously on the main context and must end
  * within the login timeout (the timer armed for every new connection);
@@ -115,7 +126,12 @@ confab_peer_tls_start (ConfabPeer      *self,
   return TRUE;
 }
 
-/* Returns: bytes read, 0 at EOF, -1 with @error (WOULD_BLOCK: nothing yet) */
+/* The most plain text a TLS record holds (RFC 8446 5.1, RFC 5246 6.2.1). */
+#define TLS_RECORD_MAX (16 * 1024)
+
+/* Returns: bytes read, 0 at EOF, -1 with @error (WOULD_BLOCK: nothing
+ * yet). @size has room for a whole record, so GnuTLS keeps no decrypted
+ * bytes back (see the top of the file). */
 gssize
 confab_peer_tls_receive (ConfabPeer *self,
                          char       *buf,
@@ -124,96 +140,51 @@ confab_peer_tls_receive (ConfabPeer *self,
 {
   GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (self->tls));
 
+  g_assert (size >= TLS_RECORD_MAX);
   return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buf, size, NULL, error);
 }
 
 /* Returns: bytes taken, or -1 with @error (WOULD_BLOCK: no room). After
  * WOULD_BLOCK the same bytes are offered again first, as GnuTLS wants:
- * the output keeps them as its unsent bytes. */
+ * the output keeps them as its unsent bytes. A write takes one record
+ * (16 KiB) at most, so this writes record after record while the socket
+ * takes them: a short count means the socket is full, as for a plain
+ * send(). */
 gssize
 confab_peer_tls_send (ConfabPeer *self,
                       const char *data,
                       gsize       len,
                       GError    **error)
 {
-  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (self->tls));
+  GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (self->tls)));
+  gsize                  sent = 0;
 
-  return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), data, len, NULL,
-                                                     error);
-}
-
-static gboolean
-input_ready_cb (GObject *stream,
-                gpointer user_data)
-{
-  ConfabPeer *self = user_data;
-
-  self->watch.func (G_IO_IN, self->watch.user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-output_ready_cb (GObject *stream,
-                 gpointer user_data)
-{
-  ConfabPeer *self = user_data;
-
-  self->watch.func (G_IO_OUT, self->watch.user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static GSource *
-watch_stream (ConfabPeer *self,
-              gboolean    input)
-{
-  GIOStream *stream = G_IO_STREAM (self->tls);
-  GSource   *source;
-
-  if (input)
+  while (sent < len)
     {
-      source = g_pollable_input_stream_create_source (
-        G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream)), NULL);
-      g_source_set_callback (source, G_SOURCE_FUNC (input_ready_cb), self, NULL);
+      g_autoptr(GError) local_error = NULL;
+      gssize n = g_pollable_output_stream_write_nonblocking (output, data + sent, len - sent, NULL, &local_error);
+
+      if (n > 0)
+        {
+          sent += n;
+          continue;
+        }
+      if (sent > 0)
+        break; /* the socket is full, or failed: the next send says which */
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return n;
     }
-  else
-    {
-      source = g_pollable_output_stream_create_source (
-        G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream)), NULL);
-      g_source_set_callback (source, G_SOURCE_FUNC (output_ready_cb), self, NULL);
-    }
-  g_source_set_static_name (source, input ? "confab TLS input" : "confab TLS output");
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
+  return sent;
 }
 
-static void
-drop_source (GSource **source)
+/* Whether the connection's socket may be watched: not before the
+ * handshake is done (it does its own waiting), nor while close_notify is
+ * being sent (GIO's TLS holds the connection meanwhile, and a read would
+ * only say WOULD_BLOCK, again and again while the socket is readable). */
+gboolean
+confab_peer_tls_may_watch (ConfabPeer *self)
 {
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-/* confab_peer_set_watching() for a TLS connection: a pollable source for
- * each direction wanted. Nothing is watched until the handshake is done
- * (it does its own waiting). */
-void
-confab_peer_tls_watch (ConfabPeer *self,
-                       gboolean    reading,
-                       gboolean    writing)
-{
-  if (!self->tls_ready)
-    reading = writing = FALSE;
-  if (reading && self->tls_input == NULL)
-    self->tls_input = watch_stream (self, TRUE);
-  else if (!reading)
-    drop_source (&self->tls_input);
-  if (writing && self->tls_output == NULL)
-    self->tls_output = watch_stream (self, FALSE);
-  else if (!writing)
-    drop_source (&self->tls_output);
+  return self->tls_ready && !self->tls_closing;
 }
 
 static void
@@ -235,6 +206,9 @@ output_closed_cb (GObject      *source,
    * come, and close_notify is out. */
   if (self->state == PEER_LINGER && self->eof_seen)
     confab_peer_finish_close (self);
+  /* Lingering still: the socket is watched again for the client's end. */
+  else if (self->state != PEER_CLOSED)
+    confab_peer_set_watching (self, self->reading, self->writing);
 }
 
 /* The last line is out: close_notify tells the client so (the TLS form
@@ -246,20 +220,19 @@ confab_peer_tls_shutdown_write (ConfabPeer *self)
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (self->tls));
 
   self->tls_closing = TRUE;
+  confab_peer_set_watching (self, self->reading, self->writing);
   g_output_stream_close_async (output, G_PRIORITY_DEFAULT, self->tls_cancellable, output_closed_cb,
                                g_object_ref (self));
 }
 
-/* The end: pending TLS work is cancelled and the sources go; the
- * connection closes the socket itself. */
+/* The end: pending TLS work is cancelled; the connection stops watching
+ * and closes the socket itself. */
 void
 confab_peer_tls_close (ConfabPeer *self)
 {
   if (self->tls == NULL)
     return;
   g_cancellable_cancel (self->tls_cancellable);
-  drop_source (&self->tls_input);
-  drop_source (&self->tls_output);
 }
 
 /* For finalize. */
