@@ -1501,7 +1501,7 @@ run_idle (Bench   *b,
   login_s = seconds_between (t0, now_ns ());
   rss_after = rss_kib_of (b->server_pid);
   have_smaps = smaps_kib_of (b->server_pid, &pss_after, &dirty_after) && have_smaps;
-  idle_cpu = server_idle_cpu (b, 1.0);
+  idle_cpu = server_idle_cpu (b, b->hold);
   if (b->n_ready > 0)
     per = 1.0 / b->n_ready;
 
@@ -1517,7 +1517,7 @@ run_idle (Bench   *b,
              " KiB (%.2f KiB per connection)\n",
              pss_before, pss_after, (double) (pss_after - pss_before) * per, dirty_before,
              dirty_after, (double) (dirty_after - dirty_before) * per);
-  g_print ("  server CPU    %.1f%% of one core over 1 s with everyone idle\n", idle_cpu);
+  g_print ("  server CPU    %.1f%% of one core over %.0f s with everyone idle\n", idle_cpu, b->hold);
   g_print ("  generator CPU %.2f s\n", cpu_seconds_self () - gen0);
 
   g_string_append_printf (result,
@@ -1976,6 +1976,10 @@ main (int    argc,
       "T" },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &b.direct,
       "room: no rooms, each message names the sender's M-1 room-mates (for the ceiling)", NULL },
+    { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &b.hold,
+      "idle: keep the connections open this long once all are logged in, the server's CPU"
+      " measured meanwhile (1; longer for a look at the server with a heap profiler)",
+      "SEC" },
     { "tls", 0, 0, G_OPTION_ARG_NONE, &b.tls,
       "Connect over TLS (1.2 or newer, GnuTLS): a handshake per connection before the login,"
       " to a tls: or (with --irc) ircs: listener. The server's certificate is not verified"
@@ -1996,6 +2000,7 @@ main (int    argc,
   b.timeout = 120;
   b.drain = 3;
   b.stall = 10;
+  b.hold = 1;
   b.connect_batch = 256;
   b.epfd = -1;
 
@@ -2036,7 +2041,7 @@ main (int    argc,
       b.n_clients < (b.scenario == SCENARIO_LOGINS ? 0 : 1) ||
       (b.scenario == SCENARIO_LOGINS && b.logins < 1) || b.queue_cap < -1 ||
       b.window < 1 || b.payload < 0 || b.payload > 65536 || b.timeout <= 0 ||
-      b.drain < 0 || b.stall <= 0 || b.connect_batch < 1 || b.messages > G_MAXINT32)
+      b.drain < 0 || b.stall <= 0 || b.hold <= 0 || b.hold > 3600 || b.connect_batch < 1 || b.messages > G_MAXINT32)
     {
       g_printerr ("Invalid option value (see --help); --port is required.\n");
       return 2;

@@ -111,6 +111,7 @@ typedef struct
   double   timeout;
   double   drain;
   double   stall;
+  double   hold; /* idle: seconds the connections stay open once logged in */
 
   /* clients */
   Client  *clients; /* (owned) */
