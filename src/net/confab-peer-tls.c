@@ -35,6 +35,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+
 #include "confab-peer-private.h"
 
 /* Any client certificate is taken (see above); its fingerprint is what
@@ -131,7 +134,13 @@ confab_peer_tls_start (ConfabPeer      *self,
 
 /* Returns: bytes read, 0 at EOF, -1 with @error (WOULD_BLOCK: nothing
  * yet). @size has room for a whole record, so GnuTLS keeps no decrypted
- * bytes back (see the top of the file). */
+ * bytes back (see the top of the file).
+ *
+ * The socket is looked at first: a client that shuts its TCP side
+ * without close_notify (a half-close, or a hang-up) would be, to GnuTLS,
+ * a premature end that invalidates the session, and nothing could be
+ * written after it: neither the answers still owed nor close_notify. Its
+ * FIN is seen here instead and ends the input as any EOF does. */
 gssize
 confab_peer_tls_receive (ConfabPeer *self,
                          char       *buf,
@@ -139,8 +148,21 @@ confab_peer_tls_receive (ConfabPeer *self,
                          GError    **error)
 {
   GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (self->tls));
+  char          probe;
+  gssize        n;
 
   g_assert (size >= TLS_RECORD_MAX);
+  do
+    n = recv (g_socket_get_fd (self->socket), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n == 0)
+    return 0;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "no input yet");
+      return -1;
+    }
+  /* Bytes (or a socket error, which the TLS read reports). */
   return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buf, size, NULL, error);
 }
 
