@@ -353,6 +353,40 @@ test_irc_chathistory (Fixture      *fx,
                                        "AFTER are supported\r");
 }
 
+/* The same from a real IRC library: tests/irc/chathistory-client.py. */
+static void
+test_irc_chathistory_library (Fixture      *fx,
+                              gconstpointer data)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "irc", "chathistory-client.py", NULL);
+  g_autofree char *irc_port = NULL;
+  g_autofree char *text_port = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int              status;
+
+  if (fx->bus == NULL)
+    return;
+  g_test_summary ("A python3-irc client asks for draft/chathistory after registering and reads "
+                  "LATEST, BEFORE and AFTER batches with time and msgid tags, a FAIL, and a live "
+                  "message's server-time");
+
+  start_daemon (fx);
+  irc_port = g_strdup_printf ("%u", fx->irc_tcp_port);
+  text_port = g_strdup_printf ("%u", fx->port);
+  {
+    const char * const argv[] = { "/usr/bin/python3", script, irc_port, text_port, NULL };
+
+    status = confab_dbus_test_run (argv, NULL, 2 * WAIT_MS, &out, &err);
+  }
+  if (status == 77)
+    confab_test_fail ("python3-irc is not installed (tools/install-deps installs it)");
+  if (status != 0)
+    confab_test_fail ("chathistory-client.py exited with %d:\n%s%s", status, out, err);
+  g_assert_nonnull (strstr (out, "ok AFTER a msgid\n"));
+  g_assert_nonnull (strstr (out, "ok done\n"));
+}
+
 static void
 test_unavailable (Fixture      *fx,
                   gconstpointer data)
@@ -440,6 +474,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/history/json", Fixture, NULL, history_setup, test_json, fixture_teardown);
   g_test_add ("/history/irc-chathistory", Fixture, NULL, history_setup, test_irc_chathistory, fixture_teardown);
+  g_test_add ("/history/irc-chathistory-library", Fixture, NULL, history_setup, test_irc_chathistory_library,
+              fixture_teardown);
   g_test_add ("/history/after-reload", Fixture, NULL, history_setup, test_after_reload, fixture_teardown);
   g_test_add ("/history/unavailable", Fixture, NULL, history_setup, test_unavailable, fixture_teardown);
 
