@@ -252,10 +252,20 @@ confab_peer_output_flush (ConfabPeer *self)
       ConfabFlushResult result;
       gboolean          more;
       gsize             len;
+      ConfabEncoded    *pong;
 
       result = send_unsent (self);
       if (result != CONFAB_FLUSH_DRAINED)
         return result;
+      /* A WebSocket's pong goes out between two messages. */
+      pong = confab_peer_ws_take_pong (self);
+      if (pong != NULL)
+        {
+          result = send_or_keep (self, pong->data, pong->len);
+          confab_encoded_free (pong);
+          if (result != CONFAB_FLUSH_DRAINED)
+            return result;
+        }
       if (self->entry == NULL)
         return CONFAB_FLUSH_DRAINED; /* not logged in: only a final error line was to go out */
 
