@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 
 #include "confab-test-util.h"
+#include "confab-tls-test-util.h"
 
 typedef struct
 {
@@ -24,8 +25,12 @@ typedef struct
   char             *config_path;
   ConfabTestDaemon *daemon;
   guint16           port;    /* text and JSON */
-  guint16           ws_port; /* HTTP and WebSocket */
+  guint16           ws_port; /* HTTP and WebSocket; wss: for the TLS fixture */
+  gboolean          tls;
 } Fixture;
+
+/* The TLS fixture's data: a wss: door instead of ws:. */
+static const char tls_door[] = "wss";
 
 static void
 write_file (const char *path,
@@ -43,13 +48,25 @@ static void
 fixture_setup (Fixture      *f,
                gconstpointer data)
 {
-  static const char * const ws_door[] = { "--listen", "ws:127.0.0.1:0", NULL };
-  g_autofree char          *web = NULL;
-  g_autofree char          *index = NULL;
-  g_autofree char          *css = NULL;
-  g_autofree char          *hidden = NULL;
+  const char      *scheme = data != NULL ? data : "ws";
+  g_autofree char *listen = g_strconcat (scheme, ":127.0.0.1:0", NULL);
+  g_autofree char *listening = g_strconcat ("Listening on ", scheme, ":", NULL);
+  const char      *ws_door[] = { "--listen", listen, NULL };
+  /* The HTTP request and the login within it; longer on slow runs. */
+  g_autofree char *login_timeout = g_strdup_printf ("%u", MAX (confab_test_timeout_ms (2000) / 1000, 2));
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *web = NULL;
+  g_autofree char *index = NULL;
+  g_autofree char *css = NULL;
+  g_autofree char *hidden = NULL;
 
   f->tmp = confab_test_tmp_dir_new ();
+  f->tls = data != NULL;
+  cert = g_build_filename (f->tmp->path, "server.pem", NULL);
+  key = g_build_filename (f->tmp->path, "server.key", NULL);
+  if (f->tls)
+    confab_tls_test_make_pki (f->tmp->path, "ca", "server", TRUE);
   web = g_build_filename (f->tmp->path, "web", NULL);
   index = g_build_filename (web, "index.html", NULL);
   css = g_build_filename (web, "css", "site.css", NULL);
@@ -59,6 +76,7 @@ fixture_setup (Fixture      *f,
   write_file (hidden, "not served\n");
   f->config_path = g_build_filename (f->tmp->path, "confab.conf", NULL);
   {
+    /* Pairs; a wss: door's certificate last (a ws: door needs none). */
     const char * const config[] = {
       "history.database",
       "none",
@@ -69,16 +87,20 @@ fixture_setup (Fixture      *f,
       "queue_max_bytes",
       "65536",
       "login_timeout_sec",
-      "2",
+      login_timeout,
+      f->tls ? "tls.certificate" : NULL,
+      cert,
+      "tls.key",
+      key,
       NULL,
     };
 
     confab_test_write_config (f->config_path, config);
   }
-  f->daemon = confab_test_daemon_start (f->config_path, ws_door, 0);
+  f->daemon = confab_test_daemon_start (f->config_path, (const char * const *) ws_door, 0);
   f->port = confab_test_daemon_get_port (f->daemon);
-  confab_test_daemon_wait_for_log (f->daemon, 0, "Listening on ws:", 10000);
-  f->ws_port = confab_test_daemon_get_scheme_port (f->daemon, "ws");
+  confab_test_daemon_wait_for_log (f->daemon, 0, listening, 10000);
+  f->ws_port = confab_test_daemon_get_scheme_port (f->daemon, scheme);
 }
 
 static void
@@ -148,6 +170,14 @@ run_scenario (Fixture    *f,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  /* What the TLS and shutdown scenarios need: the CA, the daemon. */
+  {
+    g_autofree char *ca = g_build_filename (f->tmp->path, "ca.pem", NULL);
+    g_autofree char *pid = g_strdup_printf ("%d", (int) confab_test_daemon_get_pid (f->daemon));
+
+    g_subprocess_launcher_setenv (launcher, "CONFAB_TEST_CA", ca, TRUE);
+    g_subprocess_launcher_setenv (launcher, "CONFAB_TEST_DAEMON_PID", pid, TRUE);
+  }
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &c);
@@ -264,6 +294,32 @@ test_metrics (Fixture      *f,
   g_assert_nonnull (strstr (output, "ok metrics done\n"));
 }
 
+static void
+test_wss (Fixture      *f,
+          gconstpointer data)
+{
+  g_autofree char *output = NULL;
+
+  g_test_summary ("Over TLS (wss:): python3-websockets logs in and chats, the page and "
+                  "/metrics come over HTTPS, and the origin must be https://");
+  output = run_scenario (f, "wss", 60000);
+  g_assert_nonnull (strstr (output, "ok wss done\n"));
+}
+
+static void
+test_shutdown (Fixture      *f,
+               gconstpointer data)
+{
+  g_autofree char *output = NULL;
+
+  g_test_summary ("SIGTERM: a logged-in WebSocket peer gets what was queued, the "
+                  "shutting-down error, then close 1001; confabd exits 0");
+  output = run_scenario (f, "shutdown", 60000);
+  g_assert_nonnull (strstr (output, "ok closed with 1001\n"));
+  confab_test_daemon_wait_exit (f->daemon, 20000);
+  confab_test_daemon_assert_exit_status (f->daemon, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -277,6 +333,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/websocket/http", Fixture, NULL, fixture_setup, test_http, fixture_teardown);
   g_test_add ("/websocket/metrics", Fixture, NULL, fixture_setup, test_metrics, fixture_teardown);
+  g_test_add ("/websocket/shutdown", Fixture, NULL, fixture_setup, test_shutdown, fixture_teardown);
+  g_test_add ("/websocket/wss", Fixture, tls_door, fixture_setup, test_wss, fixture_teardown);
 
   return g_test_run ();
 }

@@ -12,7 +12,9 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -351,6 +353,53 @@ async def metrics_scenario(ws_port, text_port):
     await ws.close()
 
 
+async def shutdown(ws_port, text_port):
+    ws = await login(ws_port, "stayer")
+    peer = TextPeer(text_port, "peer")
+    peer.send("stayer: before the end")
+    await recv_json(ws, type="message", text="before the end")
+    os.kill(int(os.environ["CONFAB_TEST_DAEMON_PID"]), signal.SIGTERM)
+    error = None
+    try:
+        while True:
+            obj = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            if obj.get("type") == "error":
+                error = obj
+    except websockets.ConnectionClosed:
+        pass
+    check(error is not None and error["code"] == "shutting-down", "told: shutting down")
+    check(ws.close_code == 1001, "closed with 1001")
+
+
+async def wss(ws_port, text_port):
+    context = ssl.create_default_context(cafile=os.environ["CONFAB_TEST_CA"])
+    base = "localhost:%d" % ws_port
+    ws = await websockets.connect("wss://%s/chat" % base, ssl=context, origin="https://" + base,
+                                  open_timeout=TIMEOUT, ping_interval=None)
+    await ws.send(json.dumps({"type": "login", "name": "secure", "protocol": 2}))
+    await recv_json(ws, type="welcome", name="secure")
+    print("ok logged in over wss:")
+    bob = TextPeer(text_port, "bob")
+    bob.send("secure: over TLS")
+    got = await recv_json(ws, type="message", **{"from": "bob"})
+    check(got["text"] == "over TLS", "a text peer's message arrives over TLS")
+    await ws.send(json.dumps({"type": "message", "to": ["bob"], "text": "back over TLS"}))
+    bob.expect("from secure: back over TLS")
+    print("ok and back")
+    await ws.close()
+    try:
+        await websockets.connect("wss://%s/chat" % base, ssl=context, origin="http://" + base,
+                                 open_timeout=TIMEOUT)
+        fail("an http:// origin was let in on wss:")
+    except websockets.InvalidStatusCode as e:
+        check(e.status_code == 403, "an http:// origin is refused on wss: (403)")
+    with urllib.request.urlopen("https://%s/" % base, context=context, timeout=TIMEOUT) as resp:
+        check(resp.status == 200 and b"test page" in resp.read(), "GET / over HTTPS")
+    with urllib.request.urlopen("https://%s/metrics" % base, context=context, timeout=TIMEOUT) as resp:
+        names = [f.name for f in text_string_to_metric_families(resp.read().decode())]
+        check("confab_tls_handshakes_failed" in names, "/metrics over HTTPS")
+
+
 SCENARIOS = {
     "chat": chat,
     "origin": origin,
@@ -358,6 +407,8 @@ SCENARIOS = {
     "slow": slow,
     "http": http,
     "metrics": metrics_scenario,
+    "shutdown": shutdown,
+    "wss": wss,
 }
 
 
