@@ -74,6 +74,13 @@ fixture_setup (Fixture      *f,
   write_file (index, "<!DOCTYPE html><title>confab</title><p>test page</p>\n");
   write_file (css, "body { color: black }\n");
   write_file (hidden, "not served\n");
+  /* Larger than the socket buffers: sent over several turns. */
+  {
+    g_autofree char *big = g_build_filename (web, "big.js", NULL);
+    g_autofree char *text = g_strnfill (512 * 1024, 'j');
+
+    write_file (big, text);
+  }
   f->config_path = g_build_filename (f->tmp->path, "confab.conf", NULL);
   {
     /* Pairs; a wss: door's certificate last (a ws: door needs none). */

@@ -86,9 +86,14 @@ respond (ConfabPeer         *self,
     }
   soup_message_headers_foreach (headers, append_header_cb, out);
   g_string_append (out, "\r\n");
-  if (body != NULL && !head_only)
-    g_string_append_len (out, g_bytes_get_data (body, NULL), size);
   confab_peer_output_append (self, out->str, out->len);
+  /* The body is sent from its own bytes (confab-peer-output.c). */
+  if (body != NULL && !head_only && size > 0)
+    {
+      g_assert (self->http_body == NULL);
+      self->http_body = g_bytes_ref (body);
+      self->http_body_off = 0;
+    }
   confab_peer_schedule_flush (self);
 }
 

@@ -146,8 +146,10 @@ struct _ConfabPeer
    * WebSocket (confab-peer-ws.c). */
   gboolean         http;         /* reading the request: before the upgrade */
   GByteArray      *http_request; /* (owned) (nullable): a request that came in pieces */
-  ConfabWsDecoder *ws;           /* (owned) (nullable): after the upgrade */
-  gboolean         ws_waiting;   /* ws holds a message input has not handled yet */
+  GBytes          *http_body;    /* (owned) (nullable): the answer's body, sent after its head */
+  gsize            http_body_off;
+  ConfabWsDecoder *ws;         /* (owned) (nullable): after the upgrade */
+  gboolean         ws_waiting; /* ws holds a message input has not handled yet */
   char             ws_pong[CONFAB_WS_CONTROL_MAX];
   gsize            ws_pong_len;
   gboolean         ws_pong_due;

@@ -289,6 +289,25 @@ def http(ws_port, text_port):
     status, headers, body = get(ws_port, "/css/site.css")
     check(status == 200 and headers["Content-Type"].startswith("text/css"),
           "a file in a subdirectory, as CSS")
+    status, headers, body = get(ws_port, "/big.js")
+    check(status == 200 and body == b"j" * 512 * 1024 and
+          headers["Content-Type"] == "text/javascript; charset=utf-8",
+          "a file of 512 KiB, whole, as JavaScript")
+    # Read slowly: the rest waits in the server, not copied.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(TIMEOUT)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+    sock.connect(("127.0.0.1", ws_port))
+    sock.sendall(b"GET /big.js HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.5)
+    got = b""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            break
+        got += data
+    sock.close()
+    check(got.endswith(b"\r\n\r\n" + b"j" * 512 * 1024), "the same to a slow reader")
     status, headers, body = get(ws_port, "/", method="HEAD")
     check(status == 200 and body == b"" and int(headers["Content-Length"]) > 0,
           "HEAD: the headers alone")
