@@ -103,6 +103,8 @@ expect_file x "$bindir/confabctl"
 expect_file f "$datadir/confab/confab.conf.example"
 expect_file f "$datadir/doc/confab/protocol.md"
 expect_file f "$datadir/confab/web/index.html"
+expect_file f "$datadir/confab/web/app.js"
+expect_file f "$datadir/confab/web/style.css"
 # The administrator's confab.conf is never installed over.
 if [ -e "$dest$sysconfdir/confab/confab.conf" ]; then
   not_ok "/install/no-sysconf-config" "installed $sysconfdir/confab/confab.conf"
