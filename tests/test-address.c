@@ -476,6 +476,8 @@ test_listen_scheme (void)
     { "tls:127.0.0.1:8443", CONFAB_DOOR_TLS, "tls:127.0.0.1:8443" },
     { "tls:unix:/run/confab-tls.sock", CONFAB_DOOR_TLS, "tls:unix:/run/confab-tls.sock" },
     { "ircs:[::1]:6697", CONFAB_DOOR_IRCS, "ircs:[::1]:6697" },
+    { "ws:127.0.0.1:8081", CONFAB_DOOR_WS, "ws:127.0.0.1:8081" },
+    { "wss:[::1]:443", CONFAB_DOOR_WSS, "wss:[::1]:443" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -493,10 +495,15 @@ test_listen_scheme (void)
     }
   g_assert_cmpstr (confab_door_get_scheme (CONFAB_DOOR_IRC), ==, "irc");
   g_assert_cmpstr (confab_door_get_scheme (CONFAB_DOOR_CONFAB), ==, "");
+  g_assert_cmpstr (confab_door_get_scheme (CONFAB_DOOR_WSS), ==, "wss");
+  g_assert_true (confab_door_is_tls (CONFAB_DOOR_WSS));
+  g_assert_false (confab_door_is_tls (CONFAB_DOOR_WS));
+  g_assert_true (confab_door_is_websocket (CONFAB_DOOR_WS));
+  g_assert_false (confab_door_is_websocket (CONFAB_DOOR_TLS));
 }
 
-/* Schemes not served yet are refused by name, never read as plain
- * addresses; a bad address after a scheme is the address's error. */
+/* A bad address after a scheme is the address's error; an unknown
+ * scheme is never read as one. */
 static void
 test_listen_scheme_rejected (void)
 {
@@ -505,8 +512,8 @@ test_listen_scheme_rejected (void)
     const char *text;
     const char *message;
   } cases[] = {
-    { "ws:127.0.0.1:80", "Invalid address “ws:127.0.0.1:80”: the ws: scheme is not supported yet" },
-    { "wss:127.0.0.1:443", "Invalid address “wss:127.0.0.1:443”: the wss: scheme is not supported yet" },
+    { "ws:localhost:80", "Invalid address “localhost:80”: “localhost” is not a numeric IPv4 "
+                         "address (host names are not looked up)" },
     { "irc:", "Invalid address “”: the address is empty (expected HOST:PORT, [IPV6]:PORT or unix:PATH)" },
     { "irc:localhost:6667", "Invalid address “localhost:6667”: “localhost” is not a numeric IPv4 "
                             "address (host names are not looked up)" },
@@ -548,9 +555,11 @@ test_door_from_fd_name (void)
   g_assert_cmpint (door, ==, CONFAB_DOOR_IRCS);
   g_assert_true (confab_door_from_fd_name ("tls", &door, &error));
   g_assert_cmpint (door, ==, CONFAB_DOOR_TLS);
-  g_assert_false (confab_door_from_fd_name ("wss", &door, &error));
-  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_ADDRESS);
-  g_assert_cmpstr (error->message, ==, "A socket named “wss” was passed: that front door is not supported yet");
+  g_assert_true (confab_door_from_fd_name ("ws", &door, &error));
+  g_assert_cmpint (door, ==, CONFAB_DOOR_WS);
+  g_assert_true (confab_door_from_fd_name ("wss", &door, &error));
+  g_assert_cmpint (door, ==, CONFAB_DOOR_WSS);
+  g_assert_no_error (error);
 }
 
 int

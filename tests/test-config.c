@@ -803,9 +803,9 @@ test_file_example_uncommented (void)
     }
 
   /* listen, unix_identity, unix_socket_mode, every limit and the four
-   * [irc] keys, the two [tls], the two [accounts] and the six [history]
-   * keys, each once. */
-  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2 + 2 + 6);
+   * [irc] keys, the two [tls], the two [accounts], the six [history]
+   * and the two [web] keys, each once. */
+  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2 + 2 + 6 + 2);
 
   capture_start ();
   config = load_string (uncommented->str, &error);
@@ -825,6 +825,38 @@ test_file_example_uncommented (void)
   g_assert_cmpstr (config->tls_key, ==, "/etc/confab/tls/key.pem");
   g_assert_cmpstr (config->accounts_file, ==, "/etc/confab/accounts");
   g_assert_false (config->accounts_required);
+  g_assert_cmpstr (config->web_root, ==, "/usr/local/share/confab/web");
+  g_assert_cmpstr (config->allowed_origins[0], ==, "https://chat.example.org");
+  g_assert_null (config->allowed_origins[1]);
+}
+
+/* [web]: a root, and origins as browsers write them. */
+static void
+test_web_keys (void)
+{
+  static const char * const bad[] = {
+    "[web]\nallowed_origins=chat.example.org\n",
+    "[web]\nallowed_origins=https://chat.example.org/path\n",
+    "[web]\nallowed_origins=ftp://x\n",
+    "[web]\nroot=  \n",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) config = NULL;
+
+  config = load_string ("[web]\nroot=/srv/web\nallowed_origins=http://a.example:8081; * ;\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->web_root, ==, "/srv/web");
+  g_assert_cmpstr (config->allowed_origins[0], ==, "http://a.example:8081");
+  g_assert_cmpstr (config->allowed_origins[1], ==, "*");
+  g_assert_null (config->allowed_origins[2]);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(ConfabConfig) refused = load_string (bad[i], &error);
+
+      g_assert_null (refused);
+      g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG);
+      g_clear_error (&error);
+    }
 }
 
 static void
@@ -1092,6 +1124,7 @@ main (int    argc,
   g_test_add_func ("/config/load/history-keys", test_history_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
+  g_test_add_func ("/config/web", test_web_keys);
 
   g_test_add_func ("/config/tap-output-is-text", test_tap_output_is_text);
 

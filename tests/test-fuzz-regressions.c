@@ -31,6 +31,7 @@ static const Target targets[] = {
   { "json-protocol", confab_fuzz_json_protocol },
   { "config", confab_fuzz_config },
   { "irc-message", confab_fuzz_irc_message },
+  { "ws-frame", confab_fuzz_ws_frame },
 };
 
 typedef struct

@@ -102,6 +102,9 @@ expect_file x "$bindir/confab"
 expect_file x "$bindir/confabctl"
 expect_file f "$datadir/confab/confab.conf.example"
 expect_file f "$datadir/doc/confab/protocol.md"
+expect_file f "$datadir/confab/web/index.html"
+expect_file f "$datadir/confab/web/app.js"
+expect_file f "$datadir/confab/web/style.css"
 # The administrator's confab.conf is never installed over.
 if [ -e "$dest$sysconfdir/confab/confab.conf" ]; then
   not_ok "/install/no-sysconf-config" "installed $sysconfdir/confab/confab.conf"
@@ -114,11 +117,13 @@ expect_file f "$dbusdir/system-services/org.confab.Confab1.service"
 expect_file f "$unitdir/confabd.service"
 expect_file f "$unitdir/confabd.socket"
 expect_file f "$unitdir/confabd-irc.socket"
+expect_file f "$unitdir/confabd-ws.socket"
 expect_file f "$sysusersdir/confab.conf"
 
 service=$dest$unitdir/confabd.service
 socket=$dest$unitdir/confabd.socket
 irc_socket=$dest$unitdir/confabd-irc.socket
+ws_socket=$dest$unitdir/confabd-ws.socket
 activation=$dest$dbusdir/system-services/org.confab.Confab1.service
 
 # ---- the files name the installed daemon --------------------------------
@@ -139,6 +144,8 @@ check "/install/socket-freebind" grep -Fqx "FreeBind=true" "$socket"
 # The IRC unit's sockets are told apart by name, and start the one service.
 check "/install/irc-socket-name" grep -Fqx "FileDescriptorName=irc" "$irc_socket"
 check "/install/irc-socket-service" grep -Fqx "Service=confabd.service" "$irc_socket"
+check "/install/ws-socket-name" grep -Fqx "FileDescriptorName=ws" "$ws_socket"
+check "/install/ws-socket-service" grep -Fqx "Service=confabd.service" "$ws_socket"
 check "/install/example-peers-max" grep -Fq "peers_max: the most connections at once" \
   "$dest$datadir/confab/confab.conf.example"
 check "/install/confabd-runs" "$dest$sbindir/confabd" --version
@@ -148,7 +155,7 @@ check "/install/confabd-runs" "$dest$sbindir/confabd" --version
 # systemd-analyze wants ExecStart's binary to exist: a copy of the units
 # pointing at the DESTDIR's daemon.
 mkdir -p "$tmp/units"
-for unit in confabd.service confabd.socket confabd-irc.socket; do
+for unit in confabd.service confabd.socket confabd-irc.socket confabd-ws.socket; do
   sed "s|$sbindir/confabd|$dest$sbindir/confabd|g" "$dest$unitdir/$unit" >"$tmp/units/$unit"
 done
 
@@ -163,6 +170,7 @@ if command -v systemd-analyze >/dev/null; then
     comment "man pages not checked: not installed, or no man command"
   fi
   if output=$("${verify[@]}" "$tmp/units/confabd.socket" "$tmp/units/confabd-irc.socket" \
+                "$tmp/units/confabd-ws.socket" \
                 "$tmp/units/confabd.service" 2>&1) &&
      [ -z "$output" ]; then
     ok "/install/systemd-analyze-verify"

@@ -363,3 +363,76 @@ confab_config_parse_history_keys (GKeyFile     *key_file,
   config->history_database = g_steal_pointer (&database);
   return TRUE;
 }
+
+/* An origin as browsers send it (RFC 6454): "http://HOST" or
+ * "https://HOST:PORT", with no path; or "*" for any. */
+static gboolean
+origin_is_valid (const char *origin)
+{
+  const char *host;
+
+  if (g_str_equal (origin, "*"))
+    return TRUE;
+  if (g_str_has_prefix (origin, "http://"))
+    host = origin + strlen ("http://");
+  else if (g_str_has_prefix (origin, "https://"))
+    host = origin + strlen ("https://");
+  else
+    return FALSE;
+  if (*host == '\0')
+    return FALSE;
+  for (const char *p = host; *p != '\0'; p++)
+    {
+      if (!g_ascii_isalnum (*p) && strchr (".-:[]_", *p) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* [web] root and allowed_origins (SPEC §13): where the page's files are,
+ * and which other pages may open a WebSocket. */
+gboolean
+confab_config_parse_web_keys (GKeyFile     *key_file,
+                              ConfabConfig *config,
+                              GError      **error)
+{
+  g_autofree char *root = get_path_value (key_file, GROUP_WEB, KEY_WEB_ROOT);
+  g_autofree char *origins = get_path_value (key_file, GROUP_WEB, KEY_WEB_ORIGINS);
+
+  if (root != NULL)
+    {
+      g_strstrip (root);
+      if (*root == '\0')
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("[%s] %s: expected a directory name"), GROUP_WEB, KEY_WEB_ROOT);
+          return FALSE;
+        }
+      config->web_root = g_steal_pointer (&root);
+    }
+  if (origins != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (origins, ";", -1);
+      g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+
+      for (gsize i = 0; parts[i] != NULL; i++)
+        {
+          g_strstrip (parts[i]);
+          if (*parts[i] == '\0')
+            continue;
+          if (!origin_is_valid (parts[i]))
+            {
+              g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                           _ ("[%s] %s: “%s” is not an origin (expected http://HOST[:PORT], "
+                              "https://HOST[:PORT] or *)"),
+                           GROUP_WEB, KEY_WEB_ORIGINS, parts[i]);
+              return FALSE;
+            }
+          g_ptr_array_add (list, g_strdup (parts[i]));
+        }
+      g_ptr_array_add (list, NULL);
+      g_strfreev (config->allowed_origins);
+      config->allowed_origins = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+    }
+  return TRUE;
+}

@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 #define KEY_TLS_CERTIFICATE "certificate"
 #define KEY_TLS_KEY         "key"
 #define GROUP_HISTORY       "history"
+#define GROUP_WEB           "web"
+#define KEY_WEB_ROOT        "root"
+#define KEY_WEB_ORIGINS     "allowed_origins"
 #define KEY_HISTORY_DB      "database"
 /* A server name is a host name with a dot, so that no client takes it
  * for a nick; at most 63 bytes, one DNS label's worth, as ngircd allows. */
@@ -37,5 +40,6 @@ gboolean confab_config_parse_irc_keys (GKeyFile *key_file, ConfabConfig *config,
 gboolean confab_config_parse_tls_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_history_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_accounts_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
+gboolean confab_config_parse_web_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 
 G_END_DECLS

@@ -87,6 +87,9 @@ is_known_key (const char *group,
   if (g_str_equal (group, GROUP_ACCOUNTS) &&
       (g_str_equal (key, KEY_ACCOUNTS_FILE) || g_str_equal (key, KEY_ACCOUNTS_REQ)))
     return TRUE;
+  if (g_str_equal (group, GROUP_WEB) &&
+      (g_str_equal (key, KEY_WEB_ROOT) || g_str_equal (key, KEY_WEB_ORIGINS)))
+    return TRUE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {
@@ -184,7 +187,8 @@ report_unknown (GKeyFile   *key_file,
           !g_str_equal (groups[i], GROUP_IRC) &&
           !g_str_equal (groups[i], GROUP_TLS) &&
           !g_str_equal (groups[i], GROUP_ACCOUNTS) &&
-          !g_str_equal (groups[i], GROUP_HISTORY))
+          !g_str_equal (groups[i], GROUP_HISTORY) &&
+          !g_str_equal (groups[i], GROUP_WEB))
         {
           report_one (source, data, groups[i], NULL);
           continue;
@@ -282,7 +286,8 @@ config_from_key_file (GKeyFile   *key_file,
       !confab_config_parse_irc_keys (key_file, config, error) ||
       !confab_config_parse_tls_keys (key_file, config, error) ||
       !confab_config_parse_accounts_keys (key_file, config, error) ||
-      !confab_config_parse_history_keys (key_file, config, error))
+      !confab_config_parse_history_keys (key_file, config, error) ||
+      !confab_config_parse_web_keys (key_file, config, error))
     return NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
@@ -470,6 +475,8 @@ confab_config_copy (const ConfabConfig *self)
   copy->tls_key = g_strdup (self->tls_key);
   copy->accounts_file = g_strdup (self->accounts_file);
   copy->history_database = g_strdup (self->history_database);
+  copy->web_root = g_strdup (self->web_root);
+  copy->allowed_origins = g_strdupv (self->allowed_origins);
 
   return copy;
 }
@@ -493,6 +500,8 @@ confab_config_free (ConfabConfig *self)
   g_free (self->tls_key);
   g_free (self->accounts_file);
   g_free (self->history_database);
+  g_free (self->web_root);
+  g_strfreev (self->allowed_origins);
   g_free (self);
 }
 
@@ -524,6 +533,8 @@ confab_config_describe_changes (const ConfabConfig *before,
   g_autofree char *listen_after = NULL;
   g_autofree char *mode_before = NULL;
   g_autofree char *mode_after = NULL;
+  g_autofree char *origins_before = NULL;
+  g_autofree char *origins_after = NULL;
 
   g_return_val_if_fail (before != NULL && after != NULL, NULL);
 
@@ -545,6 +556,10 @@ confab_config_describe_changes (const ConfabConfig *before,
   add_change (changes, "accounts required", before->accounts_required ? "true" : "false",
               after->accounts_required ? "true" : "false");
   add_change (changes, "history database", before->history_database, after->history_database);
+  add_change (changes, "web root", before->web_root, after->web_root);
+  origins_before = before->allowed_origins != NULL ? g_strjoinv (";", before->allowed_origins) : NULL;
+  origins_after = after->allowed_origins != NULL ? g_strjoinv (";", after->allowed_origins) : NULL;
+  add_change (changes, KEY_WEB_ORIGINS, origins_before, origins_after);
 
   for (gsize i = 0; i < G_N_ELEMENTS (limit_keys); i++)
     {

@@ -82,6 +82,11 @@ G_BEGIN_DECLS
  *   offline_max_messages=100   (0 .. 100000 per account; 0: none stored)
  *   history_on_join=0          (0 .. 1000; lines replayed to whoever joins a room)
  *
+ *   [web]
+ *   root=PATH                  (the web client's files; default $datadir/confab/web)
+ *   allowed_origins=ORIGIN;... (string list; the pages that may open /chat
+ *                               besides the server's own; "*": any)
+ *
  * Keys that are absent keep their default; listen is then NULL and the
  * daemon uses its default addresses (SPEC §1). listen entries are trimmed
  * of white space and must not be empty, nor the list; they are not parsed
@@ -133,6 +138,8 @@ typedef struct
   guint    history_max_rows;
   guint    offline_max_messages;
   guint    history_on_join;
+  char    *web_root;        /* (owned) (nullable): [web] root; NULL: the installed one */
+  char   **allowed_origins; /* (owned) (nullable): [web] allowed_origins */
 } ConfabConfig;
 
 /* [history] database=none turns history off. */

@@ -13,6 +13,11 @@
 #define CONFAB_DEFAULT_LISTEN_V4 "127.0.0.1:8080"
 #define CONFAB_DEFAULT_LISTEN_V6 "[::1]:8080"
 
+/* The ws: doors' paths (SPEC §13): the WebSocket and the metrics page;
+ * every other path is a file of the web root. */
+#define CONFAB_WEB_CHAT_PATH    "/chat"
+#define CONFAB_WEB_METRICS_PATH "/metrics"
+
 /* The name broadcasts and server notices come from; '@' is reserved for it. */
 #define CONFAB_SERVER_SENDER "@server"
 

@@ -27,9 +27,13 @@ typedef struct
   guint64 lines_too_long;
   guint64 messages_too_many_recipients;
   guint64 rate_limit_pauses;
-  guint64 irc_ping_timeouts;     /* IRC connections closed for not answering a PING */
-  guint64 tls_handshakes_failed; /* TLS connections that never finished their handshake */
-  guint64 auth_failures;         /* logins with a wrong password */
+  guint64 irc_ping_timeouts;          /* IRC connections closed for not answering a PING */
+  guint64 tls_handshakes_failed;      /* TLS connections that never finished their handshake */
+  guint64 auth_failures;              /* logins with a wrong password */
+  guint64 http_requests;              /* HTTP requests read on the ws: doors */
+  guint64 websocket_upgrades;         /* of those, upgraded to a WebSocket */
+  guint64 websocket_upgrades_refused; /* asked to upgrade, refused (origin, bad handshake) */
+  guint64 websocket_protocol_errors;  /* WebSockets closed for breaking RFC 6455 */
 
   /* The history store the sessions use (SPEC §12); all 0 without one. */
   gboolean history;                /* history is kept */

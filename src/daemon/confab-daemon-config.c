@@ -13,6 +13,7 @@
 
 #include "confab-daemon-private.h"
 #include "confab-names.h"
+#include "confab-statistics.h"
 #include "confab-user-db.h"
 
 /* The limits of @config that GetStatistics reports beside the broker's. */
@@ -35,6 +36,40 @@ confab_daemon_peer_limits_variant (const ConfabConfig *config)
   g_variant_builder_add (&dict, "{sv}", "rate_limit_burst",
                          g_variant_new_uint32 (config->rate_limit_burst));
   return g_variant_builder_end (&dict);
+}
+
+/* The web client's files, read once per start or reload. One that cannot
+ * be read serves no files (GET / is 404) rather than stopping the chat;
+ * the installed default is only missing in a build tree. */
+ConfabWebRoot *
+confab_daemon_load_web_root (const ConfabConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  const char    *dir = config->web_root != NULL ? config->web_root : CONFAB_WEB_DIR;
+  ConfabWebRoot *root = confab_web_root_load (dir, &error);
+
+  if (root != NULL)
+    return root;
+  if (config->web_root != NULL)
+    g_warning (_ ("%s; the web client is not served"), error->message);
+  else
+    g_debug ("%s", error->message);
+  return confab_web_root_new_empty ();
+}
+
+/* What /metrics shows: GetStatistics, from the Manager when there is
+ * one (its signal bridge has a counter), else built the same way. */
+GVariant *
+confab_daemon_statistics_cb (gpointer user_data)
+{
+  ConfabDaemon *self = user_data;
+  g_autoptr(GVariant) limits = NULL;
+
+  if (self->manager != NULL)
+    return confab_manager_dup_statistics (self->manager);
+  limits = g_variant_ref_sink (confab_daemon_peer_limits_variant (self->config));
+  return g_variant_ref_sink (confab_statistics_build (self->broker, CONFAB_STATS_SOURCE (self->server),
+                                                      0, limits));
 }
 
 void

@@ -48,6 +48,8 @@ void             confab_daemon_limits_from_config (const ConfabConfig *config,
                                                    ConfabBrokerLimits *broker_limits,
                                                    ConfabPeerLimits   *peer_limits);
 GVariant        *confab_daemon_peer_limits_variant (const ConfabConfig *config);
+ConfabWebRoot   *confab_daemon_load_web_root (const ConfabConfig *config);
+GVariant        *confab_daemon_statistics_cb (gpointer user_data);
 ConfabIrcServer *confab_daemon_irc_server_from_config (const ConfabConfig *config);
 gboolean         confab_daemon_load_accounts (const ConfabConfig *config,
                                               ConfabAccounts    **out_accounts,

@@ -388,6 +388,10 @@ confab_daemon_reload (ConfabDaemon *self)
     g_warning (_ ("Keeping the previous accounts: %s"), error->message);
   else
     confab_server_set_accounts (self->server, accounts);
+  /* The web client's files are read again too: an edited page is
+   * served from the next request on. */
+  confab_server_set_web (self->server, confab_daemon_load_web_root (config),
+                         (const char * const *) config->allowed_origins);
   if (self->history != NULL)
     {
       ConfabHistoryLimits history_limits;
@@ -515,6 +519,9 @@ confab_daemon_new (const char         *config_path,
     return NULL;
   confab_server_set_accounts (self->server, accounts);
   confab_server_set_tls_certificate (self->server, certificate);
+  confab_server_set_web (self->server, confab_daemon_load_web_root (self->config),
+                         (const char * const *) self->config->allowed_origins);
+  confab_server_set_statistics_func (self->server, confab_daemon_statistics_cb, self);
   self->history = confab_daemon_open_history (self->config);
   confab_server_set_history (self->server, self->history);
   self->has_tls_certificate = certificate != NULL;

@@ -58,6 +58,7 @@ void           confab_manager_set_text_max_bytes (ConfabManager *self,
 void           confab_manager_set_enforce_authorization (ConfabManager *self,
                                                          gboolean       enforce);
 gboolean       confab_manager_get_enforce_authorization (ConfabManager *self);
+GVariant      *confab_manager_dup_statistics (ConfabManager *self);
 
 /* The authorization rules, pure so that tests need no bus. */
 ConfabManagerAccess confab_manager_get_member_access (const char *interface_name,

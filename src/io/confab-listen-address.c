@@ -29,8 +29,8 @@ static const SchemeInfo schemes[] = {
   { "irc", TRUE, CONFAB_DOOR_IRC },
   { "tls", TRUE, CONFAB_DOOR_TLS },
   { "ircs", TRUE, CONFAB_DOOR_IRCS },
-  { "ws", FALSE, CONFAB_DOOR_CONFAB },
-  { "wss", FALSE, CONFAB_DOOR_CONFAB },
+  { "ws", TRUE, CONFAB_DOOR_WS },
+  { "wss", TRUE, CONFAB_DOOR_WSS },
 };
 
 static const SchemeInfo *
@@ -61,7 +61,7 @@ refuse_unserved (const SchemeInfo *info,
 /**
  * confab_listen_address_parse:
  * @text: "127.0.0.1:8080", "irc:[::1]:6667", "irc:unix:/run/confab-irc.sock",
- *   "tls:127.0.0.1:8443", "ircs:[::1]:6697"
+ *   "tls:127.0.0.1:8443", "ircs:[::1]:6697", "ws:127.0.0.1:8081"
  * @door: (out): the front door the scheme names
  * @error: %CONFAB_ERROR_INVALID_ADDRESS
  *
@@ -102,7 +102,8 @@ confab_listen_address_parse (const char *text,
 /**
  * confab_door_get_scheme:
  *
- * Returns: "irc", "tls" or "ircs"; "" for the confab door, which has none
+ * Returns: "irc", "tls", "ircs", "ws" or "wss"; "" for the confab door,
+ *   which has none
  */
 const char *
 confab_door_get_scheme (ConfabDoor door)
@@ -142,7 +143,7 @@ confab_listen_address_to_string (ConfabDoor      door,
  * @door: (out): its front door
  * @error: %CONFAB_ERROR_INVALID_ADDRESS for a scheme not served yet
  *
- * "irc", "tls" and "ircs" are those doors. "confab", an empty or missing name and every
+ * "irc", "tls", "ircs", "ws" and "wss" are those doors. "confab", an empty or missing name and every
  * other name (systemd's default is the socket unit's own name, such as
  * "confabd.socket") are the confab door, so a unit that names nothing
  * keeps working as before.

@@ -16,11 +16,11 @@ G_BEGIN_DECLS
  * @CONFAB_DOOR_IRC: the IRC client protocol (SPEC §10)
  * @CONFAB_DOOR_TLS: text or JSON lines over TLS (SPEC §11)
  * @CONFAB_DOOR_IRCS: IRC over TLS
+ * @CONFAB_DOOR_WS: HTTP (SPEC §13): the web client's files, /metrics, and
+ *   /chat upgraded to a WebSocket carrying JSON lines
+ * @CONFAB_DOOR_WSS: the same over TLS
  *
- * Which protocol a listener serves, and whether over TLS. The schemes
- * `ws` and `wss` of SPEC §8 are recognized and refused as not supported
- * yet, so that a config file written for them fails loudly rather than
- * serving something else.
+ * Which protocol a listener serves, and whether over TLS.
  */
 typedef enum
 {
@@ -28,6 +28,8 @@ typedef enum
   CONFAB_DOOR_IRC,
   CONFAB_DOOR_TLS,
   CONFAB_DOOR_IRCS,
+  CONFAB_DOOR_WS,
+  CONFAB_DOOR_WSS,
   CONFAB_DOOR_COUNT,
 } ConfabDoor;
 
@@ -35,7 +37,7 @@ typedef enum
 static inline gboolean
 confab_door_is_tls (ConfabDoor door)
 {
-  return door == CONFAB_DOOR_TLS || door == CONFAB_DOOR_IRCS;
+  return door == CONFAB_DOOR_TLS || door == CONFAB_DOOR_IRCS || door == CONFAB_DOOR_WSS;
 }
 
 /* Whether connections through @door speak IRC (with or without TLS). */
@@ -43,6 +45,13 @@ static inline gboolean
 confab_door_is_irc (ConfabDoor door)
 {
   return door == CONFAB_DOOR_IRC || door == CONFAB_DOOR_IRCS;
+}
+
+/* Whether connections through @door speak HTTP and WebSocket. */
+static inline gboolean
+confab_door_is_websocket (ConfabDoor door)
+{
+  return door == CONFAB_DOOR_WS || door == CONFAB_DOOR_WSS;
 }
 
 GSocketAddress *confab_listen_address_parse (const char *text,

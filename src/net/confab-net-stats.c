@@ -29,5 +29,9 @@ confab_net_stats_report (const ConfabNetStats  *stats,
     .irc_ping_timeouts = stats->irc_ping_timeouts,
     .tls_handshakes_failed = stats->tls_handshakes_failed,
     .auth_failures = stats->auth_failures,
+    .http_requests = stats->http_requests,
+    .websocket_upgrades = stats->websocket_upgrades,
+    .websocket_upgrades_refused = stats->websocket_upgrades_refused,
+    .websocket_protocol_errors = stats->websocket_protocol_errors,
   };
 }

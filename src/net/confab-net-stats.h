@@ -30,6 +30,10 @@ typedef struct
   guint64 irc_ping_timeouts;
   guint64 tls_handshakes_failed;
   guint64 auth_failures;
+  guint64 http_requests;              /* read on a ws: door (confab-peer-http.c) */
+  guint64 websocket_upgrades;         /* of those, upgraded */
+  guint64 websocket_upgrades_refused; /* asked to upgrade, refused */
+  guint64 websocket_protocol_errors;  /* closed for breaking RFC 6455 */
 } ConfabNetStats;
 
 /* A connection refused before it logged in: closed with one error line. */

@@ -141,6 +141,22 @@ static const CloseRule rules[CONFAB_CLOSE_N_REASONS] = {
     .drop_queue = TRUE,
     .log = -1,
   },
+  /* The answer is all there is to deliver; a client that does not read
+   * it is not waited for. */
+  [CONFAB_CLOSE_HTTP_DONE] = {
+    .name = "HTTP answered",
+    .left = CONFAB_REASON_QUIT,
+    .deadline_sec = ERROR_CLOSE_SECONDS,
+    .log = -1,
+  },
+  /* The close frame says why (confab-peer-ws.c); no error line. */
+  [CONFAB_CLOSE_PROTOCOL_ERROR] = {
+    .name = "WebSocket protocol error",
+    .left = CONFAB_REASON_ERROR,
+    .drop_queue = TRUE,
+    .deadline_sec = ERROR_CLOSE_SECONDS,
+    .log = -1,
+  },
   /* Reached with the broker still holding the peer only when the server
    * goes away (its dispose); at the shutdown timeout every logged-in peer
    * has left already, as "server shutting down". */
@@ -378,8 +394,14 @@ confab_peer_close (ConfabPeer       *self,
   self->state = PEER_CLOSING;
   if (self->reading)
     confab_peer_set_watching (self, FALSE, self->writing);
-  if (rule->line == CLOSE_LINE_ALWAYS ||
-      (rule->line == CLOSE_LINE_BEFORE_LOGIN && self->entry == NULL))
+  confab_peer_ws_closing (self, reason);
+  if (self->http)
+    {
+      /* Still reading an HTTP request: an error line is no answer. */
+      confab_peer_http_refuse (self, reason);
+    }
+  else if (rule->line == CLOSE_LINE_ALWAYS ||
+           (rule->line == CLOSE_LINE_BEFORE_LOGIN && self->entry == NULL))
     {
       g_autoptr(GBytes) bytes = confab_codec_encode_error (self->codec, code, text);
       gsize       len;

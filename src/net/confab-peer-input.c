@@ -93,6 +93,57 @@ must_wait (ConfabPeer *self,
   return INPUT_FLOWING;
 }
 
+/* As frame(), for a WebSocket (confab-peer-ws.c): its frames are cut by
+ * the decoder, each whole text message is a line. The wait is decided
+ * once a message is whole, so a message can be decoded and still wait:
+ * the decoder keeps it (self->ws_waiting) while the rest of the read is
+ * held, and it is handled first when input resumes. Control frames are
+ * the connection's to act on (ConfabPeerEvents.ws_frame). */
+static gsize
+frame_ws (ConfabPeer *self,
+          char       *data,
+          gsize       len)
+{
+  gsize  max_message = self->host->limits.line_max_bytes;
+  gsize  queued_before = self->entry != NULL ? confab_broker_peer_get_queued_bytes (self->entry) : 0;
+  gsize  share = confab_peer_input_share (self);
+  gint64 now = 0;
+  gsize  off = 0;
+
+  for (;;)
+    {
+      ConfabWsFrame frame;
+      ConfabWsEvent event;
+      gsize         used;
+
+      if (self->ws_waiting)
+        {
+          self->pause = must_wait (self, queued_before, share, &now);
+          if (self->pause != INPUT_FLOWING)
+            return off;
+          self->ws_waiting = FALSE;
+          if (!self->events->line (self->ws->message, self->ws->message_len, self) ||
+              self->state > PEER_ACTIVE)
+            return len; /* closing: the rest is not read */
+        }
+      if (off == len)
+        return len;
+
+      event = confab_ws_decoder_feed (self->ws, data + off, len - off, max_message, &used, &frame);
+      off += used;
+      if (event == CONFAB_WS_MORE)
+        return len;
+      if (event == CONFAB_WS_MESSAGE)
+        {
+          self->ws_waiting = TRUE;
+          continue;
+        }
+      self->events->ws_frame (self, event, &frame);
+      if (self->state > PEER_ACTIVE)
+        return len;
+    }
+}
+
 /* Frames and handles the lines of @data until input must wait.
  * Returns: the number of bytes consumed; the rest is to be held */
 static gsize
@@ -109,6 +160,8 @@ frame (ConfabPeer *self,
   char  *p = data;
   char  *end = data + len;
 
+  if (self->ws != NULL)
+    return frame_ws (self, data, len);
   while (p < end)
     {
       char              *nl = memchr (p, '\n', end - p);
@@ -136,6 +189,16 @@ frame (ConfabPeer *self,
   return p - data;
 }
 
+/* Whether input stopped before the end of what it was given: bytes are
+ * left, or a WebSocket message is decoded and waits (with none left). */
+static gboolean
+stopped (ConfabPeer *self,
+         gsize       used,
+         gsize       len)
+{
+  return used < len || (self->ws != NULL && self->ws_waiting);
+}
+
 /* Input waits: nothing more is read until the held bytes are framed. */
 static ConfabInputStatus
 hold (ConfabPeer *self,
@@ -144,7 +207,8 @@ hold (ConfabPeer *self,
 {
   if (self->held == NULL)
     {
-      self->held = g_memdup2 (rest, len);
+      /* Never NULL, even for nothing: a waiting message is held too. */
+      self->held = len > 0 ? g_memdup2 (rest, len) : g_malloc (1);
       self->held_len = len;
       self->held_off = 0;
     }
@@ -175,7 +239,7 @@ confab_peer_input_feed (ConfabPeer *self,
 
   if (too_long)
     return CONFAB_INPUT_TOO_LONG;
-  if (used < len && self->state <= PEER_ACTIVE)
+  if (stopped (self, used, len) && self->state <= PEER_ACTIVE)
     return hold (self, data + used, len - used);
   return CONFAB_INPUT_WAITING;
 }
@@ -211,7 +275,7 @@ confab_peer_input_resume (ConfabPeer *self)
         return CONFAB_INPUT_TOO_LONG;
       if (self->state > PEER_ACTIVE)
         return CONFAB_INPUT_WAITING; /* closing dropped what was held */
-      if (used < len)
+      if (stopped (self, used, len))
         return hold (self, data + used, len - used);
       confab_peer_input_drop_held (self);
     }

@@ -110,6 +110,29 @@ send_unsent (ConfabPeer *self)
   return CONFAB_FLUSH_DRAINED;
 }
 
+/* Sends an HTTP answer's body after its head (confab-peer-http.c) from
+ * its own bytes, a web root file's shared by every connection that asks
+ * for it: no copy per connection, even when the client reads slowly. */
+static ConfabFlushResult
+send_http_body (ConfabPeer *self)
+{
+  gsize       size;
+  const char *data;
+  gssize      n;
+
+  if (self->http_body == NULL)
+    return CONFAB_FLUSH_DRAINED;
+  data = g_bytes_get_data (self->http_body, &size);
+  n = size > self->http_body_off ? send_some (self, data + self->http_body_off, size - self->http_body_off) : 0;
+  if (n < 0)
+    return CONFAB_FLUSH_FAILED;
+  self->http_body_off += n;
+  if (self->http_body_off < size)
+    return CONFAB_FLUSH_BLOCKED;
+  g_clear_pointer (&self->http_body, g_bytes_unref);
+  return CONFAB_FLUSH_DRAINED;
+}
+
 /* Drops everything queued, and what was popped but not sent: the
  * connection closes without delivering it. */
 void
@@ -133,6 +156,7 @@ confab_peer_output_clear (ConfabPeer *self)
   g_clear_pointer (&self->carry, confab_message_unref);
   g_clear_pointer (&self->unsent, g_free);
   self->unsent_len = self->unsent_off = 0;
+  g_clear_pointer (&self->http_body, g_bytes_unref);
 }
 
 /* The bytes of @message in this connection's protocol, encoded once per
@@ -252,10 +276,22 @@ confab_peer_output_flush (ConfabPeer *self)
       ConfabFlushResult result;
       gboolean          more;
       gsize             len;
+      ConfabEncoded    *pong;
 
       result = send_unsent (self);
+      if (result == CONFAB_FLUSH_DRAINED)
+        result = send_http_body (self);
       if (result != CONFAB_FLUSH_DRAINED)
         return result;
+      /* A WebSocket's pong goes out between two messages. */
+      pong = confab_peer_ws_take_pong (self);
+      if (pong != NULL)
+        {
+          result = send_or_keep (self, pong->data, pong->len);
+          confab_encoded_free (pong);
+          if (result != CONFAB_FLUSH_DRAINED)
+            return result;
+        }
       if (self->entry == NULL)
         return CONFAB_FLUSH_DRAINED; /* not logged in: only a final error line was to go out */
 

@@ -18,6 +18,7 @@
 #include "confab-rate-limit.h"
 #include "confab-session-irc.h"
 #include "confab-session.h"
+#include "confab-ws-frame.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,8 @@ typedef struct _ConfabNameCheck ConfabNameCheck;
  * @tls_ready: the TLS handshake ended (confab-peer-tls.c); @error if it
  *   failed
  * @password_checked: a login's password was checked (confab-peer-auth.c)
+ * @ws_frame: a WebSocket control frame, or a broken rule
+ *   (confab-peer-input.c, through the decoder)
  */
 typedef struct
 {
@@ -73,6 +76,9 @@ typedef struct
   void (*password_checked) (ConfabPeer *self,
                             const char *name,
                             gboolean    ok);
+  void (*ws_frame) (ConfabPeer          *self,
+                    ConfabWsEvent        event,
+                    const ConfabWsFrame *frame);
 } ConfabPeerEvents;
 
 struct _ConfabPeer
@@ -135,6 +141,21 @@ struct _ConfabPeer
   /* The IRC door's keep-alive (confab-peer-ping.c), on the timer. */
   gint64 last_input_usec; /* when the client last sent anything */
   gint64 ping_sent_usec;  /* when the PING now unanswered went out; 0: none */
+
+  /* The ws: door: its HTTP request (confab-peer-http.c), then its
+   * WebSocket (confab-peer-ws.c). */
+  gboolean         http;         /* reading the request: before the upgrade */
+  GByteArray      *http_request; /* (owned) (nullable): a request that came in pieces */
+  GBytes          *http_body;    /* (owned) (nullable): the answer's body, sent after its head */
+  gsize            http_body_off;
+  ConfabWsDecoder *ws;         /* (owned) (nullable): after the upgrade */
+  gboolean         ws_waiting; /* ws holds a message input has not handled yet */
+  char             ws_pong[CONFAB_WS_CONTROL_MAX];
+  gsize            ws_pong_len;
+  gboolean         ws_pong_due;
+  guint16          ws_close_code;   /* the close frame's; 0 until the close */
+  const char      *ws_close_reason; /* (nullable): its words (static) */
+  gboolean         ws_close_sent;
 
   /* The per-peer rate limit (confab-peer-rate.c). */
   ConfabRateLimit rate;
@@ -234,6 +255,36 @@ gboolean confab_peer_tls_may_watch (ConfabPeer *self);
 void     confab_peer_tls_shutdown_write (ConfabPeer *self);
 void     confab_peer_tls_close (ConfabPeer *self);
 void     confab_peer_tls_clear (ConfabPeer *self);
+
+/* confab-peer-http.c */
+typedef enum
+{
+  CONFAB_HTTP_MORE,     /* the request is not whole yet */
+  CONFAB_HTTP_ANSWERED, /* the answer is queued: close after it */
+  CONFAB_HTTP_UPGRADED, /* the 101 is queued: WebSocket from here on */
+} ConfabHttpStatus;
+
+ConfabHttpStatus confab_peer_http_feed (ConfabPeer *self,
+                                        const char *data,
+                                        gsize       len,
+                                        gsize      *used);
+void             confab_peer_http_clear (ConfabPeer *self);
+void             confab_peer_http_refuse (ConfabPeer       *self,
+                                          ConfabCloseReason reason);
+
+/* confab-peer-ws.c */
+void           confab_peer_ws_start (ConfabPeer *self);
+void           confab_peer_ws_clear (ConfabPeer *self);
+void           confab_peer_ws_ping (ConfabPeer *self,
+                                    const char *payload,
+                                    gsize       len);
+ConfabEncoded *confab_peer_ws_take_pong (ConfabPeer *self);
+void           confab_peer_ws_closing (ConfabPeer       *self,
+                                       ConfabCloseReason reason);
+void           confab_peer_ws_set_close (ConfabPeer *self,
+                                         guint16     code,
+                                         const char *reason);
+gboolean       confab_peer_ws_queue_close (ConfabPeer *self);
 
 /* confab-peer-ping.c */
 void confab_peer_ping_start (ConfabPeer *self);

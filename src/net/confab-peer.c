@@ -35,6 +35,9 @@
  *         │                    the timer and the place in the flush list
  *   confab-peer-requests.c     lines to the session layer (src/session)
  *         │
+ *   confab-peer-http.c         a ws: door's HTTP request, before the upgrade
+ *   confab-peer-ws.c           a WebSocket's pongs and its close frame
+ *         │
  *   confab-peer-identity.c     who calls: address, user name (lookup pool)
  *   confab-peer-input.c        framing, holding input back
  *   confab-peer-output.c       gathering and sending the queue
@@ -95,7 +98,10 @@ flush_cb (gpointer object)
       switch (confab_peer_output_flush (self))
         {
         case CONFAB_FLUSH_DRAINED:
-          if (self->state == PEER_CLOSING)
+          /* A WebSocket ends with its close frame: one more turn. */
+          if (self->state == PEER_CLOSING && confab_peer_ws_queue_close (self))
+            confab_peer_schedule_flush (self);
+          else if (self->state == PEER_CLOSING)
             confab_peer_start_linger (self);
           break;
         case CONFAB_FLUSH_MORE:
@@ -427,6 +433,51 @@ password_checked_cb (ConfabPeer *self,
   apply_input (self, confab_peer_input_resume (self));
 }
 
+/* A WebSocket's control frame, or a rule it broke (confab-ws-frame.c). */
+static void
+ws_frame_cb (ConfabPeer          *self,
+             ConfabWsEvent        event,
+             const ConfabWsFrame *frame)
+{
+  switch (event)
+    {
+    case CONFAB_WS_PING:
+      confab_peer_ws_ping (self, frame->data, frame->len);
+      break;
+
+    case CONFAB_WS_CLOSE:
+      /* A clean close: its code echoed (RFC 6455 §5.5.1), what is queued
+       * delivered first. */
+      confab_peer_ws_set_close (self, frame->code == CONFAB_WS_CLOSE_NO_STATUS ? CONFAB_WS_CLOSE_NORMAL : frame->code,
+                                NULL);
+      confab_peer_close (self, CONFAB_CLOSE_QUIT, NULL);
+      break;
+
+    case CONFAB_WS_FAILED:
+      g_debug ("WebSocket from %s: %s", self->address, frame->reason);
+      confab_peer_ws_set_close (self, frame->code, frame->reason);
+      if (frame->code == CONFAB_WS_CLOSE_TOO_BIG)
+        {
+          /* A message past line_max_bytes is a line too long, counted
+           * and answered as one; the close frame says 1009. */
+          if (self->state == PEER_LOGIN)
+            confab_net_stats_count_refused_login (&self->host->stats);
+          self->host->stats.lines_too_long++;
+          confab_peer_close (self, CONFAB_CLOSE_LINE_TOO_LONG, NULL);
+          break;
+        }
+      self->host->stats.websocket_protocol_errors++;
+      confab_peer_close (self, CONFAB_CLOSE_PROTOCOL_ERROR, NULL);
+      break;
+
+    case CONFAB_WS_PONG:
+    case CONFAB_WS_MESSAGE:
+    case CONFAB_WS_MORE:
+    default:
+      break;
+    }
+}
+
 static const ConfabPeerEvents peer_events = {
   .line = line_cb,
   .rate_due = rate_due_cb,
@@ -434,6 +485,7 @@ static const ConfabPeerEvents peer_events = {
   .name_checked = name_checked_cb,
   .tls_ready = tls_ready_cb,
   .password_checked = password_checked_cb,
+  .ws_frame = ws_frame_cb,
 };
 
 /* ---- the socket ------------------------------------------------------ */
@@ -459,7 +511,8 @@ handle_eof (ConfabPeer *self)
       self->eof_deferred = TRUE;
       return;
     }
-  if (confab_framer_has_pending (&self->framer))
+  if (confab_framer_has_pending (&self->framer) ||
+      (self->ws != NULL && confab_ws_decoder_has_pending (self->ws)))
     g_debug ("%s closed in the middle of a line", self->address);
   /* Its name is free at once, but what was queued for it is still
    * delivered (it may only have half-closed). */
@@ -478,6 +531,36 @@ choose_protocol (ConfabPeer *self,
     return;
   self->codec = codec;
   self->protocol_known = TRUE;
+}
+
+/* A ws: door's bytes before the upgrade: its HTTP request. */
+static void
+receive_http (ConfabPeer *self,
+              char       *data,
+              gsize       len)
+{
+  gsize used = 0;
+
+  switch (confab_peer_http_feed (self, data, len, &used))
+    {
+    case CONFAB_HTTP_ANSWERED:
+      confab_peer_http_clear (self);
+      confab_peer_close (self, CONFAB_CLOSE_HTTP_DONE, NULL);
+      break;
+
+    case CONFAB_HTTP_UPGRADED:
+      confab_peer_http_clear (self);
+      self->http = FALSE;
+      confab_peer_ws_start (self);
+      /* Frames a client sent right behind its request. */
+      if (used < len)
+        apply_input (self, confab_peer_input_feed (self, data + used, len - used));
+      break;
+
+    case CONFAB_HTTP_MORE:
+    default:
+      break;
+    }
 }
 
 static void
@@ -517,7 +600,10 @@ receive_input (ConfabPeer *self)
   if (!self->protocol_known)
     choose_protocol (self, buf, n);
 
-  apply_input (self, confab_peer_input_feed (self, buf, n));
+  if (self->http)
+    receive_http (self, buf, n);
+  else
+    apply_input (self, confab_peer_input_feed (self, buf, n));
 }
 
 /* The poller's callback: what the socket is ready for, as watched. */
@@ -545,7 +631,9 @@ socket_ready_cb (GIOCondition condition,
  * @host: what the server lends its connections; outlives the peer
  * @connection: a freshly accepted connection; the peer keeps a reference
  * @door: the listener's protocol: the confab door sniffs text or JSON
- *   from the first byte; the IRC door is IRC from the start
+ *   from the first byte; the IRC door is IRC from the start; the ws:
+ *   door reads an HTTP request first, and after an upgrade speaks JSON
+ *   lines in WebSocket messages
  *
  * Returns: (transfer full): a connection waiting for its login line
  */
@@ -569,6 +657,12 @@ confab_peer_new (ConfabPeerHost    *host,
       self->codec = &confab_codec_irc;
       self->protocol_known = TRUE;
       self->irc = confab_irc_client_new (host->irc_server);
+    }
+  else if (confab_door_is_websocket (door))
+    {
+      self->codec = &confab_codec_websocket;
+      self->protocol_known = TRUE;
+      self->http = TRUE;
     }
 
   g_socket_set_blocking (self->socket, FALSE);
@@ -621,6 +715,8 @@ confab_peer_finalize (GObject *object)
   g_free (self->address);
   g_free (self->unix_user);
   g_clear_pointer (&self->irc, confab_irc_client_free);
+  confab_peer_http_clear (self);
+  confab_peer_ws_clear (self);
 
   G_OBJECT_CLASS (confab_peer_parent_class)->finalize (object);
 }

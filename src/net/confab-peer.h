@@ -21,6 +21,7 @@
 #include "confab-log.h"
 #include "confab-net-stats.h"
 #include "confab-output-scheduler.h"
+#include "confab-web-root.h"
 
 G_BEGIN_DECLS
 
@@ -44,6 +45,8 @@ typedef struct
 
 typedef void (*ConfabPeerClosedFunc) (ConfabPeer *peer,
                                       gpointer    user_data);
+/* Returns: (transfer full): the GetStatistics a{sv}, for /metrics */
+typedef GVariant *(*ConfabStatisticsFunc) (gpointer user_data);
 
 /*
  * ConfabPeerHost:
@@ -65,6 +68,10 @@ typedef struct
   ConfabAccounts        *accounts;        /* (owned) (nullable): [accounts] file */
   ConfabHistoryStore    *history;         /* (owned) (nullable): SPEC §12's store */
   ConfabAuthThrottle    *auth_throttle;   /* (owned): failed passwords per host */
+  ConfabWebRoot         *web_root;        /* (owned) (nullable): the ws: doors' files */
+  char                 **allowed_origins; /* (owned) (nullable): [web] allowed_origins */
+  ConfabStatisticsFunc   statistics_func; /* what /metrics shows */
+  gpointer               statistics_data;
   ConfabPeerClosedFunc   closed_func;
   gpointer               closed_data;
 } ConfabPeerHost;
@@ -93,6 +100,10 @@ typedef struct
  *   its queue is dropped and ERROR says why (confab-peer-ping.c)
  * @CONFAB_CLOSE_ABORT: closed at once, dropping whatever is queued (the
  *   shutdown timeout ran out, or the server goes away)
+ * @CONFAB_CLOSE_HTTP_DONE: a ws: door's HTTP request was answered: the
+ *   answer goes out (within a deadline), then the connection closes
+ * @CONFAB_CLOSE_PROTOCOL_ERROR: a WebSocket client broke RFC 6455: its
+ *   queue is dropped and the close frame says why
  *
  * Why a connection closes. The reason decides everything about it: the
  * error line sent first (if any), whether what is queued is delivered or
@@ -113,6 +124,8 @@ typedef enum
   CONFAB_CLOSE_IO_ERROR,
   CONFAB_CLOSE_ABORT,
   CONFAB_CLOSE_PING_TIMEOUT,
+  CONFAB_CLOSE_HTTP_DONE,
+  CONFAB_CLOSE_PROTOCOL_ERROR,
   CONFAB_CLOSE_N_REASONS,
 } ConfabCloseReason;
 

@@ -34,6 +34,7 @@
 #include "confab-address.h"
 #include "confab-config.h"
 #include "confab-server.h"
+#include "confab-statistics.h"
 
 /* Descriptors kept free for everything that is not a client: D-Bus,
  * reloading the config file, logging. */
@@ -579,6 +580,50 @@ confab_server_set_history (ConfabServer       *self,
   g_set_object (&self->host.history, history);
 }
 
+/**
+ * confab_server_set_web:
+ * @root: (transfer full) (nullable): the files GET / serves on the ws:
+ *   doors; %NULL: none (every file is 404)
+ * @allowed_origins: (nullable): [web] allowed_origins
+ */
+void
+confab_server_set_web (ConfabServer       *self,
+                       ConfabWebRoot      *root,
+                       const char * const *allowed_origins)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  g_clear_pointer (&self->host.web_root, confab_web_root_free);
+  self->host.web_root = root;
+  g_strfreev (self->host.allowed_origins);
+  self->host.allowed_origins = g_strdupv ((char **) allowed_origins);
+}
+
+/* Without a bus: the broker's and the connections' counters. */
+static GVariant *
+own_statistics (gpointer user_data)
+{
+  ConfabServer *self = user_data;
+
+  return g_variant_ref_sink (confab_statistics_build (self->host.broker, CONFAB_STATS_SOURCE (self), 0, NULL));
+}
+
+/**
+ * confab_server_set_statistics_func:
+ * @func: (nullable): what /metrics shows (the daemon's GetStatistics);
+ *   %NULL: the server's own counters and the broker's
+ */
+void
+confab_server_set_statistics_func (ConfabServer        *self,
+                                   ConfabStatisticsFunc func,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (CONFAB_IS_SERVER (self));
+
+  self->host.statistics_func = func != NULL ? func : own_statistics;
+  self->host.statistics_data = func != NULL ? user_data : self;
+}
+
 /* Returns: (transfer none): the bound addresses, NULL-terminated */
 const char * const *
 confab_server_get_listen_addresses (ConfabServer *self)
@@ -656,6 +701,8 @@ confab_server_finalize (GObject *object)
   g_clear_pointer (&self->host.accounts, confab_accounts_unref);
   g_clear_object (&self->host.history);
   g_clear_pointer (&self->host.auth_throttle, confab_auth_throttle_free);
+  g_clear_pointer (&self->host.web_root, confab_web_root_free);
+  g_clear_pointer (&self->host.allowed_origins, g_strfreev);
   g_clear_pointer (&self->unix_paths, g_ptr_array_unref);
 
   G_OBJECT_CLASS (confab_server_parent_class)->finalize (object);
@@ -728,6 +775,8 @@ confab_server_new (ConfabBroker           *broker,
   self->host.limits = *limits;
   self->host.closed_func = peer_closed_cb;
   self->host.closed_data = self;
+  self->host.statistics_func = own_statistics;
+  self->host.statistics_data = self;
 
   self->service = g_socket_service_new ();
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);

@@ -48,6 +48,12 @@ void                confab_server_set_accounts (ConfabServer   *self,
                                                 ConfabAccounts *accounts);
 void                confab_server_set_history (ConfabServer       *self,
                                                ConfabHistoryStore *history);
+void                confab_server_set_web (ConfabServer       *self,
+                                           ConfabWebRoot      *root,
+                                           const char                *const *allowed_origins);
+void                confab_server_set_statistics_func (ConfabServer        *self,
+                                                       ConfabStatisticsFunc func,
+                                                       gpointer             user_data);
 const char * const *confab_server_get_listen_addresses (ConfabServer *self);
 
 G_END_DECLS

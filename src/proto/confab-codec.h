@@ -90,6 +90,7 @@ enum
   CONFAB_CODEC_SLOT_TEXT,
   CONFAB_CODEC_SLOT_JSON,
   CONFAB_CODEC_SLOT_IRC,
+  CONFAB_CODEC_SLOT_WEBSOCKET,
   CONFAB_CODEC_N_SLOTS
 };
 
@@ -154,6 +155,7 @@ ConfabMessage           *confab_text_codec_new_chat (const char         *sender,
                                                      gsize               text_len);
 extern const ConfabCodec confab_codec_json;
 extern const ConfabCodec confab_codec_irc;
+extern const ConfabCodec confab_codec_websocket;
 
 const ConfabCodec *confab_codec_sniff (const char *data,
                                        gsize       len);
