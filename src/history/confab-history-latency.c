@@ -18,7 +18,9 @@ bucket_of (guint64 usec)
 
   if (usec < CONFAB_HISTORY_LATENCY_EXACT)
     return (guint) usec;
-  log2 = (guint) g_bit_nth_msf (usec, -1);
+  /* g_bit_storage() is one instruction where the compiler has it;
+   * g_bit_nth_msf() walks the bits, on every write. */
+  log2 = g_bit_storage (usec) - 1;
   if (log2 > CONFAB_HISTORY_LATENCY_MAX_LOG)
     return CONFAB_HISTORY_LATENCY_BUCKETS - 1;
   /* The three bits below the highest one pick the sub-bucket. */
