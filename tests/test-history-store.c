@@ -1204,6 +1204,83 @@ test_queue_full (Fixture      *fx,
 }
 
 static void
+test_queue_full_unwaited (Fixture      *fx,
+                          gconstpointer data)
+{
+  ConfabHistoryLimits limits = test_limits ();
+  g_autoptr(GAsyncResult) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  ConfabHistoryStore *store;
+  ConfabHistoryStats  stats = { 0 };
+  sqlite3            *locker = NULL;
+  gint64              start;
+
+  g_test_summary ("Room messages nobody waits for share the queue's bound with the other "
+                  "requests: past it they are dropped and counted, and what was queued is "
+                  "written in the order it was recorded");
+
+  limits.queue_max = 4;
+  store = open_store (fx->path, &limits);
+  g_assert_cmpint (sqlite3_open (fx->path, &locker), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (locker, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  confab_history_store_append_async (store, "#r", "#r", "a", "first", 1, NULL, NULL);
+  start = g_get_monotonic_time ();
+  do
+    {
+      g_usleep (1000);
+      confab_history_store_get_stats (store, &stats);
+    }
+  while (stats.queue_length > 0 && g_get_monotonic_time () - start < 2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (stats.queue_length, ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("queued %u", i);
+
+      confab_history_store_append_async (store, "#r", "#r", "a", text, 2 + i, NULL, NULL);
+    }
+  /* The bound counts both kinds: a fourth record fills it, and then a
+   * request with a caller is refused as well as a fifth record. */
+  confab_history_store_append_async (store, "#r", "#r", "a", "queued 3", 5, NULL, NULL);
+  confab_history_store_append_async (store, "#r", "#r", "a", "dropped", 6, NULL, NULL);
+  confab_history_store_append_async (store, "#r", "#r", "a", "refused", 7, result_cb, &refused);
+  g_assert_false (confab_history_store_append_finish (store, wait_result (&refused), NULL, &error));
+  g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_BUSY);
+  confab_history_store_get_stats (store, &stats);
+  g_assert_cmpuint (stats.queue_length, ==, 4);
+  g_assert_cmpuint (stats.queue_high_water, ==, 4);
+  g_assert_cmpuint (stats.writes_refused_busy, ==, 2);
+
+  sqlite3_exec (locker, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (locker);
+  start = g_get_monotonic_time ();
+  do
+    {
+      g_usleep (1000);
+      confab_history_store_get_stats (store, &stats);
+    }
+  while (stats.queue_length > 0 && g_get_monotonic_time () - start < 10 * G_USEC_PER_SEC);
+  rows = all_rows (store, "#r");
+  g_assert_cmpuint (rows->len, ==, 5);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const ConfabHistoryRow *row = g_ptr_array_index (rows, i);
+      g_autofree char        *expected = i == 0 ? g_strdup ("first") : g_strdup_printf ("queued %u", i - 1);
+
+      g_assert_cmpstr (row->text, ==, expected);
+      g_assert_cmpint (row->time_usec, ==, 1 + i);
+      if (i > 0)
+        g_assert_cmpint (row->id, >, ((const ConfabHistoryRow *) g_ptr_array_index (rows, i - 1))->id);
+    }
+  confab_history_store_get_stats (store, &stats);
+  g_assert_cmpuint (stats.rows_written, ==, 5);
+  g_assert_cmpuint (stats.write_latency_count, ==, 5);
+  close_store (store);
+}
+
+static void
 test_batching_and_latency (Fixture      *fx,
                            gconstpointer data)
 {
@@ -1561,6 +1638,7 @@ main (int   argc,
   ADD ("/history/failure/read-only", test_read_only);
   ADD ("/history/failure/disk-full", test_disk_full);
   ADD ("/history/queue/full", test_queue_full);
+  ADD ("/history/queue/full-unwaited", test_queue_full_unwaited);
   ADD ("/history/queue/batching-latency", test_batching_and_latency);
   g_test_add_func ("/history/queue/latency-histogram", test_latency_histogram);
   ADD ("/history/close", test_close);

@@ -36,6 +36,10 @@
 
 /* A WAL that grew during a burst is cut back to this at checkpoints. */
 #define JOURNAL_SIZE_LIMIT (4 * 1024 * 1024)
+/* The most rows one INSERT statement writes: a statement's own cost
+ * (opening its cursors, AUTOINCREMENT's sequence row, halting) is spread
+ * over this many, and 64 × 5 parameters stay far below SQLite's limit. */
+#define INSERT_ROWS_MAX 64
 
 typedef enum
 {
@@ -101,6 +105,8 @@ struct _ConfabHistoryDb
   char         *shown_path; /* (owned): for messages */
   gboolean      read_only;
   sqlite3_stmt *stmts[N_STMTS]; /* (owned) */
+  /* INSERTs of 1 + i room messages, each prepared when first needed. */
+  sqlite3_stmt *insert_rooms[INSERT_ROWS_MAX]; /* (owned) (nullable) */
 };
 
 void
@@ -110,6 +116,8 @@ confab_history_db_free (ConfabHistoryDb *db)
     return;
   for (guint i = 0; i < N_STMTS; i++)
     sqlite3_finalize (db->stmts[i]);
+  for (guint i = 0; i < INSERT_ROWS_MAX; i++)
+    sqlite3_finalize (db->insert_rooms[i]);
   /* The last connection to close checkpoints the WAL and removes it. */
   sqlite3_close (db->db);
   g_free (db->shown_path);
@@ -421,6 +429,76 @@ confab_history_db_insert_room (ConfabHistoryDb *db,
                                GError         **error)
 {
   return insert (db, db->stmts[STMT_INSERT_ROOM], room_key, room, sender, time_usec, text, id, error);
+}
+
+/* The INSERT of @n room messages, prepared on first use. */
+static sqlite3_stmt *
+insert_rooms_stmt (ConfabHistoryDb *db,
+                   guint            n,
+                   GError         **error)
+{
+  g_autoptr(GString) sql = NULL;
+  int rc;
+
+  if (db->insert_rooms[n - 1] != NULL)
+    return db->insert_rooms[n - 1];
+  sql = g_string_new ("INSERT INTO room_message (room_key, room, sender, time_usec, text) VALUES ");
+  for (guint i = 0; i < n; i++)
+    g_string_append (sql, i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)");
+  rc = sqlite3_prepare_v3 (db->db, sql->str, (int) sql->len, SQLITE_PREPARE_PERSISTENT, &db->insert_rooms[n - 1],
+                           NULL);
+  if (rc != SQLITE_OK)
+    {
+      fail (db, rc, error);
+      return NULL;
+    }
+  return db->insert_rooms[n - 1];
+}
+
+/**
+ * confab_history_db_insert_rooms:
+ * @rows: (array length=n_rows): the room messages, in the order their ids
+ *   are to increase
+ *
+ * Inserts them with as few statements as it can (INSERT_ROWS_MAX rows
+ * each). In the worker's transaction.
+ */
+gboolean
+confab_history_db_insert_rooms (ConfabHistoryDb              *db,
+                                const ConfabHistoryDbRoomRow *rows,
+                                guint                         n_rows,
+                                GError                      **error)
+{
+  while (n_rows > 0)
+    {
+      guint         n = MIN (n_rows, INSERT_ROWS_MAX);
+      sqlite3_stmt *stmt = insert_rooms_stmt (db, n, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < n; i++)
+        {
+          int p = (int) i * 5;
+
+          sqlite3_bind_text (stmt, p + 1, rows[i].room_key, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, p + 2, rows[i].room, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, p + 3, rows[i].sender, -1, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, p + 4, rows[i].time_usec);
+          sqlite3_bind_text (stmt, p + 5, rows[i].text, -1, SQLITE_STATIC);
+        }
+      /* Every parameter is bound again before the next step, so the
+       * bindings need no clearing; the rows outlive the step. */
+      {
+        int rc = sqlite3_step (stmt);
+
+        sqlite3_reset (stmt);
+        if (rc != SQLITE_DONE)
+          return fail (db, rc, error);
+      }
+      rows += n;
+      n_rows -= n;
+    }
+  return TRUE;
 }
 
 /**
