@@ -857,6 +857,75 @@ test_schema_older (Fixture      *fx,
   close_store (store);
 }
 
+static void
+test_schema_v1 (Fixture      *fx,
+                gconstpointer data)
+{
+  /* Version 1's tables, as it created them, with five messages in two
+   * rooms; a sixth was stored and pruned, so the sequence is ahead of
+   * the largest id. */
+  g_autofree char *sql = g_strdup_printf (
+    "CREATE TABLE room_message (id INTEGER PRIMARY KEY AUTOINCREMENT, room_key TEXT NOT NULL,"
+    "  room TEXT NOT NULL, sender TEXT NOT NULL, time_usec INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX room_message_by_time ON room_message (room_key, time_usec);"
+    "CREATE TABLE offline_message (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient_key TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, sender TEXT NOT NULL, time_usec INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX offline_message_by_recipient ON offline_message (recipient_key, id);"
+    "INSERT INTO room_message (room_key, room, sender, time_usec, text) VALUES"
+    "  ('#a', '#A', 'alice', 10, 'a1'), ('#b', '#b', 'bob', 20, 'b1'), ('#a', '#a', 'carol', 30, 'a2'),"
+    "  ('#b', '#b', 'bob', 40, 'b2'), ('#a', '#A', 'alice', 50, 'a3'), ('#a', '#A', 'alice', 60, 'gone');"
+    "DELETE FROM room_message WHERE id = 6;"
+    "INSERT INTO offline_message (recipient_key, recipient, sender, time_usec, text)"
+    "  VALUES ('bob', 'Bob', 'alice', 70, 'waiting');"
+    "PRAGMA application_id = %d; PRAGMA user_version = 1",
+    CONFAB_HISTORY_APPLICATION_ID);
+  ConfabHistoryStore *store;
+  g_autoptr(GPtrArray) a = NULL;
+  g_autoptr(GPtrArray) b = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) offline = NULL;
+  const char  *a_texts[] = { "a1", "a2", "a3" };
+  const char  *a_rooms[] = { "#A", "#a", "#A" };
+  const gint64 a_ids[] = { 1, 3, 5 };
+
+  g_test_summary ("A version 1 file (room keys in every row) is migrated: its messages keep "
+                  "their ids, times, rooms and order, msgids still find them, offline "
+                  "messages stay, and no id is given out twice");
+
+  raw_exec (fx->path, sql);
+  store = open_store (fx->path, NULL);
+  a = all_rows (store, "#a");
+  g_assert_cmpuint (a->len, ==, 3);
+  for (guint i = 0; i < a->len; i++)
+    {
+      const ConfabHistoryRow *row = g_ptr_array_index (a, i);
+
+      g_assert_cmpint (row->id, ==, a_ids[i]);
+      g_assert_cmpint (row->time_usec, ==, 10 + 20 * (gint64) i);
+      g_assert_cmpstr (row->text, ==, a_texts[i]);
+      g_assert_cmpstr (row->target, ==, a_rooms[i]);
+    }
+  b = all_rows (store, "#b");
+  g_assert_cmpuint (b->len, ==, 2);
+  g_assert_cmpint (((const ConfabHistoryRow *) g_ptr_array_index (b, 1))->id, ==, 4);
+  before = query_ok (store, "#a",
+                     (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE, .has_anchor = TRUE, .anchor_id = 5 });
+  g_assert_cmpuint (before->len, ==, 2);
+  g_assert_cmpstr (((const ConfabHistoryRow *) g_ptr_array_index (before, 1))->text, ==, "a2");
+  offline = offline_fetch (store, "bob");
+  g_assert_cmpuint (offline->len, ==, 1);
+  /* The pruned id 6 is not given out again. */
+  g_assert_cmpint (append_ok (store, "#a", "after the migration", 80), ==, 7);
+  g_assert_cmpint (append_ok (store, "#new", "a new room", 90), ==, 8);
+  close_store (store);
+
+  g_assert_cmpint (raw_int (fx->path, "PRAGMA user_version"), ==, confab_history_schema_get_version ());
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM sqlite_schema WHERE name = 'room_message_v1'"), ==, 0);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room"), ==, 3);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
+                   ==, 0);
+}
+
 /* Expects opening @path to fail with @code and to leave the file as it was. */
 static void
 assert_refused (const char *path,
@@ -1085,6 +1154,11 @@ disk_full_child (Fixture *fx)
   g_assert_false (append (store, "#room", "alice", big, g_get_real_time (), NULL, &error));
   g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_DISK_FULL);
   g_clear_error (&error);
+  /* A room first written to in a transaction that fails is numbered in
+   * it, and the number goes with it. */
+  g_assert_false (append (store, "#fresh", "alice", big, g_get_real_time (), NULL, &error));
+  g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_DISK_FULL);
+  g_clear_error (&error);
   /* Reads still work meanwhile. */
   rows = all_rows (store, "#room");
   g_assert_cmpuint (rows->len, ==, stored);
@@ -1098,9 +1172,19 @@ disk_full_child (Fixture *fx)
   g_assert_cmpuint (rows->len, ==, stored);
   g_assert_cmpstr (row_at (rows, 0)->text, ==, "before");
   g_assert_cmpstr (row_at (rows, rows->len - 1)->text, ==, "after");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  append_ok (store, "#fresh", "fresh", g_get_real_time ());
+  stored++;
+  rows = all_rows (store, "#fresh");
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (row_at (rows, 0)->text, ==, "fresh");
+  /* In the file, under the room's key, not a number of the failed one. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_message JOIN room ON room.id = room_id "
+                                      "WHERE room_key = '#fresh'"),
+                   ==, 1);
 
   confab_history_store_get_stats (store, &stats);
-  g_assert_cmpuint (stats.write_errors, ==, 2);
+  g_assert_cmpuint (stats.write_errors, ==, 3);
   g_assert_cmpuint (stats.rows_written, ==, stored);
   close_store (store);
 
@@ -1110,7 +1194,7 @@ disk_full_child (Fixture *fx)
   /* One warning when it started failing, one message when it stopped. */
   g_assert_cmpuint (lines->len, ==, 2);
   g_assert_nonnull (strstr (lines->pdata[0], "cannot write (no space left to store history"));
-  g_assert_nonnull (strstr (lines->pdata[1], "writing again, after 2 failed writes"));
+  g_assert_nonnull (strstr (lines->pdata[1], "writing again, after 3 failed writes"));
 }
 
 static void
@@ -1631,6 +1715,7 @@ main (int   argc,
   ADD ("/history/retention/background", test_retention_background);
   ADD ("/history/schema/new", test_schema_new);
   ADD ("/history/schema/older", test_schema_older);
+  ADD ("/history/schema/v1", test_schema_v1);
   ADD ("/history/schema/newer", test_schema_newer);
   ADD ("/history/schema/foreign", test_schema_foreign);
   ADD ("/history/failure/corrupt-garbage", test_corrupt_garbage);

@@ -64,7 +64,7 @@
  * a busy room each message would otherwise wake the worker and commit
  * alone. A request someone waits for wakes the worker at once. */
 #define GROUP_USEC (2 * G_TIME_SPAN_MILLISECOND)
-#define GROUP_MAX  256
+#define GROUP_MAX  BATCH_MAX
 /* The most rows one pruning transaction deletes. */
 #define PRUNE_CHUNK  1000
 #define USEC_PER_DAY (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
