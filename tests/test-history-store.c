@@ -776,6 +776,153 @@ test_retention_rows (Fixture      *fx,
   close_store (store);
 }
 
+/* Appends @n messages with these times to #x, each followed by one to
+ * #y, without waiting: one batch, as the daemon records them. */
+static void
+append_times (ConfabHistoryStore *store,
+              const gint64       *times,
+              guint               n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("x at %" G_GINT64_FORMAT, times[i]);
+
+      confab_history_store_append_async (store, "#x", "#x", "alice", text, times[i], NULL, NULL);
+      confab_history_store_append_async (store, "#y", "#y", "bob", "y", times[i], NULL, NULL);
+    }
+  /* Behind them in the queue: when it answers, they are written. */
+  g_ptr_array_unref (all_rows (store, "#y"));
+}
+
+/* The ids of #x in the file, in (time, id) order: what every query must
+ * agree with. */
+static GArray *
+ids_in_order (const char *path)
+{
+  GArray       *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT m.id FROM room_message AS m JOIN room AS r ON r.id = m.room_id "
+                                       "WHERE r.room_key = '#x' ORDER BY m.time_usec, m.id",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return ids;
+}
+
+/* Checks that @q returns exactly @expected[from, to) of #x. */
+static void
+assert_query_ids (ConfabHistoryStore *store,
+                  ConfabHistoryQuery  q,
+                  const GArray       *expected,
+                  gint                from,
+                  gint                to)
+{
+  g_autoptr(GPtrArray) rows = query_ok (store, "#x", q);
+
+  from = CLAMP (from, 0, (gint) expected->len);
+  to = CLAMP (to, from, (gint) expected->len);
+  if (rows->len != (guint) (to - from))
+    g_error ("direction %d anchor %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " limit %u: %u rows, expected %d",
+             q.direction, q.anchor_id, q.anchor_usec, q.limit, rows->len, to - from);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpint (row_at (rows, i)->id, ==, g_array_index (expected, gint64, from + (gint) i));
+}
+
+static void
+test_clock_steps (Fixture      *fx,
+                  gconstpointer data)
+{
+  /* Three batches; the clock goes back between and within them, and
+   * some messages share a time. */
+  static const gint64 first[] = { 100, 101, 102, 103, 103, 104, 110, 111 };
+  static const gint64 second[] = { 50, 51, 52, 105, 106, 30, 31, 103, 200 };
+  static const gint64 third[] = { 103, 104, 104, 10, 300, 301, 60 };
+  static const guint  limits_to_try[] = { 1, 2, 3, 5, 100 };
+  static const gint64 times_to_try[] = { 0, 10, 31, 52, 103, 104, 150, 301, 1000 };
+  ConfabHistoryLimits limits = test_limits ();
+  g_autoptr(GArray) ids = NULL;
+  ConfabHistoryStore *store;
+  gint                n;
+
+  g_test_summary ("Messages whose times go back (a clock set back), within a batch and "
+                  "between batches, are still returned in (time, id) order by every kind "
+                  "of query, and pruning by rows keeps the newest in that order");
+
+  limits.replay_max = 1000;
+  store = open_store (fx->path, &limits);
+  append_times (store, first, G_N_ELEMENTS (first));
+  append_times (store, second, G_N_ELEMENTS (second));
+  append_times (store, third, G_N_ELEMENTS (third));
+  ids = ids_in_order (fx->path);
+  n = (gint) ids->len;
+  g_assert_cmpint (n, ==, G_N_ELEMENTS (first) + G_N_ELEMENTS (second) + G_N_ELEMENTS (third));
+
+  for (guint l = 0; l < G_N_ELEMENTS (limits_to_try); l++)
+    {
+      gint limit = (gint) limits_to_try[l];
+
+      assert_query_ids (store, (ConfabHistoryQuery) { .limit = limit }, ids, n - limit, n);
+      for (gint k = 0; k < n; k++)
+        {
+          gint64 anchor = g_array_index (ids, gint64, k);
+
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE, .anchor_id = anchor, .limit = limit },
+                            ids, k - limit, k);
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_AFTER, .anchor_id = anchor, .limit = limit },
+                            ids, k + 1, k + 1 + limit);
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_LATEST, .has_anchor = TRUE, .anchor_id = anchor, .limit = limit },
+                            ids, MAX (k + 1, n - limit), n);
+        }
+      for (guint t = 0; t < G_N_ELEMENTS (times_to_try); t++)
+        {
+          g_autoptr(GPtrArray) all = query_ok (store, "#x", (ConfabHistoryQuery) { .limit = 1000 });
+          gint64 time = times_to_try[t];
+          gint   below = 0, through = 0;
+
+          /* Where the time falls in the order. */
+          for (guint i = 0; i < all->len; i++)
+            {
+              below += row_at (all, i)->time_usec < time;
+              through += row_at (all, i)->time_usec <= time;
+            }
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE, .anchor_usec = time, .limit = limit },
+                            ids, below - limit, below);
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_AFTER, .anchor_usec = time, .limit = limit },
+                            ids, through, through + limit);
+        }
+    }
+
+  /* Pruning by rows keeps the newest five of #x. */
+  limits.max_rows = 5;
+  confab_history_store_set_limits (store, &limits);
+  prune (store);
+  {
+    g_autoptr(GArray) kept = ids_in_order (fx->path);
+
+    g_assert_cmpuint (kept->len, ==, 5);
+    for (guint i = 0; i < kept->len; i++)
+      g_assert_cmpint (g_array_index (kept, gint64, i), ==, g_array_index (ids, gint64, n - 5 + (gint) i));
+    assert_query_ids (store, (ConfabHistoryQuery) { .limit = 100 }, kept, 0, 5);
+  }
+  close_store (store);
+}
+
 static void
 test_retention_background (Fixture      *fx,
                            gconstpointer data)
@@ -922,6 +1069,8 @@ test_schema_v1 (Fixture      *fx,
   g_assert_cmpint (raw_int (fx->path, "PRAGMA user_version"), ==, confab_history_schema_get_version ());
   g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM sqlite_schema WHERE name = 'room_message_v1'"), ==, 0);
   g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room"), ==, 3);
+  /* A run of one row each for the migrated ones, and for each since. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_run"), ==, 7);
   g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
                    ==, 0);
 }
@@ -1713,6 +1862,7 @@ main (int   argc,
   ADD ("/history/retention/age", test_retention_age);
   ADD ("/history/retention/rows", test_retention_rows);
   ADD ("/history/retention/background", test_retention_background);
+  ADD ("/history/room/clock-steps", test_clock_steps);
   ADD ("/history/schema/new", test_schema_new);
   ADD ("/history/schema/older", test_schema_older);
   ADD ("/history/schema/v1", test_schema_v1);

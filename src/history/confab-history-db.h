@@ -46,7 +46,8 @@ gboolean confab_history_db_insert_room (ConfabHistoryDb *db,
                                         const char      *text,
                                         gint64          *id,
                                         GError         **error);
-/* One room message of a batch, its strings the caller's. */
+/* One room message of a batch, its strings the caller's; @id is filled
+ * in when it is inserted. */
 typedef struct
 {
   const char *room_key;
@@ -54,12 +55,13 @@ typedef struct
   const char *sender;
   const char *text;
   gint64      time_usec;
+  gint64      id;
 } ConfabHistoryDbRoomRow;
 
-gboolean   confab_history_db_insert_rooms (ConfabHistoryDb              *db,
-                                           const ConfabHistoryDbRoomRow *rows,
-                                           guint                         n_rows,
-                                           GError                      **error);
+gboolean   confab_history_db_insert_rooms (ConfabHistoryDb        *db,
+                                           ConfabHistoryDbRoomRow *rows,
+                                           guint                   n_rows,
+                                           GError                **error);
 gboolean   confab_history_db_insert_offline (ConfabHistoryDb *db,
                                              const char      *recipient_key,
                                              const char      *recipient,

@@ -81,6 +81,20 @@ static const char * const migrations[] = {
   "  SELECT 'room_message', seq FROM sqlite_sequence WHERE name = 'room_message_v1';"
   "DROP TABLE room_message_v1;"
   "CREATE INDEX room_message_by_room ON room_message (room_id, time_usec);",
+  /* 3: runs instead of an index entry per message (see
+   * confab-history-db-rooms.c): a message table appended to at its end,
+   * and a row per room and batch. A room's max_span bounds how far its
+   * runs reach. The rows already there become runs of one row each. */
+  "ALTER TABLE room ADD COLUMN max_span INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE room_run ("
+  "  room_id INTEGER NOT NULL,"
+  "  min_time INTEGER NOT NULL,"
+  "  first_id INTEGER NOT NULL,"
+  "  last_id INTEGER NOT NULL,"
+  "  max_time INTEGER NOT NULL,"
+  "  PRIMARY KEY (room_id, min_time, first_id)) WITHOUT ROWID;"
+  "INSERT INTO room_run SELECT room_id, time_usec, id, id, time_usec FROM room_message;"
+  "DROP INDEX room_message_by_room;",
 };
 
 /* Returns: the schema version this program writes */

@@ -722,9 +722,9 @@ run_batch (Worker    *w,
            GPtrArray *batch)
 {
   g_autoptr(GError) error = NULL;
-  ConfabHistoryStats            delta = { 0 };
-  const ConfabHistoryDbRoomRow *rows = NULL;
-  guint                         n_rows = w->records.n, n_alone = 0, n_changes;
+  ConfabHistoryStats      delta = { 0 };
+  ConfabHistoryDbRoomRow *rows = NULL;
+  guint                   n_rows = w->records.n, n_alone = 0, n_changes;
   /* The latencies of the writes nobody waits for, added under the lock
    * below (the last BATCH_MAX, which is all of one batch). */
   gint64 untasked_latency[BATCH_MAX];
@@ -734,7 +734,7 @@ run_batch (Worker    *w,
   if (n_rows > 0)
     {
       collect_record_rows (w);
-      rows = (const ConfabHistoryDbRoomRow *) (void *) w->rows->data;
+      rows = (ConfabHistoryDbRoomRow *) (void *) w->rows->data;
     }
   /* Records beyond BATCH_MAX go first, in transactions of their own: no
    * transaction holds the write lock for long. */
