@@ -1564,6 +1564,19 @@ test_latency_histogram (void)
   confab_history_latency_add (&h, G_MAXINT64);
   g_assert_cmpint (h.max_usec, ==, G_MAXINT64);
   g_assert_cmpint (confab_history_latency_percentile (&h, 0.001), ==, 0);
+
+  /* Merging two histograms is as good as adding to one. */
+  {
+    ConfabHistoryLatency odd = { 0 }, even = { 0 }, all = { 0 };
+
+    for (gint64 v = 1; v <= 1000; v++)
+      {
+        confab_history_latency_add (v % 2 != 0 ? &odd : &even, v);
+        confab_history_latency_add (&all, v);
+      }
+    confab_history_latency_merge (&odd, &even);
+    g_assert_cmpmem (&odd, sizeof odd, &all, sizeof all);
+  }
 }
 
 static void

@@ -62,6 +62,19 @@ confab_history_latency_add (ConfabHistoryLatency *self,
  *   exceed, rounded up to its bucket's top and never above the maximum;
  *   0 when nothing was recorded
  */
+/* Adds the samples of @other to @self. */
+void
+confab_history_latency_merge (ConfabHistoryLatency       *self,
+                              const ConfabHistoryLatency *other)
+{
+  g_return_if_fail (self != NULL && other != NULL);
+
+  for (guint i = 0; i < CONFAB_HISTORY_LATENCY_BUCKETS; i++)
+    self->counts[i] += other->counts[i];
+  self->n += other->n;
+  self->max_usec = MAX (self->max_usec, other->max_usec);
+}
+
 gint64
 confab_history_latency_percentile (const ConfabHistoryLatency *self,
                                    double                      percent)

@@ -493,6 +493,10 @@ typedef struct
   GPtrArray          *done;    /* Job (held), with tasks, to dispatch; no free func */
   Records             records; /* taken from the store; empty between batches */
   GArray             *rows;    /* ConfabHistoryDbRoomRow: the records' rows */
+  /* The latencies of a batch's writes nobody waits for, merged into the
+   * store's under the lock at its end: a few hundred additions there
+   * rather than one a row, while the callers wait for the lock. */
+  ConfabHistoryLatency latency;
   /* Write failures, for the log: the code now failing (-1: none). */
   int     failing;
   guint64 failed_since;
@@ -725,11 +729,7 @@ run_batch (Worker    *w,
   ConfabHistoryStats      delta = { 0 };
   ConfabHistoryDbRoomRow *rows = NULL;
   guint                   n_rows = w->records.n, n_alone = 0, n_changes;
-  /* The latencies of the writes nobody waits for, added under the lock
-   * below (the last BATCH_MAX, which is all of one batch). */
-  gint64 untasked_latency[BATCH_MAX];
-  guint  n_untasked = 0;
-  gint64 now;
+  gint64                  now;
 
   if (n_rows > 0)
     {
@@ -819,7 +819,7 @@ run_batch (Worker    *w,
           if (job->task == NULL)
             {
               if (job_is_write (job))
-                untasked_latency[n_untasked++ % G_N_ELEMENTS (untasked_latency)] = now - job->enqueued_usec;
+                confab_history_latency_add (&w->latency, now - job->enqueued_usec);
               job_release (g_steal_pointer (&batch->pdata[i]));
             }
           else
@@ -847,6 +847,15 @@ run_batch (Worker    *w,
   else
     delta.rows_written += n_rows - n_alone;
 
+  /* A record's latency ends at the commit too. */
+  for (gsize offset = 0; offset < w->records.len;)
+    {
+      const Record *record = (const Record *) (w->records.data + offset);
+
+      confab_history_latency_add (&w->latency, now - record->enqueued_usec);
+      offset += record->size;
+    }
+
   g_mutex_lock (&w->self->lock);
   w->self->counters.rows_written += delta.rows_written;
   w->self->counters.write_errors += delta.write_errors;
@@ -854,17 +863,11 @@ run_batch (Worker    *w,
   w->self->counters.offline_stored += delta.offline_stored;
   w->self->counters.offline_delivered += delta.offline_delivered;
   w->self->counters.offline_refused += delta.offline_refused;
-  for (guint i = 0; i < MIN (n_untasked, G_N_ELEMENTS (untasked_latency)); i++)
-    confab_history_latency_add (&w->self->latency, untasked_latency[i]);
-  /* A record's latency ends at the commit too. */
-  for (gsize offset = 0; offset < w->records.len;)
-    {
-      const Record *record = (const Record *) (w->records.data + offset);
-
-      confab_history_latency_add (&w->self->latency, now - record->enqueued_usec);
-      offset += record->size;
-    }
+  if (w->latency.n > 0)
+    confab_history_latency_merge (&w->self->latency, &w->latency);
   g_mutex_unlock (&w->self->lock);
+  if (w->latency.n > 0)
+    memset (&w->latency, 0, sizeof w->latency);
   w->records.len = 0;
   w->records.n = 0;
 }
