@@ -248,10 +248,10 @@ insert_rows (ConfabHistoryRooms     *rooms,
           int                           p = (int) i * 5;
 
           sqlite3_bind_int64 (stmt, p + 1, room_of[order[done + i]]->id);
-          sqlite3_bind_text (stmt, p + 2, row->room, -1, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, p + 3, row->sender, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, p + 2, row->room, row->room_len, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, p + 3, row->sender, row->sender_len, SQLITE_STATIC);
           sqlite3_bind_int64 (stmt, p + 4, row->time_usec);
-          sqlite3_bind_text (stmt, p + 5, row->text, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, p + 5, row->text, row->text_len, SQLITE_STATIC);
         }
       /* Every parameter is bound again before the next step, so the
        * bindings need no clearing; the rows outlive the step. */
@@ -348,6 +348,9 @@ confab_history_db_insert_room (ConfabHistoryDb *db,
     .sender = sender,
     .text = text,
     .time_usec = time_usec,
+    .room_len = -1,
+    .sender_len = -1,
+    .text_len = -1,
   };
 
   if (!confab_history_db_insert_rooms (db, &row, 1, error))

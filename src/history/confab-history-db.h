@@ -46,8 +46,9 @@ gboolean confab_history_db_insert_room (ConfabHistoryDb *db,
                                         const char      *text,
                                         gint64          *id,
                                         GError         **error);
-/* One room message of a batch, its strings the caller's; @id is filled
- * in when it is inserted. */
+/* One room message of a batch, its strings the caller's, with their
+ * lengths in bytes (-1: NUL-terminated, to be counted); @id is filled in
+ * when it is inserted. */
 typedef struct
 {
   const char *room_key;
@@ -55,6 +56,9 @@ typedef struct
   const char *sender;
   const char *text;
   gint64      time_usec;
+  int         room_len;
+  int         sender_len;
+  int         text_len;
   gint64      id;
 } ConfabHistoryDbRoomRow;
 

@@ -112,6 +112,7 @@ typedef struct
   guint32 room;          /* offsets into strings[]: the key is at 0 */
   guint32 sender;
   guint32 text;
+  guint32 text_len; /* the lengths SQLite is given, not left to count */
   char    strings[]; /* each NUL-terminated */
 } Record;
 
@@ -315,7 +316,8 @@ enqueue_record (ConfabHistoryStore *self,
                 gint64              time_usec)
 {
   gsize   key_len = strlen (key) + 1, room_len = strlen (room) + 1, sender_len = strlen (sender) + 1;
-  gsize   size = (sizeof (Record) + key_len + room_len + sender_len + strlen (text) + 1 + 7) & ~(gsize) 7;
+  gsize   text_len = strlen (text);
+  gsize   size = (sizeof (Record) + key_len + room_len + sender_len + text_len + 1 + 7) & ~(gsize) 7;
   gint64  now = g_get_monotonic_time ();
   Record *record;
   char   *p;
@@ -346,7 +348,8 @@ enqueue_record (ConfabHistoryStore *self,
   record->sender = record->room + (guint32) room_len;
   memcpy (p + record->sender, sender, sender_len);
   record->text = record->sender + (guint32) sender_len;
-  strcpy (p + record->text, text);
+  record->text_len = (guint32) text_len;
+  memcpy (p + record->text, text, text_len + 1);
   self->records.len += size;
   self->records.n++;
   self->counters.queue_high_water = MAX (self->counters.queue_high_water, n_waiting (self));
@@ -714,6 +717,9 @@ collect_record_rows (Worker *w)
         .sender = record->strings + record->sender,
         .text = record->strings + record->text,
         .time_usec = record->time_usec,
+        .room_len = (int) (record->sender - record->room - 1),
+        .sender_len = (int) (record->text - record->sender - 1),
+        .text_len = (int) record->text_len,
       };
 
       g_array_append_val (w->rows, row);
