@@ -112,7 +112,7 @@ typedef struct
   guint32 room;          /* offsets into strings[]: the key is at 0 */
   guint32 sender;
   guint32 text;
-  guint32 text_len; /* the lengths SQLite is given, not left to count */
+  guint32 text_len;  /* the lengths SQLite is given, not left to count */
   char    strings[]; /* each NUL-terminated */
 } Record;
 
