@@ -848,8 +848,10 @@ test_clock_steps (Fixture      *fx,
   static const gint64 first[] = { 100, 101, 102, 103, 103, 104, 110, 111 };
   static const gint64 second[] = { 50, 51, 52, 105, 106, 30, 31, 103, 200 };
   static const gint64 third[] = { 103, 104, 104, 10, 300, 301, 60 };
+  /* A clock set a day ahead and back again. */
+  static const gint64 fourth[] = { 302, 303, 86400000303, 86400000304, 305, 306 };
   static const guint  limits_to_try[] = { 1, 2, 3, 5, 100 };
-  static const gint64 times_to_try[] = { 0, 10, 31, 52, 103, 104, 150, 301, 1000 };
+  static const gint64 times_to_try[] = { 0, 10, 31, 52, 103, 104, 150, 301, 1000, 86400000304, 86400001000 };
   ConfabHistoryLimits limits = test_limits ();
   g_autoptr(GArray) ids = NULL;
   ConfabHistoryStore *store;
@@ -864,9 +866,12 @@ test_clock_steps (Fixture      *fx,
   append_times (store, first, G_N_ELEMENTS (first));
   append_times (store, second, G_N_ELEMENTS (second));
   append_times (store, third, G_N_ELEMENTS (third));
+  append_times (store, fourth, G_N_ELEMENTS (fourth));
   ids = ids_in_order (fx->path);
   n = (gint) ids->len;
-  g_assert_cmpint (n, ==, G_N_ELEMENTS (first) + G_N_ELEMENTS (second) + G_N_ELEMENTS (third));
+  g_assert_cmpint (n, ==, G_N_ELEMENTS (first) + G_N_ELEMENTS (second) + G_N_ELEMENTS (third) + G_N_ELEMENTS (fourth));
+  /* The leap cut the run: no run of #x spans more than a second. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT max_span FROM room WHERE room_key = '#x'"), <=, G_USEC_PER_SEC);
 
   for (guint l = 0; l < G_N_ELEMENTS (limits_to_try); l++)
     {

@@ -33,6 +33,8 @@
 #include "confab-history-sqlite.h"
 
 #define ROOM_COLUMNS "id, room, sender, time_usec, text"
+/* The longest gap between two rows of one run. */
+#define RUN_GAP_MAX_USEC G_USEC_PER_SEC
 
 static const char * const room_sql[N_RS] = {
   [RS_ROOM] = "SELECT id, max_span FROM room WHERE room_key = ?1",
@@ -314,14 +316,18 @@ confab_history_db_insert_rooms (ConfabHistoryDb        *db,
   if (!insert_rows (rooms, rows, order, room_of, n_rows, error))
     return FALSE;
 
-  /* The runs: cut where the room changes or time goes back. */
+  /* The runs: cut where the room changes, where time goes back, and
+   * where it leaps ahead (a clock set forward), so that a room's
+   * max_span stays about as long as a batch took to gather, which is
+   * how far past the rows it needs a query may have to look. */
   for (guint k = 0; k < n_rows;)
     {
       guint first = k;
 
       while (k + 1 < n_rows && room_of[order[k + 1]] == room_of[order[first]] &&
              rows[order[k + 1]].id == rows[order[k]].id + 1 &&
-             rows[order[k + 1]].time_usec >= rows[order[k]].time_usec)
+             rows[order[k + 1]].time_usec >= rows[order[k]].time_usec &&
+             (guint64) rows[order[k + 1]].time_usec - (guint64) rows[order[k]].time_usec <= RUN_GAP_MAX_USEC)
         k++;
       if (!confab_history_rooms_add_run (rooms, room_of[order[first]], rows[order[first]].time_usec, rows[order[first]].id,
                                          rows[order[k]].id, rows[order[k]].time_usec, error))
