@@ -929,6 +929,38 @@ test_clock_steps (Fixture      *fx,
 }
 
 static void
+test_many_rooms (Fixture      *fx,
+                 gconstpointer data)
+{
+  ConfabHistoryStore *store = open_store (fx->path, NULL);
+
+  g_test_summary ("More rooms than the worker keeps the numbers of (4096) are written and "
+                  "read as any others, before and after it lets the numbers go");
+
+  for (guint round = 0; round < 2; round++)
+    {
+      for (guint i = 0; i < 5000; i++)
+        {
+          g_autofree char *room = g_strdup_printf ("#m%u", i);
+          g_autofree char *text = g_strdup_printf ("%u %u", round, i);
+
+          confab_history_store_append_async (store, room, room, "alice", text, 1000 * round + i, NULL, NULL);
+        }
+      for (guint i = 0; i < 5000; i += 1249)
+        {
+          g_autofree char *room = g_strdup_printf ("#m%u", i);
+          g_autofree char *last = g_strdup_printf ("%u %u", round, i);
+          g_autoptr(GPtrArray) rows = all_rows (store, room);
+
+          g_assert_cmpuint (rows->len, ==, round + 1);
+          g_assert_cmpstr (row_at (rows, round)->text, ==, last);
+        }
+    }
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room"), ==, 5000);
+  close_store (store);
+}
+
+static void
 test_retention_background (Fixture      *fx,
                            gconstpointer data)
 {
@@ -1881,6 +1913,7 @@ main (int   argc,
   ADD ("/history/retention/rows", test_retention_rows);
   ADD ("/history/retention/background", test_retention_background);
   ADD ("/history/room/clock-steps", test_clock_steps);
+  ADD ("/history/room/many-rooms", test_many_rooms);
   ADD ("/history/schema/new", test_schema_new);
   ADD ("/history/schema/older", test_schema_older);
   ADD ("/history/schema/v1", test_schema_v1);

@@ -66,6 +66,7 @@ gboolean confab_history_rooms_fail (ConfabHistoryRooms *rooms,
 gboolean confab_history_rooms_run (ConfabHistoryRooms *rooms,
                                    sqlite3_stmt       *stmt,
                                    GError            **error);
+void     confab_history_rooms_trim (ConfabHistoryRooms *rooms);
 gboolean confab_history_rooms_lookup (ConfabHistoryRooms *rooms,
                                       const char         *room_key,
                                       gboolean            add,

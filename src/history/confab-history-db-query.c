@@ -210,6 +210,7 @@ confab_history_db_query_room (ConfabHistoryDb          *db,
   Key                 anchor = KEY_MAX, lo = KEY_MIN, hi = KEY_MAX;
   gboolean            descending = TRUE;
 
+  confab_history_rooms_trim (rooms);
   if (!confab_history_rooms_lookup (rooms, room_key, FALSE, &room, error))
     return NULL;
   if (query->direction != CONFAB_HISTORY_LATEST || query->has_anchor)
@@ -387,6 +388,7 @@ confab_history_db_prune_room (ConfabHistoryDb *db,
   Room               *room;
 
   *n_deleted = 0;
+  confab_history_rooms_trim (rooms);
   if (!confab_history_rooms_lookup (rooms, room_key, FALSE, &room, error))
     return FALSE;
   if (room == NULL)

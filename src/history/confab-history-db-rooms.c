@@ -35,6 +35,10 @@
 #define ROOM_COLUMNS "id, room, sender, time_usec, text"
 /* The longest gap between two rows of one run. */
 #define RUN_GAP_MAX_USEC G_USEC_PER_SEC
+/* The most rooms whose numbers are kept: past it the table starts again
+ * (those still in use are looked up once more), so that a client making
+ * room after room cannot grow the worker without bound. */
+#define ROOMS_KEPT_MAX 4096
 
 static const char * const room_sql[N_RS] = {
   [RS_ROOM] = "SELECT id, max_span FROM room WHERE room_key = ?1",
@@ -127,6 +131,19 @@ void
 confab_history_rooms_forget (ConfabHistoryRooms *rooms)
 {
   g_hash_table_remove_all (rooms->by_key);
+}
+
+/**
+ * confab_history_rooms_trim:
+ *
+ * Lets the rooms' numbers go if there are too many. Only between uses of
+ * Room pointers: at the start of an insert, a query or a pruning step.
+ */
+void
+confab_history_rooms_trim (ConfabHistoryRooms *rooms)
+{
+  if (g_hash_table_size (rooms->by_key) > ROOMS_KEPT_MAX)
+    g_hash_table_remove_all (rooms->by_key);
 }
 
 /* The room of @room_key: NULL (and TRUE) when it has none and @add is
@@ -293,6 +310,7 @@ confab_history_db_insert_rooms (ConfabHistoryDb        *db,
 
   /* Sorted by room, in the order of the rooms' first rows, by counting:
    * a room's slot is its place in that order. */
+  confab_history_rooms_trim (rooms);
   rooms->batch++;
   for (guint i = 0; i < n_rows; i++)
     {
