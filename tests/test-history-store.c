@@ -776,6 +776,190 @@ test_retention_rows (Fixture      *fx,
   close_store (store);
 }
 
+/* Appends @n messages with these times to #x, each followed by one to
+ * #y, without waiting: one batch, as the daemon records them. */
+static void
+append_times (ConfabHistoryStore *store,
+              const gint64       *times,
+              guint               n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("x at %" G_GINT64_FORMAT, times[i]);
+
+      confab_history_store_append_async (store, "#x", "#x", "alice", text, times[i], NULL, NULL);
+      confab_history_store_append_async (store, "#y", "#y", "bob", "y", times[i], NULL, NULL);
+    }
+  /* Behind them in the queue: when it answers, they are written. */
+  g_ptr_array_unref (all_rows (store, "#y"));
+}
+
+/* The ids of #x in the file, in (time, id) order: what every query must
+ * agree with. */
+static GArray *
+ids_in_order (const char *path)
+{
+  GArray       *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3      *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT m.id FROM room_message AS m JOIN room AS r ON r.id = m.room_id "
+                                       "WHERE r.room_key = '#x' ORDER BY m.time_usec, m.id",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return ids;
+}
+
+/* Checks that @q returns exactly @expected[from, to) of #x. */
+static void
+assert_query_ids (ConfabHistoryStore *store,
+                  ConfabHistoryQuery  q,
+                  const GArray       *expected,
+                  gint                from,
+                  gint                to)
+{
+  g_autoptr(GPtrArray) rows = query_ok (store, "#x", q);
+
+  from = CLAMP (from, 0, (gint) expected->len);
+  to = CLAMP (to, from, (gint) expected->len);
+  if (rows->len != (guint) (to - from))
+    g_error ("direction %d anchor %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " limit %u: %u rows, expected %d",
+             q.direction, q.anchor_id, q.anchor_usec, q.limit, rows->len, to - from);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpint (row_at (rows, i)->id, ==, g_array_index (expected, gint64, from + (gint) i));
+}
+
+static void
+test_clock_steps (Fixture      *fx,
+                  gconstpointer data)
+{
+  /* Three batches; the clock goes back between and within them, and
+   * some messages share a time. */
+  static const gint64 first[] = { 100, 101, 102, 103, 103, 104, 110, 111 };
+  static const gint64 second[] = { 50, 51, 52, 105, 106, 30, 31, 103, 200 };
+  static const gint64 third[] = { 103, 104, 104, 10, 300, 301, 60 };
+  /* A clock set a day ahead and back again. */
+  static const gint64 fourth[] = { 302, 303, 86400000303, 86400000304, 305, 306 };
+  static const guint  limits_to_try[] = { 1, 2, 3, 5, 100 };
+  static const gint64 times_to_try[] = { 0, 10, 31, 52, 103, 104, 150, 301, 1000, 86400000304, 86400001000 };
+  ConfabHistoryLimits limits = test_limits ();
+  g_autoptr(GArray) ids = NULL;
+  ConfabHistoryStore *store;
+  gint                n;
+
+  g_test_summary ("Messages whose times go back (a clock set back), within a batch and "
+                  "between batches, are still returned in (time, id) order by every kind "
+                  "of query, and pruning by rows keeps the newest in that order");
+
+  limits.replay_max = 1000;
+  store = open_store (fx->path, &limits);
+  append_times (store, first, G_N_ELEMENTS (first));
+  append_times (store, second, G_N_ELEMENTS (second));
+  append_times (store, third, G_N_ELEMENTS (third));
+  append_times (store, fourth, G_N_ELEMENTS (fourth));
+  ids = ids_in_order (fx->path);
+  n = (gint) ids->len;
+  g_assert_cmpint (n, ==, G_N_ELEMENTS (first) + G_N_ELEMENTS (second) + G_N_ELEMENTS (third) + G_N_ELEMENTS (fourth));
+  /* The leap cut the run: no run of #x spans more than a second. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT max_span FROM room WHERE room_key = '#x'"), <=, G_USEC_PER_SEC);
+
+  for (guint l = 0; l < G_N_ELEMENTS (limits_to_try); l++)
+    {
+      gint limit = (gint) limits_to_try[l];
+
+      assert_query_ids (store, (ConfabHistoryQuery) { .limit = limit }, ids, n - limit, n);
+      for (gint k = 0; k < n; k++)
+        {
+          gint64 anchor = g_array_index (ids, gint64, k);
+
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE, .anchor_id = anchor, .limit = limit },
+                            ids, k - limit, k);
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_AFTER, .anchor_id = anchor, .limit = limit },
+                            ids, k + 1, k + 1 + limit);
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_LATEST, .has_anchor = TRUE, .anchor_id = anchor, .limit = limit },
+                            ids, MAX (k + 1, n - limit), n);
+        }
+      for (guint t = 0; t < G_N_ELEMENTS (times_to_try); t++)
+        {
+          g_autoptr(GPtrArray) all = query_ok (store, "#x", (ConfabHistoryQuery) { .limit = 1000 });
+          gint64 time = times_to_try[t];
+          gint   below = 0, through = 0;
+
+          /* Where the time falls in the order. */
+          for (guint i = 0; i < all->len; i++)
+            {
+              below += row_at (all, i)->time_usec < time;
+              through += row_at (all, i)->time_usec <= time;
+            }
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE, .anchor_usec = time, .limit = limit },
+                            ids, below - limit, below);
+          assert_query_ids (store,
+                            (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_AFTER, .anchor_usec = time, .limit = limit },
+                            ids, through, through + limit);
+        }
+    }
+
+  /* Pruning by rows keeps the newest five of #x. */
+  limits.max_rows = 5;
+  confab_history_store_set_limits (store, &limits);
+  prune (store);
+  {
+    g_autoptr(GArray) kept = ids_in_order (fx->path);
+
+    g_assert_cmpuint (kept->len, ==, 5);
+    for (guint i = 0; i < kept->len; i++)
+      g_assert_cmpint (g_array_index (kept, gint64, i), ==, g_array_index (ids, gint64, n - 5 + (gint) i));
+    assert_query_ids (store, (ConfabHistoryQuery) { .limit = 100 }, kept, 0, 5);
+  }
+  close_store (store);
+}
+
+static void
+test_many_rooms (Fixture      *fx,
+                 gconstpointer data)
+{
+  ConfabHistoryStore *store = open_store (fx->path, NULL);
+
+  g_test_summary ("More rooms than the worker keeps the numbers of (4096) are written and "
+                  "read as any others, before and after it lets the numbers go");
+
+  for (guint round = 0; round < 2; round++)
+    {
+      for (guint i = 0; i < 5000; i++)
+        {
+          g_autofree char *room = g_strdup_printf ("#m%u", i);
+          g_autofree char *text = g_strdup_printf ("%u %u", round, i);
+
+          confab_history_store_append_async (store, room, room, "alice", text, 1000 * round + i, NULL, NULL);
+        }
+      for (guint i = 0; i < 5000; i += 1249)
+        {
+          g_autofree char *room = g_strdup_printf ("#m%u", i);
+          g_autofree char *last = g_strdup_printf ("%u %u", round, i);
+          g_autoptr(GPtrArray) rows = all_rows (store, room);
+
+          g_assert_cmpuint (rows->len, ==, round + 1);
+          g_assert_cmpstr (row_at (rows, round)->text, ==, last);
+        }
+    }
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room"), ==, 5000);
+  close_store (store);
+}
+
 static void
 test_retention_background (Fixture      *fx,
                            gconstpointer data)
@@ -855,6 +1039,77 @@ test_schema_older (Fixture      *fx,
     g_assert_cmpuint (rows->len, ==, 1);
   }
   close_store (store);
+}
+
+static void
+test_schema_v1 (Fixture      *fx,
+                gconstpointer data)
+{
+  /* Version 1's tables, as it created them, with five messages in two
+   * rooms; a sixth was stored and pruned, so the sequence is ahead of
+   * the largest id. */
+  g_autofree char *sql = g_strdup_printf (
+    "CREATE TABLE room_message (id INTEGER PRIMARY KEY AUTOINCREMENT, room_key TEXT NOT NULL,"
+    "  room TEXT NOT NULL, sender TEXT NOT NULL, time_usec INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX room_message_by_time ON room_message (room_key, time_usec);"
+    "CREATE TABLE offline_message (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient_key TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, sender TEXT NOT NULL, time_usec INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX offline_message_by_recipient ON offline_message (recipient_key, id);"
+    "INSERT INTO room_message (room_key, room, sender, time_usec, text) VALUES"
+    "  ('#a', '#A', 'alice', 10, 'a1'), ('#b', '#b', 'bob', 20, 'b1'), ('#a', '#a', 'carol', 30, 'a2'),"
+    "  ('#b', '#b', 'bob', 40, 'b2'), ('#a', '#A', 'alice', 50, 'a3'), ('#a', '#A', 'alice', 60, 'gone');"
+    "DELETE FROM room_message WHERE id = 6;"
+    "INSERT INTO offline_message (recipient_key, recipient, sender, time_usec, text)"
+    "  VALUES ('bob', 'Bob', 'alice', 70, 'waiting');"
+    "PRAGMA application_id = %d; PRAGMA user_version = 1",
+    CONFAB_HISTORY_APPLICATION_ID);
+  ConfabHistoryStore *store;
+  g_autoptr(GPtrArray) a = NULL;
+  g_autoptr(GPtrArray) b = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) offline = NULL;
+  const char  *a_texts[] = { "a1", "a2", "a3" };
+  const char  *a_rooms[] = { "#A", "#a", "#A" };
+  const gint64 a_ids[] = { 1, 3, 5 };
+
+  g_test_summary ("A version 1 file (room keys in every row) is migrated: its messages keep "
+                  "their ids, times, rooms and order, msgids still find them, offline "
+                  "messages stay, and no id is given out twice");
+
+  raw_exec (fx->path, sql);
+  store = open_store (fx->path, NULL);
+  a = all_rows (store, "#a");
+  g_assert_cmpuint (a->len, ==, 3);
+  for (guint i = 0; i < a->len; i++)
+    {
+      const ConfabHistoryRow *row = g_ptr_array_index (a, i);
+
+      g_assert_cmpint (row->id, ==, a_ids[i]);
+      g_assert_cmpint (row->time_usec, ==, 10 + 20 * (gint64) i);
+      g_assert_cmpstr (row->text, ==, a_texts[i]);
+      g_assert_cmpstr (row->target, ==, a_rooms[i]);
+    }
+  b = all_rows (store, "#b");
+  g_assert_cmpuint (b->len, ==, 2);
+  g_assert_cmpint (((const ConfabHistoryRow *) g_ptr_array_index (b, 1))->id, ==, 4);
+  before = query_ok (store, "#a",
+                     (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE, .has_anchor = TRUE, .anchor_id = 5 });
+  g_assert_cmpuint (before->len, ==, 2);
+  g_assert_cmpstr (((const ConfabHistoryRow *) g_ptr_array_index (before, 1))->text, ==, "a2");
+  offline = offline_fetch (store, "bob");
+  g_assert_cmpuint (offline->len, ==, 1);
+  /* The pruned id 6 is not given out again. */
+  g_assert_cmpint (append_ok (store, "#a", "after the migration", 80), ==, 7);
+  g_assert_cmpint (append_ok (store, "#new", "a new room", 90), ==, 8);
+  close_store (store);
+
+  g_assert_cmpint (raw_int (fx->path, "PRAGMA user_version"), ==, confab_history_schema_get_version ());
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM sqlite_schema WHERE name = 'room_message_v1'"), ==, 0);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room"), ==, 3);
+  /* A run of one row each for the migrated ones, and for each since. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_run"), ==, 7);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
+                   ==, 0);
 }
 
 /* Expects opening @path to fail with @code and to leave the file as it was. */
@@ -1085,6 +1340,11 @@ disk_full_child (Fixture *fx)
   g_assert_false (append (store, "#room", "alice", big, g_get_real_time (), NULL, &error));
   g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_DISK_FULL);
   g_clear_error (&error);
+  /* A room first written to in a transaction that fails is numbered in
+   * it, and the number goes with it. */
+  g_assert_false (append (store, "#fresh", "alice", big, g_get_real_time (), NULL, &error));
+  g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_DISK_FULL);
+  g_clear_error (&error);
   /* Reads still work meanwhile. */
   rows = all_rows (store, "#room");
   g_assert_cmpuint (rows->len, ==, stored);
@@ -1098,9 +1358,19 @@ disk_full_child (Fixture *fx)
   g_assert_cmpuint (rows->len, ==, stored);
   g_assert_cmpstr (row_at (rows, 0)->text, ==, "before");
   g_assert_cmpstr (row_at (rows, rows->len - 1)->text, ==, "after");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  append_ok (store, "#fresh", "fresh", g_get_real_time ());
+  stored++;
+  rows = all_rows (store, "#fresh");
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (row_at (rows, 0)->text, ==, "fresh");
+  /* In the file, under the room's key, not a number of the failed one. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_message JOIN room ON room.id = room_id "
+                                      "WHERE room_key = '#fresh'"),
+                   ==, 1);
 
   confab_history_store_get_stats (store, &stats);
-  g_assert_cmpuint (stats.write_errors, ==, 2);
+  g_assert_cmpuint (stats.write_errors, ==, 3);
   g_assert_cmpuint (stats.rows_written, ==, stored);
   close_store (store);
 
@@ -1110,7 +1380,7 @@ disk_full_child (Fixture *fx)
   /* One warning when it started failing, one message when it stopped. */
   g_assert_cmpuint (lines->len, ==, 2);
   g_assert_nonnull (strstr (lines->pdata[0], "cannot write (no space left to store history"));
-  g_assert_nonnull (strstr (lines->pdata[1], "writing again, after 2 failed writes"));
+  g_assert_nonnull (strstr (lines->pdata[1], "writing again, after 3 failed writes"));
 }
 
 static void
@@ -1204,6 +1474,83 @@ test_queue_full (Fixture      *fx,
 }
 
 static void
+test_queue_full_unwaited (Fixture      *fx,
+                          gconstpointer data)
+{
+  ConfabHistoryLimits limits = test_limits ();
+  g_autoptr(GAsyncResult) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  ConfabHistoryStore *store;
+  ConfabHistoryStats  stats = { 0 };
+  sqlite3            *locker = NULL;
+  gint64              start;
+
+  g_test_summary ("Room messages nobody waits for share the queue's bound with the other "
+                  "requests: past it they are dropped and counted, and what was queued is "
+                  "written in the order it was recorded");
+
+  limits.queue_max = 4;
+  store = open_store (fx->path, &limits);
+  g_assert_cmpint (sqlite3_open (fx->path, &locker), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (locker, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  confab_history_store_append_async (store, "#r", "#r", "a", "first", 1, NULL, NULL);
+  start = g_get_monotonic_time ();
+  do
+    {
+      g_usleep (1000);
+      confab_history_store_get_stats (store, &stats);
+    }
+  while (stats.queue_length > 0 && g_get_monotonic_time () - start < 2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (stats.queue_length, ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("queued %u", i);
+
+      confab_history_store_append_async (store, "#r", "#r", "a", text, 2 + i, NULL, NULL);
+    }
+  /* The bound counts both kinds: a fourth record fills it, and then a
+   * request with a caller is refused as well as a fifth record. */
+  confab_history_store_append_async (store, "#r", "#r", "a", "queued 3", 5, NULL, NULL);
+  confab_history_store_append_async (store, "#r", "#r", "a", "dropped", 6, NULL, NULL);
+  confab_history_store_append_async (store, "#r", "#r", "a", "refused", 7, result_cb, &refused);
+  g_assert_false (confab_history_store_append_finish (store, wait_result (&refused), NULL, &error));
+  g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_BUSY);
+  confab_history_store_get_stats (store, &stats);
+  g_assert_cmpuint (stats.queue_length, ==, 4);
+  g_assert_cmpuint (stats.queue_high_water, ==, 4);
+  g_assert_cmpuint (stats.writes_refused_busy, ==, 2);
+
+  sqlite3_exec (locker, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (locker);
+  start = g_get_monotonic_time ();
+  do
+    {
+      g_usleep (1000);
+      confab_history_store_get_stats (store, &stats);
+    }
+  while (stats.queue_length > 0 && g_get_monotonic_time () - start < 10 * G_USEC_PER_SEC);
+  rows = all_rows (store, "#r");
+  g_assert_cmpuint (rows->len, ==, 5);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const ConfabHistoryRow *row = g_ptr_array_index (rows, i);
+      g_autofree char        *expected = i == 0 ? g_strdup ("first") : g_strdup_printf ("queued %u", i - 1);
+
+      g_assert_cmpstr (row->text, ==, expected);
+      g_assert_cmpint (row->time_usec, ==, 1 + i);
+      if (i > 0)
+        g_assert_cmpint (row->id, >, ((const ConfabHistoryRow *) g_ptr_array_index (rows, i - 1))->id);
+    }
+  confab_history_store_get_stats (store, &stats);
+  g_assert_cmpuint (stats.rows_written, ==, 5);
+  g_assert_cmpuint (stats.write_latency_count, ==, 5);
+  close_store (store);
+}
+
+static void
 test_batching_and_latency (Fixture      *fx,
                            gconstpointer data)
 {
@@ -1254,6 +1601,19 @@ test_latency_histogram (void)
   confab_history_latency_add (&h, G_MAXINT64);
   g_assert_cmpint (h.max_usec, ==, G_MAXINT64);
   g_assert_cmpint (confab_history_latency_percentile (&h, 0.001), ==, 0);
+
+  /* Merging two histograms is as good as adding to one. */
+  {
+    ConfabHistoryLatency odd = { 0 }, even = { 0 }, all = { 0 };
+
+    for (gint64 v = 1; v <= 1000; v++)
+      {
+        confab_history_latency_add (v % 2 != 0 ? &odd : &even, v);
+        confab_history_latency_add (&all, v);
+      }
+    confab_history_latency_merge (&odd, &even);
+    g_assert_cmpmem (&odd, sizeof odd, &all, sizeof all);
+  }
 }
 
 static void
@@ -1552,8 +1912,11 @@ main (int   argc,
   ADD ("/history/retention/age", test_retention_age);
   ADD ("/history/retention/rows", test_retention_rows);
   ADD ("/history/retention/background", test_retention_background);
+  ADD ("/history/room/clock-steps", test_clock_steps);
+  ADD ("/history/room/many-rooms", test_many_rooms);
   ADD ("/history/schema/new", test_schema_new);
   ADD ("/history/schema/older", test_schema_older);
+  ADD ("/history/schema/v1", test_schema_v1);
   ADD ("/history/schema/newer", test_schema_newer);
   ADD ("/history/schema/foreign", test_schema_foreign);
   ADD ("/history/failure/corrupt-garbage", test_corrupt_garbage);
@@ -1561,6 +1924,7 @@ main (int   argc,
   ADD ("/history/failure/read-only", test_read_only);
   ADD ("/history/failure/disk-full", test_disk_full);
   ADD ("/history/queue/full", test_queue_full);
+  ADD ("/history/queue/full-unwaited", test_queue_full_unwaited);
   ADD ("/history/queue/batching-latency", test_batching_and_latency);
   g_test_add_func ("/history/queue/latency-histogram", test_latency_histogram);
   ADD ("/history/close", test_close);

@@ -13,6 +13,8 @@
  * and reset after each use. Text is bound SQLITE_STATIC: the caller's
  * strings outlive the step, and the bindings are cleared before return.
  *
+ * Room messages, their rooms and runs are in confab-history-db-rooms.c.
+ *
  * A file or directory the process cannot write is opened for reading
  * (SQLite falls back by itself when the file is read-only). A WAL file in
  * a directory that cannot be written has no -shm to share, and SQLite
@@ -29,7 +31,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-history-checkpointer.h"
-#include "confab-history-db.h"
+#include "confab-history-db-private.h"
 #include "confab-history-error.h"
 #include "confab-history-schema.h"
 #include "confab-history-sqlite.h"
@@ -42,23 +44,12 @@ typedef enum
   STMT_BEGIN,
   STMT_COMMIT,
   STMT_ROLLBACK,
-  STMT_INSERT_ROOM,
   STMT_INSERT_OFFLINE,
   STMT_COUNT_OFFLINE,
   STMT_FETCH_OFFLINE,
   STMT_ACK_OFFLINE,
-  STMT_ANCHOR_TIME,
-  STMT_BELOW_DESC,
-  STMT_ABOVE_DESC,
-  STMT_ABOVE_ASC,
-  STMT_NEXT_ROOM,
-  STMT_PRUNE_AGE,
-  STMT_ROW_CUTOFF,
-  STMT_PRUNE_BELOW,
   N_STMTS
 } Stmt;
-
-#define ROOM_COLUMNS "id, room, sender, time_usec, text"
 
 static const char * const stmt_sql[N_STMTS] = {
   /* IMMEDIATE: take the write lock at the start, where the busy timeout
@@ -66,41 +57,21 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
-  [STMT_INSERT_ROOM] = "INSERT INTO room_message (room_key, room, sender, time_usec, text) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_INSERT_OFFLINE] = "INSERT INTO offline_message (recipient_key, recipient, sender, time_usec, text) "
                           "VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_COUNT_OFFLINE] = "SELECT count(*) FROM offline_message WHERE recipient_key = ?1",
   [STMT_FETCH_OFFLINE] = "SELECT id, recipient, sender, time_usec, text FROM offline_message "
                          "WHERE recipient_key = ?1 ORDER BY id",
   [STMT_ACK_OFFLINE] = "DELETE FROM offline_message WHERE recipient_key = ?1 AND id <= ?2",
-  [STMT_ANCHOR_TIME] = "SELECT time_usec FROM room_message WHERE id = ?1 AND room_key = ?2",
-  /* Rows are ordered by (time_usec, id): the index's own order. */
-  [STMT_BELOW_DESC] = "SELECT " ROOM_COLUMNS " FROM room_message "
-                      "WHERE room_key = ?1 AND (time_usec, id) < (?2, ?3) "
-                      "ORDER BY time_usec DESC, id DESC LIMIT ?4",
-  [STMT_ABOVE_DESC] = "SELECT " ROOM_COLUMNS " FROM room_message "
-                      "WHERE room_key = ?1 AND (time_usec, id) > (?2, ?3) "
-                      "ORDER BY time_usec DESC, id DESC LIMIT ?4",
-  [STMT_ABOVE_ASC] = "SELECT " ROOM_COLUMNS " FROM room_message "
-                     "WHERE room_key = ?1 AND (time_usec, id) > (?2, ?3) "
-                     "ORDER BY time_usec, id LIMIT ?4",
-  [STMT_NEXT_ROOM] = "SELECT room_key FROM room_message WHERE room_key > ?1 ORDER BY room_key LIMIT 1",
-  [STMT_PRUNE_AGE] = "DELETE FROM room_message WHERE id IN "
-                     "(SELECT id FROM room_message WHERE room_key = ?1 AND time_usec < ?2 LIMIT ?3)",
-  /* The oldest row a room keeps under max_rows: the max_rows-th newest. */
-  [STMT_ROW_CUTOFF] = "SELECT time_usec, id FROM room_message WHERE room_key = ?1 "
-                      "ORDER BY time_usec DESC, id DESC LIMIT 1 OFFSET ?2",
-  [STMT_PRUNE_BELOW] = "DELETE FROM room_message WHERE id IN "
-                       "(SELECT id FROM room_message WHERE room_key = ?1 AND (time_usec, id) < (?2, ?3) LIMIT ?4)",
 };
 
 struct _ConfabHistoryDb
 {
-  sqlite3      *db;         /* (owned) */
-  char         *shown_path; /* (owned): for messages */
-  gboolean      read_only;
-  sqlite3_stmt *stmts[N_STMTS]; /* (owned) */
+  sqlite3            *db;         /* (owned) */
+  char               *shown_path; /* (owned): for messages */
+  gboolean            read_only;
+  sqlite3_stmt       *stmts[N_STMTS]; /* (owned) */
+  ConfabHistoryRooms *rooms;          /* (owned) (nullable until prepared) */
 };
 
 void
@@ -110,6 +81,7 @@ confab_history_db_free (ConfabHistoryDb *db)
     return;
   for (guint i = 0; i < N_STMTS; i++)
     sqlite3_finalize (db->stmts[i]);
+  g_clear_pointer (&db->rooms, confab_history_rooms_free);
   /* The last connection to close checkpoints the WAL and removes it. */
   sqlite3_close (db->db);
   g_free (db->shown_path);
@@ -216,7 +188,8 @@ prepare_statements (ConfabHistoryDb *db,
       if (rc != SQLITE_OK)
         return fail (db, rc, error);
     }
-  return TRUE;
+  db->rooms = confab_history_rooms_new (db->db, error);
+  return db->rooms != NULL;
 }
 
 /* Opens and checks the file; %NULL with @error when it cannot be used. */
@@ -385,6 +358,13 @@ confab_history_db_rollback (ConfabHistoryDb *db)
 {
   if (!sqlite3_get_autocommit (db->db))
     run (db, db->stmts[STMT_ROLLBACK], NULL);
+  confab_history_rooms_forget (db->rooms);
+}
+
+ConfabHistoryRooms *
+confab_history_db_get_rooms (ConfabHistoryDb *db)
+{
+  return db->rooms;
 }
 
 static gboolean
@@ -407,20 +387,6 @@ insert (ConfabHistoryDb *db,
     return FALSE;
   *id = sqlite3_last_insert_rowid (db->db);
   return TRUE;
-}
-
-/* In the worker's transaction. */
-gboolean
-confab_history_db_insert_room (ConfabHistoryDb *db,
-                               const char      *room_key,
-                               const char      *room,
-                               const char      *sender,
-                               gint64           time_usec,
-                               const char      *text,
-                               gint64          *id,
-                               GError         **error)
-{
-  return insert (db, db->stmts[STMT_INSERT_ROOM], room_key, room, sender, time_usec, text, id, error);
 }
 
 /**
@@ -470,7 +436,6 @@ confab_history_db_insert_offline (ConfabHistoryDb *db,
 static GPtrArray *
 collect_rows (ConfabHistoryDb *db,
               sqlite3_stmt    *stmt,
-              gboolean         reverse,
               GError         **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_history_row_free);
@@ -489,101 +454,7 @@ collect_rows (ConfabHistoryDb *db,
       fail (db, rc, error);
       return NULL;
     }
-  if (reverse)
-    {
-      for (guint i = 0, j = rows->len; i + 1 < j; i++, j--)
-        {
-          gpointer swap = rows->pdata[i];
-
-          rows->pdata[i] = rows->pdata[j - 1];
-          rows->pdata[j - 1] = swap;
-        }
-    }
   return g_steal_pointer (&rows);
-}
-
-/* The (time, id) position of the anchor: exclusive on both sides. */
-static gboolean
-resolve_anchor (ConfabHistoryDb          *db,
-                const char               *room_key,
-                const ConfabHistoryQuery *query,
-                gint64                   *time_usec,
-                gint64                   *id,
-                GError                  **error)
-{
-  sqlite3_stmt *stmt = db->stmts[STMT_ANCHOR_TIME];
-  int           rc;
-
-  if (query->anchor_id == 0)
-    {
-      *time_usec = query->anchor_usec;
-      /* Before time T: everything below (T, 0); after it: above (T, max). */
-      *id = query->direction == CONFAB_HISTORY_BEFORE ? 0 : G_MAXINT64;
-      return TRUE;
-    }
-  sqlite3_bind_int64 (stmt, 1, query->anchor_id);
-  sqlite3_bind_text (stmt, 2, room_key, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    *time_usec = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc == SQLITE_DONE)
-    {
-      g_autofree char *msgid = confab_history_msgid_from_id (query->anchor_id);
-
-      g_set_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_NO_SUCH_MESSAGE,
-                   _ ("no message %s in this room’s history"), msgid);
-      return FALSE;
-    }
-  if (rc != SQLITE_ROW)
-    return fail (db, rc, error);
-  *id = query->anchor_id;
-  return TRUE;
-}
-
-/**
- * confab_history_db_query_room:
- * @limit: the most rows, already capped by the caller
- *
- * Returns: (transfer full) (element-type ConfabHistoryRow) (nullable): the
- *   rows, oldest first
- */
-GPtrArray *
-confab_history_db_query_room (ConfabHistoryDb          *db,
-                              const char               *room_key,
-                              const ConfabHistoryQuery *query,
-                              guint                     limit,
-                              GError                  **error)
-{
-  sqlite3_stmt *stmt;
-  gint64        time_usec = G_MAXINT64, id = G_MAXINT64;
-  gboolean      reverse = TRUE;
-
-  if (query->direction != CONFAB_HISTORY_LATEST || query->has_anchor)
-    {
-      if (!resolve_anchor (db, room_key, query, &time_usec, &id, error))
-        return NULL;
-    }
-  switch (query->direction)
-    {
-    case CONFAB_HISTORY_BEFORE:
-      stmt = db->stmts[STMT_BELOW_DESC];
-      break;
-    case CONFAB_HISTORY_AFTER:
-      stmt = db->stmts[STMT_ABOVE_ASC];
-      reverse = FALSE;
-      break;
-    case CONFAB_HISTORY_LATEST:
-    default:
-      stmt = db->stmts[query->has_anchor ? STMT_ABOVE_DESC : STMT_BELOW_DESC];
-      break;
-    }
-  sqlite3_bind_text (stmt, 1, room_key, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, time_usec);
-  sqlite3_bind_int64 (stmt, 3, id);
-  sqlite3_bind_int64 (stmt, 4, limit);
-  return collect_rows (db, stmt, reverse, error);
 }
 
 /**
@@ -600,7 +471,7 @@ confab_history_db_fetch_offline (ConfabHistoryDb *db,
   sqlite3_stmt *stmt = db->stmts[STMT_FETCH_OFFLINE];
 
   sqlite3_bind_text (stmt, 1, recipient_key, -1, SQLITE_STATIC);
-  return collect_rows (db, stmt, FALSE, error);
+  return collect_rows (db, stmt, error);
 }
 
 /* Deletes the recipient's offline messages up to and including @up_to_id. */
@@ -618,98 +489,5 @@ confab_history_db_ack_offline (ConfabHistoryDb *db,
   if (!run (db, stmt, error))
     return FALSE;
   *n_deleted = (guint64) sqlite3_changes64 (db->db);
-  return TRUE;
-}
-
-/**
- * confab_history_db_next_room:
- * @after: (nullable): the last room key seen, %NULL to start
- * @room_key: (out) (transfer full) (nullable): the next room key with
- *   history, %NULL after the last
- *
- * Walks the rooms one at a time, so that pruning them can be spread over
- * many transactions without holding a list.
- */
-gboolean
-confab_history_db_next_room (ConfabHistoryDb *db,
-                             const char      *after,
-                             char           **room_key,
-                             GError         **error)
-{
-  sqlite3_stmt *stmt = db->stmts[STMT_NEXT_ROOM];
-  int           rc;
-
-  *room_key = NULL;
-  sqlite3_bind_text (stmt, 1, after != NULL ? after : "", -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    *room_key = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE || fail (db, rc, error);
-}
-
-/**
- * confab_history_db_prune_room:
- * @older_than_usec: rows older than this go (history_max_age_days); 0
- *   keeps every age
- * @max_rows: the most rows the room keeps (history_max_rows); 0: no cap
- * @chunk: the most rows deleted in this call
- * @n_deleted: (out): how many went; @chunk means more may be left
- *
- * In the worker's transaction.
- */
-gboolean
-confab_history_db_prune_room (ConfabHistoryDb *db,
-                              const char      *room_key,
-                              gint64           older_than_usec,
-                              guint            max_rows,
-                              guint            chunk,
-                              guint           *n_deleted,
-                              GError         **error)
-{
-  sqlite3_stmt *stmt;
-  int           rc;
-
-  *n_deleted = 0;
-  if (older_than_usec > 0)
-    {
-      stmt = db->stmts[STMT_PRUNE_AGE];
-      sqlite3_bind_text (stmt, 1, room_key, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, older_than_usec);
-      sqlite3_bind_int64 (stmt, 3, chunk);
-      if (!run (db, stmt, error))
-        return FALSE;
-      *n_deleted += (guint) sqlite3_changes64 (db->db);
-    }
-  if (max_rows > 0 && *n_deleted < chunk)
-    {
-      gint64 time_usec = 0, id = 0;
-
-      stmt = db->stmts[STMT_ROW_CUTOFF];
-      sqlite3_bind_text (stmt, 1, room_key, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, (gint64) max_rows - 1);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          time_usec = sqlite3_column_int64 (stmt, 0);
-          id = sqlite3_column_int64 (stmt, 1);
-        }
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return fail (db, rc, error);
-      if (rc == SQLITE_ROW)
-        {
-          stmt = db->stmts[STMT_PRUNE_BELOW];
-          sqlite3_bind_text (stmt, 1, room_key, -1, SQLITE_STATIC);
-          sqlite3_bind_int64 (stmt, 2, time_usec);
-          sqlite3_bind_int64 (stmt, 3, id);
-          sqlite3_bind_int64 (stmt, 4, chunk - *n_deleted);
-          if (!run (db, stmt, error))
-            return FALSE;
-          *n_deleted += (guint) sqlite3_changes64 (db->db);
-        }
-    }
   return TRUE;
 }

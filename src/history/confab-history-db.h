@@ -38,14 +38,34 @@ gboolean confab_history_db_commit (ConfabHistoryDb *db,
                                    GError         **error);
 void     confab_history_db_rollback (ConfabHistoryDb *db);
 
-gboolean   confab_history_db_insert_room (ConfabHistoryDb *db,
-                                          const char      *room_key,
-                                          const char      *room,
-                                          const char      *sender,
-                                          gint64           time_usec,
-                                          const char      *text,
-                                          gint64          *id,
-                                          GError         **error);
+gboolean confab_history_db_insert_room (ConfabHistoryDb *db,
+                                        const char      *room_key,
+                                        const char      *room,
+                                        const char      *sender,
+                                        gint64           time_usec,
+                                        const char      *text,
+                                        gint64          *id,
+                                        GError         **error);
+/* One room message of a batch, its strings the caller's, with their
+ * lengths in bytes (-1: NUL-terminated, to be counted); @id is filled in
+ * when it is inserted. */
+typedef struct
+{
+  const char *room_key;
+  const char *room;
+  const char *sender;
+  const char *text;
+  gint64      time_usec;
+  int         room_len;
+  int         sender_len;
+  int         text_len;
+  gint64      id;
+} ConfabHistoryDbRoomRow;
+
+gboolean   confab_history_db_insert_rooms (ConfabHistoryDb        *db,
+                                           ConfabHistoryDbRoomRow *rows,
+                                           guint                   n_rows,
+                                           GError                **error);
 gboolean   confab_history_db_insert_offline (ConfabHistoryDb *db,
                                              const char      *recipient_key,
                                              const char      *recipient,

@@ -31,6 +31,8 @@ typedef struct
 
 void   confab_history_latency_add (ConfabHistoryLatency *self,
                                    gint64                usec);
+void   confab_history_latency_merge (ConfabHistoryLatency       *self,
+                                     const ConfabHistoryLatency *other);
 gint64 confab_history_latency_percentile (const ConfabHistoryLatency *self,
                                           double                      percent);
 

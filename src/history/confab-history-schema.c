@@ -17,7 +17,9 @@
  *
  * The tables keep each message's display strings as the sender gave them
  * and, for lookups, the caller's key (the name key of SPEC §11, so that
- * #Lobby and #lobby are one room). Row ids come from AUTOINCREMENT: an id
+ * #Lobby and #lobby are one room; since version 2 a room message holds
+ * the number of its room, whose key is in the room table). Row ids come
+ * from AUTOINCREMENT: an id
  * is never reused after its row is pruned, so a msgid a client holds can
  * only ever mean one message.
  *
@@ -52,6 +54,47 @@ static const char * const migrations[] = {
   "  time_usec INTEGER NOT NULL,"
   "  text TEXT NOT NULL);"
   "CREATE INDEX offline_message_by_recipient ON offline_message (recipient_key, id);",
+  /* 2: rooms numbered. A message row and its index entry hold the room's
+   * number instead of its key: an integer to compare in the index, on
+   * every insert, rather than text, and fewer bytes a row. The messages
+   * keep their ids (and so their msgids), and the table its
+   * AUTOINCREMENT sequence, so that no id is ever given out again. The
+   * index keeps version 1's order: (room, time), then id. */
+  "CREATE TABLE room ("
+  "  id INTEGER PRIMARY KEY,"
+  "  room_key TEXT NOT NULL UNIQUE);"
+  "INSERT INTO room (room_key) SELECT DISTINCT room_key FROM room_message ORDER BY room_key;"
+  "DROP INDEX room_message_by_time;"
+  "ALTER TABLE room_message RENAME TO room_message_v1;"
+  "CREATE TABLE room_message ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  room_id INTEGER NOT NULL,"
+  "  room TEXT NOT NULL,"
+  "  sender TEXT NOT NULL,"
+  "  time_usec INTEGER NOT NULL,"
+  "  text TEXT NOT NULL);"
+  "INSERT INTO room_message (id, room_id, room, sender, time_usec, text)"
+  "  SELECT m.id, r.id, m.room, m.sender, m.time_usec, m.text"
+  "  FROM room_message_v1 AS m JOIN room AS r ON r.room_key = m.room_key ORDER BY m.id;"
+  "DELETE FROM sqlite_sequence WHERE name = 'room_message';"
+  "INSERT INTO sqlite_sequence (name, seq)"
+  "  SELECT 'room_message', seq FROM sqlite_sequence WHERE name = 'room_message_v1';"
+  "DROP TABLE room_message_v1;"
+  "CREATE INDEX room_message_by_room ON room_message (room_id, time_usec);",
+  /* 3: runs instead of an index entry per message (see
+   * confab-history-db-rooms.c): a message table appended to at its end,
+   * and a row per room and batch. A room's max_span bounds how far its
+   * runs reach. The rows already there become runs of one row each. */
+  "ALTER TABLE room ADD COLUMN max_span INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE room_run ("
+  "  room_id INTEGER NOT NULL,"
+  "  min_time INTEGER NOT NULL,"
+  "  first_id INTEGER NOT NULL,"
+  "  last_id INTEGER NOT NULL,"
+  "  max_time INTEGER NOT NULL,"
+  "  PRIMARY KEY (room_id, min_time, first_id)) WITHOUT ROWID;"
+  "INSERT INTO room_run SELECT room_id, time_usec, id, id, time_usec FROM room_message;"
+  "DROP INDEX room_message_by_room;",
 };
 
 /* Returns: the schema version this program writes */

@@ -15,6 +15,13 @@
  * error and none is stored. Reads in a batch run after its commit, and so
  * see every write queued before them.
  *
+ * A room message nobody waits for (the daemon records every room message
+ * as it routes it) is not a job: it is packed into a buffer the worker
+ * takes whole (Records), so recording one costs the caller a copy of its
+ * strings under the lock, with no allocation and, while the worker is
+ * busy, no wake-up; the worker writes a batch of them with a few
+ * multi-row INSERTs. They are written ahead of the jobs taken with them.
+ *
  * Completions go back in one idle source per batch (and per context), not
  * one per request: the caller's loop wakes once for a whole batch, and
  * the callbacks run in the order the requests were made.
@@ -57,7 +64,7 @@
  * a busy room each message would otherwise wake the worker and commit
  * alone. A request someone waits for wakes the worker at once. */
 #define GROUP_USEC (2 * G_TIME_SPAN_MILLISECOND)
-#define GROUP_MAX  256
+#define GROUP_MAX  BATCH_MAX
 /* The most rows one pruning transaction deletes. */
 #define PRUNE_CHUNK  1000
 #define USEC_PER_DAY (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
@@ -96,6 +103,30 @@ typedef struct
   char       strings[];
 } Job;
 
+/* One room message nobody waits for, in a Records buffer. */
+typedef struct
+{
+  gint64  time_usec;
+  gint64  enqueued_usec; /* monotonic */
+  guint32 size;          /* header and strings, a multiple of 8 */
+  guint32 room;          /* offsets into strings[]: the key is at 0 */
+  guint32 sender;
+  guint32 text;
+  guint32 text_len;  /* the lengths SQLite is given, not left to count */
+  char    strings[]; /* each NUL-terminated */
+} Record;
+
+/* Records one after another: the callers append under the lock, the
+ * worker swaps the whole buffer for its empty one, so neither side
+ * allocates once the two buffers have grown to the load. */
+typedef struct
+{
+  char *data; /* (owned) (nullable) */
+  gsize len;
+  gsize cap;
+  guint n;
+} Records;
+
 struct _ConfabHistoryStore
 {
   GObject parent_instance;
@@ -110,6 +141,7 @@ struct _ConfabHistoryStore
   GMutex               lock; /* guards the fields below */
   GCond                wake;
   GQueue               queue;        /* Job (held: job_release()), oldest first */
+  Records              records;      /* room messages nobody waits for */
   guint                queue_tasked; /* of those, the ones with a caller waiting */
   ConfabHistoryLimits  limits;
   gboolean             limits_changed;
@@ -266,6 +298,67 @@ job_refuse (Job    *job,
   job_release (job);
 }
 
+/* The requests waiting: jobs and records. Under the lock. */
+static guint
+n_waiting (ConfabHistoryStore *self)
+{
+  return self->queue.length + self->records.n;
+}
+
+/* Queues a room message nobody waits for (see Records); one that cannot
+ * be queued is dropped, as a refused job with no caller is. Never waits. */
+static void
+enqueue_record (ConfabHistoryStore *self,
+                const char         *key,
+                const char         *room,
+                const char         *sender,
+                const char         *text,
+                gint64              time_usec)
+{
+  gsize   key_len = strlen (key) + 1, room_len = strlen (room) + 1, sender_len = strlen (sender) + 1;
+  gsize   text_len = strlen (text);
+  gsize   size = (sizeof (Record) + key_len + room_len + sender_len + text_len + 1 + 7) & ~(gsize) 7;
+  gint64  now = g_get_monotonic_time ();
+  Record *record;
+  char   *p;
+
+  if (self->read_only || size > G_MAXUINT32)
+    return;
+
+  g_mutex_lock (&self->lock);
+  if (self->closing || n_waiting (self) >= self->limits.queue_max)
+    {
+      self->counters.writes_refused_busy += !self->closing;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  if (self->records.len + size > self->records.cap)
+    {
+      self->records.cap = MAX (MAX (self->records.cap * 2, self->records.len + size), 4096);
+      self->records.data = g_realloc (self->records.data, self->records.cap);
+    }
+  record = (Record *) (self->records.data + self->records.len);
+  record->time_usec = time_usec;
+  record->enqueued_usec = now;
+  record->size = (guint32) size;
+  p = record->strings;
+  memcpy (p, key, key_len);
+  record->room = (guint32) key_len;
+  memcpy (p + record->room, room, room_len);
+  record->sender = record->room + (guint32) room_len;
+  memcpy (p + record->sender, sender, sender_len);
+  record->text = record->sender + (guint32) sender_len;
+  record->text_len = (guint32) text_len;
+  memcpy (p + record->text, text, text_len + 1);
+  self->records.len += size;
+  self->records.n++;
+  self->counters.queue_high_water = MAX (self->counters.queue_high_water, n_waiting (self));
+  /* As for jobs: the first request and a full group wake the worker. */
+  if (n_waiting (self) == 1 || n_waiting (self) == GROUP_MAX)
+    g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Queues @job (transfer full), or completes it at once with the reason
  * it cannot be: never waits. */
 static void
@@ -287,7 +380,7 @@ enqueue (ConfabHistoryStore *self,
                                             _ ("the history store is closed")));
       return;
     }
-  if (self->queue.length >= self->limits.queue_max)
+  if (n_waiting (self) >= self->limits.queue_max)
     {
       guint max = self->limits.queue_max;
 
@@ -301,11 +394,11 @@ enqueue (ConfabHistoryStore *self,
     }
   g_queue_push_tail (&self->queue, job);
   self->queue_tasked += job->task != NULL;
-  self->counters.queue_high_water = MAX (self->counters.queue_high_water, self->queue.length);
+  self->counters.queue_high_water = MAX (self->counters.queue_high_water, n_waiting (self));
   /* The worker sleeps on an empty queue, or on one of writes nobody waits
    * for (their window, GROUP_USEC): the first request, the first one
    * somebody waits for and a full group wake it. */
-  if (self->queue.length == 1 || job->task != NULL || self->queue.length == GROUP_MAX)
+  if (n_waiting (self) == 1 || job->task != NULL || n_waiting (self) == GROUP_MAX)
     g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
 }
@@ -399,8 +492,14 @@ typedef struct
 {
   ConfabHistoryStore *self;
   ConfabHistoryDb    *db;
-  ConfabHistoryLimits limits; /* a copy, taken under the lock */
-  GPtrArray          *done;   /* Job (held), with tasks, to dispatch; no free func */
+  ConfabHistoryLimits limits;  /* a copy, taken under the lock */
+  GPtrArray          *done;    /* Job (held), with tasks, to dispatch; no free func */
+  Records             records; /* taken from the store; empty between batches */
+  GArray             *rows;    /* ConfabHistoryDbRoomRow: the records' rows */
+  /* The latencies of a batch's writes nobody waits for, merged into the
+   * store's under the lock at its end: a few hundred additions there
+   * rather than one a row, while the callers wait for the lock. */
+  ConfabHistoryLatency latency;
   /* Write failures, for the log: the code now failing (-1: none). */
   int     failing;
   guint64 failed_since;
@@ -603,19 +702,70 @@ run_read (Worker *w,
     job->rows = confab_history_db_query_room (w->db, job->key, &job->query, limit, &job->error);
 }
 
+/* The rows of the records taken, for the INSERTs; the strings stay in
+ * the records. */
+static void
+collect_record_rows (Worker *w)
+{
+  g_array_set_size (w->rows, 0);
+  for (gsize offset = 0; offset < w->records.len;)
+    {
+      const Record          *record = (const Record *) (w->records.data + offset);
+      ConfabHistoryDbRoomRow row = {
+        .room_key = record->strings,
+        .room = record->strings + record->room,
+        .sender = record->strings + record->sender,
+        .text = record->strings + record->text,
+        .time_usec = record->time_usec,
+        .room_len = (int) (record->sender - record->room - 1),
+        .sender_len = (int) (record->text - record->sender - 1),
+        .text_len = (int) record->text_len,
+      };
+
+      g_array_append_val (w->rows, row);
+      offset += record->size;
+    }
+}
+
 static void
 run_batch (Worker    *w,
            GPtrArray *batch)
 {
   g_autoptr(GError) error = NULL;
-  ConfabHistoryStats delta = { 0 };
-  guint              n_changes = 0;
-  /* The latencies of the writes nobody waits for, added under the lock
-   * below (the last BATCH_MAX, which is all of one batch). */
-  gint64 untasked_latency[BATCH_MAX];
-  guint  n_untasked = 0;
-  gint64 now;
+  ConfabHistoryStats      delta = { 0 };
+  ConfabHistoryDbRoomRow *rows = NULL;
+  guint                   n_rows = w->records.n, n_alone = 0, n_changes;
+  gint64                  now;
 
+  if (n_rows > 0)
+    {
+      collect_record_rows (w);
+      rows = (ConfabHistoryDbRoomRow *) (void *) w->rows->data;
+    }
+  /* Records beyond BATCH_MAX go first, in transactions of their own: no
+   * transaction holds the write lock for long. */
+  while (n_rows - n_alone > BATCH_MAX)
+    {
+      g_autoptr(GError) chunk_error = NULL;
+
+      if (!confab_history_db_begin (w->db, &chunk_error) ||
+          !confab_history_db_insert_rooms (w->db, rows + n_alone, BATCH_MAX, &chunk_error) ||
+          !confab_history_db_commit (w->db, &chunk_error))
+        {
+          confab_history_db_rollback (w->db);
+          note_failure (w, chunk_error, BATCH_MAX);
+          delta.write_errors += BATCH_MAX;
+        }
+      else
+        {
+          note_success (w);
+          delta.transactions++;
+          delta.rows_written += BATCH_MAX;
+        }
+      n_alone += BATCH_MAX;
+    }
+
+  n_changes = n_rows - n_alone;
   for (guint i = 0; i < batch->len; i++)
     n_changes += job_in_transaction (batch->pdata[i]);
 
@@ -623,6 +773,8 @@ run_batch (Worker    *w,
     {
       if (confab_history_db_begin (w->db, &error))
         {
+          if (n_rows > n_alone)
+            confab_history_db_insert_rooms (w->db, rows + n_alone, n_rows - n_alone, &error);
           for (guint i = 0; i < batch->len && error == NULL; i++)
             run_write (w, batch->pdata[i], &error);
           if (error == NULL)
@@ -636,7 +788,7 @@ run_batch (Worker    *w,
       else
         {
           note_success (w);
-          delta.transactions = 1;
+          delta.transactions++;
         }
     }
 
@@ -673,7 +825,7 @@ run_batch (Worker    *w,
           if (job->task == NULL)
             {
               if (job_is_write (job))
-                untasked_latency[n_untasked++ % G_N_ELEMENTS (untasked_latency)] = now - job->enqueued_usec;
+                confab_history_latency_add (&w->latency, now - job->enqueued_usec);
               job_release (g_steal_pointer (&batch->pdata[i]));
             }
           else
@@ -696,6 +848,19 @@ run_batch (Worker    *w,
         }
     }
   g_ptr_array_set_size (batch, 0);
+  if (error != NULL)
+    delta.write_errors += n_rows - n_alone;
+  else
+    delta.rows_written += n_rows - n_alone;
+
+  /* A record's latency ends at the commit too. */
+  for (gsize offset = 0; offset < w->records.len;)
+    {
+      const Record *record = (const Record *) (w->records.data + offset);
+
+      confab_history_latency_add (&w->latency, now - record->enqueued_usec);
+      offset += record->size;
+    }
 
   g_mutex_lock (&w->self->lock);
   w->self->counters.rows_written += delta.rows_written;
@@ -704,9 +869,13 @@ run_batch (Worker    *w,
   w->self->counters.offline_stored += delta.offline_stored;
   w->self->counters.offline_delivered += delta.offline_delivered;
   w->self->counters.offline_refused += delta.offline_refused;
-  for (guint i = 0; i < MIN (n_untasked, G_N_ELEMENTS (untasked_latency)); i++)
-    confab_history_latency_add (&w->self->latency, untasked_latency[i]);
+  if (w->latency.n > 0)
+    confab_history_latency_merge (&w->self->latency, &w->latency);
   g_mutex_unlock (&w->self->lock);
+  if (w->latency.n > 0)
+    memset (&w->latency, 0, sizeof w->latency);
+  w->records.len = 0;
+  w->records.n = 0;
 }
 
 static gpointer
@@ -721,6 +890,7 @@ worker_main (gpointer data)
     .done = g_ptr_array_new (),
     .failing = -1,
     .prune_waiters = g_ptr_array_new_with_free_func (job_release),
+    .rows = g_array_new (FALSE, FALSE, sizeof (ConfabHistoryDbRoomRow)),
   };
 
   g_mutex_lock (&self->lock);
@@ -746,12 +916,17 @@ worker_main (gpointer data)
               if (interval_changed && !w.pruning)
                 plan_next_prune (&w);
             }
-          if (self->queue.length > 0)
+          if (n_waiting (self) > 0)
             {
               const Job *oldest = g_queue_peek_head (&self->queue);
-              gint64     due = oldest->enqueued_usec + GROUP_USEC;
+              gint64     due = G_MAXINT64;
 
-              if (self->queue_tasked > 0 || self->queue.length >= GROUP_MAX || self->closing ||
+              if (oldest != NULL)
+                due = oldest->enqueued_usec;
+              if (self->records.n > 0)
+                due = MIN (due, ((const Record *) (void *) self->records.data)->enqueued_usec);
+              due += GROUP_USEC;
+              if (self->queue_tasked > 0 || n_waiting (self) >= GROUP_MAX || self->closing ||
                   g_get_monotonic_time () >= due)
                 break;
               g_cond_wait_until (&self->wake, &self->lock, due);
@@ -785,11 +960,18 @@ worker_main (gpointer data)
           self->queue_tasked -= job->task != NULL;
           g_ptr_array_add (batch, job);
         }
+      if (self->records.n > 0)
+        {
+          Records taken = self->records;
+
+          self->records = w.records;
+          w.records = taken;
+        }
       g_mutex_unlock (&self->lock);
 
       if (stop)
         break;
-      if (batch->len > 0)
+      if (batch->len > 0 || w.records.n > 0)
         run_batch (&w, batch);
       else if (prune)
         prune_step (&w);
@@ -805,6 +987,8 @@ worker_main (gpointer data)
     dispatch (self, w.done);
   g_ptr_array_unref (w.done);
   g_ptr_array_unref (w.prune_waiters);
+  g_array_unref (w.rows);
+  g_free (w.records.data);
   g_free (w.prune_cursor);
   g_free (w.prune_room);
   return NULL;
@@ -893,6 +1077,7 @@ confab_history_store_finalize (GObject *object)
   ConfabHistoryStore *self = CONFAB_HISTORY_STORE (object);
 
   g_free (self->path);
+  g_free (self->records.data);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->wake);
   G_OBJECT_CLASS (confab_history_store_parent_class)->finalize (object);
@@ -1045,7 +1230,7 @@ confab_history_store_get_stats (ConfabHistoryStore *self,
 
   g_mutex_lock (&self->lock);
   *stats = self->counters;
-  stats->queue_length = self->queue.length;
+  stats->queue_length = n_waiting (self);
   stats->write_latency_count = self->latency.n;
   stats->write_latency_p50_usec = confab_history_latency_percentile (&self->latency, 50);
   stats->write_latency_p99_usec = confab_history_latency_percentile (&self->latency, 99);
@@ -1082,6 +1267,11 @@ confab_history_store_append_async (ConfabHistoryStore *self,
   g_return_if_fail (CONFAB_IS_HISTORY_STORE (self));
   g_return_if_fail (room_key != NULL && room != NULL && sender != NULL && text != NULL);
 
+  if (callback == NULL)
+    {
+      enqueue_record (self, room_key, room, sender, text, time_usec);
+      return;
+    }
   job = job_new (JOB_APPEND, room_key, room, sender, text);
   job->time_usec = time_usec;
   enqueue (self, job_bind (self, job, confab_history_store_append_async, NULL, callback, user_data));

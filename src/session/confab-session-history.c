@@ -75,23 +75,22 @@ push_unavailable (ConfabBrokerPeer *entry,
 
 /**
  * confab_session_history_record:
- * @room: the room, as it spells its name
+ * @room: the room the message was routed to
  *
- * Keeps a room message, if history is on. The chat does not wait for it.
+ * Keeps a room message, if history is on. The chat does not wait for it,
+ * and the broker's room key is used as it is, not computed again.
  */
 void
 confab_session_history_record (const ConfabSession *session,
-                               const char          *room,
+                               ConfabBrokerRoom    *room,
                                const char          *sender,
                                const char          *text,
                                gint64               time_usec)
 {
-  g_autofree char *key = NULL;
-
   if (session->history == NULL)
     return;
-  key = confab_room_key_dup (room);
-  confab_history_store_append_async (session->history, key, room, sender, text, time_usec, NULL, NULL);
+  confab_history_store_append_async (session->history, confab_broker_room_get_key (room),
+                                     confab_broker_room_get_name (room), sender, text, time_usec, NULL, NULL);
 }
 
 static void

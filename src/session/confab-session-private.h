@@ -26,7 +26,7 @@ void     confab_session_handle_room_request (const ConfabSession *session,
 
 /* confab-session-history.c */
 void     confab_session_history_record (const ConfabSession *session,
-                                        const char          *room,
+                                        ConfabBrokerRoom    *room,
                                         const char          *sender,
                                         const char          *text,
                                         gint64               time_usec);

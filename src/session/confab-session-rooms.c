@@ -102,7 +102,7 @@ confab_session_send_to_rooms (const ConfabSession *session,
                                             request->to, request->n_to,
                                             request->text, request->text_len);
       confab_broker_route_to_room (session->broker, session->entry, room, message);
-      confab_session_history_record (session, confab_broker_room_get_name (room), sender, request->text,
+      confab_session_history_record (session, room, sender, request->text,
                                      confab_message_get_timestamp (message));
     }
 
