@@ -181,9 +181,13 @@ run_scenario (Fixture    *f,
   {
     g_autofree char *ca = g_build_filename (f->tmp->path, "ca.pem", NULL);
     g_autofree char *pid = g_strdup_printf ("%d", (int) confab_test_daemon_get_pid (f->daemon));
+    /* The script's waits grow as this file's do (under valgrind), so
+     * that it outwaits the daemon's scaled login timeout. */
+    g_autofree char *scale = g_strdup_printf ("%u", confab_test_timeout_ms (1000) / 1000);
 
     g_subprocess_launcher_setenv (launcher, "CONFAB_TEST_CA", ca, TRUE);
     g_subprocess_launcher_setenv (launcher, "CONFAB_TEST_DAEMON_PID", pid, TRUE);
+    g_subprocess_launcher_setenv (launcher, "CONFAB_TEST_TIMEOUT_SCALE", scale, TRUE);
   }
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
