@@ -804,8 +804,8 @@ test_file_example_uncommented (void)
 
   /* listen, unix_identity, unix_socket_mode, every limit and the four
    * [irc] keys, the two [tls], the two [accounts], the six [history]
-   * and the two [web] keys, each once. */
-  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2 + 2 + 6 + 2);
+   * keys, the two [web] and the three [cluster] keys, each once. */
+  g_assert_cmpuint (n_keys, ==, 3 + G_N_ELEMENTS (limits) + 4 + 2 + 2 + 6 + 2 + 3);
 
   capture_start ();
   config = load_string (uncommented->str, &error);
@@ -828,6 +828,9 @@ test_file_example_uncommented (void)
   g_assert_cmpstr (config->web_root, ==, "/usr/local/share/confab/web");
   g_assert_cmpstr (config->allowed_origins[0], ==, "https://chat.example.org");
   g_assert_null (config->allowed_origins[1]);
+  g_assert_cmpstr (config->cluster_redis, ==, "unix:/run/redis/redis-server.sock");
+  g_assert_cmpstr (config->cluster_node, ==, "chat1");
+  g_assert_cmpuint (config->presence_ttl_sec, ==, CONFAB_DEFAULT_PRESENCE_TTL_SEC);
 }
 
 /* [web]: a root, and origins as browsers write them. */
@@ -927,6 +930,37 @@ test_history_keys (void)
   assert_rejected ("[history]\ndatabase=\n", "[history] database: expected a file name or “none”");
   assert_rejected ("[history]\nhistory_replay_max=0\n", "[history] history_replay_max: 0 is out of range (1 to 100000)");
   assert_rejected ("[history]\nhistory_on_join=1001\n", "[history] history_on_join: 1001 is out of range (0 to 1000)");
+}
+
+/* [cluster]: the Redis address and node name as given (the cluster
+ * parses them), the ttl in range, a copy that keeps them. */
+static void
+test_cluster_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabConfig) defaults = confab_config_new_default ();
+  g_autoptr(ConfabConfig) set = NULL;
+  g_autoptr(ConfabConfig) copy = NULL;
+  g_auto(GStrv) changes = NULL;
+
+  g_assert_null (defaults->cluster_redis);
+  g_assert_null (defaults->cluster_node);
+  g_assert_cmpuint (defaults->presence_ttl_sec, ==, 10);
+
+  set = load_string ("[cluster]\nredis = 127.0.0.1:6379 \nnode=chat-2\npresence_ttl_sec=3\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (set->cluster_redis, ==, "127.0.0.1:6379");
+  g_assert_cmpstr (set->cluster_node, ==, "chat-2");
+  g_assert_cmpuint (set->presence_ttl_sec, ==, 3);
+  copy = confab_config_copy (set);
+  g_assert_cmpstr (copy->cluster_redis, ==, "127.0.0.1:6379");
+  g_assert_cmpstr (copy->cluster_node, ==, "chat-2");
+  changes = confab_config_describe_changes (defaults, set);
+  g_assert_true (g_strv_contains ((const char * const *) changes, "cluster redis: (unset) → 127.0.0.1:6379"));
+
+  assert_rejected ("[cluster]\nredis=\n", "[cluster] redis: expected a value");
+  assert_rejected ("[cluster]\nnode= \n", "[cluster] node: expected a value");
+  assert_rejected ("[cluster]\npresence_ttl_sec=0\n", "[cluster] presence_ttl_sec: 0 is out of range (1 to 3600)");
 }
 
 /* [tls]: two file names, read by the daemon. */
@@ -1122,6 +1156,7 @@ main (int    argc,
   g_test_add_func ("/config/load/tls-keys", test_tls_keys);
   g_test_add_func ("/config/load/accounts-keys", test_accounts_keys);
   g_test_add_func ("/config/load/history-keys", test_history_keys);
+  g_test_add_func ("/config/load/cluster-keys", test_cluster_keys);
   g_test_add_func ("/config/file/example", test_file_example);
   g_test_add_func ("/config/file/example-uncommented", test_file_example_uncommented);
   g_test_add_func ("/config/web", test_web_keys);

@@ -80,6 +80,9 @@ struct _ConfabBroker
   guint              fanout_depth; /* room fan-outs under way */
   GPtrArray         *deferred;     /* (owned): peers that left during a fan-out, to take out of their rooms after it */
   GThread           *thread;       /* (unowned): the one it runs on (confab-broker.h) */
+
+  const ConfabClusterLink *link; /* (nullable): the other nodes (confab-broker-cluster.c) */
+  gpointer                 link_data;
 };
 
 /* A thread-local read: on in every build, but kept off the per-message
@@ -151,8 +154,19 @@ enum
   CONFAB_BROKER_ROOM_CHANGED,
 };
 
+/* confab-broker-cluster.c, for routing */
+gboolean confab_broker_route_remote (ConfabBroker     *self,
+                                     ConfabBrokerPeer *sender,
+                                     const char       *name,
+                                     ConfabMessage    *message);
+
 /* confab-broker-rooms.c, for the table half */
-void confab_broker_rooms_leave_all (ConfabBroker     *self,
-                                    ConfabBrokerPeer *peer);
+guint confab_broker_fan_out (ConfabBroker     *self,
+                             ConfabBrokerRoom *room,
+                             ConfabMessage    *message,
+                             ConfabBrokerPeer *except,
+                             gboolean          counted);
+void  confab_broker_rooms_leave_all (ConfabBroker     *self,
+                                     ConfabBrokerPeer *peer);
 
 G_END_DECLS

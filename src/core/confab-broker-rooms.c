@@ -204,12 +204,12 @@ leave_deferred (ConfabBroker *self)
 /* Queues @message to every member but @except. A routed message
  * (@counted) counts as deliveries and gives each recipient one copy per
  * route; a notice (join, part, topic) does not. */
-static guint
-fan_out (ConfabBroker     *self,
-         ConfabBrokerRoom *room,
-         ConfabMessage    *message,
-         ConfabBrokerPeer *except,
-         gboolean          counted)
+guint
+confab_broker_fan_out (ConfabBroker     *self,
+                       ConfabBrokerRoom *room,
+                       ConfabMessage    *message,
+                       ConfabBrokerPeer *except,
+                       gboolean          counted)
 {
   const ConfabPushFlags flags = CONFAB_PUSH_LIMITED | CONFAB_PUSH_RESERVED;
   guint                 reserved = g_hash_table_size (room->members);
@@ -364,7 +364,7 @@ confab_broker_join_room (ConfabBroker     *self,
   confab_broker_emit_room_signal (self, created ? CONFAB_BROKER_ROOM_CREATED : CONFAB_BROKER_ROOM_CHANGED,
                                   room);
   notice = confab_message_new_room_event (CONFAB_MESSAGE_JOIN, room->name, peer->name);
-  fan_out (self, room, notice, NULL, FALSE);
+  confab_broker_fan_out (self, room, notice, NULL, FALSE);
 
   if (!g_hash_table_contains (room->members, peer))
     {
@@ -400,7 +400,7 @@ leave_room_with (ConfabBroker     *self,
       if (notice == NULL)
         notice = part = confab_message_new_room_event (CONFAB_MESSAGE_PART, room->name, peer->name);
       confab_broker_push (self, peer, notice, CONFAB_PUSH_LIMITED);
-      fan_out (self, room, notice, NULL, FALSE);
+      confab_broker_fan_out (self, room, notice, NULL, FALSE);
     }
 
   if (g_hash_table_size (room->members) > 0 || !room->listed)
@@ -613,7 +613,9 @@ confab_broker_route_to_room (ConfabBroker     *self,
   g_return_if_fail (room != NULL && message != NULL);
 
   self->stats.room_messages++;
-  fan_out (self, room, message, sender, TRUE);
+  confab_broker_fan_out (self, room, message, sender, TRUE);
+  if (self->link != NULL)
+    self->link->route_to_room (self->link_data, room, message);
 }
 
 /**
@@ -652,7 +654,7 @@ confab_broker_set_topic (ConfabBroker     *self,
   room->topic_usec = g_get_real_time ();
 
   notice = confab_broker_room_new_topic_message (room);
-  fan_out (self, room, notice, NULL, FALSE);
+  confab_broker_fan_out (self, room, notice, NULL, FALSE);
   confab_broker_emit_room_signal (self, CONFAB_BROKER_ROOM_CHANGED, room);
   return TRUE;
 }
@@ -689,7 +691,7 @@ confab_broker_broadcast_room (ConfabBroker *self,
   self->stats.messages_routed++;
   self->stats.room_messages++;
   self->route_serial++;
-  return fan_out (self, room, message, NULL, TRUE);
+  return confab_broker_fan_out (self, room, message, NULL, TRUE);
 }
 
 /* ---- the room table -------------------------------------------------- */

@@ -277,8 +277,9 @@ lookup_peer (ConfabBroker *self,
  * @message: a chat message from @sender
  *
  * Within a route (confab_broker_route_begin()), queues @message to each
- * connected recipient not reached yet; for each name that is not
- * connected, queues "error: no such peer: NAME" to the sender.
+ * connected recipient not reached yet, and in a cluster hands those on
+ * other nodes to the link; for each name that is connected nowhere,
+ * queues "error: no such peer: NAME" to the sender.
  */
 void
 confab_broker_route_to_peers (ConfabBroker       *self,
@@ -291,6 +292,9 @@ confab_broker_route_to_peers (ConfabBroker       *self,
     {
       ConfabBrokerPeer *recipient = lookup_peer (self, recipients[i]);
 
+      if (recipient == NULL && self->link != NULL &&
+          confab_broker_route_remote (self, sender, recipients[i], message))
+        continue;
       if (recipient == NULL)
         {
           g_autoptr(ConfabMessage) error = NULL;

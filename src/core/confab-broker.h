@@ -15,6 +15,7 @@
 
 #include <glib-object.h>
 
+#include "confab-cluster-link.h"
 #include "confab-error.h"
 #include "confab-message.h"
 
@@ -201,6 +202,31 @@ ConfabMessage    *confab_broker_room_new_topic_message (ConfabBrokerRoom *room);
 const char      **confab_broker_peer_dup_room_names (ConfabBrokerPeer *peer,
                                                      guint            *n_names);
 ConfabMessage    *confab_broker_room_new_members_message (ConfabBrokerRoom *room);
+
+/* A cluster's other nodes (confab-broker-cluster.c, confab-cluster-link.h). */
+void              confab_broker_set_cluster_link (ConfabBroker            *self,
+                                                  const ConfabClusterLink *link,
+                                                  gpointer                 link_data);
+gboolean          confab_broker_has_cluster (ConfabBroker *self);
+void              confab_broker_claim_name (ConfabBroker       *self,
+                                            const char         *name,
+                                            ConfabClaimDoneFunc done,
+                                            gpointer            user_data);
+void              confab_broker_unclaim_name (ConfabBroker *self,
+                                              const char   *name);
+gboolean          confab_broker_get_cluster_stats (ConfabBroker       *self,
+                                                   ConfabClusterStats *stats);
+gboolean          confab_broker_is_present (ConfabBroker *self,
+                                            const char   *name);
+ConfabBrokerPeer *confab_broker_lookup_key (ConfabBroker *self,
+                                            const char   *key);
+guint             confab_broker_deliver_to_keys (ConfabBroker       *self,
+                                                 const char             *const *keys,
+                                                 guint               n_keys,
+                                                 ConfabMessage      *message);
+guint             confab_broker_deliver_to_room_key (ConfabBroker  *self,
+                                                     const char    *room_key,
+                                                     ConfabMessage *message);
 
 /* Peer entries: refcounted, so a connection may keep its handle after the
  * broker has removed the entry from the table. */

@@ -364,6 +364,35 @@ confab_config_parse_history_keys (GKeyFile     *key_file,
   return TRUE;
 }
 
+/* [cluster] redis and node: strings, not parsed here (the cluster does:
+ * confab_cluster_new()); empty ones are refused. */
+gboolean
+confab_config_parse_cluster_keys (GKeyFile     *key_file,
+                                  ConfabConfig *config,
+                                  GError      **error)
+{
+  const char *keys[] = { KEY_CLUSTER_REDIS, KEY_CLUSTER_NODE };
+  char      **fields[] = { &config->cluster_redis, &config->cluster_node };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *value = g_key_file_get_value (key_file, GROUP_CLUSTER, keys[i], NULL);
+
+      if (value == NULL)
+        continue;
+      g_strstrip (value);
+      if (*value == '\0')
+        {
+          g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_INVALID_CONFIG,
+                       _ ("[%s] %s: expected a value"), GROUP_CLUSTER, keys[i]);
+          return FALSE;
+        }
+      g_free (*fields[i]);
+      *fields[i] = g_steal_pointer (&value);
+    }
+  return TRUE;
+}
+
 /* An origin as browsers send it (RFC 6454): "http://HOST" or
  * "https://HOST:PORT", with no path; or "*" for any. */
 static gboolean

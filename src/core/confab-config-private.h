@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 #define KEY_TLS_CERTIFICATE "certificate"
 #define KEY_TLS_KEY         "key"
 #define GROUP_HISTORY       "history"
+#define GROUP_CLUSTER       "cluster"
+#define KEY_CLUSTER_REDIS   "redis"
+#define KEY_CLUSTER_NODE    "node"
 #define GROUP_WEB           "web"
 #define KEY_WEB_ROOT        "root"
 #define KEY_WEB_ORIGINS     "allowed_origins"
@@ -39,6 +42,7 @@ gboolean confab_config_parse_unix_keys (GKeyFile *key_file, ConfabConfig *config
 gboolean confab_config_parse_irc_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_tls_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_history_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
+gboolean confab_config_parse_cluster_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_accounts_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 gboolean confab_config_parse_web_keys (GKeyFile *key_file, ConfabConfig *config, GError **error);
 

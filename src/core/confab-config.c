@@ -63,6 +63,8 @@ static const LimitKey limit_keys[] = {
     0, 100000 },
   { GROUP_HISTORY, "history_on_join", G_STRUCT_OFFSET (ConfabConfig, history_on_join),
     0, 1000 },
+  { GROUP_CLUSTER, "presence_ttl_sec", G_STRUCT_OFFSET (ConfabConfig, presence_ttl_sec),
+    1, 3600 },
 };
 
 static gboolean
@@ -83,6 +85,9 @@ is_known_key (const char *group,
       (g_str_equal (key, KEY_TLS_CERTIFICATE) || g_str_equal (key, KEY_TLS_KEY)))
     return TRUE;
   if (g_str_equal (group, GROUP_HISTORY) && g_str_equal (key, KEY_HISTORY_DB))
+    return TRUE;
+  if (g_str_equal (group, GROUP_CLUSTER) &&
+      (g_str_equal (key, KEY_CLUSTER_REDIS) || g_str_equal (key, KEY_CLUSTER_NODE)))
     return TRUE;
   if (g_str_equal (group, GROUP_ACCOUNTS) &&
       (g_str_equal (key, KEY_ACCOUNTS_FILE) || g_str_equal (key, KEY_ACCOUNTS_REQ)))
@@ -188,6 +193,7 @@ report_unknown (GKeyFile   *key_file,
           !g_str_equal (groups[i], GROUP_TLS) &&
           !g_str_equal (groups[i], GROUP_ACCOUNTS) &&
           !g_str_equal (groups[i], GROUP_HISTORY) &&
+          !g_str_equal (groups[i], GROUP_CLUSTER) &&
           !g_str_equal (groups[i], GROUP_WEB))
         {
           report_one (source, data, groups[i], NULL);
@@ -287,6 +293,7 @@ config_from_key_file (GKeyFile   *key_file,
       !confab_config_parse_tls_keys (key_file, config, error) ||
       !confab_config_parse_accounts_keys (key_file, config, error) ||
       !confab_config_parse_history_keys (key_file, config, error) ||
+      !confab_config_parse_cluster_keys (key_file, config, error) ||
       !confab_config_parse_web_keys (key_file, config, error))
     return NULL;
 
@@ -331,6 +338,7 @@ confab_config_new_default (void)
   self->history_max_rows = CONFAB_DEFAULT_HISTORY_MAX_ROWS;
   self->offline_max_messages = CONFAB_DEFAULT_OFFLINE_MAX_MESSAGES;
   self->history_on_join = CONFAB_DEFAULT_HISTORY_ON_JOIN;
+  self->presence_ttl_sec = CONFAB_DEFAULT_PRESENCE_TTL_SEC;
 
   return self;
 }
@@ -476,6 +484,8 @@ confab_config_copy (const ConfabConfig *self)
   copy->accounts_file = g_strdup (self->accounts_file);
   copy->history_database = g_strdup (self->history_database);
   copy->web_root = g_strdup (self->web_root);
+  copy->cluster_redis = g_strdup (self->cluster_redis);
+  copy->cluster_node = g_strdup (self->cluster_node);
   copy->allowed_origins = g_strdupv (self->allowed_origins);
 
   return copy;
@@ -501,6 +511,8 @@ confab_config_free (ConfabConfig *self)
   g_free (self->accounts_file);
   g_free (self->history_database);
   g_free (self->web_root);
+  g_free (self->cluster_redis);
+  g_free (self->cluster_node);
   g_strfreev (self->allowed_origins);
   g_free (self);
 }
@@ -557,6 +569,8 @@ confab_config_describe_changes (const ConfabConfig *before,
               after->accounts_required ? "true" : "false");
   add_change (changes, "history database", before->history_database, after->history_database);
   add_change (changes, "web root", before->web_root, after->web_root);
+  add_change (changes, "cluster redis", before->cluster_redis, after->cluster_redis);
+  add_change (changes, "cluster node", before->cluster_node, after->cluster_node);
   origins_before = before->allowed_origins != NULL ? g_strjoinv (";", before->allowed_origins) : NULL;
   origins_after = after->allowed_origins != NULL ? g_strjoinv (";", after->allowed_origins) : NULL;
   add_change (changes, KEY_WEB_ORIGINS, origins_before, origins_after);

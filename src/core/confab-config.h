@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 #define CONFAB_DEFAULT_HISTORY_MAX_ROWS            10000
 #define CONFAB_DEFAULT_OFFLINE_MAX_MESSAGES        100
 #define CONFAB_DEFAULT_HISTORY_ON_JOIN             0
+#define CONFAB_DEFAULT_PRESENCE_TTL_SEC            10
 /* The file name of the history database in the state directory. */
 #define CONFAB_HISTORY_DATABASE_FILE "history.db"
 
@@ -81,6 +82,12 @@ G_BEGIN_DECLS
  *   history_max_rows=10000     (0 .. 100000000 per room; 0: no limit)
  *   offline_max_messages=100   (0 .. 100000 per account; 0: none stored)
  *   history_on_join=0          (0 .. 1000; lines replayed to whoever joins a room)
+ *
+ *   [cluster]                  (SPEC §14; absent: a node of its own)
+ *   redis=ADDRESS              (unix:/PATH or HOST:PORT of the Redis server)
+ *   node=NAME                  (this node's name, unique in the cluster;
+ *                               default: the host name)
+ *   presence_ttl_sec=10        (1 .. 3600; how soon a dead node's names are free)
  *
  *   [web]
  *   root=PATH                  (the web client's files; default $datadir/confab/web)
@@ -138,8 +145,11 @@ typedef struct
   guint    history_max_rows;
   guint    offline_max_messages;
   guint    history_on_join;
-  char    *web_root;        /* (owned) (nullable): [web] root; NULL: the installed one */
-  char   **allowed_origins; /* (owned) (nullable): [web] allowed_origins */
+  char    *cluster_redis;    /* (owned) (nullable): [cluster] redis; NULL: no cluster */
+  char    *cluster_node;     /* (owned) (nullable): [cluster] node; NULL: the host name */
+  guint    presence_ttl_sec; /* [cluster] presence_ttl_sec */
+  char    *web_root;         /* (owned) (nullable): [web] root; NULL: the installed one */
+  char   **allowed_origins;  /* (owned) (nullable): [web] allowed_origins */
 } ConfabConfig;
 
 /* [history] database=none turns history off. */

@@ -47,6 +47,8 @@ G_BEGIN_DECLS
  *   cannot be used now (SPEC §12)
  * @CONFAB_ERROR_OFFLINE_FULL: a message for an account that is away, which
  *   has offline_max_messages waiting already
+ * @CONFAB_ERROR_SERVICE_UNAVAILABLE: a cluster node cannot reach its
+ *   cluster now, so a login's name cannot be checked (SPEC §14)
  *
  * Error codes of confab. Their nicks ("name-taken", …) are the stable
  * machine-readable codes the protocols and D-Bus show.
@@ -84,6 +86,7 @@ typedef enum
   CONFAB_ERROR_PASSWORD_NEEDS_TLS,
   CONFAB_ERROR_HISTORY_UNAVAILABLE,
   CONFAB_ERROR_OFFLINE_FULL,
+  CONFAB_ERROR_SERVICE_UNAVAILABLE,
 } ConfabError;
 
 #define CONFAB_ERROR (confab_error_quark ())

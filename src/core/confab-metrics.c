@@ -67,6 +67,13 @@ static const MetricInfo metrics[] = {
   { "offline_delivered", TRUE, "Stored messages delivered at a login." },
   { "offline_refused", TRUE, "Messages refused because offline_max_messages were waiting." },
   { "history_write_p99_usec", FALSE, "99th percentile of a history write in microseconds." },
+  { "cluster", FALSE, "1 if this node is part of a cluster (SPEC 14)." },
+  { "cluster_ready", FALSE, "1 while the cluster accepts logins here (Redis reachable)." },
+  { "cluster_nodes", FALSE, "Cluster nodes alive, this one included." },
+  { "cluster_messages_in", TRUE, "Messages other nodes routed to this one." },
+  { "cluster_messages_out", TRUE, "Messages this node routed to other nodes." },
+  { "cluster_messages_lost", TRUE, "Messages for other nodes Redis could not be given." },
+  { "cluster_node_peers", FALSE, "Peers logged in on each cluster node." },
   { "signals_coalesced", TRUE, "D-Bus signals merged while the bus was not reading." },
   { "line_max_bytes", FALSE, "The longest line in bytes (line_max_bytes)." },
   { "recipients_max", FALSE, "Recipients allowed per message (recipients_max)." },
@@ -150,6 +157,20 @@ confab_metrics_format (GVariant *statistics)
       g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n%s ",
                               name, info != NULL ? info->help : "The GetStatistics key of this name.",
                               name, info != NULL && info->counter ? "counter" : "gauge", name);
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE ("a{su}")))
+        {
+          /* One sample per node, labelled with it (node names need no
+           * escaping: confab_cluster_check_node_name()). */
+          GVariantIter entries;
+          const char  *label;
+          guint32      n;
+
+          g_string_truncate (out, out->len - strlen (name) - 1);
+          g_variant_iter_init (&entries, value);
+          while (g_variant_iter_next (&entries, "{&su}", &label, &n))
+            g_string_append_printf (out, "%s{node=\"%s\"} %" G_GUINT32_FORMAT "\n", name, label, n);
+          continue;
+        }
       if (!append_value (out, value))
         {
           g_string_truncate (out, start);

@@ -44,6 +44,7 @@ confab_statistics_build (ConfabBroker      *broker,
   ConfabBrokerStats     stats;
   ConfabBrokerLimits    limits;
   ConfabConnectionStats conn = { .peers_max = G_MAXUINT };
+  ConfabClusterStats    cluster = { 0 };
   GVariantBuilder       dict;
 
   g_return_val_if_fail (CONFAB_IS_BROKER (broker), NULL);
@@ -99,6 +100,17 @@ confab_statistics_build (ConfabBroker      *broker,
   dict_add_u64 (&dict, "offline_refused", conn.offline_refused);
   dict_add_u64 (&dict, "history_write_p99_usec", (guint64) MAX (conn.history_write_p99_usec, 0));
   dict_add_u64 (&dict, "signals_coalesced", signals_coalesced);
+  if (confab_broker_get_cluster_stats (broker, &cluster))
+    {
+      g_variant_builder_add (&dict, "{sv}", "cluster", g_variant_new_boolean (TRUE));
+      g_variant_builder_add (&dict, "{sv}", "cluster_ready", g_variant_new_boolean (cluster.ready));
+      dict_add_u32 (&dict, "cluster_nodes", cluster.nodes);
+      dict_add_u64 (&dict, "cluster_messages_in", cluster.messages_in);
+      dict_add_u64 (&dict, "cluster_messages_out", cluster.messages_out);
+      dict_add_u64 (&dict, "cluster_messages_lost", cluster.messages_lost);
+      g_variant_builder_add (&dict, "{sv}", "cluster_node_peers", cluster.node_peers);
+      g_variant_unref (cluster.node_peers);
+    }
   if (peer_limits != NULL)
     {
       GVariantIter iter;

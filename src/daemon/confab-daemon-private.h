@@ -5,6 +5,7 @@
 #pragma once
 
 #include "confab-broker.h"
+#include "confab-cluster.h"
 #include "confab-config.h"
 #include "confab-daemon.h"
 #include "confab-manager.h"
@@ -25,6 +26,7 @@ struct _ConfabDaemon
   ConfabServer       *server;     /* (owned) */
   ConfabManager      *manager;    /* (owned) (nullable): only while on a bus */
   ConfabHistoryStore *history;    /* (owned) (nullable): SPEC §12; NULL: off */
+  ConfabCluster      *cluster;    /* (owned) (nullable): SPEC §14; NULL: a node of its own */
   GDBusConnection    *connection; /* (owned) (nullable): the chosen bus */
   guint               name_owner_id;
   gboolean            name_owned;

@@ -245,6 +245,8 @@ listening:
     return FALSE;
 
   confab_server_start (self->server);
+  if (self->cluster != NULL)
+    confab_cluster_start (self->cluster);
   if (self->name_owner_id == 0)
     confab_daemon_send_ready (self);
   return TRUE;
@@ -262,6 +264,9 @@ finish (ConfabDaemon *self)
   /* What was accepted is written before the process ends. */
   if (self->history != NULL)
     confab_history_store_close (self->history);
+  /* Every peer has left: the other nodes may have its names now. */
+  if (self->cluster != NULL)
+    confab_cluster_stop (self->cluster);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
 }
 
@@ -401,6 +406,10 @@ confab_daemon_reload (ConfabDaemon *self)
     }
   if (g_strcmp0 (self->config->history_database, config->history_database) != 0)
     g_warning (_ ("[history] database changed: it takes effect at the next start"));
+  if (g_strcmp0 (self->config->cluster_redis, config->cluster_redis) != 0 ||
+      g_strcmp0 (self->config->cluster_node, config->cluster_node) != 0 ||
+      self->config->presence_ttl_sec != config->presence_ttl_sec)
+    g_warning (_ ("[cluster] changed: it takes effect at the next start"));
   if (self->manager != NULL)
     {
       confab_manager_set_text_max_bytes (self->manager, config->line_max_bytes);
@@ -430,6 +439,7 @@ confab_daemon_dispose (GObject *object)
   if (self->history != NULL)
     confab_history_store_close (self->history);
   g_clear_object (&self->history);
+  g_clear_object (&self->cluster);
   g_clear_object (&self->broker);
 
   G_OBJECT_CLASS (confab_daemon_parent_class)->dispose (object);
@@ -524,6 +534,18 @@ confab_daemon_new (const char         *config_path,
   confab_server_set_statistics_func (self->server, confab_daemon_statistics_cb, self);
   self->history = confab_daemon_open_history (self->config);
   confab_server_set_history (self->server, self->history);
+  if (self->config->cluster_redis != NULL)
+    {
+      self->cluster = confab_cluster_new (self->broker, self->config->cluster_redis,
+                                          self->config->cluster_node != NULL ? self->config->cluster_node
+                                                                             : g_get_host_name (),
+                                          self->config->presence_ttl_sec, error);
+      if (self->cluster == NULL)
+        {
+          g_prefix_error (error, "[cluster]: ");
+          return NULL;
+        }
+    }
   self->has_tls_certificate = certificate != NULL;
   g_signal_connect_object (self->server, "connection-closed",
                            G_CALLBACK (connection_closed_cb), self, G_CONNECT_DEFAULT);

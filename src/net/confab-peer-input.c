@@ -77,7 +77,7 @@ must_wait (ConfabPeer *self,
   gsize queued;
 
   /* Lines after a login being checked wait for the check. */
-  if (self->name_check != NULL || self->auth_checking)
+  if (self->name_check != NULL || self->auth_checking || self->cluster_claim != NULL)
     return INPUT_PAUSED_LOOKUP;
   if (self->state != PEER_ACTIVE)
     return INPUT_FLOWING;

@@ -135,6 +135,7 @@ struct _ConfabPeer
   gpointer auth_pending; /* (owned) (nullable) */
   guint    auth_delay_id;
   gboolean auth_checking;    /* from the check's start to its answer */
+  char    *cluster_claim;    /* (owned) (nullable): the name being claimed across the cluster */
   gboolean password_checked; /* the login's password was its account's */
   gboolean sasl_checking;    /* the check is IRC's SASL PLAIN's */
 

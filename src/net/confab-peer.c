@@ -177,19 +177,27 @@ refuse (ConfabPeer   *self,
   confab_peer_close (self, confab_close_reason_for_error (error->code), error);
 }
 
+/* The broker, or the cluster first, said no: the connection closes. */
+static void
+refuse_join (ConfabPeer   *self,
+             const GError *error)
+{
+  /* An IRC nick taken since NICK: 433, and registration goes on. */
+  if (!confab_peer_requests_irc_nick_taken (self, error))
+    refuse (self, error);
+}
+
 /* Takes @name in the broker, or closes the connection if it is taken. */
 static void
-join (ConfabPeer *self,
-      const char *name)
+join_now (ConfabPeer *self,
+          const char *name)
 {
   g_autoptr(GError) error = NULL;
 
   self->entry = confab_peer_requests_join (self, name, &peer_sink, &error);
   if (self->entry == NULL)
     {
-      /* An IRC nick taken since NICK: 433, and registration goes on. */
-      if (!confab_peer_requests_irc_nick_taken (self, error))
-        refuse (self, error);
+      refuse_join (self, error);
       return;
     }
 
@@ -202,6 +210,54 @@ join (ConfabPeer *self,
                     CONFAB_LOG_FIELD_ADDRESS, self->address,
                     CONFAB_LOG_FIELD_EVENT, "login",
                     "MESSAGE", "%s logged in from %s", name, self->address);
+}
+
+static void
+name_claimed_cb (const GError *error,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabPeer) self = user_data; /* the claim's ref */
+  g_autofree char *name = g_steal_pointer (&self->cluster_claim);
+
+  if (self->state != PEER_LOGIN)
+    {
+      /* Closed meanwhile: nobody joins under the claim. */
+      if (error == NULL)
+        confab_broker_unclaim_name (self->host->broker, name);
+      return;
+    }
+  if (error != NULL)
+    {
+      self->login_name = name;
+      refuse_join (self, error);
+      self->login_name = NULL;
+    }
+  else
+    {
+      join_now (self, name);
+      if (self->entry == NULL)
+        confab_broker_unclaim_name (self->host->broker, name);
+    }
+  /* Frame what came after the login, then read on. */
+  if (self->state <= PEER_ACTIVE)
+    apply_input (self, confab_peer_input_resume (self));
+}
+
+/* In a cluster the name is first claimed on every node (SPEC §14);
+ * nothing is read until that is answered (name_claimed_cb). */
+static void
+join (ConfabPeer *self,
+      const char *name)
+{
+  if (!confab_broker_has_cluster (self->host->broker))
+    {
+      join_now (self, name);
+      return;
+    }
+  self->cluster_claim = g_strdup (name);
+  self->pause = INPUT_PAUSED_LOOKUP;
+  confab_peer_set_watching (self, FALSE, self->writing);
+  confab_broker_claim_name (self->host->broker, name, name_claimed_cb, g_object_ref (self));
 }
 
 static void
@@ -706,6 +762,7 @@ confab_peer_finalize (GObject *object)
   confab_peer_rate_cancel (self);
   g_clear_pointer (&self->held, g_free);
   g_clear_pointer (&self->kick_notice, g_free);
+  g_clear_pointer (&self->cluster_claim, g_free);
   confab_peer_tls_clear (self);
   confab_peer_auth_cancel (self);
   g_clear_pointer (&self->entry, confab_broker_peer_unref);

@@ -308,7 +308,7 @@ confab_session_keep_for_absent (const ConfabSession *session,
   now = g_get_real_time ();
   for (guint i = 0; i < n_names; i++)
     {
-      if (confab_broker_lookup (session->broker, names[i]) == NULL &&
+      if (!confab_broker_is_present (session->broker, names[i]) &&
           confab_session_history_keeps_for (session, names[i]))
         confab_session_history_store_offline (session, names[i], text, now);
       else

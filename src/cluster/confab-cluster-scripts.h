@@ -1,0 +1,91 @@
+/* confab-cluster-scripts.h: the Lua scripts a node runs in Redis.
+ *
+ * Each is one atomic step of the cluster's bookkeeping (SPEC §14), so
+ * that no node ever sees half of another's change. The keys:
+ *
+ *   confab:epoch               Redis' time (s) when this data set began:
+ *                              a Redis that restarted empty starts anew
+ *   confab:nodes               hash: node → its round counter
+ *   confab:name:KEY            string: the node a name's key is on
+ *   confab:node:NODE:names     hash: KEY → name, what NODE holds
+ *   confab:node:NODE:rooms     set: keys of rooms NODE has members of
+ *
+ * Names have no expiry of their own: a node's are freed when the others
+ * find it dead (confab-cluster-detector.h) and run BURY.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+/* ARGV: node, counter. Returns {epoch age in s, 1 if the node was not in
+ * the table (new, or it was buried), the table as node, counter, ...}. */
+#define CONFAB_CLUSTER_SCRIPT_ROUND \
+  "local t = redis.call('TIME')\n" \
+  "local e = redis.call('GET', 'confab:epoch')\n" \
+  "if not e then e = t[1]; redis.call('SET', 'confab:epoch', e) end\n" \
+  "local new = redis.call('HSET', 'confab:nodes', ARGV[1], ARGV[2])\n" \
+  "return {tonumber(t[1]) - tonumber(e), new,\n" \
+  "        redis.call('HGETALL', 'confab:nodes')}\n"
+
+/* ARGV: node, key, name, a dead owner to take it from (or "").
+ * Returns "" if the name is now the node's, else its owner. */
+#define CONFAB_CLUSTER_SCRIPT_CLAIM \
+  "local k = 'confab:name:' .. ARGV[2]\n" \
+  "local owner = redis.call('GET', k)\n" \
+  "if owner and owner ~= ARGV[1] and owner ~= ARGV[4] then\n" \
+  "  return owner\n" \
+  "end\n" \
+  "if owner and owner ~= ARGV[1] then\n" \
+  "  redis.call('HDEL', 'confab:node:' .. owner .. ':names', ARGV[2])\n" \
+  "end\n" \
+  "redis.call('SET', k, ARGV[1])\n" \
+  "redis.call('HSET', 'confab:node:' .. ARGV[1] .. ':names', ARGV[2],\n" \
+  "           ARGV[3])\n" \
+  "redis.call('PUBLISH', 'confab:events',\n" \
+  "           'J\\t' .. ARGV[1] .. '\\t' .. ARGV[2] .. '\\t' .. ARGV[3])\n" \
+  "return ''\n"
+
+/* ARGV: node, key. Frees the name if it is still the node's. */
+#define CONFAB_CLUSTER_SCRIPT_RELEASE \
+  "local k = 'confab:name:' .. ARGV[2]\n" \
+  "if redis.call('GET', k) == ARGV[1] then\n" \
+  "  redis.call('DEL', k)\n" \
+  "  redis.call('HDEL', 'confab:node:' .. ARGV[1] .. ':names', ARGV[2])\n" \
+  "  redis.call('PUBLISH', 'confab:events',\n" \
+  "             'L\\t' .. ARGV[1] .. '\\t' .. ARGV[2])\n" \
+  "end\n" \
+  "return ''\n"
+
+/* ARGV: node, room key, 1 (entered) or 0 (emptied). */
+#define CONFAB_CLUSTER_SCRIPT_ROOM \
+  "local s = 'confab:node:' .. ARGV[1] .. ':rooms'\n" \
+  "if ARGV[3] == '1' then redis.call('SADD', s, ARGV[2])\n" \
+  "else redis.call('SREM', s, ARGV[2]) end\n" \
+  "redis.call('PUBLISH', 'confab:events', (ARGV[3] == '1' and 'r' or 'p')\n" \
+  "           .. '\\t' .. ARGV[1] .. '\\t' .. ARGV[2])\n" \
+  "return ''\n"
+
+/* ARGV: a node found dead (or this one, leaving). Frees its names and
+ * takes it out of the table; returns how many names it held. */
+#define CONFAB_CLUSTER_SCRIPT_BURY \
+  "local n = ARGV[1]\n" \
+  "local names = redis.call('HKEYS', 'confab:node:' .. n .. ':names')\n" \
+  "for _, key in ipairs(names) do\n" \
+  "  local k = 'confab:name:' .. key\n" \
+  "  if redis.call('GET', k) == n then redis.call('DEL', k) end\n" \
+  "  redis.call('PUBLISH', 'confab:events', 'L\\t' .. n .. '\\t' .. key)\n" \
+  "end\n" \
+  "redis.call('DEL', 'confab:node:' .. n .. ':names',\n" \
+  "           'confab:node:' .. n .. ':rooms')\n" \
+  "redis.call('HDEL', 'confab:nodes', n)\n" \
+  "return #names\n"
+
+/* Returns, per node in the table: node, {key, name, ...}, {room key, ...}. */
+#define CONFAB_CLUSTER_SCRIPT_SNAPSHOT \
+  "local out = {}\n" \
+  "for _, n in ipairs(redis.call('HKEYS', 'confab:nodes')) do\n" \
+  "  table.insert(out, n)\n" \
+  "  table.insert(out, redis.call('HGETALL', 'confab:node:' .. n .. ':names'))\n" \
+  "  table.insert(out, redis.call('SMEMBERS', 'confab:node:' .. n .. ':rooms'))\n" \
+  "end\n" \
+  "return out\n"

@@ -1,0 +1,242 @@
+/* confab-cluster-wire.c: the nodes' publications as bytes
+ * (confab-cluster-wire.h says their shape).
+ *
+ * The decoder takes what another node published, and a node may run an
+ * older or newer confabd, or Redis may hand over anything a client
+ * published there: whatever does not have the shape is refused whole,
+ * never half used.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "confab-cluster-wire.h"
+
+static void
+append_list (GString            *out,
+             const char * const *items,
+             guint               n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, CONFAB_CLUSTER_LIST_SEP);
+      g_string_append (out, items[i]);
+    }
+}
+
+void
+confab_cluster_wire_direct (GString            *out,
+                            const char         *sender,
+                            const char * const *to,
+                            guint               n_to,
+                            const char * const *keys,
+                            guint               n_keys,
+                            const char         *text,
+                            gsize               text_len)
+{
+  g_string_append_printf (out, "%c\t%s\t", CONFAB_CLUSTER_DIRECT, sender);
+  append_list (out, to, n_to);
+  g_string_append_c (out, '\t');
+  append_list (out, keys, n_keys);
+  g_string_append_c (out, '\t');
+  g_string_append_len (out, text, (gssize) text_len);
+}
+
+void
+confab_cluster_wire_room (GString            *out,
+                          const char         *sender,
+                          const char         *room,
+                          const char         *room_key,
+                          const char * const *to,
+                          guint               n_to,
+                          const char         *text,
+                          gsize               text_len)
+{
+  g_string_append_printf (out, "%c\t%s\t%s\t%s\t", CONFAB_CLUSTER_ROOM, sender, room, room_key);
+  append_list (out, to, n_to);
+  g_string_append_c (out, '\t');
+  g_string_append_len (out, text, (gssize) text_len);
+}
+
+/* @key and @name as the kind has them (confab-cluster-wire.h). */
+void
+confab_cluster_wire_event (GString          *out,
+                           ConfabClusterKind kind,
+                           const char       *node,
+                           const char       *key,
+                           const char       *name)
+{
+  g_string_append_printf (out, "%c\t%s", kind, node);
+  if (key != NULL)
+    g_string_append_printf (out, "\t%s", key);
+  if (name != NULL)
+    g_string_append_printf (out, "\t%s", name);
+}
+
+/* Cuts @n fields off the front of @data at TABs, in place; the last one
+ * takes the rest when @rest is set. */
+static gboolean
+cut_fields (char        *data,
+            gsize        len,
+            const char **fields,
+            guint        n,
+            gboolean     rest,
+            gsize       *last_len)
+{
+  char *p = data;
+  char *end = data + len;
+
+  for (guint i = 0; i < n; i++)
+    {
+      char *tab;
+
+      if (i == n - 1 && rest)
+        {
+          fields[i] = p;
+          *last_len = (gsize) (end - p);
+          return TRUE;
+        }
+      tab = memchr (p, '\t', (gsize) (end - p));
+      if (i == n - 1)
+        {
+          if (tab != NULL)
+            return FALSE;
+          tab = end;
+        }
+      else if (tab == NULL)
+        return FALSE;
+      *tab = '\0';
+      fields[i] = p;
+      p = tab + 1;
+    }
+  return TRUE;
+}
+
+/* A non-empty field with no byte below 0x20: a node, a name, a key. */
+static gboolean
+is_word (const char *s)
+{
+  if (*s == '\0')
+    return FALSE;
+  for (; *s != '\0'; s++)
+    if ((guchar) *s < 0x20)
+      return FALSE;
+  return TRUE;
+}
+
+static const char **
+split_list (char  *field,
+            guint *n)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  char *p = field;
+
+  for (;;)
+    {
+      char *sep = strchr (p, CONFAB_CLUSTER_LIST_SEP);
+
+      if (sep != NULL)
+        *sep = '\0';
+      if (!is_word (p))
+        return NULL;
+      g_ptr_array_add (items, p);
+      if (sep == NULL)
+        break;
+      p = sep + 1;
+    }
+  *n = items->len;
+  g_ptr_array_add (items, NULL);
+  return (const char **) g_ptr_array_free (g_steal_pointer (&items), FALSE);
+}
+
+/**
+ * confab_cluster_wire_decode:
+ * @data: a publication's bytes, cut in place; must be followed by a NUL
+ *   (hiredis gives it so)
+ * @publication: (out caller-allocates): its fields, pointing into @data
+ *
+ * Returns: %FALSE if @data is no publication this node knows (nothing
+ *   to clear then)
+ */
+gboolean
+confab_cluster_wire_decode (char                     *data,
+                            gsize                     len,
+                            ConfabClusterPublication *publication)
+{
+  const char *f[6] = { NULL };
+  gsize       last = 0;
+  gboolean    ok = FALSE;
+
+  memset (publication, 0, sizeof *publication);
+  if (len < 3 || data[1] != '\t' || memchr (data, '\0', len) != NULL)
+    return FALSE;
+  publication->kind = (ConfabClusterKind) data[0];
+  data += 2;
+  len -= 2;
+
+  switch (publication->kind)
+    {
+    case CONFAB_CLUSTER_DIRECT:
+      if (!cut_fields (data, len, f, 4, TRUE, &last) || !is_word (f[0]))
+        break;
+      publication->sender = f[0];
+      publication->to = split_list ((char *) f[1], &publication->n_to);
+      publication->keys = split_list ((char *) f[2], &publication->n_keys);
+      publication->text = f[3];
+      publication->text_len = last;
+      ok = publication->to != NULL && publication->keys != NULL && last > 0;
+      break;
+
+    case CONFAB_CLUSTER_ROOM:
+      if (!cut_fields (data, len, f, 5, TRUE, &last) || !is_word (f[0]) || !is_word (f[1]) ||
+          !is_word (f[2]))
+        break;
+      publication->sender = f[0];
+      publication->name = f[1];
+      publication->key = f[2];
+      publication->to = split_list ((char *) f[3], &publication->n_to);
+      publication->text = f[4];
+      publication->text_len = last;
+      ok = publication->to != NULL && last > 0;
+      break;
+
+    case CONFAB_CLUSTER_JOINED:
+      ok = cut_fields (data, len, f, 3, FALSE, NULL) && is_word (f[0]) && is_word (f[1]) &&
+           is_word (f[2]);
+      publication->node = f[0];
+      publication->key = f[1];
+      publication->name = f[2];
+      break;
+
+    case CONFAB_CLUSTER_LEFT:
+    case CONFAB_CLUSTER_ROOM_ENTERED:
+    case CONFAB_CLUSTER_ROOM_EMPTIED:
+      ok = cut_fields (data, len, f, 2, FALSE, NULL) && is_word (f[0]) && is_word (f[1]);
+      publication->node = f[0];
+      publication->key = f[1];
+      break;
+
+    case CONFAB_CLUSTER_HELLO:
+      ok = cut_fields (data, len, f, 1, FALSE, NULL) && is_word (f[0]);
+      publication->node = f[0];
+      break;
+
+    default:
+      break;
+    }
+
+  if (!ok)
+    confab_cluster_publication_clear (publication);
+  return ok;
+}
+
+void
+confab_cluster_publication_clear (ConfabClusterPublication *publication)
+{
+  g_clear_pointer (&publication->to, g_free);
+  g_clear_pointer (&publication->keys, g_free);
+  publication->n_to = publication->n_keys = 0;
+}
