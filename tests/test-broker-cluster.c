@@ -36,6 +36,7 @@ typedef struct
   GPtrArray  *rooms;  /* "ROOMKEY:TEXT" handed to route_to_room */
   GPtrArray  *claims; /* "NAME:KEY" */
   GPtrArray  *unclaims;
+  GPtrArray  *notices; /* "ROOMKEY:KIND:NAME" handed to room_notice */
 } FakeLink;
 
 static void
@@ -103,6 +104,27 @@ fake_get_stats (gpointer            data,
   stats->node_peers = g_variant_ref_sink (g_variant_new_parsed ("@a{su} {'a': 1, 'b': 1}"));
 }
 
+static void
+fake_room_notice (gpointer          data,
+                  ConfabBrokerRoom *room,
+                  ConfabMessage    *notice)
+{
+  FakeLink *link = data;
+
+  g_ptr_array_add (link->notices, g_strdup_printf ("%s:%d:%s", confab_broker_room_get_key (room),
+                                                   confab_message_get_kind (notice),
+                                                   confab_message_get_sender (notice)));
+}
+
+/* Bob, on the other node, is in every room. */
+static void
+fake_add_room_members (gpointer          data,
+                       ConfabBrokerRoom *room,
+                       GPtrArray        *names)
+{
+  g_ptr_array_add (names, (gpointer) "Bob");
+}
+
 static const ConfabClusterLink fake_link_funcs = {
   .claim = fake_claim,
   .unclaim = fake_unclaim,
@@ -110,6 +132,8 @@ static const ConfabClusterLink fake_link_funcs = {
   .route_to_room = fake_route_to_room,
   .has_name = fake_has_name,
   .get_stats = fake_get_stats,
+  .room_notice = fake_room_notice,
+  .add_room_members = fake_add_room_members,
 };
 
 typedef struct
@@ -130,6 +154,7 @@ fixture_setup (Fixture      *fx,
   fx->link.rooms = g_ptr_array_new_with_free_func (g_free);
   fx->link.claims = g_ptr_array_new_with_free_func (g_free);
   fx->link.unclaims = g_ptr_array_new_with_free_func (g_free);
+  fx->link.notices = g_ptr_array_new_with_free_func (g_free);
   g_hash_table_add (fx->link.remote, confab_name_key_dup ("Bob"));
   confab_broker_set_cluster_link (fx->broker, &fake_link_funcs, &fx->link);
 }
@@ -145,6 +170,7 @@ fixture_teardown (Fixture      *fx,
   g_ptr_array_unref (fx->link.rooms);
   g_ptr_array_unref (fx->link.claims);
   g_ptr_array_unref (fx->link.unclaims);
+  g_ptr_array_unref (fx->link.notices);
 }
 
 static ConfabBrokerPeer *
@@ -250,6 +276,55 @@ test_rooms (Fixture      *fx,
   g_assert_cmpuint (count_queued (alice, "steep"), ==, 1);
   g_assert_cmpuint (count_queued (carol, "steep"), ==, 1);
   g_assert_cmpuint (confab_broker_deliver_to_room_key (fx->broker, "#none", remote), ==, 0);
+
+  /* Joins went to the other nodes after the local fan-out; the member
+   * list has the other nodes' members too, this node's alone on asking. */
+  g_assert_cmpuint (fx->link.notices->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (fx->link.notices, 1), ==, "#tea:4:carol");
+  {
+    guint                   n = 0;
+    g_autofree const char **all = confab_broker_room_dup_member_names (room, &n);
+    g_autofree const char **here = confab_broker_room_dup_local_member_names (room, &n);
+
+    g_assert_cmpstrv (all, ((const char *[]) { "Bob", "alice", "carol", NULL }));
+    g_assert_cmpstrv (here, ((const char *[]) { "alice", "carol", NULL }));
+  }
+}
+
+/* A notice from another node reaches the members here; a topic notice
+ * sets the topic here, as its setter did there. */
+static void
+test_room_notices (Fixture      *fx,
+                   gconstpointer data)
+{
+  g_autoptr(ConfabBrokerPeer) alice = join (fx, "alice");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabMessage) topic = confab_message_new_topic ("#Tea", "Bob", "oolong only", 1234);
+  g_autoptr(ConfabMessage) joined = confab_message_new_room_event (CONFAB_MESSAGE_JOIN, "#Tea", "Bob");
+  ConfabBrokerRoom *room = confab_broker_join_room (fx->broker, alice, "#Tea", NULL, &error);
+  ConfabMessage    *message;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_queued (alice, "no such text"), ==, 0); /* its own join */
+
+  g_assert_cmpuint (confab_broker_room_notice_from_cluster (fx->broker, "#tea", joined), ==, 1);
+  g_assert_cmpuint (confab_broker_room_notice_from_cluster (fx->broker, "#tea", topic), ==, 1);
+  message = confab_broker_peer_pop (alice);
+  g_assert_cmpint (confab_message_get_kind (message), ==, CONFAB_MESSAGE_JOIN);
+  g_assert_cmpstr (confab_message_get_sender (message), ==, "Bob");
+  confab_message_unref (message);
+  message = confab_broker_peer_pop (alice);
+  g_assert_cmpint (confab_message_get_kind (message), ==, CONFAB_MESSAGE_TOPIC);
+  confab_message_unref (message);
+  g_assert_cmpstr (confab_broker_room_get_topic (room), ==, "oolong only");
+  g_assert_cmpstr (confab_broker_room_get_topic_setter (room), ==, "Bob");
+  g_assert_cmpint (confab_broker_room_get_topic_time (room), ==, 1234);
+  g_assert_cmpuint (confab_broker_room_notice_from_cluster (fx->broker, "#none", topic), ==, 0);
+
+  /* A room made here takes the others' topic with no notice. */
+  confab_broker_room_take_topic (room, "green", "carol", 99);
+  g_assert_cmpstr (confab_broker_room_get_topic (room), ==, "green");
+  g_assert_null (confab_broker_peer_pop (alice));
 }
 
 static void
@@ -300,6 +375,7 @@ main (int   argc,
   ADD ("/broker-cluster/route-remote", test_route_remote);
   ADD ("/broker-cluster/deliver-to-keys", test_deliver_to_keys);
   ADD ("/broker-cluster/rooms", test_rooms);
+  ADD ("/broker-cluster/room-notices", test_room_notices);
   ADD ("/broker-cluster/claims-and-stats", test_claims_and_stats);
 #undef ADD
 

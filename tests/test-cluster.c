@@ -141,6 +141,26 @@ login_answer (guint16     port,
   return g_steal_pointer (&error_line);
 }
 
+/* As login_answer(), once the node accepts logins again. */
+static char *
+login_answer_when_ready (guint16     port,
+                         const char *name,
+                         guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autofree char *answer = login_answer (port, name);
+
+      if (g_strcmp0 (answer, "error: service unavailable, try again") != 0)
+        return g_steal_pointer (&answer);
+      if (g_get_monotonic_time () > deadline)
+        confab_test_fail ("login of %s still refused after %u ms: %s", name, timeout_ms, answer);
+      g_usleep (100 * 1000);
+    }
+}
+
 /* Reads lines until one contains @needle (others, such as join notices
  * and probes, are skipped); at most @max_lines. */
 static char *
@@ -380,6 +400,42 @@ test_rooms (void)
   confab_test_client_expect_line (alice, "from carol in #tea: from n2");
   confab_test_client_expect_line (dave, "from carol in #tea: from n2");
   confab_test_client_expect_line (bob, "from carol in #tea: from n2");
+
+  /* Every node lists every member, wherever it is. */
+  for (guint i = 0; i < 3; i++)
+    {
+      ConfabTestClient *client = (ConfabTestClient *[]) { alice, bob, carol }[i];
+      g_autofree char  *members = NULL;
+
+      confab_test_client_send_line (client, "/members #tea");
+      members = expect_containing (client, "members #tea:", 200);
+      g_assert_cmpstr (members, ==, "members #tea: alice bob carol dave");
+    }
+
+  /* A topic set on one node is every node's, and told to every member. */
+  confab_test_client_send_line (bob, "/topic #tea oolong only");
+  for (guint i = 0; i < 4; i++)
+    {
+      ConfabTestClient *client = (ConfabTestClient *[]) { alice, bob, carol, dave }[i];
+
+      g_free (expect_containing (client, "topic #tea: oolong only", 200));
+    }
+
+  /* A part too; and a node whose room emptied makes it anew with the
+   * others' members and topic for whoever joins it there. */
+  confab_test_client_send_line (dave, "/part #tea");
+  line = expect_containing (bob, "dave", 20);
+  g_assert_cmpstr (line, ==, "part #tea: dave");
+  g_clear_pointer (&line, g_free);
+  confab_test_client_send_line (carol, "/part #tea");
+  g_free (expect_containing (carol, "part #tea: carol", 20));
+  line = expect_containing (alice, "carol", 20);
+  g_assert_cmpstr (line, ==, "part #tea: carol");
+  g_clear_pointer (&line, g_free);
+  confab_test_client_send_line (carol, "/join #tea");
+  confab_test_client_expect_line (carol, "join #tea: carol");
+  confab_test_client_expect_line (carol, "members #tea: alice bob carol");
+  confab_test_client_expect_line (carol, "topic #tea: oolong only");
 }
 
 /* Four senders on one node, one receiver on the other: every message
@@ -455,7 +511,13 @@ test_order (void)
       confab_test_client_send_line (senders[s], "/join #order");
       g_free (expect_containing (senders[s], "#order", 20));
     }
-  /* n0 heard of rx's room when rx joined it, before the senders did. */
+  /* The receiver hears of the four joins on the other node. */
+  for (guint s = 0; s < ORDER_SENDERS; s++)
+    {
+      g_autofree char *join = g_strdup_printf ("join #order: tx%u", s);
+
+      confab_test_client_expect_line (receiver, join);
+    }
   for (guint m = 0; m < ORDER_MESSAGES; m++)
     for (guint s = 0; s < ORDER_SENDERS; s++)
       {
@@ -579,7 +641,7 @@ test_redis_restarted (void)
   answer = login_answer (port_of (c, 0), "bob");
   g_assert_cmpstr (answer, ==, "error: name taken: bob");
   g_clear_pointer (&answer, g_free);
-  answer = login_answer (port_of (c, 1), "alice");
+  answer = login_answer_when_ready (port_of (c, 1), "alice", login_timeout_ms (c));
   g_assert_cmpstr (answer, ==, "error: name taken: alice");
 
   /* And the nodes reach each other again. */
@@ -628,15 +690,7 @@ test_redis_stalled (void)
   /* A few rounds after: bob is still bob's, on n1 only. */
   g_usleep ((gulong) c->ttl_sec * G_USEC_PER_SEC);
   g_clear_pointer (&answer, g_free);
-  answer = NULL;
-  for (guint i = 0; i < 100; i++)
-    {
-      g_clear_pointer (&answer, g_free);
-      answer = login_answer (port_of (c, 0), "bob");
-      if (g_strcmp0 (answer, "error: service unavailable, try again") != 0)
-        break;
-      g_usleep (100 * 1000);
-    }
+  answer = login_answer_when_ready (port_of (c, 0), "bob", login_timeout_ms (c));
   g_assert_cmpstr (answer, ==, "error: name taken: bob");
   confab_test_client_send_line (alice, "bob: after the stall");
   confab_test_client_expect_line (bob, "from alice: after the stall");

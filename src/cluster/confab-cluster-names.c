@@ -322,6 +322,7 @@ room_created_cb (ConfabBroker     *broker,
 {
   (void) broker;
   send_room (user_data, confab_broker_room_get_key (room), TRUE);
+  confab_cluster_rooms_created (user_data, room);
 }
 
 static void
@@ -333,10 +334,10 @@ room_removed_cb (ConfabBroker     *broker,
   send_room (user_data, confab_broker_room_get_key (room), FALSE);
 }
 
-static GHashTable *
-room_nodes (ConfabCluster *self,
-            const char    *room_key,
-            gboolean       create)
+GHashTable *
+confab_cluster_room_nodes (ConfabCluster *self,
+                           const char    *room_key,
+                           gboolean       create)
 {
   GHashTable *nodes = g_hash_table_lookup (self->rooms, room_key);
 
@@ -353,7 +354,7 @@ room_node_remove (ConfabCluster *self,
                   const char    *room_key,
                   const char    *node)
 {
-  GHashTable *nodes = room_nodes (self, room_key, FALSE);
+  GHashTable *nodes = confab_cluster_room_nodes (self, room_key, FALSE);
 
   if (nodes != NULL && g_hash_table_remove (nodes, node) && g_hash_table_size (nodes) == 0)
     g_hash_table_remove (self->rooms, room_key);
@@ -406,6 +407,8 @@ directory_drop_node (ConfabCluster *self,
   GHashTableIter iter;
   gpointer       value;
 
+  confab_cluster_rooms_drop_node (self, node);
+
   g_hash_table_iter_init (&iter, self->names);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (strcmp (((ConfabRemotePeer *) value)->node, node) == 0)
@@ -451,11 +454,17 @@ snapshot_cb (redisAsyncContext *ac,
   g_autofree SnapshotRequest *request = privdata;
   ConfabCluster              *self = request->cluster;
   redisReply                 *reply = r;
+  redisReply                 *nodes;
+  redisReply                 *topics;
   gboolean                    whole;
 
   (void) ac;
-  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements % 3 != 0)
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+      reply->element[0]->type != REDIS_REPLY_ARRAY || reply->element[0]->elements % 4 != 0 ||
+      reply->element[1]->type != REDIS_REPLY_ARRAY || reply->element[1]->elements % 4 != 0)
     return;
+  nodes = reply->element[0];
+  topics = reply->element[1];
   /* An event that came meanwhile may be newer than the snapshot: then
    * what it shows is added, and nothing the events said is undone. */
   whole = request->events_seen == self->events_seen;
@@ -463,20 +472,39 @@ snapshot_cb (redisAsyncContext *ac,
     {
       g_hash_table_remove_all (self->names);
       g_hash_table_remove_all (self->rooms);
+      confab_cluster_rooms_clear (self);
     }
-  for (gsize i = 0; i + 2 < reply->elements; i += 3)
+  for (gsize i = 0; i + 3 < nodes->elements; i += 4)
     {
-      const char *node = reply->element[i]->str;
-      redisReply *names = reply->element[i + 1];
-      redisReply *rooms = reply->element[i + 2];
+      const char *node = nodes->element[i]->str;
+      redisReply *names = nodes->element[i + 1];
+      redisReply *rooms = nodes->element[i + 2];
+      redisReply *members = nodes->element[i + 3];
 
-      if (reply->element[i]->type != REDIS_REPLY_STRING || strcmp (node, self->node) == 0)
+      if (nodes->element[i]->type != REDIS_REPLY_STRING || strcmp (node, self->node) == 0)
         continue;
       confab_cluster_detector_note (self->detector, node);
       for (gsize j = 0; names->type == REDIS_REPLY_ARRAY && j + 1 < names->elements; j += 2)
         directory_add (self, node, names->element[j]->str, names->element[j + 1]->str);
       for (gsize j = 0; rooms->type == REDIS_REPLY_ARRAY && j < rooms->elements; j++)
-        g_hash_table_add (room_nodes (self, rooms->element[j]->str, TRUE), g_strdup (node));
+        g_hash_table_add (confab_cluster_room_nodes (self, rooms->element[j]->str, TRUE), g_strdup (node));
+      for (gsize j = 0; members->type == REDIS_REPLY_ARRAY && j < members->elements; j++)
+        {
+          g_auto(GStrv) room_name = g_strsplit (members->element[j]->str, "\t", 2);
+
+          if (g_strv_length (room_name) == 2)
+            confab_cluster_rooms_add_member (self, room_name[0], room_name[1], node);
+        }
+    }
+  for (gsize i = 0; i + 3 < topics->elements; i += 4)
+    {
+      guint64 usec = 0;
+
+      if (topics->element[i + 2]->type != REDIS_REPLY_STRING || topics->element[i + 3]->type != REDIS_REPLY_STRING ||
+          !g_ascii_string_to_unsigned (topics->element[i + 1]->str, 10, 0, G_MAXINT64, &usec, NULL))
+        continue;
+      confab_cluster_rooms_set_topic (self, topics->element[i]->str, (gint64) usec,
+                                      topics->element[i + 2]->str, topics->element[i + 3]->str);
     }
 }
 
@@ -582,45 +610,18 @@ confab_cluster_names_link_down (ConfabCluster *self)
 /* ---- routing ------------------------------------------------------------ */
 
 static gboolean
-publish (ConfabCluster *self,
-         const char    *node,
-         GString       *payload)
-{
-  g_autofree char *channel = g_strdup_printf ("confab:node:%s", node);
-  const char      *argv[] = { "PUBLISH", channel, payload->str };
-  const gsize      argvlen[] = { 7, strlen (channel), payload->len };
-
-  if (!confab_cluster_command (self, NULL, NULL, G_N_ELEMENTS (argv), argv, argvlen))
-    {
-      self->messages_lost++;
-      return FALSE;
-    }
-  self->messages_out++;
-  return TRUE;
-}
-
-static gboolean
 link_route_to_name (gpointer          link_data,
                     ConfabBrokerPeer *sender,
                     const char       *key,
                     ConfabMessage    *message)
 {
-  ConfabCluster      *self = link_data;
-  ConfabRemotePeer   *remote = g_hash_table_lookup (self->names, key);
-  const char * const *to;
-  const char         *text;
-  gsize               text_len;
-  guint               n_to;
+  ConfabCluster    *self = link_data;
+  ConfabRemotePeer *remote = g_hash_table_lookup (self->names, key);
 
   (void) sender;
   if (remote == NULL || !confab_cluster_detector_is_alive (self->detector, remote->node))
     return FALSE;
-  to = confab_message_get_recipients (message, &n_to);
-  text = confab_message_get_text (message, &text_len);
-  g_string_truncate (self->scratch, 0);
-  confab_cluster_wire_direct (self->scratch, confab_message_get_sender (message), to, n_to,
-                              (const char * const *) &key, 1, text, text_len);
-  return publish (self, remote->node, self->scratch);
+  return confab_cluster_outbox_direct (self, remote->node, key, message);
 }
 
 static void
@@ -629,7 +630,7 @@ link_route_to_room (gpointer          link_data,
                     ConfabMessage    *message)
 {
   ConfabCluster      *self = link_data;
-  GHashTable         *nodes = room_nodes (self, confab_broker_room_get_key (room), FALSE);
+  GHashTable         *nodes = confab_cluster_room_nodes (self, confab_broker_room_get_key (room), FALSE);
   const char * const *to;
   const char         *text;
   gsize               text_len;
@@ -648,7 +649,7 @@ link_route_to_room (gpointer          link_data,
   g_hash_table_iter_init (&iter, nodes);
   while (g_hash_table_iter_next (&iter, &node, NULL))
     if (confab_cluster_detector_is_alive (self->detector, node))
-      publish (self, node, self->scratch);
+      confab_cluster_outbox_add (self, node, self->scratch);
 }
 
 static gboolean
@@ -691,6 +692,8 @@ const ConfabClusterLink confab_cluster_link = {
   .route_to_room = link_route_to_room,
   .has_name = link_has_name,
   .get_stats = link_get_stats,
+  .room_notice = confab_cluster_rooms_notice,
+  .add_room_members = confab_cluster_rooms_add_members,
 };
 
 /* What another node routed here, or what it says of itself. */
@@ -735,25 +738,39 @@ confab_cluster_names_publication (ConfabCluster *self,
 
     case CONFAB_CLUSTER_LEFT:
       self->events_seen++;
+      {
+        ConfabRemotePeer *remote = g_hash_table_lookup (self->names, p.key);
+
+        if (remote != NULL && strcmp (remote->node, p.node) == 0)
+          confab_cluster_rooms_drop_name (self, p.node, remote->name);
+      }
       directory_remove (self, p.node, p.key);
       break;
 
     case CONFAB_CLUSTER_ROOM_ENTERED:
       self->events_seen++;
       if (strcmp (p.node, self->node) != 0)
-        g_hash_table_add (room_nodes (self, p.key, TRUE), g_strdup (p.node));
+        g_hash_table_add (confab_cluster_room_nodes (self, p.key, TRUE), g_strdup (p.node));
       break;
 
     case CONFAB_CLUSTER_ROOM_EMPTIED:
       self->events_seen++;
       room_node_remove (self, p.key, p.node);
+      confab_cluster_rooms_drop_node_room (self, p.key, p.node);
       break;
 
     case CONFAB_CLUSTER_HELLO:
       /* A node that came back: its names, read anew. */
       self->events_seen++;
       if (strcmp (p.node, self->node) != 0)
-        confab_cluster_names_snapshot (self);
+        {
+          confab_cluster_rooms_drop_node (self, p.node);
+          confab_cluster_names_snapshot (self);
+        }
+      break;
+
+    case CONFAB_CLUSTER_NOTICE:
+      confab_cluster_rooms_publication (self, &p);
       break;
 
     default:
@@ -770,6 +787,7 @@ confab_cluster_names_init (ConfabCluster *self)
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remote_peer_free);
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   self->claims = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) claim_unref);
+  confab_cluster_rooms_init (self);
   self->joined_id = 0;
   self->left_id = g_signal_connect (self->broker, "peer-left", G_CALLBACK (peer_left_cb), self);
   self->room_created_id = g_signal_connect (self->broker, "room-created", G_CALLBACK (room_created_cb), self);
@@ -797,4 +815,5 @@ confab_cluster_names_clear (ConfabCluster *self)
   g_clear_pointer (&self->claims, g_hash_table_unref);
   g_clear_pointer (&self->names, g_hash_table_unref);
   g_clear_pointer (&self->rooms, g_hash_table_unref);
+  confab_cluster_rooms_free (self);
 }

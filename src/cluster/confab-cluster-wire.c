@@ -61,6 +61,22 @@ confab_cluster_wire_room (GString            *out,
   g_string_append_len (out, text, (gssize) text_len);
 }
 
+/* @by and @text may be "" (or NULL). */
+void
+confab_cluster_wire_notice (GString    *out,
+                            const char *room_key,
+                            const char *node,
+                            char        notice,
+                            const char *room,
+                            const char *name,
+                            const char *by,
+                            gint64      usec,
+                            const char *text)
+{
+  g_string_append_printf (out, "%c\t%s\t%s\t%c\t%s\t%s\t%s\t%" G_GINT64_FORMAT "\t%s", CONFAB_CLUSTER_NOTICE,
+                          room_key, node, notice, room, name, by != NULL ? by : "", usec, text != NULL ? text : "");
+}
+
 /* @key and @name as the kind has them (confab-cluster-wire.h). */
 void
 confab_cluster_wire_event (GString          *out,
@@ -124,6 +140,25 @@ is_word (const char *s)
   for (; *s != '\0'; s++)
     if ((guchar) *s < 0x20)
       return FALSE;
+  return TRUE;
+}
+
+/* Empty, or a word (a kick's operator, a topic's setter). */
+static gboolean
+is_word_or_empty (const char *s)
+{
+  return *s == '\0' || is_word (s);
+}
+
+static gboolean
+parse_usec (const char *s,
+            gint64     *usec)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (s, 10, 0, G_MAXINT64, &value, NULL))
+    return FALSE;
+  *usec = (gint64) value;
   return TRUE;
 }
 
@@ -222,6 +257,26 @@ confab_cluster_wire_decode (char                     *data,
     case CONFAB_CLUSTER_HELLO:
       ok = cut_fields (data, len, f, 1, FALSE, NULL) && is_word (f[0]);
       publication->node = f[0];
+      break;
+
+    case CONFAB_CLUSTER_NOTICE:
+      {
+        const char *n[8] = { NULL };
+
+        if (!cut_fields (data, len, n, 8, TRUE, &last) || !is_word (n[0]) || !is_word (n[1]) ||
+            strlen (n[2]) != 1 || strchr ("jqt", n[2][0]) == NULL || !is_word (n[3]) || !is_word (n[4]) ||
+            !is_word_or_empty (n[5]) || !parse_usec (n[6], &publication->usec))
+          break;
+        publication->key = n[0];
+        publication->node = n[1];
+        publication->notice = n[2][0];
+        publication->name = n[3];
+        publication->sender = n[4];
+        publication->by = n[5];
+        publication->text = n[7];
+        publication->text_len = last;
+        ok = TRUE;
+      }
       break;
 
     default:

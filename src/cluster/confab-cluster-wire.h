@@ -10,6 +10,12 @@
  *     D SENDER TO KEYS TEXT         a direct message: TO as the sender wrote
  *                                   it, KEYS the recipients on that node
  *     R SENDER ROOM ROOMKEY TO TEXT a message to a room with members there
+ *   on confab:events too:
+ *     N ROOMKEY NODE K ROOM NAME BY USEC TEXT
+ *                                   a notice of a room from NODE:
+ *                                   K is j (NAME joined), q (NAME left; BY
+ *                                   and TEXT: who kicked it and why, or
+ *                                   empty) or t (NAME set the topic TEXT)
  *   on confab:events (what every node keeps of the others):
  *     J NODE KEY NAME               NAME logged in on NODE
  *     L NODE KEY                    it left
@@ -37,7 +43,13 @@ typedef enum
   CONFAB_CLUSTER_ROOM_ENTERED = 'r',
   CONFAB_CLUSTER_ROOM_EMPTIED = 'p',
   CONFAB_CLUSTER_HELLO = 'H',
+  CONFAB_CLUSTER_NOTICE = 'N',
 } ConfabClusterKind;
+
+/* What a room notice says (N). */
+#define CONFAB_CLUSTER_NOTICE_JOIN  'j'
+#define CONFAB_CLUSTER_NOTICE_PART  'q'
+#define CONFAB_CLUSTER_NOTICE_TOPIC 't'
 
 /*
  * ConfabClusterPublication:
@@ -56,8 +68,11 @@ typedef struct
   guint             n_to;
   const char      **keys; /* (owned container): D */
   guint             n_keys;
-  const char       *text; /* D, R */
+  const char       *text; /* D, R, N (may be "") */
   gsize             text_len;
+  char              notice; /* N: CONFAB_CLUSTER_NOTICE_* */
+  const char       *by;     /* N: a kick's operator, else "" */
+  gint64            usec;   /* N */
 } ConfabClusterPublication;
 
 void     confab_cluster_wire_direct (GString            *out,
@@ -81,6 +96,15 @@ void     confab_cluster_wire_event (GString          *out,
                                     const char       *node,
                                     const char       *key,
                                     const char       *name);
+void     confab_cluster_wire_notice (GString    *out,
+                                     const char *room_key,
+                                     const char *node,
+                                     char        notice,
+                                     const char *room,
+                                     const char *name,
+                                     const char *by,
+                                     gint64      usec,
+                                     const char *text);
 gboolean confab_cluster_wire_decode (char                     *data,
                                      gsize                     len,
                                      ConfabClusterPublication *publication);

@@ -74,6 +74,8 @@ confab_cluster_command (ConfabCluster   *self,
 {
   if (self->cmd == NULL || !self->cmd_up)
     return FALSE;
+  /* After what the outboxes hold: the order of the broker's routes. */
+  confab_cluster_outbox_flush (self);
   return redisAsyncCommandArgv (self->cmd, callback, data, (int) argc, argv, argvlen) == REDIS_OK;
 }
 
@@ -96,6 +98,7 @@ drop_connections (ConfabCluster *self)
   redisAsyncContext *cmd = g_steal_pointer (&self->cmd);
   redisAsyncContext *sub = g_steal_pointer (&self->sub);
 
+  confab_cluster_outbox_drop (self);
   self->cmd_up = self->sub_up = FALSE;
   self->registered = FALSE;
   self->round_pending = FALSE;
@@ -199,6 +202,8 @@ publication_cb (redisAsyncContext *ac,
 {
   ConfabCluster *self = privdata;
   redisReply    *reply = r;
+  char          *data;
+  char          *end;
 
   if (reply == NULL || ac != self->sub || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
     return;
@@ -214,7 +219,20 @@ publication_cb (redisAsyncContext *ac,
     }
   if (strcmp (reply->element[0]->str, "message") != 0 || reply->element[2]->type != REDIS_REPLY_STRING)
     return;
-  confab_cluster_names_publication (self, reply->element[2]->str, reply->element[2]->len);
+  /* One record per line: a batch from an outbox, or one event. */
+  data = reply->element[2]->str;
+  end = data + reply->element[2]->len;
+  while (data < end)
+    {
+      char *line_end = memchr (data, '\n', (gsize) (end - data));
+
+      if (line_end == NULL)
+        line_end = end;
+      *line_end = '\0';
+      if (line_end > data)
+        confab_cluster_names_publication (self, data, (gsize) (line_end - data));
+      data = line_end + 1;
+    }
 }
 
 static void
@@ -425,6 +443,7 @@ confab_cluster_dispose (GObject *object)
   if (self->broker != NULL)
     confab_broker_set_cluster_link (self->broker, NULL, NULL);
   drop_connections (self);
+  confab_cluster_outbox_free (self);
   confab_cluster_names_clear (self);
   g_clear_object (&self->broker);
 
@@ -500,5 +519,6 @@ confab_cluster_new (ConfabBroker *broker,
   self->round_ms = MAX (self->ttl_ms / 4, 100);
   self->detector = confab_cluster_detector_new (node, self->ttl_ms, self->round_ms);
   confab_cluster_names_init (self);
+  confab_cluster_outbox_init (self);
   return self;
 }

@@ -190,3 +190,82 @@ confab_broker_deliver_to_room_key (ConfabBroker  *self,
   self->route_serial++;
   return confab_broker_fan_out (self, room, message, NULL, TRUE);
 }
+
+/* Returns: (transfer none) (nullable): the room whose key is @room_key */
+ConfabBrokerRoom *
+confab_broker_lookup_room_key (ConfabBroker *self,
+                               const char   *room_key)
+{
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
+  g_return_val_if_fail (room_key != NULL, NULL);
+
+  return g_hash_table_lookup (self->rooms, room_key);
+}
+
+/**
+ * confab_broker_room_notice_from_cluster:
+ * @room_key: a room's key
+ * @notice: a join, part (or kick) or topic notice of that room from a
+ *   member on another node
+ *
+ * Queues @notice to the room's members here; a topic notice sets the
+ * room's topic here too, as its setter did there.
+ *
+ * Returns: how many it was queued to; 0 if no member is here
+ */
+guint
+confab_broker_room_notice_from_cluster (ConfabBroker  *self,
+                                        const char    *room_key,
+                                        ConfabMessage *notice)
+{
+  ConfabBrokerRoom *room;
+  guint             n;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), 0);
+  g_return_val_if_fail (room_key != NULL && notice != NULL, 0);
+  assert_owner (self);
+
+  room = g_hash_table_lookup (self->rooms, room_key);
+  if (room == NULL)
+    return 0;
+  if (confab_message_get_kind (notice) == CONFAB_MESSAGE_TOPIC)
+    {
+      g_free (room->topic);
+      room->topic = g_strdup (confab_message_get_text (notice, NULL));
+      g_free (room->topic_setter);
+      room->topic_setter = g_strdup (confab_message_get_sender (notice));
+      room->topic_usec = confab_message_get_timestamp (notice);
+    }
+  n = confab_broker_fan_out (self, room, notice, NULL, FALSE);
+  /* Its members or topic changed for whoever watches it (D-Bus). */
+  if (room->listed)
+    confab_broker_emit_room_signal (self, CONFAB_BROKER_ROOM_CHANGED, room);
+  return n;
+}
+
+/* After the local fan-out of @notice: the members on other nodes. */
+void
+confab_broker_room_notice_out (ConfabBroker     *self,
+                               ConfabBrokerRoom *room,
+                               ConfabMessage    *notice)
+{
+  if (self->link != NULL)
+    self->link->room_notice (self->link_data, room, notice);
+}
+
+/* A room made here that exists on other nodes takes their topic, with
+ * no notice: its first member is told the topic with the join. */
+void
+confab_broker_room_take_topic (ConfabBrokerRoom *room,
+                               const char       *topic,
+                               const char       *setter,
+                               gint64            usec)
+{
+  g_return_if_fail (room != NULL && topic != NULL);
+
+  g_free (room->topic);
+  room->topic = g_strdup (topic);
+  g_free (room->topic_setter);
+  room->topic_setter = g_strdup (setter);
+  room->topic_usec = usec;
+}

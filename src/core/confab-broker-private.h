@@ -65,6 +65,7 @@ struct _ConfabBrokerRoom
   gint64            created_usec; /* real time */
   gboolean          listed;       /* in the broker's room table */
   ConfabBrokerPeer *operator;     /* (unowned) (nullable): its creator, while a member */
+  ConfabBroker     *broker;       /* (unowned): its broker, which outlives every listed room */
 };
 
 struct _ConfabBroker
@@ -161,6 +162,9 @@ gboolean confab_broker_route_remote (ConfabBroker     *self,
                                      ConfabMessage    *message);
 
 /* confab-broker-rooms.c, for the table half */
+void  confab_broker_room_notice_out (ConfabBroker     *self,
+                                     ConfabBrokerRoom *room,
+                                     ConfabMessage    *notice);
 guint confab_broker_fan_out (ConfabBroker     *self,
                              ConfabBrokerRoom *room,
                              ConfabMessage    *message,

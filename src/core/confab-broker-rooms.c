@@ -127,6 +127,27 @@ compare_strings (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
+static const char **
+dup_member_names (ConfabBrokerRoom *room,
+                  gboolean          everywhere,
+                  guint            *n_names)
+{
+  GPtrArray     *names = g_ptr_array_sized_new (g_hash_table_size (room->members) + 1);
+  GHashTableIter iter;
+  gpointer       peer;
+
+  g_hash_table_iter_init (&iter, room->members);
+  while (g_hash_table_iter_next (&iter, &peer, NULL))
+    g_ptr_array_add (names, ((ConfabBrokerPeer *) peer)->name);
+  /* In a cluster, the members on the other nodes too. */
+  if (everywhere && room->broker != NULL && room->listed && room->broker->link != NULL)
+    room->broker->link->add_room_members (room->broker->link_data, room, names);
+  g_ptr_array_sort (names, compare_strings);
+  *n_names = names->len;
+  g_ptr_array_add (names, NULL);
+  return (const char **) g_ptr_array_free (names, FALSE);
+}
+
 /**
  * confab_broker_room_dup_member_names:
  * @n_names: (out): how many
@@ -139,19 +160,15 @@ const char **
 confab_broker_room_dup_member_names (ConfabBrokerRoom *room,
                                      guint            *n_names)
 {
-  guint          n = g_hash_table_size (room->members);
-  const char   **names = g_new (const char *, n + 1);
-  GHashTableIter iter;
-  gpointer       peer;
-  guint          i = 0;
+  return dup_member_names (room, TRUE, n_names);
+}
 
-  g_hash_table_iter_init (&iter, room->members);
-  while (g_hash_table_iter_next (&iter, &peer, NULL))
-    names[i++] = ((ConfabBrokerPeer *) peer)->name;
-  names[n] = NULL;
-  qsort (names, n, sizeof *names, compare_strings);
-  *n_names = n;
-  return names;
+/* As confab_broker_room_dup_member_names(), this node's members only. */
+const char **
+confab_broker_room_dup_local_member_names (ConfabBrokerRoom *room,
+                                           guint            *n_names)
+{
+  return dup_member_names (room, FALSE, n_names);
 }
 
 /* Returns: (transfer container): the names of the rooms @peer is in, in
@@ -287,6 +304,7 @@ create_room (ConfabBroker *self,
 {
   ConfabBrokerRoom *room = room_new (name, key);
 
+  room->broker = self;
   room->listed = TRUE;
   g_hash_table_insert (self->rooms, room->key, room);
   self->stats.rooms++;
@@ -365,6 +383,7 @@ confab_broker_join_room (ConfabBroker     *self,
                                   room);
   notice = confab_message_new_room_event (CONFAB_MESSAGE_JOIN, room->name, peer->name);
   confab_broker_fan_out (self, room, notice, NULL, FALSE);
+  confab_broker_room_notice_out (self, room, notice);
 
   if (!g_hash_table_contains (room->members, peer))
     {
@@ -401,6 +420,7 @@ leave_room_with (ConfabBroker     *self,
         notice = part = confab_message_new_room_event (CONFAB_MESSAGE_PART, room->name, peer->name);
       confab_broker_push (self, peer, notice, CONFAB_PUSH_LIMITED);
       confab_broker_fan_out (self, room, notice, NULL, FALSE);
+      confab_broker_room_notice_out (self, room, notice);
     }
 
   if (g_hash_table_size (room->members) > 0 || !room->listed)
@@ -655,6 +675,7 @@ confab_broker_set_topic (ConfabBroker     *self,
 
   notice = confab_broker_room_new_topic_message (room);
   confab_broker_fan_out (self, room, notice, NULL, FALSE);
+  confab_broker_room_notice_out (self, room, notice);
   confab_broker_emit_room_signal (self, CONFAB_BROKER_ROOM_CHANGED, room);
   return TRUE;
 }

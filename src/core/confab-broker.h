@@ -198,6 +198,8 @@ const char       *confab_broker_room_get_operator (ConfabBrokerRoom *room);
 gboolean          confab_broker_room_is_listed (ConfabBrokerRoom *room);
 const char      **confab_broker_room_dup_member_names (ConfabBrokerRoom *room,
                                                        guint            *n_names);
+const char      **confab_broker_room_dup_local_member_names (ConfabBrokerRoom *room,
+                                                             guint            *n_names);
 ConfabMessage    *confab_broker_room_new_topic_message (ConfabBrokerRoom *room);
 const char      **confab_broker_peer_dup_room_names (ConfabBrokerPeer *peer,
                                                      guint            *n_names);
@@ -227,6 +229,16 @@ guint             confab_broker_deliver_to_keys (ConfabBroker       *self,
 guint             confab_broker_deliver_to_room_key (ConfabBroker  *self,
                                                      const char    *room_key,
                                                      ConfabMessage *message);
+
+ConfabBrokerRoom *confab_broker_lookup_room_key (ConfabBroker *self,
+                                                 const char   *room_key);
+void              confab_broker_room_take_topic (ConfabBrokerRoom *room,
+                                                 const char       *topic,
+                                                 const char       *setter,
+                                                 gint64            usec);
+guint             confab_broker_room_notice_from_cluster (ConfabBroker  *self,
+                                                          const char    *room_key,
+                                                          ConfabMessage *notice);
 
 /* Peer entries: refcounted, so a connection may keep its handle after the
  * broker has removed the entry from the table. */

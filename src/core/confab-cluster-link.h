@@ -50,6 +50,10 @@ typedef struct
  *   to the other nodes with members of @room.
  * @has_name: whether a peer with @key is logged in on another node.
  * @get_stats: fills in the counters.
+ * @room_notice: after the local fan-out of a join, part (or kick) or
+ *   topic @notice of @room, tell the other nodes with members of it.
+ * @add_room_members: add the names of @room's members on other nodes to
+ *   @names (borrowed strings, valid until the main loop runs again).
  */
 typedef struct
 {
@@ -71,6 +75,12 @@ typedef struct
                         const char *key);
   void (*get_stats) (gpointer            link_data,
                      ConfabClusterStats *stats);
+  void (*room_notice) (gpointer          link_data,
+                       ConfabBrokerRoom *room,
+                       ConfabMessage    *notice);
+  void (*add_room_members) (gpointer          link_data,
+                            ConfabBrokerRoom *room,
+                            GPtrArray        *names);
 } ConfabClusterLink;
 
 G_END_DECLS
