@@ -32,6 +32,7 @@ static const Target targets[] = {
   { "config", confab_fuzz_config },
   { "irc-message", confab_fuzz_irc_message },
   { "ws-frame", confab_fuzz_ws_frame },
+  { "cluster-wire", confab_fuzz_cluster_wire },
 };
 
 typedef struct

@@ -915,6 +915,119 @@ test_statistics (Fixture      *fx,
   g_assert_cmpuint (lookup_u64 (stats, "logins"), ==, 2);
 }
 
+/* A cluster link that only reports (test-broker-cluster.c tests the rest). */
+static void
+cluster_claim (gpointer            data,
+               const char         *name,
+               const char         *key,
+               ConfabClaimDoneFunc done,
+               gpointer            user_data)
+{
+  g_assert_not_reached ();
+}
+
+static void
+cluster_unclaim (gpointer    data,
+                 const char *key)
+{
+}
+
+static gboolean
+cluster_route_to_name (gpointer          data,
+                       ConfabBrokerPeer *sender,
+                       const char       *key,
+                       ConfabMessage    *message)
+{
+  return FALSE;
+}
+
+static void
+cluster_route_to_room (gpointer          data,
+                       ConfabBrokerRoom *room,
+                       ConfabMessage    *message)
+{
+}
+
+static gboolean
+cluster_has_name (gpointer    data,
+                  const char *key)
+{
+  return FALSE;
+}
+
+static void
+cluster_get_stats (gpointer            data,
+                   ConfabClusterStats *stats)
+{
+  stats->ready = TRUE;
+  stats->nodes = 3;
+  stats->messages_in = 7;
+  stats->messages_out = 8;
+  stats->messages_lost = 9;
+  stats->node_peers = g_variant_ref_sink (g_variant_new_parsed ("@a{su} {'n0': 2, 'n1': 0, 'n2': 5}"));
+}
+
+static void
+cluster_room_notice (gpointer          data,
+                     ConfabBrokerRoom *room,
+                     ConfabMessage    *notice)
+{
+}
+
+static void
+cluster_add_room_members (gpointer          data,
+                          ConfabBrokerRoom *room,
+                          GPtrArray        *names)
+{
+}
+
+static const ConfabClusterLink reporting_link = {
+  .claim = cluster_claim,
+  .unclaim = cluster_unclaim,
+  .route_to_name = cluster_route_to_name,
+  .route_to_room = cluster_route_to_room,
+  .has_name = cluster_has_name,
+  .get_stats = cluster_get_stats,
+  .room_notice = cluster_room_notice,
+  .add_room_members = cluster_add_room_members,
+};
+
+static void
+test_statistics_cluster (Fixture      *fx,
+                         gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) alone = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GVariant) node_peers = NULL;
+  guint32  u;
+  gboolean b;
+
+  g_test_summary ("GetStatistics of a cluster node: its nodes, their peers and the messages between them");
+
+  alone = call_get_statistics (fx, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_variant_lookup (alone, "cluster_nodes", "u", &u));
+
+  confab_broker_set_cluster_link (fx->broker, &reporting_link, NULL);
+  stats = call_get_statistics (fx, &error);
+  confab_broker_set_cluster_link (fx->broker, NULL, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (stats, "cluster", "b", &b));
+  g_assert_true (b);
+  g_assert_true (g_variant_lookup (stats, "cluster_ready", "b", &b));
+  g_assert_true (b);
+  g_assert_true (g_variant_lookup (stats, "cluster_nodes", "u", &u));
+  g_assert_cmpuint (u, ==, 3);
+  g_assert_cmpuint (lookup_u64 (stats, "cluster_messages_in"), ==, 7);
+  g_assert_cmpuint (lookup_u64 (stats, "cluster_messages_out"), ==, 8);
+  g_assert_cmpuint (lookup_u64 (stats, "cluster_messages_lost"), ==, 9);
+  node_peers = g_variant_lookup_value (stats, "cluster_node_peers", G_VARIANT_TYPE ("a{su}"));
+  g_assert_nonnull (node_peers);
+  g_assert_true (g_variant_lookup (node_peers, "n2", "u", &u));
+  g_assert_cmpuint (u, ==, 5);
+}
+
 /* The connections' limits the daemon hands over, as on start-up and reload. */
 static GVariant *
 peer_limits_new (guint32 line_max_bytes,
@@ -1763,6 +1876,7 @@ main (int   argc,
   ADD ("kick/errors", test_kick_errors);
   ADD ("statistics", test_statistics);
   ADD ("statistics/limits", test_statistics_limits);
+  ADD ("statistics/cluster", test_statistics_cluster);
   ADD ("statistics/no-source", test_statistics_no_source);
   ADD ("signals/stalled-bus", test_signals_stalled_bus);
   ADD ("audit-lines", test_audit_lines);

@@ -9,6 +9,28 @@
  * a human summary and ends with one line "RESULT key=value ..." for
  * scripts such as tools/bench-compare.
  *
+ * Two nodes of a cluster (tools/bench-compare cluster): with --port2 PORT2
+ * client cI connects to --port if I is even, to PORT2 if I is odd. The
+ * messages' recipients do not change: throughput's are still the sender
+ * and the next K-1 in the ring, so (with N even) recipient k of a
+ * message is on the sender's node if k is even and on the other node if
+ * k is odd: the sender's own copy stays on its node, and of K = 4
+ * recipients 2 are on the other node (of K, K / 2 rounded down). The
+ * RESULT's cross_node_pct counts the share exactly (with N odd the wrap
+ * of the ring shifts it a little). --server2-pid adds the second node's
+ * CPU to the server's: server_cpu_s, server_cpu_pct and
+ * server_ns_per_line are both nodes' together, server1_cpu_s and
+ * server2_cpu_s each one's. --redis-pid reports redis-server's CPU too
+ * (redis_cpu_s, redis_cpu_pct, redis_ns_per_line). A cluster node
+ * refuses logins with "error: service unavailable, try again" for a
+ * while after a fresh Redis: such a login is made again, on a new
+ * connection 100 ms later, for up to --login-retry seconds (30) from
+ * the client's first attempt (login_retries in the RESULT counts them).
+ * A node hears of the other's logins through Redis, a little after
+ * they are done: before the timed phase a barrier (cluster_barrier())
+ * waits until each node knows every name logged in on the other
+ * (barrier_s and barrier_refused in the RESULT; not with --irc).
+ *
  * The generator shares the machine's cores with the server it measures,
  * so it is kept cheap per line: one thread, plain epoll over non-blocking
  * sockets, a window's worth of lines written with one send(), lines split
@@ -256,6 +278,18 @@ fd_limit (void)
   if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
     return 1024;
   return limit.rlim_cur;
+}
+
+/* The port client @id connects to: the odd ones to --port2, if given;
+ * of the barrier's clients after them, the first to --port and the
+ * second to --port2. */
+static int
+client_port (Bench  *b,
+             guint32 id)
+{
+  if (G_UNLIKELY (id >= (guint32) b->n_total))
+    return id - (guint32) b->n_total == 0 ? b->port : b->port2;
+  return b->port2 > 0 && id % 2 == 1 ? b->port2 : b->port;
 }
 
 /* ---- latency histogram ------------------------------------------------ */
@@ -675,6 +709,96 @@ corrupt:
   b->corrupt++;
 }
 
+#define UNAVAILABLE_LINE "error: service unavailable, try again"
+
+/* The server refused @c's login for now (a cluster node before it is
+ * ready, as after a fresh Redis): the connection is closed and made
+ * again LOGIN_RETRY_WAIT later (connect_clients()), unless --login-retry
+ * seconds have passed since the first attempt. */
+static void
+client_retry_login (Bench  *b,
+                    Client *c,
+                    gint64  now)
+{
+  if (now - c->t_first_try > (gint64) (b->login_retry * 1e9))
+    {
+      if (b->n_failed < MAX_ERRORS_SHOWN)
+        g_printerr ("c%u: login still refused after %.0f s: %s\n", c->id, b->login_retry,
+                    UNAVAILABLE_LINE);
+      client_close (b, c);
+      return;
+    }
+  if (c->tls != NULL)
+    tls_client_close (c);
+  close (c->fd); /* also leaves the epoll set */
+  c->fd = -1;
+  c->in_epoll = FALSE;
+  c->events = 0;
+  c->part_len = 0;
+  c->skip_line = FALSE;
+  c->state = CLIENT_NEW;
+  c->retry_at = now + LOGIN_RETRY_WAIT;
+  b->pending--;
+  b->n_retrying++;
+  b->login_retries++;
+}
+
+/* Whether @line (@len bytes) is @head, then @e's name, then @tail. */
+static gboolean
+line_names (const char       *line,
+            gsize             len,
+            const char       *head,
+            const BarrierEnd *e,
+            const char       *tail)
+{
+  gsize head_len = strlen (head), tail_len = strlen (tail);
+
+  return len == head_len + e->name_len + tail_len && memcmp (line, head, head_len) == 0 &&
+         memcmp (line + head_len, e->name, e->name_len) == 0 &&
+         memcmp (line + head_len + e->name_len, tail, tail_len) == 0;
+}
+
+/* A line to one of the barrier's clients (cluster_barrier()): its login's
+ * round-trip, the other's probe, or its own probe refused. None of them
+ * counts in the figures of the timed phase. */
+static void
+barrier_line (Bench      *b,
+              Client     *c,
+              const char *line,
+              gsize       len,
+              gint64      now)
+{
+  guint32     k = c->id - (guint32) b->n_total;
+  BarrierEnd *self = &b->barrier[k], *other = &b->barrier[1 - k];
+
+  if (c->state == CLIENT_LOGIN && line_names (line, len, "from ", self, ": hi"))
+    {
+      /* Not one of the n_ready: only the clients measured are. */
+      c->state = CLIENT_READY;
+      c->t_logged_in = now;
+      b->pending--;
+    }
+  else if (c->state == CLIENT_READY && line_names (line, len, "from ", other, ": probe"))
+    {
+      other->seen = TRUE;
+      other->sent = 0;
+    }
+  else if (c->state == CLIENT_READY && line_names (line, len, "error: no such peer: ", other, ""))
+    {
+      self->sent = 0;
+      b->barrier_refused++;
+    }
+  else if (c->state == CLIENT_LOGIN && b->login_retry > 0 &&
+           len == sizeof UNAVAILABLE_LINE - 1 && memcmp (line, UNAVAILABLE_LINE, len) == 0)
+    {
+      client_retry_login (b, c, now);
+    }
+  else if (b->barrier_stray++ < MAX_ERRORS_SHOWN)
+    {
+      g_printerr ("  %s got: %.*s\n", self->name, (int) MIN (len, 200), line);
+    }
+}
+
 static void
 handle_line (Bench      *b,
              Client     *c,
@@ -682,6 +806,11 @@ handle_line (Bench      *b,
              gsize       len,
              gint64      now)
 {
+  if (G_UNLIKELY (c->id >= (guint32) b->n_total))
+    {
+      barrier_line (b, c, line, len, now);
+      return;
+    }
   if (b->irc)
     {
       irc_handle_line (b, c, line, len, now);
@@ -689,6 +818,9 @@ handle_line (Bench      *b,
     }
   if (G_LIKELY (len > 6 && memcmp (line, "from c", 6) == 0))
     handle_chat (b, c, line + 6, line + len, now);
+  else if (c->state == CLIENT_LOGIN && b->login_retry > 0 &&
+           len == sizeof UNAVAILABLE_LINE - 1 && memcmp (line, UNAVAILABLE_LINE, len) == 0)
+    client_retry_login (b, c, now);
   else if (len >= 7 && memcmp (line, "error: ", 7) == 0)
     show_error (b, c, line, len, now);
   else if (b->scenario != SCENARIO_ROOM || !room_handle_notice (b, c, line, len))
@@ -747,6 +879,9 @@ client_read_lines (Bench  *b,
           if (nl == NULL)
             break;
           handle_line (b, c, line, (gsize) (nl - line), now);
+          /* Closed to log in again: the rest was for the old connection. */
+          if (G_UNLIKELY (c->fd < 0))
+            return;
           start = (gsize) (nl - b->rbuf) + 1;
         }
       rest = total - start;
@@ -837,13 +972,25 @@ void
 client_send_login (Bench  *b,
                    Client *c)
 {
-  char  line[3 * NUM_MAX_LEN + 64];
+  char  line[MAX (3 * NUM_MAX_LEN + 64, 2 * BARRIER_NAME_MAX + 8)];
   char *p = line;
 
   /* "cI\ncI: hi\n": the login, then a message to ourselves whose return
    * proves that the server has taken the name (IRC: the same in NICK,
-   * USER and PRIVMSG). */
-  if (b->irc)
+   * USER and PRIVMSG; the barrier's clients: their own names). */
+  if (G_UNLIKELY (c->id >= (guint32) b->n_total))
+    {
+      const BarrierEnd *e = &b->barrier[c->id - (guint32) b->n_total];
+
+      memcpy (p, e->name, e->name_len);
+      p += e->name_len;
+      *p++ = '\n';
+      memcpy (p, e->name, e->name_len);
+      p += e->name_len;
+      memcpy (p, ": hi\n", 5);
+      p += 5;
+    }
+  else if (b->irc)
     p = irc_put_login (p, c->id);
   else
     {
@@ -885,6 +1032,8 @@ client_start_connect (Bench  *b,
   int                one = 1;
 
   c->t_connect = now_ns ();
+  if (c->t_first_try == 0)
+    c->t_first_try = c->t_connect;
   c->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0)
     {
@@ -895,7 +1044,7 @@ client_start_connect (Bench  *b,
   setsockopt (c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   sa.sin_family = AF_INET;
-  sa.sin_port = htons ((guint16) b->port);
+  sa.sin_port = htons ((guint16) client_port (b, c->id));
   sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
 
   b->pending++;
@@ -965,7 +1114,7 @@ poll_once (Bench *b,
       Client *c = &b->clients[events[i].data.u64];
       guint32 ev = events[i].events;
 
-      if (c->state == CLIENT_CLOSED)
+      if (c->state == CLIENT_CLOSED || c->state == CLIENT_NEW)
         continue;
       if (c->state == CLIENT_CONNECTING)
         {
@@ -1008,6 +1157,31 @@ past (gint64 deadline)
   return now_ns () >= deadline;
 }
 
+/* Connects again the clients among [first, end) whose refused login is
+ * due to be tried again, within connect_batch. Returns: FALSE if a
+ * connect() failed */
+static gboolean
+retry_logins (Bench *b,
+              int    first,
+              int    end)
+{
+  gint64   now = now_ns ();
+  gboolean ok = TRUE;
+
+  for (int i = first; i < end && b->n_retrying > 0 && b->pending < b->connect_batch; i++)
+    {
+      Client *c = &b->clients[i];
+
+      if (c->state != CLIENT_NEW || c->retry_at == 0 || c->retry_at > now)
+        continue;
+      c->retry_at = 0;
+      b->n_retrying--;
+      if (!client_start_connect (b, c))
+        ok = FALSE;
+    }
+  return ok;
+}
+
 /* Connects and logs in clients [first, first + count), at most
  * connect_batch at a time. Returns: FALSE if some failed or time ran out */
 gboolean
@@ -1018,8 +1192,10 @@ connect_clients (Bench *b,
   int      next = first, end = first + count;
   gboolean ok = TRUE;
 
-  while ((next < end || b->pending > 0) && !past (b->deadline))
+  while ((next < end || b->pending > 0 || b->n_retrying > 0) && !past (b->deadline))
     {
+      if (ok && b->n_retrying > 0 && !retry_logins (b, first, next))
+        ok = FALSE;
       while (ok && next < end && b->pending < b->connect_batch)
         {
           Client *c = &b->clients[next++];
@@ -1029,9 +1205,9 @@ connect_clients (Bench *b,
         }
       if (!ok && b->pending == 0)
         break;
-      poll_once (b, 100);
+      poll_once (b, b->n_retrying > 0 ? 20 : 100);
     }
-  return ok && b->n_failed == 0 && next == end && b->pending == 0;
+  return ok && b->n_failed == 0 && next == end && b->pending == 0 && b->n_retrying == 0;
 }
 
 /* ---- set-up -------------------------------------------------------------- */
@@ -1050,6 +1226,37 @@ recipient_of (Bench *b,
   return (s + k) % b->n_clients;
 }
 
+/* --port2: the percentage of the lines delivered whose recipient is
+ * on the other node than the sender (throughput, fanout, room; else 0). */
+static double
+cross_node_pct (Bench *b)
+{
+  guint64 all = 0, cross = 0;
+
+  for (int s = 0; s < b->n_senders; s++)
+    {
+      int n = b->scenario == SCENARIO_ROOM ? b->members : b->recipients;
+
+      for (int k = 0; k < n; k++)
+        {
+          int r;
+
+          if (b->scenario == SCENARIO_THROUGHPUT || b->scenario == SCENARIO_FANOUT)
+            r = recipient_of (b, s, k);
+          else if (b->scenario == SCENARIO_ROOM)
+            r = s / b->members * b->members + k;
+          else
+            r = s;
+          if (b->scenario == SCENARIO_ROOM && r == s)
+            continue; /* no copy comes back to a room's sender */
+          all++;
+          if (client_port (b, (guint32) r) != client_port (b, (guint32) s))
+            cross++;
+        }
+    }
+  return all > 0 ? 100.0 * (double) cross / (double) all : 0;
+}
+
 static void
 bench_setup (Bench *b)
 {
@@ -1065,8 +1272,12 @@ bench_setup (Bench *b)
   if (b->slow_index >= 0)
     b->slow_gone_len = (gsize) g_snprintf (b->slow_gone, sizeof b->slow_gone,
                                            "error: no such peer: c%d", b->slow_index);
-  b->clients = g_new0 (Client, b->n_total);
-  b->dirty = g_new (int, b->n_total);
+  /* --port2: the barrier's clients after the others (the text dialect's
+   * scenarios that send messages; IRC has none). */
+  if (b->port2 > 0 && !b->irc && b->scenario != SCENARIO_IDLE && b->scenario != SCENARIO_LOGINS)
+    b->n_barrier = BARRIER_CLIENTS;
+  b->clients = g_new0 (Client, b->n_total + b->n_barrier);
+  b->dirty = g_new (int, b->n_total + b->n_barrier);
   b->rbuf = g_malloc (READ_BUF_SIZE);
   b->hist = g_new0 (guint64, HIST_BUCKETS);
   b->epfd = epoll_create1 (EPOLL_CLOEXEC);
@@ -1139,6 +1350,8 @@ bench_setup (Bench *b)
     }
   offsets[b->n_senders] = dests->len;
   b->dests = g_string_free (dests, FALSE);
+  if (b->port2 > 0)
+    b->cross_node_pct = cross_node_pct (b);
 
   for (int i = 0; i < b->n_total; i++)
     {
@@ -1177,12 +1390,23 @@ bench_setup (Bench *b)
     }
   g_free (offsets);
   g_free (parts);
+
+  for (int k = 0; k < b->n_barrier; k++)
+    {
+      Client *c = &b->clients[b->n_total + k];
+
+      c->fd = -1;
+      c->id = (guint32) (b->n_total + k);
+      c->state = CLIENT_NEW;
+      b->barrier[k].name_len = (gsize) g_snprintf (b->barrier[k].name, sizeof b->barrier[k].name,
+                                                   "zbarrier%d-%d", k + 1, (int) getpid ());
+    }
 }
 
 static void
 bench_free (Bench *b)
 {
-  for (int i = 0; i < b->n_total; i++)
+  for (int i = 0; i < b->n_total + b->n_barrier; i++)
     {
       if (b->clients[i].tls != NULL)
         tls_client_close (&b->clients[i]);
@@ -1214,6 +1438,8 @@ snapshot (Bench    *b,
   s->t = now_ns ();
   s->gen_cpu = cpu_seconds_self ();
   s->server_cpu = cpu_seconds_of (b->server_pid);
+  s->server2_cpu = cpu_seconds_of (b->server2_pid);
+  s->redis_cpu = cpu_seconds_of (b->redis_pid);
   s->have_machine = machine_cpu (&s->machine_busy, &s->machine_softirq);
 }
 
@@ -1304,6 +1530,74 @@ run_timed (Bench    *b,
   return finished;
 }
 
+/* Returns: the CPU seconds between @start and @end of a process of
+ * which they hold @a and @b, or -1 if either is unknown */
+static double
+cpu_between (double a,
+             double b)
+{
+  return a >= 0 && b >= 0 ? b - a : -1;
+}
+
+/* Returns: the server's CPU seconds between @start and @end, both
+ * nodes' with --server2-pid, or -1 if unknown */
+static double
+server_cpu_between (Bench          *b,
+                    const Snapshot *start,
+                    const Snapshot *end)
+{
+  double server = cpu_between (start->server_cpu, end->server_cpu);
+  double server2 = cpu_between (start->server2_cpu, end->server2_cpu);
+
+  if (b->server2_pid <= 0)
+    return server;
+  return server >= 0 && server2 >= 0 ? server + server2 : -1;
+}
+
+/* --server2-pid and --redis-pid: each process's CPU seconds. */
+static void
+print_cluster_cpu (Bench          *b,
+                   const Snapshot *start,
+                   const Snapshot *end,
+                   double          wall,
+                   GString        *result)
+{
+  double server = cpu_between (start->server_cpu, end->server_cpu);
+  double server2 = cpu_between (start->server2_cpu, end->server2_cpu);
+  double redis = cpu_between (start->redis_cpu, end->redis_cpu);
+
+  if (b->server2_pid > 0)
+    {
+      g_print ("  CPU           server 1 (:%d) %.2f s (%.0f%%), server 2 (:%d) %.2f s (%.0f%%)\n",
+               b->port, server, 100 * server / wall, b->port2, server2, 100 * server2 / wall);
+      if (server >= 0)
+        g_string_append_printf (result, " server1_cpu_s=%.3f", server);
+      else
+        g_string_append (result, " server1_cpu_s=NA");
+      if (server2 >= 0)
+        g_string_append_printf (result, " server2_cpu_s=%.3f", server2);
+      else
+        g_string_append (result, " server2_cpu_s=NA");
+    }
+  if (b->redis_pid <= 0)
+    return;
+  if (redis < 0)
+    {
+      g_string_append (result, " redis_cpu_s=NA redis_cpu_pct=NA");
+      return;
+    }
+  g_print ("  CPU           redis-server %.2f s (%.0f%%)", redis, 100 * redis / wall);
+  g_string_append_printf (result, " redis_cpu_s=%.3f redis_cpu_pct=%.1f", redis,
+                          100 * redis / wall);
+  if (b->lines > 0)
+    {
+      g_print (", %.0f ns per delivered line", redis * 1e9 / (double) b->lines);
+      g_string_append_printf (result, " redis_ns_per_line=%.0f",
+                              redis * 1e9 / (double) b->lines);
+    }
+  g_print ("\n");
+}
+
 void
 print_cpu (Bench          *b,
            const Snapshot *start,
@@ -1312,13 +1606,15 @@ print_cpu (Bench          *b,
 {
   double wall = MAX (seconds_between (start->t, end->t), 1e-3);
   double gen = end->gen_cpu - start->gen_cpu;
-  double server = end->server_cpu - start->server_cpu;
+  double server = server_cpu_between (b, start, end);
+  double redis = cpu_between (start->redis_cpu, end->redis_cpu);
 
   g_print ("  CPU           generator %.2f s (%.0f%% of one core)", gen, 100 * gen / wall);
   g_string_append_printf (result, " gen_cpu_s=%.3f gen_cpu_pct=%.1f", gen, 100 * gen / wall);
-  if (start->server_cpu >= 0 && end->server_cpu >= 0)
+  if (server >= 0)
     {
-      g_print (", server %.2f s (%.0f%%)", server, 100 * server / wall);
+      g_print (", server%s %.2f s (%.0f%%)", b->server2_pid > 0 ? "s" : "", server,
+               100 * server / wall);
       g_string_append_printf (result, " server_cpu_s=%.3f server_cpu_pct=%.1f",
                               server, 100 * server / wall);
       if (b->lines > 0)
@@ -1334,6 +1630,7 @@ print_cpu (Bench          *b,
       g_string_append (result, " server_cpu_s=NA server_cpu_pct=NA");
     }
   g_print ("\n");
+  print_cluster_cpu (b, start, end, wall, result);
 
   if (start->have_machine && end->have_machine)
     {
@@ -1345,12 +1642,15 @@ print_cpu (Bench          *b,
        * context (most of loopback TCP) is charged to that process too, so
        * "other" is what neither process accounts for: other processes and
        * ksoftirqd, i.e. mostly noise in this measurement. */
-      double other = busy - gen - (server >= 0 ? server : 0);
+      double      other = busy - gen - (server >= 0 ? server : 0) - (redis >= 0 ? redis : 0);
+      const char *others = b->redis_pid > 0     ? "s or redis-server"
+                           : b->server2_pid > 0 ? "s"
+                                                : "";
 
       g_print ("  machine       %.0f%% busy (of %ld00%%): softirq %.0f%%,"
-               " not generator or server %.0f%%\n",
+               " not generator or server%s %.0f%%\n",
                100 * busy / wall, sysconf (_SC_NPROCESSORS_ONLN), 100 * softirq / wall,
-               100 * other / wall);
+               others, 100 * other / wall);
       g_string_append_printf (result, " machine_busy_pct=%.1f machine_softirq_pct=%.1f"
                                       " machine_other_pct=%.1f",
                               100 * busy / wall, 100 * softirq / wall, 100 * other / wall);
@@ -1402,6 +1702,117 @@ print_delivery (Bench   *b,
     }
 }
 
+/* ---- the cluster barrier ---------------------------------------------------- */
+
+/* Closes one of the barrier's clients, whatever its state, without
+ * counting it as a failed login or a disconnect. */
+static void
+barrier_close (Bench  *b,
+               Client *c)
+{
+  if (c->state == CLIENT_CONNECTING || c->state == CLIENT_HANDSHAKE || c->state == CLIENT_LOGIN)
+    b->pending--;
+  else if (c->state == CLIENT_NEW && c->retry_at != 0)
+    b->n_retrying--;
+  if (c->tls != NULL)
+    tls_client_close (c);
+  if (c->fd >= 0)
+    close (c->fd); /* also leaves the epoll set */
+  c->fd = -1;
+  c->in_epoll = FALSE;
+  c->retry_at = 0;
+  c->state = CLIENT_CLOSED;
+}
+
+/* --port2: returns once each node has heard of every login (and room
+ * join) made on the other, so that no message of the timed phase meets
+ * "error: no such peer". A node learns the other's names from the
+ * events the other publishes through Redis, in the order they were
+ * published, on one subscription: once node A knows a name logged in
+ * on node B after all the clients' logins were done, it knows theirs.
+ * So zbarrier1-PID logs in on --port and zbarrier2-PID on --port2, and
+ * each sends the other "NAME: probe", one probe in flight at a time,
+ * again BARRIER_PROBE_EVERY after the last while it is refused with
+ * "error: no such peer: NAME", until it is delivered; for at most
+ * BARRIER_TIMEOUT. Their lines count in no figure (barrier_line()), and
+ * they are closed before the timed phase. Returns: FALSE, with the
+ * status in @result, if the barrier did not complete */
+static gboolean
+cluster_barrier (Bench   *b,
+                 GString *result)
+{
+  gint64   t0 = now_ns (), end;
+  gboolean ok;
+  int      first = b->n_total;
+
+  if (b->n_barrier == 0)
+    return TRUE;
+  /* tls_setup() made room for the n_total others only. */
+  if (b->tls_pending != NULL)
+    b->tls_pending = g_renew (int, b->tls_pending, b->n_total + b->n_barrier);
+
+  ok = connect_clients (b, first, b->n_barrier);
+  end = MIN (b->deadline, now_ns () + BARRIER_TIMEOUT);
+  while (ok && !(b->barrier[0].seen && b->barrier[1].seen) && !past (end))
+    {
+      gint64 now = now_ns ();
+
+      for (int k = 0; k < b->n_barrier && ok; k++)
+        {
+          Client           *c = &b->clients[first + k];
+          BarrierEnd       *e = &b->barrier[k];
+          const BarrierEnd *other = &b->barrier[1 - k];
+          char              line[BARRIER_NAME_MAX + 8];
+          gsize             n;
+
+          if (c->state != CLIENT_READY)
+            {
+              ok = FALSE;
+              break;
+            }
+          if (e->seen)
+            continue;
+          /* Lost on the way: neither delivered nor refused. */
+          if (e->sent != 0 && now - e->sent > BARRIER_ANSWER_WAIT)
+            e->sent = 0;
+          if (e->sent != 0 || now < e->next)
+            continue;
+          memcpy (line, other->name, other->name_len);
+          memcpy (line + other->name_len, ": probe\n", 8);
+          n = other->name_len + 8;
+          if (!client_send_small (b, c, line, n, "barrier probe"))
+            {
+              ok = FALSE;
+              break;
+            }
+          e->sent = now;
+          e->next = now + BARRIER_PROBE_EVERY;
+        }
+      if (ok)
+        poll_once (b, 5);
+    }
+  ok = ok && b->barrier[0].seen && b->barrier[1].seen;
+  for (int k = 0; k < b->n_barrier; k++)
+    barrier_close (b, &b->clients[first + k]);
+
+  if (!ok)
+    {
+      g_print ("  barrier       FAILED after %.3f s: %s's probe %s, %s's %s (%" G_GUINT64_FORMAT
+               " probes refused with \"no such peer\")\n",
+               seconds_between (t0, now_ns ()), b->barrier[0].name,
+               b->barrier[0].seen ? "delivered" : "not delivered", b->barrier[1].name,
+               b->barrier[1].seen ? "delivered" : "not delivered", b->barrier_refused);
+      g_string_append_printf (result, " status=barrier-failed connected=%d", b->n_ready);
+      return FALSE;
+    }
+  g_print ("  barrier       each node knew the other's logins after %.3f s (%" G_GUINT64_FORMAT
+           " probes refused with \"no such peer\" first)\n",
+           seconds_between (t0, now_ns ()), b->barrier_refused);
+  g_string_append_printf (result, " barrier_s=%.3f barrier_refused=%" G_GUINT64_FORMAT,
+                          seconds_between (t0, now_ns ()), b->barrier_refused);
+  return TRUE;
+}
+
 /* ---- scenarios ------------------------------------------------------------ */
 
 const char *
@@ -1445,6 +1856,8 @@ run_messages (Bench   *b,
       return 1;
     }
   if (b->scenario == SCENARIO_ROOM && !b->direct && !room_join (b, result))
+    return 1;
+  if (!cluster_barrier (b, result))
     return 1;
 
   ok = run_timed (b, &start, &end, NULL, NULL);
@@ -1631,8 +2044,7 @@ run_logins (Bench   *b,
   last_s = t_last ? seconds_between (start.t, t_last) : -1.0;
   rate = last_s > 0 ? (double) n_lat / last_s : 0;
   wall = MAX (seconds_between (start.t, end.t), 1e-3);
-  if (start.server_cpu >= 0 && end.server_cpu >= 0)
-    server = end.server_cpu - start.server_cpu;
+  server = server_cpu_between (b, &start, &end);
 
   g_print ("  timed logins  %" G_GSIZE_FORMAT " of %d done, %d failed, %.0f logins/s;"
            " first done at %.3f s, last at %.3f s\n",
@@ -1707,7 +2119,8 @@ slow_tick (Bench   *b,
     w->rss_peak = rss;
   if (w->tcp_left_at == 0)
     {
-      w->last_state = server_side_tcp_state (b->port, w->slow_port);
+      w->last_state = server_side_tcp_state (client_port (b, (guint32) b->slow_index),
+                                             w->slow_port);
       if (w->last_state >= 0 && w->last_state != TCP_ESTABLISHED_STATE)
         w->tcp_left_at = now;
     }
@@ -1771,6 +2184,8 @@ run_slowreader (Bench   *b,
                               b->n_ready);
       return 1;
     }
+  if (!cluster_barrier (b, result))
+    return 1;
 
   /* The slow reader stops reading: out of the epoll set altogether. */
   epoll_ctl (b->epfd, EPOLL_CTL_DEL, slow->fd, NULL);
@@ -1951,6 +2366,18 @@ main (int    argc,
       "Padding bytes added to each message text (0)", "BYTES" },
     { "server-pid", 0, 0, G_OPTION_ARG_INT, &b.server_pid,
       "Server process, for its CPU time and RSS from /proc", "PID" },
+    { "port2", 0, 0, G_OPTION_ARG_INT, &b.port2,
+      "A second server (another node of a cluster) on 127.0.0.1: the odd clients connect"
+      " to it, the even ones to --port",
+      "PORT" },
+    { "server2-pid", 0, 0, G_OPTION_ARG_INT, &b.server2_pid,
+      "The second server's process: its CPU time is added to the server's", "PID" },
+    { "redis-pid", 0, 0, G_OPTION_ARG_INT, &b.redis_pid,
+      "redis-server's process (of a cluster), for its CPU time", "PID" },
+    { "login-retry", 0, 0, G_OPTION_ARG_DOUBLE, &b.login_retry,
+      "Log in again, on a new connection, when refused with \"" UNAVAILABLE_LINE "\", for up"
+      " to this many seconds from the first attempt (30; 0: never)",
+      "SEC" },
     { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &b.timeout,
       "Give up after this many seconds, report what was measured (120)", "SEC" },
     { "drain", 0, 0, G_OPTION_ARG_DOUBLE, &b.drain,
@@ -2002,6 +2429,7 @@ main (int    argc,
   b.stall = 10;
   b.hold = 1;
   b.connect_batch = 256;
+  b.login_retry = 30;
   b.epfd = -1;
 
   context = g_option_context_new ("SCENARIO - load generator for confabd's text protocol");
@@ -2013,6 +2441,10 @@ main (int    argc,
                                 "  slowreader  N senders to themselves and to one client that never reads\n"
                                 "  logins      N idle clients log in, then L more are timed: logins/s, latency\n"
                                 "  room        R rooms of M members, each member sends its messages to its room\n"
+                                "\n"
+                                "With --port2 the odd clients connect to a second node of a cluster; the\n"
+                                "recipients stay the same, so throughput's recipient k (0: the sender) is\n"
+                                "on the other node when k is odd (N even): K=4, 2 of 4 deliveries cross.\n"
                                 "\n"
                                 "Only 127.0.0.1 is contacted. The last line printed is \"RESULT key=value ...\".");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -2041,7 +2473,8 @@ main (int    argc,
       b.n_clients < (b.scenario == SCENARIO_LOGINS ? 0 : 1) ||
       (b.scenario == SCENARIO_LOGINS && b.logins < 1) || b.queue_cap < -1 ||
       b.window < 1 || b.payload < 0 || b.payload > 65536 || b.timeout <= 0 ||
-      b.drain < 0 || b.stall <= 0 || b.hold <= 0 || b.hold > 3600 || b.connect_batch < 1 || b.messages > G_MAXINT32)
+      b.drain < 0 || b.stall <= 0 || b.hold <= 0 || b.hold > 3600 || b.connect_batch < 1 || b.messages > G_MAXINT32 ||
+      b.port2 < 0 || b.port2 > 65535 || b.login_retry < 0 || b.login_retry > 3600)
     {
       g_printerr ("Invalid option value (see --help); --port is required.\n");
       return 2;
@@ -2064,6 +2497,16 @@ main (int    argc,
     }
   if (b.scenario == SCENARIO_SLOWREADER && b.server_pid <= 0)
     g_printerr ("warning: without --server-pid there is no RSS to sample\n");
+  if (b.server2_pid > 0 && b.port2 == 0)
+    {
+      g_printerr ("--server2-pid goes with --port2\n");
+      return 2;
+    }
+  if (b.port2 > 0 && (b.scenario == SCENARIO_IDLE || b.scenario == SCENARIO_SLOWREADER))
+    g_printerr ("warning: --port2: the server's RSS is only --server-pid's, of the even clients\n");
+  if (b.port2 > 0 && b.irc)
+    g_printerr ("warning: --irc --port2: no barrier before the timed phase, so a node may not"
+                " know the other's names yet (\"no such peer\")\n");
   if (!b.tls && (b.ca_file != NULL || b.tls_priority != NULL))
     {
       g_printerr ("--ca and --tls-priority go with --tls\n");
@@ -2115,6 +2558,15 @@ main (int    argc,
     g_print (", %d recipients per message, %d messages per sender, window %d",
              b.recipients, b.messages, b.window);
   g_print (", 127.0.0.1:%d%s\n", b.port, b.tls ? " over TLS" : "");
+  if (b.port2 > 0)
+    {
+      g_print ("  two nodes     even clients on 127.0.0.1:%d, odd ones on 127.0.0.1:%d",
+               b.port, b.port2);
+      if (b.n_senders > 0)
+        g_print ("; %.1f%% of the deliveries cross to the other node", b.cross_node_pct);
+      g_print ("\n");
+      g_string_append_printf (result, " port2=%d cross_node_pct=%.1f", b.port2, b.cross_node_pct);
+    }
 
   switch (b.scenario)
     {
@@ -2135,6 +2587,12 @@ main (int    argc,
       break;
     }
 
+  if (b.login_retries > 0 || b.port2 > 0 || b.redis_pid > 0)
+    {
+      g_print ("  login retries %" G_GUINT64_FORMAT " (refused with \"" UNAVAILABLE_LINE "\")\n",
+               b.login_retries);
+      g_string_append_printf (result, " login_retries=%" G_GUINT64_FORMAT, b.login_retries);
+    }
   if (b.tls)
     tls_print (&b, result);
   g_print ("%s\n", result->str);

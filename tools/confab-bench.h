@@ -16,6 +16,16 @@
 #define NUM_MAX_LEN      20  /* digits of a guint64 */
 #define IRC_LINE_MAX     512 /* an IRC line's bytes, CR LF included (RFC 1459 2.3) */
 
+/* How long a login refused for now waits for its next try, in ns. */
+#define LOGIN_RETRY_WAIT (100 * G_GINT64_CONSTANT (1000000))
+
+/* --port2: the barrier before the timed phase (confab-bench.c). */
+#define BARRIER_CLIENTS     2  /* one on each node */
+#define BARRIER_NAME_MAX    32 /* "zbarrierK-PID" and its NUL */
+#define BARRIER_PROBE_EVERY (20 * G_GINT64_CONSTANT (1000000))
+#define BARRIER_ANSWER_WAIT (1000 * G_GINT64_CONSTANT (1000000)) /* then the probe goes again */
+#define BARRIER_TIMEOUT     (10 * G_GINT64_CONSTANT (1000000000))
+
 /* Latency histogram: exact below 2048 µs, then 1024 buckets per power of
  * two (under 0.1 % error), up to 2^40 µs. */
 #define HIST_SUB_BITS 10
@@ -67,6 +77,8 @@ typedef struct
   gint64 t_established; /* the TCP connection was up */
   gint64 t_secured;     /* --tls: the handshake was done */
   gint64 t_logged_in;   /* the self round-trip came back */
+  gint64 t_first_try;   /* the first connect(), for --login-retry's bound */
+  gint64 retry_at;      /* CLIENT_NEW after a refused login: when to try again; 0: not */
 
   /* sending */
   guint32 sent;
@@ -94,6 +106,17 @@ typedef struct
   gboolean         tls_pending; /* on the list of clients with decrypted bytes to read */
 } Client;
 
+/* --port2: one of the barrier's clients, the Kth after the n_total
+ * others, on --port for K = 0 and on --port2 for K = 1. */
+typedef struct
+{
+  char     name[BARRIER_NAME_MAX]; /* "zbarrier1-PID", "zbarrier2-PID" */
+  gsize    name_len;
+  gboolean seen; /* its probe reached the other barrier client */
+  gint64   sent; /* when its probe now in flight went; 0: none in flight */
+  gint64   next; /* when its next probe may go */
+} BarrierEnd;
+
 typedef struct
 {
   /* options */
@@ -105,6 +128,10 @@ typedef struct
   int      window;
   int      payload;
   int      server_pid;
+  int      port2;       /* 0, or the second node's port: the odd clients' */
+  int      server2_pid; /* the second node's process, for its CPU time */
+  int      redis_pid;   /* redis-server, for its CPU time */
+  double   login_retry; /* seconds a login refused for now is tried again */
   int      connect_batch;
   int      logins;    /* logins: the timed logins */
   gint64   queue_cap; /* slowreader: server's queue_max_bytes, or -1 */
@@ -125,11 +152,20 @@ typedef struct
   char    *rbuf;     /* (owned): the shared read buffer */
   guint32 *last_seq; /* (owned): per sender→recipient, seq + 1 */
   gsize    n_slots;
+  double   cross_node_pct; /* --port2: the share of the deliveries that cross nodes */
+
+  /* --port2: the barrier before the timed phase */
+  int        n_barrier; /* BARRIER_CLIENTS after the n_total others in clients, or 0 */
+  BarrierEnd barrier[BARRIER_CLIENTS];
+  guint64    barrier_refused; /* probes answered "error: no such peer" */
+  guint64    barrier_stray;   /* other lines the barrier clients got */
 
   /* login phase */
-  int pending;
-  int n_ready;
-  int n_failed;
+  int     pending;
+  int     n_ready;
+  int     n_failed;
+  int     n_retrying;    /* refused for now, waiting for retry_at */
+  guint64 login_retries; /* logins tried again */
 
   /* timed phase */
   gboolean timed;
@@ -190,6 +226,8 @@ typedef struct
   gint64   t;
   double   gen_cpu;
   double   server_cpu;
+  double   server2_cpu;
+  double   redis_cpu;
   gboolean have_machine;
   double   machine_busy;
   double   machine_softirq;

@@ -171,6 +171,19 @@ confabctl_format_value (GVariant *value)
     return g_variant_dup_string (value, NULL);
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
     return g_strdup (g_variant_get_boolean (value) ? _ ("yes") : _ ("no"));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE ("a{su}")))
+    {
+      /* cluster_node_peers: "n0 2, n1 5" */
+      g_autoptr(GString) text = g_string_new (NULL);
+      GVariantIter iter;
+      const char  *key;
+      guint32      n;
+
+      g_variant_iter_init (&iter, value);
+      while (g_variant_iter_next (&iter, "{&su}", &key, &n))
+        g_string_append_printf (text, "%s%s %" G_GUINT32_FORMAT, text->len > 0 ? ", " : "", key, n);
+      return g_string_free (g_steal_pointer (&text), FALSE);
+    }
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
     {
       g_autoptr(GVariant) inner = g_variant_get_variant (value);

@@ -29,6 +29,8 @@ int confab_fuzz_irc_message (const uint8_t *data,
                              size_t         size);
 int confab_fuzz_ws_frame (const uint8_t *data,
                           size_t         size);
+int confab_fuzz_cluster_wire (const uint8_t *data,
+                              size_t         size);
 
 /* Once per process: a log writer that drops chatter (the config loader
  * logs every unknown key; the formatting still runs) and aborts on a
