@@ -125,6 +125,13 @@ fake_add_room_members (gpointer          data,
   g_ptr_array_add (names, (gpointer) "Bob");
 }
 
+static void
+fake_add_peer_names (gpointer   data,
+                     GPtrArray *names)
+{
+  g_ptr_array_add (names, (gpointer) "Bob");
+}
+
 static const ConfabClusterLink fake_link_funcs = {
   .claim = fake_claim,
   .unclaim = fake_unclaim,
@@ -134,6 +141,7 @@ static const ConfabClusterLink fake_link_funcs = {
   .get_stats = fake_get_stats,
   .room_notice = fake_room_notice,
   .add_room_members = fake_add_room_members,
+  .add_peer_names = fake_add_peer_names,
 };
 
 typedef struct
@@ -224,6 +232,15 @@ test_route_remote (Fixture      *fx,
   g_assert_true (confab_broker_is_present (fx->broker, "bob"));
   g_assert_true (confab_broker_is_present (fx->broker, "Carol"));
   g_assert_false (confab_broker_is_present (fx->broker, "nobody"));
+
+  /* Who is connected: here and on the other nodes, sorted. */
+  {
+    guint                   n = 0;
+    g_autofree const char **names = confab_broker_dup_peer_names (fx->broker, &n);
+
+    g_assert_cmpuint (n, ==, 3);
+    g_assert_cmpstrv (names, ((const char *[]) { "Bob", "alice", "carol", NULL }));
+  }
 }
 
 /* What another node routes here reaches each peer once, by key. */

@@ -316,6 +316,10 @@ test_chat (void)
   confab_test_client_send_raw (irc_dup, "NICK bob\r\nUSER b 0 * :b\r\n", 26);
   g_free (expect_containing (irc_dup, " 433 ", 20));
 
+  /* Who is connected: everyone, on every node. */
+  confab_test_client_send_line (alice, "/peers");
+  confab_test_client_expect_line (alice, "peers: alice bob carol");
+
   /* A name that does not exist anywhere is still refused. */
   confab_test_client_send_line (alice, "nobody: hi");
   confab_test_client_expect_line (alice, "error: no such peer: nobody");

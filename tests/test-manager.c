@@ -981,6 +981,12 @@ cluster_add_room_members (gpointer          data,
 {
 }
 
+static void
+cluster_add_peer_names (gpointer   data,
+                        GPtrArray *names)
+{
+}
+
 static const ConfabClusterLink reporting_link = {
   .claim = cluster_claim,
   .unclaim = cluster_unclaim,
@@ -990,6 +996,7 @@ static const ConfabClusterLink reporting_link = {
   .get_stats = cluster_get_stats,
   .room_notice = cluster_room_notice,
   .add_room_members = cluster_add_room_members,
+  .add_peer_names = cluster_add_peer_names,
 };
 
 static void

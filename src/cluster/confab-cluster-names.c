@@ -663,6 +663,24 @@ link_has_name (gpointer    link_data,
 }
 
 static void
+link_add_peer_names (gpointer   link_data,
+                     GPtrArray *names)
+{
+  ConfabCluster *self = link_data;
+  GHashTableIter iter;
+  gpointer       value;
+
+  g_hash_table_iter_init (&iter, self->names);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ConfabRemotePeer *remote = value;
+
+      if (confab_cluster_detector_is_alive (self->detector, remote->node))
+        g_ptr_array_add (names, remote->name);
+    }
+}
+
+static void
 link_get_stats (gpointer            link_data,
                 ConfabClusterStats *stats)
 {
@@ -694,6 +712,7 @@ const ConfabClusterLink confab_cluster_link = {
   .get_stats = link_get_stats,
   .room_notice = confab_cluster_rooms_notice,
   .add_room_members = confab_cluster_rooms_add_members,
+  .add_peer_names = link_add_peer_names,
 };
 
 /* What another node routed here, or what it says of itself. */

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "confab-broker-private.h"
 #include "confab-name-key.h"
 
@@ -268,4 +270,42 @@ confab_broker_room_take_topic (ConfabBrokerRoom *room,
   g_free (room->topic_setter);
   room->topic_setter = g_strdup (setter);
   room->topic_usec = usec;
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/**
+ * confab_broker_dup_peer_names:
+ * @n_names: (out): how many
+ *
+ * Returns: (transfer container): the names of the peers connected here
+ *   and, in a cluster, on the other nodes, sorted, NULL-terminated; the
+ *   strings are borrowed, valid until the main loop runs again
+ */
+const char **
+confab_broker_dup_peer_names (ConfabBroker *self,
+                              guint        *n_names)
+{
+  GPtrArray     *names;
+  GHashTableIter iter;
+  gpointer       peer;
+
+  g_return_val_if_fail (CONFAB_IS_BROKER (self), NULL);
+  g_return_val_if_fail (n_names != NULL, NULL);
+
+  names = g_ptr_array_sized_new (g_hash_table_size (self->peers) + 1);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &peer))
+    g_ptr_array_add (names, ((ConfabBrokerPeer *) peer)->name);
+  if (self->link != NULL)
+    self->link->add_peer_names (self->link_data, names);
+  g_ptr_array_sort (names, compare_names);
+  *n_names = names->len;
+  g_ptr_array_add (names, NULL);
+  return (const char **) g_ptr_array_free (names, FALSE);
 }

@@ -216,6 +216,8 @@ void              confab_broker_claim_name (ConfabBroker       *self,
                                             gpointer            user_data);
 void              confab_broker_unclaim_name (ConfabBroker *self,
                                               const char   *name);
+const char      **confab_broker_dup_peer_names (ConfabBroker *self,
+                                                guint        *n_names);
 gboolean          confab_broker_get_cluster_stats (ConfabBroker       *self,
                                                    ConfabClusterStats *stats);
 gboolean          confab_broker_is_present (ConfabBroker *self,

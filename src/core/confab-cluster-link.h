@@ -54,6 +54,8 @@ typedef struct
  *   topic @notice of @room, tell the other nodes with members of it.
  * @add_room_members: add the names of @room's members on other nodes to
  *   @names (borrowed strings, valid until the main loop runs again).
+ * @add_peer_names: add the names of the peers on other nodes to @names
+ *   (the same).
  */
 typedef struct
 {
@@ -81,6 +83,8 @@ typedef struct
   void (*add_room_members) (gpointer          link_data,
                             ConfabBrokerRoom *room,
                             GPtrArray        *names);
+  void (*add_peer_names) (gpointer   link_data,
+                          GPtrArray *names);
 } ConfabClusterLink;
 
 G_END_DECLS

@@ -273,13 +273,12 @@ confab_session_join (const ConfabSession    *session,
 static void
 reply_peers (const ConfabSession *session)
 {
-  g_autoptr(GPtrArray) peers = confab_broker_list_peers (session->broker);
-  g_autofree const char **names = g_new0 (const char *, peers->len + 1);
+  guint                   n = 0;
+  g_autofree const char **names = confab_broker_dup_peer_names (session->broker, &n);
   g_autoptr(ConfabMessage) message = NULL;
 
-  for (guint i = 0; i < peers->len; i++)
-    names[i] = confab_broker_peer_get_name (g_ptr_array_index (peers, i));
-  message = confab_message_new_peers (names, peers->len);
+  /* In a cluster, everyone on every node. */
+  message = confab_message_new_peers (names, n);
   confab_broker_peer_push_reply (session->entry, message);
 }
 
