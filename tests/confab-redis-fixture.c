@@ -443,26 +443,6 @@ child_setup (gpointer user_data)
     _exit (127);
 }
 
-static void
-wait_ready_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  gboolean *done = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *done = TRUE;
-}
-
-static gboolean
-flag_cb (gpointer user_data)
-{
-  gboolean *flag = user_data;
-
-  *flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* "exited with status 0", "was killed by signal 9 (Killed)" */
 static char *
 describe_exit (GSubprocess *subprocess)
@@ -492,39 +472,10 @@ redis_reap (ConfabTestRedis *self,
             gboolean        *killed)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GSource) timeout = NULL;
-  gboolean done = FALSE;
-  gboolean timed_out = FALSE;
-  char    *how;
+  char *how;
 
-  *killed = FALSE;
   g_main_context_push_thread_default (context);
-  g_subprocess_wait_async (self->subprocess, NULL, wait_ready_cb, &done);
-  timeout = g_timeout_source_new (timeout_ms);
-  g_source_set_callback (timeout, flag_cb, &timed_out, NULL);
-  g_source_attach (timeout, context);
-
-  while (!done)
-    {
-      if (timed_out)
-        {
-          /* Nothing survives SIGKILL for long; if it does, the machine
-           * is in trouble and aborting is all that is left (the pending
-           * wait points into this frame). */
-          if (*killed)
-            g_error ("redis-server (pid %d) survived SIGKILL", (int) self->pid);
-          g_subprocess_force_exit (self->subprocess);
-          *killed = TRUE;
-          timed_out = FALSE;
-          g_source_destroy (timeout);
-          g_source_unref (timeout);
-          timeout = g_timeout_source_new (KILL_TIMEOUT_MS);
-          g_source_set_callback (timeout, flag_cb, &timed_out, NULL);
-          g_source_attach (timeout, context);
-        }
-      g_main_context_iteration (context, TRUE);
-    }
-  g_source_destroy (timeout);
+  *killed = !confab_test_subprocess_reap (self->subprocess, timeout_ms, context, "redis-server");
   g_main_context_pop_thread_default (context);
 
   how = describe_exit (self->subprocess);

@@ -429,9 +429,9 @@ confab_test_daemon_start (const char         *config_path,
 }
 
 static void
-wait_ready_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+wait_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   gboolean *done = user_data;
 
@@ -448,34 +448,36 @@ flag_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/*
- * daemon_reap:
- * @timeout_ms: how long it may take to exit (unscaled)
+/**
+ * confab_test_subprocess_reap:
+ * @context: (nullable): the main context to wait on; %NULL for the
+ *   global default one
+ * @what: the program's name, for the message if it survives SIGKILL
  *
- * Waits for the daemon to exit; after @timeout_ms kills it (SIGKILL) and
- * waits for that. No GCancellable: GSubprocess completes waits from
+ * Waits for @subprocess to exit; after @timeout_ms kills it (SIGKILL)
+ * and waits for that. No GCancellable: GSubprocess completes waits from
  * GLib's worker thread, and a cancellable connected there and dropped
  * here would be one more cross-thread object to race on; SIGKILL ends
  * the wait just as well.
  *
  * Returns: TRUE if it exited on its own, FALSE if it had to be killed
  */
-static gboolean
-daemon_reap (ConfabTestDaemon *self,
-             guint             timeout_ms)
+gboolean
+confab_test_subprocess_reap (GSubprocess  *subprocess,
+                             guint         timeout_ms,
+                             GMainContext *context,
+                             const char   *what)
 {
   g_autoptr(GSource) timeout = NULL;
   gboolean done = FALSE;
   gboolean timed_out = FALSE;
   gboolean killed = FALSE;
+  GPid     pid = confab_test_subprocess_get_pid (subprocess);
 
-  if (self->reaped)
-    return TRUE;
-
-  g_subprocess_wait_async (self->subprocess, NULL, wait_ready_cb, &done);
+  g_subprocess_wait_async (subprocess, NULL, wait_done_cb, &done);
   timeout = g_timeout_source_new (timeout_ms);
   g_source_set_callback (timeout, flag_cb, &timed_out, NULL);
-  g_source_attach (timeout, NULL);
+  g_source_attach (timeout, context);
 
   while (!done)
     {
@@ -485,27 +487,41 @@ daemon_reap (ConfabTestDaemon *self,
            * is in trouble and aborting is all that is left (the pending
            * wait points into this frame). */
           if (killed)
-            g_error ("confabd (pid %d) survived SIGKILL", (int) self->pid);
-          g_subprocess_force_exit (self->subprocess);
+            g_error ("%s (pid %d) survived SIGKILL", what, (int) pid);
+          g_subprocess_force_exit (subprocess);
           killed = TRUE;
           timed_out = FALSE;
           g_source_destroy (timeout);
           g_source_unref (timeout);
           timeout = g_timeout_source_new (KILL_TIMEOUT_MS);
           g_source_set_callback (timeout, flag_cb, &timed_out, NULL);
-          g_source_attach (timeout, NULL);
+          g_source_attach (timeout, context);
         }
-      g_main_context_iteration (NULL, TRUE);
+      g_main_context_iteration (context, TRUE);
     }
   g_source_destroy (timeout);
+  return !killed;
+}
 
+/* Waits for the daemon to exit (confab_test_subprocess_reap()).
+ * Returns: TRUE if it exited on its own, FALSE if it had to be killed */
+static gboolean
+daemon_reap (ConfabTestDaemon *self,
+             guint             timeout_ms)
+{
+  gboolean exited;
+
+  if (self->reaped)
+    return TRUE;
+
+  exited = confab_test_subprocess_reap (self->subprocess, timeout_ms, NULL, "confabd");
   self->reaped = TRUE;
   self->if_exited = g_subprocess_get_if_exited (self->subprocess);
   if (self->if_exited)
     self->exit_status = g_subprocess_get_exit_status (self->subprocess);
   else if (g_subprocess_get_if_signaled (self->subprocess))
     self->term_sig = g_subprocess_get_term_sig (self->subprocess);
-  return !killed;
+  return exited;
 }
 
 void

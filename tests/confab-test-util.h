@@ -200,6 +200,12 @@ void confab_test_daemon_stop_at (ConfabTestDaemon *self,
  * has reaped it (a child refusing its command line can be that quick):
  * for messages only, never for kill(2). */
 GPid confab_test_subprocess_get_pid (GSubprocess *subprocess);
+/* Waits up to @timeout_ms for @subprocess to exit, then SIGKILLs it and
+ * waits for that. Returns: TRUE if it exited on its own */
+gboolean confab_test_subprocess_reap (GSubprocess  *subprocess,
+                                      guint         timeout_ms,
+                                      GMainContext *context,
+                                      const char   *what);
 /* Returns: user + system CPU time of @pid in seconds (from /proc/PID/stat) */
 double confab_test_get_cpu_time (GPid pid);
 /* Returns: the number of open file descriptors of @pid (/proc/PID/fd) */

@@ -599,6 +599,23 @@ test_node_killed (void)
   g_assert_cmpstr (answer, ==, "error: name taken: bob");
 }
 
+/* Two nodes: alice and amy on n0, bob on n1, known to both. */
+static Cluster *
+two_nodes (ConfabTestClient **alice,
+           ConfabTestClient **amy,
+           ConfabTestClient **bob)
+{
+  Cluster *c = cluster_new (TRUE);
+
+  start_node (c, 0);
+  start_node (c, 1);
+  *alice = login_when_ready (port_of (c, 0), "alice", login_timeout_ms (c));
+  *amy = login_when_ready (port_of (c, 0), "amy", login_timeout_ms (c));
+  *bob = login_when_ready (port_of (c, 1), "bob", login_timeout_ms (c));
+  wait_metric (c->nodes[0], "confab_cluster_node_peers{node=\"n1\"} 1");
+  return c;
+}
+
 /* Redis goes away and comes back empty: local chat goes on, logins are
  * refused meanwhile, and the nodes recover by themselves, with the names
  * they held still theirs. */
@@ -615,13 +632,7 @@ test_redis_restarted (void)
 
   if (!confab_test_redis_check_available ())
     return;
-  c = cluster_new (TRUE);
-  start_node (c, 0);
-  start_node (c, 1);
-  alice = login_when_ready (port_of (c, 0), "alice", login_timeout_ms (c));
-  amy = login_when_ready (port_of (c, 0), "amy", login_timeout_ms (c));
-  bob = login_when_ready (port_of (c, 1), "bob", login_timeout_ms (c));
-  wait_metric (c->nodes[0], "confab_cluster_node_peers{node=\"n1\"} 1");
+  c = two_nodes (&alice, &amy, &bob);
 
   offset = confab_test_daemon_get_log_length (c->nodes[0]);
   confab_test_redis_stop (c->redis);
@@ -671,13 +682,7 @@ test_redis_stalled (void)
 
   if (!confab_test_redis_check_available ())
     return;
-  c = cluster_new (TRUE);
-  start_node (c, 0);
-  start_node (c, 1);
-  alice = login_when_ready (port_of (c, 0), "alice", login_timeout_ms (c));
-  amy = login_when_ready (port_of (c, 0), "amy", login_timeout_ms (c));
-  bob = login_when_ready (port_of (c, 1), "bob", login_timeout_ms (c));
-  wait_metric (c->nodes[0], "confab_cluster_node_peers{node=\"n1\"} 1");
+  c = two_nodes (&alice, &amy, &bob);
 
   confab_test_redis_pause (c->redis);
   /* Past the ttl: Redis' own clock runs on meanwhile. */
