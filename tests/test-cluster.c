@@ -710,6 +710,44 @@ test_redis_stalled (void)
   g_assert_null (strstr (log, "has not been heard from"));
 }
 
+/* What Redis has of a node but the node no longer holds (a claim whose
+ * answer was lost with its connection) is freed when the node registers
+ * again, as it does whenever Redis forgot it. */
+static void
+test_stale_name_freed (void)
+{
+  g_autoptr(Cluster) c = NULL;
+  g_autoptr(ConfabTestClient) alice = NULL;
+  g_autoptr(ConfabTestClient) amy = NULL;
+  g_autoptr(ConfabTestClient) bob = NULL;
+  g_autoptr(ConfabTestClient) ghost = NULL;
+  g_autofree char   *answer = NULL;
+  g_autofree char   *reply = NULL;
+  const char * const plant_owner[] = { "SET", "confab:name:ghost", "n0", NULL };
+  const char * const plant_entry[] = { "HSET", "confab:node:n0:names", "ghost", "Ghost", NULL };
+  const char * const forget_node[] = { "HDEL", "confab:nodes", "n0", NULL };
+  gsize              offset;
+
+  if (!confab_test_redis_check_available ())
+    return;
+  c = two_nodes (&alice, &amy, &bob);
+  g_free (confab_test_redis_command (c->redis, plant_owner));
+  g_free (confab_test_redis_command (c->redis, plant_entry));
+  answer = login_answer (port_of (c, 1), "ghost");
+  g_assert_cmpstr (answer, ==, "error: name taken: ghost");
+
+  offset = confab_test_daemon_get_log_length (c->nodes[0]);
+  reply = confab_test_redis_command (c->redis, forget_node);
+  g_assert_cmpstr (reply, ==, "1");
+  confab_test_daemon_wait_for_log (c->nodes[0], offset, "registering its names again", login_timeout_ms (c));
+  ghost = login_when_ready (port_of (c, 1), "ghost", login_timeout_ms (c));
+
+  /* What n0 does hold is still its own. */
+  g_clear_pointer (&answer, g_free);
+  answer = login_answer_when_ready (port_of (c, 1), "amy", login_timeout_ms (c));
+  g_assert_cmpstr (answer, ==, "error: name taken: amy");
+}
+
 /* No Redis when the node starts: it serves, refuses logins, and joins
  * the cluster as soon as Redis is there. */
 static void
@@ -744,6 +782,7 @@ main (int   argc,
   g_test_add_func ("/cluster/node-killed", test_node_killed);
   g_test_add_func ("/cluster/redis-restarted", test_redis_restarted);
   g_test_add_func ("/cluster/redis-stalled", test_redis_stalled);
+  g_test_add_func ("/cluster/stale-name-freed", test_stale_name_freed);
   g_test_add_func ("/cluster/redis-absent-at-start", test_redis_absent_at_start);
 
   return g_test_run ();

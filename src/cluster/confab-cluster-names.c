@@ -532,6 +532,55 @@ registered_cb (redisAsyncContext *ac,
     confab_cluster_registered (self);
 }
 
+/* What Redis holds of this node, made what this node holds now
+ * (CONFAB_CLUSTER_SCRIPT_RESYNC). */
+static void
+resync (ConfabCluster *self,
+        GPtrArray     *rooms)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) members = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer       value;
+  guint          n_held = 0;
+  guint          count_at;
+
+  g_ptr_array_add (argv, g_strdup ("EVAL"));
+  g_ptr_array_add (argv, g_strdup (CONFAB_CLUSTER_SCRIPT_RESYNC));
+  g_ptr_array_add (argv, g_strdup ("0"));
+  g_ptr_array_add (argv, g_strdup (self->node));
+  count_at = argv->len;
+  g_ptr_array_add (argv, NULL);
+  g_hash_table_iter_init (&iter, self->claims);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ConfabClaim *claim = value;
+
+      if (claim->state != CLAIM_HELD)
+        continue;
+      g_ptr_array_add (argv, g_strdup (claim->key));
+      g_ptr_array_add (argv, g_strdup (claim->name));
+      n_held++;
+    }
+  argv->pdata[count_at] = g_strdup_printf ("%u", n_held);
+  g_ptr_array_add (argv, g_strdup_printf ("%u", rooms->len));
+  for (guint i = 0; i < rooms->len; i++)
+    g_ptr_array_add (argv, g_strdup (confab_broker_room_get_key (g_ptr_array_index (rooms, i))));
+  for (guint i = 0; i < rooms->len; i++)
+    {
+      ConfabBrokerRoom       *room = g_ptr_array_index (rooms, i);
+      guint                   n = 0;
+      g_autofree const char **names = confab_broker_room_dup_local_member_names (room, &n);
+
+      for (guint j = 0; j < n; j++)
+        g_ptr_array_add (members, g_strdup_printf ("%s\t%s", confab_broker_room_get_key (room), names[j]));
+    }
+  g_ptr_array_add (argv, g_strdup_printf ("%u", members->len));
+  for (guint i = 0; i < members->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (members, i)); /* argv frees them */
+  confab_cluster_command (self, NULL, NULL, argv->len, (const char **) argv->pdata, NULL);
+}
+
 /* After (re)connecting, or after Redis forgot this node: its names and
  * rooms go back into Redis, it says hello, and it reads the others'. A
  * name another node took meanwhile is that node's (claim_reply_cb). */
@@ -543,6 +592,7 @@ confab_cluster_names_register (ConfabCluster *self)
   gpointer       value;
   const char    *ping[] = { "PING" };
 
+  resync (self, rooms);
   g_hash_table_iter_init (&iter, self->claims);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {

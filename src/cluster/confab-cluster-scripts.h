@@ -95,6 +95,40 @@
   "redis.call('PUBLISH', 'confab:events', ARGV[5])\n" \
   "return ''\n"
 
+/* ARGV: node; the number of names it holds, then each name's key and
+ * name; the number of rooms it has members of, then their keys; the
+ * number of memberships, then each "ROOMKEY\tNAME". What Redis still
+ * has of the node but it no longer holds (a claim whose answer was lost
+ * with the connection, a part never written) goes; the names it holds
+ * are claimed again one by one after this (CLAIM). */
+#define CONFAB_CLUSTER_SCRIPT_RESYNC \
+  CONFAB_CLUSTER_LUA_ROOM_GONE \
+  "local n = ARGV[1]\n" \
+  "local i = 2\n" \
+  "local held = {}\n" \
+  "local count = tonumber(ARGV[i]); i = i + 1\n" \
+  "for j = 1, count do held[ARGV[i]] = true; i = i + 2 end\n" \
+  "for _, key in ipairs(redis.call('HKEYS', 'confab:node:' .. n .. ':names')) do\n" \
+  "  if not held[key] then\n" \
+  "    if redis.call('GET', 'confab:name:' .. key) == n then redis.call('DEL', 'confab:name:' .. key) end\n" \
+  "    redis.call('HDEL', 'confab:node:' .. n .. ':names', key)\n" \
+  "    redis.call('PUBLISH', 'confab:events', 'L\\t' .. n .. '\\t' .. key)\n" \
+  "  end\n" \
+  "end\n" \
+  "local rooms = 'confab:node:' .. n .. ':rooms'\n" \
+  "local old = redis.call('SMEMBERS', rooms)\n" \
+  "redis.call('DEL', rooms)\n" \
+  "count = tonumber(ARGV[i]); i = i + 1\n" \
+  "for j = 1, count do redis.call('SADD', rooms, ARGV[i]); i = i + 1 end\n" \
+  "for _, key in ipairs(old) do\n" \
+  "  if redis.call('SISMEMBER', rooms, key) == 0 then forget_room_if_empty(key) end\n" \
+  "end\n" \
+  "local members = 'confab:node:' .. n .. ':members'\n" \
+  "redis.call('DEL', members)\n" \
+  "count = tonumber(ARGV[i]); i = i + 1\n" \
+  "for j = 1, count do redis.call('HSET', members, ARGV[i], '1'); i = i + 1 end\n" \
+  "return ''\n"
+
 /* ARGV: a node found dead (or this one, leaving). Frees its names and
  * takes it out of the table; returns how many names it held. */
 #define CONFAB_CLUSTER_SCRIPT_BURY \
