@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "confab-history-chunk.h"
 #include "confab-history-latency.h"
 #include "confab-history-schema.h"
 #include "confab-history-store.h"
@@ -794,27 +795,58 @@ append_times (ConfabHistoryStore *store,
   g_ptr_array_unref (all_rows (store, "#y"));
 }
 
-/* The ids of #x in the file, in (time, id) order: what every query must
- * agree with. */
+/* The ids of #x in the file, in (time, id) order, read from its chunks
+ * without the store: what every query must agree with. */
+typedef struct
+{
+  gint64 time_usec;
+  gint64 id;
+} IdAt;
+
+static int
+compare_id_at (gconstpointer a,
+               gconstpointer b)
+{
+  const IdAt *x = a, *y = b;
+
+  if (x->time_usec != y->time_usec)
+    return x->time_usec < y->time_usec ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static GArray *
 ids_in_order (const char *path)
 {
+  g_autoptr(GArray) pairs = g_array_new (FALSE, FALSE, sizeof (IdAt));
   GArray       *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3      *db = NULL;
   sqlite3_stmt *stmt = NULL;
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "SELECT m.id FROM room_message AS m JOIN room AS r ON r.id = m.room_id "
-                                       "WHERE r.room_key = '#x' ORDER BY m.time_usec, m.id",
+                                       "SELECT c.first_id, c.messages FROM room_chunk AS c "
+                                       "JOIN room AS r ON r.id = c.room_id WHERE r.room_key = '#x'",
                                        -1, &stmt, NULL),
                    ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
+      ConfabHistoryChunkReader reader;
+      ConfabHistoryChunkEntry  entry;
+      GError                  *error = NULL;
+      gint64                   id = sqlite3_column_int64 (stmt, 0);
 
-      g_array_append_val (ids, id);
+      confab_history_chunk_reader_init (&reader, sqlite3_column_blob (stmt, 1), (gsize) sqlite3_column_bytes (stmt, 1));
+      while (confab_history_chunk_reader_next (&reader, &entry, &error))
+        {
+          IdAt at = { entry.time_usec, id++ };
+
+          g_array_append_val (pairs, at);
+        }
+      g_assert_no_error (error);
     }
+  g_array_sort (pairs, compare_id_at);
+  for (guint i = 0; i < pairs->len; i++)
+    g_array_append_val (ids, g_array_index (pairs, IdAt, i).id);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return ids;
@@ -1001,7 +1033,7 @@ test_schema_new (Fixture      *fx,
   close_store (store);
   g_assert_cmpint (raw_int (fx->path, "PRAGMA user_version"), ==, confab_history_schema_get_version ());
   g_assert_cmpint (raw_int (fx->path, "PRAGMA application_id"), ==, CONFAB_HISTORY_APPLICATION_ID);
-  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_message"), ==, 1);
+  g_assert_cmpint (raw_int (fx->path, "SELECT sum(last_id - first_id + 1) FROM room_chunk"), ==, 1);
   /* WAL is recorded in the header (bytes 18 and 19 are 2). */
   {
     g_autoptr(GBytes) bytes = read_file (fx->path);
@@ -1112,6 +1144,96 @@ test_schema_v1 (Fixture      *fx,
                    ==, 0);
 }
 
+static void
+test_schema_v3 (Fixture      *fx,
+                gconstpointer data)
+{
+  /* Version 3's tables with a message a row: #a has a run of three (ids
+   * 1-3), then #b a run of two (4-5), then #a one whose time went back
+   * (6); 7 was stored and pruned. Pruning had left id 1 behind the run
+   * start it names, as prune_below() did, so the conversion must not
+   * trust the runs. */
+  g_autofree char *sql = g_strdup_printf (
+    "CREATE TABLE room (id INTEGER PRIMARY KEY, room_key TEXT NOT NULL UNIQUE,"
+    "  max_span INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE room_message (id INTEGER PRIMARY KEY AUTOINCREMENT, room_id INTEGER NOT NULL,"
+    "  room TEXT NOT NULL, sender TEXT NOT NULL, time_usec INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE TABLE offline_message (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient_key TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, sender TEXT NOT NULL, time_usec INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX offline_message_by_recipient ON offline_message (recipient_key, id);"
+    "CREATE TABLE room_run (room_id INTEGER NOT NULL, min_time INTEGER NOT NULL, first_id INTEGER NOT NULL,"
+    "  last_id INTEGER NOT NULL, max_time INTEGER NOT NULL, PRIMARY KEY (room_id, min_time, first_id)) WITHOUT ROWID;"
+    "INSERT INTO room (id, room_key, max_span) VALUES (1, '#a', 20), (2, '#b', 10);"
+    "INSERT INTO room_message (room_id, room, sender, time_usec, text) VALUES"
+    "  (1, '#A', 'alice', 10, 'a1'), (1, '#a', 'carol', 20, 'a2'), (1, '#A', 'alice', 30, 'a3'),"
+    "  (2, '#b', 'bob', 40, 'b1'), (2, '#b', 'bob', 50, 'b2'), (1, '#a', 'alice', 5, 'a0'),"
+    "  (1, '#a', 'alice', 60, 'gone');"
+    "DELETE FROM room_message WHERE id = 7;"
+    "INSERT INTO room_run VALUES (1, 10, 1, 3, 30), (2, 40, 4, 5, 50), (1, 5, 6, 6, 5);"
+    "PRAGMA application_id = %d; PRAGMA user_version = 3",
+    CONFAB_HISTORY_APPLICATION_ID);
+  const char         *a_texts[] = { "a0", "a1", "a2", "a3" };
+  const gint64        a_ids[] = { 6, 1, 2, 3 };
+  ConfabHistoryStore *store;
+  g_autoptr(GPtrArray) a = NULL;
+  g_autoptr(GPtrArray) b = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+
+  g_test_summary ("A version 3 file (a row per room message) is migrated to chunks: the "
+                  "messages keep their ids, times, rooms and (time, id) order, msgids find "
+                  "them, pruning works inside a migrated chunk, and no id is given out twice");
+
+  raw_exec (fx->path, sql);
+  store = open_store (fx->path, NULL);
+  a = all_rows (store, "#a");
+  g_assert_cmpuint (a->len, ==, 4);
+  for (guint i = 0; i < a->len; i++)
+    {
+      g_assert_cmpint (row_at (a, i)->id, ==, a_ids[i]);
+      g_assert_cmpstr (row_at (a, i)->text, ==, a_texts[i]);
+    }
+  g_assert_cmpstr (row_at (a, 1)->target, ==, "#A");
+  g_assert_cmpstr (row_at (a, 2)->sender, ==, "carol");
+  g_assert_cmpint (row_at (a, 3)->time_usec, ==, 30);
+  b = all_rows (store, "#b");
+  g_assert_cmpuint (b->len, ==, 2);
+  g_assert_cmpint (row_at (b, 0)->id, ==, 4);
+  /* A msgid in the middle of a migrated chunk. */
+  after = query_ok (store, "#a",
+                    (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_AFTER, .has_anchor = TRUE, .anchor_id = 1 });
+  g_assert_cmpuint (after->len, ==, 2);
+  g_assert_cmpstr (row_at (after, 0)->text, ==, "a2");
+  /* The pruned id 7 is not given out again. */
+  g_assert_cmpint (append_ok (store, "#a", "after the migration", 80), ==, 8);
+  close_store (store);
+
+  g_assert_cmpint (raw_int (fx->path, "PRAGMA user_version"), ==, confab_history_schema_get_version ());
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM sqlite_schema WHERE name = 'room_message'"), ==, 0);
+  /* #a 1-3, #b 4-5, #a 6, and the one appended. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_chunk"), ==, 4);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_run"), ==, 4);
+  g_assert_cmpint (raw_int (fx->path, "SELECT max_span FROM room WHERE room_key = '#a'"), ==, 20);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"),
+                   ==, 0);
+
+  /* By rows, keeping 2 of #a's 5: a0, a1 and a2 go, from two chunks. */
+  {
+    ConfabHistoryLimits limits = test_limits ();
+    g_autoptr(GPtrArray) kept = NULL;
+
+    limits.max_rows = 2;
+    store = open_store (fx->path, &limits);
+    prune (store);
+    kept = all_rows (store, "#a");
+    g_assert_cmpuint (kept->len, ==, 2);
+    g_assert_cmpstr (row_at (kept, 0)->text, ==, "a3");
+    g_assert_cmpint (row_at (kept, 0)->id, ==, 3);
+    g_assert_cmpstr (row_at (kept, 1)->text, ==, "after the migration");
+    close_store (store);
+  }
+  g_assert_cmpint (raw_int (fx->path, "SELECT first_id FROM room_chunk WHERE last_id = 3"), ==, 3);
+}
+
 /* Expects opening @path to fail with @code and to leave the file as it was. */
 static void
 assert_refused (const char *path,
@@ -1196,6 +1318,156 @@ test_corrupt_truncated (Fixture      *fx,
   g_assert_cmpint (st.st_size, >, 64 * 1024);
   g_assert_cmpint (truncate (fx->path, st.st_size / 2), ==, 0);
   assert_refused (fx->path, CONFAB_HISTORY_ERROR_CORRUPT, "malformed");
+}
+
+static void
+test_corrupt_chunk (Fixture      *fx,
+                    gconstpointer data)
+{
+  ConfabHistoryStore *store = open_store (fx->path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  gint64 damaged;
+
+  g_test_summary ("A chunk of room messages damaged inside a sound SQLite file makes that "
+                  "room's queries fail with CORRUPT, not read past its end; writing and "
+                  "other rooms go on");
+
+  damaged = append_ok (store, "#bad", "soon damaged", 10);
+  append_ok (store, "#good", "fine", 20);
+  close_store (store);
+  /* A header that promises more than the blob holds. */
+  raw_exec (fx->path, "UPDATE room_chunk SET messages = x'0a00000000000000ffffff7f0100000001000000'"
+                      " WHERE first_id = (SELECT first_id FROM room_chunk JOIN room ON room.id = room_id"
+                      " WHERE room_key = '#bad')");
+
+  store = open_store (fx->path, NULL);
+  rows = query (store, "#bad", (ConfabHistoryQuery) { .limit = 10 }, &error);
+  g_assert_null (rows);
+  g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CORRUPT);
+  g_clear_error (&error);
+  /* A msgid inside it, too. */
+  rows = query (store, "#bad",
+                (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE, .has_anchor = TRUE, .anchor_id = damaged },
+                &error);
+  g_assert_null (rows);
+  g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CORRUPT);
+  rows = all_rows (store, "#good");
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  append_ok (store, "#bad", "written after", 30);
+  append_ok (store, "#good", "written after", 40);
+  rows = all_rows (store, "#good");
+  g_assert_cmpuint (rows->len, ==, 2);
+  close_store (store);
+}
+
+/* ---- the chunk format ------------------------------------------------- */
+
+static void
+test_chunk_round_trip (void)
+{
+  static const char * const texts[] = { "", "hello", "grüß dich", "a longer line of text, with, commas" };
+  g_autoptr(GByteArray) chunk = g_byte_array_new ();
+  ConfabHistoryChunkReader reader;
+  ConfabHistoryChunkEntry  entry;
+  GError                  *error = NULL;
+  gsize                    offset = 0;
+
+  g_test_summary ("Messages appended to a chunk read back the same, in order, with where each starts");
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      ConfabHistoryChunkEntry in = {
+        .time_usec = i == 2 ? G_MININT64 : (gint64) i * 1000 - 1,
+        .room = "#Tea",
+        .room_len = 4,
+        .sender = i % 2 ? "bob" : "Ålice",
+        .sender_len = (guint32) strlen (i % 2 ? "bob" : "Ålice"),
+        .text = texts[i],
+        .text_len = (guint32) strlen (texts[i]),
+      };
+
+      confab_history_chunk_append (chunk, &in);
+    }
+  confab_history_chunk_reader_init (&reader, chunk->data, chunk->len);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_assert_true (confab_history_chunk_reader_next (&reader, &entry, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (entry.time_usec, ==, i == 2 ? G_MININT64 : (gint64) i * 1000 - 1);
+      g_assert_cmpstr (entry.room, ==, "#Tea");
+      g_assert_cmpstr (entry.sender, ==, i % 2 ? "bob" : "Ålice");
+      g_assert_cmpstr (entry.text, ==, texts[i]);
+      g_assert_cmpuint (entry.text_len, ==, strlen (texts[i]));
+      g_assert_cmpuint (entry.offset, ==, offset);
+      offset = (gsize) ((const guint8 *) entry.text - chunk->data) + entry.text_len + 1;
+    }
+  g_assert_false (confab_history_chunk_reader_next (&reader, &entry, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (offset, ==, chunk->len);
+  /* The integers are little-endian whatever the machine. */
+  g_assert_cmpuint (chunk->data[0], ==, 0xff);
+  g_assert_cmpuint (chunk->data[8], ==, 4);
+}
+
+static void
+test_chunk_damaged (void)
+{
+  g_autoptr(GByteArray) chunk = g_byte_array_new ();
+  ConfabHistoryChunkEntry in = {
+    .time_usec = 42,
+    .room = "#r",
+    .room_len = 2,
+    .sender = "s",
+    .sender_len = 1,
+    .text = "text",
+    .text_len = 4,
+  };
+
+  g_test_summary ("A chunk cut short at any byte, with a NUL missing or one inside a string, is "
+                  "refused as CORRUPT: the reader never reads past the blob's end");
+
+  confab_history_chunk_append (chunk, &in);
+  confab_history_chunk_append (chunk, &in);
+  for (gsize cut = 1; cut < chunk->len; cut++)
+    {
+      g_autofree guint8       *copy = g_memdup2 (chunk->data, cut);
+      ConfabHistoryChunkReader reader;
+      ConfabHistoryChunkEntry  entry;
+      GError                  *error = NULL;
+      guint                    n = 0;
+
+      confab_history_chunk_reader_init (&reader, copy, cut);
+      while (confab_history_chunk_reader_next (&reader, &entry, &error))
+        n++;
+      /* Only the cut right after the first message leaves a whole one. */
+      if (cut == chunk->len / 2)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpuint (n, ==, 1);
+        }
+      else
+        {
+          g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CORRUPT);
+          g_clear_error (&error);
+        }
+    }
+  /* A NUL inside the text, and the text's own NUL replaced. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GByteArray) bad = g_byte_array_new ();
+      ConfabHistoryChunkReader reader;
+      ConfabHistoryChunkEntry  entry;
+      GError                  *error = NULL;
+
+      confab_history_chunk_append (bad, &in);
+      bad->data[bad->len - (i == 0 ? 3 : 1)] = i == 0 ? '\0' : 'x';
+      confab_history_chunk_reader_init (&reader, bad->data, bad->len);
+      g_assert_false (confab_history_chunk_reader_next (&reader, &entry, &error));
+      g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CORRUPT);
+      g_clear_error (&error);
+    }
 }
 
 /* ---- read-only -------------------------------------------------------- */
@@ -1365,7 +1637,7 @@ disk_full_child (Fixture *fx)
   g_assert_cmpuint (rows->len, ==, 1);
   g_assert_cmpstr (row_at (rows, 0)->text, ==, "fresh");
   /* In the file, under the room's key, not a number of the failed one. */
-  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_message JOIN room ON room.id = room_id "
+  g_assert_cmpint (raw_int (fx->path, "SELECT sum(last_id - first_id + 1) FROM room_chunk JOIN room ON room.id = room_id "
                                       "WHERE room_key = '#fresh'"),
                    ==, 1);
 
@@ -1637,7 +1909,7 @@ test_close (Fixture      *fx,
   g_assert_false (confab_history_store_append_finish (store, wait_result (&late), NULL, &error));
   g_assert_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CLOSED);
   close_store (store);
-  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_message"), ==, 1);
+  g_assert_cmpint (raw_int (fx->path, "SELECT sum(last_id - first_id + 1) FROM room_chunk"), ==, 1);
 }
 
 /* ---- two writers ------------------------------------------------------ */
@@ -1917,10 +2189,14 @@ main (int   argc,
   ADD ("/history/schema/new", test_schema_new);
   ADD ("/history/schema/older", test_schema_older);
   ADD ("/history/schema/v1", test_schema_v1);
+  ADD ("/history/schema/v3", test_schema_v3);
   ADD ("/history/schema/newer", test_schema_newer);
   ADD ("/history/schema/foreign", test_schema_foreign);
   ADD ("/history/failure/corrupt-garbage", test_corrupt_garbage);
   ADD ("/history/failure/corrupt-truncated", test_corrupt_truncated);
+  ADD ("/history/failure/corrupt-chunk", test_corrupt_chunk);
+  g_test_add_func ("/history/chunk/round-trip", test_chunk_round_trip);
+  g_test_add_func ("/history/chunk/damaged", test_chunk_damaged);
   ADD ("/history/failure/read-only", test_read_only);
   ADD ("/history/failure/disk-full", test_disk_full);
   ADD ("/history/queue/full", test_queue_full);

@@ -15,14 +15,6 @@ G_BEGIN_DECLS
  * connection (confab-history-db-rooms.c). */
 typedef struct _ConfabHistoryRooms ConfabHistoryRooms;
 
-/* The most rows one INSERT statement writes: a statement's own cost
- * (opening its cursors, AUTOINCREMENT's sequence row, halting) is spread
- * over this many, and 64 × 5 parameters stay far below SQLite's limit.
- * There is one statement per power of two up to it (1, 2, 4 ... 64), so
- * any number of rows takes a few statements, and seven are kept. */
-#define INSERT_ROWS_LOG2 6
-#define INSERT_ROWS_MAX  (1u << INSERT_ROWS_LOG2)
-
 typedef enum
 {
   RS_ROOM,
@@ -30,15 +22,16 @@ typedef enum
   RS_SET_SPAN,
   RS_INSERT_RUN,
   RS_DELETE_RUN,
-  RS_ANCHOR_TIME,
+  RS_NEXT_ID,
+  RS_SET_NEXT_ID,
+  RS_INSERT_CHUNK,
+  RS_DELETE_CHUNK,
+  RS_CHUNK,
+  RS_CHUNK_OF,
   RS_RUNS_DESC,
   RS_RUNS_ASC,
-  RS_ROWS_DESC,
-  RS_ROWS_ASC,
   RS_NEXT_ROOM,
   RS_PRUNE_RUNS,
-  RS_PRUNE_ROWS,
-  RS_RUN_FIRST,
   N_RS
 } RoomStmt;
 
@@ -53,10 +46,10 @@ typedef struct
 
 struct _ConfabHistoryRooms
 {
-  sqlite3      *handle;                        /* the connection's */
-  sqlite3_stmt *stmts[N_RS];                   /* (owned) */
-  sqlite3_stmt *inserts[INSERT_ROWS_LOG2 + 1]; /* (owned) (nullable): of 2^i rows */
-  GHashTable   *by_key;                        /* (owned): key → Room (owned) */
+  sqlite3      *handle;      /* the connection's */
+  sqlite3_stmt *stmts[N_RS]; /* (owned) */
+  GHashTable   *by_key;      /* (owned): key → Room (owned) */
+  GByteArray   *chunk;       /* (owned): the chunk being written */
   guint         batch;
 };
 
@@ -72,6 +65,13 @@ gboolean confab_history_rooms_lookup (ConfabHistoryRooms *rooms,
                                       gboolean            add,
                                       Room              **out,
                                       GError            **error);
+gboolean confab_history_rooms_put_chunk (ConfabHistoryRooms *rooms,
+                                         const Room         *room,
+                                         gint64              first_id,
+                                         gint64              last_id,
+                                         gconstpointer       messages,
+                                         gsize               size,
+                                         GError            **error);
 gboolean confab_history_rooms_add_run (ConfabHistoryRooms *rooms,
                                        Room               *room,
                                        gint64              min_time,

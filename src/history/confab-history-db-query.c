@@ -1,5 +1,6 @@
 /* confab-history-db-query.c: reading a room's messages through its runs,
- * and pruning them (confab-history-db-rooms.c says what runs are).
+ * and pruning them (confab-history-db-rooms.c says what runs and their
+ * chunks are).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -7,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-history-chunk.h"
 #include "confab-history-db-private.h"
 #include "confab-history-error.h"
 
@@ -49,6 +51,113 @@ compare_rows_desc (gconstpointer a,
   return compare_rows (b, a);
 }
 
+/* The messages of one run, read from its chunk. */
+typedef struct
+{
+  gint64        first_id;
+  gint64        last_id;
+  GArray       *entries; /* (owned): ConfabHistoryChunkEntry, pointing into blob */
+  gconstpointer blob;    /* the statement's, until it is reset */
+  gsize         size;
+} Chunk;
+
+/* Reads the chunk that starts at @first_id into @chunk, whose entries
+ * stay valid until @stmt is reset. @stmt is RS_CHUNK, bound. */
+static gboolean
+read_chunk (ConfabHistoryRooms *rooms,
+            sqlite3_stmt       *stmt,
+            gint64              first_id,
+            gint64              last_id_column,
+            Chunk              *chunk,
+            GError            **error)
+{
+  ConfabHistoryChunkReader reader;
+  ConfabHistoryChunkEntry  entry;
+  GError                  *local_error = NULL;
+  int                      column = (int) last_id_column;
+
+  chunk->first_id = first_id;
+  chunk->last_id = sqlite3_column_int64 (stmt, column);
+  chunk->blob = sqlite3_column_blob (stmt, column + 1);
+  chunk->size = (gsize) sqlite3_column_bytes (stmt, column + 1);
+  g_array_set_size (chunk->entries, 0);
+  confab_history_chunk_reader_init (&reader, chunk->blob, chunk->size);
+  while (confab_history_chunk_reader_next (&reader, &entry, &local_error))
+    g_array_append_val (chunk->entries, entry);
+  if (local_error == NULL && (gint64) chunk->entries->len != chunk->last_id - chunk->first_id + 1)
+    g_set_error (&local_error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CORRUPT,
+                 _ ("a chunk of room messages in the history file holds %u messages, not %" G_GINT64_FORMAT),
+                 chunk->entries->len, chunk->last_id - chunk->first_id + 1);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ConfabHistoryChunkEntry *
+chunk_entry (const Chunk *chunk,
+             guint        i)
+{
+  return &g_array_index (chunk->entries, ConfabHistoryChunkEntry, i);
+}
+
+/* The first message of @chunk not below @key: in a run, (time, id)
+ * order is the order of the messages. */
+static guint
+chunk_lower_bound (const Chunk *chunk,
+                   Key          key)
+{
+  guint lo = 0, hi = chunk->entries->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      Key   at = { chunk_entry (chunk, mid)->time_usec, chunk->first_id + mid };
+
+      if (at.time_usec < key.time_usec || (at.time_usec == key.time_usec && at.id < key.id))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* Looks up the chunk starting at @first_id of @room; FALSE with @error
+ * if it is missing (a run without its chunk) or damaged. */
+static gboolean
+load_chunk (ConfabHistoryRooms *rooms,
+            const Room         *room,
+            gint64              first_id,
+            Chunk              *chunk,
+            GError            **error)
+{
+  sqlite3_stmt *stmt = rooms->stmts[RS_CHUNK];
+  int           rc;
+
+  sqlite3_bind_int64 (stmt, 1, first_id);
+  sqlite3_bind_int64 (stmt, 2, room->id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return read_chunk (rooms, stmt, first_id, 0, chunk, error);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CORRUPT,
+                   _ ("the history file has a run of room messages without its chunk (first id %" G_GINT64_FORMAT ")"),
+                   first_id);
+      return FALSE;
+    }
+  return confab_history_rooms_fail (rooms, rc, error);
+}
+
+static void
+unload_chunk (ConfabHistoryRooms *rooms)
+{
+  sqlite3_reset (rooms->stmts[RS_CHUNK]);
+  sqlite3_clear_bindings (rooms->stmts[RS_CHUNK]);
+}
+
 /* Adds one run's rows between @lo and @hi (exclusive) to @rows, best
  * first, and keeps the best @limit of all. */
 static gboolean
@@ -56,34 +165,39 @@ take_run (ConfabHistoryRooms *rooms,
           const Room         *room,
           gboolean            descending,
           gint64              first_id,
-          gint64              last_id,
           Key                 lo,
           Key                 hi,
           guint               limit,
+          Chunk              *chunk,
           GPtrArray          *rows,
           GError            **error)
 {
-  sqlite3_stmt *stmt = rooms->stmts[descending ? RS_ROWS_DESC : RS_ROWS_ASC];
-  guint         before = rows->len;
-  int           rc;
+  guint before = rows->len;
+  guint from, to;
 
-  sqlite3_bind_int64 (stmt, 1, first_id);
-  sqlite3_bind_int64 (stmt, 2, last_id);
-  sqlite3_bind_int64 (stmt, 3, room->id);
-  sqlite3_bind_int64 (stmt, 4, lo.time_usec);
-  sqlite3_bind_int64 (stmt, 5, lo.id);
-  sqlite3_bind_int64 (stmt, 6, hi.time_usec);
-  sqlite3_bind_int64 (stmt, 7, hi.id);
-  sqlite3_bind_int64 (stmt, 8, limit);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, confab_history_row_new (sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 3),
-                                                   (const char *) sqlite3_column_text (stmt, 1),
-                                                   (const char *) sqlite3_column_text (stmt, 2),
-                                                   (const char *) sqlite3_column_text (stmt, 4)));
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    return confab_history_rooms_fail (rooms, rc, error);
+  if (!load_chunk (rooms, room, first_id, chunk, error))
+    {
+      unload_chunk (rooms);
+      return FALSE;
+    }
+  /* The messages above @lo and below @hi: [from, to). */
+  from = chunk_lower_bound (chunk, (Key) { lo.time_usec, lo.id == G_MAXINT64 ? lo.id : lo.id + 1 });
+  to = MAX (from, chunk_lower_bound (chunk, hi));
+  /* Only the best @limit of them can be kept. */
+  if (to - from > limit)
+    {
+      if (descending)
+        from = to - limit;
+      else
+        to = from + limit;
+    }
+  for (guint i = from; i < to; i++)
+    {
+      const ConfabHistoryChunkEntry *e = chunk_entry (chunk, i);
+
+      g_ptr_array_add (rows, confab_history_row_new (chunk->first_id + i, e->time_usec, e->room, e->sender, e->text));
+    }
+  unload_chunk (rooms);
   if (rows->len > before)
     {
       g_ptr_array_sort (rows, descending ? compare_rows_desc : compare_rows);
@@ -105,6 +219,8 @@ walk_runs (ConfabHistoryRooms *rooms,
            GError            **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) confab_history_row_free);
+  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (ConfabHistoryChunkEntry));
+  Chunk         chunk = { .entries = entries };
   sqlite3_stmt *runs = rooms->stmts[descending ? RS_RUNS_DESC : RS_RUNS_ASC];
   gboolean      ok = TRUE;
   int           rc;
@@ -116,7 +232,6 @@ walk_runs (ConfabHistoryRooms *rooms,
   while (ok && (rc = sqlite3_step (runs)) == SQLITE_ROW)
     {
       gint64 first_id = sqlite3_column_int64 (runs, 0);
-      gint64 last_id = sqlite3_column_int64 (runs, 1);
       gint64 min_time = sqlite3_column_int64 (runs, 2);
       gint64 max_time = sqlite3_column_int64 (runs, 3);
       /* The latest time this run or any after it in the walk can hold. */
@@ -134,7 +249,7 @@ walk_runs (ConfabHistoryRooms *rooms,
         break;
       if (max_time < lo.time_usec || min_time > hi.time_usec)
         continue;
-      ok = take_run (rooms, room, descending, first_id, last_id, lo, hi, limit, rows, error);
+      ok = take_run (rooms, room, descending, first_id, lo, hi, limit, &chunk, rows, error);
     }
   sqlite3_reset (runs);
   sqlite3_clear_bindings (runs);
@@ -156,7 +271,8 @@ resolve_anchor (ConfabHistoryRooms       *rooms,
                 Key                      *anchor,
                 GError                  **error)
 {
-  sqlite3_stmt *stmt = rooms->stmts[RS_ANCHOR_TIME];
+  sqlite3_stmt *stmt = rooms->stmts[RS_CHUNK_OF];
+  gboolean      found = FALSE;
   int           rc = SQLITE_DONE;
 
   if (query->anchor_id == 0)
@@ -169,14 +285,28 @@ resolve_anchor (ConfabHistoryRooms       *rooms,
   if (room != NULL)
     {
       sqlite3_bind_int64 (stmt, 1, query->anchor_id);
-      sqlite3_bind_int64 (stmt, 2, room->id);
       rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        anchor->time_usec = sqlite3_column_int64 (stmt, 0);
+      if (rc == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) == room->id &&
+          query->anchor_id <= sqlite3_column_int64 (stmt, 2))
+        {
+          g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (ConfabHistoryChunkEntry));
+          Chunk chunk = { .entries = entries };
+
+          if (!read_chunk (rooms, stmt, sqlite3_column_int64 (stmt, 1), 2, &chunk, error))
+            {
+              sqlite3_reset (stmt);
+              sqlite3_clear_bindings (stmt);
+              return FALSE;
+            }
+          anchor->time_usec = chunk_entry (&chunk, (guint) (query->anchor_id - chunk.first_id))->time_usec;
+          found = TRUE;
+        }
       sqlite3_reset (stmt);
       sqlite3_clear_bindings (stmt);
     }
-  if (rc == SQLITE_DONE)
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return confab_history_rooms_fail (rooms, rc, error);
+  if (!found)
     {
       g_autofree char *msgid = confab_history_msgid_from_id (query->anchor_id);
 
@@ -184,8 +314,6 @@ resolve_anchor (ConfabHistoryRooms       *rooms,
                    _ ("no message %s in this room’s history"), msgid);
       return FALSE;
     }
-  if (rc != SQLITE_ROW)
-    return confab_history_rooms_fail (rooms, rc, error);
   anchor->id = query->anchor_id;
   return TRUE;
 }
@@ -297,6 +425,8 @@ prune_below (ConfabHistoryRooms *rooms,
              GError            **error)
 {
   g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (Run));
+  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (ConfabHistoryChunkEntry));
+  Chunk         chunk = { .entries = entries };
   sqlite3_stmt *stmt = rooms->stmts[RS_PRUNE_RUNS];
   int           rc;
 
@@ -321,45 +451,53 @@ prune_below (ConfabHistoryRooms *rooms,
   for (guint i = 0; i < runs->len && budget > 0; i++)
     {
       const Run *r = &g_array_index (runs, Run, i);
-      gint64     next_id = 0, next_time = 0;
+      gint64     next_time = 0;
       guint      n;
+      gboolean   rest;
 
-      stmt = rooms->stmts[RS_PRUNE_ROWS];
+      if (!load_chunk (rooms, room, r->first_id, &chunk, error))
+        {
+          unload_chunk (rooms);
+          return FALSE;
+        }
+      /* The messages below the cutoff are a prefix: times do not go
+       * back within a run. */
+      n = MIN (chunk_lower_bound (&chunk, cutoff), budget);
+      if (n == 0)
+        {
+          unload_chunk (rooms);
+          continue;
+        }
+      *n_deleted += n;
+      budget -= n;
+      /* What is left starts at its first message: copied before the
+       * chunk's statement lets go of the blob and the row is deleted. */
+      rest = n < chunk.entries->len;
+      if (rest)
+        {
+          const ConfabHistoryChunkEntry *next = chunk_entry (&chunk, n);
+
+          next_time = next->time_usec;
+          g_byte_array_set_size (rooms->chunk, 0);
+          g_byte_array_append (rooms->chunk, (const guint8 *) chunk.blob + next->offset,
+                               (guint) (chunk.size - next->offset));
+        }
+      unload_chunk (rooms);
+
+      stmt = rooms->stmts[RS_DELETE_CHUNK];
       sqlite3_bind_int64 (stmt, 1, r->first_id);
-      sqlite3_bind_int64 (stmt, 2, r->last_id);
-      sqlite3_bind_int64 (stmt, 3, room->id);
-      sqlite3_bind_int64 (stmt, 4, cutoff.time_usec);
-      sqlite3_bind_int64 (stmt, 5, cutoff.id);
-      sqlite3_bind_int64 (stmt, 6, budget);
       if (!confab_history_rooms_run (rooms, stmt, error))
         return FALSE;
-      n = (guint) sqlite3_changes64 (rooms->handle);
-      if (n == 0)
-        continue;
-      *n_deleted += n;
-      budget -= MIN (n, budget);
-
-      /* The run starts at its first row left, if any. */
-      stmt = rooms->stmts[RS_RUN_FIRST];
-      sqlite3_bind_int64 (stmt, 1, r->first_id);
-      sqlite3_bind_int64 (stmt, 2, r->last_id);
-      sqlite3_bind_int64 (stmt, 3, room->id);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          next_id = sqlite3_column_int64 (stmt, 0);
-          next_time = sqlite3_column_int64 (stmt, 1);
-        }
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return confab_history_rooms_fail (rooms, rc, error);
       stmt = rooms->stmts[RS_DELETE_RUN];
       sqlite3_bind_int64 (stmt, 1, room->id);
       sqlite3_bind_int64 (stmt, 2, r->min_time);
       sqlite3_bind_int64 (stmt, 3, r->first_id);
-      if (!confab_history_rooms_run (rooms, stmt, error) ||
-          (rc == SQLITE_ROW && !confab_history_rooms_add_run (rooms, room, next_time, next_id, r->last_id, r->max_time, error)))
+      if (!confab_history_rooms_run (rooms, stmt, error))
+        return FALSE;
+      if (rest && (!confab_history_rooms_put_chunk (rooms, room, r->first_id + n, r->last_id, rooms->chunk->data,
+                                                    rooms->chunk->len, error) ||
+                   !confab_history_rooms_add_run (rooms, room, next_time, r->first_id + n, r->last_id,
+                                                  r->max_time, error)))
         return FALSE;
     }
   return TRUE;

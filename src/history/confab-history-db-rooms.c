@@ -7,34 +7,43 @@
  * number never changes (rooms are never deleted); one given out in a
  * transaction that rolls back is forgotten with it.
  *
- * Runs (schema version 3). A message row has no index entry of its own:
- * an entry per row in an index ordered by room was about half of what a
- * write cost, while the table itself is appended to at its end, which
- * SQLite does cheaply. Instead a batch's messages are inserted sorted by
- * room (arrival order within each), so that each room's get consecutive
- * ids, and one room_run row per room and batch says which: (room,
- * min_time, first_id, last_id, max_time). A run is also cut where time
- * goes back (a clock set back), so that within a run times never
- * decrease and the order every query uses, by (time, id), is the order
- * of the ids. Runs of a room may overlap in time after such a step; the
- * room's max_span, at least max_time - min_time of each of its runs,
- * bounds how far, so that a query can walk the runs in min_time order
- * and stop where no run left can hold a row it would take.
+ * Runs (schema version 3). A message has no index entry of its own: an
+ * entry per message in an index ordered by room was about half of what a
+ * write cost. Instead a batch's messages are taken sorted by room
+ * (arrival order within each), so that each room's get consecutive ids,
+ * and one room_run row per room and batch says which: (room, min_time,
+ * first_id, last_id, max_time). A run is also cut where time goes back
+ * (a clock set back), so that within a run times never decrease and the
+ * order every query uses, by (time, id), is the order of the ids. Runs
+ * of a room may overlap in time after such a step; the room's max_span,
+ * at least max_time - min_time of each of its runs, bounds how far, so
+ * that a query can walk the runs in min_time order and stop where no run
+ * left can hold a row it would take.
  *
- * Pruning deletes a prefix of a run (the oldest rows, since times do not
- * decrease within it) and moves the run's start, or deletes the run.
+ * Chunks (schema version 4). A run's messages are one row of room_chunk,
+ * keyed by the run's first id (confab-history-chunk.c has the format):
+ * one SQLite insert a run instead of one a message. Ids come from
+ * room_message_seq, read and moved on in the writing transaction, so two
+ * processes writing one file never give out an id twice, and an id is
+ * never given out again after its message is pruned.
+ *
+ * Pruning deletes a prefix of a run (the oldest messages, since times do
+ * not decrease within it): the chunk is written again from its first
+ * message left, and the run starts there, or both are deleted.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "confab-history-chunk.h"
 #include "confab-history-db-private.h"
 #include "confab-history-error.h"
 #include "confab-history-sqlite.h"
 
-#define ROOM_COLUMNS "id, room, sender, time_usec, text"
-/* The longest gap between two rows of one run. */
-#define RUN_GAP_MAX_USEC G_USEC_PER_SEC
 /* The most rooms whose numbers are kept: past it the table starts again
  * (those still in use are looked up once more), so that a client making
  * room after room cannot grow the worker without bound. */
@@ -47,26 +56,23 @@ static const char * const room_sql[N_RS] = {
   [RS_INSERT_RUN] = "INSERT INTO room_run (room_id, min_time, first_id, last_id, max_time) "
                     "VALUES (?1, ?2, ?3, ?4, ?5)",
   [RS_DELETE_RUN] = "DELETE FROM room_run WHERE room_id = ?1 AND min_time = ?2 AND first_id = ?3",
-  [RS_ANCHOR_TIME] = "SELECT time_usec FROM room_message WHERE id = ?1 AND room_id = ?2",
+  [RS_NEXT_ID] = "SELECT next_id FROM room_message_seq",
+  [RS_SET_NEXT_ID] = "UPDATE room_message_seq SET next_id = ?1",
+  [RS_INSERT_CHUNK] = "INSERT INTO room_chunk (first_id, room_id, last_id, messages) VALUES (?1, ?2, ?3, ?4)",
+  [RS_DELETE_CHUNK] = "DELETE FROM room_chunk WHERE first_id = ?1",
+  [RS_CHUNK] = "SELECT last_id, messages FROM room_chunk WHERE first_id = ?1 AND room_id = ?2",
+  /* The chunk an id is in, if any: the one starting at or before it. */
+  [RS_CHUNK_OF] = "SELECT room_id, first_id, last_id, messages FROM room_chunk "
+                  "WHERE first_id <= ?1 ORDER BY first_id DESC LIMIT 1",
   /* The runs that may hold a row below a time, latest start first. */
   [RS_RUNS_DESC] = "SELECT first_id, last_id, min_time, max_time FROM room_run "
                    "WHERE room_id = ?1 AND min_time <= ?2 ORDER BY min_time DESC, first_id DESC",
   /* The runs that may hold a row above a time less the room's span. */
   [RS_RUNS_ASC] = "SELECT first_id, last_id, min_time, max_time FROM room_run "
                   "WHERE room_id = ?1 AND min_time >= ?2 ORDER BY min_time, first_id",
-  /* One run's rows between two (time, id) bounds: in a run, id order. */
-  [RS_ROWS_DESC] = "SELECT " ROOM_COLUMNS " FROM room_message WHERE id BETWEEN ?1 AND ?2 AND room_id = ?3 "
-                   "AND (time_usec, id) > (?4, ?5) AND (time_usec, id) < (?6, ?7) ORDER BY id DESC LIMIT ?8",
-  [RS_ROWS_ASC] = "SELECT " ROOM_COLUMNS " FROM room_message WHERE id BETWEEN ?1 AND ?2 AND room_id = ?3 "
-                  "AND (time_usec, id) > (?4, ?5) AND (time_usec, id) < (?6, ?7) ORDER BY id LIMIT ?8",
   [RS_NEXT_ROOM] = "SELECT room_key FROM room WHERE room_key > ?1 ORDER BY room_key LIMIT 1",
   [RS_PRUNE_RUNS] = "SELECT min_time, first_id, last_id, max_time FROM room_run "
                     "WHERE room_id = ?1 AND min_time <= ?2 ORDER BY min_time, first_id LIMIT ?3",
-  [RS_PRUNE_ROWS] = "DELETE FROM room_message WHERE id IN (SELECT id FROM room_message "
-                    "WHERE id BETWEEN ?1 AND ?2 AND room_id = ?3 AND (time_usec, id) < (?4, ?5) "
-                    "ORDER BY id LIMIT ?6)",
-  [RS_RUN_FIRST] = "SELECT id, time_usec FROM room_message WHERE id BETWEEN ?1 AND ?2 AND room_id = ?3 "
-                   "ORDER BY id LIMIT 1",
 };
 
 gboolean
@@ -98,6 +104,7 @@ confab_history_rooms_new (sqlite3 *handle,
 
   rooms->handle = handle;
   rooms->by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  rooms->chunk = g_byte_array_new ();
   for (guint i = 0; i < N_RS; i++)
     {
       int rc = sqlite3_prepare_v3 (handle, room_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &rooms->stmts[i], NULL);
@@ -119,8 +126,7 @@ confab_history_rooms_free (ConfabHistoryRooms *rooms)
     return;
   for (guint i = 0; i < N_RS; i++)
     sqlite3_finalize (rooms->stmts[i]);
-  for (guint i = 0; i <= INSERT_ROWS_LOG2; i++)
-    sqlite3_finalize (rooms->inserts[i]);
+  g_byte_array_unref (rooms->chunk);
   g_hash_table_unref (rooms->by_key);
   g_free (rooms);
 }
@@ -189,28 +195,51 @@ confab_history_rooms_lookup (ConfabHistoryRooms *rooms,
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* The INSERT of 2^@log2 room messages, prepared on first use. */
-static sqlite3_stmt *
-insert_stmt (ConfabHistoryRooms *rooms,
-             guint               log2,
-             GError            **error)
+/* The next id to give out, in the writing transaction. */
+static gboolean
+read_next_id (ConfabHistoryRooms *rooms,
+              gint64             *next_id,
+              GError            **error)
 {
-  g_autoptr(GString) sql = NULL;
-  int rc;
+  sqlite3_stmt *stmt = rooms->stmts[RS_NEXT_ID];
+  int           rc = sqlite3_step (stmt);
 
-  if (rooms->inserts[log2] != NULL)
-    return rooms->inserts[log2];
-  sql = g_string_new ("INSERT INTO room_message (room_id, room, sender, time_usec, text) VALUES ");
-  for (guint i = 0; i < 1u << log2; i++)
-    g_string_append (sql, i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)");
-  rc = sqlite3_prepare_v3 (rooms->handle, sql->str, (int) sql->len, SQLITE_PREPARE_PERSISTENT,
-                           &rooms->inserts[log2], NULL);
-  if (rc != SQLITE_OK)
+  if (rc == SQLITE_ROW)
+    *next_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_ROW)
+    return TRUE;
+  if (rc == SQLITE_DONE)
     {
-      confab_history_rooms_fail (rooms, rc, error);
-      return NULL;
+      g_set_error_literal (error, CONFAB_HISTORY_ERROR, CONFAB_HISTORY_ERROR_CORRUPT,
+                           _ ("the history file has no room message sequence"));
+      return FALSE;
     }
-  return rooms->inserts[log2];
+  return confab_history_rooms_fail (rooms, rc, error);
+}
+
+/**
+ * confab_history_rooms_put_chunk:
+ * @messages: (array length=size): the run's messages, in the chunk format
+ *
+ * Writes the chunk of @room's messages @first_id to @last_id.
+ */
+gboolean
+confab_history_rooms_put_chunk (ConfabHistoryRooms *rooms,
+                                const Room         *room,
+                                gint64              first_id,
+                                gint64              last_id,
+                                gconstpointer       messages,
+                                gsize               size,
+                                GError            **error)
+{
+  sqlite3_stmt *stmt = rooms->stmts[RS_INSERT_CHUNK];
+
+  sqlite3_bind_int64 (stmt, 1, first_id);
+  sqlite3_bind_int64 (stmt, 2, room->id);
+  sqlite3_bind_int64 (stmt, 3, last_id);
+  sqlite3_bind_blob64 (stmt, 4, messages, size, SQLITE_STATIC);
+  return confab_history_rooms_run (rooms, stmt, error);
 }
 
 gboolean
@@ -242,50 +271,11 @@ confab_history_rooms_add_run (ConfabHistoryRooms *rooms,
   return TRUE;
 }
 
-/* Inserts @rows in @order, filling in their ids. */
-static gboolean
-insert_rows (ConfabHistoryRooms     *rooms,
-             ConfabHistoryDbRoomRow *rows,
-             const guint            *order,
-             Room * const           *room_of,
-             guint                   n_rows,
-             GError                **error)
+static guint32
+length_of (const char *s,
+           int         len)
 {
-  for (guint done = 0; done < n_rows;)
-    {
-      guint         log2 = MIN (g_bit_storage (n_rows - done) - 1, INSERT_ROWS_LOG2);
-      guint         n = 1u << log2;
-      sqlite3_stmt *stmt = insert_stmt (rooms, log2, error);
-      gint64        last;
-      int           rc;
-
-      if (stmt == NULL)
-        return FALSE;
-      for (guint i = 0; i < n; i++)
-        {
-          const ConfabHistoryDbRoomRow *row = &rows[order[done + i]];
-          int                           p = (int) i * 5;
-
-          sqlite3_bind_int64 (stmt, p + 1, room_of[order[done + i]]->id);
-          sqlite3_bind_text (stmt, p + 2, row->room, row->room_len, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, p + 3, row->sender, row->sender_len, SQLITE_STATIC);
-          sqlite3_bind_int64 (stmt, p + 4, row->time_usec);
-          sqlite3_bind_text (stmt, p + 5, row->text, row->text_len, SQLITE_STATIC);
-        }
-      /* Every parameter is bound again before the next step, so the
-       * bindings need no clearing; the rows outlive the step. */
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        return confab_history_rooms_fail (rooms, rc, error);
-      /* One statement's rows get consecutive ids: nobody else writes
-       * while this transaction holds the write lock. */
-      last = sqlite3_last_insert_rowid (rooms->handle);
-      for (guint i = 0; i < n; i++)
-        rows[order[done + i]].id = last - (gint64) (n - 1 - i);
-      done += n;
-    }
-  return TRUE;
+  return len >= 0 ? (guint32) len : (guint32) strlen (s);
 }
 
 /**
@@ -307,6 +297,7 @@ confab_history_db_insert_rooms (ConfabHistoryDb        *db,
   g_autofree guint   *order = g_new (guint, n_rows);
   g_autofree guint   *start = g_new0 (guint, n_rows + 1);
   guint               n_slots = 0;
+  gint64              next_id = 0;
 
   /* Sorted by room, in the order of the rooms' first rows, by counting:
    * a room's slot is its place in that order. */
@@ -331,28 +322,47 @@ confab_history_db_insert_rooms (ConfabHistoryDb        *db,
   for (guint i = 0; i < n_rows; i++)
     order[start[room_of[i]->slot]++] = i;
 
-  if (!insert_rows (rooms, rows, order, room_of, n_rows, error))
+  if (!read_next_id (rooms, &next_id, error))
     return FALSE;
 
-  /* The runs: cut where the room changes, where time goes back, and
-   * where it leaps ahead (a clock set forward), so that a room's
-   * max_span stays about as long as a batch took to gather, which is
-   * how far past the rows it needs a query may have to look. */
+  /* The runs, a chunk each: cut where the room changes, where time goes
+   * back, and where it leaps ahead (a clock set forward), so that a
+   * room's max_span stays about as long as a batch took to gather, which
+   * is how far past the rows it needs a query may have to look. */
   for (guint k = 0; k < n_rows;)
     {
-      guint first = k;
+      guint  first = k;
+      Room  *room = room_of[order[first]];
+      gint64 first_id = next_id;
 
-      while (k + 1 < n_rows && room_of[order[k + 1]] == room_of[order[first]] &&
-             rows[order[k + 1]].id == rows[order[k]].id + 1 &&
-             rows[order[k + 1]].time_usec >= rows[order[k]].time_usec &&
-             (guint64) rows[order[k + 1]].time_usec - (guint64) rows[order[k]].time_usec <= RUN_GAP_MAX_USEC)
-        k++;
-      if (!confab_history_rooms_add_run (rooms, room_of[order[first]], rows[order[first]].time_usec, rows[order[first]].id,
-                                         rows[order[k]].id, rows[order[k]].time_usec, error))
+      g_byte_array_set_size (rooms->chunk, 0);
+      do
+        {
+          ConfabHistoryDbRoomRow *row = &rows[order[k]];
+          ConfabHistoryChunkEntry entry = {
+            .time_usec = row->time_usec,
+            .room = row->room,
+            .sender = row->sender,
+            .text = row->text,
+            .room_len = length_of (row->room, row->room_len),
+            .sender_len = length_of (row->sender, row->sender_len),
+            .text_len = length_of (row->text, row->text_len),
+          };
+
+          confab_history_chunk_append (rooms->chunk, &entry);
+          row->id = next_id++;
+          k++;
+        }
+      while (k < n_rows && room_of[order[k]] == room && rows[order[k]].time_usec >= rows[order[k - 1]].time_usec &&
+             (guint64) rows[order[k]].time_usec - (guint64) rows[order[k - 1]].time_usec <= CONFAB_HISTORY_RUN_GAP_MAX_USEC);
+      if (!confab_history_rooms_put_chunk (rooms, room, first_id, next_id - 1, rooms->chunk->data, rooms->chunk->len,
+                                           error) ||
+          !confab_history_rooms_add_run (rooms, room, rows[order[first]].time_usec, first_id, next_id - 1,
+                                         rows[order[k - 1]].time_usec, error))
         return FALSE;
-      k++;
     }
-  return TRUE;
+  sqlite3_bind_int64 (rooms->stmts[RS_SET_NEXT_ID], 1, next_id);
+  return confab_history_rooms_run (rooms, rooms->stmts[RS_SET_NEXT_ID], error);
 }
 
 /* In the worker's transaction. */

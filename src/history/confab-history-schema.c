@@ -18,10 +18,12 @@
  * The tables keep each message's display strings as the sender gave them
  * and, for lookups, the caller's key (the name key of SPEC §11, so that
  * #Lobby and #lobby are one room; since version 2 a room message holds
- * the number of its room, whose key is in the room table). Row ids come
- * from AUTOINCREMENT: an id
- * is never reused after its row is pruned, so a msgid a client holds can
- * only ever mean one message.
+ * the number of its room, whose key is in the room table; since version
+ * 4 a run of them is one row, a chunk). Message ids come from
+ * AUTOINCREMENT (offline messages; room messages up to version 3) and
+ * from room_message_seq (room messages since version 4): an id is never
+ * reused after its message is pruned, so a msgid a client holds can only
+ * ever mean one message.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -29,73 +31,215 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-history-chunk.h"
 #include "confab-history-error.h"
 #include "confab-history-schema.h"
 #include "confab-history-sqlite.h"
 
-static const char * const migrations[] = {
+static gboolean convert_to_chunks (sqlite3 *db,
+                                   GError **error);
+
+/* One step of the schema: SQL, then (for what SQL cannot do) C. */
+typedef struct
+{
+  const char *sql;
+  gboolean (*convert) (sqlite3 *db,
+                       GError **error);
+} Migration;
+
+static const Migration migrations[] = {
   /* 1: room messages and offline messages. The room index serves every
    * query (LATEST/BEFORE/AFTER order by time, then id, which the index
    * holds as its implicit last column) and the pruning by age and by
    * count, which works room by room. */
-  "CREATE TABLE room_message ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  room_key TEXT NOT NULL,"
-  "  room TEXT NOT NULL,"
-  "  sender TEXT NOT NULL,"
-  "  time_usec INTEGER NOT NULL,"
-  "  text TEXT NOT NULL);"
-  "CREATE INDEX room_message_by_time ON room_message (room_key, time_usec);"
-  "CREATE TABLE offline_message ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  recipient_key TEXT NOT NULL,"
-  "  recipient TEXT NOT NULL,"
-  "  sender TEXT NOT NULL,"
-  "  time_usec INTEGER NOT NULL,"
-  "  text TEXT NOT NULL);"
-  "CREATE INDEX offline_message_by_recipient ON offline_message (recipient_key, id);",
+  { "CREATE TABLE room_message ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  room_key TEXT NOT NULL,"
+    "  room TEXT NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  time_usec INTEGER NOT NULL,"
+    "  text TEXT NOT NULL);"
+    "CREATE INDEX room_message_by_time ON room_message (room_key, time_usec);"
+    "CREATE TABLE offline_message ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  recipient_key TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  time_usec INTEGER NOT NULL,"
+    "  text TEXT NOT NULL);"
+    "CREATE INDEX offline_message_by_recipient ON offline_message (recipient_key, id);" },
   /* 2: rooms numbered. A message row and its index entry hold the room's
    * number instead of its key: an integer to compare in the index, on
    * every insert, rather than text, and fewer bytes a row. The messages
    * keep their ids (and so their msgids), and the table its
    * AUTOINCREMENT sequence, so that no id is ever given out again. The
    * index keeps version 1's order: (room, time), then id. */
-  "CREATE TABLE room ("
-  "  id INTEGER PRIMARY KEY,"
-  "  room_key TEXT NOT NULL UNIQUE);"
-  "INSERT INTO room (room_key) SELECT DISTINCT room_key FROM room_message ORDER BY room_key;"
-  "DROP INDEX room_message_by_time;"
-  "ALTER TABLE room_message RENAME TO room_message_v1;"
-  "CREATE TABLE room_message ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  room_id INTEGER NOT NULL,"
-  "  room TEXT NOT NULL,"
-  "  sender TEXT NOT NULL,"
-  "  time_usec INTEGER NOT NULL,"
-  "  text TEXT NOT NULL);"
-  "INSERT INTO room_message (id, room_id, room, sender, time_usec, text)"
-  "  SELECT m.id, r.id, m.room, m.sender, m.time_usec, m.text"
-  "  FROM room_message_v1 AS m JOIN room AS r ON r.room_key = m.room_key ORDER BY m.id;"
-  "DELETE FROM sqlite_sequence WHERE name = 'room_message';"
-  "INSERT INTO sqlite_sequence (name, seq)"
-  "  SELECT 'room_message', seq FROM sqlite_sequence WHERE name = 'room_message_v1';"
-  "DROP TABLE room_message_v1;"
-  "CREATE INDEX room_message_by_room ON room_message (room_id, time_usec);",
+  { "CREATE TABLE room ("
+    "  id INTEGER PRIMARY KEY,"
+    "  room_key TEXT NOT NULL UNIQUE);"
+    "INSERT INTO room (room_key) SELECT DISTINCT room_key FROM room_message ORDER BY room_key;"
+    "DROP INDEX room_message_by_time;"
+    "ALTER TABLE room_message RENAME TO room_message_v1;"
+    "CREATE TABLE room_message ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  room_id INTEGER NOT NULL,"
+    "  room TEXT NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  time_usec INTEGER NOT NULL,"
+    "  text TEXT NOT NULL);"
+    "INSERT INTO room_message (id, room_id, room, sender, time_usec, text)"
+    "  SELECT m.id, r.id, m.room, m.sender, m.time_usec, m.text"
+    "  FROM room_message_v1 AS m JOIN room AS r ON r.room_key = m.room_key ORDER BY m.id;"
+    "DELETE FROM sqlite_sequence WHERE name = 'room_message';"
+    "INSERT INTO sqlite_sequence (name, seq)"
+    "  SELECT 'room_message', seq FROM sqlite_sequence WHERE name = 'room_message_v1';"
+    "DROP TABLE room_message_v1;"
+    "CREATE INDEX room_message_by_room ON room_message (room_id, time_usec);" },
   /* 3: runs instead of an index entry per message (see
    * confab-history-db-rooms.c): a message table appended to at its end,
    * and a row per room and batch. A room's max_span bounds how far its
    * runs reach. The rows already there become runs of one row each. */
-  "ALTER TABLE room ADD COLUMN max_span INTEGER NOT NULL DEFAULT 0;"
-  "CREATE TABLE room_run ("
-  "  room_id INTEGER NOT NULL,"
-  "  min_time INTEGER NOT NULL,"
-  "  first_id INTEGER NOT NULL,"
-  "  last_id INTEGER NOT NULL,"
-  "  max_time INTEGER NOT NULL,"
-  "  PRIMARY KEY (room_id, min_time, first_id)) WITHOUT ROWID;"
-  "INSERT INTO room_run SELECT room_id, time_usec, id, id, time_usec FROM room_message;"
-  "DROP INDEX room_message_by_room;",
+  { "ALTER TABLE room ADD COLUMN max_span INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE room_run ("
+    "  room_id INTEGER NOT NULL,"
+    "  min_time INTEGER NOT NULL,"
+    "  first_id INTEGER NOT NULL,"
+    "  last_id INTEGER NOT NULL,"
+    "  max_time INTEGER NOT NULL,"
+    "  PRIMARY KEY (room_id, min_time, first_id)) WITHOUT ROWID;"
+    "INSERT INTO room_run SELECT room_id, time_usec, id, id, time_usec FROM room_message;"
+    "DROP INDEX room_message_by_room;" },
+  /* 4: a run's messages in one row (confab-history-chunk.c), with ids
+   * from a sequence of their own that starts past every id AUTOINCREMENT
+   * gave out (the sequence row holds one even if its row was pruned).
+   * convert_to_chunks() moves the messages there and drops their table. */
+  { "CREATE TABLE room_chunk ("
+    "  first_id INTEGER PRIMARY KEY,"
+    "  room_id INTEGER NOT NULL,"
+    "  last_id INTEGER NOT NULL,"
+    "  messages BLOB NOT NULL);"
+    "CREATE TABLE room_message_seq (next_id INTEGER NOT NULL);"
+    "INSERT INTO room_message_seq SELECT 1 + max("
+    "  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'room_message'), 0),"
+    "  coalesce((SELECT max(id) FROM room_message), 0));",
+    convert_to_chunks },
 };
+
+/* ---- version 4: messages into chunks ------------------------------------ */
+
+typedef struct
+{
+  sqlite3      *db;
+  sqlite3_stmt *insert_chunk;
+  sqlite3_stmt *insert_run;
+  GByteArray   *messages;
+  gint64        room_id, first_id, last_id, min_time, max_time;
+} ChunkWriter;
+
+/* Writes the chunk gathered so far, and its run. */
+static int
+flush_chunk (ChunkWriter *w)
+{
+  int rc;
+
+  if (w->messages->len == 0)
+    return SQLITE_OK;
+  sqlite3_bind_int64 (w->insert_chunk, 1, w->first_id);
+  sqlite3_bind_int64 (w->insert_chunk, 2, w->room_id);
+  sqlite3_bind_int64 (w->insert_chunk, 3, w->last_id);
+  sqlite3_bind_blob64 (w->insert_chunk, 4, w->messages->data, w->messages->len, SQLITE_STATIC);
+  rc = sqlite3_step (w->insert_chunk);
+  sqlite3_reset (w->insert_chunk);
+  if (rc != SQLITE_DONE)
+    return rc;
+  sqlite3_bind_int64 (w->insert_run, 1, w->room_id);
+  sqlite3_bind_int64 (w->insert_run, 2, w->min_time);
+  sqlite3_bind_int64 (w->insert_run, 3, w->first_id);
+  sqlite3_bind_int64 (w->insert_run, 4, w->last_id);
+  sqlite3_bind_int64 (w->insert_run, 5, w->max_time);
+  rc = sqlite3_step (w->insert_run);
+  sqlite3_reset (w->insert_run);
+  g_byte_array_set_size (w->messages, 0);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The room messages of versions 1 to 3, a row each, become chunks: the
+ * rows of a room in id order, cut where an id is missing and where a
+ * run would be (confab-history-db-rooms.c), and the runs are made anew
+ * from the chunks. A room's max_span only grows. */
+static gboolean
+convert_to_chunks (sqlite3 *db,
+                   GError **error)
+{
+  g_autoptr(GByteArray) messages = g_byte_array_new ();
+  sqlite3_stmt *rows = NULL;
+  ChunkWriter   w = { .db = db, .messages = messages };
+  int           rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT room_id, id, time_usec, room, sender, text FROM room_message "
+                           "ORDER BY room_id, id",
+                           -1, &rows, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, "INSERT INTO room_chunk (first_id, room_id, last_id, messages) VALUES (?1, ?2, ?3, ?4)",
+                             -1, &w.insert_chunk, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db,
+                             "INSERT INTO room_run (room_id, min_time, first_id, last_id, max_time) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)",
+                             -1, &w.insert_run, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db, "DELETE FROM room_run", NULL, NULL, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (rows)) == SQLITE_ROW)
+    {
+      gint64                  room_id = sqlite3_column_int64 (rows, 0);
+      gint64                  id = sqlite3_column_int64 (rows, 1);
+      ConfabHistoryChunkEntry entry = {
+        .time_usec = sqlite3_column_int64 (rows, 2),
+        .room = (const char *) sqlite3_column_text (rows, 3),
+        .room_len = (guint32) sqlite3_column_bytes (rows, 3),
+        .sender = (const char *) sqlite3_column_text (rows, 4),
+        .sender_len = (guint32) sqlite3_column_bytes (rows, 4),
+        .text = (const char *) sqlite3_column_text (rows, 5),
+        .text_len = (guint32) sqlite3_column_bytes (rows, 5),
+      };
+
+      rc = SQLITE_OK;
+      if (entry.room == NULL || entry.sender == NULL || entry.text == NULL)
+        {
+          rc = SQLITE_NOMEM;
+          break;
+        }
+      if (w.messages->len > 0 &&
+          (room_id != w.room_id || id != w.last_id + 1 || entry.time_usec < w.max_time ||
+           (guint64) entry.time_usec - (guint64) w.max_time > CONFAB_HISTORY_RUN_GAP_MAX_USEC))
+        rc = flush_chunk (&w);
+      if (rc != SQLITE_OK)
+        break;
+      if (w.messages->len == 0)
+        {
+          w.room_id = room_id;
+          w.first_id = id;
+          w.min_time = entry.time_usec;
+        }
+      confab_history_chunk_append (w.messages, &entry);
+      w.last_id = id;
+      w.max_time = entry.time_usec;
+    }
+  if (rc == SQLITE_DONE)
+    rc = flush_chunk (&w);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db,
+                       "UPDATE room SET max_span = max(max_span, coalesce((SELECT max(max_time - min_time) "
+                       "  FROM room_run WHERE room_id = room.id), 0));",
+                       NULL, NULL, NULL);
+  sqlite3_finalize (rows);
+  sqlite3_finalize (w.insert_chunk);
+  sqlite3_finalize (w.insert_run);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db, "DROP TABLE room_message", NULL, NULL, NULL);
+  return rc == SQLITE_OK || confab_history_sqlite_set_error (error, db, rc);
+}
 
 /* Returns: the schema version this program writes */
 guint
@@ -228,7 +372,8 @@ migrate (sqlite3    *db,
     goto fail;
   for (guint v = (guint) state.version; v < known; v++)
     {
-      if (!exec (db, migrations[v], error))
+      if (!exec (db, migrations[v].sql, error) ||
+          (migrations[v].convert != NULL && !migrations[v].convert (db, error)))
         {
           g_prefix_error (error, _ ("%s: migrating the history to schema version %u: "), shown_path, v + 1);
           goto fail;
