@@ -857,7 +857,6 @@ confab_cluster_names_init (ConfabCluster *self)
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   self->claims = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) claim_unref);
   confab_cluster_rooms_init (self);
-  self->joined_id = 0;
   self->left_id = g_signal_connect (self->broker, "peer-left", G_CALLBACK (peer_left_cb), self);
   self->room_created_id = g_signal_connect (self->broker, "room-created", G_CALLBACK (room_created_cb), self);
   self->room_removed_id = g_signal_connect (self->broker, "room-removed", G_CALLBACK (room_removed_cb), self);

@@ -95,7 +95,6 @@ struct _ConfabCluster
   guint64 messages_in;
   guint64 messages_out;
   guint64 messages_lost; /* routed to a node the link could not reach */
-  gulong  joined_id;
   gulong  left_id;
   gulong  room_created_id;
   gulong  room_removed_id;

@@ -155,9 +155,7 @@ cmd_connected_cb (const redisAsyncContext *ac,
     {
       self->cmd = NULL; /* hiredis frees it */
       link_lost (self, ac->errstr);
-      return;
     }
-  self->cmd_up = TRUE;
 }
 
 static void

@@ -9,8 +9,6 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "confab-broker-private.h"
 #include "confab-name-key.h"
 
@@ -272,13 +270,6 @@ confab_broker_room_take_topic (ConfabBrokerRoom *room,
   room->topic_usec = usec;
 }
 
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
 /**
  * confab_broker_dup_peer_names:
  * @n_names: (out): how many
@@ -304,7 +295,7 @@ confab_broker_dup_peer_names (ConfabBroker *self,
     g_ptr_array_add (names, ((ConfabBrokerPeer *) peer)->name);
   if (self->link != NULL)
     self->link->add_peer_names (self->link_data, names);
-  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_sort (names, confab_broker_compare_strings);
   *n_names = names->len;
   g_ptr_array_add (names, NULL);
   return (const char **) g_ptr_array_free (names, FALSE);

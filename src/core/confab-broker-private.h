@@ -172,5 +172,7 @@ guint confab_broker_fan_out (ConfabBroker     *self,
                              gboolean          counted);
 void  confab_broker_rooms_leave_all (ConfabBroker     *self,
                                      ConfabBrokerPeer *peer);
+int   confab_broker_compare_strings (gconstpointer a,
+                                     gconstpointer b);
 
 G_END_DECLS

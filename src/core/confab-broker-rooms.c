@@ -120,9 +120,10 @@ confab_broker_room_is_listed (ConfabBrokerRoom *room)
   return room->listed;
 }
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
+/* For g_ptr_array_sort() of strings. */
+int
+confab_broker_compare_strings (gconstpointer a,
+                               gconstpointer b)
 {
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
@@ -142,7 +143,7 @@ dup_member_names (ConfabBrokerRoom *room,
   /* In a cluster, the members on the other nodes too. */
   if (everywhere && room->broker != NULL && room->listed && room->broker->link != NULL)
     room->broker->link->add_room_members (room->broker->link_data, room, names);
-  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_sort (names, confab_broker_compare_strings);
   *n_names = names->len;
   g_ptr_array_add (names, NULL);
   return (const char **) g_ptr_array_free (names, FALSE);
