@@ -1,7 +1,9 @@
 /* confab-name-set.c: finding repeated names in a recipient list.
  *
- * A short list is scanned (hash and length compared before the bytes);
- * at CONFAB_NAME_SET_LINEAR names the set switches to an open-addressing
+ * A short list is scanned, lengths compared before the bytes, and not
+ * hashed: for the few names of most messages the hash cost more than the
+ * comparisons it would save. At CONFAB_NAME_SET_LINEAR names the set
+ * hashes them and switches to an open-addressing
  * table twice the size of the largest set, so a probe meets an empty slot
  * quickly and the table never fills. Names are hashed with SipHash-1-3
  * under a key drawn at random once per process, so nobody can choose
@@ -108,6 +110,15 @@ hash_name (const char *name,
 }
 
 static gboolean
+same_bytes (const ConfabNameSet *set,
+            guint                index,
+            const char          *name,
+            gsize                len)
+{
+  return set->lengths[index] == len && memcmp (set->names[index], name, len) == 0;
+}
+
+static gboolean
 same_name (const ConfabNameSet *set,
            guint                index,
            const char          *name,
@@ -139,8 +150,10 @@ build_index (ConfabNameSet *set)
   memset (set->slots, 0, sizeof set->slots);
   for (guint i = 0; i < set->n_names; i++)
     {
-      guint slot = find_slot (set, set->names[i], set->lengths[i], set->hashes[i]);
+      guint slot;
 
+      set->hashes[i] = hash_name (set->names[i], set->lengths[i]);
+      slot = find_slot (set, set->names[i], set->lengths[i], set->hashes[i]);
       set->slots[slot] = (guint16) (i + 1);
     }
   set->indexed = TRUE;
@@ -173,16 +186,16 @@ confab_name_set_add (ConfabNameSet *set,
                      const char    *name,
                      gsize          len)
 {
-  guint32 hash;
+  guint32 hash = 0;
   guint   slot = 0;
 
   g_return_val_if_fail (set != NULL, FALSE);
   g_return_val_if_fail (name != NULL || len == 0, FALSE);
   g_return_val_if_fail (len <= G_MAXUINT32, FALSE);
 
-  hash = hash_name (name, len);
   if (set->indexed)
     {
+      hash = hash_name (name, len);
       slot = find_slot (set, name, len, hash);
       if (set->slots[slot] != 0)
         return FALSE;
@@ -190,7 +203,7 @@ confab_name_set_add (ConfabNameSet *set,
   else
     {
       for (guint i = 0; i < set->n_names; i++)
-        if (same_name (set, i, name, len, hash))
+        if (same_bytes (set, i, name, len))
           return FALSE;
     }
 
@@ -198,7 +211,7 @@ confab_name_set_add (ConfabNameSet *set,
 
   set->names[set->n_names] = name;
   set->lengths[set->n_names] = (guint32) len;
-  set->hashes[set->n_names] = hash;
+  set->hashes[set->n_names] = hash; /* in a scanned set, filled in when it is indexed */
   set->n_names++;
 
   if (set->indexed)
@@ -214,16 +227,13 @@ confab_name_set_contains (const ConfabNameSet *set,
                           const char          *name,
                           gsize                len)
 {
-  guint32 hash;
-
   g_return_val_if_fail (set != NULL, FALSE);
   g_return_val_if_fail (name != NULL || len == 0, FALSE);
 
-  hash = hash_name (name, len);
   if (set->indexed)
-    return set->slots[find_slot (set, name, len, hash)] != 0;
+    return set->slots[find_slot (set, name, len, hash_name (name, len))] != 0;
   for (guint i = 0; i < set->n_names; i++)
-    if (same_name (set, i, name, len, hash))
+    if (same_bytes (set, i, name, len))
       return TRUE;
   return FALSE;
 }
