@@ -1,9 +1,10 @@
 /* confab-cluster-private.h: what the cluster's files share.
  *
- * The cluster is one object in four files: confab-cluster.c (the Redis
+ * The cluster is one object in five files: confab-cluster.c (the Redis
  * connections, their rounds, reconnection, the other nodes' liveness),
- * confab-cluster-names.c (claims of names, the directory of the other
- * nodes' names and rooms, routing to them and from them) and
+ * confab-cluster-claims.c (the names this node claims and holds),
+ * confab-cluster-names.c (the directory of the other nodes' names and
+ * rooms, routing to them and from them) and
  * confab-cluster-rooms.c (the members of rooms on other nodes, and the
  * notices of joins, parts and topics between nodes); what goes to the
  * other nodes' channels waits in confab-cluster-outbox.c for the end of
@@ -111,6 +112,19 @@ gboolean confab_cluster_command (ConfabCluster   *self,
 gint64   confab_cluster_now_ms (void);
 void     confab_cluster_registered (ConfabCluster *self);
 
+/* confab-cluster-claims.c */
+void confab_cluster_claims_init (ConfabCluster *self);
+void confab_cluster_claims_clear (ConfabCluster *self);
+void confab_cluster_claims_register (ConfabCluster *self);
+void confab_cluster_claims_link_down (ConfabCluster *self);
+void confab_cluster_claims_claim (gpointer            link_data,
+                                  const char         *name,
+                                  const char         *key,
+                                  ConfabClaimDoneFunc done,
+                                  gpointer            done_data);
+void confab_cluster_claims_unclaim (gpointer    link_data,
+                                    const char *key);
+
 /* confab-cluster-names.c */
 void        confab_cluster_names_init (ConfabCluster *self);
 void        confab_cluster_names_clear (ConfabCluster *self);
@@ -118,7 +132,6 @@ void        confab_cluster_names_register (ConfabCluster *self);
 void        confab_cluster_names_snapshot (ConfabCluster *self);
 void        confab_cluster_names_bury (ConfabCluster *self,
                                        const char    *node);
-void        confab_cluster_names_link_down (ConfabCluster *self);
 void        confab_cluster_names_publication (ConfabCluster *self,
                                               char          *data,
                                               gsize          len);

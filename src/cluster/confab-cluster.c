@@ -108,7 +108,7 @@ drop_connections (ConfabCluster *self)
     redisAsyncFree (cmd);
   if (sub != NULL)
     redisAsyncFree (sub);
-  confab_cluster_names_link_down (self);
+  confab_cluster_claims_link_down (self);
 }
 
 static gboolean
