@@ -993,6 +993,61 @@ test_many_rooms (Fixture      *fx,
 }
 
 static void
+test_full_chunks (Fixture      *fx,
+                  gconstpointer data)
+{
+  ConfabHistoryLimits limits = test_limits ();
+  g_autofree char    *long_text = g_strnfill (1000, 'x');
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  ConfabHistoryStore *store;
+  guint               n = 3 * CONFAB_HISTORY_CHUNK_MAX_MESSAGES + 7;
+
+  g_test_summary ("A run longer than a chunk holds (in messages or in bytes) is cut into "
+                  "several chunks, and every query reads across them in order");
+
+  limits.replay_max = 10000;
+  store = open_store (fx->path, &limits);
+  /* One batch: queued without waiting, read behind them. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", i);
+
+      confab_history_store_append_async (store, "#many", "#many", "alice", text, 1000 + i, NULL, NULL);
+    }
+  for (guint i = 0; i < 200; i++)
+    confab_history_store_append_async (store, "#long", "#long", "bob", long_text, 1000 + i, NULL, NULL);
+  rows = all_rows (store, "#many");
+  g_assert_cmpuint (rows->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (row_at (rows, i)->time_usec, ==, 1000 + (gint64) i);
+  /* Across the cut between the first two chunks. */
+  before = query_ok (store, "#many",
+                     (ConfabHistoryQuery) { .direction = CONFAB_HISTORY_BEFORE,
+                                            .has_anchor = TRUE,
+                                            .anchor_id = row_at (rows, CONFAB_HISTORY_CHUNK_MAX_MESSAGES + 2)->id,
+                                            .limit = 5 });
+  g_assert_cmpuint (before->len, ==, 5);
+  g_assert_cmpstr (row_at (before, 0)->text, ==, "253");
+  g_assert_cmpstr (row_at (before, 4)->text, ==, "257");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = all_rows (store, "#long");
+  g_assert_cmpuint (rows->len, ==, 200);
+  close_store (store);
+
+  g_assert_cmpint (raw_int (fx->path, "SELECT max(last_id - first_id + 1) FROM room_chunk"), <=,
+                   CONFAB_HISTORY_CHUNK_MAX_MESSAGES);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_chunk JOIN room ON room.id = room_id"
+                                      " WHERE room_key = '#many'"),
+                   >=, 4);
+  /* 1000-byte texts: 64 KiB is reached at the 65th. */
+  g_assert_cmpint (raw_int (fx->path, "SELECT max(length(messages)) FROM room_chunk"), <, CONFAB_HISTORY_CHUNK_MAX_BYTES + 1100);
+  g_assert_cmpint (raw_int (fx->path, "SELECT count(*) FROM room_chunk JOIN room ON room.id = room_id"
+                                      " WHERE room_key = '#long'"),
+                   >=, 4);
+}
+
+static void
 test_retention_background (Fixture      *fx,
                            gconstpointer data)
 {
@@ -2186,6 +2241,7 @@ main (int   argc,
   ADD ("/history/retention/background", test_retention_background);
   ADD ("/history/room/clock-steps", test_clock_steps);
   ADD ("/history/room/many-rooms", test_many_rooms);
+  ADD ("/history/room/full-chunks", test_full_chunks);
   ADD ("/history/schema/new", test_schema_new);
   ADD ("/history/schema/older", test_schema_older);
   ADD ("/history/schema/v1", test_schema_v1);

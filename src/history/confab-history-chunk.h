@@ -10,6 +10,13 @@ G_BEGIN_DECLS
 
 /* The longest gap between two messages of one run (and so of a chunk). */
 #define CONFAB_HISTORY_RUN_GAP_MAX_USEC G_USEC_PER_SEC
+/* A run is cut at this many messages, or once its chunk has this many
+ * bytes: a query reads a whole chunk to take a few of its messages, and
+ * pruning part of one writes the rest again, so neither may grow with
+ * the batch. Past a few hundred messages a row, SQLite's cost per
+ * message is already small. */
+#define CONFAB_HISTORY_CHUNK_MAX_MESSAGES 256
+#define CONFAB_HISTORY_CHUNK_MAX_BYTES    (64 * 1024)
 
 /* One message of a chunk. The strings point into the chunk (or the
  * writer's buffers) and are NUL-terminated; the lengths leave the NUL

@@ -328,7 +328,8 @@ confab_history_db_insert_rooms (ConfabHistoryDb        *db,
   /* The runs, a chunk each: cut where the room changes, where time goes
    * back, and where it leaps ahead (a clock set forward), so that a
    * room's max_span stays about as long as a batch took to gather, which
-   * is how far past the rows it needs a query may have to look. */
+   * is how far past the rows it needs a query may have to look; and
+   * where the chunk is full. */
   for (guint k = 0; k < n_rows;)
     {
       guint  first = k;
@@ -354,7 +355,8 @@ confab_history_db_insert_rooms (ConfabHistoryDb        *db,
           k++;
         }
       while (k < n_rows && room_of[order[k]] == room && rows[order[k]].time_usec >= rows[order[k - 1]].time_usec &&
-             (guint64) rows[order[k]].time_usec - (guint64) rows[order[k - 1]].time_usec <= CONFAB_HISTORY_RUN_GAP_MAX_USEC);
+             (guint64) rows[order[k]].time_usec - (guint64) rows[order[k - 1]].time_usec <= CONFAB_HISTORY_RUN_GAP_MAX_USEC &&
+             k - first < CONFAB_HISTORY_CHUNK_MAX_MESSAGES && rooms->chunk->len < CONFAB_HISTORY_CHUNK_MAX_BYTES);
       if (!confab_history_rooms_put_chunk (rooms, room, first_id, next_id - 1, rooms->chunk->data, rooms->chunk->len,
                                            error) ||
           !confab_history_rooms_add_run (rooms, room, rows[order[first]].time_usec, first_id, next_id - 1,

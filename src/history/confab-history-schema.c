@@ -212,7 +212,9 @@ convert_to_chunks (sqlite3 *db,
         }
       if (w.messages->len > 0 &&
           (room_id != w.room_id || id != w.last_id + 1 || entry.time_usec < w.max_time ||
-           (guint64) entry.time_usec - (guint64) w.max_time > CONFAB_HISTORY_RUN_GAP_MAX_USEC))
+           (guint64) entry.time_usec - (guint64) w.max_time > CONFAB_HISTORY_RUN_GAP_MAX_USEC ||
+           w.last_id - w.first_id + 1 >= CONFAB_HISTORY_CHUNK_MAX_MESSAGES ||
+           w.messages->len >= CONFAB_HISTORY_CHUNK_MAX_BYTES))
         rc = flush_chunk (&w);
       if (rc != SQLITE_OK)
         break;
