@@ -740,6 +740,21 @@ test_stale_name_freed (void)
   reply = confab_test_redis_command (c->redis, forget_node);
   g_assert_cmpstr (reply, ==, "1");
   confab_test_daemon_wait_for_log (c->nodes[0], offset, "registering its names again", login_timeout_ms (c));
+  /* The log line comes before n0's script has run in Redis: until then
+   * "ghost" is still n0's, and a login on n1 is rightly refused. */
+  {
+    const char * const owner[] = { "GET", "confab:name:ghost", NULL };
+    gint64             deadline = g_get_monotonic_time () + (gint64) login_timeout_ms (c) * 1000;
+    char              *held;
+
+    while ((held = confab_test_redis_command (c->redis, owner)) != NULL)
+      {
+        g_free (held);
+        if (g_get_monotonic_time () > deadline)
+          confab_test_fail ("ghost still held in Redis %u ms after n0 registered again", login_timeout_ms (c));
+        g_usleep (50 * 1000);
+      }
+  }
   ghost = login_when_ready (port_of (c, 1), "ghost", login_timeout_ms (c));
 
   /* What n0 does hold is still its own. */
